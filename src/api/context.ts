@@ -1,0 +1,30 @@
+import type { Clock } from '../core/clock.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Parties, Principal } from '../parties/service.js';
+import type { Store } from '../store/database.js';
+import type { Writer } from '../store/writer.js';
+import type { Wallets } from '../wallets/service.js';
+import type { Metrics } from './metrics.js';
+
+/** What the routes may use: the business services, wired once in src/app.ts. */
+export interface ApiServices {
+  readonly store: Store;
+  readonly writer: Writer;
+  readonly ledger: Ledger;
+  readonly parties: Parties;
+  readonly wallets: Wallets;
+  readonly metrics: Metrics;
+  readonly clock: Clock;
+}
+
+export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+    idempotency: { scope: string; key: string; digest: string } | undefined;
+  }
+  interface FastifyContextConfig {
+    auth?: AuthRequirement;
+  }
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { digestOf } from '../core/ids.js';
+import { scopeOf } from './auth.js';
+import type { ApiServices } from './context.js';
+import { ProblemError } from './problems.js';
+
+/**
+ * Idempotency-Key on every POST (DESIGN.md §6): the same key and body replay the first response;
+ * the same key with another body is a 422 and nothing is done. Keys are per caller (merchant or
+ * operator). Responses below 500 are kept; a 5xx is not, so the client's retry runs again — and the
+ * services derive object ids from the key, so a retry after a crash finds what the first try wrote
+ * instead of doing it twice.
+ *
+ * Secrets shown once (a new API key) are not kept: a replay answers with `secret_key: null`.
+ */
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+export function idempotencyKeyOf(headers: Record<string, unknown>): string | undefined {
+  const value = headers['idempotency-key'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function registerIdempotency(app: FastifyInstance, services: ApiServices): void {
+  const { store, writer, clock } = services;
+  app.decorateRequest('idempotency', undefined);
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const key = idempotencyKeyOf(request.headers);
+    if (key === undefined) return;
+    if (!idempotencyKeyPattern.test(key)) throw new ProblemError('idempotency_key_invalid', 'use 1–255 printable ASCII characters, e.g. a UUID');
+    const scope = scopeOf(request.principal);
+    const digest = digestOf({ method: request.method, url: request.routeOptions.url, params: request.params, body: request.body ?? null });
+    const saved = await store.reader.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+    if (saved === undefined) {
+      request.idempotency = { scope, key, digest };
+      return;
+    }
+    if (saved.request_digest !== digest) throw new ProblemError('idempotency_key_reused', `Idempotency-Key ${key} was first used with another request`);
+    reply.header('idempotent-replayed', 'true');
+    reply.code(Number(saved.status_code)).type('application/json').serializer((payload: unknown) => payload as string);
+    return reply.send(saved.response_body);
+  });
+
+  // The record is written through the group-commit writer and not awaited: it only makes replays
+  // cheap. Correctness on a retry does not depend on it (the derived ids above do), so a crash
+  // before it commits costs nothing but a re-run that finds the same objects.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const idem = request.idempotency;
+    if (idem === undefined || reply.statusCode >= 500 || typeof payload !== 'string') return payload;
+    const row = { scope: idem.scope, key: idem.key, request_digest: idem.digest, status_code: BigInt(reply.statusCode), response_body: withoutSecrets(payload), created_at: clock.now().toISOString() };
+    writer
+      .run((trx) => trx.insertInto('idempotency_keys').values(row).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).execute())
+      .catch((error: unknown) => request.log.warn({ err: error }, 'could not save the idempotency record'));
+    return payload;
+  });
+}
+
+function withoutSecrets(payload: string): string {
+  if (!payload.includes('"secret_key"')) return payload;
+  return JSON.stringify(JSON.parse(payload), (name, value: unknown) => (name === 'secret_key' ? null : value));
+}

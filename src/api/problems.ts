@@ -1,0 +1,78 @@
+/**
+ * Every error the API can answer, with its HTTP status, in one place (RFC 9457 problem details).
+ * Codes are stable: clients branch on `code`, never on `title` or `detail`.
+ */
+export const problemCatalog = {
+  request_invalid: { status: 400, title: 'The request is not valid' },
+  json_invalid: { status: 400, title: 'The body is not valid JSON' },
+  amount_invalid: { status: 400, title: 'The amount is not a positive integer of minor units' },
+  amount_too_precise: { status: 400, title: 'The amount has more decimals than its currency' },
+  amount_negative: { status: 400, title: 'The amount may not be negative' },
+  amount_too_large: { status: 400, title: 'The amount is above the supported maximum' },
+  currency_unsupported: { status: 400, title: 'The currency is not a supported ISO 4217 code' },
+  country_invalid: { status: 400, title: 'The country is not an ISO 3166-1 alpha-2 code' },
+  id_document_invalid: { status: 400, title: 'The identity document number is not valid' },
+  cursor_invalid: { status: 400, title: 'The pagination cursor is not valid' },
+  transfer_invalid: { status: 400, title: 'The transfer is not valid' },
+  idempotency_key_invalid: { status: 400, title: 'The Idempotency-Key header is not valid' },
+  authentication_required: { status: 401, title: 'An API key is required' },
+  api_key_invalid: { status: 401, title: 'The API key is not valid' },
+  forbidden: { status: 403, title: 'This key may not do that' },
+  merchant_suspended: { status: 403, title: 'The merchant is suspended' },
+  not_found: { status: 404, title: 'No such route' },
+  merchant_not_found: { status: 404, title: 'No such merchant' },
+  customer_not_found: { status: 404, title: 'No such customer' },
+  transfer_not_found: { status: 404, title: 'No such transfer' },
+  api_key_not_found: { status: 404, title: 'No such API key' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  ledger_entry_conflict: { status: 409, title: 'A ledger entry with this id already exists with other content' },
+  pending_already_posted: { status: 409, title: 'The pending entry was already posted' },
+  pending_already_voided: { status: 409, title: 'The pending entry was already voided' },
+  pending_not_found: { status: 404, title: 'No such pending entry' },
+  post_exceeds_pending: { status: 409, title: 'Cannot post more than is pending' },
+  ledger_account_not_found: { status: 404, title: 'No such ledger account' },
+  ledger_currency_mismatch: { status: 409, title: 'The account holds another currency' },
+  body_too_large: { status: 413, title: 'The body is too large' },
+  unsupported_media_type: { status: 415, title: 'Send application/json' },
+  idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  insufficient_funds: { status: 422, title: 'Insufficient funds' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  overloaded: { status: 503, title: 'The service is overloaded; retry with the same Idempotency-Key' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof problemCatalog;
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ProblemCode;
+  detail: string;
+  instance: string;
+  request_id: string;
+  errors?: { field: string; message: string }[];
+}
+
+export const problemTypeBase = 'https://hutong.dev/problems/';
+
+export function isProblemCode(code: string): code is ProblemCode {
+  return Object.hasOwn(problemCatalog, code);
+}
+
+export function problem(code: ProblemCode, detail: string, instance: string, requestId: string): Problem {
+  const { status, title } = problemCatalog[code];
+  return { type: problemTypeBase + code, title, status, code, detail, instance, request_id: requestId };
+}
+
+/** Thrown by route code to answer with a problem; the error handler renders it. */
+export class ProblemError extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    detail: string,
+    readonly errors?: { field: string; message: string }[],
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+}

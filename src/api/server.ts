@@ -1,0 +1,144 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { newId } from '../core/ids.js';
+import { WriterOverloadedError } from '../store/writer.js';
+import { registerAuth } from './auth.js';
+import type { ApiServices } from './context.js';
+import { registerIdempotency } from './idempotency.js';
+import { isProblemCode, problem, ProblemError, problemCatalog, type Problem, type ProblemCode } from './problems.js';
+import { registerBalanceRoutes } from './routes/balance.js';
+import { registerCustomerRoutes } from './routes/customers.js';
+import { registerMerchantRoutes } from './routes/merchants.js';
+import { registerSystemRoutes } from './routes/system.js';
+import { registerTransferRoutes } from './routes/transfers.js';
+import { ProblemSchema } from './schemas.js';
+
+export interface ServerOptions {
+  readonly logger: FastifyBaseLogger | false;
+  /** Largest request body accepted; bigger bodies get a 413 problem. */
+  readonly bodyLimitBytes?: number;
+}
+
+export const bodyLimitBytesDefault = 64 * 1024;
+const requestIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * Bodies are validated strictly: no type coercion (a "1999" string is not an amount) and no silent
+ * dropping of unknown fields. Query strings and path params are strings on the wire, so those are
+ * coerced (limit=10).
+ */
+function validators() {
+  const common = { allErrors: false, useDefaults: true, removeAdditional: false as const, strict: false };
+  const body = new Ajv({ ...common, coerceTypes: false });
+  const other = new Ajv({ ...common, coerceTypes: true });
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? body : other).compile(schema);
+}
+
+export async function buildServer(services: ApiServices, options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger === false ? undefined : options.logger,
+    logger: options.logger === false ? false : undefined,
+    bodyLimit: options.bodyLimitBytes ?? bodyLimitBytesDefault,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : newId('req');
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validators());
+  app.addSchema(ProblemSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Hutong API', version: '1', description: 'One API for cross-border payments: wallets, ledger, and (soon) cards, escrow, FX.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'sk_test_… merchant key, or the ok_… operator key' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    services.metrics.httpDuration.observe(
+      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  registerAuth(app, services);
+  registerIdempotency(app, services);
+  app.setErrorHandler((error, request, reply) => {
+    const rendered = toProblem(error as Error, request.url, request.id);
+    if (rendered.status >= 500) request.log.error({ err: error }, 'request failed');
+    services.metrics.problems.inc({ code: rendered.code });
+    return reply.code(rendered.status).type('application/problem+json').send(rendered);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const rendered = problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url, request.id);
+    return reply.code(404).type('application/problem+json').send(rendered);
+  });
+
+  registerSystemRoutes(app, services);
+  registerMerchantRoutes(app, services);
+  registerCustomerRoutes(app, services);
+  registerTransferRoutes(app, services);
+  registerBalanceRoutes(app, services);
+  return app;
+}
+
+/** Maps every kind of error to a problem with a specific code. */
+function toProblem(error: FastifyError | Error, instance: string, requestId: string): Problem {
+  if (error instanceof ProblemError) {
+    const rendered = problem(error.code, error.message, instance, requestId);
+    return error.errors === undefined ? rendered : { ...rendered, errors: error.errors };
+  }
+  if (error instanceof WriterOverloadedError) return problem('overloaded', error.message, instance, requestId);
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation !== undefined) {
+    const first = fastifyError.validation[0];
+    const field = `${fastifyError.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+    const where = missing !== undefined ? `${field}/${missing}` : extra !== undefined ? `${field}/${extra}` : field;
+    const message = extra !== undefined ? 'is not a known field' : (first?.message ?? 'is invalid');
+    return { ...problem(validationCode(where, missing), `${where} ${message}`, instance, requestId), errors: [{ field: where, message }] };
+  }
+  const byCode: Record<string, ProblemCode> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'json_invalid',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request_invalid',
+  };
+  const mapped = fastifyError.code === undefined ? undefined : byCode[fastifyError.code];
+  if (mapped !== undefined) return problem(mapped, error.message, instance, requestId);
+  if (fastifyError.statusCode === 400 && error instanceof SyntaxError) return problem('json_invalid', error.message, instance, requestId);
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
+    const code: ProblemCode = fastifyError.statusCode === 405 ? 'method_not_allowed' : 'request_invalid';
+    return problem(code, error.message, instance, requestId);
+  }
+  return problem('internal_error', 'something went wrong; the request id identifies it in our logs', instance, requestId);
+}
+
+/** A wrong amount or currency gets its own code, so clients can branch without parsing text. */
+function validationCode(field: string, missing: string | undefined): ProblemCode {
+  if (missing === undefined && /\/amount$/.test(field)) return 'amount_invalid';
+  if (missing === undefined && /\/(currency|settlement_currency)$/.test(field)) return 'currency_unsupported';
+  if (missing === undefined && /\/country$/.test(field)) return 'country_invalid';
+  return 'request_invalid';
+}
+
+/** Turns a service failure value into a thrown problem for the error handler. */
+export function problemFromFailure(failure: { failure: string; detail: string }): ProblemError {
+  const code = isProblemCode(failure.failure) ? failure.failure : 'internal_error';
+  return new ProblemError(code, failure.detail);
+}
+
+export { problemCatalog };

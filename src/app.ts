@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import type { ApiServices } from './api/context.js';
+import { createMetrics, registerWriterMetrics } from './api/metrics.js';
+import { buildServer } from './api/server.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { vaultKeyFile, type HutongConfig } from './config.js';
+import { createLedger } from './ledger/index.js';
+import { createParties } from './parties/service.js';
+import { openStore } from './store/database.js';
+import { createWriter } from './store/writer.js';
+import { createCipher, loadVaultKey } from './vault/cipher.js';
+import { createWallets } from './wallets/service.js';
+
+/**
+ * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
+ * Fastify logs requests without bodies; these paths guard any object a module chooses to log.
+ */
+export const redactPaths = [
+  'req.headers.authorization',
+  '*.card_number',
+  '*.number',
+  '*.pan',
+  '*.cvv',
+  '*.cvc',
+  '*.security_code',
+  '*.id_number',
+  '*.identity.number',
+  '*.secret_key',
+];
+
+export function createLogger(level: string): FastifyBaseLogger {
+  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' } });
+}
+
+export interface Hutong {
+  readonly services: ApiServices;
+  readonly server: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export interface CreateOptions {
+  readonly clock?: Clock;
+  readonly logger?: FastifyBaseLogger | false;
+  /** Tests without a data directory pass a key; production reads HUTONG_VAULT_KEY. */
+  readonly vaultKey?: Buffer;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The composition root: every service is built here, with its dependencies made explicit. */
+export async function createHutong(config: HutongConfig, options: CreateOptions = {}): Promise<Hutong> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const warn = (message: string) => (logger === false ? process.emitWarning(message) : logger.warn(message));
+  const vaultKey = options.vaultKey ?? (config.store.dialect === 'sqlite' && config.dataDir === undefined ? randomBytes(32) : loadVaultKey(options.env ?? process.env, vaultKeyFile(config), warn));
+
+  const store = await openStore(config.store);
+  const writer = createWriter(store.db, config.writer);
+  const ledger = createLedger({ clock });
+  const parties = createParties({ store, clock, cipher: createCipher(vaultKey) });
+  const wallets = createWallets({ store, writer, ledger, parties, clock });
+  const metrics = createMetrics();
+  registerWriterMetrics(metrics, writer);
+  const services: ApiServices = { store, writer, ledger, parties, wallets, metrics, clock };
+  const server = await buildServer(services, { logger });
+
+  return {
+    services,
+    server,
+    async close() {
+      await server.close();
+      await writer.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { dirname, join } from 'node:path';
+import { parseDatabaseUrl, type StoreConfig } from './store/config.js';
+
+/** Everything Hutong reads from its environment, read in one place. */
+export interface HutongConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly store: StoreConfig;
+  /** Where the embedded store keeps files that are not the database (the generated vault key). */
+  readonly dataDir: string | undefined;
+  readonly adminKey: string | undefined;
+  readonly logLevel: string;
+  readonly writer: { readonly batchSizeMax: number; readonly windowMs: number; readonly flushesMax: number };
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got ${text})`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
+  const store = parseDatabaseUrl(env.DATABASE_URL);
+  const postgres = store.dialect === 'postgres';
+  return {
+    port: intFrom(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST ?? '127.0.0.1',
+    store,
+    dataDir: store.dialect === 'sqlite' && store.path !== ':memory:' ? dirname(store.path) : undefined,
+    adminKey: env.HUTONG_ADMIN_KEY,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    writer: {
+      batchSizeMax: intFrom(env, 'HUTONG_BATCH_SIZE_MAX', 256, 1, 10_000),
+      windowMs: intFrom(env, 'HUTONG_BATCH_WINDOW_MS', 0, 0, 100),
+      flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', postgres ? 4 : 1, 1, 64),
+    },
+  };
+}
+
+export function vaultKeyFile(config: HutongConfig): string | undefined {
+  return config.dataDir === undefined ? undefined : join(config.dataDir, 'vault.key');
+}

@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { StoreConfig } from './config.js';
+import type { Database } from './schema.js';
+import { migrate } from './migrate.js';
+
+export type Dialect = StoreConfig['dialect'];
+
+export interface Store {
+  readonly dialect: Dialect;
+  /** Writes, and reads that must see the writer's own transaction. */
+  readonly db: Kysely<Database>;
+  /**
+   * Reads outside any transaction. On SQLite this is a second connection, so reads (auth, GETs)
+   * never queue behind the group-commit writer's open transaction: WAL lets them read the last
+   * committed state while a batch is being written.
+   */
+  readonly reader: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Run migrations on open (default true). */
+  readonly migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  readonly poolSizeMax?: number;
+}
+
+export async function openStore(config: StoreConfig, options: OpenOptions = {}): Promise<Store> {
+  const store = config.dialect === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url, options.poolSizeMax ?? 10);
+  if (options.migrate ?? true) await migrate(store);
+  return store;
+}
+
+/** better-sqlite3 recompiles a statement on every prepare(); Kysely prepares per query, so cache them. */
+function cachingConnection(connection: SqliteDatabase.Database): SqliteDatabase.Database {
+  const statementsMax = 1000;
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = (source: string): SqliteDatabase.Statement => {
+    let statement = cache.get(source);
+    if (statement === undefined) {
+      statement = connection.prepare(source);
+      if (cache.size >= statementsMax) cache.clear();
+      cache.set(source, statement);
+    }
+    return statement;
+  };
+  return new Proxy(connection, {
+    get(target, property) {
+      if (property === 'prepare') return prepare;
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function openSqliteConnection(path: string, readonly: boolean): SqliteDatabase.Database {
+  const connection = new SqliteDatabase(path, { readonly: readonly && path !== ':memory:' });
+  connection.defaultSafeIntegers(true);
+  connection.pragma('busy_timeout = 5000');
+  if (!readonly) {
+    // WAL + synchronous=FULL: every commit is fsynced before we answer (DESIGN.md §4).
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('synchronous = FULL');
+    connection.pragma('foreign_keys = ON');
+  }
+  return connection;
+}
+
+function openSqlite(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const writeConnection = openSqliteConnection(path, false);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingConnection(writeConnection) }) });
+  // An in-memory database is private to its connection, so it cannot have a separate reader.
+  const reader =
+    path === ':memory:'
+      ? db
+      : new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingConnection(openSqliteConnection(path, true)) }) });
+  return {
+    dialect: 'sqlite',
+    db,
+    reader,
+    async close() {
+      if (reader !== db) await reader.destroy();
+      await db.destroy();
+    },
+  };
+}
+
+const int8Oid = 20;
+const numericOid = 1700;
+
+function parseBigint(text: string): bigint {
+  // sum() of bigint is numeric in PostgreSQL; our sums are always integral.
+  if (!/^-?\d+$/.test(text)) throw new Error(`expected an integer from PostgreSQL, got ${text}`);
+  return BigInt(text);
+}
+
+function openPostgres(url: string, poolSizeMax: number): Store {
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === int8Oid || oid === numericOid) return parseBigint;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolSizeMax, types: types as pg.CustomTypesConfig });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    dialect: 'postgres',
+    db,
+    reader: db,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** Cheap liveness probe for /healthz. */
+export async function ping(store: Store): Promise<void> {
+  await sql`select 1`.execute(store.reader);
+}

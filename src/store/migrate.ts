@@ -1,0 +1,32 @@
+import { sql, type Kysely } from 'kysely';
+import type { Store } from './database.js';
+import * as foundation from './migrations/001-foundation.js';
+
+interface Migration {
+  readonly name: string;
+  up(db: Kysely<unknown>, dialect: Store['dialect']): Promise<void>;
+}
+
+/** Append only: a migration, once released, is never edited; add a new one instead. */
+const migrations: readonly Migration[] = [{ name: '001-foundation', up: foundation.up }];
+
+// Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.
+const migrationLockKey = 4_801_202;
+
+export async function migrate(store: Store): Promise<string[]> {
+  const db = store.db as unknown as Kysely<unknown>;
+  await sql`create table if not exists hutong_migrations (name text primary key, applied_at text not null)`.execute(db);
+  const applied: string[] = [];
+  for (const migration of migrations) {
+    const done = await db.transaction().execute(async (trx) => {
+      if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${migrationLockKey})`.execute(trx);
+      const found = await sql<{ name: string }>`select name from hutong_migrations where name = ${migration.name}`.execute(trx);
+      if (found.rows.length > 0) return false;
+      await migration.up(trx, store.dialect);
+      await sql`insert into hutong_migrations (name, applied_at) values (${migration.name}, ${new Date().toISOString()})`.execute(trx);
+      return true;
+    });
+    if (done) applied.push(migration.name);
+  }
+  return applied;
+}

@@ -1,0 +1,121 @@
+/**
+ * The database as Kysely sees it. Money columns are bigint minor units (SQLite INTEGER, PostgreSQL
+ * BIGINT), read back as JS bigint on both dialects. Times are ISO-8601 UTC strings so that both
+ * dialects sort and compare them the same way.
+ */
+export interface Database {
+  settings: SettingsTable;
+  merchants: MerchantsTable;
+  api_keys: ApiKeysTable;
+  customers: CustomersTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_postings: LedgerPostingsTable;
+  ledger_holds: LedgerHoldsTable;
+  wallet_movements: WalletMovementsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface MerchantsTable {
+  id: string;
+  name: string;
+  country: string;
+  settlement_currency: string;
+  status: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  merchant_id: string;
+  key_hash: string;
+  key_hint: string;
+  mode: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CustomersTable {
+  id: string;
+  merchant_id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  id_type: string | null;
+  id_number_sealed: string | null;
+  id_number_hint: string | null;
+  request_digest: string;
+  created_at: string;
+}
+
+export interface LedgerAccountsTable {
+  id: string;
+  owner_type: string;
+  owner_id: string;
+  code: string;
+  currency: string;
+  kind: string;
+  normal_side: string;
+  no_negative: bigint;
+  debits_posted: bigint;
+  credits_posted: bigint;
+  debits_pending: bigint;
+  credits_pending: bigint;
+  created_at: string;
+}
+
+export interface LedgerEntriesTable {
+  id: string;
+  kind: string;
+  pending_id: string | null;
+  reason: string;
+  link_type: string | null;
+  link_id: string | null;
+  digest: string;
+  created_at: string;
+}
+
+export interface LedgerPostingsTable {
+  entry_id: string;
+  seq: bigint;
+  account_id: string;
+  currency: string;
+  amount: bigint;
+}
+
+export interface LedgerHoldsTable {
+  entry_id: string;
+  state: string;
+  resolved_by: string | null;
+  updated_at: string;
+}
+
+export interface WalletMovementsTable {
+  id: string;
+  merchant_id: string;
+  type: string;
+  source_id: string | null;
+  destination_id: string | null;
+  currency: string;
+  amount: bigint;
+  status: string;
+  description: string | null;
+  entry_id: string;
+  request_digest: string;
+  created_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_digest: string;
+  status_code: bigint;
+  response_body: string;
+  created_at: string;
+}

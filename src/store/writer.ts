@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { isFailure } from '../core/failure.js';
+import type { Database } from './schema.js';
+
+/**
+ * Group commit (DESIGN.md §4): concurrent ledger writes are coalesced into one database transaction.
+ *
+ * - A batch opens when work is queued and no batch is running; while one runs, new work queues up and
+ *   becomes the next batch. `windowMs` optionally holds a batch open a little longer to collect more.
+ *   `batchSizeMax` bounds a batch and `queueDepthMax` bounds the queue (past it, `run` refuses).
+ * - Each unit of work runs inside its own SAVEPOINT: if it throws or returns a Failure value, only
+ *   its own writes are rolled back and its batch-mates commit.
+ * - A caller's promise settles only after its batch's COMMIT returned (durable, synchronous=FULL on
+ *   SQLite, fsync on PostgreSQL). If the COMMIT itself fails, every unit of the batch is retried
+ *   alone, so one poisoned unit cannot fail the others.
+ *
+ * Work must use only the transaction it is given (never the outer Kysely instance: on SQLite that
+ * would wait on the very connection the batch holds).
+ */
+export type Work<T> = (trx: Transaction<Database>) => Promise<T>;
+
+export interface WriterOptions {
+  readonly batchSizeMax?: number;
+  readonly windowMs?: number;
+  readonly queueDepthMax?: number;
+  /** Batches in flight at once. 1 on SQLite (one writer connection); more on PostgreSQL. */
+  readonly flushesMax?: number;
+  /** Attempts for a unit that hit a deadlock or serialization failure (PostgreSQL). */
+  readonly conflictAttemptsMax?: number;
+}
+
+export interface WriterStats {
+  batches: number;
+  units: number;
+  largestBatch: number;
+  retriedAlone: number;
+}
+
+export interface Writer {
+  run<T>(work: Work<T>): Promise<T>;
+  readonly stats: WriterStats;
+  /** Waits for queued work to finish; later `run` calls are refused. */
+  close(): Promise<void>;
+}
+
+export class WriterOverloadedError extends Error {
+  constructor(depth: number) {
+    super(`ledger writer queue is full (${depth} waiting)`);
+    this.name = 'WriterOverloadedError';
+  }
+}
+
+interface Unit {
+  work: Work<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  attempts: number;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+// PostgreSQL SQLSTATEs worth retrying: deadlock_detected, serialization_failure.
+const retryableCodes = new Set(['40P01', '40001']);
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && retryableCodes.has(code);
+}
+
+export function createWriter(db: Kysely<Database>, options: WriterOptions = {}): Writer {
+  const batchSizeMax = options.batchSizeMax ?? 256;
+  const windowMs = options.windowMs ?? 0;
+  const queueDepthMax = options.queueDepthMax ?? 20_000;
+  const flushesMax = options.flushesMax ?? 1;
+  const conflictAttemptsMax = options.conflictAttemptsMax ?? 5;
+  assert.ok(batchSizeMax >= 1 && flushesMax >= 1 && queueDepthMax >= batchSizeMax);
+
+  const queue: Unit[] = [];
+  const stats: WriterStats = { batches: 0, units: 0, largestBatch: 0, retriedAlone: 0 };
+  let flushing = 0;
+  let scheduled = false;
+  let closed = false;
+  let idle: (() => void) | undefined;
+
+  function schedule(): void {
+    if (scheduled || flushing >= flushesMax || queue.length === 0) return;
+    scheduled = true;
+    const start = (): void => {
+      scheduled = false;
+      void flush();
+    };
+    if (windowMs > 0 && queue.length < batchSizeMax) setTimeout(start, windowMs);
+    else setImmediate(start);
+  }
+
+  async function flush(): Promise<void> {
+    const batch = queue.splice(0, batchSizeMax);
+    if (batch.length === 0) return;
+    flushing++;
+    stats.batches++;
+    stats.units += batch.length;
+    stats.largestBatch = Math.max(stats.largestBatch, batch.length);
+    try {
+      await runBatch(batch);
+    } finally {
+      flushing--;
+      schedule();
+      if (queue.length === 0 && flushing === 0) idle?.();
+    }
+  }
+
+  async function runBatch(batch: Unit[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await inTransaction(batch);
+    } catch {
+      // BEGIN or COMMIT failed: nothing of this batch is durable. Retry each unit alone.
+      stats.retriedAlone += batch.length;
+      for (const unit of batch) await runAlone(unit);
+      return;
+    }
+    settle(batch, outcomes);
+  }
+
+  async function runAlone(unit: Unit): Promise<void> {
+    try {
+      const [outcome] = await inTransaction([unit]);
+      settle([unit], [outcome as Outcome]);
+    } catch (error) {
+      unit.reject(error);
+    }
+  }
+
+  function settle(batch: Unit[], outcomes: Outcome[]): void {
+    batch.forEach((unit, i) => {
+      const outcome = outcomes[i] as Outcome;
+      if (outcome.ok) return unit.resolve(outcome.value);
+      if (isRetryable(outcome.error) && unit.attempts < conflictAttemptsMax) {
+        unit.attempts++;
+        queue.push(unit);
+        return undefined;
+      }
+      return unit.reject(outcome.error);
+    });
+    schedule();
+  }
+
+  async function inTransaction(batch: Unit[]): Promise<Outcome[]> {
+    const trx = await db.startTransaction().execute();
+    const outcomes: Outcome[] = [];
+    try {
+      for (const unit of batch) outcomes.push(await runUnit(trx, unit));
+    } catch (error) {
+      await trx.rollback().execute().catch(() => undefined);
+      throw error;
+    }
+    await trx.commit().execute();
+    return outcomes;
+  }
+
+  async function runUnit(trx: Transaction<Database>, unit: Unit): Promise<Outcome> {
+    await sql`savepoint unit`.execute(trx);
+    try {
+      const value = await unit.work(trx);
+      if (isFailure(value)) await sql`rollback to savepoint unit`.execute(trx);
+      await sql`release savepoint unit`.execute(trx);
+      return { ok: true, value };
+    } catch (error) {
+      // If the savepoint rollback itself fails the transaction is unusable: propagate.
+      await sql`rollback to savepoint unit`.execute(trx);
+      await sql`release savepoint unit`.execute(trx);
+      return { ok: false, error };
+    }
+  }
+
+  return {
+    stats,
+    run<T>(work: Work<T>): Promise<T> {
+      if (closed) return Promise.reject(new Error('ledger writer is closed'));
+      if (queue.length >= queueDepthMax) return Promise.reject(new WriterOverloadedError(queue.length));
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ work: work as Work<unknown>, resolve: resolve as (v: unknown) => void, reject, attempts: 1 });
+        schedule();
+      });
+    },
+    async close() {
+      closed = true;
+      if (queue.length === 0 && flushing === 0) return;
+      await new Promise<void>((resolve) => {
+        idle = resolve;
+      });
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import type { Transaction } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { fail, isFailure, type Failure } from '../core/failure.js';
+import { derivedId, digestOf, newId } from '../core/ids.js';
+import { accountIdFor as accountId, balanceOf, chart, LedgerError, type Balance, type Ledger, type Posting } from '../ledger/index.js';
+import type { Amount } from '../money/index.js';
+import type { Parties } from '../parties/service.js';
+import type { Store } from '../store/database.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
+import type { Database } from '../store/schema.js';
+import type { Writer } from '../store/writer.js';
+import { WalletError } from './errors.js';
+
+/** A movement of wallet money: a top-up from the bank, a transfer, or a withdrawal to the bank. */
+export type MovementType = 'top_up' | 'transfer' | 'withdrawal';
+export type MovementStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface Movement {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly type: MovementType;
+  /** A customer id, or null when the money came from outside (a top-up). */
+  readonly sourceId: string | null;
+  /** A customer id or the merchant's own id, or null when the money left (a withdrawal). */
+  readonly destinationId: string | null;
+  readonly amount: Amount;
+  readonly status: MovementStatus;
+  readonly description: string | null;
+  readonly entryId: string;
+  readonly createdAt: string;
+}
+
+export interface MovementRequest {
+  readonly amount: Amount;
+  readonly description?: string;
+  readonly idempotencyKey?: string;
+}
+
+type WalletFailure = Failure<WalletError | LedgerError>;
+
+const idPrefix: Record<MovementType, string> = { top_up: 'tu', transfer: 'tr', withdrawal: 'wd' };
+
+export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledger; parties: Parties; clock: Clock }) {
+  const { store, writer, ledger, parties, clock } = deps;
+
+  function movementId(type: MovementType, merchantId: string, idempotencyKey: string | undefined): string {
+    if (idempotencyKey === undefined) return newId(idPrefix[type], clock.now().getTime());
+    return derivedId(idPrefix[type], `${merchantId}/${type}`, idempotencyKey);
+  }
+
+  async function customerOf(merchantId: string, customerId: string): Promise<WalletFailure | undefined> {
+    const customer = await parties.getCustomer(merchantId, customerId);
+    return isFailure(customer) ? fail(WalletError.CustomerNotFound, customer.detail) : undefined;
+  }
+
+  /**
+   * Records the movement row and its ledger entry in one unit of the group-commit writer. A retry
+   * with the same id finds the row and answers with it (or a conflict if the request differs).
+   */
+  async function move(
+    row: Omit<Database['wallet_movements'], 'request_digest' | 'created_at' | 'entry_id' | 'status'>,
+    status: MovementStatus,
+    postings: (trx: Transaction<Database>) => Promise<Posting[]>,
+    kind: 'post' | 'hold',
+  ): Promise<Movement | WalletFailure> {
+    const requestDigest = digestOf({ ...row, amount: row.amount.toString() });
+    return writer.run(async (trx) => {
+      const inserted = await trx
+        .insertInto('wallet_movements')
+        .values({ ...row, status, entry_id: row.id, request_digest: requestDigest, created_at: clock.now().toISOString() })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      const existing = inserted.numInsertedOrUpdatedRows === 1n ? undefined : await trx.selectFrom('wallet_movements').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      if (existing !== undefined) {
+        return existing.request_digest === requestDigest ? toMovement(existing) : fail(WalletError.IdempotencyConflict, 'this Idempotency-Key was used for a different request');
+      }
+      const request = { id: row.id, reason: `wallet.${row.type}`, link: { type: row.type, id: row.id }, postings: await postings(trx) };
+      const entry = kind === 'post' ? await ledger.post(trx, request) : await ledger.hold(trx, request);
+      if (isFailure(entry)) return entry.failure === LedgerError.AccountNotFound ? fail(WalletError.InsufficientFunds, 'the wallet has no balance in this currency') : entry;
+      assert.ok(!entry.replayed, `movement ${row.id} was new but its ledger entry existed`);
+      const created = await trx.selectFrom('wallet_movements').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      return toMovement(created);
+    });
+  }
+
+  async function topUp(merchantId: string, customerId: string, request: MovementRequest): Promise<Movement | WalletFailure> {
+    const missing = await customerOf(merchantId, customerId);
+    if (missing !== undefined) return missing;
+    const { amount } = request;
+    const id = movementId('top_up', merchantId, request.idempotencyKey);
+    const row = { id, merchant_id: merchantId, type: 'top_up', source_id: null, destination_id: customerId, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
+    return move(row, 'succeeded', async (trx) => [
+      { accountId: await ledger.ensureAccount(trx, chart.reserveBank(amount.currency)), currency: amount.currency, amountMinor: amount.minor },
+      { accountId: await ledger.ensureAccount(trx, chart.customerWallet(customerId, amount.currency)), currency: amount.currency, amountMinor: -amount.minor },
+    ], 'post');
+  }
+
+  /** Customer to customer, or customer to the merchant's own balance; never across merchants. */
+  async function transfer(merchantId: string, request: MovementRequest & { sourceId: string; destinationId: string }): Promise<Movement | WalletFailure> {
+    if (request.sourceId === request.destinationId) return fail(WalletError.TransferInvalid, 'source and destination are the same');
+    const missingSource = await customerOf(merchantId, request.sourceId);
+    if (missingSource !== undefined) return missingSource;
+    const toMerchant = request.destinationId === merchantId;
+    if (!toMerchant) {
+      const missingDestination = await customerOf(merchantId, request.destinationId);
+      if (missingDestination !== undefined) return missingDestination;
+    }
+    const { amount } = request;
+    const id = movementId('transfer', merchantId, request.idempotencyKey);
+    const row = { id, merchant_id: merchantId, type: 'transfer', source_id: request.sourceId, destination_id: request.destinationId, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
+    const destination = toMerchant ? chart.merchantAvailable(merchantId, amount.currency) : chart.customerWallet(request.destinationId, amount.currency);
+    return move(row, 'succeeded', async (trx) => [
+      // The source wallet is not created here: a wallet that never received money cannot pay.
+      { accountId: accountId(chart.customerWallet(request.sourceId, amount.currency)), currency: amount.currency, amountMinor: amount.minor },
+      { accountId: await ledger.ensureAccount(trx, destination), currency: amount.currency, amountMinor: -amount.minor },
+    ], 'post');
+  }
+
+  /**
+   * A withdrawal reserves the money first (a pending hold), then the bank executes the payout and the
+   * hold is posted — or voided if the bank refuses. The sandbox bank accepts at once; the settlement
+   * bank connector will make the second step asynchronous.
+   */
+  async function withdraw(merchantId: string, customerId: string, request: MovementRequest): Promise<Movement | WalletFailure> {
+    const missing = await customerOf(merchantId, customerId);
+    if (missing !== undefined) return missing;
+    const { amount } = request;
+    const id = movementId('withdrawal', merchantId, request.idempotencyKey);
+    const row = { id, merchant_id: merchantId, type: 'withdrawal', source_id: customerId, destination_id: null, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
+    const held = await move(row, 'pending', async (trx) => [
+      { accountId: accountId(chart.customerWallet(customerId, amount.currency)), currency: amount.currency, amountMinor: amount.minor },
+      { accountId: await ledger.ensureAccount(trx, chart.reserveBank(amount.currency)), currency: amount.currency, amountMinor: -amount.minor },
+    ], 'hold');
+    if (isFailure(held) || held.status !== 'pending') return held;
+    return completeWithdrawal(held, true);
+  }
+
+  async function completeWithdrawal(movement: Movement, accepted: boolean): Promise<Movement | WalletFailure> {
+    return writer.run(async (trx) => {
+      const resolution = { id: `${movement.id}:${accepted ? 'post' : 'void'}`, pendingId: movement.entryId };
+      const entry = accepted ? await ledger.postPending(trx, resolution) : await ledger.voidPending(trx, resolution);
+      if (isFailure(entry)) return entry;
+      await trx.updateTable('wallet_movements').set({ status: accepted ? 'succeeded' : 'failed' }).where('id', '=', movement.id).where('status', '=', 'pending').execute();
+      return toMovement(await trx.selectFrom('wallet_movements').selectAll().where('id', '=', movement.id).executeTakeFirstOrThrow());
+    });
+  }
+
+  async function customerBalances(merchantId: string, customerId: string): Promise<Balance[] | WalletFailure> {
+    const missing = await customerOf(merchantId, customerId);
+    if (missing !== undefined) return missing;
+    return (await ledger.listAccounts(store.reader, { ownerType: 'customer', ownerId: customerId })).filter((a) => a.code === 'wallet').map(balanceOf);
+  }
+
+  async function merchantBalances(merchantId: string): Promise<Balance[]> {
+    return (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: merchantId })).filter((a) => a.code === 'available').map(balanceOf);
+  }
+
+  async function getMovement(merchantId: string, id: string): Promise<Movement | WalletFailure> {
+    const row = await store.reader.selectFrom('wallet_movements').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    return row === undefined ? fail(WalletError.MovementNotFound, `no transfer ${id}`) : toMovement(row);
+  }
+
+  async function listMovements(merchantId: string, request: PageRequest & { customerId?: string }): Promise<Page<Movement> | Failure<'cursor_invalid'>> {
+    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+    if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
+    const limit = pageLimit(request);
+    let query = store.reader.selectFrom('wallet_movements').selectAll().where('merchant_id', '=', merchantId);
+    const { customerId } = request;
+    if (customerId !== undefined) query = query.where((eb) => eb.or([eb('source_id', '=', customerId), eb('destination_id', '=', customerId)]));
+    return toPage(await pageQuery(query, after, limit).execute(), limit, toMovement);
+  }
+
+  return { topUp, transfer, withdraw, customerBalances, merchantBalances, getMovement, listMovements };
+}
+
+export type Wallets = ReturnType<typeof createWallets>;
+
+function toMovement(row: Database['wallet_movements']): Movement {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    type: row.type as MovementType,
+    sourceId: row.source_id,
+    destinationId: row.destination_id,
+    amount: { minor: row.amount, currency: row.currency },
+    status: row.status as MovementStatus,
+    description: row.description,
+    entryId: row.entry_id,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { createHutong, type Hutong } from '../../src/app.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { freshStore, testConfig, type Dialect } from './stores.js';
+
+export interface TestApp {
+  hutong: Hutong;
+  operatorKey: string;
+  clock: ManualClock;
+  /** fastify.inject with JSON in and out. */
+  request(method: string, url: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  makeMerchant(name?: string): Promise<{ id: string; key: string }>;
+  makeCustomer(merchantKey: string, name?: string): Promise<string>;
+}
+
+/** Builds the whole service on a fresh store for the suite, with test factories. */
+export function useTestApp(dialect: Dialect): TestApp {
+  const app = {} as TestApp;
+  let drop: () => Promise<void> = async () => undefined;
+  beforeAll(async () => {
+    const fresh = await freshStore(dialect);
+    drop = fresh.drop;
+    const clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
+    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32) });
+    await hutong.server.ready();
+    const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
+    app.hutong = hutong;
+    app.clock = clock;
+    app.operatorKey = generated as string;
+    app.request = async (method, url, options = {}) => {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
+      const response = await hutong.server.inject({ method: method as 'GET', url, headers, ...(options.body === undefined ? {} : { payload: options.body as object }) });
+      const text = response.body;
+      return { status: response.statusCode, body: text === '' ? undefined : JSON.parse(text), headers: response.headers };
+    };
+    app.makeMerchant = async (name = 'Shop') => {
+      const res = await app.request('POST', '/v1/merchants', { key: app.operatorKey, body: { name, country: 'CN', settlement_currency: 'CNY' } });
+      if (res.status !== 201) throw new Error(`makeMerchant: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.id, key: res.body.api_key.secret_key };
+    };
+    app.makeCustomer = async (merchantKey, name = 'Li Lei') => {
+      const res = await app.request('POST', '/v1/customers', { key: merchantKey, body: { name } });
+      if (res.status !== 201) throw new Error(`makeCustomer: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.id as string;
+    };
+  });
+  afterAll(async () => {
+    await app.hutong?.close();
+    await drop();
+  });
+  return app;
+}

@@ -151,11 +151,13 @@ export function createWriter(db: Kysely<Database>, options: WriterOptions = {}):
     const outcomes: Outcome[] = [];
     try {
       for (const unit of batch) outcomes.push(await runUnit(trx, unit));
+      await trx.commit().execute();
     } catch (error) {
+      // Also after a failed COMMIT: SQLite keeps the transaction open then, and Kysely only
+      // releases the connection on a successful commit or on rollback.
       await trx.rollback().execute().catch(() => undefined);
       throw error;
     }
-    await trx.commit().execute();
     return outcomes;
   }
 

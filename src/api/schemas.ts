@@ -1,8 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { amountMinorMax } from '../money/index.js';
 
 /** Shared route schemas: one source for validation, types and the OpenAPI document. */
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'Upper-case ISO 4217 code', examples: ['CNY'] });
-export const AmountMinor = Type.Integer({ minimum: 1, description: 'Positive integer in the currency\'s minor units (1999 = 19.99 USD; 1000 = ¥1000 JPY)', examples: [1999] });
+export const AmountMinor = Type.Integer({ minimum: 1, maximum: Number(amountMinorMax), description: 'Positive integer in the currency\'s minor units (1999 = 19.99 USD; 1000 = ¥1000 JPY)', examples: [1999] });
 export const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, maxLength: 40 });
 export const Timestamp = Type.String({ description: 'ISO 8601, UTC' });
 

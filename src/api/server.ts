@@ -51,6 +51,8 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
     ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validators());
+  // The API speaks JSON only; other media types get a 415 rather than a confusing 400.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(ProblemSchema);
 
   await app.register(swagger, {
@@ -109,12 +111,13 @@ function toProblem(error: FastifyError | Error, instance: string, requestId: str
     const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
     const where = missing !== undefined ? `${field}/${missing}` : extra !== undefined ? `${field}/${extra}` : field;
     const message = extra !== undefined ? 'is not a known field' : (first?.message ?? 'is invalid');
-    return { ...problem(validationCode(where, missing), `${where} ${message}`, instance, requestId), errors: [{ field: where, message }] };
+    return { ...problem(validationCode(where, missing, first?.keyword), `${where} ${message}`, instance, requestId), errors: [{ field: where, message }] };
   }
   const byCode: Record<string, ProblemCode> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
     FST_ERR_CTP_EMPTY_JSON_BODY: 'json_invalid',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'json_invalid',
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request_invalid',
   };
   const mapped = fastifyError.code === undefined ? undefined : byCode[fastifyError.code];
@@ -128,8 +131,8 @@ function toProblem(error: FastifyError | Error, instance: string, requestId: str
 }
 
 /** A wrong amount or currency gets its own code, so clients can branch without parsing text. */
-function validationCode(field: string, missing: string | undefined): ProblemCode {
-  if (missing === undefined && /\/amount$/.test(field)) return 'amount_invalid';
+function validationCode(field: string, missing: string | undefined, keyword: string | undefined): ProblemCode {
+  if (missing === undefined && /\/amount$/.test(field)) return keyword === 'maximum' ? 'amount_too_large' : 'amount_invalid';
   if (missing === undefined && /\/(currency|settlement_currency)$/.test(field)) return 'currency_unsupported';
   if (missing === undefined && /\/country$/.test(field)) return 'country_invalid';
   return 'request_invalid';

@@ -29,9 +29,15 @@ export function maskIdNumber(value: string): string {
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
 
-/** ISO 3166-1 alpha-2, checked against ICU's region table (Node ships full ICU). */
+/**
+ * ISO 3166-1 alpha-2, checked against ICU's region table (Node ships full ICU). ICU also names the
+ * user-assigned codes (AA, QM–QZ, XA–XZ, ZZ) and reserved groupings (EU, EZ, UN); none of those is
+ * a country a merchant can be registered in.
+ */
+const notCountries = /^(AA|Q[M-Z]|X[A-Z]|ZZ|EU|EZ|UN)$/;
+
 export function isCountryCode(code: string): boolean {
-  if (!/^[A-Z]{2}$/.test(code)) return false;
+  if (!/^[A-Z]{2}$/.test(code) || notCountries.test(code)) return false;
   const name = regionNames.of(code);
   return name !== undefined && name !== code;
 }

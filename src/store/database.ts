@@ -107,6 +107,9 @@ function openPostgres(url: string, poolSizeMax: number): Store {
     },
   };
   const pool = new pg.Pool({ connectionString: url, max: poolSizeMax, types: types as pg.CustomTypesConfig });
+  // An idle client whose server went away emits 'error' on the pool; unhandled, that would crash the
+  // process. The pool drops that client and the next query opens a new connection.
+  pool.on('error', (error) => process.emitWarning(`PostgreSQL idle client error: ${error.message}`));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: 'postgres',

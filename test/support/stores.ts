@@ -56,7 +56,18 @@ export async function freshStore(dialect: Dialect): Promise<{ store: StoreConfig
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
+      // Closed pools finish disconnecting asynchronously: wait for them rather than forcing them
+      // off (which makes the server send FATAL 57P01 into clients that are still shutting down).
+      const attemptsMax = 50;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.query(`drop database if exists ${name}${attempt === attemptsMax ? ' with (force)' : ''}`);
+          break;
+        } catch (error) {
+          if (attempt === attemptsMax) throw error;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
       await client.end();
     },
   };

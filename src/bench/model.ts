@@ -1,0 +1,116 @@
+import type { Dialect } from '../store/database.js';
+
+/** The figures of one run, as printed and as written to bench/results/*.json. */
+
+export interface WriterFigures {
+  readonly batches: number;
+  readonly units: number;
+  readonly averageBatchSize: number;
+  /** The writer only keeps a running maximum, so this covers seeding and earlier phases too. */
+  readonly largestBatchSinceStart: number;
+  readonly retriedAlone: number;
+}
+
+export interface LedgerFigures {
+  readonly inFlightMax: number;
+  readonly durationMs: number;
+  readonly succeededCount: number;
+  readonly insufficientFundsCount: number;
+  /** Other business failures and thrown errors, by failure code or error name. */
+  readonly otherOutcomes: Readonly<Record<string, number>>;
+  readonly ratePerSec: number;
+  readonly writer: WriterFigures;
+}
+
+export interface BaselineFigures {
+  /** Which baseline ran, e.g. "pgbench TPC-B" or "raw better-sqlite3". */
+  readonly name: string;
+  readonly description: string;
+  readonly durationMs: number;
+  readonly transactionsCount: number;
+  readonly insufficientFundsCount: number;
+  readonly ratePerSec: number;
+}
+
+export interface VerifyFigures {
+  readonly ok: boolean;
+  readonly failedChecks: readonly string[];
+  readonly accountsCount: number;
+  readonly entriesCount: number;
+  readonly postingsCount: number;
+}
+
+export interface HttpFigures {
+  readonly url: string;
+  readonly connections: number;
+  readonly durationMs: number;
+  readonly requestsCount: number;
+  /** autocannon's mean of its per-second samples, all responses. */
+  readonly ratePerSec: number;
+  readonly ok2xxCount: number;
+  /** 2xx responses over the whole run: the figure the targets and ratios use. */
+  readonly ok2xxPerSec: number;
+  readonly non2xxCount: number;
+  readonly errorsCount: number;
+  readonly timeoutsCount: number;
+  readonly latencyAverageMs: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly latencyMaxMs: number;
+}
+
+export interface Target {
+  /** e.g. "≥ 1.5×" or "p99 ≤ 50 ms". */
+  readonly description: string;
+  readonly met: boolean;
+  /** How far the figure got toward the target: 1 is exactly on it, 0.5 half way (inverted for "≤" targets). */
+  readonly attainment: number;
+}
+
+export interface LedgerReport {
+  readonly service: LedgerFigures;
+  readonly baseline: BaselineFigures;
+  readonly ratio: number;
+  readonly target: Target;
+  readonly verify: VerifyFigures;
+  /** Deadlocks PostgreSQL detected during the service measurement (each one cost deadlock_timeout); null on SQLite. */
+  readonly deadlocksCount: number | null;
+}
+
+export interface HttpReport {
+  readonly hutong: HttpFigures;
+  readonly bare: HttpFigures;
+  readonly ratio: number;
+  /** Only SQLite carries HTTP targets (the embedded-default promise). */
+  readonly targets: readonly Target[];
+  readonly writer: WriterFigures;
+  readonly verify: VerifyFigures;
+  readonly deadlocksCount: number | null;
+}
+
+export interface WriterSettings {
+  readonly batchSizeMax: number;
+  readonly windowMs: number;
+  readonly flushesMax: number;
+}
+
+export type StoreReport =
+  | { readonly store: Dialect; readonly status: 'measured'; readonly writerSettings: WriterSettings; readonly ledger: LedgerReport; readonly http: HttpReport }
+  | { readonly store: Dialect; readonly status: 'skipped' | 'failed'; readonly reason: string };
+
+export interface MachineInfo {
+  readonly cpusCount: number;
+  readonly cpuModel: string;
+  readonly memoryTotalBytes: number;
+  readonly platform: string;
+  readonly release: string;
+  readonly nodeVersion: string;
+}
+
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: MachineInfo;
+  readonly settings: unknown;
+  readonly stores: readonly StoreReport[];
+}

@@ -23,7 +23,6 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
   const store = parseDatabaseUrl(env.DATABASE_URL);
-  const postgres = store.dialect === 'postgres';
   return {
     port: intFrom(env, 'PORT', 4000, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
@@ -34,7 +33,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
     writer: {
       batchSizeMax: intFrom(env, 'HUTONG_BATCH_SIZE_MAX', 256, 1, 10_000),
       windowMs: intFrom(env, 'HUTONG_BATCH_WINDOW_MS', 0, 0, 100),
-      flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', postgres ? 4 : 1, 1, 64),
+      // One batch in flight by default on both stores: concurrent batches on PostgreSQL lock the
+      // same hot accounts in different orders and deadlock (each costing deadlock_timeout, 1 s).
+      flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', 1, 1, 64),
     },
   };
 }

@@ -106,8 +106,8 @@ async function ledgerPhase(database: BenchDatabase, hutong: Hutong, population: 
     () => benchLedgerService(hutong, population, settings),
     (f) => `${formatCount(f.ratePerSec)} transfers/s, ${formatCount(f.insufficientFundsCount)} insufficient funds, average batch ${f.writer.averageBatchSize.toFixed(1)}`,
   );
-  const deadlocksCount = await deadlocksSince(database, deadlocksBefore);
   const verify = await step(`ledger ${name}: verify`, () => verifyFigures(hutong.services.store.reader), (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'));
+  const deadlocksCount = await deadlocksSince(database, deadlocksBefore);
   const baseline = await baselineFor(database, settings);
   await step(`ledger ${name}: prepare ${baseline.name}`, () => baseline.prepare());
   await database.checkpoint();
@@ -128,8 +128,8 @@ async function httpPhase(database: BenchDatabase, hutong: Hutong, population: Po
     (f) => `${formatCount(f.hutong.ok2xxPerSec)} vs ${formatCount(f.bare.ok2xxPerSec)} 2xx/s`,
   );
   const writer = writerFigures(before, hutong.services.writer.stats);
-  const deadlocksCount = await deadlocksSince(database, deadlocksBefore);
   const verify = await step(`http ${name}: verify`, () => verifyFigures(hutong.services.store.reader), (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'));
+  const deadlocksCount = await deadlocksSince(database, deadlocksBefore);
   const ratio = figures.bare.ok2xxPerSec === 0 ? 0 : figures.hutong.ok2xxPerSec / figures.bare.ok2xxPerSec;
   // The issue sets HTTP targets for the embedded default only.
   const targets =
@@ -139,7 +139,7 @@ async function httpPhase(database: BenchDatabase, hutong: Hutong, population: Po
   return { ...figures, ratio, targets, writer, verify, deadlocksCount };
 }
 
-/** PostgreSQL publishes its counters asynchronously, so a figure read right after a phase may lag by a second. */
+/** PostgreSQL publishes its counters asynchronously (backends flush about once a second), so this is approximate. */
 async function deadlocksSince(database: BenchDatabase, before: number | undefined): Promise<number | null> {
   const after = await database.deadlocksCount?.();
   return before === undefined || after === undefined ? null : after - before;

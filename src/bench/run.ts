@@ -114,7 +114,7 @@ async function ledgerPhase(database: BenchDatabase, hutong: Hutong, population: 
   const figures = await step(`ledger ${name}: ${baseline.name}, ${settings.measureMs / 1000} s`, () => baseline.measure(), (f) => `${formatCount(f.ratePerSec)}/s`);
   const ratio = figures.ratePerSec === 0 ? 0 : service.ratePerSec / figures.ratePerSec;
   const required = ledgerRatioMin[name];
-  return { service, baseline: figures, ratio, target: atLeast(`≥ ${required}×`, ratio, required), verify, deadlocksCount };
+  return { service, baseline: figures, ratio, target: atLeast(`≥ ${required.toFixed(1)}×`, ratio, required), verify, deadlocksCount };
 }
 
 async function httpPhase(database: BenchDatabase, hutong: Hutong, population: Population, settings: BenchSettings): Promise<HttpReport> {

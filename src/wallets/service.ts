@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
 import { accountIdFor as accountId, balanceOf, chart, LedgerError, type Balance, type Ledger, type Posting } from '../ledger/index.js';
-import type { Amount } from '../money/index.js';
+import { formatDecimal, type Amount } from '../money/index.js';
 import type { Parties } from '../parties/service.js';
 import type { Store } from '../store/database.js';
 import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
@@ -77,7 +77,7 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
       }
       const request = { id: row.id, reason: `wallet.${row.type}`, link: { type: row.type, id: row.id }, postings: await postings(trx) };
       const entry = kind === 'post' ? await ledger.post(trx, request) : await ledger.hold(trx, request);
-      if (isFailure(entry)) return entry.failure === LedgerError.AccountNotFound ? fail(WalletError.InsufficientFunds, 'the wallet has no balance in this currency') : entry;
+      if (isFailure(entry)) return explain(entry, row);
       assert.ok(!entry.replayed, `movement ${row.id} was new but its ledger entry existed`);
       const created = await trx.selectFrom('wallet_movements').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
       return toMovement(created);
@@ -175,6 +175,13 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
 }
 
 export type Wallets = ReturnType<typeof createWallets>;
+
+/** Says which wallet is short, in the caller's terms rather than ledger account ids. */
+function explain(failure: Failure<LedgerError>, row: { source_id: string | null; currency: string; amount: bigint }): WalletFailure {
+  if (failure.failure !== LedgerError.AccountNotFound && failure.failure !== LedgerError.InsufficientFunds) return failure;
+  const wanted = formatDecimal({ minor: row.amount, currency: row.currency });
+  return fail(WalletError.InsufficientFunds, `${row.source_id ?? 'the source'} has less than ${wanted} ${row.currency} available`);
+}
 
 function toMovement(row: Database['wallet_movements']): Movement {
   return {

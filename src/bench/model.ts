@@ -69,7 +69,10 @@ export interface Target {
 
 export interface LedgerReport {
   readonly service: LedgerFigures;
+  /** The faster of `baselineRuns`: the one the ratio and target use. */
   readonly baseline: BaselineFigures;
+  /** The baseline measured just before and just after the service run. */
+  readonly baselineRuns: readonly BaselineFigures[];
   readonly ratio: number;
   readonly target: Target;
   readonly verify: VerifyFigures;

@@ -8,9 +8,10 @@ import type { BenchSettings } from './settings.js';
 /**
  * The PostgreSQL baseline when pgbench is not installed: raw `pg`, N connections, ONE transaction
  * per transfer with the same statements as the SQLite baseline (named, so prepared once per connection).
- * Tables are prefixed raw_ so they sit beside Hutong's in the bench database.
+ * Tables are prefixed raw_ so they sit beside Hutong's in the bench database; each run starts them afresh.
  */
 const schema = `
+  drop table if exists raw_postings, raw_transfers, raw_accounts;
   create table raw_accounts (id text primary key, debits_posted bigint not null, credits_posted bigint not null);
   create table raw_transfers (id text primary key, source_id text not null, destination_id text not null, amount bigint not null, created_at text not null);
   create table raw_postings (transfer_id text not null references raw_transfers(id), seq bigint not null,

@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import SqliteDatabase from 'better-sqlite3';
@@ -21,7 +22,9 @@ const schema = `
 class InsufficientFunds extends Error {}
 
 export function benchRawSqlite(scratchDir: string, settings: BenchSettings): BaselineFigures {
-  const db = new SqliteDatabase(join(scratchDir, 'raw-baseline.db'));
+  // A fresh file for every run, so a second run starts from the same state as the first.
+  const dir = mkdtempSync(join(scratchDir, 'raw-'));
+  const db = new SqliteDatabase(join(dir, 'raw-baseline.db'));
   try {
     db.defaultSafeIntegers(true);
     db.pragma('journal_mode = WAL');
@@ -42,6 +45,7 @@ export function benchRawSqlite(scratchDir: string, settings: BenchSettings): Bas
     };
   } finally {
     db.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

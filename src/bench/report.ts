@@ -11,7 +11,7 @@ export function printReport(report: BenchReport, settings: BenchSettings): void 
   const measured = report.stores.filter((s): s is Measured => s.status === 'measured');
   console.log(`\nHutong benchmark · ${machine.cpusCount} CPUs (${machine.cpuModel}) · Node ${machine.nodeVersion} · ${settings.measureMs / 1000} s per measurement${settings.quick ? ' (--quick)' : ''}`);
   console.log(`\nLedger: durable wallet transfers through the service layer (group commit, ${settings.ledgerInFlightMax} in flight, ${settings.customersCount} customers) vs a raw baseline`);
-  console.log(renderTable(['store', 'service/s', 'avg batch', 'insufficient', 'other', 'deadlocks', 'baseline', 'baseline/s', 'ratio', 'target', 'verify'], measured.map((s) => ledgerRow(s.store, s.ledger))));
+  console.log(renderTable(['store', 'service/s', 'avg batch', 'insufficient', 'other', 'deadlocks', 'baseline', 'baseline/s', 'before / after', 'ratio', 'target', 'verify'], measured.map((s) => ledgerRow(s.store, s.ledger))));
   console.log(`\nHTTP: POST /v1/transfers, ${settings.httpConnections} connections (autocannon in a child process on the same machine) vs a bare Fastify route`);
   console.log(renderTable(['store', '2xx/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'avg batch', 'deadlocks', 'bare 2xx/s', 'bare p99 ms', 'ratio', 'targets', 'verify'], measured.map((s) => httpRow(s.store, s.http))));
   for (const store of report.stores) {
@@ -36,6 +36,7 @@ function ledgerRow(store: string, ledger: LedgerReport): string[] {
     ledger.deadlocksCount === null ? '—' : formatCount(ledger.deadlocksCount),
     baseline.name,
     formatCount(baseline.ratePerSec),
+    ledger.baselineRuns.map((run) => formatCount(run.ratePerSec)).join(' / '),
     formatRatio(ledger.ratio),
     targetCell(ledger.target),
     ledger.verify.ok ? 'ok' : 'FAILED',

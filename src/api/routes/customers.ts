@@ -72,39 +72,29 @@ export function registerCustomerRoutes(fastify: FastifyInstance, services: ApiSe
     },
   );
 
-  app.post(
-    '/v1/customers/:id/top_ups',
-    {
-      config: { auth: 'merchant' },
-      schema: { tags: ['wallets'], summary: 'Credit the customer\'s wallet from the (sandbox) bank', headers: IdempotencyHeaders, params: CustomerParams, body: MoneyBody, response: { 201: MovementView, ...problemResponses } },
-    },
-    async (request, reply) => {
-      const movement = await wallets.topUp(merchantIdOf(request), request.params.id, {
-        amount: amountFromBody(request.body.amount, request.body.currency),
-        description: request.body.description,
-        idempotencyKey: idempotencyKeyOf(request.headers),
-      });
-      if (isFailure(movement)) throw problemFromFailure(movement);
-      return reply.code(201).send(movementView(movement));
-    },
-  );
-
-  app.post(
-    '/v1/customers/:id/withdrawals',
-    {
-      config: { auth: 'merchant' },
-      schema: { tags: ['wallets'], summary: 'Pay wallet money out to the customer\'s bank account', headers: IdempotencyHeaders, params: CustomerParams, body: MoneyBody, response: { 201: MovementView, ...problemResponses } },
-    },
-    async (request, reply) => {
-      const movement = await wallets.withdraw(merchantIdOf(request), request.params.id, {
-        amount: amountFromBody(request.body.amount, request.body.currency),
-        description: request.body.description,
-        idempotencyKey: idempotencyKeyOf(request.headers),
-      });
-      if (isFailure(movement)) throw problemFromFailure(movement);
-      return reply.code(201).send(movementView(movement));
-    },
-  );
+  // Money into and out of a wallet: the same request shape, one service call each.
+  const movements = [
+    { path: 'top_ups', summary: 'Credit the customer\'s wallet from the (sandbox) bank', run: wallets.topUp },
+    { path: 'withdrawals', summary: 'Pay wallet money out to the customer\'s bank account', run: wallets.withdraw },
+  ] as const;
+  for (const movement of movements) {
+    app.post(
+      `/v1/customers/:id/${movement.path}`,
+      {
+        config: { auth: 'merchant' },
+        schema: { tags: ['wallets'], summary: movement.summary, headers: IdempotencyHeaders, params: CustomerParams, body: MoneyBody, response: { 201: MovementView, ...problemResponses } },
+      },
+      async (request, reply) => {
+        const result = await movement.run(merchantIdOf(request), request.params.id, {
+          amount: amountFromBody(request.body.amount, request.body.currency),
+          description: request.body.description,
+          idempotencyKey: idempotencyKeyOf(request.headers),
+        });
+        if (isFailure(result)) throw problemFromFailure(result);
+        return reply.code(201).send(movementView(result));
+      },
+    );
+  }
 
   app.get(
     '/v1/customers/:id/balances',

@@ -21,8 +21,8 @@ const dialects: readonly Dialect[] = ['sqlite', 'postgres'];
 
 /**
  * `hutong bench`: the ledger and HTTP benchmarks on each store, each beside its baseline measured in
- * the same run. Prints a table, writes bench/results/*.json, and fails the process only if the
- * ledger does not verify afterwards (a missed speed target is reported, not fatal).
+ * the same run. Prints a table, writes bench/results/*.json, and fails the process only if a store's
+ * run broke or its ledger does not verify afterwards (a missed speed target is reported, not fatal).
  */
 export async function runBenchmarks(options: { stores: string[]; quick: boolean }): Promise<void> {
   const settings = benchSettings(options.quick);

@@ -57,7 +57,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
 
   const store = await openStore(config.store);
   const writer = createWriter(store.db, config.writer);
-  const ledger = createLedger({ clock });
+  const ledger = createLedger({ clock, exec: store.exec });
   const parties = createParties({ store, clock, cipher: createCipher(vaultKey) });
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const metrics = createMetrics();

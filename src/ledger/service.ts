@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { fail, type Failure } from '../core/failure.js';
 import { derivedId, digestOf } from '../core/ids.js';
 import type { Database } from '../store/schema.js';
+import { statement, type Exec, type Statement } from '../store/statements.js';
 import { amountMinorMax } from '../money/index.js';
 import { LedgerError } from './errors.js';
 import {
@@ -37,7 +38,7 @@ interface Delta {
 }
 
 export interface Ledger {
-  ensureAccount(trx: Executor, spec: AccountSpec): Promise<string>;
+  ensureAccount(trx: Transaction<Database>, spec: AccountSpec): Promise<string>;
   getAccount(db: Executor, id: string): Promise<Account | undefined>;
   listAccounts(db: Executor, owner: { ownerType: AccountSpec['ownerType']; ownerId: string }): Promise<Account[]>;
   /** Records a posted entry: balances move now. */
@@ -51,30 +52,39 @@ export interface Ledger {
   entriesFor(db: Executor, link: { type: string; id: string }): Promise<Entry[]>;
 }
 
-export function createLedger(deps: { clock: Clock }): Ledger {
-  const { clock } = deps;
+// The statements every ledger write runs, prepared once (see store/statements.ts).
+const insertAccountSql = statement(`insert into ledger_accounts (id, owner_type, owner_id, code, currency, kind, normal_side, no_negative,
+  debits_posted, credits_posted, debits_pending, credits_pending, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?)
+  on conflict (id) do nothing`);
+const insertEntrySql = statement(`insert into ledger_entries (id, kind, pending_id, reason, link_type, link_id, digest, created_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`);
+/**
+ * The no-negative rule is part of the UPDATE, evaluated on the locked row with the new sums: two
+ * racing debits cannot both pass. Parameters: the four deltas, id, currency, then the deltas again.
+ */
+const moveBalanceSql = statement(`update ledger_accounts set
+  debits_posted = debits_posted + ?, credits_posted = credits_posted + ?, debits_pending = debits_pending + ?, credits_pending = credits_pending + ?
+  where id = ? and currency = ? and (no_negative = 0 or (case when normal_side = 'credit'
+    then credits_posted + ? - debits_posted - ? - debits_pending - ?
+    else debits_posted + ? - credits_posted - ? - credits_pending - ? end) >= 0)`);
+const insertPostingsSql = new Map<number, Statement>();
 
-  async function ensureAccount(trx: Executor, spec: AccountSpec): Promise<string> {
+function insertPostingsFor(count: number): Statement {
+  let st = insertPostingsSql.get(count);
+  if (st === undefined) {
+    st = statement(`insert into ledger_postings (entry_id, seq, account_id, currency, amount) values ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
+    insertPostingsSql.set(count, st);
+  }
+  return st;
+}
+
+export function createLedger(deps: { clock: Clock; exec: Exec }): Ledger {
+  const { clock, exec } = deps;
+
+  async function ensureAccount(trx: Transaction<Database>, spec: AccountSpec): Promise<string> {
     const id = accountIdFor(spec);
-    await trx
-      .insertInto('ledger_accounts')
-      .values({
-        id,
-        owner_type: spec.ownerType,
-        owner_id: spec.ownerId,
-        code: spec.code,
-        currency: spec.currency,
-        kind: spec.kind,
-        normal_side: normalSideOf(spec.kind),
-        no_negative: spec.noNegative ? 1n : 0n,
-        debits_posted: 0n,
-        credits_posted: 0n,
-        debits_pending: 0n,
-        credits_pending: 0n,
-        created_at: clock.now().toISOString(),
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+    const params = [id, spec.ownerType, spec.ownerId, spec.code, spec.currency, spec.kind, normalSideOf(spec.kind), spec.noNegative ? 1n : 0n, clock.now().toISOString()];
+    await exec(trx, insertAccountSql, params);
     return id;
   }
 
@@ -187,48 +197,28 @@ export function createLedger(deps: { clock: Clock }): Ledger {
     trx: Transaction<Database>,
     entry: { id: string; kind: EntryKind; pendingId: string | null; reason: string; link: EntryRequest['link']; digest: string },
   ): Promise<boolean> {
-    const result = await trx
-      .insertInto('ledger_entries')
-      .values({
-        id: entry.id,
-        kind: entry.kind,
-        pending_id: entry.pendingId,
-        reason: entry.reason,
-        link_type: entry.link?.type ?? null,
-        link_id: entry.link?.id ?? null,
-        digest: entry.digest,
-        created_at: clock.now().toISOString(),
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    return result.numInsertedOrUpdatedRows === 1n;
+    const params = [entry.id, entry.kind, entry.pendingId, entry.reason, entry.link?.type ?? null, entry.link?.id ?? null, entry.digest, clock.now().toISOString()];
+    return (await exec(trx, insertEntrySql, params)).changes === 1n;
   }
 
   async function insertPostings(trx: Transaction<Database>, entryId: string, postings: readonly Posting[]): Promise<void> {
     if (postings.length === 0) return;
-    await trx
-      .insertInto('ledger_postings')
-      .values(postings.map((p, i) => ({ entry_id: entryId, seq: BigInt(i), account_id: p.accountId, currency: p.currency, amount: p.amountMinor })))
-      .execute();
+    const params = postings.flatMap((p, i) => [entryId, BigInt(i), p.accountId, p.currency, p.amountMinor]);
+    await exec(trx, insertPostingsFor(postings.length), params);
   }
 
   /**
    * Moves cached balances, one statement per account, in account-id order (so concurrent
-   * PostgreSQL transactions lock rows in the same order). The no-negative rule is part of the UPDATE
-   * itself, evaluated on the row under its lock: two racing debits cannot both pass.
+   * PostgreSQL transactions lock rows in the same order).
    */
   async function applyDeltas(trx: Transaction<Database>, deltas: Map<string, Delta>): Promise<Failure<LedgerError> | undefined> {
     const ids = [...deltas.keys()].sort();
     for (const id of ids) {
       const d = deltas.get(id) as Delta;
-      const result = await sql`
-        update ledger_accounts set
-          debits_posted = debits_posted + ${d.debitsPosted}, credits_posted = credits_posted + ${d.creditsPosted},
-          debits_pending = debits_pending + ${d.debitsPending}, credits_pending = credits_pending + ${d.creditsPending}
-        where id = ${id} and currency = ${d.currency} and (no_negative = 0 or (case when normal_side = 'credit'
-          then credits_posted + ${d.creditsPosted} - debits_posted - ${d.debitsPosted} - debits_pending - ${d.debitsPending}
-          else debits_posted + ${d.debitsPosted} - credits_posted - ${d.creditsPosted} - credits_pending - ${d.creditsPending} end) >= 0)`.execute(trx);
-      if (result.numAffectedRows !== 1n) return diagnose(trx, id, d.currency);
+      const sums = [d.debitsPosted, d.creditsPosted, d.debitsPending, d.creditsPending];
+      const check = [d.creditsPosted, d.debitsPosted, d.debitsPending, d.debitsPosted, d.creditsPosted, d.creditsPending];
+      const result = await exec(trx, moveBalanceSql, [...sums, id, d.currency, ...check]);
+      if (result.changes !== 1n) return diagnose(trx, id, d.currency);
     }
     return undefined;
   }

@@ -58,10 +58,19 @@ export interface IdempotencyScope {
 
 const operatorKeySetting = 'operator_key_hash';
 
+/**
+ * Authenticated keys are remembered briefly so that a busy merchant costs one hash per request, not
+ * a join. Revoking a key or suspending a merchant clears this node's cache at once; other nodes
+ * follow within `principalCacheTtlMs`.
+ */
+const principalCacheTtlMs = 5_000;
+const principalCacheSizeMax = 10_000;
+
 export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher }) {
   const { store, clock, cipher } = deps;
   const { db } = store;
   let operatorKeyHash: string | undefined;
+  const principals = new Map<string, { principal: Principal; expiresAtMs: number }>();
 
   async function createMerchant(
     input: { name: string; country: string; settlementCurrency: string },
@@ -101,6 +110,7 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
 
   async function setMerchantStatus(id: string, status: MerchantStatus): Promise<Merchant | Failure<PartyError>> {
     const result = await db.updateTable('merchants').set({ status }).where('id', '=', id).executeTakeFirst();
+    principals.clear();
     if (result.numUpdatedRows !== 1n) return fail(PartyError.MerchantNotFound, `no merchant ${id}`);
     return (await getMerchant(id)) as Merchant;
   }
@@ -122,6 +132,7 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
       .where('merchant_id', '=', merchantId)
       .where('revoked_at', 'is', null)
       .execute();
+    principals.clear();
     const row = await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).where('merchant_id', '=', merchantId).executeTakeFirst();
     return row === undefined ? fail(PartyError.ApiKeyNotFound, `no API key ${keyId}`) : toApiKey(row);
   }
@@ -173,6 +184,9 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
       return operatorKeyHash !== undefined && sameSecretHash(hash, operatorKeyHash) ? { type: 'operator' } : undefined;
     }
     if (!secret.startsWith('sk_')) return undefined;
+    const nowMs = clock.now().getTime();
+    const cached = principals.get(hash);
+    if (cached !== undefined && cached.expiresAtMs > nowMs) return cached.principal;
     const row = await store.reader
       .selectFrom('api_keys')
       .innerJoin('merchants', 'merchants.id', 'api_keys.merchant_id')
@@ -181,7 +195,10 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
       .where('api_keys.revoked_at', 'is', null)
       .executeTakeFirst();
     if (row === undefined || row.status !== 'active') return undefined;
-    return { type: 'merchant', merchantId: row.merchantId, keyId: row.keyId, mode: row.mode as KeyMode };
+    const principal: Principal = { type: 'merchant', merchantId: row.merchantId, keyId: row.keyId, mode: row.mode as KeyMode };
+    if (principals.size >= principalCacheSizeMax) principals.clear();
+    principals.set(hash, { principal, expiresAtMs: nowMs + principalCacheTtlMs });
+    return principal;
   }
 
   async function createCustomer(merchantId: string, input: NewCustomer, idempotency?: IdempotencyScope): Promise<Customer | Failure<PartyError>> {
@@ -220,6 +237,13 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
     return row === undefined ? fail(PartyError.CustomerNotFound, `no customer ${id}`) : toCustomer(row);
   }
 
+  /** The first of these ids that is not a customer of this merchant, in one indexed read. */
+  async function firstMissingCustomer(merchantId: string, customerIds: readonly string[]): Promise<string | undefined> {
+    const rows = await store.reader.selectFrom('customers').select('id').where('merchant_id', '=', merchantId).where('id', 'in', customerIds).execute();
+    const found = new Set(rows.map((r) => r.id));
+    return customerIds.find((id) => !found.has(id));
+  }
+
   /** The verified ID number, for modules that must check it (customs, KYC); never for display. */
   async function revealIdNumber(merchantId: string, id: string): Promise<string | null> {
     const row = await store.reader.selectFrom('customers').select(['id_number_sealed']).where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
@@ -245,6 +269,7 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
     authenticate,
     createCustomer,
     getCustomer,
+    firstMissingCustomer,
     revealIdNumber,
     listCustomers,
   };

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { StoreConfig } from './config.js';
 import type { Database } from './schema.js';
 import { migrate } from './migrate.js';
+import { postgresExec, sqliteExec, type Exec } from './statements.js';
 
 export type Dialect = StoreConfig['dialect'];
 
@@ -19,6 +20,8 @@ export interface Store {
    * committed state while a batch is being written.
    */
   readonly reader: Kysely<Database>;
+  /** Runs a prepared hot-path statement inside a writer transaction (see statements.ts). */
+  readonly exec: Exec;
   close(): Promise<void>;
 }
 
@@ -36,10 +39,10 @@ export async function openStore(config: StoreConfig, options: OpenOptions = {}):
 }
 
 /** better-sqlite3 recompiles a statement on every prepare(); Kysely prepares per query, so cache them. */
-function cachingConnection(connection: SqliteDatabase.Database): SqliteDatabase.Database {
+function statementCache(connection: SqliteDatabase.Database): (source: string) => SqliteDatabase.Statement {
   const statementsMax = 1000;
   const cache = new Map<string, SqliteDatabase.Statement>();
-  const prepare = (source: string): SqliteDatabase.Statement => {
+  return (source) => {
     let statement = cache.get(source);
     if (statement === undefined) {
       statement = connection.prepare(source);
@@ -48,6 +51,9 @@ function cachingConnection(connection: SqliteDatabase.Database): SqliteDatabase.
     }
     return statement;
   };
+}
+
+function cachingConnection(connection: SqliteDatabase.Database, prepare = statementCache(connection)): SqliteDatabase.Database {
   return new Proxy(connection, {
     get(target, property) {
       if (property === 'prepare') return prepare;
@@ -73,7 +79,8 @@ function openSqliteConnection(path: string, readonly: boolean): SqliteDatabase.D
 function openSqlite(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const writeConnection = openSqliteConnection(path, false);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingConnection(writeConnection) }) });
+  const prepare = statementCache(writeConnection);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingConnection(writeConnection, prepare) }) });
   // An in-memory database is private to its connection, so it cannot have a separate reader.
   const reader =
     path === ':memory:'
@@ -83,6 +90,7 @@ function openSqlite(path: string): Store {
     dialect: 'sqlite',
     db,
     reader,
+    exec: sqliteExec(prepare),
     async close() {
       if (reader !== db) await reader.destroy();
       await db.destroy();
@@ -115,6 +123,7 @@ function openPostgres(url: string, poolSizeMax: number): Store {
     dialect: 'postgres',
     db,
     reader: db,
+    exec: postgresExec,
     async close() {
       await db.destroy();
     },

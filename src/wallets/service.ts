@@ -9,6 +9,7 @@ import type { Parties } from '../parties/service.js';
 import type { Store } from '../store/database.js';
 import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
 import type { Database } from '../store/schema.js';
+import { statement } from '../store/statements.js';
 import type { Writer } from '../store/writer.js';
 import { WalletError } from './errors.js';
 
@@ -41,6 +42,13 @@ type WalletFailure = Failure<WalletError | LedgerError>;
 
 const idPrefix: Record<MovementType, string> = { top_up: 'tu', transfer: 'tr', withdrawal: 'wd' };
 
+const movementColumns = [
+  'id', 'merchant_id', 'type', 'source_id', 'destination_id', 'currency', 'amount', 'status', 'description', 'entry_id', 'request_digest', 'created_at',
+] as const satisfies readonly (keyof Database['wallet_movements'])[];
+// A retry finds the row by its id (derived from the Idempotency-Key) instead of inserting twice.
+const insertMovementSql = statement(`insert into wallet_movements (${movementColumns.join(', ')})
+  values (${movementColumns.map(() => '?').join(', ')}) on conflict (id) do nothing`);
+
 export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledger; parties: Parties; clock: Clock }) {
   const { store, writer, ledger, parties, clock } = deps;
 
@@ -49,10 +57,13 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
     return derivedId(idPrefix[type], `${merchantId}/${type}`, idempotencyKey);
   }
 
-  async function customerOf(merchantId: string, customerId: string): Promise<WalletFailure | undefined> {
-    const customer = await parties.getCustomer(merchantId, customerId);
-    return isFailure(customer) ? fail(WalletError.CustomerNotFound, customer.detail) : undefined;
+  /** The customers must all be this merchant's: one indexed read, whatever their number. */
+  async function customersOf(merchantId: string, customerIds: readonly string[]): Promise<WalletFailure | undefined> {
+    const missing = await parties.firstMissingCustomer(merchantId, customerIds);
+    return missing === undefined ? undefined : fail(WalletError.CustomerNotFound, `no customer ${missing}`);
   }
+
+  const customerOf = (merchantId: string, customerId: string) => customersOf(merchantId, [customerId]);
 
   /**
    * Records the movement row and its ledger entry in one unit of the group-commit writer. A retry
@@ -66,21 +77,17 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
   ): Promise<Movement | WalletFailure> {
     const requestDigest = digestOf({ ...row, amount: row.amount.toString() });
     return writer.run(async (trx) => {
-      const inserted = await trx
-        .insertInto('wallet_movements')
-        .values({ ...row, status, entry_id: row.id, request_digest: requestDigest, created_at: clock.now().toISOString() })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst();
-      const existing = inserted.numInsertedOrUpdatedRows === 1n ? undefined : await trx.selectFrom('wallet_movements').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-      if (existing !== undefined) {
+      const full: Database['wallet_movements'] = { ...row, status, entry_id: row.id, request_digest: requestDigest, created_at: clock.now().toISOString() };
+      const inserted = await store.exec(trx, insertMovementSql, movementColumns.map((column) => full[column]));
+      if (inserted.changes !== 1n) {
+        const existing = await trx.selectFrom('wallet_movements').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
         return existing.request_digest === requestDigest ? toMovement(existing) : fail(WalletError.IdempotencyConflict, 'this Idempotency-Key was used for a different request');
       }
       const request = { id: row.id, reason: `wallet.${row.type}`, link: { type: row.type, id: row.id }, postings: await postings(trx) };
       const entry = kind === 'post' ? await ledger.post(trx, request) : await ledger.hold(trx, request);
       if (isFailure(entry)) return explain(entry, row);
       assert.ok(!entry.replayed, `movement ${row.id} was new but its ledger entry existed`);
-      const created = await trx.selectFrom('wallet_movements').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-      return toMovement(created);
+      return toMovement(full);
     });
   }
 
@@ -99,13 +106,9 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
   /** Customer to customer, or customer to the merchant's own balance; never across merchants. */
   async function transfer(merchantId: string, request: MovementRequest & { sourceId: string; destinationId: string }): Promise<Movement | WalletFailure> {
     if (request.sourceId === request.destinationId) return fail(WalletError.TransferInvalid, 'source and destination are the same');
-    const missingSource = await customerOf(merchantId, request.sourceId);
-    if (missingSource !== undefined) return missingSource;
     const toMerchant = request.destinationId === merchantId;
-    if (!toMerchant) {
-      const missingDestination = await customerOf(merchantId, request.destinationId);
-      if (missingDestination !== undefined) return missingDestination;
-    }
+    const missing = await customersOf(merchantId, toMerchant ? [request.sourceId] : [request.sourceId, request.destinationId]);
+    if (missing !== undefined) return missing;
     const { amount } = request;
     const id = movementId('transfer', merchantId, request.idempotencyKey);
     const row = { id, merchant_id: merchantId, type: 'transfer', source_id: request.sourceId, destination_id: request.destinationId, currency: amount.currency, amount: amount.minor, description: request.description ?? null };

@@ -26,7 +26,7 @@ export function useLedger(dialect: Dialect, writerOptions: Parameters<typeof cre
     fixture.store = await openStore(fresh.store);
     fixture.writer = createWriter(fixture.store.db, { ...writerOptions });
     fixture.clock = new ManualClock();
-    fixture.ledger = createLedger({ clock: fixture.clock });
+    fixture.ledger = createLedger({ clock: fixture.clock, exec: fixture.store.exec });
     fixture.account = (spec) => fixture.writer.run((trx) => fixture.ledger.ensureAccount(trx, spec));
   });
   afterAll(async () => {

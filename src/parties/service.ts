@@ -65,12 +65,14 @@ const operatorKeySetting = 'operator_key_hash';
  */
 const principalCacheTtlMs = 5_000;
 const principalCacheSizeMax = 10_000;
+const customerOwnersSizeMax = 200_000;
 
 export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher }) {
   const { store, clock, cipher } = deps;
   const { db } = store;
   let operatorKeyHash: string | undefined;
   const principals = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  const customerOwners = new Map<string, string>();
 
   async function createMerchant(
     input: { name: string; country: string; settlementCurrency: string },
@@ -237,11 +239,18 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
     return row === undefined ? fail(PartyError.CustomerNotFound, `no customer ${id}`) : toCustomer(row);
   }
 
-  /** The first of these ids that is not a customer of this merchant, in one indexed read. */
+  /**
+   * The first of these ids that is not a customer of this merchant. A customer's merchant never
+   * changes and customers are never deleted, so a positive answer can be remembered for good
+   * (bounded); only unknown ids cost a read. This check runs on every wallet movement.
+   */
   async function firstMissingCustomer(merchantId: string, customerIds: readonly string[]): Promise<string | undefined> {
-    const rows = await store.reader.selectFrom('customers').select('id').where('merchant_id', '=', merchantId).where('id', 'in', customerIds).execute();
-    const found = new Set(rows.map((r) => r.id));
-    return customerIds.find((id) => !found.has(id));
+    const unknown = customerIds.filter((id) => customerOwners.get(id) !== merchantId);
+    if (unknown.length === 0) return undefined;
+    const rows = await store.reader.selectFrom('customers').select('id').where('merchant_id', '=', merchantId).where('id', 'in', unknown).execute();
+    if (customerOwners.size + rows.length > customerOwnersSizeMax) customerOwners.clear();
+    for (const row of rows) customerOwners.set(row.id, merchantId);
+    return unknown.find((id) => customerOwners.get(id) !== merchantId);
   }
 
   /** The verified ID number, for modules that must check it (customs, KYC); never for display. */

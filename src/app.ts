@@ -56,7 +56,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const vaultKey = options.vaultKey ?? (config.store.dialect === 'sqlite' && config.dataDir === undefined ? randomBytes(32) : loadVaultKey(options.env ?? process.env, vaultKeyFile(config), warn));
 
   const store = await openStore(config.store);
-  const writer = createWriter(store.db, config.writer);
+  const writer = createWriter(store.db, store.exec, config.writer);
   const ledger = createLedger({ clock, exec: store.exec });
   const parties = createParties({ store, clock, cipher: createCipher(vaultKey) });
   const wallets = createWallets({ store, writer, ledger, parties, clock });

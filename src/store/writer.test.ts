@@ -74,7 +74,7 @@ describeEachStore('group-commit writer', (dialect) => {
 
   it('bounds its batch size and its queue', async () => {
     await table('w_bound');
-    const small = createWriter(f.store.db, { batchSizeMax: 4, queueDepthMax: 8 });
+    const small = createWriter(f.store.db, f.store.exec, { batchSizeMax: 4, queueDepthMax: 8 });
     const runs = Array.from({ length: 8 }, (_, i) => small.run((trx) => sql`insert into w_bound (id) values (${i})`.execute(trx)));
     await expect(small.run(async () => 'one too many')).rejects.toBeInstanceOf(WriterOverloadedError);
     await Promise.all(runs);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { isFailure } from '../core/failure.js';
 import type { Database } from './schema.js';
+import { statement, type Exec } from './statements.js';
 
 /**
  * Group commit (DESIGN.md §4): concurrent ledger writes are coalesced into one database transaction.
@@ -68,7 +69,11 @@ function isRetryable(error: unknown): boolean {
   return typeof code === 'string' && retryableCodes.has(code);
 }
 
-export function createWriter(db: Kysely<Database>, options: WriterOptions = {}): Writer {
+const savepointSql = statement('savepoint unit');
+const rollbackSql = statement('rollback to savepoint unit');
+const releaseSql = statement('release savepoint unit');
+
+export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOptions = {}): Writer {
   const batchSizeMax = options.batchSizeMax ?? 256;
   const windowMs = options.windowMs ?? 0;
   const queueDepthMax = options.queueDepthMax ?? 20_000;
@@ -162,16 +167,16 @@ export function createWriter(db: Kysely<Database>, options: WriterOptions = {}):
   }
 
   async function runUnit(trx: Transaction<Database>, unit: Unit): Promise<Outcome> {
-    await sql`savepoint unit`.execute(trx);
+    await exec(trx, savepointSql, []);
     try {
       const value = await unit.work(trx);
-      if (isFailure(value)) await sql`rollback to savepoint unit`.execute(trx);
-      await sql`release savepoint unit`.execute(trx);
+      if (isFailure(value)) await exec(trx, rollbackSql, []);
+      await exec(trx, releaseSql, []);
       return { ok: true, value };
     } catch (error) {
       // If the savepoint rollback itself fails the transaction is unusable: propagate.
-      await sql`rollback to savepoint unit`.execute(trx);
-      await sql`release savepoint unit`.execute(trx);
+      await exec(trx, rollbackSql, []);
+      await exec(trx, releaseSql, []);
       return { ok: false, error };
     }
   }

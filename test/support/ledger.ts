@@ -17,14 +17,14 @@ export interface LedgerFixture {
 let counter = 0;
 
 /** A store, writer and ledger for one suite, without the HTTP layer. */
-export function useLedger(dialect: Dialect, writerOptions: Parameters<typeof createWriter>[1] = {}): LedgerFixture {
+export function useLedger(dialect: Dialect, writerOptions: Parameters<typeof createWriter>[2] = {}): LedgerFixture {
   const fixture = {} as LedgerFixture;
   let drop: () => Promise<void> = async () => undefined;
   beforeAll(async () => {
     const fresh = await freshStore(dialect);
     drop = fresh.drop;
     fixture.store = await openStore(fresh.store);
-    fixture.writer = createWriter(fixture.store.db, { ...writerOptions });
+    fixture.writer = createWriter(fixture.store.db, fixture.store.exec, { ...writerOptions });
     fixture.clock = new ManualClock();
     fixture.ledger = createLedger({ clock: fixture.clock, exec: fixture.store.exec });
     fixture.account = (spec) => fixture.writer.run((trx) => fixture.ledger.ensureAccount(trx, spec));

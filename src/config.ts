@@ -33,9 +33,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
     writer: {
       batchSizeMax: intFrom(env, 'HUTONG_BATCH_SIZE_MAX', 256, 1, 10_000),
       windowMs: intFrom(env, 'HUTONG_BATCH_WINDOW_MS', 0, 0, 100),
-      // One batch in flight by default on both stores: concurrent batches on PostgreSQL lock the
-      // same hot accounts in different orders and deadlock (each costing deadlock_timeout, 1 s).
-      flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', 1, 1, 64),
+      // SQLite has one write connection. On PostgreSQL several batches run at once, on separate
+      // connections, and never share an account (see store/writer.ts), so they cannot deadlock.
+      flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', store.dialect === 'postgres' ? 4 : 1, 1, 64),
     },
   };
 }

@@ -50,7 +50,8 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
     if (idem === undefined || reply.statusCode >= 500 || typeof payload !== 'string') return payload;
     const row = { scope: idem.scope, key: idem.key, request_digest: idem.digest, status_code: BigInt(reply.statusCode), response_body: withoutSecrets(payload), created_at: clock.now().toISOString() };
     writer
-      .run((trx) => trx.insertInto('idempotency_keys').values(row).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).execute())
+      // It locks no shared row (only its own new key), so it may share a moment with any batch.
+      .run((trx) => trx.insertInto('idempotency_keys').values(row).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).execute(), { keys: [] })
       .catch((error: unknown) => request.log.warn({ err: error }, 'could not save the idempotency record'));
     return payload;
   });

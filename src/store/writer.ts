@@ -38,8 +38,17 @@ export interface WriterStats {
   retriedAlone: number;
 }
 
+export interface RunOptions {
+  /**
+   * Everything shared the unit may lock, usually its ledger account ids. Declared keys let
+   * batches run concurrently (PostgreSQL, flushesMax > 1) without deadlocks; a unit without keys
+   * runs only while no other batch is in flight.
+   */
+  readonly keys?: readonly string[];
+}
+
 export interface Writer {
-  run<T>(work: Work<T>): Promise<T>;
+  run<T>(work: Work<T>, options?: RunOptions): Promise<T>;
   readonly stats: WriterStats;
   /** Waits for queued work to finish; later `run` calls are refused. */
   close(): Promise<void>;
@@ -54,6 +63,8 @@ export class WriterOverloadedError extends Error {
 
 interface Unit {
   work: Work<unknown>;
+  /** The rows the unit may lock (ledger account ids); undefined = it may touch anything. */
+  keys: readonly string[] | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   attempts: number;
@@ -84,6 +95,9 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
   const queue: Unit[] = [];
   const stats: WriterStats = { batches: 0, units: 0, largestBatch: 0, retriedAlone: 0 };
   let flushing = 0;
+  /** Keys held by batches in flight, with how many batches hold each. */
+  const heldKeys = new Map<string, number>();
+  let exclusive = false;
   let scheduled = false;
   let closed = false;
   let idle: (() => void) | undefined;
@@ -99,17 +113,55 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
     else setImmediate(start);
   }
 
+  /**
+   * Takes the next batch. With one batch in flight at most, that is simply the head of the queue.
+   * With several, a batch may only hold units whose keys no batch in flight holds, so concurrent
+   * batches never lock the same rows and cannot deadlock; a unit without keys runs only when no
+   * other batch is in flight, and then nothing else starts until its batch is done.
+   */
+  function takeBatch(): Unit[] {
+    if (flushing === 0) {
+      const batch = queue.splice(0, batchSizeMax);
+      exclusive = batch.some((unit) => unit.keys === undefined);
+      return batch;
+    }
+    if (exclusive) return [];
+    const taken: Unit[] = [];
+    const kept: Unit[] = [];
+    const scanMax = batchSizeMax * 4;
+    queue.forEach((unit, i) => {
+      const free = i < scanMax && taken.length < batchSizeMax && unit.keys !== undefined && !unit.keys.some((key) => heldKeys.has(key));
+      (free ? taken : kept).push(unit);
+    });
+    queue.splice(0, queue.length, ...kept);
+    return taken;
+  }
+
+  function hold(batch: Unit[], delta: 1 | -1): void {
+    for (const unit of batch) {
+      for (const key of unit.keys ?? []) {
+        const count = (heldKeys.get(key) ?? 0) + delta;
+        if (count === 0) heldKeys.delete(key);
+        else heldKeys.set(key, count);
+      }
+    }
+  }
+
   async function flush(): Promise<void> {
-    const batch = queue.splice(0, batchSizeMax);
+    const batch = takeBatch();
     if (batch.length === 0) return;
     flushing++;
+    hold(batch, 1);
     stats.batches++;
     stats.units += batch.length;
     stats.largestBatch = Math.max(stats.largestBatch, batch.length);
+    schedule();
     try {
       await runBatch(batch);
     } finally {
+      hold(batch, -1);
       flushing--;
+      if (flushing === 0) exclusive = false;
       schedule();
       if (queue.length === 0 && flushing === 0) idle?.();
     }
@@ -183,11 +235,11 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
 
   return {
     stats,
-    run<T>(work: Work<T>): Promise<T> {
+    run<T>(work: Work<T>, options: RunOptions = {}): Promise<T> {
       if (closed) return Promise.reject(new Error('ledger writer is closed'));
       if (queue.length >= queueDepthMax) return Promise.reject(new WriterOverloadedError(queue.length));
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work: work as Work<unknown>, resolve: resolve as (v: unknown) => void, reject, attempts: 1 });
+        queue.push({ work: work as Work<unknown>, keys: options.keys, resolve: resolve as (v: unknown) => void, reject, attempts: 1 });
         schedule();
       });
     },

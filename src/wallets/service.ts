@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
-import { accountIdFor as accountId, balanceOf, chart, LedgerError, type Balance, type Ledger, type Posting } from '../ledger/index.js';
+import { accountIdFor as accountId, balanceOf, chart, LedgerError, type AccountSpec, type Balance, type Ledger, type Posting } from '../ledger/index.js';
 import { formatDecimal, type Amount } from '../money/index.js';
 import type { Parties } from '../parties/service.js';
 import type { Store } from '../store/database.js';
@@ -40,6 +40,12 @@ export interface MovementRequest {
 
 type WalletFailure = Failure<WalletError | LedgerError>;
 
+/** One side of a movement: the account, and whether the movement may open it. */
+interface Leg {
+  readonly spec: AccountSpec;
+  readonly create: boolean;
+}
+
 const idPrefix: Record<MovementType, string> = { top_up: 'tu', transfer: 'tr', withdrawal: 'wd' };
 
 const movementColumns = [
@@ -72,9 +78,25 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
   async function move(
     row: Omit<Database['wallet_movements'], 'request_digest' | 'created_at' | 'entry_id' | 'status'>,
     status: MovementStatus,
-    postings: (trx: Transaction<Database>) => Promise<Posting[]>,
     kind: 'post' | 'hold',
+    from: Leg,
+    to: Leg,
   ): Promise<Movement | WalletFailure> {
+    const amountMinor = row.amount;
+    const legs = [
+      { leg: from, amountMinor },
+      { leg: to, amountMinor: -amountMinor },
+    ];
+    const postings = async (trx: Transaction<Database>): Promise<Posting[]> => {
+      const out: Posting[] = [];
+      for (const { leg, amountMinor: signed } of legs) {
+        // A wallet that never received money cannot pay: only receiving legs create accounts.
+        const id = leg.create ? await ledger.ensureAccount(trx, leg.spec) : accountId(leg.spec);
+        out.push({ accountId: id, currency: leg.spec.currency, amountMinor: signed });
+      }
+      return out;
+    };
+    const keys = legs.map(({ leg }) => accountId(leg.spec));
     const requestDigest = digestOf({ ...row, amount: row.amount.toString() });
     return writer.run(async (trx) => {
       const full: Database['wallet_movements'] = { ...row, status, entry_id: row.id, request_digest: requestDigest, created_at: clock.now().toISOString() };
@@ -88,7 +110,7 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
       if (isFailure(entry)) return explain(entry, row);
       assert.ok(!entry.replayed, `movement ${row.id} was new but its ledger entry existed`);
       return toMovement(full);
-    });
+    }, { keys });
   }
 
   async function topUp(merchantId: string, customerId: string, request: MovementRequest): Promise<Movement | WalletFailure> {
@@ -97,10 +119,7 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
     const { amount } = request;
     const id = movementId('top_up', merchantId, request.idempotencyKey);
     const row = { id, merchant_id: merchantId, type: 'top_up', source_id: null, destination_id: customerId, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
-    return move(row, 'succeeded', async (trx) => [
-      { accountId: await ledger.ensureAccount(trx, chart.reserveBank(amount.currency)), currency: amount.currency, amountMinor: amount.minor },
-      { accountId: await ledger.ensureAccount(trx, chart.customerWallet(customerId, amount.currency)), currency: amount.currency, amountMinor: -amount.minor },
-    ], 'post');
+    return move(row, 'succeeded', 'post', { spec: chart.reserveBank(amount.currency), create: true }, { spec: chart.customerWallet(customerId, amount.currency), create: true });
   }
 
   /** Customer to customer, or customer to the merchant's own balance; never across merchants. */
@@ -113,11 +132,7 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
     const id = movementId('transfer', merchantId, request.idempotencyKey);
     const row = { id, merchant_id: merchantId, type: 'transfer', source_id: request.sourceId, destination_id: request.destinationId, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
     const destination = toMerchant ? chart.merchantAvailable(merchantId, amount.currency) : chart.customerWallet(request.destinationId, amount.currency);
-    return move(row, 'succeeded', async (trx) => [
-      // The source wallet is not created here: a wallet that never received money cannot pay.
-      { accountId: accountId(chart.customerWallet(request.sourceId, amount.currency)), currency: amount.currency, amountMinor: amount.minor },
-      { accountId: await ledger.ensureAccount(trx, destination), currency: amount.currency, amountMinor: -amount.minor },
-    ], 'post');
+    return move(row, 'succeeded', 'post', { spec: chart.customerWallet(request.sourceId, amount.currency), create: false }, { spec: destination, create: true });
   }
 
   /**
@@ -131,22 +146,21 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
     const { amount } = request;
     const id = movementId('withdrawal', merchantId, request.idempotencyKey);
     const row = { id, merchant_id: merchantId, type: 'withdrawal', source_id: customerId, destination_id: null, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
-    const held = await move(row, 'pending', async (trx) => [
-      { accountId: accountId(chart.customerWallet(customerId, amount.currency)), currency: amount.currency, amountMinor: amount.minor },
-      { accountId: await ledger.ensureAccount(trx, chart.reserveBank(amount.currency)), currency: amount.currency, amountMinor: -amount.minor },
-    ], 'hold');
+    const held = await move(row, 'pending', 'hold', { spec: chart.customerWallet(customerId, amount.currency), create: false }, { spec: chart.reserveBank(amount.currency), create: true });
     if (isFailure(held) || held.status !== 'pending') return held;
     return completeWithdrawal(held, true);
   }
 
   async function completeWithdrawal(movement: Movement, accepted: boolean): Promise<Movement | WalletFailure> {
+    const { currency } = movement.amount;
+    const keys = [accountId(chart.customerWallet(movement.sourceId as string, currency)), accountId(chart.reserveBank(currency))];
     return writer.run(async (trx) => {
       const resolution = { id: `${movement.id}:${accepted ? 'post' : 'void'}`, pendingId: movement.entryId };
       const entry = accepted ? await ledger.postPending(trx, resolution) : await ledger.voidPending(trx, resolution);
       if (isFailure(entry)) return entry;
       await trx.updateTable('wallet_movements').set({ status: accepted ? 'succeeded' : 'failed' }).where('id', '=', movement.id).where('status', '=', 'pending').execute();
       return toMovement(await trx.selectFrom('wallet_movements').selectAll().where('id', '=', movement.id).executeTakeFirstOrThrow());
-    });
+    }, { keys });
   }
 
   async function customerBalances(merchantId: string, customerId: string): Promise<Balance[] | WalletFailure> {

@@ -24,7 +24,7 @@ export function useLedger(dialect: Dialect, writerOptions: Parameters<typeof cre
     const fresh = await freshStore(dialect);
     drop = fresh.drop;
     fixture.store = await openStore(fresh.store);
-    fixture.writer = createWriter(fixture.store.db, fixture.store.exec, { ...writerOptions });
+    fixture.writer = createWriter(fixture.store.db, fixture.store.exec, { flushesMax: dialect === 'postgres' ? 4 : 1, ...writerOptions });
     fixture.clock = new ManualClock();
     fixture.ledger = createLedger({ clock: fixture.clock, exec: fixture.store.exec });
     fixture.account = (spec) => fixture.writer.run((trx) => fixture.ledger.ensureAccount(trx, spec));

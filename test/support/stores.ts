@@ -81,7 +81,7 @@ export function testConfig(store: StoreConfig): HutongConfig {
     dataDir: undefined,
     adminKey: undefined,
     logLevel: 'silent',
-    writer: { batchSizeMax: 128, windowMs: 0, flushesMax: 1 },
+    writer: { batchSizeMax: 128, windowMs: 0, flushesMax: store.dialect === 'postgres' ? 4 : 1 },
   };
 }
 

@@ -55,9 +55,10 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const warn = (message: string) => (logger === false ? process.emitWarning(message) : logger.warn(message));
   const vaultKey = options.vaultKey ?? (config.store.dialect === 'sqlite' && config.dataDir === undefined ? randomBytes(32) : loadVaultKey(options.env ?? process.env, vaultKeyFile(config), warn));
 
-  const store = await openStore(config.store);
+  // Each batch in flight holds a connection; a few more serve reads.
+  const store = await openStore(config.store, { poolSizeMax: config.writer.flushesMax + 4 });
   const writer = createWriter(store.db, store.exec, config.writer);
-  const ledger = createLedger({ clock, exec: store.exec });
+  const ledger = createLedger({ clock, exec: store.exec, dialect: store.dialect });
   const parties = createParties({ store, clock, cipher: createCipher(vaultKey) });
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const metrics = createMetrics();

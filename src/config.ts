@@ -23,6 +23,7 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
   const store = parseDatabaseUrl(env.DATABASE_URL);
+  const postgres = store.dialect === 'postgres';
   return {
     port: intFrom(env, 'PORT', 4000, 0, 65535),
     host: env.HOST ?? '127.0.0.1',
@@ -31,11 +32,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
     adminKey: env.HUTONG_ADMIN_KEY,
     logLevel: env.LOG_LEVEL ?? 'info',
     writer: {
-      batchSizeMax: intFrom(env, 'HUTONG_BATCH_SIZE_MAX', 256, 1, 10_000),
+      // Measured on the 2-core machine (docs/benchmarks.md): SQLite is best with one large batch
+      // at a time; PostgreSQL with 8 small ones in flight (fewer shared accounts, more overlap).
+      batchSizeMax: intFrom(env, 'HUTONG_BATCH_SIZE_MAX', postgres ? 32 : 256, 1, 10_000),
       windowMs: intFrom(env, 'HUTONG_BATCH_WINDOW_MS', 0, 0, 100),
       // SQLite has one write connection. On PostgreSQL several batches run at once, on separate
       // connections, and never share an account (see store/writer.ts), so they cannot deadlock.
-      flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', store.dialect === 'postgres' ? 4 : 1, 1, 64),
+      flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', postgres ? 8 : 1, 1, 64),
     },
   };
 }

@@ -42,6 +42,15 @@ const checks: Check[] = [
       ).rows,
   },
   {
+    name: 'every posting belongs to an entry and an account',
+    query: async (db) =>
+      (
+        await sql<{ id: string }>`select p.entry_id as id from ledger_postings p
+          left join ledger_entries e on e.id = p.entry_id left join ledger_accounts a on a.id = p.account_id
+          where e.id is null or a.id is null limit ${offendersMax}`.execute(db)
+      ).rows,
+  },
+  {
     name: 'postings are in their account currency',
     query: async (db) =>
       (

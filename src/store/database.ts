@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import type { StoreConfig } from './config.js';
 import type { Database } from './schema.js';
 import { migrate } from './migrate.js';
-import { postgresExec, sqliteExec, type Exec } from './statements.js';
+import { postgresExec, preparedNameOf, sqliteExec, type Exec } from './statements.js';
 
 export type Dialect = StoreConfig['dialect'];
 
@@ -118,7 +118,7 @@ function openPostgres(url: string, poolSizeMax: number): Store {
   // An idle client whose server went away emits 'error' on the pool; unhandled, that would crash the
   // process. The pool drops that client and the next query opens a new connection.
   pool.on('error', (error) => process.emitWarning(`PostgreSQL idle client error: ${error.message}`));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool) as unknown as PostgresPool }) });
   return {
     dialect: 'postgres',
     db,
@@ -127,6 +127,23 @@ function openPostgres(url: string, poolSizeMax: number): Store {
     async close() {
       await db.destroy();
     },
+  };
+}
+
+/** Kysely sees a pool whose clients send the hot statements as named (prepared) statements. */
+function namingPool(pool: pg.Pool) {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query(text: string, values: unknown[]) {
+          const name = preparedNameOf(text);
+          return name === undefined ? client.query(text, values) : client.query({ name, text, values });
+        },
+        release: () => client.release(),
+      };
+    },
+    end: () => pool.end(),
   };
 }
 

@@ -12,11 +12,34 @@ import type { Database } from './schema.js';
 export interface Statement {
   readonly sqlite: string;
   readonly postgres: string;
+  /** Parameterless steps SQLite runs one by one where PostgreSQL takes them as one round trip. */
+  readonly sqliteSteps?: readonly string[];
+}
+
+/**
+ * PostgreSQL names for the hot statements: the driver prepares each once per connection and the
+ * server keeps its parse and plan (an unnamed statement is parsed and planned on every call, which
+ * cost more than the round trip for the ledger's one-trip statement).
+ */
+const preparedNames = new Map<string, string>();
+
+export function preparedNameOf(postgresText: string): string | undefined {
+  return preparedNames.get(postgresText);
 }
 
 export function statement(text: string): Statement {
   let n = 0;
-  return { sqlite: text, postgres: text.replace(/\?/g, () => `$${++n}`) };
+  const postgres = text.replace(/\?/g, () => `$${++n}`);
+  if (!preparedNames.has(postgres)) preparedNames.set(postgres, `hutong_${preparedNames.size + 1}`);
+  return { sqlite: text, postgres };
+}
+
+/**
+ * Several parameterless statements sent to PostgreSQL as one simple query (one round trip); on
+ * SQLite, where a round trip costs nothing, they run one after the other.
+ */
+export function steps(texts: readonly string[]): Statement {
+  return { sqlite: texts.join('; '), postgres: texts.join('; '), sqliteSteps: texts };
 }
 
 export interface ExecResult {
@@ -29,6 +52,10 @@ export type Exec = (trx: Transaction<Database>, statement: Statement, params: re
 
 export function sqliteExec(prepare: (sql: string) => SqliteDatabase.Statement): Exec {
   return async (_trx, st, params) => {
+    if (st.sqliteSteps !== undefined) {
+      for (const text of st.sqliteSteps) prepare(text).run();
+      return { rows: [], changes: 0n };
+    }
     const prepared = prepare(st.sqlite);
     if (prepared.reader) return { rows: prepared.all(...params) as Record<string, unknown>[], changes: 0n };
     return { rows: [], changes: BigInt(prepared.run(...params).changes) };

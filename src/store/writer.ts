@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Kysely, Transaction } from 'kysely';
 import { isFailure } from '../core/failure.js';
 import type { Database } from './schema.js';
-import { statement, type Exec } from './statements.js';
+import { statement, steps, type Exec } from './statements.js';
 
 /**
  * Group commit (DESIGN.md §4): concurrent ledger writes are coalesced into one database transaction.
@@ -82,7 +82,9 @@ function isRetryable(error: unknown): boolean {
 
 const savepointSql = statement('savepoint unit');
 const rollbackSql = statement('rollback to savepoint unit');
-const releaseSql = statement('release savepoint unit');
+// Releasing the last unit's savepoint and opening the next one is one round trip on PostgreSQL;
+// the batch's last savepoint is released by COMMIT.
+const nextSavepointSql = steps(['release savepoint unit', 'savepoint unit']);
 
 export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOptions = {}): Writer {
   const batchSizeMax = options.batchSizeMax ?? 256;
@@ -207,7 +209,10 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
     const trx = await db.startTransaction().execute();
     const outcomes: Outcome[] = [];
     try {
-      for (const unit of batch) outcomes.push(await runUnit(trx, unit));
+      for (const [i, unit] of batch.entries()) {
+        await exec(trx, i === 0 ? savepointSql : nextSavepointSql, []);
+        outcomes.push(await runUnit(trx, unit));
+      }
       await trx.commit().execute();
     } catch (error) {
       // Also after a failed COMMIT: SQLite keeps the transaction open then, and Kysely only
@@ -218,17 +223,15 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
     return outcomes;
   }
 
+  /** Runs one unit after its savepoint; a failure rolls back to that savepoint, undoing only it. */
   async function runUnit(trx: Transaction<Database>, unit: Unit): Promise<Outcome> {
-    await exec(trx, savepointSql, []);
     try {
       const value = await unit.work(trx);
       if (isFailure(value)) await exec(trx, rollbackSql, []);
-      await exec(trx, releaseSql, []);
       return { ok: true, value };
     } catch (error) {
       // If the savepoint rollback itself fails the transaction is unusable: propagate.
       await exec(trx, rollbackSql, []);
-      await exec(trx, releaseSql, []);
       return { ok: false, error };
     }
   }

@@ -26,7 +26,7 @@ export function useLedger(dialect: Dialect, writerOptions: Parameters<typeof cre
     fixture.store = await openStore(fresh.store);
     fixture.writer = createWriter(fixture.store.db, fixture.store.exec, { flushesMax: dialect === 'postgres' ? 4 : 1, ...writerOptions });
     fixture.clock = new ManualClock();
-    fixture.ledger = createLedger({ clock: fixture.clock, exec: fixture.store.exec });
+    fixture.ledger = createLedger({ clock: fixture.clock, exec: fixture.store.exec, dialect: fixture.store.dialect });
     fixture.account = (spec) => fixture.writer.run((trx) => fixture.ledger.ensureAccount(trx, spec));
   });
   afterAll(async () => {

@@ -24,9 +24,23 @@ export type LedgerResult = Entry | Failure<LedgerError>;
 /** Postings allowed in one entry: enough for any split we model, small enough to bound a batch. */
 export const postingsPerEntryMax = 64;
 
-/** Accounts are keyed by what they are, so every module computes the same id without a query. */
+/**
+ * Accounts are keyed by what they are, so every module computes the same id without a query. The
+ * id is a hash; the few thousand hot accounts are remembered (bounded) rather than rehashed on
+ * every posting.
+ */
+const accountIdsMax = 100_000;
+const accountIds = new Map<string, string>();
+
 export function accountIdFor(spec: Pick<AccountSpec, 'ownerType' | 'ownerId' | 'code' | 'currency'>): string {
-  return derivedId('acct', 'ledger-account', `${spec.ownerType}/${spec.ownerId}/${spec.code}/${spec.currency}`);
+  const name = `${spec.ownerType}/${spec.ownerId}/${spec.code}/${spec.currency}`;
+  let id = accountIds.get(name);
+  if (id === undefined) {
+    id = derivedId('acct', 'ledger-account', name);
+    if (accountIds.size >= accountIdsMax) accountIds.clear();
+    accountIds.set(name, id);
+  }
+  return id;
 }
 
 interface Delta {

@@ -22,6 +22,36 @@ export const chart = {
     kind: 'liability',
     noNegative: true,
   }),
+  /**
+   * Card and wallet money a merchant has earned but that is not yet settled to it: captures land
+   * here net of fees. It may go negative (a refund after settlement): the merchant then owes Hutong.
+   */
+  merchantPending: (merchantId: string, currency: string): AccountSpec => ({
+    ownerType: 'merchant',
+    ownerId: merchantId,
+    code: 'pending',
+    currency,
+    kind: 'liability',
+    noNegative: false,
+  }),
+  /** What a channel (an acquirer, an external wallet) owes Hutong for captured payments. */
+  channelReceivable: (channel: string, currency: string): AccountSpec => ({
+    ownerType: 'channel',
+    ownerId: channel,
+    code: 'receivable',
+    currency,
+    kind: 'asset',
+    noNegative: false,
+  }),
+  /** Hutong's fee revenue, per currency. */
+  feeRevenue: (currency: string): AccountSpec => ({
+    ownerType: 'platform',
+    ownerId: '',
+    code: 'fees',
+    currency,
+    kind: 'revenue',
+    noNegative: false,
+  }),
   /** Hutong's reserve account at the (sandbox) bank, per currency. */
   reserveBank: (currency: string, bank = 'sandbox'): AccountSpec => ({
     ownerType: 'bank',

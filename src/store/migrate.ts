@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Store } from './database.js';
 import * as foundation from './migrations/001-foundation.js';
+import * as payments from './migrations/004-payments.js';
 
 interface Migration {
   readonly name: string;
@@ -8,7 +9,10 @@ interface Migration {
 }
 
 /** Append only: a migration, once released, is never edited; add a new one instead. */
-const migrations: readonly Migration[] = [{ name: '001-foundation', up: foundation.up }];
+const migrations: readonly Migration[] = [
+  { name: '001-foundation', up: foundation.up },
+  { name: '004-payments', up: payments.up },
+];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.
 const migrationLockKey = 4_801_202;

@@ -14,6 +14,11 @@ export interface Database {
   ledger_holds: LedgerHoldsTable;
   wallet_movements: WalletMovementsTable;
   idempotency_keys: IdempotencyKeysTable;
+  payments: PaymentsTable;
+  payment_attempts: PaymentAttemptsTable;
+  payment_transitions: PaymentTransitionsTable;
+  refunds: RefundsTable;
+  fee_plans: FeePlansTable;
 }
 
 export interface SettingsTable {
@@ -118,4 +123,82 @@ export interface IdempotencyKeysTable {
   status_code: bigint;
   response_body: string;
   created_at: string;
+}
+
+export interface PaymentsTable {
+  id: string;
+  merchant_id: string;
+  merchant_order_id: string;
+  amount: bigint;
+  currency: string;
+  amount_captured: bigint;
+  amount_refunded: bigint;
+  fee: bigint;
+  status: string;
+  capture_method: string;
+  description: string | null;
+  metadata: string;
+  customer_id: string | null;
+  return_url: string | null;
+  method_type: string | null;
+  card_id: string | null;
+  card_brand: string | null;
+  card_last4: string | null;
+  channel: string | null;
+  hold_entry_id: string | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  request_digest: string;
+  expires_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PaymentAttemptsTable {
+  id: string;
+  payment_id: string;
+  kind: string;
+  channel: string;
+  status: string;
+  amount: bigint;
+  currency: string;
+  response_code: string | null;
+  reason: string | null;
+  reference: string | null;
+  authorization_code: string | null;
+  original_attempt_id: string | null;
+  sent_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PaymentTransitionsTable {
+  payment_id: string;
+  seq: bigint;
+  from_status: string | null;
+  to_status: string;
+  reason: string;
+  at: string;
+}
+
+export interface RefundsTable {
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  amount: bigint;
+  currency: string;
+  fee_returned: bigint;
+  status: string;
+  reason: string | null;
+  failure_code: string | null;
+  request_digest: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FeePlansTable {
+  merchant_id: string;
+  rules: string;
+  refund_fee_policy: string;
+  updated_at: string;
 }

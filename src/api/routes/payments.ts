@@ -1,0 +1,246 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { isFailure } from '../../core/failure.js';
+import { toJSONMinor } from '../../money/index.js';
+import type { Attempt, Payment, PaymentMethodInput, Refund, Transition } from '../../payments/model.js';
+import type { PaymentServices } from '../../payments/index.js';
+import { amountFromBody } from '../amounts.js';
+import { merchantIdOf } from '../auth.js';
+import { idempotencyKeyOf } from '../idempotency.js';
+import { listView } from '../presenters.js';
+import { ProblemError } from '../problems.js';
+import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
+import { problemFromFailure } from '../server.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const PaymentView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('payment'),
+  amount: Type.Integer(),
+  currency: Currency,
+  amount_captured: Type.Integer(),
+  amount_refunded: Type.Integer(),
+  fee: Type.Integer({ description: 'Hutong\'s fee on the captured amount, in minor units' }),
+  status: Type.String(),
+  capture_method: Type.String(),
+  merchant_order_id: Type.String(),
+  description: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.String()),
+  customer: Nullable(Type.String()),
+  return_url: Nullable(Type.String()),
+  payment_method: Nullable(Type.Object({ type: Type.String(), card: Nullable(Type.Object({ id: Type.String(), brand: Type.String(), last4: Type.String() })) })),
+  channel: Nullable(Type.String()),
+  last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  expires_at: Timestamp,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export function paymentView(p: Payment) {
+  const minor = (value: bigint) => toJSONMinor({ minor: value, currency: p.amount.currency });
+  return {
+    id: p.id,
+    object: 'payment' as const,
+    amount: minor(p.amount.minor),
+    currency: p.amount.currency,
+    amount_captured: minor(p.amountCapturedMinor),
+    amount_refunded: minor(p.amountRefundedMinor),
+    fee: minor(p.feeMinor),
+    status: p.status,
+    capture_method: p.captureMethod,
+    merchant_order_id: p.merchantOrderId,
+    description: p.description,
+    metadata: p.metadata,
+    customer: p.customerId,
+    return_url: p.returnUrl,
+    payment_method:
+      p.method === null
+        ? null
+        : { type: p.method.type, card: p.method.cardId === null ? null : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '' } },
+    channel: p.channel,
+    last_error: p.lastError,
+    expires_at: p.expiresAt,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}
+
+const AttemptView = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  channel: Type.String(),
+  status: Type.String(),
+  amount: Type.Integer(),
+  response_code: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  reference: Nullable(Type.String()),
+  authorization_code: Nullable(Type.String()),
+  original_attempt: Nullable(Type.String()),
+  sent_at: Timestamp,
+});
+
+function attemptView(a: Attempt) {
+  return {
+    id: a.id,
+    kind: a.kind,
+    channel: a.channel,
+    status: a.status,
+    amount: toJSONMinor(a.amount),
+    response_code: a.responseCode,
+    reason: a.reason,
+    reference: a.reference,
+    authorization_code: a.authorizationCode,
+    original_attempt: a.originalAttemptId,
+    sent_at: a.sentAt,
+  };
+}
+
+const TransitionView = Type.Object({ from: Nullable(Type.String()), to: Type.String(), reason: Type.String(), at: Timestamp });
+const transitionView = (t: Transition) => ({ from: t.from, to: t.to, reason: t.reason, at: t.at });
+
+export const RefundView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('refund'),
+  payment: Type.String(),
+  amount: Type.Integer(),
+  currency: Currency,
+  fee_returned: Type.Integer(),
+  status: Type.String(),
+  reason: Nullable(Type.String()),
+  failure_reason: Nullable(Type.String()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export function refundView(r: Refund) {
+  return {
+    id: r.id,
+    object: 'refund' as const,
+    payment: r.paymentId,
+    amount: toJSONMinor(r.amount),
+    currency: r.amount.currency,
+    fee_returned: toJSONMinor({ minor: r.feeReturnedMinor, currency: r.amount.currency }),
+    status: r.status,
+    reason: r.reason,
+    failure_reason: r.failureCode,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+const CreatePayment = Type.Object(
+  {
+    amount: AmountMinor,
+    currency: Currency,
+    merchant_order_id: Type.String({ minLength: 1, maxLength: 64, description: 'Your order number; unique per merchant' }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    metadata: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), { maxProperties: 20 })),
+    capture_method: Type.Optional(Type.Union([Type.Literal('automatic'), Type.Literal('manual')])),
+    customer: Type.Optional(Type.String({ maxLength: 40 })),
+    return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
+  },
+  { additionalProperties: false },
+);
+
+const CardBody = Type.Object(
+  {
+    number: Type.String({ minLength: 12, maxLength: 23, description: 'Sent to Hutong only; stored encrypted, shown as brand and last 4' }),
+    exp_month: Type.Integer({ minimum: 1, maximum: 12 }),
+    exp_year: Type.Integer({ minimum: 0, maximum: 9999 }),
+    cvc: Type.Optional(Type.String({ minLength: 3, maxLength: 4, description: 'Used for this authorization only; never stored' })),
+    holder_name: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+const ConfirmPayment = Type.Object(
+  {
+    payment_method: Type.Union([
+      Type.Object({ type: Type.Literal('card'), card: CardBody }, { additionalProperties: false }),
+      Type.Object({ type: Type.Literal('card'), card_id: Type.String({ maxLength: 40 }), cvc: Type.Optional(Type.String({ minLength: 3, maxLength: 4 })) }, { additionalProperties: false }),
+      Type.Object({ type: Type.Literal('wallet'), customer: Type.String({ maxLength: 40 }) }, { additionalProperties: false }),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+function methodOf(body: Static<typeof ConfirmPayment>): PaymentMethodInput {
+  const m = body.payment_method;
+  if (m.type === 'wallet') return { type: 'wallet', customerId: m.customer };
+  if ('card' in m) return { type: 'card', card: m.card };
+  return { type: 'card', cardId: m.card_id, cvc: m.cvc };
+}
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
+const DetailView = Type.Intersect([PaymentView, Type.Object({ attempts: Type.Array(AttemptView), timeline: Type.Array(TransitionView) })]);
+const paymentResponses = { 200: PaymentView, 402: Type.Ref('Problem'), 409: Type.Ref('Problem'), 503: Type.Ref('Problem'), ...problemResponses };
+
+export function registerPaymentRoutes(fastify: FastifyInstance, services: { payments: PaymentServices }): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { payments } = services;
+
+  app.post('/v1/payments', { config: { auth: 'merchant' }, schema: { tags: ['payments'], headers: IdempotencyHeaders, body: CreatePayment, response: { 201: PaymentView, 409: Type.Ref('Problem'), ...problemResponses } } }, async (request, reply) => {
+    const b = request.body;
+    const result = await payments.create(
+      merchantIdOf(request),
+      { amount: amountFromBody(b.amount, b.currency), merchantOrderId: b.merchant_order_id, description: b.description, metadata: b.metadata, captureMethod: b.capture_method, customerId: b.customer, returnUrl: b.return_url },
+      idempotencyKeyOf(request.headers),
+    );
+    if (isFailure(result)) throw problemFromFailure(result);
+    return reply.code(201).send(paymentView(result));
+  });
+
+  app.get('/v1/payments', { config: { auth: 'merchant' }, schema: { tags: ['payments'], querystring: Type.Intersect([ListQuery, Type.Object({ status: Type.Optional(Type.String({ maxLength: 40 })) })]), response: { 200: ListOf(PaymentView), ...problemResponses } } }, async (request) => {
+    const page = await payments.list(merchantIdOf(request), request.query);
+    if (isFailure(page)) throw problemFromFailure(page);
+    return listView(page, paymentView);
+  });
+
+  app.get('/v1/payments/:id', { config: { auth: 'merchant' }, schema: { tags: ['payments'], summary: 'A payment with its attempts at channels and its timeline', params: IdParams, response: { 200: DetailView, ...problemResponses } } }, async (request) => {
+    const found = await payments.details(merchantIdOf(request), request.params.id);
+    if (isFailure(found)) throw problemFromFailure(found);
+    return { ...paymentView(found.payment), attempts: found.attempts.map(attemptView), timeline: found.timeline.map(transitionView) };
+  });
+
+  app.post('/v1/payments/:id/confirm', { config: { auth: 'merchant' }, schema: { tags: ['payments'], summary: 'Pay with a card or the Hutong wallet', headers: IdempotencyHeaders, params: IdParams, body: ConfirmPayment, response: paymentResponses } }, async (request) => {
+    const result = await payments.confirm(merchantIdOf(request), request.params.id, methodOf(request.body));
+    if (isFailure(result)) throw problemFromFailure(result);
+    return paymentView(result);
+  });
+
+  app.post('/v1/payments/:id/capture', { config: { auth: 'merchant' }, schema: { tags: ['payments'], summary: 'Capture an authorization, in full or in part, once', headers: IdempotencyHeaders, params: IdParams, body: Type.Optional(Type.Object({ amount: Type.Optional(AmountMinor) }, { additionalProperties: false })), response: paymentResponses } }, async (request) => {
+    const amount = request.body?.amount;
+    const result = await payments.capture(merchantIdOf(request), request.params.id, amount === undefined ? undefined : BigInt(amount));
+    if (isFailure(result)) throw problemFromFailure(result);
+    return paymentView(result);
+  });
+
+  app.post('/v1/payments/:id/cancel', { config: { auth: 'merchant' }, schema: { tags: ['payments'], summary: 'Cancel an unpaid payment or release an authorization', headers: IdempotencyHeaders, params: IdParams, response: paymentResponses } }, async (request) => {
+    const result = await payments.cancel(merchantIdOf(request), request.params.id);
+    if (isFailure(result)) throw problemFromFailure(result);
+    return paymentView(result);
+  });
+
+  const CreateRefund = Type.Object({ payment: Type.String({ maxLength: 40 }), amount: Type.Optional(AmountMinor), reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+  app.post('/v1/refunds', { config: { auth: 'merchant' }, schema: { tags: ['refunds'], summary: 'Refund a payment, in full or in part; several refunds never exceed what was captured', headers: IdempotencyHeaders, body: CreateRefund, response: { 201: RefundView, 402: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...problemResponses } } }, async (request, reply) => {
+    const { payment, amount, reason } = request.body;
+    if (amount !== undefined && !Number.isSafeInteger(amount)) throw new ProblemError('amount_invalid', 'amount must be an integer of minor units');
+    const result = await payments.refund(merchantIdOf(request), { paymentId: payment, amountMinor: amount === undefined ? undefined : BigInt(amount), reason }, idempotencyKeyOf(request.headers));
+    if (isFailure(result)) throw problemFromFailure(result);
+    return reply.code(201).send(refundView(result));
+  });
+
+  app.get('/v1/refunds', { config: { auth: 'merchant' }, schema: { tags: ['refunds'], querystring: Type.Intersect([ListQuery, Type.Object({ payment: Type.Optional(Type.String({ maxLength: 40 })) })]), response: { 200: ListOf(RefundView), ...problemResponses } } }, async (request) => {
+    const page = await payments.listRefunds(merchantIdOf(request), { ...request.query, paymentId: request.query.payment });
+    if (isFailure(page)) throw problemFromFailure(page);
+    return listView(page, refundView);
+  });
+
+  app.get('/v1/refunds/:id', { config: { auth: 'merchant' }, schema: { tags: ['refunds'], params: IdParams, response: { 200: RefundView, ...problemResponses } } }, async (request) => {
+    const result = await payments.getRefund(merchantIdOf(request), request.params.id);
+    if (isFailure(result)) throw problemFromFailure(result);
+    return refundView(result);
+  });
+}

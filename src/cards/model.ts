@@ -1,0 +1,50 @@
+import type { CardBrand } from '../channels/connector.js';
+
+/**
+ * The `cards` table (migration 002-cards). It belongs in src/store/schema.ts's `Database`; until
+ * it is there, the vault uses a typed view of its own (`CardsDb`). No column holds the PAN in clear
+ * or the security code in any form (PCI DSS 3.3.1 forbids storing it after authorization).
+ */
+export interface CardsTable {
+  id: string;
+  merchant_id: string;
+  brand: string;
+  last4: string;
+  exp_month: bigint;
+  exp_year: bigint;
+  holder_name: string | null;
+  /** HMAC-SHA256 of the PAN under the fingerprint key, hex. */
+  fingerprint: string;
+  /** AES-256-GCM, associated data `card.pan:<id>`. */
+  pan_sealed: string;
+  created_at: string;
+}
+
+export interface CardsDb {
+  cards: CardsTable;
+}
+
+/** What anyone outside the vault sees of a card: never the PAN. */
+export interface Card {
+  readonly id: string;
+  readonly brand: CardBrand;
+  readonly last4: string;
+  readonly expMonth: number;
+  readonly expYear: number;
+  readonly holderName: string | null;
+  readonly fingerprint: string;
+  readonly createdAt: string;
+}
+
+export function toCard(row: Omit<CardsTable, 'pan_sealed' | 'merchant_id'>): Card {
+  return {
+    id: row.id,
+    brand: row.brand as CardBrand,
+    last4: row.last4,
+    expMonth: Number(row.exp_month),
+    expYear: Number(row.exp_year),
+    holderName: row.holder_name,
+    fingerprint: row.fingerprint,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import type { Transaction } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import type { Database } from '../store/schema.js';
+import { eventsTrx, subscribes, toEvent, type EventsTable, type HutongEvent } from './model.js';
+
+export interface NewEvent {
+  readonly merchantId: string;
+  /** `<object>.<what happened>`, e.g. `payment.succeeded`. */
+  readonly type: string;
+  readonly objectType: string;
+  readonly objectId: string;
+  /** The object as the API shows it (its JSON view), at the moment of the event. */
+  readonly data: unknown;
+}
+
+/** Event types are dotted lower-case words; the same pattern validates endpoint subscriptions. */
+export const eventTypePattern = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+export const eventTypeLengthMax = 100;
+/** A snapshot is one object's API view; anything near this size is a bug in the caller. */
+export const eventDataBytesMax = 256 * 1024;
+
+/**
+ * The transactional outbox: `recordEvent` writes the event and one pending delivery per subscribed,
+ * enabled endpoint of the merchant with the caller's transaction, so they commit (or roll back)
+ * together with the state change they describe. Call it inside a group-commit writer unit or any
+ * other transaction, after the write that changed the object.
+ *
+ * The per-object sequence is max+1 read in the same transaction. That is exact because the state
+ * change before it holds the object's row lock until commit (PostgreSQL) or the only write
+ * connection (SQLite); the unique index on (object_id, sequence) turns a caller that breaks this
+ * rule into a loud error rather than a silently reordered pair.
+ */
+export function createOutbox(deps: { clock: Clock }) {
+  const { clock } = deps;
+
+  async function recordEvent(transaction: Transaction<Database>, input: NewEvent): Promise<HutongEvent> {
+    assert.ok(input.type.length <= eventTypeLengthMax && eventTypePattern.test(input.type), `event type ${input.type} is not <object>.<what happened>`);
+    const data = JSON.stringify(input.data);
+    assert.ok(data !== undefined && Buffer.byteLength(data) <= eventDataBytesMax, `event data of ${input.type} is missing or above ${eventDataBytesMax} bytes`);
+    const trx = eventsTrx(transaction);
+    const now = clock.now();
+    const last = await trx
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('sequence').as('sequence'))
+      .where('object_id', '=', input.objectId)
+      .executeTakeFirst();
+    const row: EventsTable = {
+      id: newId('evt', now.getTime()),
+      merchant_id: input.merchantId,
+      type: input.type,
+      object_type: input.objectType,
+      object_id: input.objectId,
+      sequence: BigInt(last?.sequence ?? 0n) + 1n,
+      data,
+      created_at: now.toISOString(),
+    };
+    await trx.insertInto('events').values(row).execute();
+
+    const endpoints = await trx
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'enabled_events'])
+      .where('merchant_id', '=', input.merchantId)
+      .where('status', '=', 'enabled')
+      .execute();
+    const subscribed = endpoints.filter((e) => subscribes(JSON.parse(e.enabled_events) as string[], input.type));
+    if (subscribed.length > 0) {
+      await trx
+        .insertInto('webhook_deliveries')
+        .values(subscribed.map((e) => newDeliveryRow(row, e.id, now)))
+        .execute();
+    }
+    return toEvent(row);
+  }
+
+  return { recordEvent };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;
+
+/** A delivery due at once, for an event and an endpoint. */
+export function newDeliveryRow(event: Pick<EventsTable, 'id' | 'object_id' | 'sequence'>, endpointId: string, now: Date) {
+  const at = now.toISOString();
+  return {
+    id: newId('whd', now.getTime()),
+    event_id: event.id,
+    endpoint_id: endpointId,
+    object_id: event.object_id,
+    sequence: event.sequence,
+    status: 'pending',
+    attempts: 0n,
+    next_attempt_at: at,
+    last_status_code: null,
+    last_error: null,
+    created_at: at,
+    updated_at: at,
+  };
+}

@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import type { OriginalReference } from '../channels/connector.js';
+import { fail, isFailure, type Failure } from '../core/failure.js';
+import { derivedId, digestOf, newId } from '../core/ids.js';
+import { accountIdFor } from '../ledger/index.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
+import { PaymentError } from './errors.js';
+import { feeFor, feeReturned } from './fees.js';
+import { toRefund, type Payment, type Refund } from './model.js';
+import { accountKeys, type Source } from './postings.js';
+import type { Payments, PaymentsDeps } from './service.js';
+import { insertAttempt, moveStatus, settleAttempt } from './store.js';
+
+type PaymentFailure = Failure<string>;
+
+/** Capture, cancel and refund: everything that follows an approved authorization. */
+export function createFollowUps(deps: PaymentsDeps, core: Payments) {
+  const { store, writer, clock, vault, channels, events } = deps;
+  const now = () => clock.now().toISOString();
+
+  function sourceOf(payment: Payment): Source {
+    if (payment.method?.type === 'wallet') return { kind: 'wallet', customerId: payment.customerId as string };
+    return { kind: 'channel', channel: payment.channel as string };
+  }
+
+  function keysOf(payment: Payment): string[] {
+    return [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, sourceOf(payment), payment.amount.currency)];
+  }
+
+  /** The approved authorization or purchase a follow-up message must name. */
+  async function originalOf(payment: Payment): Promise<OriginalReference | PaymentFailure> {
+    const attempt = await store.reader
+      .selectFrom('payment_attempts')
+      .selectAll()
+      .where('payment_id', '=', payment.id)
+      .where('kind', 'in', ['authorize', 'purchase'])
+      .where('status', '=', 'approved')
+      .executeTakeFirst();
+    if (attempt === undefined) return fail(PaymentError.StateInvalid, `payment ${payment.id} has no approved authorization`);
+    const card = await vault.cardholderData(payment.merchantId, payment.method?.cardId as string);
+    if (isFailure(card)) return card;
+    return {
+      attemptId: attempt.id,
+      reference: attempt.reference ?? '',
+      authorizationCode: attempt.authorization_code ?? undefined,
+      amount: { minor: attempt.amount, currency: attempt.currency },
+      card: { pan: card.pan, expiryYymm: card.expiryYymm, brand: card.brand },
+      merchant: await core.descriptorOf(payment.merchantId),
+      sentAt: new Date(attempt.sent_at),
+    };
+  }
+
+  function connectorOf(payment: Payment) {
+    const connector = channels.connector(payment.channel as string);
+    assert.ok(connector !== undefined, `channel ${payment.channel} is configured`);
+    return connector;
+  }
+
+  async function capture(merchantId: string, id: string, amountMinor?: bigint): Promise<Payment | PaymentFailure> {
+    const payment = await core.get(merchantId, id);
+    if (isFailure(payment)) return payment;
+    if (payment.status !== 'requires_capture') return fail(PaymentError.StateInvalid, `cannot capture a payment that is ${payment.status}`);
+    const captured = amountMinor ?? payment.amount.minor;
+    if (captured > payment.amount.minor) return fail(PaymentError.CaptureExceedsAuthorized, `cannot capture ${captured} of an authorization of ${payment.amount.minor}`);
+    const attemptId = newId('att');
+    if (payment.method?.type === 'card') {
+      const original = await originalOf(payment);
+      if (isFailure(original)) return original;
+      const connector = connectorOf(payment);
+      await writer.run((trx) => insertAttempt(trx, { id: attemptId, paymentId: id, kind: 'capture', channel: connector.name, amountMinor: captured, currency: payment.amount.currency, originalAttemptId: original.attemptId, at: now() }), { keys: [id] });
+      const outcome = await connector.capture({ operationId: attemptId, original, amount: { minor: captured, currency: payment.amount.currency } });
+      if (outcome.status !== 'approved') {
+        await writer.run((trx) => settleAttempt(trx, { id: attemptId, status: outcome.status, responseCode: outcome.status === 'declined' ? outcome.responseCode : null, reason: outcome.reason, at: now() }), { keys: [id] });
+        return fail(outcome.status === 'declined' ? PaymentError.CardDeclined : PaymentError.ChannelUnavailable, `the acquirer did not accept the capture: ${outcome.reason}`);
+      }
+    }
+    return writer.run(async (trx) => {
+      if (payment.method?.type === 'card') await settleAttempt(trx, { id: attemptId, status: 'approved', at: now() });
+      const plan = await core.feePlanOf(trx, merchantId);
+      const fee = feeFor(plan, { method: payment.method?.type ?? 'card', brand: payment.method?.brand ?? null, amountMinor: captured, currency: payment.amount.currency });
+      const moved = await moveStatus(trx, { id, from: 'requires_capture', to: 'succeeded', reason: `captured ${captured}`, at: now(), set: { amount_captured: captured, fee } });
+      if (!moved) return fail(PaymentError.StateInvalid, 'the payment was captured or canceled meanwhile');
+      const entry = await core.paymentLedger.captureHold(trx, { entryId: `${id}:capture`, holdId: payment.holdEntryId as string, paymentId: id, merchantId, source: sourceOf(payment), currency: payment.amount.currency, capturedMinor: captured, feeMinor: fee });
+      if (isFailure(entry)) return entry;
+      const settled = await core.reload(trx, id);
+      await core.emit(trx, settled, 'payment.succeeded');
+      return settled;
+    }, { keys: keysOf(payment) });
+  }
+
+  async function cancel(merchantId: string, id: string): Promise<Payment | PaymentFailure> {
+    const payment = await core.get(merchantId, id);
+    if (isFailure(payment)) return payment;
+    if (payment.status === 'requires_payment_method' || payment.status === 'requires_action') {
+      const from = payment.status;
+      return writer.run(async (trx) => {
+        if (!(await moveStatus(trx, { id, from, to: 'canceled', reason: 'canceled by the merchant', at: now() }))) return fail(PaymentError.StateInvalid, 'the payment moved on meanwhile');
+        const settled = await core.reload(trx, id);
+        await core.emit(trx, settled, 'payment.canceled');
+        return settled;
+      }, { keys: [id] });
+    }
+    if (payment.status !== 'requires_capture') return fail(PaymentError.StateInvalid, `cannot cancel a payment that is ${payment.status}`);
+    if (payment.method?.type === 'card') {
+      const original = await originalOf(payment);
+      if (isFailure(original)) return original;
+      const connector = connectorOf(payment);
+      const attemptId = newId('att');
+      await writer.run((trx) => insertAttempt(trx, { id: attemptId, paymentId: id, kind: 'reverse', channel: connector.name, amountMinor: payment.amount.minor, currency: payment.amount.currency, originalAttemptId: original.attemptId, at: now() }), { keys: [id] });
+      const outcome = await connector.reverse({ operationId: attemptId, original, amount: payment.amount });
+      await writer.run((trx) => settleAttempt(trx, { id: attemptId, status: outcome.status === 'approved' ? 'approved' : outcome.status, reason: outcome.status === 'approved' ? null : outcome.reason, at: now() }), { keys: [id] });
+      if (outcome.status !== 'approved') return fail(PaymentError.ChannelUnavailable, `the acquirer did not confirm the reversal: ${outcome.reason}`);
+    }
+    return writer.run(async (trx) => {
+      if (!(await moveStatus(trx, { id, from: 'requires_capture', to: 'canceled', reason: 'authorization released', at: now() }))) return fail(PaymentError.StateInvalid, 'the payment moved on meanwhile');
+      const voided = await core.paymentLedger.voidHold(trx, { entryId: `${id}:void`, holdId: payment.holdEntryId as string });
+      if (isFailure(voided)) return voided;
+      const settled = await core.reload(trx, id);
+      await core.emit(trx, settled, 'payment.canceled');
+      return settled;
+    }, { keys: keysOf(payment) });
+  }
+
+  /**
+   * A refund first reserves its amount on the payment (amount_refunded grows under a condition, so
+   * concurrent refunds can never exceed what was captured), then asks the channel, then posts the
+   * ledger entry — or, if the channel refuses, gives the reservation back.
+   */
+  async function refund(merchantId: string, input: { paymentId: string; amountMinor?: bigint; reason?: string }, idempotencyKey?: string): Promise<Refund | PaymentFailure> {
+    const payment = await core.get(merchantId, input.paymentId);
+    if (isFailure(payment)) return payment;
+    if (payment.status !== 'succeeded') return fail(PaymentError.StateInvalid, `cannot refund a payment that is ${payment.status}`);
+    const amountMinor = input.amountMinor ?? payment.amountCapturedMinor - payment.amountRefundedMinor;
+    if (amountMinor <= 0n) return fail(PaymentError.RefundExceedsCaptured, 'nothing is left to refund');
+    const at = clock.now();
+    const id = idempotencyKey === undefined ? newId('re', at.getTime()) : derivedId('re', `${merchantId}/refunds`, idempotencyKey);
+    const digest = digestOf({ paymentId: input.paymentId, amountMinor: amountMinor.toString(), reason: input.reason ?? null });
+    const reserved = await writer.run(async (trx) => {
+      const existing = await trx.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
+      if (existing !== undefined) return existing.request_digest === digest ? toRefund(existing) : fail(PaymentError.IdempotencyConflict, 'this Idempotency-Key created a different refund');
+      const taken = await trx
+        .updateTable('payments')
+        .set((eb) => ({ amount_refunded: eb('amount_refunded', '+', amountMinor), updated_at: at.toISOString() }))
+        .where('id', '=', payment.id)
+        .where((eb) => eb(eb('amount_captured', '-', eb.ref('amount_refunded')), '>=', amountMinor))
+        .executeTakeFirst();
+      if (taken.numUpdatedRows !== 1n) return fail(PaymentError.RefundExceedsCaptured, `cannot refund ${amountMinor}: more than is left of the captured amount`);
+      const row = { id, merchant_id: merchantId, payment_id: payment.id, amount: amountMinor, currency: payment.amount.currency, fee_returned: 0n, status: 'pending', reason: input.reason ?? null, failure_code: null, request_digest: digest, created_at: at.toISOString(), updated_at: at.toISOString() };
+      await trx.insertInto('refunds').values(row).execute();
+      return toRefund(row);
+    }, { keys: [payment.id] });
+    if (isFailure(reserved) || reserved.status !== 'pending') return reserved;
+    return completeRefund(payment, reserved);
+  }
+
+  async function completeRefund(payment: Payment, pending: Refund): Promise<Refund | PaymentFailure> {
+    if (payment.method?.type === 'card') {
+      const original = await originalOf(payment);
+      if (isFailure(original)) return original;
+      const connector = connectorOf(payment);
+      const outcome = await connector.refund({ operationId: pending.id, original, amount: pending.amount });
+      if (outcome.status === 'unknown') return pending; // stays pending; the sweep asks again with the same id
+      if (outcome.status === 'declined') return failRefund(payment, pending, `${outcome.responseCode} ${outcome.reason}`);
+    }
+    return writer.run(async (trx) => {
+      const plan = await core.feePlanOf(trx, payment.merchantId);
+      const returned = await trx.selectFrom('refunds').select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum')).where('payment_id', '=', payment.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+      const feeBack = feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, alreadyReturnedMinor: BigInt(returned.sum) });
+      const moved = await trx.updateTable('refunds').set({ status: 'succeeded', fee_returned: feeBack, updated_at: now() }).where('id', '=', pending.id).where('status', '=', 'pending').executeTakeFirst();
+      if (moved.numUpdatedRows !== 1n) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+      const entry = await core.paymentLedger.refund(trx, { entryId: pending.id, paymentId: payment.id, merchantId: payment.merchantId, source: sourceOf(payment), currency: payment.amount.currency, refundMinor: pending.amount.minor, feeReturnedMinor: feeBack });
+      if (isFailure(entry)) return entry;
+      const done = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+      await events?.record(trx, { merchantId: payment.merchantId, type: 'refund.succeeded', objectType: 'refund', objectId: done.id, data: done });
+      return done;
+    }, { keys: keysOf(payment) });
+  }
+
+  async function failRefund(payment: Payment, pending: Refund, why: string): Promise<Refund> {
+    return writer.run(async (trx) => {
+      await trx.updateTable('refunds').set({ status: 'failed', failure_code: why, updated_at: now() }).where('id', '=', pending.id).where('status', '=', 'pending').execute();
+      await trx.updateTable('payments').set((eb) => ({ amount_refunded: eb('amount_refunded', '-', pending.amount.minor), updated_at: now() })).where('id', '=', payment.id).execute();
+      const failed = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+      await events?.record(trx, { merchantId: payment.merchantId, type: 'refund.failed', objectType: 'refund', objectId: failed.id, data: failed });
+      return failed;
+    }, { keys: [payment.id] });
+  }
+
+  async function getRefund(merchantId: string, id: string): Promise<Refund | PaymentFailure> {
+    const row = await store.reader.selectFrom('refunds').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    return row === undefined ? fail(PaymentError.RefundNotFound, `no refund ${id}`) : toRefund(row);
+  }
+
+  async function listRefunds(merchantId: string, request: PageRequest & { paymentId?: string }): Promise<Page<Refund> | Failure<'cursor_invalid'>> {
+    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+    if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
+    const limit = pageLimit(request);
+    let query = store.reader.selectFrom('refunds').selectAll().where('merchant_id', '=', merchantId);
+    if (request.paymentId !== undefined) query = query.where('payment_id', '=', request.paymentId);
+    return toPage(await pageQuery(query, after, limit).execute(), limit, toRefund);
+  }
+
+  return { capture, cancel, refund, getRefund, listRefunds };
+}

@@ -1,0 +1,17 @@
+export * from './errors.js';
+export * from './fees.js';
+export * from './model.js';
+export * from './state.js';
+import { createFollowUps } from './follow-ups.js';
+import { createPayments, type PaymentsDeps } from './service.js';
+
+export { createPayments, defaultPaymentSettings, type PaymentSettings, type PaymentsDeps } from './service.js';
+
+/** The payment services the API uses: the core flows and the follow-ups, wired together. */
+export function createPaymentServices(deps: PaymentsDeps) {
+  const core = createPayments(deps);
+  const followUps = createFollowUps(deps, core);
+  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, ...followUps };
+}
+
+export type PaymentServices = ReturnType<typeof createPaymentServices>;

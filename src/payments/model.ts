@@ -1,0 +1,155 @@
+import type { Failure } from '../core/failure.js';
+import type { CardholderData, CardBrand, CardConnector, ChannelOutcome, AuthorizeRequest } from '../channels/connector.js';
+import type { Amount } from '../money/index.js';
+import type { Database } from '../store/schema.js';
+import type { Transaction } from 'kysely';
+import type { AttemptKind, AttemptStatus, PaymentStatus, RefundStatus } from './state.js';
+
+export type CaptureMethod = 'automatic' | 'manual';
+export type MethodType = 'card' | 'wallet';
+
+export interface Payment {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly merchantOrderId: string;
+  readonly amount: Amount;
+  readonly amountCapturedMinor: bigint;
+  readonly amountRefundedMinor: bigint;
+  readonly feeMinor: bigint;
+  readonly status: PaymentStatus;
+  readonly captureMethod: CaptureMethod;
+  readonly description: string | null;
+  readonly metadata: Record<string, string>;
+  readonly customerId: string | null;
+  readonly returnUrl: string | null;
+  readonly method: { readonly type: MethodType; readonly cardId: string | null; readonly brand: string | null; readonly last4: string | null } | null;
+  readonly channel: string | null;
+  /** The pending ledger entry of an authorization awaiting capture. */
+  readonly holdEntryId: string | null;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+  readonly expiresAt: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Attempt {
+  readonly id: string;
+  readonly kind: AttemptKind;
+  readonly channel: string;
+  readonly status: AttemptStatus;
+  readonly amount: Amount;
+  readonly responseCode: string | null;
+  readonly reason: string | null;
+  readonly reference: string | null;
+  readonly authorizationCode: string | null;
+  readonly originalAttemptId: string | null;
+  readonly sentAt: string;
+}
+
+export interface Transition {
+  readonly from: PaymentStatus | null;
+  readonly to: PaymentStatus;
+  readonly reason: string;
+  readonly at: string;
+}
+
+export interface Refund {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly paymentId: string;
+  readonly amount: Amount;
+  readonly feeReturnedMinor: bigint;
+  readonly status: RefundStatus;
+  readonly reason: string | null;
+  readonly failureCode: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface CardInput {
+  readonly number: string;
+  readonly exp_month: number;
+  readonly exp_year: number;
+  readonly cvc?: string;
+  readonly holder_name?: string;
+}
+
+export type PaymentMethodInput =
+  | { readonly type: 'card'; readonly card: CardInput }
+  | { readonly type: 'card'; readonly cardId: string; readonly cvc?: string }
+  | { readonly type: 'wallet'; readonly customerId: string };
+
+/** What payments need from the card vault (src/cards). */
+export interface CardVaultPort {
+  tokenize(merchantId: string, input: CardInput): Promise<{ card: { id: string; brand: CardBrand; last4: string }; securityCode: string | undefined } | Failure>;
+  cardholderData(merchantId: string, cardId: string, securityCode?: string): Promise<CardholderData | Failure>;
+}
+
+/** What payments need from the channels (src/channels): routing, and the connectors by name. */
+export interface ChannelsPort {
+  route(input: { brand: CardBrand; currency: string; merchantId: string }): readonly CardConnector[];
+  connector(name: string): CardConnector | undefined;
+}
+
+/** What payments need from the events outbox (src/events): record inside the state change's unit. */
+export interface EventsPort {
+  record(trx: Transaction<Database>, event: { merchantId: string; type: string; objectType: string; objectId: string; data: unknown }): Promise<void>;
+}
+
+export type { AuthorizeRequest, ChannelOutcome };
+
+export function toPayment(row: Database['payments']): Payment {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    merchantOrderId: row.merchant_order_id,
+    amount: { minor: row.amount, currency: row.currency },
+    amountCapturedMinor: row.amount_captured,
+    amountRefundedMinor: row.amount_refunded,
+    feeMinor: row.fee,
+    status: row.status as PaymentStatus,
+    captureMethod: row.capture_method as CaptureMethod,
+    description: row.description,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    customerId: row.customer_id,
+    returnUrl: row.return_url,
+    method: row.method_type === null ? null : { type: row.method_type as MethodType, cardId: row.card_id, brand: row.card_brand, last4: row.card_last4 },
+    channel: row.channel,
+    holdEntryId: row.hold_entry_id,
+    lastError: row.last_error_code === null ? null : { code: row.last_error_code, message: row.last_error_message ?? '' },
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toAttempt(row: Database['payment_attempts']): Attempt {
+  return {
+    id: row.id,
+    kind: row.kind as AttemptKind,
+    channel: row.channel,
+    status: row.status as AttemptStatus,
+    amount: { minor: row.amount, currency: row.currency },
+    responseCode: row.response_code,
+    reason: row.reason,
+    reference: row.reference,
+    authorizationCode: row.authorization_code,
+    originalAttemptId: row.original_attempt_id,
+    sentAt: row.sent_at,
+  };
+}
+
+export function toRefund(row: Database['refunds']): Refund {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    paymentId: row.payment_id,
+    amount: { minor: row.amount, currency: row.currency },
+    feeReturnedMinor: row.fee_returned,
+    status: row.status as RefundStatus,
+    reason: row.reason,
+    failureCode: row.failure_code,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,329 @@
+import assert from 'node:assert/strict';
+import type { Transaction } from 'kysely';
+import type { AuthorizeRequest, CardConnector, CardholderData, ChannelOutcome, MerchantDescriptor, OriginalReference } from '../channels/connector.js';
+import type { Clock } from '../core/clock.js';
+import { fail, isFailure, type Failure } from '../core/failure.js';
+import { derivedId, digestOf, newId } from '../core/ids.js';
+import { accountIdFor, type Executor, type Ledger } from '../ledger/index.js';
+import type { Amount } from '../money/index.js';
+import type { Parties } from '../parties/service.js';
+import type { Store } from '../store/database.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
+import type { Database } from '../store/schema.js';
+import type { Writer } from '../store/writer.js';
+import { PaymentError } from './errors.js';
+import { defaultFeePlan, feeFor, type FeePlan } from './fees.js';
+import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type Transition } from './model.js';
+import { accountKeys, createPaymentLedger, type Source } from './postings.js';
+import type { PaymentStatus } from './state.js';
+import { insertAttempt, moveStatus, recordTransition, settleAttempt } from './store.js';
+
+export interface PaymentSettings {
+  /** An unpaid payment is canceled after this long. */
+  readonly expiresAfterMs: number;
+  /** Declined attempts after which the payment fails for good. */
+  readonly declinedAttemptsMax: number;
+  /** The merchant category code sent to acquirers (ISO 18245); 5999 = miscellaneous retail. */
+  readonly mcc: string;
+}
+
+export const defaultPaymentSettings: PaymentSettings = { expiresAfterMs: 24 * 60 * 60 * 1000, declinedAttemptsMax: 5, mcc: '5999' };
+
+export interface PaymentsDeps {
+  readonly store: Store;
+  readonly writer: Writer;
+  readonly ledger: Ledger;
+  readonly parties: Parties;
+  readonly clock: Clock;
+  readonly vault: CardVaultPort;
+  readonly channels: ChannelsPort;
+  readonly events?: EventsPort;
+  readonly settings?: PaymentSettings;
+}
+
+export interface NewPayment {
+  readonly amount: Amount;
+  readonly merchantOrderId: string;
+  readonly description?: string;
+  readonly metadata?: Record<string, string>;
+  readonly captureMethod?: CaptureMethod;
+  readonly customerId?: string;
+  readonly returnUrl?: string;
+}
+
+type PaymentFailure = Failure<string>;
+type Trx = Transaction<Database>;
+
+export function createPayments(deps: PaymentsDeps) {
+  const { store, writer, ledger, parties, clock, vault, channels, events } = deps;
+  const settings = deps.settings ?? defaultPaymentSettings;
+  const paymentLedger = createPaymentLedger(ledger, accountIdFor);
+  const now = () => clock.now().toISOString();
+
+  async function emit(trx: Trx, payment: Payment, type: string): Promise<void> {
+    await events?.record(trx, { merchantId: payment.merchantId, type, objectType: 'payment', objectId: payment.id, data: payment });
+  }
+
+  async function reload(trx: Trx, id: string): Promise<Payment> {
+    return toPayment(await trx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+  }
+
+  async function create(merchantId: string, input: NewPayment, idempotencyKey?: string): Promise<Payment | PaymentFailure> {
+    if (input.customerId !== undefined) {
+      const missing = await parties.firstMissingCustomer(merchantId, [input.customerId]);
+      if (missing !== undefined) return fail('customer_not_found', `no customer ${missing}`);
+    }
+    const at = clock.now();
+    const id = idempotencyKey === undefined ? newId('pay', at.getTime()) : derivedId('pay', `${merchantId}/payments`, idempotencyKey);
+    const digest = digestOf({ ...input, amount: { minor: input.amount.minor.toString(), currency: input.amount.currency } });
+    const row: Database['payments'] = {
+      id,
+      merchant_id: merchantId,
+      merchant_order_id: input.merchantOrderId,
+      amount: input.amount.minor,
+      currency: input.amount.currency,
+      amount_captured: 0n,
+      amount_refunded: 0n,
+      fee: 0n,
+      status: 'requires_payment_method',
+      capture_method: input.captureMethod ?? 'automatic',
+      description: input.description ?? null,
+      metadata: JSON.stringify(input.metadata ?? {}),
+      customer_id: input.customerId ?? null,
+      return_url: input.returnUrl ?? null,
+      method_type: null,
+      card_id: null,
+      card_brand: null,
+      card_last4: null,
+      channel: null,
+      hold_entry_id: null,
+      last_error_code: null,
+      last_error_message: null,
+      request_digest: digest,
+      expires_at: new Date(at.getTime() + settings.expiresAfterMs).toISOString(),
+      created_at: at.toISOString(),
+      updated_at: at.toISOString(),
+    };
+    return writer.run(async (trx) => {
+      const existing = await trx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+      if (existing !== undefined) {
+        return existing.request_digest === digest && existing.merchant_id === merchantId ? toPayment(existing) : fail(PaymentError.IdempotencyConflict, 'this Idempotency-Key created a different payment');
+      }
+      const taken = await trx.selectFrom('payments').select('id').where('merchant_id', '=', merchantId).where('merchant_order_id', '=', input.merchantOrderId).executeTakeFirst();
+      if (taken !== undefined) return fail(PaymentError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
+      await trx.insertInto('payments').values(row).execute();
+      await recordTransition(trx, { paymentId: id, from: null, to: 'requires_payment_method', reason: 'created', at: row.created_at });
+      const payment = toPayment(row);
+      await emit(trx, payment, 'payment.created');
+      return payment;
+    }, { keys: [id] });
+  }
+
+  async function get(merchantId: string, id: string): Promise<Payment | PaymentFailure> {
+    const row = await store.reader.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    return row === undefined ? fail(PaymentError.PaymentNotFound, `no payment ${id}`) : toPayment(row);
+  }
+
+  async function details(merchantId: string, id: string): Promise<{ payment: Payment; attempts: Attempt[]; timeline: Transition[] } | PaymentFailure> {
+    const payment = await get(merchantId, id);
+    if (isFailure(payment)) return payment;
+    const attempts = await store.reader.selectFrom('payment_attempts').selectAll().where('payment_id', '=', id).orderBy('created_at').orderBy('id').execute();
+    const timeline = await store.reader.selectFrom('payment_transitions').selectAll().where('payment_id', '=', id).orderBy('seq').execute();
+    return {
+      payment,
+      attempts: attempts.map(toAttempt),
+      timeline: timeline.map((t) => ({ from: t.from_status as PaymentStatus | null, to: t.to_status as PaymentStatus, reason: t.reason, at: t.at })),
+    };
+  }
+
+  async function list(merchantId: string, request: PageRequest & { status?: string }): Promise<Page<Payment> | Failure<'cursor_invalid'>> {
+    const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+    if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
+    const limit = pageLimit(request);
+    let query = store.reader.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId);
+    if (request.status !== undefined) query = query.where('status', '=', request.status);
+    return toPage(await pageQuery(query, after, limit).execute(), limit, toPayment);
+  }
+
+  async function feePlanOf(trx: Executor, merchantId: string): Promise<FeePlan> {
+    const row = await trx.selectFrom('fee_plans').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
+    if (row === undefined) return defaultFeePlan;
+    const rules = (JSON.parse(row.rules) as { method: 'card' | 'wallet' | '*'; brand: string; percentBps: number; fixedMinor: string; fixedCurrency: string | null }[]).map((r) => ({ ...r, fixedMinor: BigInt(r.fixedMinor) }));
+    return { rules, refundFeePolicy: row.refund_fee_policy as FeePlan['refundFeePolicy'] };
+  }
+
+  async function descriptorOf(merchantId: string): Promise<MerchantDescriptor> {
+    const merchant = await parties.getMerchant(merchantId);
+    assert.ok(merchant !== undefined, `merchant ${merchantId} exists`);
+    return { id: merchant.id, name: merchant.name, country: merchant.country, mcc: settings.mcc };
+  }
+
+  /** Expired unpaid payments are canceled on touch (and by the sweeper). */
+  async function expireIfDue(payment: Payment): Promise<PaymentFailure | undefined> {
+    if (payment.status !== 'requires_payment_method' || clock.now().toISOString() < payment.expiresAt) return undefined;
+    await writer.run((trx) => moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'canceled', reason: 'expired', at: now() }), { keys: [payment.id] });
+    return fail(PaymentError.PaymentExpired, `payment ${payment.id} expired at ${payment.expiresAt}`);
+  }
+
+  async function confirm(merchantId: string, id: string, method: PaymentMethodInput): Promise<Payment | PaymentFailure> {
+    const payment = await get(merchantId, id);
+    if (isFailure(payment)) return payment;
+    const expired = await expireIfDue(payment);
+    if (expired !== undefined) return expired;
+    if (payment.status !== 'requires_payment_method') return fail(PaymentError.StateInvalid, `cannot confirm a payment that is ${payment.status}`);
+    if (method.type === 'wallet') return confirmWallet(payment, method.customerId);
+    return confirmCard(payment, method);
+  }
+
+  async function confirmWallet(payment: Payment, customerId: string): Promise<Payment | PaymentFailure> {
+    const missing = await parties.firstMissingCustomer(payment.merchantId, [customerId]);
+    if (missing !== undefined) return fail('customer_not_found', `no customer ${missing}`);
+    const source: Source = { kind: 'wallet', customerId };
+    const { currency } = payment.amount;
+    const plan = await feePlanOf(store.reader, payment.merchantId);
+    return writer.run(async (trx) => {
+      const claimed = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: 'confirmed with wallet', at: now(), set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' } });
+      if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+      const entryId = `${payment.id}:wallet`;
+      if (payment.captureMethod === 'automatic') {
+        const fee = feeFor(plan, { method: 'wallet', brand: null, amountMinor: payment.amount.minor, currency });
+        const entry = await paymentLedger.captureNow(trx, { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee });
+        if (isFailure(entry)) return fail(entry.failure === 'ledger_account_not_found' ? 'insufficient_funds' : entry.failure, 'the wallet has too little to pay this');
+        await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: 'paid from wallet', at: now(), set: { amount_captured: payment.amount.minor, fee } });
+      } else {
+        const hold = await paymentLedger.hold(trx, { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor });
+        if (isFailure(hold)) return fail(hold.failure === 'ledger_account_not_found' ? 'insufficient_funds' : hold.failure, 'the wallet has too little to pay this');
+        await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_capture', reason: 'wallet funds held', at: now(), set: { hold_entry_id: entryId } });
+      }
+      const settled = await reload(trx, payment.id);
+      await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
+      return settled;
+    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency)] });
+  }
+
+  async function confirmCard(payment: Payment, method: Extract<PaymentMethodInput, { type: 'card' }>): Promise<Payment | PaymentFailure> {
+    const resolved = await cardOf(payment.merchantId, method);
+    if (isFailure(resolved)) return resolved;
+    const { cardId, cardholder } = resolved;
+    const connectors = channels.route({ brand: cardholder.brand, currency: payment.amount.currency, merchantId: payment.merchantId });
+    if (connectors.length === 0) return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
+    const claimed = await writer.run(
+      (trx) =>
+        moveStatus(trx, {
+          id: payment.id,
+          from: 'requires_payment_method',
+          to: 'processing',
+          reason: `confirmed with a ${cardholder.brand} card`,
+          at: now(),
+          set: { method_type: 'card', card_id: cardId, card_brand: cardholder.brand, card_last4: cardholder.pan.slice(-4) },
+        }),
+      { keys: [payment.id] },
+    );
+    if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+    const merchant = await descriptorOf(payment.merchantId);
+    for (const connector of connectors) {
+      const result = await authorizeOnce(payment, connector, { attemptId: newId('att'), card: cardholder, amount: payment.amount, merchant, capture: payment.captureMethod === 'automatic' });
+      if (result !== 'fail_over') return result;
+    }
+    return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer answered; nothing was charged');
+  }
+
+  async function cardOf(merchantId: string, method: Extract<PaymentMethodInput, { type: 'card' }>): Promise<{ cardId: string; cardholder: CardholderData } | PaymentFailure> {
+    if ('card' in method) {
+      const tokenized = await vault.tokenize(merchantId, method.card);
+      if (isFailure(tokenized)) return tokenized;
+      const cardholder = await vault.cardholderData(merchantId, tokenized.card.id, tokenized.securityCode);
+      return isFailure(cardholder) ? cardholder : { cardId: tokenized.card.id, cardholder };
+    }
+    const cardholder = await vault.cardholderData(merchantId, method.cardId, method.cvc);
+    return isFailure(cardholder) ? cardholder : { cardId: method.cardId, cardholder };
+  }
+
+  /**
+   * One attempt at one acquirer. Approved and declined settle the payment. "Issuer or switch
+   * inoperative" (91) fails over to the next acquirer. No answer is never a decline: the attempt
+   * is reversed first (the issuer may have approved it), then the next acquirer is tried; if even
+   * the reversal goes unanswered the payment stays processing for the recovery sweep.
+   */
+  async function authorizeOnce(payment: Payment, connector: CardConnector, request: AuthorizeRequest): Promise<Payment | PaymentFailure | 'fail_over'> {
+    const kind = request.capture ? 'purchase' : 'authorize';
+    const sentAt = clock.now();
+    await writer.run((trx) => insertAttempt(trx, { id: request.attemptId, paymentId: payment.id, kind, channel: connector.name, amountMinor: payment.amount.minor, currency: payment.amount.currency, at: sentAt.toISOString() }), { keys: [payment.id] });
+    const outcome = await connector.authorize(request);
+    if (outcome.status === 'approved') return settleApproved(payment, connector.name, request, outcome);
+    if (outcome.status === 'declined' && outcome.responseCode !== issuerInoperative) return settleDeclined(payment, request.attemptId, outcome);
+    if (outcome.status === 'declined') {
+      await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'declined', responseCode: outcome.responseCode, reason: outcome.reason, at: now() }), { keys: [payment.id] });
+      return 'fail_over';
+    }
+    const reversed = await reverseAttempt(payment, connector, request, sentAt, outcome.reason);
+    return reversed ? 'fail_over' : fail(PaymentError.ChannelUnavailable, 'the acquirer did not answer; the payment will be resolved by reversal shortly');
+  }
+
+  async function reverseAttempt(payment: Payment, connector: CardConnector, request: AuthorizeRequest, sentAt: Date, why: string): Promise<boolean> {
+    await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'unknown', reason: why, at: now() }), { keys: [payment.id] });
+    const original: OriginalReference = {
+      attemptId: request.attemptId,
+      reference: '',
+      amount: request.amount,
+      card: { pan: request.card.pan, expiryYymm: request.card.expiryYymm, brand: request.card.brand },
+      merchant: request.merchant,
+      sentAt,
+    };
+    const reversalId = newId('att');
+    await writer.run((trx) => insertAttempt(trx, { id: reversalId, paymentId: payment.id, kind: 'reverse', channel: connector.name, amountMinor: request.amount.minor, currency: request.amount.currency, originalAttemptId: request.attemptId, at: now() }), { keys: [payment.id] });
+    const outcome = await connector.reverse({ operationId: reversalId, original, amount: request.amount });
+    const done = outcome.status !== 'unknown';
+    await writer.run(async (trx) => {
+      await settleAttempt(trx, { id: reversalId, status: done ? 'approved' : 'unknown', responseCode: outcome.status === 'unknown' ? null : outcome.responseCode, reason: outcome.status === 'approved' ? null : outcome.reason, at: now() });
+      if (done) await settleAttempt(trx, { id: request.attemptId, status: 'reversed', at: now() });
+    }, { keys: [payment.id] });
+    return done;
+  }
+
+  async function settleApproved(payment: Payment, channel: string, request: AuthorizeRequest, outcome: Extract<ChannelOutcome, { status: 'approved' }>): Promise<Payment | PaymentFailure> {
+    const source: Source = { kind: 'channel', channel };
+    const { currency } = payment.amount;
+    return writer.run(async (trx) => {
+      await settleAttempt(trx, { id: request.attemptId, status: 'approved', responseCode: outcome.responseCode, reference: outcome.reference, authorizationCode: outcome.authorizationCode, at: now() });
+      const common = { entryId: request.attemptId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor };
+      if (request.capture) {
+        const fee = feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: payment.amount.minor, currency });
+        const entry = await paymentLedger.captureNow(trx, { ...common, feeMinor: fee });
+        assert.ok(!isFailure(entry), `capture entry for ${payment.id}: ${isFailure(entry) ? entry.detail : ''}`);
+        await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: `approved by ${channel} (${outcome.authorizationCode})`, at: now(), set: { amount_captured: payment.amount.minor, fee, channel, last_error_code: null, last_error_message: null } });
+      } else {
+        const hold = await paymentLedger.hold(trx, common);
+        assert.ok(!isFailure(hold), `authorization hold for ${payment.id}: ${isFailure(hold) ? hold.detail : ''}`);
+        await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_capture', reason: `authorized by ${channel} (${outcome.authorizationCode})`, at: now(), set: { hold_entry_id: request.attemptId, channel, last_error_code: null, last_error_message: null } });
+      }
+      const settled = await reload(trx, payment.id);
+      await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
+      return settled;
+    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency)] });
+  }
+
+  async function settleDeclined(payment: Payment, attemptId: string, outcome: Extract<ChannelOutcome, { status: 'declined' }>): Promise<PaymentFailure> {
+    return writer.run(async (trx) => {
+      await settleAttempt(trx, { id: attemptId, status: 'declined', responseCode: outcome.responseCode, reason: outcome.reason, at: now() });
+      const declined = await trx.selectFrom('payment_attempts').select((eb) => eb.fn.countAll<bigint>().as('n')).where('payment_id', '=', payment.id).where('status', '=', 'declined').executeTakeFirstOrThrow();
+      const to: PaymentStatus = Number(declined.n) >= settings.declinedAttemptsMax ? 'failed' : 'requires_payment_method';
+      await moveStatus(trx, { id: payment.id, from: 'processing', to, reason: `declined (${outcome.responseCode} ${outcome.reason})`, at: now(), set: { last_error_code: PaymentError.CardDeclined, last_error_message: `${outcome.responseCode} ${outcome.reason}` } });
+      await emit(trx, await reload(trx, payment.id), 'payment.failed');
+      return fail(PaymentError.CardDeclined, `${outcome.responseCode} ${outcome.reason}`);
+    }, { keys: [payment.id] });
+  }
+
+  /** Back to requires_payment_method with a reason, when no channel could take the payment. */
+  async function giveBack(payment: Payment, code: PaymentError, message: string): Promise<PaymentFailure> {
+    await writer.run((trx) => moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_payment_method', reason: message, at: now(), set: { last_error_code: code, last_error_message: message } }), { keys: [payment.id] });
+    return fail(code, message);
+  }
+
+  return { create, get, details, list, confirm, feePlanOf, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
+}
+
+/** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */
+const issuerInoperative = '91';
+
+export type Payments = ReturnType<typeof createPayments>;

@@ -1,0 +1,70 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { AttemptKind, AttemptStatus, PaymentStatus } from './state.js';
+
+/** Row-level helpers every payment unit uses: conditional moves, transitions, attempts. */
+type Trx = Transaction<Database>;
+
+/**
+ * Moves a payment from one status to another only if it is still in `from`: the row's own state is
+ * the lock that makes two concurrent confirms (or a capture racing a cancel) resolve to one winner.
+ */
+export async function moveStatus(
+  trx: Trx,
+  p: { id: string; from: PaymentStatus; to: PaymentStatus; reason: string; at: string; set?: Partial<Database['payments']> },
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('payments')
+    .set({ ...p.set, status: p.to, updated_at: p.at })
+    .where('id', '=', p.id)
+    .where('status', '=', p.from)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) return false;
+  await recordTransition(trx, { paymentId: p.id, from: p.from, to: p.to, reason: p.reason, at: p.at });
+  return true;
+}
+
+export async function recordTransition(trx: Trx, t: { paymentId: string; from: PaymentStatus | null; to: PaymentStatus; reason: string; at: string }): Promise<void> {
+  const last = await trx.selectFrom('payment_transitions').select((eb) => eb.fn.max('seq').as('seq')).where('payment_id', '=', t.paymentId).executeTakeFirst();
+  const seq = (last?.seq ?? -1n) + 1n;
+  await trx.insertInto('payment_transitions').values({ payment_id: t.paymentId, seq, from_status: t.from, to_status: t.to, reason: t.reason, at: t.at }).execute();
+}
+
+export async function insertAttempt(
+  trx: Trx,
+  a: { id: string; paymentId: string; kind: AttemptKind; channel: string; amountMinor: bigint; currency: string; originalAttemptId?: string; at: string },
+): Promise<void> {
+  await trx
+    .insertInto('payment_attempts')
+    .values({
+      id: a.id,
+      payment_id: a.paymentId,
+      kind: a.kind,
+      channel: a.channel,
+      status: 'pending',
+      amount: a.amountMinor,
+      currency: a.currency,
+      response_code: null,
+      reason: null,
+      reference: null,
+      authorization_code: null,
+      original_attempt_id: a.originalAttemptId ?? null,
+      sent_at: a.at,
+      created_at: a.at,
+      updated_at: a.at,
+    })
+    .execute();
+}
+
+export async function settleAttempt(
+  trx: Trx,
+  a: { id: string; status: AttemptStatus; responseCode?: string | null; reason?: string | null; reference?: string | null; authorizationCode?: string | null; at: string },
+): Promise<void> {
+  // Only what this answer says is written: a reversal must not erase the original's reference.
+  const set: Partial<Database['payment_attempts']> = { status: a.status, updated_at: a.at };
+  if (a.responseCode !== undefined) set.response_code = a.responseCode;
+  if (a.reason !== undefined) set.reason = a.reason;
+  if (a.reference !== undefined) set.reference = a.reference;
+  if (a.authorizationCode !== undefined) set.authorization_code = a.authorizationCode;
+  await trx.updateTable('payment_attempts').set(set).where('id', '=', a.id).execute();
+}

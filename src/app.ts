@@ -25,6 +25,7 @@ export const redactPaths = [
   '*.cvv',
   '*.cvc',
   '*.security_code',
+  '*.securityCode',
   '*.id_number',
   '*.identity.number',
   '*.secret_key',

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Store } from './database.js';
 import * as foundation from './migrations/001-foundation.js';
+import * as cards from './migrations/002-cards.js';
 import * as payments from './migrations/004-payments.js';
 
 interface Migration {
@@ -11,6 +12,7 @@ interface Migration {
 /** Append only: a migration, once released, is never edited; add a new one instead. */
 const migrations: readonly Migration[] = [
   { name: '001-foundation', up: foundation.up },
+  { name: '002-cards', up: cards.up },
   { name: '004-payments', up: payments.up },
 ];
 

@@ -19,6 +19,7 @@ export interface Database {
   payment_transitions: PaymentTransitionsTable;
   refunds: RefundsTable;
   fee_plans: FeePlansTable;
+  cards: CardsTable;
 }
 
 export interface SettingsTable {
@@ -201,4 +202,17 @@ export interface FeePlansTable {
   rules: string;
   refund_fee_policy: string;
   updated_at: string;
+}
+
+export interface CardsTable {
+  id: string;
+  merchant_id: string;
+  brand: string;
+  last4: string;
+  exp_month: bigint;
+  exp_year: bigint;
+  holder_name: string | null;
+  fingerprint: string;
+  pan_sealed: string;
+  created_at: string;
 }

@@ -12,6 +12,8 @@ import { openStore } from './store/database.js';
 import { createWriter } from './store/writer.js';
 import { createCipher, loadVaultKey } from './vault/cipher.js';
 import { createWallets } from './wallets/service.js';
+import { createCardVault, deriveFingerprintKey } from './cards/index.js';
+import { createPaymentServices, type ChannelsPort } from './payments/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -47,7 +49,12 @@ export interface CreateOptions {
   /** Tests without a data directory pass a key; production reads HUTONG_VAULT_KEY. */
   readonly vaultKey?: Buffer;
   readonly env?: NodeJS.ProcessEnv;
+  /** The card channels (acquirer connectors and routing); none configured means cards are refused. */
+  readonly channels?: ChannelsPort;
 }
+
+/** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
+export const noChannels: ChannelsPort = { route: () => [], connector: () => undefined };
 
 /** The composition root: every service is built here, with its dependencies made explicit. */
 export async function createHutong(config: HutongConfig, options: CreateOptions = {}): Promise<Hutong> {
@@ -60,11 +67,14 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const store = await openStore(config.store, { poolSizeMax: config.writer.flushesMax + 4 });
   const writer = createWriter(store.db, store.exec, config.writer);
   const ledger = createLedger({ clock, exec: store.exec, dialect: store.dialect });
-  const parties = createParties({ store, clock, cipher: createCipher(vaultKey) });
+  const cipher = createCipher(vaultKey);
+  const parties = createParties({ store, clock, cipher });
   const wallets = createWallets({ store, writer, ledger, parties, clock });
+  const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey) });
+  const payments = createPaymentServices({ store, writer, ledger, parties, clock, vault, channels: options.channels ?? noChannels });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
-  const services: ApiServices = { store, writer, ledger, parties, wallets, metrics, clock };
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, metrics, clock };
   const server = await buildServer(services, { logger });
 
   return {

@@ -4,6 +4,7 @@ import type { Parties, Principal } from '../parties/service.js';
 import type { Store } from '../store/database.js';
 import type { Writer } from '../store/writer.js';
 import type { Wallets } from '../wallets/service.js';
+import type { PaymentServices } from '../payments/index.js';
 import type { Metrics } from './metrics.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
@@ -13,6 +14,7 @@ export interface ApiServices {
   readonly ledger: Ledger;
   readonly parties: Parties;
   readonly wallets: Wallets;
+  readonly payments: PaymentServices;
   readonly metrics: Metrics;
   readonly clock: Clock;
 }

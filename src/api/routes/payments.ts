@@ -192,7 +192,7 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     return reply.code(201).send(paymentView(result));
   });
 
-  app.get('/v1/payments', { config: { auth: 'merchant' }, schema: { tags: ['payments'], querystring: Type.Intersect([ListQuery, Type.Object({ status: Type.Optional(Type.String({ maxLength: 40 })) })]), response: { 200: ListOf(PaymentView), ...problemResponses } } }, async (request) => {
+  app.get('/v1/payments', { config: { auth: 'merchant' }, schema: { tags: ['payments'], querystring: Type.Object({ ...ListQuery.properties, status: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }), response: { 200: ListOf(PaymentView), ...problemResponses } } }, async (request) => {
     const page = await payments.list(merchantIdOf(request), request.query);
     if (isFailure(page)) throw problemFromFailure(page);
     return listView(page, paymentView);
@@ -210,8 +210,15 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     return paymentView(result);
   });
 
-  app.post('/v1/payments/:id/capture', { config: { auth: 'merchant' }, schema: { tags: ['payments'], summary: 'Capture an authorization, in full or in part, once', headers: IdempotencyHeaders, params: IdParams, body: Type.Optional(Type.Object({ amount: Type.Optional(AmountMinor) }, { additionalProperties: false })), response: paymentResponses } }, async (request) => {
-    const amount = request.body?.amount;
+  app.post('/v1/payments/:id/capture', {
+    config: { auth: 'merchant' },
+    schema: { tags: ['payments'], summary: 'Capture an authorization, in full (no body) or in part, once', headers: IdempotencyHeaders, params: IdParams, body: Type.Object({ amount: Type.Optional(AmountMinor) }, { additionalProperties: false }), response: paymentResponses },
+    // No body means "capture it all".
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
+  }, async (request) => {
+    const amount = request.body.amount;
     const result = await payments.capture(merchantIdOf(request), request.params.id, amount === undefined ? undefined : BigInt(amount));
     if (isFailure(result)) throw problemFromFailure(result);
     return paymentView(result);
@@ -232,7 +239,7 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     return reply.code(201).send(refundView(result));
   });
 
-  app.get('/v1/refunds', { config: { auth: 'merchant' }, schema: { tags: ['refunds'], querystring: Type.Intersect([ListQuery, Type.Object({ payment: Type.Optional(Type.String({ maxLength: 40 })) })]), response: { 200: ListOf(RefundView), ...problemResponses } } }, async (request) => {
+  app.get('/v1/refunds', { config: { auth: 'merchant' }, schema: { tags: ['refunds'], querystring: Type.Object({ ...ListQuery.properties, payment: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }), response: { 200: ListOf(RefundView), ...problemResponses } } }, async (request) => {
     const page = await payments.listRefunds(merchantIdOf(request), { ...request.query, paymentId: request.query.payment });
     if (isFailure(page)) throw problemFromFailure(page);
     return listView(page, refundView);

@@ -95,6 +95,21 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
     expect((await t.request('POST', `/v1/payments/${created.body.id}/cancel`, { key: m.key })).body.status).toBe('canceled');
   });
 
+  it('uses the merchant\'s fee plan, set by the operator, with a fixed part in its currency only', async () => {
+    const { m, c } = await setup();
+    const plan = { rules: [{ method: 'wallet', brand: '*', percent_bps: 125, fixed_amount: 30, fixed_currency: 'CNY' }], refund_fee_policy: 'none' };
+    expect((await t.request('POST', `/v1/merchants/${m.id}/fee_plan`, { key: t.operatorKey, body: plan })).status).toBe(200);
+    expect((await t.request('POST', `/v1/merchants/${m.id}/fee_plan`, { key: m.key, body: plan })).body.code).toBe('forbidden');
+    const bad = await t.request('POST', `/v1/merchants/${m.id}/fee_plan`, { key: t.operatorKey, body: { ...plan, rules: [{ method: 'wallet', brand: '*', percent_bps: 125, fixed_amount: 30 }] } });
+    expect(bad.body.code).toBe('fee_plan_invalid');
+    const p = await newPayment(m.key, { amount: 10_001 });
+    const paid = await t.request('POST', `/v1/payments/${p.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+    // 1.25 % of 10,001 = 125.0125 → 125 (half-up), plus the fixed 30.
+    expect(paid.body.fee).toBe(155);
+    const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: p.body.id } });
+    expect(refund.body.fee_returned).toBe(0);
+  });
+
   it('two concurrent confirms charge once', async () => {
     const { m, c } = await setup();
     const created = await newPayment(m.key);

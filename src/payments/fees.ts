@@ -62,10 +62,17 @@ export function feeFor(plan: FeePlan, payment: { method: 'card' | 'wallet'; bran
   return fee > payment.amountMinor ? payment.amountMinor : fee;
 }
 
-/** The part of the fee a refund gives back to the merchant. */
-export function feeReturned(policy: RefundFeePolicy, fee: { feeMinor: bigint; capturedMinor: bigint; refundMinor: bigint; alreadyReturnedMinor: bigint }): bigint {
+/**
+ * The part of the fee a refund gives back to the merchant. The refund that completes the captured
+ * amount returns whatever is left of the fee, so rounding in earlier parts never keeps a remainder.
+ */
+export function feeReturned(
+  policy: RefundFeePolicy,
+  fee: { feeMinor: bigint; capturedMinor: bigint; refundMinor: bigint; refundedBeforeMinor: bigint; alreadyReturnedMinor: bigint },
+): bigint {
   if (policy === 'none' || fee.capturedMinor === 0n) return 0n;
-  const share = divideRounded(fee.feeMinor * fee.refundMinor, fee.capturedMinor, 'half_up');
   const left = fee.feeMinor - fee.alreadyReturnedMinor;
+  if (fee.refundedBeforeMinor + fee.refundMinor >= fee.capturedMinor) return left;
+  const share = divideRounded(fee.feeMinor * fee.refundMinor, fee.capturedMinor, 'half_up');
   return share > left ? left : share;
 }

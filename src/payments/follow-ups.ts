@@ -165,7 +165,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     return writer.run(async (trx) => {
       const plan = await core.feePlanOf(trx, payment.merchantId);
       const returned = await trx.selectFrom('refunds').select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum')).where('payment_id', '=', payment.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
-      const feeBack = feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, alreadyReturnedMinor: BigInt(returned.sum) });
+      const feeBack = feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, refundedBeforeMinor: payment.amountRefundedMinor, alreadyReturnedMinor: BigInt(returned.sum) });
       const moved = await trx.updateTable('refunds').set({ status: 'succeeded', fee_returned: feeBack, updated_at: now() }).where('id', '=', pending.id).where('status', '=', 'pending').executeTakeFirst();
       if (moved.numUpdatedRows !== 1n) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
       const entry = await core.paymentLedger.refund(trx, { entryId: pending.id, paymentId: payment.id, merchantId: payment.merchantId, source: sourceOf(payment), currency: payment.amount.currency, refundMinor: pending.amount.minor, feeReturnedMinor: feeBack });

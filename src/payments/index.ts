@@ -11,7 +11,7 @@ export { createPayments, defaultPaymentSettings, type PaymentSettings, type Paym
 export function createPaymentServices(deps: PaymentsDeps) {
   const core = createPayments(deps);
   const followUps = createFollowUps(deps, core);
-  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, ...followUps };
+  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, ...followUps };
 }
 
 export type PaymentServices = ReturnType<typeof createPaymentServices>;

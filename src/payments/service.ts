@@ -12,7 +12,7 @@ import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest
 import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { PaymentError } from './errors.js';
-import { defaultFeePlan, feeFor, type FeePlan } from './fees.js';
+import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';
 import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type Transition } from './model.js';
 import { accountKeys, createPaymentLedger, type Source } from './postings.js';
 import type { PaymentStatus } from './state.js';
@@ -150,6 +150,16 @@ export function createPayments(deps: PaymentsDeps) {
     if (row === undefined) return defaultFeePlan;
     const rules = (JSON.parse(row.rules) as { method: 'card' | 'wallet' | '*'; brand: string; percentBps: number; fixedMinor: string; fixedCurrency: string | null }[]).map((r) => ({ ...r, fixedMinor: BigInt(r.fixedMinor) }));
     return { rules, refundFeePolicy: row.refund_fee_policy as FeePlan['refundFeePolicy'] };
+  }
+
+  /** Sets a merchant's fee plan (operator). Payments captured afterwards use it. */
+  async function setFeePlan(merchantId: string, plan: FeePlan): Promise<FeePlan | PaymentFailure> {
+    const invalid = validateFeePlan(plan);
+    if (invalid !== undefined) return invalid;
+    if ((await parties.getMerchant(merchantId)) === undefined) return fail('merchant_not_found', `no merchant ${merchantId}`);
+    const row = { merchant_id: merchantId, rules: JSON.stringify(plan.rules.map((r) => ({ ...r, fixedMinor: r.fixedMinor.toString() }))), refund_fee_policy: plan.refundFeePolicy, updated_at: now() };
+    await writer.run((trx) => trx.insertInto('fee_plans').values(row).onConflict((oc) => oc.column('merchant_id').doUpdateSet({ rules: row.rules, refund_fee_policy: row.refund_fee_policy, updated_at: row.updated_at })).execute(), { keys: [] });
+    return plan;
   }
 
   async function descriptorOf(merchantId: string): Promise<MerchantDescriptor> {
@@ -320,7 +330,7 @@ export function createPayments(deps: PaymentsDeps) {
     return fail(code, message);
   }
 
-  return { create, get, details, list, confirm, feePlanOf, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
+  return { create, get, details, list, confirm, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
 }
 
 /** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/failure.js';
 import { toJSONMinor } from '../../money/index.js';
 import type { Attempt, Payment, PaymentMethodInput, Refund, Transition } from '../../payments/model.js';
-import type { PaymentServices } from '../../payments/index.js';
+import { percentBpsMax, type PaymentServices } from '../../payments/index.js';
 import { amountFromBody } from '../amounts.js';
 import { merchantIdOf } from '../auth.js';
 import { idempotencyKeyOf } from '../idempotency.js';
@@ -228,6 +228,30 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     const result = await payments.cancel(merchantIdOf(request), request.params.id);
     if (isFailure(result)) throw problemFromFailure(result);
     return paymentView(result);
+  });
+
+  const FeeRuleBody = Type.Object(
+    {
+      method: Type.Union([Type.Literal('card'), Type.Literal('wallet'), Type.Literal('*')]),
+      brand: Type.String({ maxLength: 30, default: '*' }),
+      percent_bps: Type.Integer({ minimum: 0, maximum: percentBpsMax }),
+      fixed_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+      fixed_currency: Type.Optional(Currency),
+    },
+    { additionalProperties: false },
+  );
+  const FeePlanBody = Type.Object(
+    { rules: Type.Array(FeeRuleBody, { minItems: 1, maxItems: 20 }), refund_fee_policy: Type.Union([Type.Literal('proportional'), Type.Literal('none')]) },
+    { additionalProperties: false },
+  );
+  app.post('/v1/merchants/:id/fee_plan', { config: { auth: 'operator' }, schema: { tags: ['merchants'], summary: 'Set a merchant\'s fee plan (first matching rule wins)', headers: IdempotencyHeaders, params: IdParams, body: FeePlanBody, response: { 200: FeePlanBody, ...problemResponses } } }, async (request) => {
+    const plan = {
+      rules: request.body.rules.map((r) => ({ method: r.method, brand: r.brand, percentBps: r.percent_bps, fixedMinor: BigInt(r.fixed_amount ?? 0), fixedCurrency: r.fixed_currency ?? null })),
+      refundFeePolicy: request.body.refund_fee_policy,
+    };
+    const result = await payments.setFeePlan(request.params.id, plan);
+    if (isFailure(result)) throw problemFromFailure(result);
+    return request.body;
   });
 
   const CreateRefund = Type.Object({ payment: Type.String({ maxLength: 40 }), amount: Type.Optional(AmountMinor), reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });

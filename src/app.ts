@@ -14,6 +14,9 @@ import { createCipher, loadVaultKey } from './vault/cipher.js';
 import { createWallets } from './wallets/service.js';
 import { createCardVault, deriveFingerprintKey } from './cards/index.js';
 import { createPaymentServices, type ChannelsPort } from './payments/index.js';
+import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
+import { paymentView, refundView } from './api/routes/payments.js';
+import type { EventsPort, Payment, Refund } from './payments/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -31,6 +34,7 @@ export const redactPaths = [
   '*.id_number',
   '*.identity.number',
   '*.secret_key',
+  '*.secret',
 ];
 
 export function createLogger(level: string): FastifyBaseLogger {
@@ -39,6 +43,7 @@ export function createLogger(level: string): FastifyBaseLogger {
 
 export interface Hutong {
   readonly services: ApiServices;
+  readonly dispatcher: WebhookDispatcher;
   readonly server: FastifyInstance;
   close(): Promise<void>;
 }
@@ -56,6 +61,20 @@ export interface CreateOptions {
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
 export const noChannels: ChannelsPort = { route: () => [], connector: () => undefined };
 
+/** Payments emit their models; an event carries what the API shows of the object (its GET view). */
+function paymentEvents(events: Events): EventsPort {
+  const views: Record<string, (data: unknown) => unknown> = {
+    payment: (data) => paymentView(data as Payment),
+    refund: (data) => refundView(data as Refund),
+  };
+  return {
+    async record(trx, event) {
+      const view = views[event.objectType];
+      await events.recordEvent(trx, { ...event, data: view === undefined ? event.data : view(event.data) });
+    },
+  };
+}
+
 /** The composition root: every service is built here, with its dependencies made explicit. */
 export async function createHutong(config: HutongConfig, options: CreateOptions = {}): Promise<Hutong> {
   const clock = options.clock ?? systemClock;
@@ -71,17 +90,22 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const parties = createParties({ store, clock, cipher });
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey) });
-  const payments = createPaymentServices({ store, writer, ledger, parties, clock, vault, channels: options.channels ?? noChannels });
+  const events = createEvents({ store, cipher, clock });
+  const payments = createPaymentServices({ store, writer, ledger, parties, clock, vault, channels: options.channels ?? noChannels, events: paymentEvents(events) });
+  const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, metrics, clock };
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, events, metrics, clock };
   const server = await buildServer(services, { logger });
+  dispatcher.start();
 
   return {
     services,
     server,
+    dispatcher,
     async close() {
       await server.close();
+      await dispatcher.stop();
       await writer.close();
       await store.close();
     },

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { Events } from '../events/service.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Parties, Principal } from '../parties/service.js';
 import type { Store } from '../store/database.js';
@@ -15,6 +16,7 @@ export interface ApiServices {
   readonly parties: Parties;
   readonly wallets: Wallets;
   readonly payments: PaymentServices;
+  readonly events: Events;
   readonly metrics: Metrics;
   readonly clock: Clock;
 }

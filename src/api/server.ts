@@ -12,6 +12,7 @@ import { isProblemCode, problem, ProblemError, problemCatalog, type Problem, typ
 import { registerBalanceRoutes } from './routes/balance.js';
 import { registerCustomerRoutes } from './routes/customers.js';
 import { registerMerchantRoutes } from './routes/merchants.js';
+import { registerEventRoutes } from './routes/events.js';
 import { registerPaymentRoutes } from './routes/payments.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransferRoutes } from './routes/transfers.js';
@@ -95,6 +96,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerTransferRoutes(app, services);
   registerBalanceRoutes(app, services);
   registerPaymentRoutes(app, services);
+  registerEventRoutes(app, services);
   return app;
 }
 

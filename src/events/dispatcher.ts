@@ -69,6 +69,9 @@ export function createWebhookDispatcher(options: DispatcherOptions): WebhookDisp
   assert.ok(attemptsMax >= 1 && attemptsMax <= webhookAttemptsMaxBound, `attemptsMax must be 1..${webhookAttemptsMaxBound}`);
   assert.ok(requestTimeoutMs >= 1 && concurrencyMax >= 1 && claimBatchMax >= 1 && pollIntervalMs >= 1);
   const db = eventsDb(store.db);
+  // What an attempt sends was committed before its claim: read it beside the writer (on SQLite the
+  // reader is its own connection and does not wait for a group-commit batch).
+  const reader = eventsDb(store.reader);
 
   async function runOnce(): Promise<number> {
     const now = clock.now();
@@ -89,7 +92,7 @@ export function createWebhookDispatcher(options: DispatcherOptions): WebhookDisp
   }
 
   async function attempt(claim: Claimed): Promise<void> {
-    const target = await db
+    const target = await reader
       .selectFrom('webhook_deliveries as d')
       .innerJoin('events as e', 'e.id', 'd.event_id')
       .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')

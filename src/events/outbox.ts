@@ -37,8 +37,7 @@ export function createOutbox(deps: { clock: Clock }) {
 
   async function recordEvent(transaction: Transaction<Database>, input: NewEvent): Promise<HutongEvent> {
     assert.ok(input.type.length <= eventTypeLengthMax && eventTypePattern.test(input.type), `event type ${input.type} is not <object>.<what happened>`);
-    const data = JSON.stringify(input.data);
-    assert.ok(data !== undefined && Buffer.byteLength(data) <= eventDataBytesMax, `event data of ${input.type} is missing or above ${eventDataBytesMax} bytes`);
+    const data = snapshotJson(input);
     const trx = eventsTrx(transaction);
     const now = clock.now();
     const last = await trx
@@ -78,6 +77,21 @@ export function createOutbox(deps: { clock: Clock }) {
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;
+
+/**
+ * The snapshot as JSON text. A service model with bigint amounts is not JSON: callers pass the
+ * object's API view (what GET returns), which is also what the merchant expects in `data.object`.
+ */
+function snapshotJson(input: NewEvent): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input.data);
+  } catch (error) {
+    throw new Error(`event ${input.type}: data is not JSON-able; pass the object's API view (${String(error)})`);
+  }
+  assert.ok(text !== undefined && Buffer.byteLength(text) <= eventDataBytesMax, `event ${input.type}: data is missing or above ${eventDataBytesMax} bytes`);
+  return text;
+}
 
 /** A delivery due at once, for an event and an endpoint. */
 export function newDeliveryRow(event: Pick<EventsTable, 'id' | 'object_id' | 'sequence'>, endpointId: string, now: Date) {

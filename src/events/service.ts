@@ -90,7 +90,7 @@ export function createEvents(deps: { store: Store; cipher: Cipher; clock: Clock 
    * event keeps that one (a unique index allows one at a time), so repeated clicks do not pile up.
    * The receiver sees the same `webhook-id` as before and can drop a duplicate.
    */
-  async function redeliver(merchantId: string, eventId: string): Promise<WebhookDelivery[] | EventFailure> {
+  async function redeliver(merchantId: string, eventId: string): Promise<DeliveryRecord[] | EventFailure> {
     const event = await db.selectFrom('events').selectAll().where('id', '=', eventId).where('merchant_id', '=', merchantId).executeTakeFirst();
     if (event === undefined) return fail(EventError.EventNotFound, `no event ${eventId}`);
     const now = clock.now();
@@ -115,7 +115,7 @@ export function createEvents(deps: { store: Store; cipher: Cipher; clock: Clock 
       .where('status', '=', 'pending')
       .orderBy('id')
       .execute();
-    return pending.map(toDelivery);
+    return (await withLog({ data: pending.map(toDelivery), hasMore: false, nextCursor: null })).data;
   }
 
   return { ...outbox, ...endpoints, getEvent, listEvents, listDeliveries, redeliver };

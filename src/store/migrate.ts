@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Store } from './database.js';
 import * as foundation from './migrations/001-foundation.js';
 import * as cards from './migrations/002-cards.js';
+import * as events from './migrations/003-events.js';
 import * as payments from './migrations/004-payments.js';
 
 interface Migration {
@@ -13,6 +14,7 @@ interface Migration {
 const migrations: readonly Migration[] = [
   { name: '001-foundation', up: foundation.up },
   { name: '002-cards', up: cards.up },
+  { name: '003-events', up: events.up },
   { name: '004-payments', up: payments.up },
 ];
 

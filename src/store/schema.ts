@@ -20,6 +20,10 @@ export interface Database {
   refunds: RefundsTable;
   fee_plans: FeePlansTable;
   cards: CardsTable;
+  events: EventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export interface SettingsTable {
@@ -216,3 +220,60 @@ export interface CardsTable {
   pan_sealed: string;
   created_at: string;
 }
+
+export interface EventsTable {
+  id: string;
+  merchant_id: string;
+  type: string;
+  object_type: string;
+  object_id: string;
+  /** 1, 2, 3… per object: webhooks for one object are delivered in this order. */
+  sequence: bigint;
+  /** The object's API view at the time of the event, as JSON text. */
+  data: string;
+  created_at: string;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  merchant_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types; `["*"]` means every type. */
+  enabled_events: string;
+  /** The `whsec_…` signing secret, sealed with the vault cipher (context `webhook.secret:<id>`). */
+  secret_sealed: string;
+  status: string;
+  request_digest: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  /** Copied from the event, so the in-order rule is one indexed lookup. */
+  object_id: string;
+  sequence: bigint;
+  status: string;
+  /** Attempts started (an attempt number is reserved when the delivery is claimed). */
+  attempts: bigint;
+  /** When the next attempt is due; while an attempt runs, the end of its lease. Null once final. */
+  next_attempt_at: string | null;
+  last_status_code: bigint | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: bigint;
+  at: string;
+  status_code: bigint | null;
+  error: string | null;
+  duration_ms: bigint;
+}
+

@@ -110,6 +110,19 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
     expect(refund.body.fee_returned).toBe(0);
   });
 
+  it('records payment and refund events with their API views, in order', async () => {
+    const { m, c } = await setup();
+    const p = await newPayment(m.key);
+    await t.request('POST', `/v1/payments/${p.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+    const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: p.body.id, amount: 100 } });
+    const forPayment = await t.request('GET', `/v1/events?object_id=${p.body.id}`, { key: m.key });
+    expect(forPayment.body.data.map((e: { type: string }) => e.type).reverse()).toEqual(['payment.created', 'payment.succeeded']);
+    const succeeded = forPayment.body.data[0];
+    expect(succeeded.data.object).toMatchObject({ id: p.body.id, object: 'payment', status: 'succeeded', amount: 10_000 });
+    const forRefund = await t.request('GET', `/v1/events?object_id=${refund.body.id}`, { key: m.key });
+    expect(forRefund.body.data.map((e: { type: string }) => e.type)).toEqual(['refund.succeeded']);
+  });
+
   it('two concurrent confirms charge once', async () => {
     const { m, c } = await setup();
     const created = await newPayment(m.key);

@@ -44,6 +44,28 @@ export interface AuthorizeRequest {
   readonly merchant: MerchantDescriptor;
   /** true: authorize and capture in one message (ISO 8583 0200); false: authorize only (0100). */
   readonly capture: boolean;
+  /**
+   * The transmission time to send (ISO 8583 DE 7; default: the connector's clock). Pass the time
+   * stored for the attempt: a resend is then the same message to the issuer (answered again, not
+   * charged again), and a reversal built from stored data names the original exactly.
+   */
+  readonly sentAt?: Date;
+}
+
+/**
+ * Where a network message can be found again. ISO 8583 connectors fill it in every outcome so that
+ * a later completion or reversal can name the original in DE 90 (with `sentAt` as its DE 7).
+ * Callers should copy it into `OriginalReference.trace`; without it the ISO 8583 connector derives
+ * the STAN from `attemptId` and assumes an authorization (0100, processing code 000000), which is
+ * exact for authorizations only. Connectors without such numbers leave it out.
+ */
+export interface MessageTrace {
+  /** The original's message type indicator (0100 authorization, 0200 purchase or refund). */
+  readonly mti: string;
+  /** Its systems trace audit number, DE 11 (6 digits). */
+  readonly stan: string;
+  /** Its processing code, DE 3 (000000 purchase, 200000 refund). */
+  readonly processingCode: string;
 }
 
 /** What a follow-up message (capture, void, refund, inquiry) needs to find the original. */
@@ -57,6 +79,13 @@ export interface OriginalReference {
   readonly merchant: MerchantDescriptor;
   /** When the original was sent, for the original-data element (DE 90). */
   readonly sentAt: Date;
+  /** The original's network trace, from its outcome (see MessageTrace). */
+  readonly trace?: MessageTrace;
+  /**
+   * What the original was, when its trace is not known (a crash between sending and recording):
+   * connectors that derive their trace numbers from `attemptId` rebuild the trace from it.
+   */
+  readonly kind?: 'authorization' | 'purchase' | 'refund';
 }
 
 export interface FollowUpRequest {
@@ -65,6 +94,25 @@ export interface FollowUpRequest {
   readonly original: OriginalReference;
   /** For capture and refund: the amount of this operation (≤ the original). */
   readonly amount: Amount;
+  /** The transmission time to send (DE 7), as for `AuthorizeRequest.sentAt`; resend a refund with the same one. */
+  readonly sentAt?: Date;
+}
+
+/**
+ * The `reason` of an `unknown` outcome, shared by every connector so that routing can tell
+ * "never left Hutong" (NotSent, InvalidRequest: safe to try another connector) from "may have
+ * reached the issuer" (the rest: reverse before trying anywhere else).
+ */
+export enum UnknownReason {
+  /** No byte of the request was written (no connection, client closed, too many in flight). */
+  NotSent = 'not_sent',
+  /** The request could not be encoded for this channel (brand, currency, field format); not sent. */
+  InvalidRequest = 'invalid_request',
+  Timeout = 'timeout',
+  ConnectionLost = 'connection_lost',
+  /** The answer's amount, currency or card differ from what was sent. */
+  Integrity = 'integrity',
+  MalformedResponse = 'malformed_response',
 }
 
 export type ChannelOutcome =
@@ -74,10 +122,17 @@ export type ChannelOutcome =
       readonly authorizationCode: string;
       readonly responseCode: string;
       readonly sentAt: Date;
+      readonly trace?: MessageTrace;
     }
-  | { readonly status: 'declined'; readonly responseCode: string; readonly reason: string; readonly sentAt: Date }
+  | {
+      readonly status: 'declined';
+      readonly responseCode: string;
+      readonly reason: string;
+      readonly sentAt: Date;
+      readonly trace?: MessageTrace;
+    }
   /** No answer, a broken connection, or an answer that failed the integrity check. */
-  | { readonly status: 'unknown'; readonly reason: string; readonly sentAt: Date };
+  | { readonly status: 'unknown'; readonly reason: string; readonly sentAt: Date; readonly trace?: MessageTrace };
 
 export interface CardConnector {
   readonly name: string;

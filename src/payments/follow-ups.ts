@@ -47,6 +47,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       card: { pan: card.pan, expiryYymm: card.expiryYymm, brand: card.brand },
       merchant: await core.descriptorOf(payment.merchantId),
       sentAt: new Date(attempt.sent_at),
+      kind: attempt.kind === 'purchase' ? 'purchase' : 'authorization',
     };
   }
 
@@ -158,7 +159,9 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       const original = await originalOf(payment);
       if (isFailure(original)) return original;
       const connector = connectorOf(payment);
-      const outcome = await connector.refund({ operationId: pending.id, original, amount: pending.amount });
+      // The refund's own creation time is its transmission time: a resend is the same message.
+      const sentAt = new Date(Math.floor(new Date(pending.createdAt).getTime() / 1000) * 1000);
+      const outcome = await connector.refund({ operationId: pending.id, original, amount: pending.amount, sentAt });
       if (outcome.status === 'unknown') return pending; // stays pending; the sweep asks again with the same id
       if (outcome.status === 'declined') return failRefund(payment, pending, `${outcome.responseCode} ${outcome.reason}`);
     }

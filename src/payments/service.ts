@@ -257,7 +257,10 @@ export function createPayments(deps: PaymentsDeps) {
    */
   async function authorizeOnce(payment: Payment, connector: CardConnector, request: AuthorizeRequest): Promise<Payment | PaymentFailure | 'fail_over'> {
     const kind = request.capture ? 'purchase' : 'authorize';
-    const sentAt = clock.now();
+    // The time stored for the attempt is the time sent (DE 7), so a reversal built later from the
+    // stored row names the original exactly.
+    const sentAt = new Date(Math.floor(clock.now().getTime() / 1000) * 1000);
+    request = { ...request, sentAt };
     await writer.run((trx) => insertAttempt(trx, { id: request.attemptId, paymentId: payment.id, kind, channel: connector.name, amountMinor: payment.amount.minor, currency: payment.amount.currency, at: sentAt.toISOString() }), { keys: [payment.id] });
     const outcome = await connector.authorize(request);
     if (outcome.status === 'approved') return settleApproved(payment, connector.name, request, outcome);
@@ -266,12 +269,12 @@ export function createPayments(deps: PaymentsDeps) {
       await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'declined', responseCode: outcome.responseCode, reason: outcome.reason, at: now() }), { keys: [payment.id] });
       return 'fail_over';
     }
-    const reversed = await reverseAttempt(payment, connector, request, sentAt, outcome.reason);
+    const reversed = await reverseAttempt(payment, connector, request, sentAt, outcome);
     return reversed ? 'fail_over' : fail(PaymentError.ChannelUnavailable, 'the acquirer did not answer; the payment will be resolved by reversal shortly');
   }
 
-  async function reverseAttempt(payment: Payment, connector: CardConnector, request: AuthorizeRequest, sentAt: Date, why: string): Promise<boolean> {
-    await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'unknown', reason: why, at: now() }), { keys: [payment.id] });
+  async function reverseAttempt(payment: Payment, connector: CardConnector, request: AuthorizeRequest, sentAt: Date, unanswered: Extract<ChannelOutcome, { status: 'unknown' }>): Promise<boolean> {
+    await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'unknown', reason: unanswered.reason, at: now() }), { keys: [payment.id] });
     const original: OriginalReference = {
       attemptId: request.attemptId,
       reference: '',
@@ -279,6 +282,8 @@ export function createPayments(deps: PaymentsDeps) {
       card: { pan: request.card.pan, expiryYymm: request.card.expiryYymm, brand: request.card.brand },
       merchant: request.merchant,
       sentAt,
+      trace: unanswered.trace,
+      kind: request.capture ? 'purchase' : 'authorization',
     };
     const reversalId = newId('att');
     await writer.run((trx) => insertAttempt(trx, { id: reversalId, paymentId: payment.id, kind: 'reverse', channel: connector.name, amountMinor: request.amount.minor, currency: request.amount.currency, originalAttemptId: request.attemptId, at: now() }), { keys: [payment.id] });

@@ -49,7 +49,7 @@ export function createPaymentSweeper(deps: PaymentsDeps, core: Payments, setting
     return resolved;
   }
 
-  async function reverseOne(payment: Payment, attempt: { id: string; channel: string; amount: bigint; currency: string; sent_at: string }): Promise<boolean> {
+  async function reverseOne(payment: Payment, attempt: { id: string; kind: string; channel: string; amount: bigint; currency: string; sent_at: string }): Promise<boolean> {
     const connector = channels.connector(attempt.channel);
     const card = await vault.cardholderData(payment.merchantId, payment.method?.cardId ?? '');
     if (connector === undefined || isFailure(card)) return false;
@@ -58,7 +58,15 @@ export function createPaymentSweeper(deps: PaymentsDeps, core: Payments, setting
     await writer.run((trx) => insertAttempt(trx, { id: reversalId, paymentId: payment.id, kind: 'reverse', channel: connector.name, amountMinor: attempt.amount, currency: attempt.currency, originalAttemptId: attempt.id, at: clock.now().toISOString() }), { keys: [payment.id] });
     const outcome = await connector.reverse({
       operationId: reversalId,
-      original: { attemptId: attempt.id, reference: '', amount, card: { pan: card.pan, expiryYymm: card.expiryYymm, brand: card.brand }, merchant: await core.descriptorOf(payment.merchantId), sentAt: new Date(attempt.sent_at) },
+      original: {
+        attemptId: attempt.id,
+        reference: '',
+        amount,
+        card: { pan: card.pan, expiryYymm: card.expiryYymm, brand: card.brand },
+        merchant: await core.descriptorOf(payment.merchantId),
+        sentAt: new Date(attempt.sent_at),
+        kind: attempt.kind === 'purchase' ? 'purchase' : 'authorization',
+      },
       amount,
     });
     const at = clock.now().toISOString();

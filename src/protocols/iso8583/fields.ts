@@ -111,3 +111,10 @@ export function validateField(spec: FieldSpec, value: string): Iso8583Failure | 
   }
   return undefined;
 }
+
+/** Checks a value against the spec of element `field`; an element without a spec is a failure. */
+export function validateElement(field: number, value: string): Iso8583Failure | undefined {
+  const spec = fieldSpecs.get(field);
+  if (spec === undefined) return iso8583Failure(Iso8583Error.FieldUnknown, `DE ${field} has no specification here`, field);
+  return validateField(spec, value);
+}

@@ -319,14 +319,15 @@ export function createPayments(deps: PaymentsDeps) {
   }
 
   async function settleDeclined(payment: Payment, attemptId: string, outcome: Extract<ChannelOutcome, { status: 'declined' }>): Promise<PaymentFailure> {
-    return writer.run(async (trx) => {
+    // The unit must commit the decline, so it returns nothing; the caller gets the failure after.
+    await writer.run(async (trx) => {
       await settleAttempt(trx, { id: attemptId, status: 'declined', responseCode: outcome.responseCode, reason: outcome.reason, at: now() });
       const declined = await trx.selectFrom('payment_attempts').select((eb) => eb.fn.countAll<bigint>().as('n')).where('payment_id', '=', payment.id).where('status', '=', 'declined').executeTakeFirstOrThrow();
       const to: PaymentStatus = Number(declined.n) >= settings.declinedAttemptsMax ? 'failed' : 'requires_payment_method';
       await moveStatus(trx, { id: payment.id, from: 'processing', to, reason: `declined (${outcome.responseCode} ${outcome.reason})`, at: now(), set: { last_error_code: PaymentError.CardDeclined, last_error_message: `${outcome.responseCode} ${outcome.reason}` } });
       await emit(trx, await reload(trx, payment.id), 'payment.failed');
-      return fail(PaymentError.CardDeclined, `${outcome.responseCode} ${outcome.reason}`);
     }, { keys: [payment.id] });
+    return fail(PaymentError.CardDeclined, `${outcome.responseCode} ${outcome.reason}`);
   }
 
   /** Back to requires_payment_method with a reason, when no channel could take the payment. */

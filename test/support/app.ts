@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { createHutong, type Hutong } from '../../src/app.js';
+import type { ChannelsPort } from '../../src/payments/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
 
@@ -14,15 +15,23 @@ export interface TestApp {
   makeCustomer(merchantKey: string, name?: string): Promise<string>;
 }
 
+export interface TestAppOptions {
+  /** The card channels for the suite (e.g. the sandbox card world), closed after it. */
+  readonly channels?: () => Promise<ChannelsPort & { close(): Promise<void> }>;
+}
+
 /** Builds the whole service on a fresh store for the suite, with test factories. */
-export function useTestApp(dialect: Dialect): TestApp {
+export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): TestApp {
   const app = {} as TestApp;
   let drop: () => Promise<void> = async () => undefined;
+  let closeChannels: () => Promise<void> = async () => undefined;
   beforeAll(async () => {
     const fresh = await freshStore(dialect);
     drop = fresh.drop;
     const clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
-    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32) });
+    const channels = options.channels === undefined ? undefined : await options.channels();
+    if (channels !== undefined) closeChannels = () => channels.close();
+    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
     app.hutong = hutong;
@@ -48,6 +57,7 @@ export function useTestApp(dialect: Dialect): TestApp {
   });
   afterAll(async () => {
     await app.hutong?.close();
+    await closeChannels();
     await drop();
   });
   return app;

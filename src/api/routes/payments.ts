@@ -149,7 +149,7 @@ const CardBody = Type.Object(
     number: Type.String({ minLength: 12, maxLength: 23, description: 'Sent to Hutong only; stored encrypted, shown as brand and last 4' }),
     exp_month: Type.Integer({ minimum: 1, maximum: 12 }),
     exp_year: Type.Integer({ minimum: 0, maximum: 9999 }),
-    cvc: Type.Optional(Type.String({ minLength: 3, maxLength: 4, description: 'Used for this authorization only; never stored' })),
+    cvc: Type.Optional(Type.String({ maxLength: 8, description: 'Used for this authorization only; never stored' })),
     holder_name: Type.Optional(Type.String({ maxLength: 100 })),
   },
   { additionalProperties: false },
@@ -159,7 +159,7 @@ const ConfirmPayment = Type.Object(
   {
     payment_method: Type.Union([
       Type.Object({ type: Type.Literal('card'), card: CardBody }, { additionalProperties: false }),
-      Type.Object({ type: Type.Literal('card'), card_id: Type.String({ maxLength: 40 }), cvc: Type.Optional(Type.String({ minLength: 3, maxLength: 4 })) }, { additionalProperties: false }),
+      Type.Object({ type: Type.Literal('card'), card_id: Type.String({ maxLength: 40 }), cvc: Type.Optional(Type.String({ maxLength: 8 })) }, { additionalProperties: false }),
       Type.Object({ type: Type.Literal('wallet'), customer: Type.String({ maxLength: 40 }) }, { additionalProperties: false }),
     ]),
   },

@@ -1,0 +1,27 @@
+import { createIso8583Acquirer } from '../../src/channels/iso8583-acquirer/index.js';
+import { createConnectorRegistry, type RouteQuery } from '../../src/channels/registry.js';
+import { startCardWorld, type CardWorld } from '../../sandbox/card-world/index.js';
+
+/**
+ * The sandbox card world on a free port, and Hutong's ISO 8583 connector pointed at it: the same
+ * wiring `hutong start` does, over a real TCP socket.
+ */
+export interface CardWorldFixture {
+  world: CardWorld;
+}
+
+export function cardWorldChannels(fixture: CardWorldFixture, options: { timeoutMs?: number; switchInoperative?: boolean } = {}) {
+  return async () => {
+    fixture.world = await startCardWorld({ port: 0, switchInoperative: options.switchInoperative });
+    const acquirer = createIso8583Acquirer({ name: 'sandbox_acquirer', host: '127.0.0.1', port: fixture.world.acquirerPort, timeoutMs: options.timeoutMs ?? 400 });
+    const registry = createConnectorRegistry({ connectors: [acquirer] });
+    return {
+      route: (query: RouteQuery) => registry.route(query),
+      connector: (name: string) => registry.connector(name),
+      async close() {
+        await registry.close();
+        await fixture.world.close();
+      },
+    };
+  };
+}

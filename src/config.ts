@@ -11,6 +11,11 @@ export interface HutongConfig {
   readonly adminKey: string | undefined;
   readonly logLevel: string;
   readonly writer: { readonly batchSizeMax: number; readonly windowMs: number; readonly flushesMax: number };
+  /**
+   * The card acquirer Hutong talks ISO 8583 to. Unset host: `hutong start` runs the sandbox card
+   * world in-process (on `sandboxAcquirerPort`, 0 = any free port) and points the connector at it.
+   */
+  readonly acquirer: { readonly host: string | undefined; readonly port: number; readonly timeoutMs: number; readonly sandboxAcquirerPort: number };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -31,6 +36,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
     dataDir: store.dialect === 'sqlite' && store.path !== ':memory:' ? dirname(store.path) : undefined,
     adminKey: env.HUTONG_ADMIN_KEY,
     logLevel: env.LOG_LEVEL ?? 'info',
+    acquirer: {
+      host: env.HUTONG_ACQUIRER_HOST === '' ? undefined : env.HUTONG_ACQUIRER_HOST,
+      port: intFrom(env, 'HUTONG_ACQUIRER_PORT', 5800, 1, 65535),
+      timeoutMs: intFrom(env, 'HUTONG_ACQUIRER_TIMEOUT_MS', 2000, 50, 60_000),
+      sandboxAcquirerPort: intFrom(env, 'SANDBOX_ACQUIRER_PORT', 0, 0, 65535),
+    },
     writer: {
       // Measured on the 2-core machine (docs/benchmarks.md): SQLite is best with one large batch
       // at a time; PostgreSQL with 8 small ones in flight (fewer shared accounts, more overlap).

@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { verifyLedger } from '../ledger/index.js';
 import { openStore } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
+import { startChannels } from './channels.js';
 import { seedDemo } from './demo.js';
 
 const program = new Command();
@@ -16,7 +17,9 @@ program
   .option('--no-demo', 'do not seed the sandbox demo merchant and customers')
   .action(async (options: { demo: boolean }) => {
     const config = loadConfig();
-    const hutong = await createHutong(config);
+    const cards = await startChannels(config);
+    const hutong = await createHutong(config, { channels: cards.channels });
+    hutong.services.payments.sweeper.start();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
     const address = await hutong.server.listen({ port: config.port, host: config.host });
@@ -30,6 +33,7 @@ program
       `  OpenAPI     ${base}/openapi.json`,
       `  Health      ${base}/healthz`,
       `  Metrics     ${base}/metrics`,
+      `Card acquirer (ISO 8583 over TCP)  ${cards.acquirer}${cards.world === undefined ? '' : '  — the sandbox card world; test cards in docs/test-cards.md'}`,
     ];
     if (demo !== undefined) lines.push(`Demo merchant "${demo.merchantName}" (${demo.merchantId})`, `  test secret key  ${demo.secretKey ?? '(shown at first start only)'}`);
     if (operator.generated !== null) lines.push(`Operator key (printed this once; stored hashed): ${operator.generated}`);
@@ -38,7 +42,9 @@ program
 
     const stop = async (signal: string) => {
       hutong.server.log.info({ signal }, 'shutting down');
+      await hutong.services.payments.sweeper.stop();
       await hutong.close();
+      await cards.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));

@@ -4,6 +4,7 @@ export * from './model.js';
 export * from './state.js';
 import { createFollowUps } from './follow-ups.js';
 import { createPayments, type PaymentsDeps } from './service.js';
+import { createPaymentSweeper } from './sweeper.js';
 
 export { createPayments, defaultPaymentSettings, type PaymentSettings, type PaymentsDeps } from './service.js';
 
@@ -11,7 +12,8 @@ export { createPayments, defaultPaymentSettings, type PaymentSettings, type Paym
 export function createPaymentServices(deps: PaymentsDeps) {
   const core = createPayments(deps);
   const followUps = createFollowUps(deps, core);
-  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, ...followUps };
+  const sweeper = createPaymentSweeper(deps, core);
+  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, sweeper, ...followUps };
 }
 
 export type PaymentServices = ReturnType<typeof createPaymentServices>;

@@ -81,6 +81,7 @@ export function testConfig(store: StoreConfig): HutongConfig {
     dataDir: undefined,
     adminKey: undefined,
     logLevel: 'silent',
+    acquirer: { host: undefined, port: 5800, timeoutMs: 400, sandboxAcquirerPort: 0 },
     writer: { batchSizeMax: 128, windowMs: 0, flushesMax: store.dialect === 'postgres' ? 4 : 1 },
   };
 }

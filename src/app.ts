@@ -95,7 +95,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, events, metrics, clock };
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 

@@ -113,6 +113,8 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
   it('records payment and refund events with their API views, in order', async () => {
     const { m, c } = await setup();
     const p = await newPayment(m.key);
+    // Lists are newest first by time; the test clock stands still unless moved.
+    t.clock.advance(1_000);
     await t.request('POST', `/v1/payments/${p.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
     const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: p.body.id, amount: 100 } });
     const forPayment = await t.request('GET', `/v1/events?object_id=${p.body.id}`, { key: m.key });

@@ -6,6 +6,7 @@ import type { Store } from '../store/database.js';
 import type { Writer } from '../store/writer.js';
 import type { Wallets } from '../wallets/service.js';
 import type { PaymentServices } from '../payments/index.js';
+import type { CardVault } from '../cards/index.js';
 import type { Metrics } from './metrics.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
@@ -16,6 +17,7 @@ export interface ApiServices {
   readonly parties: Parties;
   readonly wallets: Wallets;
   readonly payments: PaymentServices;
+  readonly cards: CardVault;
   readonly events: Events;
   readonly metrics: Metrics;
   readonly clock: Clock;

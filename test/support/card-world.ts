@@ -1,6 +1,7 @@
 import { createIso8583Acquirer } from '../../src/channels/iso8583-acquirer/index.js';
 import { createConnectorRegistry, type RouteQuery } from '../../src/channels/registry.js';
 import { startCardWorld, type CardWorld } from '../../sandbox/card-world/index.js';
+import type { ChannelsPort } from '../../src/payments/index.js';
 
 /**
  * The sandbox card world on a free port, and Hutong's ISO 8583 connector pointed at it: the same
@@ -8,6 +9,7 @@ import { startCardWorld, type CardWorld } from '../../sandbox/card-world/index.j
  */
 export interface CardWorldFixture {
   world: CardWorld;
+  channels: ChannelsPort;
 }
 
 export function cardWorldChannels(fixture: CardWorldFixture, options: { timeoutMs?: number; switchInoperative?: boolean } = {}) {
@@ -15,9 +17,12 @@ export function cardWorldChannels(fixture: CardWorldFixture, options: { timeoutM
     fixture.world = await startCardWorld({ port: 0, switchInoperative: options.switchInoperative });
     const acquirer = createIso8583Acquirer({ name: 'sandbox_acquirer', host: '127.0.0.1', port: fixture.world.acquirerPort, timeoutMs: options.timeoutMs ?? 400 });
     const registry = createConnectorRegistry({ connectors: [acquirer] });
-    return {
+    fixture.channels = {
       route: (query: RouteQuery) => registry.route(query),
       connector: (name: string) => registry.connector(name),
+    };
+    return {
+      ...fixture.channels,
       async close() {
         await registry.close();
         await fixture.world.close();

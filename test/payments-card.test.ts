@@ -2,7 +2,8 @@ import { expect, it } from 'vitest';
 import { testCardFor } from '../sandbox/card-world/index.js';
 import { verifyLedger } from '../src/ledger/index.js';
 import { useTestApp } from './support/app.js';
-import { cardWorldChannels, type CardWorldFixture } from './support/card-world.js';
+import { cardWorldChannels, failoverChannels, type CardWorldFixture } from './support/card-world.js';
+import type { CardWorld } from '../sandbox/card-world/index.js';
 import { describeEachStore } from './support/stores.js';
 
 /** Each brand in the currency its sandbox issuer keeps accounts in, so no conversion blurs the checks. */
@@ -132,5 +133,25 @@ describeEachStore('card payments when the first acquirer is down', (dialect) => 
     const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: card('4111111111111004') } } });
     expect([res.status, res.body.code]).toEqual([503, 'channel_unavailable']);
     expect((await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body.status).toBe('requires_payment_method');
+  });
+});
+
+describeEachStore('card payments fail over to a second acquirer', (dialect) => {
+  const worlds = {} as { first: CardWorld; second: CardWorld };
+  const t = useTestApp(dialect, { channels: failoverChannels(worlds) });
+
+  it('tries the second acquirer after 91 from the first, and refunds through the one that charged', async () => {
+    const m = await t.makeMerchant();
+    const pan = testCardFor('visa', 'approved').pan;
+    const created = await t.request('POST', '/v1/payments', { key: m.key, body: { amount: 900, currency: 'USD', merchant_order_id: 'fo-1' } });
+    const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: card(pan) } } });
+    expect(res.body, JSON.stringify(res.body)).toMatchObject({ status: 'succeeded', channel: 'acquirer_b' });
+    const detail = await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key });
+    expect(detail.body.attempts.map((a: { channel: string; status: string; response_code: string }) => `${a.channel}:${a.status}:${a.response_code}`)).toEqual(['acquirer_a:declined:91', 'acquirer_b:approved:00']);
+    expect(worlds.first.cardholder(pan)?.postedMinor ?? 0n).toBe(0n);
+    expect(worlds.second.cardholder(pan)!.postedMinor).toBe(900n);
+    const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: created.body.id } });
+    expect(refund.body.status).toBe('succeeded');
+    expect(worlds.second.cardholder(pan)!.postedMinor).toBe(0n);
   });
 });

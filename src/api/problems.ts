@@ -58,6 +58,7 @@ export const problemCatalog = {
   card_expired: { status: 400, title: 'The card has expired' },
   expiry_invalid: { status: 400, title: 'The expiry date is not valid' },
   security_code_invalid: { status: 400, title: 'The security code is not valid for this card' },
+  three_ds_result_invalid: { status: 400, title: 'The 3-D Secure result is not valid for this payment' },
   holder_name_invalid: { status: 400, title: 'The cardholder name is not valid' },
   card_declined: { status: 402, title: 'The card was declined' },
   channel_unavailable: { status: 503, title: 'The payment channel did not answer; nothing was charged' },

@@ -13,7 +13,7 @@ export function createPaymentServices(deps: PaymentsDeps) {
   const core = createPayments(deps);
   const followUps = createFollowUps(deps, core);
   const sweeper = createPaymentSweeper(deps, core);
-  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, sweeper, ...followUps };
+  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, completeChallenge: core.completeChallenge, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, sweeper, ...followUps };
 }
 
 export type PaymentServices = ReturnType<typeof createPaymentServices>;

@@ -26,6 +26,9 @@ export interface Payment {
   readonly channel: string | null;
   /** The pending ledger entry of an authorization awaiting capture. */
   readonly holdEntryId: string | null;
+  /** What the shopper must do next (requires_action): open this URL (3-D Secure challenge). */
+  readonly nextAction: { readonly type: 'redirect_to_url'; readonly url: string } | null;
+  readonly threeDSTransactionId: string | null;
   readonly lastError: { readonly code: string; readonly message: string } | null;
   readonly expiresAt: string;
   readonly createdAt: string;
@@ -91,6 +94,16 @@ export interface ChannelsPort {
   connector(name: string): CardConnector | undefined;
 }
 
+/** What payments need from 3-D Secure (src/channels/three-d-secure). */
+export interface ThreeDSecurePort {
+  authenticate(input: { requestorTransactionId: string; pan: string; amount: Amount; merchantName: string; notificationUrl: string }): Promise<
+    | { status: 'frictionless'; acsTransactionId: string; eci: string; authenticationValue: string }
+    | { status: 'challenge'; acsTransactionId: string; challengeUrl: string }
+    | { status: 'unavailable'; reason: string }
+  >;
+  verifyResult(token: string): { acsTransactionId: string; requestorTransactionId: string; authenticated: boolean; eci: string; authenticationValue?: string } | Failure;
+}
+
 /** What payments need from the events outbox (src/events): record inside the state change's unit. */
 export interface EventsPort {
   record(trx: Transaction<Database>, event: { merchantId: string; type: string; objectType: string; objectId: string; data: unknown }): Promise<void>;
@@ -116,6 +129,8 @@ export function toPayment(row: Database['payments']): Payment {
     method: row.method_type === null ? null : { type: row.method_type as MethodType, cardId: row.card_id, brand: row.card_brand, last4: row.card_last4 },
     channel: row.channel,
     holdEntryId: row.hold_entry_id,
+    nextAction: row.status === 'requires_action' && row.next_action_url !== null ? { type: 'redirect_to_url', url: row.next_action_url } : null,
+    threeDSTransactionId: row.three_ds_transaction_id,
     lastError: row.last_error_code === null ? null : { code: row.last_error_code, message: row.last_error_message ?? '' },
     expiresAt: row.expires_at,
     createdAt: row.created_at,

@@ -13,7 +13,7 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { PaymentError } from './errors.js';
 import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';
-import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type Transition } from './model.js';
+import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition } from './model.js';
 import { accountKeys, createPaymentLedger, type Source } from './postings.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt } from './store.js';
@@ -38,6 +38,10 @@ export interface PaymentsDeps {
   readonly vault: CardVaultPort;
   readonly channels: ChannelsPort;
   readonly events?: EventsPort;
+  /** When set, card payments are authenticated with 3-D Secure first (docs/payments.md). */
+  readonly threeDSecure?: ThreeDSecurePort;
+  /** Where shoppers' browsers reach Hutong (3-D Secure returns here). */
+  readonly publicBaseUrl?: string;
   readonly settings?: PaymentSettings;
 }
 
@@ -55,7 +59,8 @@ type PaymentFailure = Failure<string>;
 type Trx = Transaction<Database>;
 
 export function createPayments(deps: PaymentsDeps) {
-  const { store, writer, ledger, parties, clock, vault, channels, events } = deps;
+  const { store, writer, ledger, parties, clock, vault, channels, events, threeDSecure } = deps;
+  const publicBaseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:4000';
   const settings = deps.settings ?? defaultPaymentSettings;
   const paymentLedger = createPaymentLedger(ledger, accountIdFor);
   const now = () => clock.now().toISOString();
@@ -97,6 +102,8 @@ export function createPayments(deps: PaymentsDeps) {
       card_last4: null,
       channel: null,
       hold_entry_id: null,
+      three_ds_transaction_id: null,
+      next_action_url: null,
       last_error_code: null,
       last_error_message: null,
       request_digest: digest,
@@ -231,11 +238,72 @@ export function createPayments(deps: PaymentsDeps) {
     );
     if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
     const merchant = await descriptorOf(payment.merchantId);
+    if (threeDSecure !== undefined) {
+      const authentication = await threeDSecure.authenticate({
+        requestorTransactionId: payment.id,
+        pan: cardholder.pan,
+        amount: payment.amount,
+        merchantName: merchant.name,
+        notificationUrl: `${publicBaseUrl}/v1/payments/${payment.id}/3ds_return`,
+      });
+      if (authentication.status === 'challenge') return requireChallenge(payment, authentication.acsTransactionId, authentication.challengeUrl);
+      // Frictionless: go on. Unavailable: go on without authentication (the issuer decides;
+      // documented in docs/payments.md) rather than block every payment on the directory server.
+    }
+    return authorizeCard(payment, cardholder, merchant, connectors);
+  }
+
+  async function authorizeCard(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor, connectors: readonly CardConnector[]): Promise<Payment | PaymentFailure> {
     for (const connector of connectors) {
       const result = await authorizeOnce(payment, connector, { attemptId: newId('att'), card: cardholder, amount: payment.amount, merchant, capture: payment.captureMethod === 'automatic' });
       if (result !== 'fail_over') return result;
     }
     return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer answered; nothing was charged');
+  }
+
+  async function requireChallenge(payment: Payment, acsTransactionId: string, challengeUrl: string): Promise<Payment> {
+    return writer.run(async (trx) => {
+      await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_action', reason: '3-D Secure challenge', at: now(), set: { three_ds_transaction_id: acsTransactionId, next_action_url: challengeUrl } });
+      const waiting = await reload(trx, payment.id);
+      await emit(trx, waiting, 'payment.requires_action');
+      return waiting;
+    }, { keys: [payment.id] });
+  }
+
+  /**
+   * The shopper's browser comes back from the issuer's challenge page with a signed result. The
+   * signature, the payment it names and the challenge transaction must all match; then the card is
+   * authorized (without its security code, which was never stored) or the payment reopens.
+   */
+  async function completeChallenge(paymentId: string, token: string): Promise<Payment | PaymentFailure> {
+    if (threeDSecure === undefined) return fail(PaymentError.StateInvalid, '3-D Secure is not configured');
+    const result = threeDSecure.verifyResult(token);
+    if (isFailure(result)) return result;
+    const row = await store.reader.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+    if (row === undefined || result.requestorTransactionId !== paymentId || row.three_ds_transaction_id !== result.acsTransactionId) {
+      return fail('three_ds_result_invalid', 'the result does not belong to this payment');
+    }
+    const payment = toPayment(row);
+    if (payment.status !== 'requires_action') return payment;
+    const to: PaymentStatus = result.authenticated ? 'processing' : 'requires_payment_method';
+    const moved = await writer.run(async (trx) => {
+      const ok = await moveStatus(trx, {
+        id: paymentId,
+        from: 'requires_action',
+        to,
+        reason: result.authenticated ? `3-D Secure authenticated (ECI ${result.eci})` : '3-D Secure failed',
+        at: now(),
+        set: result.authenticated ? { next_action_url: null } : { next_action_url: null, last_error_code: 'three_ds_failed', last_error_message: 'the cardholder did not pass 3-D Secure' },
+      });
+      if (ok && !result.authenticated) await emit(trx, await reload(trx, paymentId), 'payment.failed');
+      return ok;
+    }, { keys: [paymentId] });
+    if (!moved || !result.authenticated) return (await get(payment.merchantId, paymentId)) as Payment;
+    const cardholder = await vault.cardholderData(payment.merchantId, payment.method?.cardId ?? '');
+    if (isFailure(cardholder)) return giveBack(payment, PaymentError.MethodInvalid, cardholder.detail);
+    const connectors = channels.route({ brand: cardholder.brand, currency: payment.amount.currency, merchantId: payment.merchantId });
+    const outcome = await authorizeCard(payment, cardholder, await descriptorOf(payment.merchantId), connectors);
+    return isFailure(outcome) ? ((await get(payment.merchantId, paymentId)) as Payment) : outcome;
   }
 
   async function cardOf(merchantId: string, method: Extract<PaymentMethodInput, { type: 'card' }>): Promise<{ cardId: string; cardholder: CardholderData } | PaymentFailure> {
@@ -336,7 +404,7 @@ export function createPayments(deps: PaymentsDeps) {
     return fail(code, message);
   }
 
-  return { create, get, details, list, confirm, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
+  return { create, get, details, list, confirm, completeChallenge, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
 }
 
 /** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */

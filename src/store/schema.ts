@@ -151,6 +151,8 @@ export interface PaymentsTable {
   card_last4: string | null;
   channel: string | null;
   hold_entry_id: string | null;
+  three_ds_transaction_id: string | null;
+  next_action_url: string | null;
   last_error_code: string | null;
   last_error_message: string | null;
   request_digest: string;

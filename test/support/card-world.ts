@@ -30,3 +30,23 @@ export function cardWorldChannels(fixture: CardWorldFixture, options: { timeoutM
     };
   };
 }
+
+/** Two card worlds behind two connectors, routed in order: the first one's switch is down. */
+export function failoverChannels(fixture: { first: CardWorld; second: CardWorld }) {
+  return async () => {
+    fixture.first = await startCardWorld({ port: 0, switchInoperative: true });
+    fixture.second = await startCardWorld({ port: 0 });
+    const a = createIso8583Acquirer({ name: 'acquirer_a', host: '127.0.0.1', port: fixture.first.acquirerPort, timeoutMs: 400 });
+    const b = createIso8583Acquirer({ name: 'acquirer_b', host: '127.0.0.1', port: fixture.second.acquirerPort, timeoutMs: 400 });
+    const registry = createConnectorRegistry({ connectors: [a, b], defaultRoute: ['acquirer_a', 'acquirer_b'] });
+    return {
+      route: (query: RouteQuery) => registry.route(query),
+      connector: (name: string) => registry.connector(name),
+      async close() {
+        await registry.close();
+        await fixture.first.close();
+        await fixture.second.close();
+      },
+    };
+  };
+}

@@ -33,6 +33,7 @@ export const PaymentView = Type.Object({
   payment_method: Nullable(Type.Object({ type: Type.String(), card: Nullable(Type.Object({ id: Type.String(), brand: Type.String(), last4: Type.String() })) })),
   channel: Nullable(Type.String()),
   last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String({ description: 'Send the shopper here (3-D Secure challenge)' }) })),
   expires_at: Timestamp,
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -61,6 +62,7 @@ export function paymentView(p: Payment) {
         : { type: p.method.type, card: p.method.cardId === null ? null : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '' } },
     channel: p.channel,
     last_error: p.lastError,
+    next_action: p.nextAction,
     expires_at: p.expiresAt,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
@@ -228,6 +230,18 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     const result = await payments.cancel(merchantIdOf(request), request.params.id);
     if (isFailure(result)) throw problemFromFailure(result);
     return paymentView(result);
+  });
+
+  // The shopper's browser returns here from the issuer's 3-D Secure page. No API key: the signed
+  // result is the credential, and it must name this payment and its challenge.
+  app.get('/v1/payments/:id/3ds_return', { schema: { tags: ['payments'], summary: 'Where the 3-D Secure challenge returns the shopper', params: IdParams, querystring: Type.Object({ result: Type.String({ maxLength: 4096 }) }), response: { 200: PaymentView, 303: Type.Null(), ...problemResponses } } }, async (request, reply) => {
+    const result = await payments.completeChallenge(request.params.id, request.query.result);
+    if (isFailure(result)) throw problemFromFailure(result);
+    if (result.returnUrl === null) return paymentView(result);
+    const target = new URL(result.returnUrl);
+    target.searchParams.set('payment_id', result.id);
+    target.searchParams.set('status', result.status);
+    return reply.code(303).header('location', target.toString()).send();
   });
 
   const FeeRuleBody = Type.Object(

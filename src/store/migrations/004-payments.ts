@@ -24,6 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('card_last4', 'text')
     .addColumn('channel', 'text')
     .addColumn('hold_entry_id', 'text')
+    .addColumn('three_ds_transaction_id', 'text')
+    .addColumn('next_action_url', 'text')
     .addColumn('last_error_code', 'text')
     .addColumn('last_error_message', 'text')
     .addColumn('request_digest', 'text', (c) => c.notNull())

@@ -66,4 +66,41 @@ describeEachStore('payments: recovery after a crash mid-authorization', (dialect
       expect((await payments.sweeper.runOnce()).reversed).toBe(0);
     });
   }
+  it('asks the acquirer again for a refund whose answer was lost, without refunding twice', async () => {
+    const { writer, payments } = t.hutong.services;
+    const m = await t.makeMerchant();
+    const pan = testCardFor('mastercard', 'approved').pan;
+    const created = await t.request('POST', '/v1/payments', { key: m.key, body: { amount: 5_000, currency: 'GBP', merchant_order_id: 'refund-lost' } });
+    const paid = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
+    expect(paid.body.status).toBe('succeeded');
+    const charged = fixture.world.cardholder(pan)!.postedMinor;
+    // As if Hutong reserved a refund and died before the acquirer's answer was recorded.
+    const refundId = newId('re');
+    const at = t.clock.now().toISOString();
+    await writer.run(async (trx) => {
+      await trx.updateTable('payments').set({ amount_refunded: 2_000n }).where('id', '=', created.body.id).execute();
+      await trx.insertInto('refunds').values({ id: refundId, merchant_id: m.id, payment_id: created.body.id, amount: 2_000n, currency: 'GBP', fee_returned: 0n, status: 'pending', reason: null, failure_code: null, request_digest: '-', created_at: at, updated_at: at }).execute();
+    });
+    // The first try reached the acquirer (the card is credited) but its answer was lost.
+    const approved = (await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body.attempts[0];
+    const { cards } = t.hutong.services;
+    const cardholder = await cards.cardholderData(m.id, paid.body.payment_method.card.id);
+    if (isFailure(cardholder)) throw new Error(cardholder.detail);
+    const first = await fixture.channels.connector('sandbox_acquirer')!.refund({
+      operationId: refundId,
+      original: { attemptId: approved.id, reference: approved.reference, amount: { minor: 5_000n, currency: 'GBP' }, card: cardholder, merchant: { id: m.id, name: 'Shop', country: 'CN', mcc: '5999' }, sentAt: new Date(approved.sent_at), kind: 'purchase' },
+      amount: { minor: 2_000n, currency: 'GBP' },
+      sentAt: new Date(Math.floor(new Date(at).getTime() / 1000) * 1000),
+    });
+    expect(first.status).toBe('approved');
+    expect(charged - fixture.world.cardholder(pan)!.postedMinor).toBe(2_000n);
+    t.clock.advance(31_000);
+    expect((await payments.sweeper.runOnce()).refundsResumed).toBe(1);
+    expect((await t.request('GET', `/v1/refunds/${refundId}`, { key: m.key })).body.status).toBe('succeeded');
+    expect(charged - fixture.world.cardholder(pan)!.postedMinor).toBe(2_000n);
+    // A second sweep finds nothing; the card was credited once.
+    expect((await payments.sweeper.runOnce()).refundsResumed).toBe(0);
+    expect(charged - fixture.world.cardholder(pan)!.postedMinor).toBe(2_000n);
+    expect((await verifyLedger(t.hutong.services.store.reader)).ok).toBe(true);
+  });
 });

@@ -203,5 +203,22 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     return toPage(await pageQuery(query, after, limit).execute(), limit, toRefund);
   }
 
-  return { capture, cancel, refund, getRefund, listRefunds };
+  /**
+   * Refunds whose channel answer never came stay pending; this asks again with the same operation
+   * id and transmission time, which the acquirer treats as the same message (answered, not paid
+   * twice). Bounded per sweep.
+   */
+  async function resumePendingRefunds(olderThan: Date, batchMax: number): Promise<number> {
+    const rows = await store.reader.selectFrom('refunds').selectAll().where('status', '=', 'pending').where('created_at', '<', olderThan.toISOString()).limit(batchMax).execute();
+    let done = 0;
+    for (const row of rows) {
+      const payment = await core.get(row.merchant_id, row.payment_id);
+      if (isFailure(payment)) continue;
+      const result = await completeRefund(payment, toRefund(row));
+      if (!isFailure(result) && result.status !== 'pending') done++;
+    }
+    return done;
+  }
+
+  return { capture, cancel, refund, getRefund, listRefunds, resumePendingRefunds };
 }

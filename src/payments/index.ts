@@ -12,7 +12,7 @@ export { createPayments, defaultPaymentSettings, type PaymentSettings, type Paym
 export function createPaymentServices(deps: PaymentsDeps) {
   const core = createPayments(deps);
   const followUps = createFollowUps(deps, core);
-  const sweeper = createPaymentSweeper(deps, core);
+  const sweeper = createPaymentSweeper(deps, core, followUps.resumePendingRefunds);
   return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, completeChallenge: core.completeChallenge, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, sweeper, ...followUps };
 }
 

@@ -13,6 +13,7 @@ import { insertAttempt, moveStatus, settleAttempt } from './store.js';
  *   been approved by the issuer: it is reversed (ISO 8583 0400 names it by its own trace data),
  *   and the payment goes back to requires_payment_method.
  * - An unpaid payment past its expiry is canceled.
+ * - A refund the channel never answered is asked again, as the same message.
  */
 export interface SweepSettings {
   readonly inFlightGraceMs: number;
@@ -22,7 +23,12 @@ export interface SweepSettings {
 
 export const defaultSweepSettings: SweepSettings = { inFlightGraceMs: 30_000, sweepBatchMax: 100, intervalMs: 5_000 };
 
-export function createPaymentSweeper(deps: PaymentsDeps, core: Payments, settings: SweepSettings = defaultSweepSettings) {
+export function createPaymentSweeper(
+  deps: PaymentsDeps,
+  core: Payments,
+  resumeRefunds: (olderThan: Date, batchMax: number) => Promise<number>,
+  settings: SweepSettings = defaultSweepSettings,
+) {
   const { store, writer, clock, vault, channels } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -95,8 +101,9 @@ export function createPaymentSweeper(deps: PaymentsDeps, core: Payments, setting
     return expired;
   }
 
-  async function runOnce(): Promise<{ reversed: number; expired: number }> {
-    return { reversed: await reverseInFlight(), expired: await expireUnpaid() };
+  async function runOnce(): Promise<{ reversed: number; expired: number; refundsResumed: number }> {
+    const olderThan = new Date(clock.now().getTime() - settings.inFlightGraceMs);
+    return { reversed: await reverseInFlight(), expired: await expireUnpaid(), refundsResumed: await resumeRefunds(olderThan, settings.sweepBatchMax) };
   }
 
   return {

@@ -13,7 +13,7 @@ import { createWriter } from './store/writer.js';
 import { createCipher, loadVaultKey } from './vault/cipher.js';
 import { createWallets } from './wallets/service.js';
 import { createCardVault, deriveFingerprintKey } from './cards/index.js';
-import { createPaymentServices, type ChannelsPort } from './payments/index.js';
+import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort } from './payments/index.js';
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
@@ -56,6 +56,8 @@ export interface CreateOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The card channels (acquirer connectors and routing); none configured means cards are refused. */
   readonly channels?: ChannelsPort;
+  /** 3-D Secure for card payments; none configured means cards are authorized without it. */
+  readonly threeDSecure?: ThreeDSecurePort;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -91,7 +93,18 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey) });
   const events = createEvents({ store, cipher, clock });
-  const payments = createPaymentServices({ store, writer, ledger, parties, clock, vault, channels: options.channels ?? noChannels, events: paymentEvents(events) });
+  const payments = createPaymentServices({
+    store,
+    writer,
+    ledger,
+    parties,
+    clock,
+    vault,
+    channels: options.channels ?? noChannels,
+    events: paymentEvents(events),
+    threeDSecure: options.threeDSecure,
+    publicBaseUrl: config.publicBaseUrl,
+  });
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);

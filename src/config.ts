@@ -15,6 +15,13 @@ export interface HutongConfig {
    * The card acquirer Hutong talks ISO 8583 to. Unset host: `hutong start` runs the sandbox card
    * world in-process (on `sandboxAcquirerPort`, 0 = any free port) and points the connector at it.
    */
+  /** Where shoppers' browsers reach Hutong (3-D Secure returns, later the cashier). */
+  readonly publicBaseUrl: string;
+  /**
+   * 3-D Secure: the directory server and the secret its results are signed with. Unset URL:
+   * `hutong start` runs the sandbox 3-D Secure world in-process.
+   */
+  readonly threeDSecure: { readonly url: string | undefined; readonly secret: string | undefined };
   readonly acquirer: { readonly host: string | undefined; readonly port: number; readonly timeoutMs: number; readonly sandboxAcquirerPort: number };
 }
 
@@ -36,6 +43,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
     dataDir: store.dialect === 'sqlite' && store.path !== ':memory:' ? dirname(store.path) : undefined,
     adminKey: env.HUTONG_ADMIN_KEY,
     logLevel: env.LOG_LEVEL ?? 'info',
+    publicBaseUrl: (env.HUTONG_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 4000}`).replace(/\/+$/, ''),
+    threeDSecure: { url: env.HUTONG_3DS_URL === '' ? undefined : env.HUTONG_3DS_URL, secret: env.HUTONG_3DS_SECRET === '' ? undefined : env.HUTONG_3DS_SECRET },
     acquirer: {
       host: env.HUTONG_ACQUIRER_HOST === '' ? undefined : env.HUTONG_ACQUIRER_HOST,
       port: intFrom(env, 'HUTONG_ACQUIRER_PORT', 5800, 1, 65535),

@@ -6,13 +6,14 @@ import { MoneyError } from '../src/money/index.js';
 import { PartyError } from '../src/parties/errors.js';
 import { CardError } from '../src/cards/errors.js';
 import { EventError } from '../src/events/errors.js';
+import { ThreeDSecureError } from '../src/channels/three-d-secure/errors.js';
 import { PaymentError } from '../src/payments/errors.js';
 import { WalletError } from '../src/wallets/errors.js';
 import { useTestApp } from './support/app.js';
 import { describeEachStore } from './support/stores.js';
 
 it('every business error code has a problem status', () => {
-  for (const e of [...Object.values(LedgerError), ...Object.values(MoneyError), ...Object.values(PartyError), ...Object.values(WalletError), ...Object.values(CardError), ...Object.values(PaymentError), ...Object.values(EventError)]) {
+  for (const e of [...Object.values(LedgerError), ...Object.values(MoneyError), ...Object.values(PartyError), ...Object.values(WalletError), ...Object.values(CardError), ...Object.values(PaymentError), ...Object.values(EventError), ...Object.values(ThreeDSecureError)]) {
     expect(Object.keys(problemCatalog), e).toContain(e);
   }
 });

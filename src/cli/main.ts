@@ -6,6 +6,8 @@ import { verifyLedger } from '../ledger/index.js';
 import { openStore } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 import { startChannels } from './channels.js';
+import { startThreeDSecure } from './three-d-secure.js';
+import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 
 const program = new Command();
@@ -18,7 +20,8 @@ program
   .action(async (options: { demo: boolean }) => {
     const config = loadConfig();
     const cards = await startChannels(config);
-    const hutong = await createHutong(config, { channels: cards.channels });
+    const threeDS = await startThreeDSecure(config, systemClock);
+    const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port });
     hutong.services.payments.sweeper.start();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
@@ -34,6 +37,7 @@ program
       `  Health      ${base}/healthz`,
       `  Metrics     ${base}/metrics`,
       `Card acquirer (ISO 8583 over TCP)  ${cards.acquirer}${cards.world === undefined ? '' : '  — the sandbox card world; test cards in docs/test-cards.md'}`,
+      `3-D Secure directory server        ${threeDS.url}${threeDS.sandbox ? '  — sandbox; challenge code 123456' : ''}`,
     ];
     if (demo !== undefined) lines.push(`Demo merchant "${demo.merchantName}" (${demo.merchantId})`, `  test secret key  ${demo.secretKey ?? '(shown at first start only)'}`);
     if (operator.generated !== null) lines.push(`Operator key (printed this once; stored hashed): ${operator.generated}`);
@@ -45,6 +49,7 @@ program
       await hutong.services.payments.sweeper.stop();
       await hutong.close();
       await cards.close();
+      await threeDS.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { createHutong, type Hutong } from '../../src/app.js';
-import type { ChannelsPort } from '../../src/payments/index.js';
+import type { ChannelsPort, ThreeDSecurePort } from '../../src/payments/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
 
@@ -18,6 +18,7 @@ export interface TestApp {
 export interface TestAppOptions {
   /** The card channels for the suite (e.g. the sandbox card world), closed after it. */
   readonly channels?: () => Promise<ChannelsPort & { close(): Promise<void> }>;
+  readonly threeDSecure?: () => Promise<{ port: ThreeDSecurePort; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -30,8 +31,12 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     drop = fresh.drop;
     const clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
     const channels = options.channels === undefined ? undefined : await options.channels();
-    if (channels !== undefined) closeChannels = () => channels.close();
-    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels });
+    const threeDS = options.threeDSecure === undefined ? undefined : await options.threeDSecure();
+    closeChannels = async () => {
+      await channels?.close();
+      await threeDS?.close();
+    };
+    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels, threeDSecure: threeDS?.port });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
     app.hutong = hutong;

@@ -81,6 +81,8 @@ export function testConfig(store: StoreConfig): HutongConfig {
     dataDir: undefined,
     adminKey: undefined,
     logLevel: 'silent',
+    publicBaseUrl: 'http://127.0.0.1:4000',
+    threeDSecure: { url: undefined, secret: undefined },
     acquirer: { host: undefined, port: 5800, timeoutMs: 400, sandboxAcquirerPort: 0 },
     writer: { batchSizeMax: 128, windowMs: 0, flushesMax: store.dialect === 'postgres' ? 4 : 1 },
   };

@@ -1,24 +1,13 @@
 import type { CardBrand } from '../channels/connector.js';
 
 /**
- * The `cards` table (migration 002-cards). It belongs in src/store/schema.ts's `Database`; until
- * it is there, the vault uses a typed view of its own (`CardsDb`). No column holds the PAN in clear
- * or the security code in any form (PCI DSS 3.3.1 forbids storing it after authorization).
+ * The `cards` table (migration 002-cards) lives in src/store/schema.ts with the others. No column
+ * holds the PAN in clear or the security code in any form (PCI DSS 3.3.1 forbids storing it after
+ * authorization): `pan_sealed` is AES-256-GCM with associated data `card.pan:<id>`, `fingerprint`
+ * an HMAC-SHA256 of the PAN under the fingerprint key.
  */
-export interface CardsTable {
-  id: string;
-  merchant_id: string;
-  brand: string;
-  last4: string;
-  exp_month: bigint;
-  exp_year: bigint;
-  holder_name: string | null;
-  /** HMAC-SHA256 of the PAN under the fingerprint key, hex. */
-  fingerprint: string;
-  /** AES-256-GCM, associated data `card.pan:<id>`. */
-  pan_sealed: string;
-  created_at: string;
-}
+export type { CardsTable } from '../store/schema.js';
+import type { CardsTable } from '../store/schema.js';
 
 export interface CardsDb {
   cards: CardsTable;

@@ -1,65 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 
-/**
- * The events module's tables. Until they are part of `Database` (src/store/schema.ts) the module
- * sees the store through this view; afterwards the casts below are no-ops.
- */
-export interface EventsTable {
-  id: string;
-  merchant_id: string;
-  type: string;
-  object_type: string;
-  object_id: string;
-  /** 1, 2, 3… per object: webhooks for one object are delivered in this order. */
-  sequence: bigint;
-  /** The object's API view at the time of the event, as JSON text. */
-  data: string;
-  created_at: string;
-}
-
-export interface WebhookEndpointsTable {
-  id: string;
-  merchant_id: string;
-  url: string;
-  description: string | null;
-  /** JSON array of event types; `["*"]` means every type. */
-  enabled_events: string;
-  /** The `whsec_…` signing secret, sealed with the vault cipher (context `webhook.secret:<id>`). */
-  secret_sealed: string;
-  status: string;
-  request_digest: string;
-  created_at: string;
-  updated_at: string;
-  deleted_at: string | null;
-}
-
-export interface WebhookDeliveriesTable {
-  id: string;
-  event_id: string;
-  endpoint_id: string;
-  /** Copied from the event, so the in-order rule is one indexed lookup. */
-  object_id: string;
-  sequence: bigint;
-  status: string;
-  /** Attempts started (an attempt number is reserved when the delivery is claimed). */
-  attempts: bigint;
-  /** When the next attempt is due; while an attempt runs, the end of its lease. Null once final. */
-  next_attempt_at: string | null;
-  last_status_code: bigint | null;
-  last_error: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface WebhookAttemptsTable {
-  delivery_id: string;
-  attempt: bigint;
-  at: string;
-  status_code: bigint | null;
-  error: string | null;
-  duration_ms: bigint;
-}
+/** The events module's tables live in src/store/schema.ts with the others. */
+export type { EventsTable, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../store/schema.js';
+import type { EventsTable, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../store/schema.js';
 
 export interface EventsTables {
   events: EventsTable;

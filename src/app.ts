@@ -13,7 +13,7 @@ import { createWriter } from './store/writer.js';
 import { createCipher, loadVaultKey } from './vault/cipher.js';
 import { createWallets } from './wallets/service.js';
 import { createCardVault, deriveFingerprintKey } from './cards/index.js';
-import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort } from './payments/index.js';
+import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type WalletsPort } from './payments/index.js';
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
@@ -58,6 +58,8 @@ export interface CreateOptions {
   readonly channels?: ChannelsPort;
   /** 3-D Secure for card payments; none configured means cards are authorized without it. */
   readonly threeDSecure?: ThreeDSecurePort;
+  /** Outside wallets; none configured means `external_wallet` payments are refused. */
+  readonly wallets?: WalletsPort;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -103,6 +105,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     channels: options.channels ?? noChannels,
     events: paymentEvents(events),
     threeDSecure: options.threeDSecure,
+    wallets: options.wallets,
     publicBaseUrl: config.publicBaseUrl,
   });
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });

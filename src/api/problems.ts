@@ -58,6 +58,7 @@ export const problemCatalog = {
   card_expired: { status: 400, title: 'The card has expired' },
   expiry_invalid: { status: 400, title: 'The expiry date is not valid' },
   security_code_invalid: { status: 400, title: 'The security code is not valid for this card' },
+  wallet_notification_invalid: { status: 400, title: 'The wallet notification is not valid' },
   three_ds_result_invalid: { status: 400, title: 'The 3-D Secure result is not valid for this payment' },
   holder_name_invalid: { status: 400, title: 'The cardholder name is not valid' },
   card_declined: { status: 402, title: 'The card was declined' },

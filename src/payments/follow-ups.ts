@@ -19,6 +19,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
   const now = () => clock.now().toISOString();
 
   function sourceOf(payment: Payment): Source {
+    // The Hutong wallet pays from the customer's wallet account; cards and outside wallets from the channel's receivable.
     if (payment.method?.type === 'wallet') return { kind: 'wallet', customerId: payment.customerId as string };
     return { kind: 'channel', channel: payment.channel as string };
   }
@@ -78,7 +79,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     return writer.run(async (trx) => {
       if (payment.method?.type === 'card') await settleAttempt(trx, { id: attemptId, status: 'approved', at: now() });
       const plan = await core.feePlanOf(trx, merchantId);
-      const fee = feeFor(plan, { method: payment.method?.type ?? 'card', brand: payment.method?.brand ?? null, amountMinor: captured, currency: payment.amount.currency });
+      const fee = feeFor(plan, { method: payment.method?.type === 'card' ? 'card' : 'wallet', brand: payment.method?.brand ?? null, amountMinor: captured, currency: payment.amount.currency });
       const moved = await moveStatus(trx, { id, from: 'requires_capture', to: 'succeeded', reason: `captured ${captured}`, at: now(), set: { amount_captured: captured, fee } });
       if (!moved) return fail(PaymentError.StateInvalid, 'the payment was captured or canceled meanwhile');
       const entry = await core.paymentLedger.captureHold(trx, { entryId: `${id}:capture`, holdId: payment.holdEntryId as string, paymentId: id, merchantId, source: sourceOf(payment), currency: payment.amount.currency, capturedMinor: captured, feeMinor: fee });
@@ -164,6 +165,15 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       const outcome = await connector.refund({ operationId: pending.id, original, amount: pending.amount, sentAt });
       if (outcome.status === 'unknown') return pending; // stays pending; the sweep asks again with the same id
       if (outcome.status === 'declined') return failRefund(payment, pending, `${outcome.responseCode} ${outcome.reason}`);
+    }
+    if (payment.method?.type === 'external_wallet') {
+      const wallet = deps.wallets?.wallet(payment.channel as string);
+      const order = await store.reader.selectFrom('payment_attempts').select('id').where('payment_id', '=', payment.id).where('status', '=', 'approved').executeTakeFirst();
+      if (wallet === undefined || order === undefined) return fail(PaymentError.StateInvalid, `payment ${payment.id} has no paid wallet order`);
+      // The refund id is the wallet's idempotency key: asking again never refunds twice.
+      const outcome = await wallet.refund({ orderId: order.id, refundId: pending.id, amount: pending.amount });
+      if (outcome.status === 'unknown') return pending;
+      if (outcome.status === 'failed') return failRefund(payment, pending, outcome.reason);
     }
     return writer.run(async (trx) => {
       const plan = await core.feePlanOf(trx, payment.merchantId);

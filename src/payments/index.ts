@@ -3,17 +3,21 @@ export * from './fees.js';
 export * from './model.js';
 export * from './state.js';
 import { createFollowUps } from './follow-ups.js';
-import { createPayments, type PaymentsDeps } from './service.js';
+import { createPayments, type PaymentHooks, type PaymentsDeps } from './service.js';
+import { createExternalWalletFlows } from './external-wallets.js';
 import { createPaymentSweeper } from './sweeper.js';
 
 export { createPayments, defaultPaymentSettings, type PaymentSettings, type PaymentsDeps } from './service.js';
 
 /** The payment services the API uses: the core flows and the follow-ups, wired together. */
 export function createPaymentServices(deps: PaymentsDeps) {
-  const core = createPayments(deps);
+  const hooks: PaymentHooks = {};
+  const core = createPayments(deps, hooks);
+  const externals = createExternalWalletFlows(deps, core);
+  hooks.confirmExternal = externals.confirm;
   const followUps = createFollowUps(deps, core);
-  const sweeper = createPaymentSweeper(deps, core, followUps.resumePendingRefunds);
-  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, completeChallenge: core.completeChallenge, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, sweeper, ...followUps };
+  const sweeper = createPaymentSweeper(deps, core, followUps.resumePendingRefunds, externals.queryLate);
+  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, completeChallenge: core.completeChallenge, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, sweeper, acceptWalletNotification: externals.acceptNotification, ...followUps };
 }
 
 export type PaymentServices = ReturnType<typeof createPaymentServices>;

@@ -6,7 +6,8 @@ import type { Transaction } from 'kysely';
 import type { AttemptKind, AttemptStatus, PaymentStatus, RefundStatus } from './state.js';
 
 export type CaptureMethod = 'automatic' | 'manual';
-export type MethodType = 'card' | 'wallet';
+/** `wallet` is the Hutong wallet; `external_wallet` an outside wallet (Alipay-, WeChat-Pay-like). */
+export type MethodType = 'card' | 'wallet' | 'external_wallet';
 
 export interface Payment {
   readonly id: string;
@@ -26,8 +27,8 @@ export interface Payment {
   readonly channel: string | null;
   /** The pending ledger entry of an authorization awaiting capture. */
   readonly holdEntryId: string | null;
-  /** What the shopper must do next (requires_action): open this URL (3-D Secure challenge). */
-  readonly nextAction: { readonly type: 'redirect_to_url'; readonly url: string } | null;
+  /** What the shopper must do next (requires_action): open this URL, or scan this QR code. */
+  readonly nextAction: { readonly type: 'redirect_to_url'; readonly url: string; readonly qrCode: string | null } | null;
   readonly threeDSTransactionId: string | null;
   readonly lastError: { readonly code: string; readonly message: string } | null;
   readonly expiresAt: string;
@@ -80,7 +81,8 @@ export interface CardInput {
 export type PaymentMethodInput =
   | { readonly type: 'card'; readonly card: CardInput }
   | { readonly type: 'card'; readonly cardId: string; readonly cvc?: string }
-  | { readonly type: 'wallet'; readonly customerId: string };
+  | { readonly type: 'wallet'; readonly customerId: string }
+  | { readonly type: 'external_wallet'; readonly wallet: string };
 
 /** What payments need from the card vault (src/cards). */
 export interface CardVaultPort {
@@ -102,6 +104,29 @@ export interface ThreeDSecurePort {
     | { status: 'unavailable'; reason: string }
   >;
   verifyResult(token: string): { acsTransactionId: string; requestorTransactionId: string; authenticated: boolean; eci: string; authenticationValue?: string } | Failure;
+}
+
+/** An outside wallet (src/channels/wallets): orders paid by QR or redirect, signed notifications. */
+export interface WalletNotification {
+  readonly orderId: string;
+  readonly walletOrderId: string;
+  readonly status: 'paid';
+  readonly amount: Amount;
+  readonly paidAt: string;
+}
+
+export interface WalletConnectorPort {
+  readonly name: string;
+  readonly currencies: readonly string[];
+  createOrder(input: { orderId: string; amount: Amount; subject: string; notifyUrl: string; returnUrl?: string }): Promise<{ status: 'created'; walletOrderId: string; qrCode: string; redirectUrl: string } | { status: 'unavailable'; reason: string }>;
+  verifyNotification(rawBody: string, headers: Record<string, string | undefined>): WalletNotification | Failure;
+  readonly ack: { readonly contentType: string; readonly body: string };
+  query(orderId: string): Promise<{ status: 'paid' | 'pending' | 'closed'; walletOrderId: string; amount: Amount; paidAt?: string } | { status: 'unavailable'; reason: string }>;
+  refund(input: { orderId: string; refundId: string; amount: Amount }): Promise<{ status: 'succeeded' } | { status: 'failed'; reason: string } | { status: 'unknown'; reason: string }>;
+}
+
+export interface WalletsPort {
+  wallet(name: string): WalletConnectorPort | undefined;
 }
 
 /** What payments need from the events outbox (src/events): record inside the state change's unit. */
@@ -129,7 +154,7 @@ export function toPayment(row: Database['payments']): Payment {
     method: row.method_type === null ? null : { type: row.method_type as MethodType, cardId: row.card_id, brand: row.card_brand, last4: row.card_last4 },
     channel: row.channel,
     holdEntryId: row.hold_entry_id,
-    nextAction: row.status === 'requires_action' && row.next_action_url !== null ? { type: 'redirect_to_url', url: row.next_action_url } : null,
+    nextAction: row.status === 'requires_action' && row.next_action_url !== null ? { type: 'redirect_to_url', url: row.next_action_url, qrCode: row.next_action_qr } : null,
     threeDSTransactionId: row.three_ds_transaction_id,
     lastError: row.last_error_code === null ? null : { code: row.last_error_code, message: row.last_error_message ?? '' },
     expiresAt: row.expires_at,

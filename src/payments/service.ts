@@ -13,7 +13,7 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { PaymentError } from './errors.js';
 import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';
-import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition } from './model.js';
+import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition, type WalletsPort } from './model.js';
 import { accountKeys, createPaymentLedger, type Source } from './postings.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt } from './store.js';
@@ -40,6 +40,8 @@ export interface PaymentsDeps {
   readonly events?: EventsPort;
   /** When set, card payments are authenticated with 3-D Secure first (docs/payments.md). */
   readonly threeDSecure?: ThreeDSecurePort;
+  /** Outside wallets (Alipay-, WeChat-Pay-, QuickPass-like). */
+  readonly wallets?: WalletsPort;
   /** Where shoppers' browsers reach Hutong (3-D Secure returns here). */
   readonly publicBaseUrl?: string;
   readonly settings?: PaymentSettings;
@@ -58,7 +60,12 @@ export interface NewPayment {
 type PaymentFailure = Failure<string>;
 type Trx = Transaction<Database>;
 
-export function createPayments(deps: PaymentsDeps) {
+/** Flows that live in their own files but start from `confirm` (late-bound by payments/index.ts). */
+export interface PaymentHooks {
+  confirmExternal?: (payment: Payment, wallet: string) => Promise<Payment | Failure<string>>;
+}
+
+export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   const { store, writer, ledger, parties, clock, vault, channels, events, threeDSecure } = deps;
   const publicBaseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:4000';
   const settings = deps.settings ?? defaultPaymentSettings;
@@ -104,6 +111,7 @@ export function createPayments(deps: PaymentsDeps) {
       hold_entry_id: null,
       three_ds_transaction_id: null,
       next_action_url: null,
+      next_action_qr: null,
       last_error_code: null,
       last_error_message: null,
       request_digest: digest,
@@ -189,6 +197,10 @@ export function createPayments(deps: PaymentsDeps) {
     if (expired !== undefined) return expired;
     if (payment.status !== 'requires_payment_method') return fail(PaymentError.StateInvalid, `cannot confirm a payment that is ${payment.status}`);
     if (method.type === 'wallet') return confirmWallet(payment, method.customerId);
+    if (method.type === 'external_wallet') {
+      if (hooks.confirmExternal === undefined) return fail(PaymentError.MethodInvalid, 'external wallets are not configured');
+      return hooks.confirmExternal(payment, method.wallet);
+    }
     return confirmCard(payment, method);
   }
 
@@ -404,7 +416,7 @@ export function createPayments(deps: PaymentsDeps) {
     return fail(code, message);
   }
 
-  return { create, get, details, list, confirm, completeChallenge, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
+  return { create, get, details, list, confirm, completeChallenge, giveBack, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
 }
 
 /** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */

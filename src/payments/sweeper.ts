@@ -14,6 +14,7 @@ import { insertAttempt, moveStatus, settleAttempt } from './store.js';
  *   and the payment goes back to requires_payment_method.
  * - An unpaid payment past its expiry is canceled.
  * - A refund the channel never answered is asked again, as the same message.
+ * - An outside-wallet order whose notification is late is queried at the wallet.
  */
 export interface SweepSettings {
   readonly inFlightGraceMs: number;
@@ -27,6 +28,7 @@ export function createPaymentSweeper(
   deps: PaymentsDeps,
   core: Payments,
   resumeRefunds: (olderThan: Date, batchMax: number) => Promise<number>,
+  queryLateWallets: (olderThan: Date, batchMax: number) => Promise<number>,
   settings: SweepSettings = defaultSweepSettings,
 ) {
   const { store, writer, clock, vault, channels } = deps;
@@ -101,9 +103,14 @@ export function createPaymentSweeper(
     return expired;
   }
 
-  async function runOnce(): Promise<{ reversed: number; expired: number; refundsResumed: number }> {
+  async function runOnce(): Promise<{ reversed: number; expired: number; refundsResumed: number; walletsSettled: number }> {
     const olderThan = new Date(clock.now().getTime() - settings.inFlightGraceMs);
-    return { reversed: await reverseInFlight(), expired: await expireUnpaid(), refundsResumed: await resumeRefunds(olderThan, settings.sweepBatchMax) };
+    return {
+      reversed: await reverseInFlight(),
+      expired: await expireUnpaid(),
+      refundsResumed: await resumeRefunds(olderThan, settings.sweepBatchMax),
+      walletsSettled: await queryLateWallets(olderThan, settings.sweepBatchMax),
+    };
   }
 
   return {

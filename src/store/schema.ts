@@ -153,6 +153,7 @@ export interface PaymentsTable {
   hold_entry_id: string | null;
   three_ds_transaction_id: string | null;
   next_action_url: string | null;
+  next_action_qr: string | null;
   last_error_code: string | null;
   last_error_message: string | null;
   request_digest: string;

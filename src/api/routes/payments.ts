@@ -33,7 +33,13 @@ export const PaymentView = Type.Object({
   payment_method: Nullable(Type.Object({ type: Type.String(), card: Nullable(Type.Object({ id: Type.String(), brand: Type.String(), last4: Type.String() })) })),
   channel: Nullable(Type.String()),
   last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
-  next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String({ description: 'Send the shopper here (3-D Secure challenge)' }) })),
+  next_action: Nullable(
+    Type.Object({
+      type: Type.Literal('redirect_to_url'),
+      url: Type.String({ description: 'Send the shopper here (3-D Secure challenge, or the wallet\'s pay page)' }),
+      qr_code: Nullable(Type.String({ description: 'An EMV merchant-presented QR payload the shopper can scan with the wallet' })),
+    }),
+  ),
   expires_at: Timestamp,
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -62,7 +68,7 @@ export function paymentView(p: Payment) {
         : { type: p.method.type, card: p.method.cardId === null ? null : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '' } },
     channel: p.channel,
     last_error: p.lastError,
-    next_action: p.nextAction,
+    next_action: p.nextAction === null ? null : { type: p.nextAction.type, url: p.nextAction.url, qr_code: p.nextAction.qrCode },
     expires_at: p.expiresAt,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
@@ -163,6 +169,7 @@ const ConfirmPayment = Type.Object(
       Type.Object({ type: Type.Literal('card'), card: CardBody }, { additionalProperties: false }),
       Type.Object({ type: Type.Literal('card'), card_id: Type.String({ maxLength: 40 }), cvc: Type.Optional(Type.String({ maxLength: 8 })) }, { additionalProperties: false }),
       Type.Object({ type: Type.Literal('wallet'), customer: Type.String({ maxLength: 40 }) }, { additionalProperties: false }),
+      Type.Object({ type: Type.Literal('external_wallet'), wallet: Type.String({ maxLength: 40, description: 'alipay_sandbox, wechat_sandbox or quickpass_sandbox' }) }, { additionalProperties: false }),
     ]),
   },
   { additionalProperties: false },
@@ -171,6 +178,7 @@ const ConfirmPayment = Type.Object(
 function methodOf(body: Static<typeof ConfirmPayment>): PaymentMethodInput {
   const m = body.payment_method;
   if (m.type === 'wallet') return { type: 'wallet', customerId: m.customer };
+  if (m.type === 'external_wallet') return { type: 'external_wallet', wallet: m.wallet };
   if ('card' in m) return { type: 'card', card: m.card };
   return { type: 'card', cardId: m.card_id, cvc: m.cvc };
 }
@@ -242,6 +250,20 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     target.searchParams.set('payment_id', result.id);
     target.searchParams.set('status', result.status);
     return reply.code(303).header('location', target.toString()).send();
+  });
+
+  // Outside wallets call back here. No API key: the wallet's signature over the raw bytes is the
+  // credential, so this scope keeps bodies as the exact text that arrived.
+  void fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
+    scope.post('/v1/channels/:wallet/notifications', { schema: { hide: true } }, async (request, reply) => {
+      const { wallet } = request.params as { wallet: string };
+      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+      const result = await payments.acceptWalletNotification(wallet, typeof request.body === 'string' ? request.body : '', headers);
+      if (isFailure(result)) throw problemFromFailure(result);
+      return reply.code(200).type(result.ack.contentType).send(result.ack.body);
+    });
   });
 
   const FeeRuleBody = Type.Object(

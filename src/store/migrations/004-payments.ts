@@ -26,6 +26,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('hold_entry_id', 'text')
     .addColumn('three_ds_transaction_id', 'text')
     .addColumn('next_action_url', 'text')
+    .addColumn('next_action_qr', 'text')
     .addColumn('last_error_code', 'text')
     .addColumn('last_error_message', 'text')
     .addColumn('request_digest', 'text', (c) => c.notNull())

@@ -93,7 +93,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const cipher = createCipher(vaultKey);
   const parties = createParties({ store, clock, cipher });
   const wallets = createWallets({ store, writer, ledger, parties, clock });
-  const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey) });
+  const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   const events = createEvents({ store, cipher, clock });
   const payments = createPaymentServices({
     store,

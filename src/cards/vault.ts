@@ -4,6 +4,7 @@ import type { CardBrand, CardholderData } from '../channels/connector.js';
 import type { Clock } from '../core/clock.js';
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { newId } from '../core/ids.js';
+import type { Writer } from '../store/writer.js';
 import type { Store } from '../store/database.js';
 import type { Cipher } from '../vault/cipher.js';
 import { CardError } from './errors.js';
@@ -21,6 +22,11 @@ export interface CardVaultDeps {
   readonly clock: Clock;
   /** 32 bytes; `deriveFingerprintKey(vaultKey)` in the composition root. */
   readonly fingerprintKey: Buffer;
+  /**
+   * The group-commit writer: a new card's row joins a batch instead of paying a synced commit of its
+   * own (a third of SQLite's time per card payment in the benchmark). Without one, a plain insert.
+   */
+  readonly writer?: Writer;
 }
 
 /** The card columns anyone may read; `pan_sealed` is selected only by `cardholderData`. */
@@ -39,7 +45,6 @@ function panContext(cardId: string): string {
 export function createCardVault(deps: CardVaultDeps) {
   const { cipher, clock, fingerprintKey } = deps;
   assert.equal(fingerprintKey.length, 32, 'fingerprint key must be 32 bytes');
-  // Until `cards` is in src/store/schema.ts's Database, a typed view of our own table.
   const db = deps.store.db as unknown as Kysely<CardsDb>;
   const reader = deps.store.reader as unknown as Kysely<CardsDb>;
 
@@ -61,7 +66,10 @@ export function createCardVault(deps: CardVaultDeps) {
       pan_sealed: panSealed,
       created_at: now.toISOString(),
     };
-    await db.insertInto('cards').values(row).execute();
+    const { writer } = deps;
+    // The row locks nothing shared (a new id), so it may join any batch.
+    if (writer === undefined) await db.insertInto('cards').values(row).execute();
+    else await writer.run((trx) => (trx as unknown as Kysely<CardsDb>).insertInto('cards').values(row).execute(), { keys: [] });
     return { card: toCard(row), securityCode: valid.securityCode };
   }
 

@@ -1,4 +1,5 @@
 import type { Dialect } from '../store/database.js';
+import type { CardClientFigures } from './card-job.js';
 
 /** The figures of one run, as printed and as written to bench/results/*.json. */
 
@@ -91,6 +92,37 @@ export interface HttpReport {
   readonly deadlocksCount: number | null;
 }
 
+/** Per brand: what Hutong captured from the card beside what the sandbox issuer posted to it. */
+export interface CardIssuerCheck {
+  readonly brand: string;
+  readonly currency: string;
+  /** Succeeded payments with this brand in the database (warm-up included). */
+  readonly succeededCount: number;
+  /** Minor units as decimal strings. */
+  readonly hutongCapturedMinor: string;
+  readonly issuerPostedMinor: string;
+  readonly issuerPendingMinor: string;
+  readonly matches: boolean;
+}
+
+export interface CardReport {
+  /** Card payments (create + confirm, automatic capture) through HTTP and ISO 8583 to the sandbox. */
+  readonly client: CardClientFigures;
+  /** The service-layer ledger transfers/s of the same store in the same run: the baseline. */
+  readonly ledgerRatePerSec: number;
+  /** Card payments/s ÷ ledger transfers/s. */
+  readonly ratio: number;
+  /** Only SQLite carries card targets, as for HTTP. */
+  readonly targets: readonly Target[];
+  readonly writer: WriterFigures;
+  readonly verify: VerifyFigures;
+  /** Succeeded payments in the database; must equal the client's `succeededTotalCount`. */
+  readonly succeededInDbCount: number;
+  readonly countsMatch: boolean;
+  readonly issuers: readonly CardIssuerCheck[];
+  readonly deadlocksCount: number | null;
+}
+
 export interface WriterSettings {
   readonly batchSizeMax: number;
   readonly windowMs: number;
@@ -98,7 +130,7 @@ export interface WriterSettings {
 }
 
 export type StoreReport =
-  | { readonly store: Dialect; readonly status: 'measured'; readonly writerSettings: WriterSettings; readonly ledger: LedgerReport; readonly http: HttpReport }
+  | { readonly store: Dialect; readonly status: 'measured'; readonly writerSettings: WriterSettings; readonly ledger: LedgerReport; readonly http: HttpReport; readonly cards: CardReport }
   | { readonly store: Dialect; readonly status: 'skipped' | 'failed'; readonly reason: string };
 
 export interface MachineInfo {

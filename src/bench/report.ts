@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BenchReport, HttpReport, LedgerReport, StoreReport, Target } from './model.js';
+import type { BenchReport, CardReport, HttpReport, LedgerReport, StoreReport, Target } from './model.js';
 import type { BenchSettings } from './settings.js';
 import { formatCount, formatMs, formatRatio, renderTable } from './table.js';
 
@@ -14,13 +14,22 @@ export function printReport(report: BenchReport, settings: BenchSettings): void 
   console.log(renderTable(['store', 'service/s', 'avg batch', 'insufficient', 'other', 'deadlocks', 'baseline', 'baseline/s', 'before / after', 'ratio', 'target', 'verify'], measured.map((s) => ledgerRow(s.store, s.ledger))));
   console.log(`\nHTTP: POST /v1/transfers, ${settings.httpConnections} connections (autocannon in a child process on the same machine) vs a bare Fastify route`);
   console.log(renderTable(['store', '2xx/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'avg batch', 'deadlocks', 'bare 2xx/s', 'bare p99 ms', 'ratio', 'targets', 'verify'], measured.map((s) => httpRow(s.store, s.http))));
+  console.log(`\nCards: POST /v1/payments + POST /v1/payments/{id}/confirm (automatic capture, 5 brands' approved cards over ISO 8583 to the sandbox card world in a child process), ${settings.cardShoppers} shoppers on keep-alive connections (child process) vs the service-layer ledger above`);
+  console.log(renderTable(['store', 'payments/s', 'p50 ms', 'p99 ms', 'not ok', 'avg batch', 'deadlocks', 'ledger/s', 'ratio', 'targets', 'verify', 'db = client', 'issuers'], measured.map((s) => cardRow(s.store, s.cards))));
   for (const store of report.stores) {
     if (store.status !== 'measured') console.log(`\n${store.store}: ${store.status.toUpperCase()} — ${store.reason}`);
   }
   for (const store of measured) {
     const ledgerNote = `${store.store}: ledger baseline = ${store.ledger.baseline.name} (${store.ledger.baseline.description})`;
     console.log(`\n${ledgerNote}\n${store.store}: writer batchSizeMax ${store.writerSettings.batchSizeMax}, windowMs ${store.writerSettings.windowMs}, flushesMax ${store.writerSettings.flushesMax}; largest batch so far ${store.http.writer.largestBatchSinceStart}`);
-    for (const failed of [...store.ledger.verify.failedChecks, ...store.http.verify.failedChecks]) console.log(`${store.store}: VERIFY FAILED ${failed}`);
+    const { cards } = store;
+    const failures = Object.entries(cards.client.failures).map(([outcome, n]) => `${outcome} × ${formatCount(n)}`);
+    console.log(`${store.store}: cards: create p50 ${formatMs(cards.client.create.p50Ms)} / p99 ${formatMs(cards.client.create.p99Ms)} ms, confirm p50 ${formatMs(cards.client.confirm.p50Ms)} / p99 ${formatMs(cards.client.confirm.p99Ms)} ms; not ok: ${failures.length === 0 ? 'none' : failures.join(', ')}`);
+    for (const failed of [...store.ledger.verify.failedChecks, ...store.http.verify.failedChecks, ...cards.verify.failedChecks]) console.log(`${store.store}: VERIFY FAILED ${failed}`);
+    if (!cards.countsMatch) console.log(`${store.store}: CARD COUNT MISMATCH: ${cards.succeededInDbCount} succeeded payments in the database, ${cards.client.succeededTotalCount} counted by the client`);
+    for (const issuer of cards.issuers.filter((i) => !i.matches)) {
+      console.log(`${store.store}: ISSUER DIFFERS ${issuer.brand}: Hutong captured ${issuer.hutongCapturedMinor} ${issuer.currency} minor over ${issuer.succeededCount} payments, the issuer posted ${issuer.issuerPostedMinor} (pending ${issuer.issuerPendingMinor})`);
+    }
   }
 }
 
@@ -59,6 +68,25 @@ function httpRow(store: string, http: HttpReport): string[] {
     formatRatio(http.ratio),
     http.targets.length === 0 ? '—' : http.targets.map(targetCell).join(', '),
     http.verify.ok ? 'ok' : 'FAILED',
+  ];
+}
+
+function cardRow(store: string, cards: CardReport): string[] {
+  const { client } = cards;
+  return [
+    store,
+    formatCount(client.succeededPerSec),
+    formatMs(client.pair.p50Ms),
+    formatMs(client.pair.p99Ms),
+    formatCount(client.paymentsCount - client.succeededCount),
+    cards.writer.averageBatchSize.toFixed(1),
+    cards.deadlocksCount === null ? '—' : formatCount(cards.deadlocksCount),
+    formatCount(cards.ledgerRatePerSec),
+    formatRatio(cards.ratio),
+    cards.targets.length === 0 ? '—' : cards.targets.map(targetCell).join(', '),
+    cards.verify.ok ? 'ok' : 'FAILED',
+    cards.countsMatch ? `ok (${formatCount(cards.succeededInDbCount)})` : `MISMATCH (${formatCount(cards.succeededInDbCount)} vs ${formatCount(client.succeededTotalCount)})`,
+    cards.issuers.every((i) => i.matches) ? 'match' : 'DIFFER',
   ];
 }
 

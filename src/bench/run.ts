@@ -4,16 +4,19 @@ import { createHutong, type Hutong } from '../app.js';
 import { loadConfig, type HutongConfig } from '../config.js';
 import type { Dialect } from '../store/database.js';
 import { baselineFor, type Baseline } from './baselines.js';
+import { startChannels } from '../cli/channels.js';
+import { benchCardPayments, checkCardPayments, issuerPosted } from './cards.js';
+import { startCardWorldProcess, type CardWorldProcess } from './card-world.js';
 import { adminUrl, openPostgresDatabase, openSqliteDatabase, type BenchDatabase } from './databases.js';
 import { benchHttp } from './http.js';
 import { benchLedgerService } from './ledger.js';
 import { step } from './load.js';
-import type { BaselineFigures, BenchReport, HttpReport, LedgerReport, MachineInfo, StoreReport } from './model.js';
+import type { BaselineFigures, BenchReport, CardReport, HttpReport, LedgerReport, MachineInfo, StoreReport } from './model.js';
 import { populate, type Population } from './population.js';
 import { printReport, writeResults } from './report.js';
 import { benchSettings, type BenchSettings } from './settings.js';
 import { formatCount } from './table.js';
-import { atLeast, atMost, httpP99MsMax, httpRatePerSecMin, ledgerRatioMin } from './targets.js';
+import { atLeast, atMost, cardP99MsMax, cardRatePerSecMin, httpP99MsMax, httpRatePerSecMin, ledgerRatioMin } from './targets.js';
 import { verifyFigures } from './verify.js';
 import { snapshot, writerFigures } from './writer-figures.js';
 
@@ -46,7 +49,7 @@ function storesFrom(names: readonly string[]): Dialect[] {
 
 function healthy(store: StoreReport): boolean {
   if (store.status === 'skipped') return true;
-  return store.status === 'measured' && store.ledger.verify.ok && store.http.verify.ok;
+  return store.status === 'measured' && store.ledger.verify.ok && store.http.verify.ok && store.cards.verify.ok && store.cards.countsMatch;
 }
 
 async function benchStore(dialect: Dialect, settings: BenchSettings): Promise<StoreReport> {
@@ -65,17 +68,34 @@ async function benchStore(dialect: Dialect, settings: BenchSettings): Promise<St
   }
 }
 
+/**
+ * The sandbox card world runs in a child process for the whole store run (its own event loop and
+ * share of the CPUs); the ISO 8583 connector is built by `startChannels` exactly as `hutong start`
+ * builds it for an external acquirer host, pointed at the child's port.
+ */
 async function measureStore(database: BenchDatabase, settings: BenchSettings): Promise<StoreReport> {
-  const config = benchConfig(database);
-  const hutong = await createHutong(config, { logger: false, vaultKey: randomBytes(32) });
+  const name = database.dialect;
+  const world = await step(`cards ${name}: start the sandbox card world (child process)`, () => startCardWorldProcess(), (w) => `acquirer on ${w.host}:${w.port}`);
   try {
-    const name = database.dialect;
-    const population = await step(`${name}: seed`, () => populate(hutong, settings), (p) => `${p.customerIds.length} customers topped up`);
-    const ledger = await ledgerPhase(database, hutong, population, settings);
-    const http = await httpPhase(database, hutong, population, settings);
-    return { store: name, status: 'measured', writerSettings: config.writer, ledger, http };
+    const base = benchConfig(database);
+    const config: HutongConfig = { ...base, acquirer: { ...base.acquirer, host: world.host, port: world.port } };
+    const channels = await startChannels(config);
+    try {
+      const hutong = await createHutong(config, { logger: false, vaultKey: randomBytes(32), channels: channels.channels });
+      try {
+        const population = await step(`${name}: seed`, () => populate(hutong, settings), (p) => `${p.customerIds.length} customers topped up`);
+        const ledger = await ledgerPhase(database, hutong, population, settings);
+        const http = await httpPhase(database, hutong, population, settings);
+        const cards = await cardsPhase(database, hutong, population, settings, world, ledger.service.ratePerSec);
+        return { store: name, status: 'measured', writerSettings: config.writer, ledger, http, cards };
+      } finally {
+        await hutong.close();
+      }
+    } finally {
+      await channels.close();
+    }
   } finally {
-    await hutong.close();
+    await world.close();
   }
 }
 
@@ -149,6 +169,44 @@ async function httpPhase(database: BenchDatabase, hutong: Hutong, population: Po
       ? [atLeast(`≥ ${formatCount(httpRatePerSecMin)}/s`, figures.hutong.ok2xxPerSec, httpRatePerSecMin), atMost(`p99 ≤ ${httpP99MsMax} ms`, figures.hutong.latencyP99Ms, httpP99MsMax)]
       : [];
   return { ...figures, ratio, targets, writer, verify, deadlocksCount };
+}
+
+async function cardsPhase(database: BenchDatabase, hutong: Hutong, population: Population, settings: BenchSettings, world: CardWorldProcess, ledgerRatePerSec: number): Promise<CardReport> {
+  const name = database.dialect;
+  await database.checkpoint();
+  const postedBefore = await issuerPosted(world);
+  const before = snapshot(hutong.services.writer.stats);
+  const deadlocksBefore = await database.deadlocksCount?.();
+  const client = await step(
+    `cards ${name}: POST /v1/payments + confirm (5 brands over ISO 8583), ${settings.cardShoppers} shoppers, ${settings.measureMs / 1000} s`,
+    () => benchCardPayments(hutong, population, settings),
+    (f) => `${formatCount(f.succeededPerSec)} payments/s, p50 ${f.pair.p50Ms.toFixed(1)} ms, p99 ${f.pair.p99Ms.toFixed(1)} ms, ${formatCount(f.paymentsCount - f.succeededCount)} not succeeded`,
+  );
+  const writer = writerFigures(before, hutong.services.writer.stats);
+  const verify = await step(`cards ${name}: verify`, () => verifyFigures(hutong.services.store.reader), (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'));
+  const deadlocksCount = await deadlocksSince(database, deadlocksBefore);
+  const checked = await step(
+    `cards ${name}: succeeded payments in the database and at the issuers`,
+    () => checkCardPayments(hutong, population, world, postedBefore),
+    (c) => `${formatCount(c.succeededInDbCount)} in the database vs ${formatCount(client.succeededTotalCount)} counted by the client; issuers ${c.issuers.every((i) => i.matches) ? 'match' : 'DIFFER'}`,
+  );
+  const ratio = ledgerRatePerSec === 0 ? 0 : client.succeededPerSec / ledgerRatePerSec;
+  const targets =
+    name === 'sqlite'
+      ? [atLeast(`≥ ${formatCount(cardRatePerSecMin)}/s`, client.succeededPerSec, cardRatePerSecMin), atMost(`p99 ≤ ${cardP99MsMax} ms`, client.pair.p99Ms, cardP99MsMax)]
+      : [];
+  return {
+    client,
+    ledgerRatePerSec,
+    ratio,
+    targets,
+    writer,
+    verify,
+    succeededInDbCount: checked.succeededInDbCount,
+    countsMatch: checked.succeededInDbCount === client.succeededTotalCount,
+    issuers: checked.issuers,
+    deadlocksCount,
+  };
 }
 
 /** PostgreSQL publishes its counters asynchronously (backends flush about once a second), so this is approximate. */

@@ -21,6 +21,10 @@ export interface BenchSettings {
   readonly httpConnections: number;
   /** Distinct pre-built request bodies the HTTP client picks from at random (keeps client work cheap). */
   readonly httpBodiesCount: number;
+  /** Virtual shoppers paying by card at once (closed loop), each on its own keep-alive connection. */
+  readonly cardShoppers: number;
+  /** The expiry sent with the test cards (docs/test-cards.md: any future date). */
+  readonly cardExpiry: { readonly month: number; readonly year: number };
   readonly pgbench: { readonly scale: number; readonly clients: number; readonly threads: number };
   /** Connections of the raw `pg` baseline, used when pgbench is not on PATH. */
   readonly rawPostgresConnections: number;
@@ -39,6 +43,8 @@ export function benchSettings(quick: boolean): BenchSettings {
     seedInFlightMax: 32,
     httpConnections: 64,
     httpBodiesCount: 10_000,
+    cardShoppers: 64,
+    cardExpiry: { month: 12, year: 2030 },
     pgbench: { scale: 10, clients: 8, threads: 2 },
     rawPostgresConnections: 8,
   };

@@ -7,13 +7,14 @@ import { PartyError } from '../src/parties/errors.js';
 import { CardError } from '../src/cards/errors.js';
 import { EventError } from '../src/events/errors.js';
 import { ThreeDSecureError } from '../src/channels/three-d-secure/errors.js';
+import { WalletConnectorError } from '../src/channels/wallets/errors.js';
 import { PaymentError } from '../src/payments/errors.js';
 import { WalletError } from '../src/wallets/errors.js';
 import { useTestApp } from './support/app.js';
 import { describeEachStore } from './support/stores.js';
 
 it('every business error code has a problem status', () => {
-  for (const e of [...Object.values(LedgerError), ...Object.values(MoneyError), ...Object.values(PartyError), ...Object.values(WalletError), ...Object.values(CardError), ...Object.values(PaymentError), ...Object.values(EventError), ...Object.values(ThreeDSecureError)]) {
+  for (const e of [...Object.values(LedgerError), ...Object.values(MoneyError), ...Object.values(PartyError), ...Object.values(WalletError), ...Object.values(CardError), ...Object.values(PaymentError), ...Object.values(EventError), ...Object.values(ThreeDSecureError), ...Object.values(WalletConnectorError)]) {
     expect(Object.keys(problemCatalog), e).toContain(e);
   }
 });

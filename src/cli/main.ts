@@ -7,6 +7,7 @@ import { openStore } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 import { startChannels } from './channels.js';
 import { startThreeDSecure } from './three-d-secure.js';
+import { startWallets } from './wallets.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 
@@ -21,7 +22,8 @@ program
     const config = loadConfig();
     const cards = await startChannels(config);
     const threeDS = await startThreeDSecure(config, systemClock);
-    const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port });
+    const wallets = await startWallets(systemClock);
+    const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port });
     hutong.services.payments.sweeper.start();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
@@ -38,6 +40,7 @@ program
       `  Metrics     ${base}/metrics`,
       `Card acquirer (ISO 8583 over TCP)  ${cards.acquirer}${cards.world === undefined ? '' : '  — the sandbox card world; test cards in docs/test-cards.md'}`,
       `3-D Secure directory server        ${threeDS.url}${threeDS.sandbox ? '  — sandbox; challenge code 123456' : ''}`,
+      `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
     ];
     if (demo !== undefined) lines.push(`Demo merchant "${demo.merchantName}" (${demo.merchantId})`, `  test secret key  ${demo.secretKey ?? '(shown at first start only)'}`);
     if (operator.generated !== null) lines.push(`Operator key (printed this once; stored hashed): ${operator.generated}`);
@@ -50,6 +53,7 @@ program
       await hutong.close();
       await cards.close();
       await threeDS.close();
+      await wallets.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));

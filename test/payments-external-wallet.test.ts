@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startWalletWorld, walletProfiles, type WalletName } from '../sandbox/wallets/index.js';
+import { createHutong, type Hutong } from '../src/app.js';
+import { createWalletConnector, parseEmvPayload, fieldValue } from '../src/channels/wallets/index.js';
+import { ManualClock, systemClock } from '../src/core/clock.js';
+import { verifyLedger } from '../src/ledger/index.js';
+import type { WalletConnectorPort } from '../src/payments/index.js';
+import { freePort } from './support/process.js';
+import { describeEachStore, freshStore, testConfig } from './support/stores.js';
+
+/**
+ * Outside wallets end to end: Hutong listens on a real port because the sandbox wallets call it
+ * back with signed notifications, as the real ones would.
+ */
+describeEachStore('payments with outside wallets', (dialect) => {
+  let hutong: Hutong;
+  let world: Awaited<ReturnType<typeof startWalletWorld>>;
+  let drop: () => Promise<void>;
+  let key: string;
+  let order = 0;
+  const clock = new ManualClock(new Date());
+
+  beforeAll(async () => {
+    const fresh = await freshStore(dialect);
+    drop = fresh.drop;
+    world = await startWalletWorld({ port: 0, notifyRetryDelayMs: 50 });
+    const connectors = new Map<string, WalletConnectorPort>();
+    for (const name of ['alipay_sandbox', 'wechat_sandbox', 'quickpass_sandbox'] as WalletName[]) {
+      connectors.set(name, createWalletConnector(name, { baseUrl: world.baseUrl, key: walletProfiles[name].keyDefault, clock: systemClock }));
+    }
+    const port = await freePort();
+    hutong = await createHutong({ ...testConfig(fresh.store), publicBaseUrl: `http://127.0.0.1:${port}` }, { clock, logger: false, vaultKey: randomBytes(32), wallets: { wallet: (name) => connectors.get(name) } });
+    await hutong.server.listen({ port, host: '127.0.0.1' });
+    const merchant = await hutong.services.parties.createMerchant({ name: 'Tea House', country: 'CN', settlementCurrency: 'CNY' });
+    if ('failure' in merchant) throw new Error(merchant.detail);
+    key = merchant.secretKey as string;
+  });
+  afterAll(async () => {
+    await hutong?.close();
+    await world?.close();
+    await drop();
+  });
+
+  async function api(method: string, url: string, body?: unknown) {
+    const res = await hutong.server.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${key}` }, ...(body === undefined ? {} : { payload: body as object }) });
+    return { status: res.statusCode, body: res.json() };
+  }
+
+  async function waiting(wallet: WalletName, amount = 8_800) {
+    const created = await api('POST', '/v1/payments', { amount, currency: 'CNY', merchant_order_id: `w-${++order}`, description: 'Longjing tea' });
+    const confirmed = await api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: { type: 'external_wallet', wallet } });
+    expect(confirmed.body, JSON.stringify(confirmed.body)).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url' } });
+    const detail = await api('GET', `/v1/payments/${created.body.id}`);
+    return { id: created.body.id as string, qr: confirmed.body.next_action.qr_code as string, orderId: detail.body.attempts[0].id as string };
+  }
+
+  for (const wallet of ['alipay_sandbox', 'wechat_sandbox', 'quickpass_sandbox'] as WalletName[]) {
+    it(`${wallet}: shows an EMV QR code, settles on the signed notification, once`, async () => {
+      const { id, qr, orderId } = await waiting(wallet);
+      const fields = parseEmvPayload(qr);
+      expect(fields).toBeDefined();
+      expect(fieldValue(fields!, '54')).toBe('88.00');
+      expect(fieldValue(fields!, '53')).toBe('156');
+      await world.pay(wallet, orderId);
+      await world.settled();
+      const paid = await api('GET', `/v1/payments/${id}`);
+      expect(paid.body).toMatchObject({ status: 'succeeded', amount_captured: 8_800, fee: 53, channel: wallet, payment_method: { type: 'external_wallet' } });
+      expect(world.order(wallet, orderId)!.notification.acknowledged).toBe(true);
+      // A refund goes back through the wallet.
+      const refund = await api('POST', '/v1/refunds', { payment: id, amount: 800 });
+      expect(refund.body, JSON.stringify(refund.body)).toMatchObject({ status: 'succeeded', amount: 800 });
+      expect(String(world.order(wallet, orderId)!.refundedMinor)).toBe('800');
+    });
+  }
+
+  it('queries the wallet when its notification never comes', async () => {
+    const { id, orderId } = await waiting('wechat_sandbox', 1_000);
+    await world.pay('wechat_sandbox', orderId, { notify: false });
+    expect((await api('GET', `/v1/payments/${id}`)).body.status).toBe('requires_action');
+    // The sweep only asks about orders older than its grace period.
+    expect((await hutong.services.payments.sweeper.runOnce()).walletsSettled).toBe(0);
+    clock.advance(60_000);
+    expect((await hutong.services.payments.sweeper.runOnce()).walletsSettled).toBe(1);
+    expect((await api('GET', `/v1/payments/${id}`)).body.status).toBe('succeeded');
+    expect((await verifyLedger(hutong.services.store.reader)).ok).toBe(true);
+  });
+
+  it('refuses a tampered or unsigned notification and changes nothing', async () => {
+    const { id, orderId } = await waiting('quickpass_sandbox', 2_000);
+    const forged = JSON.stringify({ orderId, walletOrderId: 'x', status: 'paid', amountMinor: '2000', currency: 'CNY', paidAt: new Date().toISOString(), txnTime: new Date().toISOString(), signature: 'AAAA' });
+    const res = await hutong.server.inject({ method: 'POST', url: '/v1/channels/quickpass_sandbox/notifications', payload: forged, headers: { 'content-type': 'application/json' } });
+    expect([res.statusCode, res.json().code]).toEqual([400, 'wallet_notification_invalid']);
+    const unknown = await hutong.server.inject({ method: 'POST', url: '/v1/channels/nowallet/notifications', payload: '{}', headers: { 'content-type': 'application/json' } });
+    expect(unknown.statusCode).toBe(400);
+    expect((await api('GET', `/v1/payments/${id}`)).body.status).toBe('requires_action');
+  });
+});

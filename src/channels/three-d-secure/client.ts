@@ -4,6 +4,7 @@ import type { Failure } from '../../core/failure.js';
 import type { Amount } from '../../money/index.js';
 import { UnavailableReason, type ThreeDSecureError } from './errors.js';
 import { outcomeOf, verifyResultToken, type AuthenticationOutcome, type VerifiedResult } from './wire.js';
+import { causeOf, readBounded } from '../http.js';
 
 /**
  * Hutong's client for a 3-D Secure directory server (EMV 3-D Secure 2, simplified; the sandbox in
@@ -118,30 +119,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The low-level cause (ECONNREFUSED…) that undici wraps in "fetch failed". */
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The body as text, or undefined when it exceeds `bytesMax` (the rest is not read). */
-async function readBounded(response: Response, bytesMax: number): Promise<string | undefined> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let sizeBytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    sizeBytes += value.byteLength;
-    if (sizeBytes > bytesMax) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -4,6 +4,7 @@ import { fail, type Failure } from '../../core/failure.js';
 import type { Amount } from '../../money/index.js';
 import { WalletConnectorError, WalletUnavailableReason } from './errors.js';
 import { signRequest, verifyWalletMessage, type Fields, type WalletName } from './signing.js';
+import { causeOf, readBounded } from '../http.js';
 import {
   createdOrderOf,
   errorCodeOf,
@@ -197,30 +198,4 @@ async function send(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The low-level cause (ECONNREFUSED…) that undici wraps in "fetch failed". */
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The body as text, or undefined when it exceeds `bytesMax` (the rest is not read). */
-async function readBounded(response: Response, bytesMax: number): Promise<string | undefined> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let sizeBytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    sizeBytes += value.byteLength;
-    if (sizeBytes > bytesMax) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

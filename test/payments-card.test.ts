@@ -36,7 +36,7 @@ describeEachStore('card payments over ISO 8583 to the sandbox card world', (dial
       const before = fixture.world.cardholder(approvedPan)?.postedMinor ?? 0n;
       const ok = await pay(m.key, currency, approvedPan);
       expect(ok.confirmed.status, JSON.stringify(ok.confirmed.body)).toBe(200);
-      expect(ok.confirmed.body).toMatchObject({ status: 'succeeded', amount_captured: 4_200, payment_method: { type: 'card', card: { brand, last4: approvedPan.slice(-4) } }, channel: 'sandbox_acquirer' });
+      expect(ok.confirmed.body).toMatchObject({ status: 'succeeded', amount_captured: 4_200, payment_method: { type: 'card', card: { brand, last4: approvedPan.slice(-4), exp_month: 12, exp_year: 2030 } }, channel: 'sandbox_acquirer' });
       expect(fixture.world.cardholder(approvedPan)!.postedMinor - before).toBe(4_200n);
 
       for (const [outcome, code] of [['do-not-honor', '05'], ['insufficient-funds', '51'], ['expired', '54']] as const) {

@@ -23,7 +23,14 @@ export interface Payment {
   readonly metadata: Record<string, string>;
   readonly customerId: string | null;
   readonly returnUrl: string | null;
-  readonly method: { readonly type: MethodType; readonly cardId: string | null; readonly brand: string | null; readonly last4: string | null } | null;
+  readonly method: {
+    readonly type: MethodType;
+    readonly cardId: string | null;
+    readonly brand: string | null;
+    readonly last4: string | null;
+    /** YYMM, as the card carries it. */
+    readonly expiryYymm: string | null;
+  } | null;
   readonly channel: string | null;
   /** The pending ledger entry of an authorization awaiting capture. */
   readonly holdEntryId: string | null;
@@ -151,7 +158,7 @@ export function toPayment(row: Database['payments']): Payment {
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     customerId: row.customer_id,
     returnUrl: row.return_url,
-    method: row.method_type === null ? null : { type: row.method_type as MethodType, cardId: row.card_id, brand: row.card_brand, last4: row.card_last4 },
+    method: row.method_type === null ? null : { type: row.method_type as MethodType, cardId: row.card_id, brand: row.card_brand, last4: row.card_last4, expiryYymm: row.card_expiry_yymm },
     channel: row.channel,
     holdEntryId: row.hold_entry_id,
     nextAction: row.status === 'requires_action' && row.next_action_url !== null ? { type: 'redirect_to_url', url: row.next_action_url, qrCode: row.next_action_qr } : null,

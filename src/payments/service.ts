@@ -107,6 +107,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       card_id: null,
       card_brand: null,
       card_last4: null,
+      card_expiry_yymm: null,
       channel: null,
       hold_entry_id: null,
       three_ds_transaction_id: null,
@@ -244,7 +245,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           to: 'processing',
           reason: `confirmed with a ${cardholder.brand} card`,
           at: now(),
-          set: { method_type: 'card', card_id: cardId, card_brand: cardholder.brand, card_last4: cardholder.pan.slice(-4) },
+          set: { method_type: 'card', card_id: cardId, card_brand: cardholder.brand, card_last4: cardholder.pan.slice(-4), card_expiry_yymm: cardholder.expiryYymm },
         }),
       { keys: [payment.id] },
     );

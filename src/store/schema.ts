@@ -149,6 +149,7 @@ export interface PaymentsTable {
   card_id: string | null;
   card_brand: string | null;
   card_last4: string | null;
+  card_expiry_yymm: string | null;
   channel: string | null;
   hold_entry_id: string | null;
   three_ds_transaction_id: string | null;

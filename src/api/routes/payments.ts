@@ -30,7 +30,12 @@ export const PaymentView = Type.Object({
   metadata: Type.Record(Type.String(), Type.String()),
   customer: Nullable(Type.String()),
   return_url: Nullable(Type.String()),
-  payment_method: Nullable(Type.Object({ type: Type.String(), card: Nullable(Type.Object({ id: Type.String(), brand: Type.String(), last4: Type.String() })) })),
+  payment_method: Nullable(
+    Type.Object({
+      type: Type.String(),
+      card: Nullable(Type.Object({ id: Type.String(), brand: Type.String(), last4: Type.String(), exp_month: Nullable(Type.Integer()), exp_year: Nullable(Type.Integer()) })),
+    }),
+  ),
   channel: Nullable(Type.String()),
   last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   next_action: Nullable(
@@ -65,7 +70,7 @@ export function paymentView(p: Payment) {
     payment_method:
       p.method === null
         ? null
-        : { type: p.method.type, card: p.method.cardId === null ? null : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '' } },
+        : { type: p.method.type, card: p.method.cardId === null ? null : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '', ...expiryOf(p.method.expiryYymm) } },
     channel: p.channel,
     last_error: p.lastError,
     next_action: p.nextAction === null ? null : { type: p.nextAction.type, url: p.nextAction.url, qr_code: p.nextAction.qrCode },
@@ -73,6 +78,12 @@ export function paymentView(p: Payment) {
     created_at: p.createdAt,
     updated_at: p.updatedAt,
   };
+}
+
+/** YYMM → month and four-digit year (cards carry two digits; Hutong only accepts this century's). */
+function expiryOf(yymm: string | null): { exp_month: number | null; exp_year: number | null } {
+  if (yymm === null || !/^\d{4}$/.test(yymm)) return { exp_month: null, exp_year: null };
+  return { exp_month: Number(yymm.slice(2)), exp_year: 2000 + Number(yymm.slice(0, 2)) };
 }
 
 const AttemptView = Type.Object({

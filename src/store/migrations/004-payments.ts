@@ -22,6 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('card_id', 'text')
     .addColumn('card_brand', 'text')
     .addColumn('card_last4', 'text')
+    .addColumn('card_expiry_yymm', 'text')
     .addColumn('channel', 'text')
     .addColumn('hold_entry_id', 'text')
     .addColumn('three_ds_transaction_id', 'text')

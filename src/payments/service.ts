@@ -60,6 +60,12 @@ export interface NewPayment {
 type PaymentFailure = Failure<string>;
 type Trx = Transaction<Database>;
 
+/** How a confirm claims the payment: the reason for its timeline and the method's columns. */
+interface Claim {
+  readonly reason: string;
+  readonly set: Partial<Database['payments']>;
+}
+
 /** Flows that live in their own files but start from `confirm` (late-bound by payments/index.ts). */
 export interface PaymentHooks {
   confirmExternal?: (payment: Payment, wallet: string) => Promise<Payment | Failure<string>>;
@@ -237,20 +243,13 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const { cardId, cardholder } = resolved;
     const connectors = channels.route({ brand: cardholder.brand, currency: payment.amount.currency, merchantId: payment.merchantId });
     if (connectors.length === 0) return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
-    const claimed = await writer.run(
-      (trx) =>
-        moveStatus(trx, {
-          id: payment.id,
-          from: 'requires_payment_method',
-          to: 'processing',
-          reason: `confirmed with a ${cardholder.brand} card`,
-          at: now(),
-          set: { method_type: 'card', card_id: cardId, card_brand: cardholder.brand, card_last4: cardholder.pan.slice(-4), card_expiry_yymm: cardholder.expiryYymm },
-        }),
-      { keys: [payment.id] },
-    );
-    if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
     const merchant = await descriptorOf(payment.merchantId);
+    const claim: Claim = {
+      reason: `confirmed with a ${cardholder.brand} card`,
+      set: { method_type: 'card', card_id: cardId, card_brand: cardholder.brand, card_last4: cardholder.pan.slice(-4), card_expiry_yymm: cardholder.expiryYymm },
+    };
+    // 3-D Secure comes before the claim, so that the claim and the first attempt are one unit;
+    // two racing confirms may both ask the directory server, only one claims the payment.
     if (threeDSecure !== undefined) {
       const authentication = await threeDSecure.authenticate({
         requestorTransactionId: payment.id,
@@ -259,23 +258,48 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         merchantName: merchant.name,
         notificationUrl: `${publicBaseUrl}/v1/payments/${payment.id}/3ds_return`,
       });
-      if (authentication.status === 'challenge') return requireChallenge(payment, authentication.acsTransactionId, authentication.challengeUrl);
+      if (authentication.status === 'challenge') return requireChallenge(payment, claim, authentication.acsTransactionId, authentication.challengeUrl);
       // Frictionless: go on. Unavailable: go on without authentication (the issuer decides;
       // documented in docs/payments.md) rather than block every payment on the directory server.
     }
-    return authorizeCard(payment, cardholder, merchant, connectors);
+    const first = cardRequest(payment, cardholder, merchant);
+    const claimed = await writer.run(async (trx) => {
+      const ok = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: claim.reason, at: now(), set: claim.set });
+      if (ok) await recordAttempt(trx, payment, connectors[0] as CardConnector, first);
+      return ok;
+    }, { keys: [payment.id] });
+    if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+    return authorizeCard(payment, cardholder, merchant, connectors, first);
   }
 
-  async function authorizeCard(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor, connectors: readonly CardConnector[]): Promise<Payment | PaymentFailure> {
-    for (const connector of connectors) {
-      const result = await authorizeOnce(payment, connector, { attemptId: newId('att'), card: cardholder, amount: payment.amount, merchant, capture: payment.captureMethod === 'automatic' });
+  /** An authorization request, stamped with the whole second it is sent (stored as the attempt's time). */
+  function cardRequest(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor): AuthorizeRequest {
+    const sentAt = new Date(Math.floor(clock.now().getTime() / 1000) * 1000);
+    return { attemptId: newId('att'), card: cardholder, amount: payment.amount, merchant, capture: payment.captureMethod === 'automatic', sentAt };
+  }
+
+  async function recordAttempt(trx: Trx, payment: Payment, connector: CardConnector, request: AuthorizeRequest): Promise<void> {
+    const at = (request.sentAt ?? clock.now()).toISOString();
+    await insertAttempt(trx, { id: request.attemptId, paymentId: payment.id, kind: request.capture ? 'purchase' : 'authorize', channel: connector.name, amountMinor: payment.amount.minor, currency: payment.amount.currency, at });
+  }
+
+  /** Tries the connectors in order; `first`, if given, is already recorded for the first one. */
+  async function authorizeCard(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor, connectors: readonly CardConnector[], first?: AuthorizeRequest): Promise<Payment | PaymentFailure> {
+    for (const [i, connector] of connectors.entries()) {
+      const recorded = i === 0 ? first : undefined;
+      const request = recorded ?? cardRequest(payment, cardholder, merchant);
+      if (recorded === undefined) await writer.run((trx) => recordAttempt(trx, payment, connector, request), { keys: [payment.id] });
+      const result = await authorizeOnce(payment, connector, request);
       if (result !== 'fail_over') return result;
     }
     return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer answered; nothing was charged');
   }
 
-  async function requireChallenge(payment: Payment, acsTransactionId: string, challengeUrl: string): Promise<Payment> {
+  async function requireChallenge(payment: Payment, claim: Claim, acsTransactionId: string, challengeUrl: string): Promise<Payment | PaymentFailure> {
     return writer.run(async (trx) => {
+      if (!(await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: claim.reason, at: now(), set: claim.set }))) {
+        return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+      }
       await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_action', reason: '3-D Secure challenge', at: now(), set: { three_ds_transaction_id: acsTransactionId, next_action_url: challengeUrl } });
       const waiting = await reload(trx, payment.id);
       await emit(trx, waiting, 'payment.requires_action');
@@ -337,12 +361,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
    * the reversal goes unanswered the payment stays processing for the recovery sweep.
    */
   async function authorizeOnce(payment: Payment, connector: CardConnector, request: AuthorizeRequest): Promise<Payment | PaymentFailure | 'fail_over'> {
-    const kind = request.capture ? 'purchase' : 'authorize';
-    // The time stored for the attempt is the time sent (DE 7), so a reversal built later from the
-    // stored row names the original exactly.
-    const sentAt = new Date(Math.floor(clock.now().getTime() / 1000) * 1000);
-    request = { ...request, sentAt };
-    await writer.run((trx) => insertAttempt(trx, { id: request.attemptId, paymentId: payment.id, kind, channel: connector.name, amountMinor: payment.amount.minor, currency: payment.amount.currency, at: sentAt.toISOString() }), { keys: [payment.id] });
+    // The attempt is recorded (with this send time, DE 7) before the request leaves.
+    const sentAt = request.sentAt ?? clock.now();
     const outcome = await connector.authorize(request);
     if (outcome.status === 'approved') return settleApproved(payment, connector.name, request, outcome);
     if (outcome.status === 'declined' && outcome.responseCode !== issuerInoperative) return settleDeclined(payment, request.attemptId, outcome);

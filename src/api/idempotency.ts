@@ -30,7 +30,7 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
     if (key === undefined) return;
     if (!idempotencyKeyPattern.test(key)) throw new ProblemError('idempotency_key_invalid', 'use 1–255 printable ASCII characters, e.g. a UUID');
     const scope = scopeOf(request.principal);
-    const digest = digestOf({ method: request.method, url: request.routeOptions.url, params: request.params, body: request.body ?? null });
+    const digest = requestDigest(request.method, request.routeOptions.url ?? '', request.params, request.body ?? null);
     const saved = await store.reader.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
     if (saved === undefined) {
       request.idempotency = { scope, key, digest };
@@ -60,4 +60,25 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
 function withoutSecrets(payload: string): string {
   if (!payload.includes('"secret_key"')) return payload;
   return JSON.stringify(JSON.parse(payload), (name, value: unknown) => (name === 'secret_key' ? null : value));
+}
+
+/**
+ * The digest that tells "same request" from "another request under the same key". Card security
+ * codes never enter it, and card numbers only as their last four digits: even a hash of a CVC is a
+ * kept copy of it (PCI DSS 3.3.1), and an unkeyed hash of a PAN can be brute-forced.
+ */
+export function requestDigest(method: string, url: string, params: unknown, body: unknown): string {
+  return digestOf({ method, url, params, body: withoutCardSecrets(body) });
+}
+
+function withoutCardSecrets(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((item) => withoutCardSecrets(item));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
+    if (name === 'cvc') continue;
+    if (key === 'card' && name === 'number' && typeof inner === 'string') out.number_last4 = inner.replace(/\D/g, '').slice(-4);
+    else out[name] = withoutCardSecrets(inner, name);
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { AttemptKind, AttemptStatus, PaymentStatus } from './state.js';
 
@@ -24,10 +24,11 @@ export async function moveStatus(
   return true;
 }
 
+/** Appends to the payment's timeline; the next sequence number is computed in the same statement. */
 export async function recordTransition(trx: Trx, t: { paymentId: string; from: PaymentStatus | null; to: PaymentStatus; reason: string; at: string }): Promise<void> {
-  const last = await trx.selectFrom('payment_transitions').select((eb) => eb.fn.max('seq').as('seq')).where('payment_id', '=', t.paymentId).executeTakeFirst();
-  const seq = (last?.seq ?? -1n) + 1n;
-  await trx.insertInto('payment_transitions').values({ payment_id: t.paymentId, seq, from_status: t.from, to_status: t.to, reason: t.reason, at: t.at }).execute();
+  await sql`insert into payment_transitions (payment_id, seq, from_status, to_status, reason, at)
+    select ${t.paymentId}, coalesce(max(seq), -1) + 1, ${t.from}, ${t.to}, ${t.reason}, ${t.at}
+    from payment_transitions where payment_id = ${t.paymentId}`.execute(trx);
 }
 
 export async function insertAttempt(

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /**
  * The HTTP plumbing every sandbox server uses (node:http, no framework): bounded bodies, plain
@@ -65,4 +66,38 @@ export function sendHtml(response: ServerResponse, httpStatus: number, html: str
 export function redirectSeeOther(response: ServerResponse, location: string): void {
   response.writeHead(303, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'content-length': 0 });
   response.end();
+}
+
+/** A host as it goes into a URL: wildcard listens are reached on loopback; IPv6 in brackets. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Listens and resolves the port actually bound (0 = any free port). */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting and drops kept-alive connections, so close() does not wait on idle clients. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** English, then Chinese marked as such for screen readers. */
+export function bilingual(english: string, chinese: string): string {
+  return `${english} <span lang="zh-CN">${chinese}</span>`;
 }

@@ -1,5 +1,6 @@
 import { formatDecimal } from '../../src/money/index.js';
 import type { Transaction } from './model.js';
+import { bilingual, escapeHtml } from '../shared/http.js';
 
 /**
  * The ACS challenge pages: self-contained HTML (no scripts, no external assets), English and
@@ -26,14 +27,6 @@ const style = `
   .error { color: #a40000; font-weight: 600; }
   .notice { font-size: .875rem; color: #555; }
   :focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }`;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function bilingual(english: string, chinese: string): string {
-  return `${english} <span lang="zh-CN">${chinese}</span>`;
-}
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import { isFailure } from '../../src/core/failure.js';
 import { showChallenge, submitChallenge, type AcsAnswer } from './acs.js';
 import type { WorldContext } from './context.js';
 import { authenticate } from './directory-server.js';
+import { closeServer, listen, urlHost } from '../shared/http.js';
 import { mediaTypeOf, readBody, redirectSeeOther, sendHtml, sendJson } from './http.js';
 import { snapshotOf, TransactionStore, type TransactionSnapshot } from './model.js';
 import { messagePage } from './pages.js';
@@ -80,7 +80,7 @@ export async function startThreeDSecureWorld(options: ThreeDSecureWorldOptions):
   return {
     baseUrl,
     port,
-    close: () => close(server),
+    close: () => closeServer(server),
     transaction: (id) => {
       const transaction = context.store.byAcsId(id);
       return transaction === undefined ? undefined : snapshotOf(transaction);
@@ -88,27 +88,6 @@ export async function startThreeDSecureWorld(options: ThreeDSecureWorldOptions):
   };
 }
 
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 async function route(context: WorldContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // The path only: the sandbox never puts anything secret in a URL, and never logs query strings.

@@ -1,6 +1,7 @@
 import { formatDecimal } from '../../src/money/index.js';
 import type { Order } from './model.js';
 import type { WalletProfile } from './profiles.js';
+import { bilingual, escapeHtml } from '../shared/http.js';
 
 /**
  * The wallet's pay page (what a shopper sees after scanning the QR code or following the
@@ -16,14 +17,6 @@ const style = `
   button { font: inherit; padding: .5rem 1rem; margin-top: 1rem; background: #0b5cad; color: #fff; border: 0; border-radius: 4px; }
   .notice { font-size: .875rem; color: #555; }
   :focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }`;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function bilingual(english: string, chinese: string): string {
-  return `${english} <span lang="zh-CN">${chinese}</span>`;
-}
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tlvValueCharsMax } from '../../src/channels/wallets/emv-qr.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { WalletWorldContext } from './context.js';
+import { closeServer, listen, urlHost } from '../shared/http.js';
 import { mediaTypeOf, readBody, redirectSeeOther, sendHtml, sendText } from './http.js';
 import { snapshotOf, WalletStore, type OrderSnapshot } from './model.js';
 import { Notifier } from './notifier.js';
@@ -125,7 +125,7 @@ export async function startWalletWorld(options: WalletWorldOptions = {}): Promis
     close: async () => {
       context.notifier.close();
       await context.notifier.settled();
-      await close(server);
+      await closeServer(server);
     },
     order: (wallet, orderId) => {
       const order = context.stores[wallet].order(orderId);
@@ -148,27 +148,6 @@ function assertPayUrlsFitQr(publicBaseUrl: string): void {
   }
 }
 
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 function sendSigned(context: WalletWorldContext, response: ServerResponse, wallet: WalletName, answer: Answer): void {
   const message = signMessage(wallet, context.keys[wallet], 'answer', answer.fields, context.clock.now());

@@ -50,7 +50,6 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
     },
     requestIdHeader: false,
     return503OnClosing: true,
-    ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validators());
   // The API speaks JSON only; other media types get a 415 rather than a confusing 400.

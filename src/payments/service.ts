@@ -4,7 +4,7 @@ import type { AuthorizeRequest, CardConnector, CardholderData, ChannelOutcome, M
 import type { Clock } from '../core/clock.js';
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
-import { accountIdFor, type Executor, type Ledger } from '../ledger/index.js';
+import { accountIdFor, LedgerError, type Executor, type Ledger } from '../ledger/index.js';
 import type { Amount } from '../money/index.js';
 import type { Parties } from '../parties/service.js';
 import type { Store } from '../store/database.js';
@@ -224,11 +224,11 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       if (payment.captureMethod === 'automatic') {
         const fee = feeFor(plan, { method: 'wallet', brand: null, amountMinor: payment.amount.minor, currency });
         const entry = await paymentLedger.captureNow(trx, { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee });
-        if (isFailure(entry)) return fail(entry.failure === 'ledger_account_not_found' ? 'insufficient_funds' : entry.failure, 'the wallet has too little to pay this');
+        if (isFailure(entry)) return fail(entry.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : entry.failure, 'the wallet has too little to pay this');
         await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: 'paid from wallet', at: now(), set: { amount_captured: payment.amount.minor, fee } });
       } else {
         const hold = await paymentLedger.hold(trx, { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor });
-        if (isFailure(hold)) return fail(hold.failure === 'ledger_account_not_found' ? 'insufficient_funds' : hold.failure, 'the wallet has too little to pay this');
+        if (isFailure(hold)) return fail(hold.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : hold.failure, 'the wallet has too little to pay this');
         await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_capture', reason: 'wallet funds held', at: now(), set: { hold_entry_id: entryId } });
       }
       const settled = await reload(trx, payment.id);

@@ -17,6 +17,7 @@ import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type W
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
+import { createWeb } from './web/service.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -111,7 +112,8 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock };
+  const web = createWeb({ store, clock, parties, publicBaseUrl: config.publicBaseUrl });
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 

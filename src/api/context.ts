@@ -8,6 +8,7 @@ import type { Wallets } from '../wallets/service.js';
 import type { PaymentServices } from '../payments/index.js';
 import type { CardVault } from '../cards/index.js';
 import type { Metrics } from './metrics.js';
+import type { Web } from '../web/service.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -21,6 +22,7 @@ export interface ApiServices {
   readonly events: Events;
   readonly metrics: Metrics;
   readonly clock: Clock;
+  readonly web: Web;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';
@@ -32,5 +34,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: AuthRequirement;
+    /** A checkout session's token may call this route for its own payment (params.id). */
+    checkout?: boolean;
   }
 }

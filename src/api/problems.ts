@@ -66,6 +66,8 @@ export const problemCatalog = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   overloaded: { status: 503, title: 'The service is overloaded; retry with the same Idempotency-Key' },
+  checkout_session_not_found: { status: 404, title: 'No such checkout session, or it expired' },
+  csrf_token_invalid: { status: 403, title: 'The X-CSRF-Token header does not match the session' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -16,6 +16,8 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerPaymentRoutes } from './routes/payments.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransferRoutes } from './routes/transfers.js';
+import { registerWebApiRoutes } from './routes/web.js';
+import { registerWebPages } from '../web/pages.js';
 import { ProblemSchema } from './schemas.js';
 
 export interface ServerOptions {
@@ -96,6 +98,8 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerBalanceRoutes(app, services);
   registerPaymentRoutes(app, services);
   registerEventRoutes(app, services);
+  registerWebApiRoutes(app, services);
+  registerWebPages(app, services);
   return app;
 }
 

@@ -42,7 +42,9 @@ export interface Customer {
 
 export type Principal =
   | { readonly type: 'operator' }
-  | { readonly type: 'merchant'; readonly merchantId: string; readonly keyId: string; readonly mode: KeyMode };
+  | { readonly type: 'merchant'; readonly merchantId: string; readonly keyId: string; readonly mode: KeyMode }
+  /** A hosted checkout session's token: may only read and confirm its one payment (src/web). */
+  | { readonly type: 'checkout'; readonly merchantId: string; readonly paymentId: string; readonly sessionId: string };
 
 export interface NewCustomer {
   readonly name: string;

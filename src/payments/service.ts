@@ -158,12 +158,18 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     };
   }
 
-  async function list(merchantId: string, request: PageRequest & { status?: string }): Promise<Page<Payment> | Failure<'cursor_invalid'>> {
+  async function list(merchantId: string, request: PageRequest & PaymentFilters): Promise<Page<Payment> | Failure<'cursor_invalid'>> {
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
     if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
     const limit = pageLimit(request);
     let query = store.reader.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId);
     if (request.status !== undefined) query = query.where('status', '=', request.status);
+    if (request.method !== undefined) query = query.where('method_type', '=', request.method);
+    if (request.brand !== undefined) query = query.where('card_brand', '=', request.brand);
+    if (request.currency !== undefined) query = query.where('currency', '=', request.currency);
+    if (request.merchantOrderId !== undefined) query = query.where('merchant_order_id', '=', request.merchantOrderId);
+    if (request.createdGte !== undefined) query = query.where('created_at', '>=', request.createdGte);
+    if (request.createdLt !== undefined) query = query.where('created_at', '<', request.createdLt);
     return toPage(await pageQuery(query, after, limit).execute(), limit, toPayment);
   }
 
@@ -444,3 +450,14 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
 const issuerInoperative = '91';
 
 export type Payments = ReturnType<typeof createPayments>;
+
+/** Filters of the payments list (all optional, combined with AND); times compare as ISO 8601 text. */
+export interface PaymentFilters {
+  readonly status?: string;
+  readonly method?: string;
+  readonly brand?: string;
+  readonly currency?: string;
+  readonly merchantOrderId?: string;
+  readonly createdGte?: string;
+  readonly createdLt?: string;
+}

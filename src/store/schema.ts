@@ -24,6 +24,8 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  checkout_sessions: CheckoutSessionsTable;
+  web_sessions: WebSessionsTable;
 }
 
 export interface SettingsTable {
@@ -281,3 +283,26 @@ export interface WebhookAttemptsTable {
   duration_ms: bigint;
 }
 
+
+export interface CheckoutSessionsTable {
+  /** SHA-256 of the bearer token in the cashier URL; the token itself is never stored. */
+  token_hash: string;
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface WebSessionsTable {
+  /** SHA-256 of the httpOnly cookie's value. */
+  token_hash: string;
+  /** 'merchant' or 'operator'. */
+  kind: string;
+  merchant_id: string | null;
+  key_id: string | null;
+  /** Sent back in the X-CSRF-Token header on every unsafe request. */
+  csrf_token: string;
+  expires_at: string;
+  created_at: string;
+}

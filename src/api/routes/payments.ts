@@ -195,6 +195,19 @@ function methodOf(body: Static<typeof ConfirmPayment>): PaymentMethodInput {
 }
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
+const PaymentListQuery = Type.Object(
+  {
+    ...ListQuery.properties,
+    status: Type.Optional(Type.String({ maxLength: 40 })),
+    method: Type.Optional(Type.String({ maxLength: 40, description: 'card, wallet or external_wallet' })),
+    brand: Type.Optional(Type.String({ maxLength: 30, description: 'Card brand, e.g. visa' })),
+    currency: Type.Optional(Currency),
+    merchant_order_id: Type.Optional(Type.String({ maxLength: 64 })),
+    created_gte: Type.Optional(Type.String({ maxLength: 40, description: 'Created at or after this ISO 8601 time or date' })),
+    created_lt: Type.Optional(Type.String({ maxLength: 40, description: 'Created before this ISO 8601 time or date' })),
+  },
+  { additionalProperties: false },
+);
 const DetailView = Type.Intersect([PaymentView, Type.Object({ attempts: Type.Array(AttemptView), timeline: Type.Array(TransitionView) })]);
 const paymentResponses = { 200: PaymentView, 402: Type.Ref('Problem'), 409: Type.Ref('Problem'), 503: Type.Ref('Problem'), ...problemResponses };
 
@@ -213,19 +226,20 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     return reply.code(201).send(paymentView(result));
   });
 
-  app.get('/v1/payments', { config: { auth: 'merchant' }, schema: { tags: ['payments'], querystring: Type.Object({ ...ListQuery.properties, status: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }), response: { 200: ListOf(PaymentView), ...problemResponses } } }, async (request) => {
-    const page = await payments.list(merchantIdOf(request), request.query);
+  app.get('/v1/payments', { config: { auth: 'merchant' }, schema: { tags: ['payments'], querystring: PaymentListQuery, response: { 200: ListOf(PaymentView), ...problemResponses } } }, async (request) => {
+    const { merchant_order_id: merchantOrderId, created_gte: createdGte, created_lt: createdLt, ...rest } = request.query;
+    const page = await payments.list(merchantIdOf(request), { ...rest, merchantOrderId, createdGte, createdLt });
     if (isFailure(page)) throw problemFromFailure(page);
     return listView(page, paymentView);
   });
 
-  app.get('/v1/payments/:id', { config: { auth: 'merchant' }, schema: { tags: ['payments'], summary: 'A payment with its attempts at channels and its timeline', params: IdParams, response: { 200: DetailView, ...problemResponses } } }, async (request) => {
+  app.get('/v1/payments/:id', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'A payment with its attempts at channels and its timeline', params: IdParams, response: { 200: DetailView, ...problemResponses } } }, async (request) => {
     const found = await payments.details(merchantIdOf(request), request.params.id);
     if (isFailure(found)) throw problemFromFailure(found);
     return { ...paymentView(found.payment), attempts: found.attempts.map(attemptView), timeline: found.timeline.map(transitionView) };
   });
 
-  app.post('/v1/payments/:id/confirm', { config: { auth: 'merchant' }, schema: { tags: ['payments'], summary: 'Pay with a card or the Hutong wallet', headers: IdempotencyHeaders, params: IdParams, body: ConfirmPayment, response: paymentResponses } }, async (request) => {
+  app.post('/v1/payments/:id/confirm', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'Pay with a card or the Hutong wallet', headers: IdempotencyHeaders, params: IdParams, body: ConfirmPayment, response: paymentResponses } }, async (request) => {
     const result = await payments.confirm(merchantIdOf(request), request.params.id, methodOf(request.body));
     if (isFailure(result)) throw problemFromFailure(result);
     return paymentView(result);

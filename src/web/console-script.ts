@@ -1,0 +1,333 @@
+/**
+ * The script of the dashboard, the operator console and their sign-in pages (served as
+ * /assets/console.<hash>.js). It calls the public /v1 API with the session cookie and sends the
+ * CSRF token (from the hutong_csrf cookie) on every unsafe request. DOM is built with textContent
+ * only: nothing from the API is ever parsed as HTML.
+ */
+export const consoleJs = String.raw`(function () {
+'use strict';
+var $ = function (id) { return document.getElementById(id); };
+function cookie(name) {
+  var parts = document.cookie.split(';');
+  for (var i = 0; i < parts.length; i++) { var kv = parts[i].trim().split('='); if (kv[0] === name) return decodeURIComponent(kv.slice(1).join('=')); }
+  return '';
+}
+function say(text, ok) { var m = $('message'); if (!m) return; m.textContent = text || ''; m.className = ok ? 'msg ok' : 'msg'; m.hidden = !text; }
+function key() { var b = new Uint8Array(16); crypto.getRandomValues(b); return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join(''); }
+function api(method, path, body) {
+  var headers = { accept: 'application/json' };
+  if (method !== 'GET') { headers['x-csrf-token'] = cookie('hutong_csrf'); }
+  if (body !== undefined) { headers['content-type'] = 'application/json'; headers['idempotency-key'] = key(); }
+  return fetch('/v1' + path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' }).then(function (res) {
+    return res.text().then(function (text) {
+      var json = text ? JSON.parse(text) : {};
+      if (res.status === 401 && location.pathname.indexOf('/login') < 0) { location.assign(location.pathname.replace(/\/$/, '') + '/login'); }
+      if (!res.ok) { var e = new Error(json.detail || json.title || ('HTTP ' + res.status)); e.problem = json; throw e; }
+      return json;
+    });
+  });
+}
+function h(tag, attrs) {
+  var el = document.createElement(tag);
+  for (var k in attrs || {}) {
+    if (k === 'text') el.textContent = attrs[k];
+    else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), attrs[k]);
+    else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) el.setAttribute(k, attrs[k]);
+  }
+  for (var i = 2; i < arguments.length; i++) {
+    var c = arguments[i];
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) c.forEach(function (x) { if (x) el.appendChild(typeof x === 'string' ? document.createTextNode(x) : x); });
+    else el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+  }
+  return el;
+}
+var exponents = { JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0, UGX: 0, BHD: 3, KWD: 3, JOD: 3, OMR: 3, TND: 3, IQD: 3, LYD: 3 };
+function fmt(minor, currency) {
+  var e = exponents[currency] === undefined ? 2 : exponents[currency];
+  var neg = minor < 0, s = String(Math.abs(minor));
+  if (e > 0) { while (s.length <= e) s = '0' + s; s = s.slice(0, s.length - e) + '.' + s.slice(s.length - e); }
+  return currency + ' ' + (neg ? '-' : '') + s;
+}
+function toMinor(text, currency) {
+  var e = exponents[currency] === undefined ? 2 : exponents[currency];
+  var m = /^(\d+)(?:\.(\d+))?$/.exec(text.trim());
+  if (!m || (m[2] || '').length > e) return null;
+  return +(m[1] + ((m[2] || '') + '000').slice(0, e));
+}
+function when(iso) { return iso ? iso.replace('T', ' ').slice(0, 19) : ''; }
+function status(s) { return h('span', { class: 'status ' + s, text: s }); }
+function table(headers, rows, id) {
+  return h('div', { class: 'scroll' }, h('table', { id: id }, h('thead', null, h('tr', null, headers.map(function (x) { return h('th', { class: x.charAt(0) === '#' ? 'num' : null, text: x.replace(/^#/, '') }); }))), h('tbody', null, rows)));
+}
+function td(text, cls) { return h('td', { class: cls, text: text === null || text === undefined ? '' : String(text) }); }
+function view() { var v = $('view'); v.textContent = ''; return v; }
+function fail(e) { say(e.message || String(e)); }
+
+// ---- sign-in pages ----
+var signIn = $('sign-in-page');
+if (signIn) {
+  $('sign-in-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var kind = signIn.getAttribute('data-kind');
+    api('POST', '/dashboard_sessions', { secret_key: $('secret-key').value.trim() }).then(function (s) {
+      $('secret-key').value = '';
+      var want = kind === 'ops' ? 'operator' : 'merchant';
+      if (s.kind !== want) { say(kind === 'ops' ? 'That is a merchant key; the console needs the operator key.' : 'That is the operator key; the dashboard needs a merchant secret key.'); return; }
+      location.assign(kind === 'ops' ? '/ops' : '/dashboard');
+    }, fail);
+  });
+  return;
+}
+
+var app = $('app');
+if (!app) return;
+var kind = app.getAttribute('data-kind');
+$('sign-out').addEventListener('click', function (e) {
+  e.preventDefault();
+  api('DELETE', '/dashboard_sessions/current').then(function () { location.assign(kind === 'ops' ? '/ops/login' : '/dashboard/login'); }, fail);
+});
+
+// ---- merchant dashboard ----
+var palette = ['#0b5cad', '#2e9e5b', '#d98e04', '#8e44ad', '#c0392b', '#16a2b8'];
+function chart(rows) {
+  var wrap = h('div', { id: 'volume-chart' });
+  var byCurrency = {};
+  rows.forEach(function (r) { (byCurrency[r.currency] = byCurrency[r.currency] || []).push(r); });
+  var currencies = Object.keys(byCurrency).sort();
+  if (currencies.length === 0) wrap.appendChild(h('p', { class: 'muted', text: 'No captured payments in the last 14 days.' }));
+  var days = [];
+  for (var d = 13; d >= 0; d--) days.push(new Date(Date.now() - d * 86400000).toISOString().slice(0, 10));
+  currencies.forEach(function (cur) {
+    var list = byCurrency[cur];
+    var methods = []; list.forEach(function (r) { if (methods.indexOf(r.method) < 0) methods.push(r.method); });
+    var totals = {}; var max = 0;
+    list.forEach(function (r) { totals[r.date] = (totals[r.date] || 0) + r.amount; });
+    for (var k in totals) max = Math.max(max, totals[k]);
+    var W = 560, H = 160, bw = W / days.length;
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + (H + 18)); svg.setAttribute('width', '100%'); svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'Daily captured volume in ' + cur);
+    days.forEach(function (day, i) {
+      var y = H;
+      methods.forEach(function (m, mi) {
+        var row = list.filter(function (r) { return r.date === day && r.method === m; })[0];
+        if (!row) return;
+        var bh = max === 0 ? 0 : Math.max(1, Math.round(row.amount / max * (H - 10)));
+        y -= bh;
+        var rect = document.createElementNS(ns, 'rect');
+        rect.setAttribute('x', String(i * bw + 3)); rect.setAttribute('y', String(y)); rect.setAttribute('width', String(bw - 6)); rect.setAttribute('height', String(bh));
+        rect.setAttribute('fill', palette[mi % palette.length]);
+        var title = document.createElementNS(ns, 'title'); title.textContent = day + ' ' + m + ': ' + fmt(row.amount, cur) + ' (' + row.count + ')';
+        rect.appendChild(title); svg.appendChild(rect);
+      });
+      if (i % 2 === 0) { var t = document.createElementNS(ns, 'text'); t.setAttribute('x', String(i * bw + 2)); t.setAttribute('y', String(H + 14)); t.setAttribute('font-size', '10'); t.textContent = day.slice(5); svg.appendChild(t); }
+    });
+    wrap.appendChild(h('h3', { text: cur + ' · max/day ' + fmt(max, cur) }));
+    wrap.appendChild(svg);
+    wrap.appendChild(h('p', { class: 'legend' }, methods.map(function (m, mi) { return h('span', null, h('i', { style: null, 'data-color': mi }), m); })));
+  });
+  // Colours of the legend swatches (CSP forbids inline style attributes, so set them as properties).
+  var swatches = wrap.querySelectorAll('i[data-color]');
+  for (var s = 0; s < swatches.length; s++) swatches[s].style.background = palette[+swatches[s].getAttribute('data-color') % palette.length];
+  return wrap;
+}
+
+function overview() {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Balances' }));
+  var cards = h('div', { class: 'cards', id: 'balances' }); v.appendChild(cards);
+  v.appendChild(h('h2', { text: 'Daily volume (captured, last 14 days)' }));
+  var c = h('div'); v.appendChild(c);
+  api('GET', '/balance').then(function (b) {
+    if (b.data.length === 0) cards.appendChild(h('p', { class: 'muted', text: 'No balances yet.' }));
+    b.data.forEach(function (x) { cards.appendChild(h('div', { 'data-currency': x.currency }, h('div', { class: 'muted', text: x.currency + ' available' }), h('div', { class: 'big', text: fmt(x.available, x.currency) }), h('div', { class: 'small', text: 'pending ' + fmt(x.pending, x.currency) }))); });
+  }, fail);
+  api('GET', '/reports/daily_volume?days=14').then(function (r) { c.appendChild(chart(r.data)); }, fail);
+}
+
+var filters = {};
+var cursors = [];
+function payments(cursor) {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Payments' }));
+  var f = h('form', { class: 'filters', id: 'payment-filters' });
+  function field(name, label, input) { f.appendChild(h('div', null, h('label', { for: 'f-' + name, text: label }), input)); }
+  function sel(name, options) { var s = h('select', { id: 'f-' + name, name: name }, options.map(function (o) { return h('option', { value: o, text: o || 'any' }); })); s.value = filters[name] || ''; return s; }
+  field('status', 'Status', sel('status', ['', 'requires_payment_method', 'requires_action', 'processing', 'requires_capture', 'succeeded', 'canceled', 'failed']));
+  field('method', 'Method', sel('method', ['', 'card', 'wallet', 'external_wallet']));
+  field('brand', 'Brand', sel('brand', ['', 'visa', 'mastercard', 'american-express', 'jcb', 'unionpay', 'discover', 'diners-club']));
+  field('currency', 'Currency', h('input', { id: 'f-currency', name: 'currency', maxlength: 3, value: filters.currency || '', placeholder: 'USD' }));
+  field('from', 'From (UTC date)', h('input', { id: 'f-from', name: 'from', type: 'date', value: filters.from || '' }));
+  field('to', 'To (UTC date)', h('input', { id: 'f-to', name: 'to', type: 'date', value: filters.to || '' }));
+  field('order', 'Order id', h('input', { id: 'f-order', name: 'order', value: filters.order || '' }));
+  f.appendChild(h('div', null, h('button', { type: 'submit', id: 'apply-filters', text: 'Search' })));
+  f.addEventListener('submit', function (e) {
+    e.preventDefault();
+    ['status', 'method', 'brand', 'currency', 'from', 'to', 'order'].forEach(function (n) { filters[n] = $('f-' + n).value.trim(); });
+    cursors = []; payments();
+  });
+  v.appendChild(f);
+  var q = new URLSearchParams({ limit: '20' });
+  if (filters.status) q.set('status', filters.status);
+  if (filters.method) q.set('method', filters.method);
+  if (filters.brand) q.set('brand', filters.brand);
+  if (filters.currency) q.set('currency', filters.currency.toUpperCase());
+  if (filters.order) q.set('merchant_order_id', filters.order);
+  if (filters.from) q.set('created_gte', filters.from);
+  if (filters.to) q.set('created_lt', new Date(Date.parse(filters.to) + 86400000).toISOString().slice(0, 10));
+  if (cursor) q.set('cursor', cursor);
+  var out = h('div'); v.appendChild(out);
+  api('GET', '/payments?' + q.toString()).then(function (page) {
+    out.appendChild(table(['Created', 'Order', '#Amount', 'Status', 'Method', 'Id'], page.data.map(function (p) {
+      var m = p.payment_method ? (p.payment_method.card ? p.payment_method.card.brand + ' ·' + p.payment_method.card.last4 : (p.channel || p.payment_method.type)) : '';
+      return h('tr', { 'data-id': p.id }, td(when(p.created_at)), td(p.merchant_order_id), td(fmt(p.amount, p.currency), 'num'), h('td', null, status(p.status)), td(m), h('td', null, h('a', { href: '#payment/' + p.id, text: p.id })));
+    }), 'payments-table'));
+    if (page.data.length === 0) out.appendChild(h('p', { class: 'muted', id: 'no-payments', text: 'No payments match.' }));
+    var pager = h('p');
+    if (cursors.length > 0) pager.appendChild(h('button', { type: 'button', id: 'prev-page', text: '← Newer', onclick: function () { cursors.pop(); payments(cursors[cursors.length - 1]); } }));
+    if (page.has_more) pager.appendChild(h('button', { type: 'button', id: 'next-page', text: 'Older →', onclick: function () { cursors.push(page.next_cursor); payments(page.next_cursor); } }));
+    out.appendChild(pager);
+  }, fail);
+}
+
+function paymentDetail(id) {
+  var v = view();
+  Promise.all([api('GET', '/payments/' + encodeURIComponent(id)), api('GET', '/refunds?payment=' + encodeURIComponent(id)), api('GET', '/payments/' + encodeURIComponent(id) + '/ledger_entries')]).then(function (all) {
+    var p = all[0], refunds = all[1].data, lines = all[2].data;
+    v.appendChild(h('p', null, h('a', { href: '#payments', text: '← Payments' })));
+    v.appendChild(h('h2', { id: 'payment-title' }, 'Payment ' + p.id + ' ', status(p.status)));
+    var card = p.payment_method && p.payment_method.card ? p.payment_method.card.brand + ' ending ' + p.payment_method.card.last4 : (p.payment_method ? p.payment_method.type : '—');
+    v.appendChild(h('div', { class: 'cards' },
+      h('div', null, h('div', { class: 'muted', text: 'Amount' }), h('div', { class: 'big', id: 'detail-amount', text: fmt(p.amount, p.currency) })),
+      h('div', null, h('div', { class: 'muted', text: 'Refunded' }), h('div', { class: 'big', id: 'detail-refunded', text: fmt(p.amount_refunded, p.currency) })),
+      h('div', null, h('div', { class: 'muted', text: 'Fee' }), h('div', { class: 'big', text: fmt(p.fee, p.currency) })),
+      h('div', null, h('div', { class: 'muted', text: 'Order / method' }), h('div', { text: p.merchant_order_id }), h('div', { text: card + (p.channel ? ' via ' + p.channel : '') }))));
+    var refundable = p.amount_captured - p.amount_refunded;
+    if (refundable > 0) {
+      var amount = h('input', { id: 'refund-amount', placeholder: fmt(refundable, p.currency).split(' ')[1], inputmode: 'decimal' });
+      var reason = h('input', { id: 'refund-reason', placeholder: 'reason (optional)', maxlength: 500 });
+      var form = h('form', { id: 'refund-form', class: 'filters' }, h('div', null, h('label', { for: 'refund-amount', text: 'Refund amount (blank = all)' }), amount), h('div', null, h('label', { for: 'refund-reason', text: 'Reason' }), reason), h('div', null, h('button', { type: 'submit', id: 'refund', text: 'Refund' })));
+      form.addEventListener('submit', function (e) {
+        e.preventDefault();
+        var body = { payment: p.id };
+        if (amount.value.trim()) { var minor = toMinor(amount.value, p.currency); if (minor === null || minor <= 0) { say('Enter an amount like 12.34'); return; } body.amount = minor; }
+        if (reason.value.trim()) body.reason = reason.value.trim();
+        if (!window.confirm('Refund ' + (body.amount ? fmt(body.amount, p.currency) : fmt(refundable, p.currency)) + '?')) return;
+        $('refund').disabled = true;
+        api('POST', '/refunds', body).then(function (r) { say('Refund ' + r.id + ': ' + r.status, true); paymentDetail(p.id); }, function (e2) { $('refund').disabled = false; fail(e2); });
+      });
+      v.appendChild(h('h3', { text: 'Refund' })); v.appendChild(form);
+    }
+    v.appendChild(h('h3', { text: 'Timeline' }));
+    v.appendChild(table(['At', 'From', 'To', 'Why'], p.timeline.map(function (t) { return h('tr', null, td(when(t.at)), td(t.from || ''), h('td', null, status(t.to)), td(t.reason)); }), 'timeline'));
+    if (p.attempts.length) {
+      v.appendChild(h('h3', { text: 'Attempts at channels' }));
+      v.appendChild(table(['Sent', 'Kind', 'Channel', 'Status', 'Code', '#Amount'], p.attempts.map(function (a) { return h('tr', null, td(when(a.sent_at)), td(a.kind), td(a.channel), h('td', null, status(a.status)), td(a.response_code || ''), td(fmt(a.amount, p.currency), 'num')); }), 'attempts'));
+    }
+    v.appendChild(h('h3', { text: 'Refunds' }));
+    v.appendChild(refunds.length ? table(['Created', 'Id', '#Amount', 'Status', 'Reason'], refunds.map(function (r) { return h('tr', { 'data-id': r.id }, td(when(r.created_at)), td(r.id), td(fmt(r.amount, r.currency), 'num'), h('td', null, status(r.status)), td(r.reason || r.failure_reason || '')); }), 'refunds') : h('p', { class: 'muted', text: 'None.' }));
+    v.appendChild(h('h3', { text: 'Ledger entries' }));
+    v.appendChild(table(['At', 'Entry', 'Reason', 'Account', '#Debit', '#Credit'], lines.map(function (l) {
+      return h('tr', { 'data-reason': l.reason }, td(when(l.created_at)), td(l.entry + (l.kind === 'posted' ? '' : ' (' + l.kind + ')')), td(l.reason), td(l.account_owner_type + ':' + l.account_code), td(l.amount > 0 ? fmt(l.amount, l.currency) : '', 'num'), td(l.amount < 0 ? fmt(-l.amount, l.currency) : '', 'num'));
+    }), 'ledger'));
+  }, fail);
+}
+
+function webhooks() {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Webhook endpoints' }));
+  var url = h('input', { id: 'webhook-url', type: 'url', placeholder: 'https://shop.example/hooks/hutong', required: true });
+  var form = h('form', { id: 'webhook-form', class: 'filters' }, h('div', null, h('label', { for: 'webhook-url', text: 'URL (all events)' }), url), h('div', null, h('button', { type: 'submit', text: 'Add endpoint' })));
+  var secret = h('pre', { id: 'webhook-secret', hidden: true });
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    api('POST', '/webhook_endpoints', { url: url.value.trim(), enabled_events: ['*'] }).then(function (ep) { webhooks(); setTimeout(function () { var s = $('webhook-secret'); s.hidden = false; s.textContent = 'Signing secret (shown once): ' + ep.secret; }, 50); }, fail);
+  });
+  v.appendChild(form); v.appendChild(secret);
+  var list = h('div'); v.appendChild(list);
+  api('GET', '/webhook_endpoints?limit=100').then(function (page) {
+    if (!page.data.length) list.appendChild(h('p', { class: 'muted', text: 'No endpoints.' }));
+    page.data.forEach(function (ep) {
+      var log = h('div');
+      list.appendChild(h('h3', { text: ep.url + ' (' + ep.status + ')' }));
+      list.appendChild(log);
+      api('GET', '/webhook_endpoints/' + ep.id + '/deliveries?limit=20').then(function (d) {
+        log.appendChild(table(['Created', 'Event', 'Status', 'Attempts', 'Last answer', ''], d.data.map(function (x) {
+          return h('tr', null, td(when(x.created_at)), td(x.event_type), h('td', null, status(x.status)), td(x.attempts, 'num'), td(x.last_status_code || x.last_error || ''), h('td', null, h('button', { type: 'button', class: 'redeliver', text: 'Redeliver', onclick: function () { api('POST', '/events/' + x.event + '/redeliver', {}).then(function () { say('Queued again: ' + x.event, true); webhooks(); }, fail); } })));
+        }), 'deliveries-' + ep.id));
+      }, fail);
+    });
+  }, fail);
+}
+
+function keys() {
+  var v = view();
+  v.appendChild(h('h2', { text: 'API keys' }));
+  v.appendChild(h('p', { class: 'small', text: 'Secret keys are shown once, when the operator issues them; here only their hints. Ask the operator to issue or revoke keys.' }));
+  api('GET', '/api_keys').then(function (k) {
+    v.appendChild(table(['Id', 'Hint', 'Mode', 'Created', 'Revoked'], k.data.map(function (x) { return h('tr', null, td(x.id), td(x.hint), td(x.mode), td(when(x.created_at)), td(when(x.revoked_at) || '—')); }), 'keys'));
+  }, fail);
+}
+
+function placeholder(title, text) { var v = view(); v.appendChild(h('h2', { text: title })); v.appendChild(h('p', { class: 'muted', id: 'placeholder', text: text })); }
+
+// ---- operator console ----
+function merchants() {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Merchants' }));
+  var name = h('input', { id: 'merchant-name', required: true, maxlength: 200 });
+  var country = h('input', { id: 'merchant-country', required: true, maxlength: 2, value: 'CN' });
+  var currency = h('input', { id: 'merchant-currency', required: true, maxlength: 3, value: 'CNY' });
+  var form = h('form', { id: 'merchant-form', class: 'filters' }, h('div', null, h('label', { for: 'merchant-name', text: 'Name' }), name), h('div', null, h('label', { for: 'merchant-country', text: 'Country' }), country), h('div', null, h('label', { for: 'merchant-currency', text: 'Settlement currency' }), currency), h('div', null, h('button', { type: 'submit', id: 'create-merchant', text: 'Create merchant' })));
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    api('POST', '/merchants', { name: name.value.trim(), country: country.value.trim().toUpperCase(), settlement_currency: currency.value.trim().toUpperCase() }).then(function (m) {
+      merchants();
+      setTimeout(function () { say('Created ' + m.name + '. Its secret key, shown once: ' + m.api_key.secret_key, true); }, 50);
+    }, fail);
+  });
+  v.appendChild(form);
+  api('GET', '/merchants?limit=100').then(function (page) {
+    v.appendChild(table(['Created', 'Id', 'Name', 'Country', 'Currency', 'Status', ''], page.data.map(function (m) {
+      return h('tr', { 'data-id': m.id }, td(when(m.created_at)), td(m.id), td(m.name), td(m.country), td(m.settlement_currency), h('td', null, status(m.status)),
+        h('td', null, m.status === 'active' ? h('button', { type: 'button', class: 'suspend', text: 'Suspend', onclick: function () { if (window.confirm('Suspend ' + m.name + '? Its keys stop working at once.')) api('POST', '/merchants/' + m.id + '/suspend', {}).then(function () { merchants(); }, fail); } }) : ''));
+    }), 'merchants'));
+  }, fail);
+}
+
+function ledger() {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Ledger' }));
+  var out = h('div', { id: 'verify-result' });
+  v.appendChild(h('button', { type: 'button', id: 'verify', text: 'Verify the ledger now', onclick: function (e) {
+    e.currentTarget.disabled = true; out.textContent = 'Checking…';
+    var button = e.currentTarget;
+    api('POST', '/ledger/verify', {}).then(function (r) {
+      button.disabled = false; out.textContent = '';
+      out.appendChild(h('p', { id: 'verify-summary', class: r.ok ? 'msg ok' : 'msg', text: (r.ok ? 'Ledger verified: ' : 'LEDGER INVARIANT BROKEN: ') + r.counts.accounts + ' accounts, ' + r.counts.entries + ' entries, ' + r.counts.postings + ' postings' }));
+      out.appendChild(table(['Check', 'Result', 'Offenders'], r.checks.map(function (c) { return h('tr', null, td(c.name), h('td', null, status(c.ok ? 'ok' : 'fail')), td(c.offenders.join(', '))); }), 'verify-checks'));
+    }, function (e2) { button.disabled = false; fail(e2); });
+  } }));
+  v.appendChild(out);
+}
+
+var routes = kind === 'ops'
+  ? { merchants: merchants, ledger: ledger, disputes: function () { placeholder('Disputes', 'Escrow disputes to arbitrate appear here once escrow is enabled.'); } }
+  : { overview: overview, payments: function () { payments(cursors[cursors.length - 1]); }, webhooks: webhooks, keys: keys, escrow: function () { placeholder('Escrow trades', 'Escrow trades appear here once escrow is enabled.'); } };
+window.hutongConsole = { routes: routes, api: api, h: h, table: table, td: td, fmt: fmt, view: view, status: status };
+function route() {
+  say('');
+  var hash = location.hash.replace(/^#/, '');
+  var parts = hash.split('/');
+  var links = document.querySelectorAll('#nav a');
+  for (var i = 0; i < links.length; i++) links[i].className = links[i].getAttribute('href') === '#' + parts[0] ? 'on' : '';
+  if (parts[0] === 'payment' && parts[1]) return paymentDetail(decodeURIComponent(parts[1]));
+  var fn = routes[parts[0]] || routes[kind === 'ops' ? 'merchants' : 'overview'];
+  fn();
+}
+window.addEventListener('hashchange', route);
+route();
+})();
+`;

@@ -1,0 +1,64 @@
+/** The cashier's words in English and Chinese; the page picks one (Accept-Language, ?lang=, cookie). */
+export type Lang = 'en' | 'zh';
+
+export const cashierText = {
+  en: {
+    title: 'Pay',
+    order: 'Order',
+    total: 'Total',
+    card: 'Card',
+    hutongWallet: 'Hutong wallet',
+    cardNumber: 'Card number',
+    expiry: 'Expiry (MM/YY)',
+    cvc: 'Security code',
+    holder: 'Name on card',
+    pay: 'Pay',
+    payWallet: 'Pay from my Hutong wallet',
+    scan: 'Scan the code with the wallet app, or open the wallet\'s page:',
+    openWallet: 'Open the wallet page',
+    waiting: 'Waiting for the payment…',
+    secure: 'Card details go only to Hutong, encrypted in transit; the shop never sees them.',
+    expired: 'This payment link is unknown or has expired. Ask the shop for a new one.',
+    paid: 'Paid. Thank you!',
+    back: 'Back to the shop',
+    convertedNote: 'Your card may be charged in its own currency:',
+  },
+  zh: {
+    title: '支付',
+    order: '订单',
+    total: '应付金额',
+    card: '银行卡',
+    hutongWallet: '互通钱包',
+    cardNumber: '卡号',
+    expiry: '有效期 (月/年)',
+    cvc: '安全码',
+    holder: '持卡人姓名',
+    pay: '支付',
+    payWallet: '使用互通钱包支付',
+    scan: '请用钱包 App 扫码，或打开钱包支付页面：',
+    openWallet: '打开钱包支付页面',
+    waiting: '等待支付结果…',
+    secure: '卡信息只发送给互通并加密传输，商户无法看到。',
+    expired: '支付链接无效或已过期，请向商户索取新的链接。',
+    paid: '支付成功，谢谢！',
+    back: '返回商户',
+    convertedNote: '您的卡可能以其本币扣款：',
+  },
+} as const satisfies Record<Lang, Record<string, string>>;
+
+export const walletLabels: Record<string, { en: string; zh: string }> = {
+  alipay_sandbox: { en: 'Alipay (sandbox)', zh: '支付宝（沙盒）' },
+  wechat_sandbox: { en: 'WeChat Pay (sandbox)', zh: '微信支付（沙盒）' },
+  quickpass_sandbox: { en: 'UnionPay QuickPass (sandbox)', zh: '云闪付（沙盒）' },
+};
+
+/** ?lang= wins, then the cookie set by the switch, then Accept-Language (first zh or en tag). */
+export function pickLang(query: string | undefined, cookie: string | undefined, acceptLanguage: string | undefined): Lang {
+  for (const given of [query, cookie]) if (given === 'en' || given === 'zh') return given;
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const tag = part.trim().toLowerCase();
+    if (tag.startsWith('zh')) return 'zh';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return 'en';
+}

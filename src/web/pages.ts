@@ -1,0 +1,176 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import { cookieOf, sessionCookie } from '../api/auth.js';
+import type { ApiServices } from '../api/context.js';
+import { formatDecimal } from '../money/index.js';
+import type { Payment } from '../payments/model.js';
+import { assets, assetsByPath } from './assets.js';
+import { contentSecurityPolicy, html, page, pageHeaders, type Raw } from './html.js';
+import { cashierText, pickLang, walletLabels, type Lang } from './i18n.js';
+
+/**
+ * The server-rendered pages: the hosted cashier (/checkout/{token}), the merchant dashboard
+ * (/dashboard) and the operator console (/ops). Pages carry no inline script; what they do, they
+ * do through the public /v1 API from /assets scripts.
+ */
+const langCookie = 'hutong_lang';
+/** The sandbox outside wallets take CNY only (sandbox/wallets/README.md). */
+const externalWallets: Record<string, readonly string[]> = { CNY: ['alipay_sandbox', 'wechat_sandbox', 'quickpass_sandbox'] };
+
+/**
+ * Hooks for features built on other branches, filled in by the composition once they land:
+ * `convertedPrice` (FX: the price in the card's currency) and `dashboardNav` (escrow trades etc.).
+ */
+export interface WebHooks {
+  convertedPrice?: (payment: Payment, lang: Lang) => Promise<string | undefined>;
+  dashboardNav?: readonly { readonly id: string; readonly label: string }[];
+  opsNav?: readonly { readonly id: string; readonly label: string }[];
+}
+export const webHooks: WebHooks = {};
+
+function send(reply: FastifyReply, status: number, body: string) {
+  return reply.code(status).headers(pageHeaders).send(body);
+}
+
+function langOf(request: FastifyRequest, reply: FastifyReply): Lang {
+  const query = (request.query as { lang?: string } | undefined)?.lang;
+  const lang = pickLang(query, cookieOf(request, langCookie), request.headers['accept-language']);
+  if (query === 'en' || query === 'zh') reply.header('set-cookie', `${langCookie}=${query}; Path=/; SameSite=Lax; Max-Age=31536000`);
+  return lang;
+}
+
+function shell(lang: Lang, title: string, body: Raw, script = assets.cashier.path): string {
+  return page({ lang, title, body, scripts: [script], stylesheet: assets.css.path });
+}
+
+function langSwitch(lang: Lang): Raw {
+  return html`<nav aria-label="Language">${lang === 'en' ? html`<a href="?lang=zh" id="lang-zh" lang="zh-CN">中文</a>` : html`<a href="?lang=en" id="lang-en" lang="en">English</a>`}</nav>`;
+}
+
+export const money = (minor: bigint, currency: string) => `${currency} ${formatDecimal({ minor, currency })}`;
+
+export function cashierPage(input: { lang: Lang; token: string; payment: Payment; merchantName: string; convertedPrice?: string }): string {
+  const { lang, token, payment: p } = input;
+  const t = cashierText[lang];
+  const total = money(p.amount.minor, p.amount.currency);
+  const wallets = externalWallets[p.amount.currency] ?? [];
+  const tabs = [
+    html`<button type="button" data-panel="card" aria-selected="true" id="tab-card">${t.card}</button>`,
+    p.customerId === null ? '' : html`<button type="button" data-panel="wallet" aria-selected="false" id="tab-wallet">${t.hutongWallet}</button>`,
+    wallets.length === 0 ? '' : html`<button type="button" data-panel="external" aria-selected="false" id="tab-external">${lang === 'zh' ? '扫码支付' : 'QR wallets'}</button>`,
+  ];
+  const body = html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header>
+<main id="cashier" class="panel" data-token="${token}" data-payment="${p.id}" data-status="${p.status}" data-return-url="${p.returnUrl ?? ''}" data-customer="${p.customerId ?? ''}" data-last-error="${p.status === 'requires_payment_method' ? (p.lastError?.code ?? '') : ''}">
+<section class="summary" aria-label="${t.total}">
+<p class="merchant" id="merchant">${input.merchantName}</p>
+<p class="order">${t.order} <span id="order">${p.merchantOrderId}</span></p>
+${p.description === null ? '' : html`<p class="muted" id="description">${p.description}</p>`}
+<p class="amount" id="amount">${total}</p>
+<p class="converted" id="converted-price"${input.convertedPrice === undefined ? html` hidden` : ''}>${input.convertedPrice === undefined ? '' : html`${t.convertedNote} <strong>${input.convertedPrice}</strong>`}</p>
+</section>
+<div id="message" class="msg" role="alert" hidden></div>
+<section id="methods">
+<div class="tabs" role="tablist">${tabs}</div>
+<form id="card-panel" novalidate autocomplete="on"><div id="card-form-fields">
+<label for="card-number">${t.cardNumber}</label>
+<div class="pan"><input id="card-number" name="cardnumber" inputmode="numeric" autocomplete="cc-number" maxlength="23" placeholder="4111 1111 1111 1111" aria-describedby="card-number-error"><span id="card-brand" class="badge"></span></div>
+<p class="err" id="card-number-error"></p>
+<div class="row"><div><label for="card-expiry">${t.expiry}</label><input id="card-expiry" name="exp-date" inputmode="numeric" autocomplete="cc-exp" maxlength="5" placeholder="MM/YY"><p class="err" id="card-expiry-error"></p></div>
+<div><label for="card-cvc">${t.cvc}</label><input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" maxlength="4" placeholder="123"><p class="err" id="card-cvc-error"></p></div></div>
+<label for="card-name">${t.holder}</label><input id="card-name" name="ccname" autocomplete="cc-name" maxlength="100">
+<button type="submit" class="primary" id="pay-card">${t.pay} ${total}</button>
+<p class="small">${t.secure}</p></div></form>
+${p.customerId === null ? '' : html`<div id="wallet-panel" hidden><button type="button" class="primary" id="pay-wallet">${t.payWallet} · ${total}</button></div>`}
+${wallets.length === 0 ? '' : html`<div id="external-panel" hidden>${wallets.map((w) => html`<button type="button" class="primary" id="pay-${w}" data-wallet="${w}">${walletLabels[w]?.[lang] ?? w}</button>`)}
+<div id="qr" class="qr" hidden><img id="qr-image" alt="QR"><p class="small">${t.scan} <a id="wallet-link" href="#" target="_blank" rel="noopener">${t.openWallet}</a></p><p id="qr-status" aria-live="polite"></p></div></div>`}
+</section>
+<p><a id="return-link" href="#" hidden>${t.back}</a></p>
+</main>`;
+  return shell(lang, `${t.title} ${total} · ${input.merchantName}`, body);
+}
+
+function expiredPage(lang: Lang): string {
+  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="expired" class="msg">${cashierText[lang].expired}</p></main>`);
+}
+
+function signInPage(kind: 'dashboard' | 'ops'): string {
+  const label = kind === 'ops' ? 'Operator key (ok_…)' : 'Secret key (sk_…)';
+  return page({
+    lang: 'en',
+    title: kind === 'ops' ? 'Hutong operator console · sign in' : 'Hutong dashboard · sign in',
+    stylesheet: assets.css.path,
+    scripts: [assets.console.path],
+    body: html`<header class="bar"><span class="logo">Hutong 互通 ${kind === 'ops' ? 'Console' : 'Dashboard'}</span></header>
+<main class="panel" id="sign-in-page" data-kind="${kind}"><h2>Sign in</h2>
+<form id="sign-in-form"><label for="secret-key">${label}</label><input id="secret-key" type="password" autocomplete="current-password" required>
+<button type="submit" class="primary" id="sign-in">Sign in</button></form>
+<div id="message" class="msg" role="alert" hidden></div>
+<p class="small">The key is exchanged for a session cookie and is not stored in the browser.</p></main>`,
+  });
+}
+
+function consolePage(kind: 'dashboard' | 'ops', title: string): string {
+  const nav = kind === 'ops'
+    ? [{ id: 'merchants', label: 'Merchants' }, { id: 'ledger', label: 'Ledger' }, { id: 'disputes', label: 'Disputes' }, ...(webHooks.opsNav ?? [])]
+    : [{ id: 'overview', label: 'Overview' }, { id: 'payments', label: 'Payments' }, { id: 'webhooks', label: 'Webhooks' }, { id: 'keys', label: 'API keys' }, { id: 'escrow', label: 'Escrow' }, ...(webHooks.dashboardNav ?? [])];
+  return page({
+    lang: 'en',
+    title,
+    stylesheet: assets.css.path,
+    scripts: [assets.console.path],
+    body: html`<header class="bar"><span class="logo">Hutong 互通 ${kind === 'ops' ? 'Console' : 'Dashboard'}</span><span><span id="who"></span><a href="#" id="sign-out">Sign out</a></span></header>
+<main class="panel wide" id="app" data-kind="${kind}"><nav class="side" id="nav">${nav.map((n) => html`<a href="#${n.id}" id="nav-${n.id}">${n.label}</a>`)}</nav>
+<div id="message" class="msg" role="alert" hidden></div><div id="view" aria-live="polite"></div></main>`,
+  });
+}
+
+export function registerWebPages(fastify: FastifyInstance, services: ApiServices): void {
+  const { web, parties } = services;
+
+  fastify.get('/assets/:file', { schema: { hide: true } }, async (request, reply) => {
+    const found = assetsByPath.get(request.url.split('?')[0] as string);
+    if (found === undefined) return reply.code(404).type('text/plain').send('not found');
+    reply.headers({ 'content-type': found.type, 'cache-control': 'public, max-age=31536000, immutable', etag: found.etag, 'x-content-type-options': 'nosniff' });
+    if (request.headers['if-none-match'] === found.etag) return reply.code(304).send();
+    return reply.send(found.body);
+  });
+
+  fastify.get('/checkout/:token', { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request, reply);
+    const { token } = request.params as { token: string };
+    const session = await web.checkoutSession(token);
+    const payment = session === undefined ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
+    const merchant = session === undefined ? undefined : await parties.getMerchant(session.merchantId);
+    if (session === undefined || payment === undefined || merchant?.status !== 'active') return send(reply, 404, expiredPage(lang));
+    const convertedPrice = await webHooks.convertedPrice?.(payment, lang);
+    return send(reply, 200, cashierPage({ lang, token, payment, merchantName: merchant.name, convertedPrice }));
+  });
+
+  fastify.get('/checkout/:token/qr.svg', { schema: { hide: true } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const session = await web.checkoutSession(token);
+    const payment = session === undefined ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
+    const qr = payment?.status === 'requires_action' ? payment.nextAction?.qrCode : undefined;
+    if (qr === undefined || qr === null) return reply.code(404).type('text/plain').send('no QR code for this payment now');
+    const svg = await QRCode.toString(qr, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+    return reply.headers({ 'content-type': 'image/svg+xml', 'cache-control': 'no-store', 'content-security-policy': contentSecurityPolicy, 'x-content-type-options': 'nosniff' }).send(svg);
+  });
+
+  async function signedIn(request: FastifyRequest, kind: 'merchant' | 'operator'): Promise<boolean> {
+    const token = cookieOf(request, sessionCookie);
+    if (token === undefined) return false;
+    const session = await web.webSession(token);
+    return session?.principal.type === kind;
+  }
+
+  fastify.get('/dashboard', { schema: { hide: true } }, async (request, reply) => {
+    if (!(await signedIn(request, 'merchant'))) return reply.code(303).header('location', '/dashboard/login').send();
+    return send(reply, 200, consolePage('dashboard', 'Hutong dashboard'));
+  });
+  fastify.get('/dashboard/login', { schema: { hide: true } }, async (_request, reply) => send(reply, 200, signInPage('dashboard')));
+  fastify.get('/ops', { schema: { hide: true } }, async (request, reply) => {
+    if (!(await signedIn(request, 'operator'))) return reply.code(303).header('location', '/ops/login').send();
+    return send(reply, 200, consolePage('ops', 'Hutong operator console'));
+  });
+  fastify.get('/ops/login', { schema: { hide: true } }, async (_request, reply) => send(reply, 200, signInPage('ops')));
+}

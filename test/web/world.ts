@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { startCardWorld, type CardWorld } from '../../sandbox/card-world/index.js';
+import { startThreeDSecureWorld } from '../../sandbox/three-d-secure/index.js';
+import { startWalletWorld, walletNames, walletProfiles, type WalletName } from '../../sandbox/wallets/index.js';
+import { createHutong, type Hutong } from '../../src/app.js';
+import { createIso8583Acquirer } from '../../src/channels/iso8583-acquirer/index.js';
+import { createConnectorRegistry } from '../../src/channels/registry.js';
+import { createThreeDSecureClient } from '../../src/channels/three-d-secure/index.js';
+import { createWalletConnector } from '../../src/channels/wallets/index.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { WalletConnectorPort } from '../../src/payments/index.js';
+import { freePort } from '../support/process.js';
+import { freshStore, testConfig, type Dialect } from '../support/stores.js';
+
+/**
+ * The whole platform on real ports, as a browser meets it: Hutong with the sandbox card world,
+ * 3-D Secure and the outside wallets, plus a tiny "shop" that shoppers return to. 127.0.0.1 only.
+ */
+export const chromiumPath = process.env.HUTONG_CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumAvailable = existsSync(chromiumPath);
+if (!chromiumAvailable) {
+  const message = `Chromium is not installed at ${chromiumPath}`;
+  if (process.env.CI) throw new Error(`${message}: CI must run the browser suite (apt-get install -y chromium)`);
+  console.warn(`\n*** SKIPPING the browser suite: ${message}. Install it with apt-get install -y chromium. ***\n`);
+}
+export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+
+export interface WebWorld {
+  hutong: Hutong;
+  baseUrl: string;
+  shopUrl: string;
+  operatorKey: string;
+  cards: CardWorld;
+  close(): Promise<void>;
+  /** JSON API call with a key. */
+  api(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }>;
+  merchant(name: string): Promise<{ id: string; key: string }>;
+}
+
+export async function startWebWorld(dialect: Dialect = 'sqlite'): Promise<WebWorld> {
+  const fresh = await freshStore(dialect);
+  const cards = await startCardWorld({ port: 0 });
+  const registry = createConnectorRegistry({ connectors: [createIso8583Acquirer({ name: 'sandbox_acquirer', host: '127.0.0.1', port: cards.acquirerPort, timeoutMs: 2000 })] });
+  const secret = 'web-test-3ds-secret-0123456789';
+  const threeDS = await startThreeDSecureWorld({ port: 0, secret, clock: systemClock });
+  const wallets = await startWalletWorld({ port: 0, notifyRetryDelayMs: 50 });
+  const connectors = new Map<string, WalletConnectorPort>();
+  for (const name of walletNames) connectors.set(name, createWalletConnector(name, { baseUrl: wallets.baseUrl, key: walletProfiles[name as WalletName].keyDefault, clock: systemClock }));
+
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const hutong = await createHutong({ ...testConfig(fresh.store), publicBaseUrl: baseUrl }, {
+    logger: false,
+    vaultKey: randomBytes(32),
+    channels: { route: (q) => registry.route(q), connector: (n) => registry.connector(n) },
+    threeDSecure: createThreeDSecureClient({ baseUrl: threeDS.baseUrl, secret, clock: systemClock }),
+    wallets: { wallet: (name) => connectors.get(name) },
+  });
+  await hutong.server.listen({ port, host: '127.0.0.1' });
+  const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
+
+  const shop: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://shop');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>Shop</title><h1 id="shop-return">Back at the shop</h1><p id="shop-status">${url.searchParams.get('status') === 'succeeded' ? 'succeeded' : 'other'}</p>`);
+  });
+  await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  const address = shop.address();
+  const shopUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+
+  async function api(method: string, path: string, key: string, body?: unknown) {
+    const res = await fetch(`${baseUrl}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+  }
+  const operatorKey = generated as string;
+  return {
+    hutong,
+    baseUrl,
+    shopUrl,
+    operatorKey,
+    cards,
+    api,
+    async merchant(name) {
+      const res = await api('POST', '/v1/merchants', operatorKey, { name, country: 'CN', settlement_currency: 'CNY' });
+      if (res.status !== 201) throw new Error(JSON.stringify(res.body));
+      return { id: res.body.id, key: res.body.api_key.secret_key };
+    },
+    async close() {
+      await hutong.close();
+      await new Promise((r) => shop.close(r));
+      await registry.close();
+      await cards.close();
+      await threeDS.close();
+      await wallets.close();
+      await fresh.drop();
+    },
+  };
+}

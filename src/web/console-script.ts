@@ -140,9 +140,14 @@ function overview() {
   var cards = h('div', { class: 'cards', id: 'balances' }); v.appendChild(cards);
   v.appendChild(h('h2', { text: 'Daily volume (captured, last 14 days)' }));
   var c = h('div'); v.appendChild(c);
-  api('GET', '/balance').then(function (b) {
+  api('GET', '/reports/balances').then(function (b) {
     if (b.data.length === 0) cards.appendChild(h('p', { class: 'muted', text: 'No balances yet.' }));
-    b.data.forEach(function (x) { cards.appendChild(h('div', { 'data-currency': x.currency }, h('div', { class: 'muted', text: x.currency + ' available' }), h('div', { class: 'big', text: fmt(x.available, x.currency) }), h('div', { class: 'small', text: 'pending ' + fmt(x.pending, x.currency) }))); });
+    var by = {};
+    b.data.forEach(function (x) { var c = by[x.currency] = by[x.currency] || { available: 0, settling: 0, authorized: 0 }; if (x.account === 'available') c.available += x.posted - x.pending_out; else if (x.account === 'pending') c.settling += x.posted; c.authorized += x.pending_in; });
+    Object.keys(by).sort().forEach(function (cur) {
+      var c = by[cur];
+      cards.appendChild(h('div', { 'data-currency': cur }, h('div', { class: 'muted', text: cur + ' available' }), h('div', { class: 'big', text: fmt(c.available, cur) }), h('div', { class: 'small', text: 'awaiting settlement ' + fmt(c.settling, cur) }), c.authorized ? h('div', { class: 'small', text: 'authorized ' + fmt(c.authorized, cur) }) : null));
+    });
   }, fail);
   api('GET', '/reports/daily_volume?days=14').then(function (r) { c.appendChild(chart(r.data)); }, fail);
 }

@@ -18,7 +18,7 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
   let browser: Browser;
   let merchant: { id: string; key: string };
   let order = 0;
-  const paid: { id: string; brand: string }[] = [];
+  const paid: { id: string; brand: string; orderId: string }[] = [];
 
   beforeAll(async () => {
     world = await startWebWorld('sqlite');
@@ -31,10 +31,11 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await world?.close();
   });
 
-  async function checkout(body: Record<string, unknown>): Promise<{ url: string; paymentId: string }> {
-    const res = await world.api('POST', '/v1/checkout_sessions', merchant.key, { merchant_order_id: `web-${++order}`, return_url: `${world.shopUrl}/return`, description: 'Longjing tea, 250 g', ...body });
+  async function checkout(body: Record<string, unknown>): Promise<{ url: string; paymentId: string; orderId: string }> {
+    const orderId = `web-${++order}`;
+    const res = await world.api('POST', '/v1/checkout_sessions', merchant.key, { merchant_order_id: orderId, return_url: `${world.shopUrl}/return`, description: 'Longjing tea, 250 g', ...body });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return { url: res.body.url, paymentId: res.body.payment.id };
+    return { url: res.body.url, paymentId: res.body.payment.id, orderId };
   }
 
   async function shopper(locale = 'en-US'): Promise<{ context: BrowserContext; page: Page }> {
@@ -60,7 +61,7 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
 
   for (const { brand, currency, label } of brands) {
     it(`a shopper pays by ${brand} card and returns to the shop`, async () => {
-      const { url, paymentId } = await checkout({ amount: 4_200, currency });
+      const { url, paymentId, orderId } = await checkout({ amount: 4_200, currency });
       const { context, page } = await shopper();
       const response = await page.goto(url);
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
@@ -75,7 +76,7 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
       expect(new URL(page.url()).searchParams.get('payment_id')).toBe(paymentId);
       const detail = await world.api('GET', `/v1/payments/${paymentId}`, merchant.key);
       expect(detail.body).toMatchObject({ status: 'succeeded', payment_method: { card: { brand, last4: pan.slice(-4) } } });
-      paid.push({ id: paymentId, brand });
+      paid.push({ id: paymentId, brand, orderId });
       await context.close();
     });
   }
@@ -125,7 +126,7 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
   });
 
   it('pays with an outside wallet by QR code, in Chinese, with status polling', async () => {
-    const { url, paymentId } = await checkout({ amount: 8_800, currency: 'CNY' });
+    const { url, paymentId, orderId } = await checkout({ amount: 8_800, currency: 'CNY' });
     const { context, page } = await shopper('zh-CN');
     await page.goto(url);
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
@@ -133,7 +134,7 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await page.click('#tab-external');
     await page.click('#pay-alipay_sandbox');
     await page.waitForSelector('#qr-image', { state: 'visible' });
-    await expect.poll(() => page.evaluate(() => (document.getElementById('qr-image') as HTMLImageElement).naturalWidth)).toBeGreaterThan(50);
+    await expect.poll(() => page.$eval('#qr-image', (img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(50);
     await page.screenshot({ path: join(screenshots, 'cashier-qr.png') });
     // The shopper "scans": opens the wallet's pay page and pays there.
     const walletPage = await context.newPage();
@@ -142,7 +143,7 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await page.waitForURL(`${world.shopUrl}/return?**`, { timeout: 20_000 });
     expect(new URL(page.url()).searchParams.get('status')).toBe('succeeded');
     expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body).toMatchObject({ status: 'succeeded', channel: 'alipay_sandbox' });
-    paid.push({ id: paymentId, brand: 'alipay' });
+    paid.push({ id: paymentId, brand: 'alipay', orderId });
     await context.close();
   });
 
@@ -178,9 +179,13 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await page.screenshot({ path: join(screenshots, 'dashboard.png') });
     await page.click('#nav-payments');
     await page.waitForSelector('#payments-table tbody tr');
+    const listed = () => page.$$eval('#payments-table tbody tr', (rows) => rows.map((r) => r.getAttribute('data-id')).join(','));
     await page.selectOption('#f-brand', 'visa');
     await page.click('#apply-filters');
-    await expect.poll(async () => (await page.$$eval('#payments-table tbody tr', (rows) => rows.map((r) => r.getAttribute('data-id')))).join(',')).toBe(target!.id);
+    await expect.poll(listed).toContain(target!.id);
+    await page.fill('#f-order', target!.orderId);
+    await page.click('#apply-filters');
+    await expect.poll(listed).toBe(target!.id);
     await page.click(`#payments-table a[href="#payment/${target!.id}"]`);
     await page.waitForSelector('#refund');
     page.once('dialog', (d) => void d.accept());

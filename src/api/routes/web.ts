@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/failure.js';
-import { verifyLedger } from '../../ledger/index.js';
+import { balanceOf, verifyLedger } from '../../ledger/index.js';
 import { toJSONMinor } from '../../money/index.js';
 import { webSessionTtlMs } from '../../web/service.js';
 import { amountFromBody } from '../amounts.js';
@@ -134,6 +134,25 @@ export function registerWebApiRoutes(fastify: FastifyInstance, services: ApiServ
   app.get('/v1/reports/daily_volume', { config: { auth: 'merchant' }, schema: { tags: ['reports'], summary: 'Captured volume per UTC day, currency and payment method', querystring: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 366, default: 14 }) }, { additionalProperties: false }), response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(VolumeView) }), ...problemResponses } } }, async (request) => {
     const rows = await web.dailyVolume(merchantIdOf(request), request.query.days);
     return { object: 'list' as const, data: rows.map((r) => ({ date: r.date, currency: r.currency, method: r.method, count: r.count, amount: toJSONMinor({ minor: r.amountMinor, currency: r.currency }) })) };
+  });
+
+  const AccountBalanceView = Type.Object({
+    currency: Currency,
+    account: Type.String({ description: 'available (can be paid out) or pending (captured, awaiting settlement)' }),
+    posted: Type.Integer(),
+    pending_in: Type.Integer({ description: 'Authorized, not yet captured' }),
+    pending_out: Type.Integer({ description: 'Held for outgoing movements' }),
+  });
+  app.get('/v1/reports/balances', { config: { auth: 'merchant' }, schema: { tags: ['reports'], summary: 'Every balance of the calling merchant, per currency and ledger account (available and awaiting settlement)', response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(AccountBalanceView) }), ...problemResponses } } }, async (request) => {
+    const accounts = await services.ledger.listAccounts(services.store.reader, { ownerType: 'merchant', ownerId: merchantIdOf(request) });
+    const minor = (value: bigint, currency: string) => toJSONMinor({ minor: value, currency });
+    return {
+      object: 'list' as const,
+      data: accounts.map((a) => {
+        const b = balanceOf(a);
+        return { currency: a.currency, account: a.code, posted: minor(b.postedMinor, a.currency), pending_in: minor(b.pendingInMinor, a.currency), pending_out: minor(b.pendingOutMinor, a.currency) };
+      }),
+    };
   });
 
   app.get('/v1/api_keys', { config: { auth: 'merchant' }, schema: { tags: ['merchants'], summary: 'The calling merchant\'s API keys (hints only)', response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(ApiKeyView) }), ...problemResponses } } }, async (request) => {

@@ -48,6 +48,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .legend i{display:inline-block;width:.7rem;height:.7rem;margin-right:.25rem;border-radius:2px}
 h2{font-size:1.1rem;margin:.2rem 0 .6rem}
 h3{font-size:1rem;margin:1rem 0 .4rem}
+#volume-chart svg{max-height:200px}
 pre{white-space:pre-wrap;word-break:break-all;font-size:.8rem;background:#f6f8fb;padding:.5rem}
 [hidden]{display:none!important}
 `;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import { cashierJs } from './cashier-script.js';
 import { consoleJs } from './console-script.js';
 import { css } from './style.js';
@@ -12,12 +13,16 @@ export interface Asset {
   readonly type: string;
   readonly body: Buffer;
   readonly etag: string;
+  /** Compressed once at start: what a phone actually downloads. */
+  readonly br: Buffer;
+  readonly gzip: Buffer;
 }
 
 function asset(name: string, ext: 'js' | 'css', text: string): Asset {
   const body = Buffer.from(text, 'utf8');
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  return { path: `/assets/${name}.${hash}.${ext}`, type: ext === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', body, etag: `"${hash}"` };
+  const br = brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+  return { path: `/assets/${name}.${hash}.${ext}`, type: ext === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', body, etag: `"${hash}"`, br, gzip: gzipSync(body, { level: 9 }) };
 }
 
 export const assets = {

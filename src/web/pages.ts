@@ -89,6 +89,14 @@ ${wallets.length === 0 ? '' : html`<div id="external-panel" hidden>${wallets.map
   return shell(lang, `${t.title} ${total} · ${input.merchantName}`, body);
 }
 
+/** After 3-D Secure, for a payment with no return_url: the outcome, in the shopper's language. */
+export function challengeResultPage(payment: Payment, acceptLanguage: string | undefined): string {
+  const lang = pickLang(undefined, undefined, acceptLanguage);
+  const ok = payment.status === 'succeeded' || payment.status === 'requires_capture';
+  const text = ok ? cashierText[lang].paid : lang === 'zh' ? '支付未完成：发卡行验证未通过。请返回商户重试或换一张卡。' : 'The payment was not completed: your bank could not confirm it was you. Go back to the shop to try again or use another card.';
+  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span></header><main class="panel"><p id="result" class="${ok ? 'msg ok' : 'msg'}" data-status="${payment.status}">${text}</p><p class="muted">${money(payment.amount.minor, payment.amount.currency)} · ${payment.merchantOrderId}</p></main>`);
+}
+
 function expiredPage(lang: Lang): string {
   return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="expired" class="msg">${cashierText[lang].expired}</p></main>`);
 }
@@ -131,7 +139,11 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
     const found = assetsByPath.get(request.url.split('?')[0] as string);
     if (found === undefined) return reply.code(404).type('text/plain').send('not found');
     reply.headers({ 'content-type': found.type, 'cache-control': 'public, max-age=31536000, immutable', etag: found.etag, 'x-content-type-options': 'nosniff' });
+    reply.header('vary', 'accept-encoding');
     if (request.headers['if-none-match'] === found.etag) return reply.code(304).send();
+    const accepted = String(request.headers['accept-encoding'] ?? '');
+    if (/\bbr\b/.test(accepted)) return reply.header('content-encoding', 'br').send(found.br);
+    if (/\bgzip\b/.test(accepted)) return reply.header('content-encoding', 'gzip').send(found.gzip);
     return reply.send(found.body);
   });
 

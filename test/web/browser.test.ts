@@ -125,6 +125,27 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await context.close();
   });
 
+  it('tells the shopper when the challenge fails and there is no shop page to return to', async () => {
+    const { url, paymentId } = await checkout({ amount: 1_600, currency: 'USD', return_url: undefined });
+    const { context, page } = await shopper();
+    await page.goto(url);
+    await fillCard(page, testCardFor('visa', '3ds-challenge').pan);
+    await page.click('#pay-card');
+    await page.waitForSelector('#cancel');
+    await page.click('#cancel');
+    await page.waitForSelector('#result');
+    expect(await page.getAttribute('#result', 'data-status')).toBe('requires_payment_method');
+    expect(await page.textContent('#result')).toContain('not completed');
+    // Back at the cashier link, the shopper sees why and can use another card.
+    await page.goto(url);
+    await expect.poll(() => page.textContent('#message')).toContain('could not confirm');
+    await fillCard(page, testCardFor('jcb', 'approved').pan);
+    await page.click('#pay-card');
+    await expect.poll(() => page.getAttribute('#cashier', 'data-status')).toBe('succeeded');
+    expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body.status).toBe('succeeded');
+    await context.close();
+  });
+
   it('pays with an outside wallet by QR code, in Chinese, with status polling', async () => {
     const { url, paymentId, orderId } = await checkout({ amount: 8_800, currency: 'CNY' });
     const { context, page } = await shopper('zh-CN');
@@ -193,7 +214,8 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await page.click('#refund');
     await page.waitForSelector('#ledger tr[data-reason="refund"]');
     expect(await page.textContent('#detail-refunded')).toBe('USD 10.00');
-    await page.screenshot({ path: join(screenshots, 'dashboard-payment.png'), fullPage: true });
+    await page.locator('#refunds').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshots, 'dashboard-payment.png') });
     const refunds = await world.api('GET', `/v1/refunds?payment=${target!.id}`, merchant.key);
     expect(refunds.body.data).toMatchObject([{ amount: 1_000, status: 'succeeded' }]);
     // A forged request without the CSRF header is refused even with the cookie.

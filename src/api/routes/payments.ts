@@ -12,6 +12,8 @@ import { listView } from '../presenters.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
 import { problemFromFailure } from '../server.js';
+import { challengeResultPage } from '../../web/pages.js';
+import { pageHeaders } from '../../web/html.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -270,6 +272,8 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
   app.get('/v1/payments/:id/3ds_return', { schema: { tags: ['payments'], summary: 'Where the 3-D Secure challenge returns the shopper', params: IdParams, querystring: Type.Object({ result: Type.String({ maxLength: 4096 }) }), response: { 200: PaymentView, 303: Type.Null(), ...problemResponses } } }, async (request, reply) => {
     const result = await payments.completeChallenge(request.params.id, request.query.result);
     if (isFailure(result)) throw problemFromFailure(result);
+    // A shopper's browser with no shop to go back to gets a page rather than JSON (src/web).
+    if (result.returnUrl === null && (request.headers.accept ?? '').includes('text/html')) return reply.headers(pageHeaders).send(challengeResultPage(result, request.headers['accept-language']));
     if (result.returnUrl === null) return paymentView(result);
     const target = new URL(result.returnUrl);
     target.searchParams.set('payment_id', result.id);

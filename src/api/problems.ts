@@ -68,6 +68,10 @@ export const problemCatalog = {
   overloaded: { status: 503, title: 'The service is overloaded; retry with the same Idempotency-Key' },
   checkout_session_not_found: { status: 404, title: 'No such checkout session, or it expired' },
   csrf_token_invalid: { status: 403, title: 'The X-CSRF-Token header does not match the session' },
+  login_invalid: { status: 400, title: 'The login\'s email or password is not acceptable' },
+  login_email_taken: { status: 409, title: 'This email already has a dashboard login' },
+  sign_in_failed: { status: 401, title: 'The email or password is wrong, or the login is disabled' },
+  login_not_found: { status: 404, title: 'No such dashboard login' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -26,6 +26,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   checkout_sessions: CheckoutSessionsTable;
   web_sessions: WebSessionsTable;
+  dashboard_logins: DashboardLoginsTable;
 }
 
 export interface SettingsTable {
@@ -301,8 +302,21 @@ export interface WebSessionsTable {
   kind: string;
   merchant_id: string | null;
   key_id: string | null;
+  /** Set instead of key_id when a dashboard login (email and password) signed in. */
+  login_id: string | null;
   /** Sent back in the X-CSRF-Token header on every unsafe request. */
   csrf_token: string;
   expires_at: string;
   created_at: string;
+}
+
+export interface DashboardLoginsTable {
+  id: string;
+  merchant_id: string;
+  /** Lower-cased; unique across merchants. */
+  email: string;
+  /** scrypt$N$r$p$salt$hash, base64url. */
+  password_hash: string;
+  created_at: string;
+  disabled_at: string | null;
 }

@@ -77,6 +77,14 @@ if (signIn) {
       location.assign(kind === 'ops' ? '/ops' : '/dashboard');
     }, fail);
   });
+  var passwordForm = $('password-form');
+  if (passwordForm) passwordForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    api('POST', '/dashboard_sessions', { email: $('email').value.trim(), password: $('password').value }).then(function () {
+      $('password').value = '';
+      location.assign('/dashboard');
+    }, fail);
+  });
   return;
 }
 
@@ -294,6 +302,19 @@ function merchants() {
     }, fail);
   });
   v.appendChild(form);
+  var loginMerchant = h('input', { id: 'login-merchant', required: true, maxlength: 40, placeholder: 'mer_…' });
+  var loginEmail = h('input', { id: 'login-email', type: 'email', required: true });
+  var loginPassword = h('input', { id: 'login-password', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' });
+  var loginForm = h('form', { id: 'login-form', class: 'filters' }, h('div', null, h('label', { for: 'login-merchant', text: 'Merchant id' }), loginMerchant), h('div', null, h('label', { for: 'login-email', text: 'Staff email' }), loginEmail), h('div', null, h('label', { for: 'login-password', text: 'Password (12+)' }), loginPassword), h('div', null, h('button', { type: 'submit', id: 'create-login', text: 'Create dashboard login' })));
+  loginForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    api('POST', '/merchants/' + encodeURIComponent(loginMerchant.value.trim()) + '/logins', { email: loginEmail.value.trim(), password: loginPassword.value }).then(function (l) {
+      loginPassword.value = '';
+      say('Dashboard login ' + l.email + ' created for ' + l.merchant + '.', true);
+    }, fail);
+  });
+  v.appendChild(h('h3', { text: 'Dashboard logins' }));
+  v.appendChild(loginForm);
   api('GET', '/merchants?limit=100').then(function (page) {
     v.appendChild(table(['Created', 'Id', 'Name', 'Country', 'Currency', 'Status', ''], page.data.map(function (m) {
       return h('tr', { 'data-id': m.id }, td(when(m.created_at)), td(m.id), td(m.name), td(m.country), td(m.settlement_currency), h('td', null, status(m.status)),

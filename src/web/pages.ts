@@ -112,6 +112,9 @@ function signInPage(kind: 'dashboard' | 'ops'): string {
 <main class="panel" id="sign-in-page" data-kind="${kind}"><h2>Sign in</h2>
 <form id="sign-in-form"><label for="secret-key">${label}</label><input id="secret-key" type="password" autocomplete="current-password" required>
 <button type="submit" class="primary" id="sign-in">Sign in</button></form>
+${kind === 'dashboard' ? html`<h3>Or with a login from your operator</h3><form id="password-form"><label for="email">Email</label><input id="email" type="email" autocomplete="username" required>
+<label for="password">Password</label><input id="password" type="password" autocomplete="current-password" required>
+<button type="submit" class="primary" id="sign-in-password">Sign in</button></form>` : ''}
 <div id="message" class="msg" role="alert" hidden></div>
 <p class="small">The key is exchanged for a session cookie and is not stored in the browser.</p></main>`,
   });

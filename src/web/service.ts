@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { fail, type Failure } from '../core/failure.js';
@@ -20,7 +20,40 @@ export const webSessionTtlMs = 8 * 60 * 60 * 1000;
 export const checkoutTokenPrefix = 'cs_';
 const payableStatuses = new Set(['requires_payment_method', 'requires_action', 'processing']);
 
-export type WebError = 'checkout_session_not_found' | 'payment_not_found' | 'payment_state_invalid';
+export type WebError = 'checkout_session_not_found' | 'payment_not_found' | 'payment_state_invalid' | 'merchant_not_found' | 'login_invalid' | 'login_email_taken';
+
+export interface DashboardLogin {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly email: string;
+  readonly createdAt: string;
+  readonly disabledAt: string | null;
+}
+
+export const passwordLengthMin = 12;
+const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/;
+const scryptParams = { N: 16_384, r: 8, p: 1 };
+
+function scryptAsync(password: string, salt: Buffer, params = scryptParams): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(password, salt, 32, { ...params, maxmem: 64 * 1024 * 1024 }, (error, key) => (error === null ? resolve(key) : reject(error))));
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt);
+  return ['scrypt', scryptParams.N, scryptParams.r, scryptParams.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+export async function passwordMatches(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
+  const key = await scryptAsync(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
+  const expected = Buffer.from(hash, 'base64url');
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** Compared against when the email is unknown, so a wrong email costs as long as a wrong password. */
+const decoyHash = hashPassword(randomBytes(16).toString('hex'));
 
 export interface CheckoutSession {
   readonly id: string;
@@ -113,6 +146,10 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
   async function signIn(secret: string): Promise<{ token: string; session: WebSession } | undefined> {
     const principal = await parties.authenticate(secret);
     if (principal === undefined || (principal.type !== 'merchant' && principal.type !== 'operator')) return undefined;
+    return openSession(principal, { keyId: principal.type === 'merchant' ? principal.keyId : undefined });
+  }
+
+  async function openSession(principal: Principal, via: { keyId?: string; loginId?: string }): Promise<{ token: string; session: WebSession }> {
     const now = clock.now();
     const token = newToken('ws_');
     const csrfToken = randomBytes(24).toString('base64url');
@@ -123,7 +160,8 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
         token_hash: hashOf(token),
         kind: principal.type,
         merchant_id: principal.type === 'merchant' ? principal.merchantId : null,
-        key_id: principal.type === 'merchant' ? principal.keyId : null,
+        key_id: via.keyId ?? null,
+        login_id: via.loginId ?? null,
         csrf_token: csrfToken,
         expires_at: expiresAt,
         created_at: now.toISOString(),
@@ -137,6 +175,16 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     const row = await store.reader.selectFrom('web_sessions').selectAll().where('token_hash', '=', hashOf(token)).executeTakeFirst();
     if (row === undefined || Date.parse(row.expires_at) <= clock.now().getTime()) return undefined;
     if (row.kind === 'operator') return { principal: { type: 'operator' }, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+    if (row.login_id !== null) {
+      const login = await store.reader
+        .selectFrom('dashboard_logins')
+        .innerJoin('merchants', 'merchants.id', 'dashboard_logins.merchant_id')
+        .select(['dashboard_logins.disabled_at as disabledAt', 'merchants.status as status'])
+        .where('dashboard_logins.id', '=', row.login_id)
+        .executeTakeFirst();
+      if (login === undefined || login.disabledAt !== null || login.status !== 'active') return undefined;
+      return { principal: { type: 'merchant', merchantId: row.merchant_id as string, keyId: row.login_id, mode: 'test' }, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+    }
     const key = await store.reader
       .selectFrom('api_keys')
       .innerJoin('merchants', 'merchants.id', 'api_keys.merchant_id')
@@ -146,6 +194,45 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
       .executeTakeFirst();
     if (key === undefined || key.revokedAt !== null || key.status !== 'active') return undefined;
     return { principal: { type: 'merchant', merchantId: row.merchant_id as string, keyId: row.key_id as string, mode: key.mode as 'test' }, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+  }
+
+  /** A dashboard login for a merchant's staff (operator). The password is kept as a scrypt hash. */
+  async function createLogin(merchantId: string, input: { email: string; password: string }): Promise<DashboardLogin | Failure<WebError>> {
+    const email = input.email.trim().toLowerCase();
+    if (!emailPattern.test(email)) return fail('login_invalid', 'the email address is not valid');
+    if (input.password.length < passwordLengthMin) return fail('login_invalid', `the password needs at least ${passwordLengthMin} characters`);
+    if ((await parties.getMerchant(merchantId)) === undefined) return fail('merchant_not_found', `no merchant ${merchantId}`);
+    const now = clock.now();
+    const login: DashboardLogin = { id: newId('login', now.getTime()), merchantId, email, createdAt: now.toISOString(), disabledAt: null };
+    const inserted = await db
+      .insertInto('dashboard_logins')
+      .values({ id: login.id, merchant_id: merchantId, email, password_hash: await hashPassword(input.password), created_at: login.createdAt, disabled_at: null })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .executeTakeFirst();
+    if (inserted.numInsertedOrUpdatedRows !== 1n) return fail('login_email_taken', `${email} already has a login`);
+    return login;
+  }
+
+  async function listLogins(merchantId: string): Promise<DashboardLogin[]> {
+    const rows = await store.reader.selectFrom('dashboard_logins').selectAll().where('merchant_id', '=', merchantId).orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, merchantId: r.merchant_id, email: r.email, createdAt: r.created_at, disabledAt: r.disabled_at }));
+  }
+
+  async function disableLogin(merchantId: string, loginId: string): Promise<boolean> {
+    const result = await db.updateTable('dashboard_logins').set({ disabled_at: clock.now().toISOString() }).where('id', '=', loginId).where('merchant_id', '=', merchantId).where('disabled_at', 'is', null).executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async function signInWithPassword(emailGiven: string, password: string): Promise<{ token: string; session: WebSession } | undefined> {
+    const row = await store.reader
+      .selectFrom('dashboard_logins')
+      .innerJoin('merchants', 'merchants.id', 'dashboard_logins.merchant_id')
+      .select(['dashboard_logins.id as id', 'dashboard_logins.merchant_id as merchantId', 'dashboard_logins.password_hash as hash', 'dashboard_logins.disabled_at as disabledAt', 'merchants.status as status'])
+      .where('dashboard_logins.email', '=', emailGiven.trim().toLowerCase())
+      .executeTakeFirst();
+    const matches = await passwordMatches(password, row?.hash ?? (await decoyHash));
+    if (row === undefined || !matches || row.disabledAt !== null || row.status !== 'active') return undefined;
+    return openSession({ type: 'merchant', merchantId: row.merchantId, keyId: row.id, mode: 'test' }, { loginId: row.id });
   }
 
   async function signOut(token: string): Promise<void> {
@@ -193,7 +280,7 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     return toPage(rows, limit, (r) => ({ id: r.id, name: r.name, country: r.country, settlementCurrency: r.settlement_currency, status: r.status as 'active' | 'suspended', createdAt: r.created_at }));
   }
 
-  return { checkoutUrl, createCheckoutSession, checkoutSession, checkoutPrincipal, signIn, webSession, signOut, paymentLedgerLines, dailyVolume, listMerchants, paymentOf };
+  return { createLogin, listLogins, disableLogin, signInWithPassword, checkoutUrl, createCheckoutSession, checkoutSession, checkoutPrincipal, signIn, webSession, signOut, paymentLedgerLines, dailyVolume, listMerchants, paymentOf };
 }
 
 export type Web = ReturnType<typeof createWeb>;

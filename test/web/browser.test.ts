@@ -240,6 +240,24 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     page.once('dialog', (d) => void d.accept());
     await row.locator('button.suspend').click();
     await expect.poll(() => row.locator('.status').textContent()).toBe('suspended');
+    // A dashboard login for the merchant's staff, then the staff signs in with it.
+    await page.fill('#login-merchant', merchant.id);
+    await page.fill('#login-email', 'staff@teahouse.example');
+    await page.fill('#login-password', 'long enough password');
+    await page.click('#create-login');
+    await expect.poll(() => page.textContent('#message')).toContain('staff@teahouse.example');
+    const staff = await browser.newContext({ viewport: phone, deviceScaleFactor: 1 });
+    const staffPage = await staff.newPage();
+    await staffPage.goto(`${world.baseUrl}/dashboard/login`);
+    await staffPage.fill('#email', 'staff@teahouse.example');
+    await staffPage.fill('#password', 'wrong password!!');
+    await staffPage.click('#sign-in-password');
+    await expect.poll(() => staffPage.textContent('#message')).toContain('wrong');
+    await staffPage.fill('#password', 'long enough password');
+    await staffPage.click('#sign-in-password');
+    await staffPage.waitForURL(`${world.baseUrl}/dashboard`);
+    await staffPage.waitForSelector('#balances [data-currency]');
+    await staff.close();
     await page.click('#nav-ledger');
     await page.click('#verify');
     await expect.poll(() => page.textContent('#verify-summary')).toContain('Ledger verified');

@@ -147,6 +147,28 @@ describeEachStore('web API: checkout sessions, dashboard sessions, reports', (di
     expect(balances.body.data.find((b: { account: string }) => b.account === 'pending')).toMatchObject({ currency: 'USD' });
   });
 
+  it('signs staff in with an operator-created login, and ends it when disabled', async () => {
+    const m = await t.makeMerchant();
+    const weak = await t.request('POST', `/v1/merchants/${m.id}/logins`, { key: t.operatorKey, body: { email: 'a@shop.example', password: 'short' } });
+    expect([weak.status, weak.body.code]).toEqual([400, 'login_invalid']);
+    expect((await t.request('POST', `/v1/merchants/${m.id}/logins`, { key: m.key, body: { email: 'a@shop.example', password: 'correct horse battery' } })).status).toBe(403);
+    const login = await t.request('POST', `/v1/merchants/${m.id}/logins`, { key: t.operatorKey, body: { email: `Staff-${dialect}@Shop.example`, password: 'correct horse battery' } });
+    expect(login.body).toMatchObject({ object: 'dashboard_login', merchant: m.id, email: `staff-${dialect}@shop.example`, disabled_at: null });
+    const taken = await t.request('POST', `/v1/merchants/${m.id}/logins`, { key: t.operatorKey, body: { email: `staff-${dialect}@shop.example`, password: 'another long password' } });
+    expect([taken.status, taken.body.code]).toEqual([409, 'login_email_taken']);
+    const signInWith = (email: string, password: string) => t.hutong.server.inject({ method: 'POST', url: '/v1/dashboard_sessions', payload: { email, password } });
+    expect((await signInWith(`staff-${dialect}@shop.example`, 'wrong horse battery')).json().code).toBe('sign_in_failed');
+    expect((await signInWith('nobody@shop.example', 'correct horse battery')).json().code).toBe('sign_in_failed');
+    const ok = await signInWith(`STAFF-${dialect}@shop.example`, 'correct horse battery');
+    expect(ok.statusCode).toBe(201);
+    const cookie = ([] as string[]).concat(ok.headers['set-cookie'] as string[]).map((c) => c.split(';')[0]).join('; ');
+    expect((await t.request('GET', '/v1/balance', { headers: { cookie } })).status).toBe(200);
+    expect((await t.request('GET', `/v1/merchants/${m.id}/logins`, { key: t.operatorKey })).body.data).toHaveLength(1);
+    expect((await t.request('POST', `/v1/merchants/${m.id}/logins/${login.body.id}/disable`, { key: t.operatorKey })).status).toBe(200);
+    expect((await t.request('GET', '/v1/balance', { headers: { cookie } })).status).toBe(401);
+    expect((await signInWith(`staff-${dialect}@shop.example`, 'correct horse battery')).statusCode).toBe(401);
+  });
+
   it('gives the operator the merchant list and a ledger verify button', async () => {
     const m = await t.makeMerchant('Listed');
     const list = await t.request('GET', '/v1/merchants?limit=100', { key: t.operatorKey });

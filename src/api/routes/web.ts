@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/failure.js';
 import { balanceOf, verifyLedger } from '../../ledger/index.js';
 import { toJSONMinor } from '../../money/index.js';
-import { webSessionTtlMs } from '../../web/service.js';
+import { webSessionTtlMs, type DashboardLogin } from '../../web/service.js';
 import { amountFromBody } from '../amounts.js';
 import { cookieOf, csrfCookie, merchantIdOf, sessionCookie } from '../auth.js';
 import type { ApiServices } from '../context.js';
@@ -95,14 +95,19 @@ export function registerWebApiRoutes(fastify: FastifyInstance, services: ApiServ
       schema: {
         tags: ['dashboard'],
         summary: 'Sign a browser in with a secret key: sets an httpOnly session cookie and a CSRF cookie; the key itself is not kept',
-        body: Type.Object({ secret_key: Type.String({ minLength: 8, maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Union([
+          Type.Object({ secret_key: Type.String({ minLength: 8, maxLength: 200 }) }, { additionalProperties: false }),
+          Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+        ]),
         response: { 201: Type.Object({ object: Type.Literal('dashboard_session'), kind: Type.String(), merchant: Type.Union([Type.String(), Type.Null()]), csrf_token: Type.String(), expires_at: Timestamp }), ...problemResponses },
       },
     },
     async (request, reply) => {
       request.idempotency = undefined;
-      const signedIn = await web.signIn(request.body.secret_key);
-      if (signedIn === undefined) throw new ProblemError('api_key_invalid', 'the key is unknown, revoked, or its merchant is suspended');
+      const b = request.body;
+      const signedIn = 'secret_key' in b ? await web.signIn(b.secret_key) : await web.signInWithPassword(b.email, b.password);
+      if (signedIn === undefined && 'secret_key' in b) throw new ProblemError('api_key_invalid', 'the key is unknown, revoked, or its merchant is suspended');
+      if (signedIn === undefined) throw new ProblemError('sign_in_failed', 'the email or password is wrong, or the login is disabled');
       const { token, session } = signedIn;
       const maxAge = Math.floor(webSessionTtlMs / 1000);
       const base = request.headers.origin ?? `${request.protocol}://${request.host}`;
@@ -164,6 +169,24 @@ export function registerWebApiRoutes(fastify: FastifyInstance, services: ApiServ
     const page = await web.listMerchants(request.query);
     if (isFailure(page)) throw problemFromFailure(page);
     return listView(page, merchantView);
+  });
+
+  const LoginView = Type.Object({ id: Type.String(), object: Type.Literal('dashboard_login'), merchant: Type.String(), email: Type.String(), created_at: Timestamp, disabled_at: Type.Union([Timestamp, Type.Null()]) });
+  const loginView = (l: DashboardLogin) => ({ id: l.id, object: 'dashboard_login' as const, merchant: l.merchantId, email: l.email, created_at: l.createdAt, disabled_at: l.disabledAt });
+  const MerchantParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
+  app.post('/v1/merchants/:id/logins', { config: { auth: 'operator' }, schema: { tags: ['merchants'], summary: 'A dashboard login (email and password) for a merchant\'s staff (operator)', headers: IdempotencyHeaders, params: MerchantParams, body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }), response: { 201: LoginView, 409: Type.Ref('Problem'), ...problemResponses } } }, async (request, reply) => {
+    // The body holds a password: never keep it in the idempotency store.
+    request.idempotency = undefined;
+    const login = await web.createLogin(request.params.id, request.body);
+    if (isFailure(login)) throw problemFromFailure(login);
+    return reply.code(201).send(loginView(login));
+  });
+  app.get('/v1/merchants/:id/logins', { config: { auth: 'operator' }, schema: { tags: ['merchants'], params: MerchantParams, response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(LoginView) }), ...problemResponses } } }, async (request) => {
+    return { object: 'list' as const, data: (await web.listLogins(request.params.id)).map(loginView) };
+  });
+  app.post('/v1/merchants/:id/logins/:loginId/disable', { config: { auth: 'operator' }, schema: { tags: ['merchants'], summary: 'Disable a dashboard login; its sessions end at once', params: Type.Object({ id: Type.String({ maxLength: 40 }), loginId: Type.String({ maxLength: 40 }) }), response: { 200: Type.Object({ id: Type.String(), disabled: Type.Boolean() }), ...problemResponses } } }, async (request) => {
+    if (!(await web.disableLogin(request.params.id, request.params.loginId))) throw new ProblemError('login_not_found', `no active login ${request.params.loginId}`);
+    return { id: request.params.loginId, disabled: true };
   });
 
   const CheckView = Type.Object({ name: Type.String(), ok: Type.Boolean(), offenders: Type.Array(Type.String()) });

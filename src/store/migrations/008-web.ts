@@ -22,8 +22,21 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('merchant_id', 'text')
     .addColumn('key_id', 'text')
+    .addColumn('login_id', 'text')
     .addColumn('csrf_token', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
+
+  // Dashboard logins an operator creates for a merchant's staff: email and a scrypt password hash.
+  await db.schema
+    .createTable('dashboard_logins')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+    .addColumn('email', 'text', (c) => c.notNull().unique())
+    .addColumn('password_hash', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('disabled_at', 'text')
+    .execute();
+  await db.schema.createIndex('dashboard_logins_merchant').on('dashboard_logins').columns(['merchant_id', 'created_at', 'id']).execute();
 }

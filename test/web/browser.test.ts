@@ -168,6 +168,20 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await context.close();
   });
 
+  it('pays from the shopper\'s Hutong wallet', async () => {
+    const customer = await world.api('POST', '/v1/customers', merchant.key, { name: 'Li Lei' });
+    expect((await world.api('POST', `/v1/customers/${customer.body.id}/top_ups`, merchant.key, { amount: 10_000, currency: 'CNY' })).status).toBe(201);
+    const { url, paymentId } = await checkout({ amount: 3_000, currency: 'CNY', customer: customer.body.id });
+    const { context, page } = await shopper();
+    await page.goto(url);
+    await page.click('#tab-wallet');
+    await page.click('#pay-wallet');
+    await page.waitForURL(`${world.shopUrl}/return?**`);
+    expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body).toMatchObject({ status: 'succeeded', payment_method: { type: 'wallet' } });
+    expect((await world.api('GET', `/v1/customers/${customer.body.id}/balances`, merchant.key)).body.data[0].available).toBe(7_000);
+    await context.close();
+  });
+
   it('switches the cashier language and refuses an unknown link', async () => {
     const { url } = await checkout({ amount: 100, currency: 'USD' });
     const { context, page } = await shopper('en-US');
@@ -198,6 +212,11 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await page.waitForSelector('#balances [data-currency]');
     await page.waitForSelector('#volume-chart svg rect');
     await page.screenshot({ path: join(screenshots, 'dashboard.png') });
+    // A webhook endpoint first, so the refund below is delivered to the shop.
+    await page.click('#nav-webhooks');
+    await page.fill('#webhook-url', `${world.shopUrl}/hooks`);
+    await page.click('#webhook-form button');
+    await expect.poll(() => page.textContent('#webhook-secret')).toContain('whsec_');
     await page.click('#nav-payments');
     await page.waitForSelector('#payments-table tbody tr');
     const listed = () => page.$$eval('#payments-table tbody tr', (rows) => rows.map((r) => r.getAttribute('data-id')).join(','));
@@ -216,6 +235,16 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     expect(await page.textContent('#detail-refunded')).toBe('USD 10.00');
     await page.locator('#refunds').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(screenshots, 'dashboard-payment.png') });
+    // The refund's webhook in the delivery log, and sent again on request.
+    await page.click('#nav-webhooks');
+    await expect.poll(async () => {
+      await page.click('#nav-payments');
+      await page.click('#nav-webhooks');
+      await page.waitForSelector('table[id^="deliveries-"]');
+      return page.$$eval('table[id^="deliveries-"] tbody tr', (rows) => rows.map((r) => r.textContent ?? '').join('|'));
+    }, { timeout: 15_000 }).toContain('refund.succeeded');
+    await page.locator('table[id^="deliveries-"] tbody tr', { hasText: 'refund.succeeded' }).locator('button.redeliver').click();
+    await expect.poll(() => page.textContent('#message')).toContain('Queued again');
     const refunds = await world.api('GET', `/v1/refunds?payment=${target!.id}`, merchant.key);
     expect(refunds.body.data).toMatchObject([{ amount: 1_000, status: 'succeeded' }]);
     // A forged request without the CSRF header is refused even with the cookie.

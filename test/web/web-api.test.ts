@@ -132,6 +132,14 @@ describeEachStore('web API: checkout sessions, dashboard sessions, reports', (di
     expect(await ids('currency=CNY&method=card')).toEqual([]);
     expect(await ids('created_gte=2026-03-01&created_lt=2026-03-02&currency=USD')).toEqual([a.paymentId]);
     expect(await ids('created_gte=2026-03-02')).toEqual([]);
+    // Filters hold across pages.
+    await session(m.key, { currency: 'CNY' });
+    await session(m.key, { currency: 'CNY' });
+    const first = (await t.request('GET', '/v1/payments?currency=CNY&limit=2', { key: m.key })).body;
+    expect([first.data.length, first.has_more]).toEqual([2, true]);
+    const second = (await t.request('GET', `/v1/payments?currency=CNY&limit=2&cursor=${first.next_cursor}`, { key: m.key })).body;
+    expect([second.data.length, second.has_more]).toEqual([1, false]);
+    expect(new Set([...first.data, ...second.data].map((p: { currency: string }) => p.currency))).toEqual(new Set(['CNY']));
     const lines = (await t.request('GET', `/v1/payments/${a.paymentId}/ledger_entries`, { key: m.key })).body.data;
     expect([...new Set(lines.map((l: { reason: string }) => l.reason))]).toEqual(['payment.capture', 'refund']);
     const byEntry = new Map<string, number>();

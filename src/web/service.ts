@@ -31,6 +31,8 @@ export interface DashboardLogin {
 }
 
 export const passwordLengthMin = 12;
+export const signInFailuresMax = 10;
+export const signInWindowMs = 15 * 60 * 1000;
 const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/;
 const scryptParams = { N: 16_384, r: 8, p: 1 };
 
@@ -235,6 +237,24 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     return openSession({ type: 'merchant', merchantId: row.merchantId, keyId: row.id, mode: 'test' }, { loginId: row.id });
   }
 
+  /**
+   * Failed sign-ins per client address: after `signInFailuresMax` in `signInWindowMs` the address
+   * is refused until the window ends. In memory, per node: it slows guessing, it is not an audit.
+   */
+  const failures = new Map<string, { count: number; resetAtMs: number }>();
+  function signInBlocked(client: string): boolean {
+    const entry = failures.get(client);
+    return entry !== undefined && entry.resetAtMs > clock.now().getTime() && entry.count >= signInFailuresMax;
+  }
+  function signInFailed(client: string): void {
+    const nowMs = clock.now().getTime();
+    const entry = failures.get(client);
+    if (entry === undefined || entry.resetAtMs <= nowMs) {
+      if (failures.size >= 100_000) failures.clear();
+      failures.set(client, { count: 1, resetAtMs: nowMs + signInWindowMs });
+    } else entry.count++;
+  }
+
   async function signOut(token: string): Promise<void> {
     await db.deleteFrom('web_sessions').where('token_hash', '=', hashOf(token)).execute();
   }
@@ -280,7 +300,7 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     return toPage(rows, limit, (r) => ({ id: r.id, name: r.name, country: r.country, settlementCurrency: r.settlement_currency, status: r.status as 'active' | 'suspended', createdAt: r.created_at }));
   }
 
-  return { createLogin, listLogins, disableLogin, signInWithPassword, checkoutUrl, createCheckoutSession, checkoutSession, checkoutPrincipal, signIn, webSession, signOut, paymentLedgerLines, dailyVolume, listMerchants, paymentOf };
+  return { signInBlocked, signInFailed, createLogin, listLogins, disableLogin, signInWithPassword, checkoutUrl, createCheckoutSession, checkoutSession, checkoutPrincipal, signIn, webSession, signOut, paymentLedgerLines, dailyVolume, listMerchants, paymentOf };
 }
 
 export type Web = ReturnType<typeof createWeb>;

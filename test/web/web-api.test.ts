@@ -177,6 +177,15 @@ describeEachStore('web API: checkout sessions, dashboard sessions, reports', (di
     expect((await signInWith(`staff-${dialect}@shop.example`, 'correct horse battery')).statusCode).toBe(401);
   });
 
+  it('refuses an address after ten failed sign-ins, for fifteen minutes', async () => {
+    const m = await t.makeMerchant();
+    const from = (secret: string) => t.hutong.server.inject({ method: 'POST', url: '/v1/dashboard_sessions', payload: { secret_key: secret }, remoteAddress: '203.0.113.7' });
+    for (let i = 0; i < 10; i++) expect((await from(`sk_test_guess_${i}_xxxxxxxx`)).statusCode).toBe(401);
+    expect((await from(m.key)).json().code).toBe('rate_limited');
+    t.clock.advance(15 * 60 * 1000 + 1);
+    expect((await from(m.key)).statusCode).toBe(201);
+  });
+
   it('gives the operator the merchant list and a ledger verify button', async () => {
     const m = await t.makeMerchant('Listed');
     const list = await t.request('GET', '/v1/merchants?limit=100', { key: t.operatorKey });

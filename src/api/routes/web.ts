@@ -105,7 +105,9 @@ export function registerWebApiRoutes(fastify: FastifyInstance, services: ApiServ
     async (request, reply) => {
       request.idempotency = undefined;
       const b = request.body;
+      if (web.signInBlocked(request.ip)) throw new ProblemError('rate_limited', 'too many failed sign-ins from this address; wait 15 minutes');
       const signedIn = 'secret_key' in b ? await web.signIn(b.secret_key) : await web.signInWithPassword(b.email, b.password);
+      if (signedIn === undefined) web.signInFailed(request.ip);
       if (signedIn === undefined && 'secret_key' in b) throw new ProblemError('api_key_invalid', 'the key is unknown, revoked, or its merchant is suspended');
       if (signedIn === undefined) throw new ProblemError('sign_in_failed', 'the email or password is wrong, or the login is disabled');
       const { token, session } = signedIn;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ApiServices } from './api/context.js';
@@ -17,6 +17,7 @@ import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type W
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
+import { createFx, type FxSettings } from './fx/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -60,6 +61,8 @@ export interface CreateOptions {
   readonly threeDSecure?: ThreeDSecurePort;
   /** Outside wallets; none configured means `external_wallet` payments are refused. */
   readonly wallets?: WalletsPort;
+  /** FX settings (staleness bound, quote lifetime, import limits); defaults in src/fx/service.ts. */
+  readonly fx?: Partial<FxSettings>;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -95,6 +98,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   const events = createEvents({ store, cipher, clock });
+  const fx = createFx({ store, writer, parties, clock, personKeySecret: createHmac('sha256', vaultKey).update('hutong/fx/person-key').digest(), settings: { ...(config.fx === undefined ? {} : { staleAfterMs: config.fx.staleAfterMs, quoteTtlMs: config.fx.quoteTtlMs, markupBpsDefault: config.fx.markupBpsDefault }), ...options.fx } });
   const payments = createPaymentServices({
     store,
     writer,
@@ -107,11 +111,12 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     threeDSecure: options.threeDSecure,
     wallets: options.wallets,
     publicBaseUrl: config.publicBaseUrl,
+    fx: fx.port,
   });
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock };
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, fx };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 
@@ -120,6 +125,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     server,
     dispatcher,
     async close() {
+      fx.stopPolling();
       await server.close();
       await dispatcher.stop();
       await writer.close();

@@ -8,6 +8,7 @@ import type { Wallets } from '../wallets/service.js';
 import type { PaymentServices } from '../payments/index.js';
 import type { CardVault } from '../cards/index.js';
 import type { Metrics } from './metrics.js';
+import type { Fx } from '../fx/index.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -21,6 +22,7 @@ export interface ApiServices {
   readonly events: Events;
   readonly metrics: Metrics;
   readonly clock: Clock;
+  readonly fx: Fx;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

@@ -1,4 +1,4 @@
-import { convert, divideRounded, findCurrency, type Amount } from '../money/index.js';
+import { divideRounded, findCurrency, type Amount } from '../money/index.js';
 import { rateScale, toScaled, type Rational } from './rates.js';
 
 /**
@@ -24,9 +24,15 @@ export function clientScaled(mid: bigint, markupBps: number): bigint {
   return divideRounded(mid * (bpsDenominator - BigInt(markupBps)), bpsDenominator, 'down');
 }
 
-/** round_half_up(amount × scaled/10^rateScale) in `to` minor units. */
+/**
+ * round_half_up(amount × scaled/10^rateScale) in `to` minor units (the same formula as
+ * money.convert, without its bound: callers check the result against amountMinorMax).
+ */
 export function convertMinor(amount: Amount, scaled: bigint, to: string): bigint {
-  return convert(amount, { scaled, scale: rateScale }, to, 'half_up').minor;
+  const source = findCurrency(amount.currency);
+  const target = findCurrency(to);
+  if (source === undefined || target === undefined) throw new Error(`unsupported currency ${amount.currency}/${to}`);
+  return divideRounded(amount.minor * scaled * 10n ** BigInt(target.exponent), 10n ** BigInt(rateScale + source.exponent), 'half_up');
 }
 
 export interface Converted {
@@ -51,10 +57,13 @@ export function sellFor(target: Amount, from: string, scaled: bigint): bigint {
   const source = findCurrency(from);
   const dest = findCurrency(target.currency);
   if (source === undefined || dest === undefined) throw new Error('unsupported currency');
-  const numerator = target.minor * 10n ** BigInt(rateScale + source.exponent);
-  const denominator = scaled * 10n ** BigInt(dest.exponent);
+  // Half-up reaches the target once the exact value is at least target − ½:
+  // sell = ceil((2·target − 1) · 10^(scale + from exponent) / (2 · rate · 10^(to exponent))).
+  const numerator = (2n * target.minor - 1n) * 10n ** BigInt(rateScale + source.exponent);
+  const denominator = 2n * scaled * 10n ** BigInt(dest.exponent);
   let sell = divideRounded(numerator, denominator, 'ceiling');
-  // Half-up conversion can reach the target one unit earlier; never ask the shopper for more.
+  if (sell < 1n) sell = 1n;
+  while (convertMinor({ minor: sell, currency: from }, scaled, target.currency) < target.minor) sell++;
   while (sell > 1n && convertMinor({ minor: sell - 1n, currency: from }, scaled, target.currency) >= target.minor) sell--;
   return sell;
 }

@@ -303,7 +303,9 @@ export function createFx(deps: FxDeps) {
         // Fail early: the rate is taken (and locked) when the shopper confirms.
         const r = await ratesFor(store.reader, payment.merchantId, presentment, settlement);
         if (isFailure(r)) return r;
-        if (convertMinor(payment.amount, r.client, settlement) === 0n) return fail(FxError.AmountTooSmall, `${presentment} ${payment.amount.minor} minor units convert to less than one minor unit of ${settlement}`);
+        const converted = convertMinor(payment.amount, r.client, settlement);
+        if (converted === 0n) return fail(FxError.AmountTooSmall, `${presentment} ${payment.amount.minor} minor units convert to less than one minor unit of ${settlement}`);
+        if (converted > amountMinorMax) return fail('amount_too_large', `the amount converts to more than ${amountMinorMax} minor units of ${settlement}`);
       }
       let payer: { name: string; idType: string; hint: string; key: string } | undefined;
       if (input?.importOrder !== undefined) {
@@ -375,7 +377,9 @@ export function createFx(deps: FxDeps) {
       } else if (converts) {
         const r = await ratesFor(store.reader, payment.merchantId, row.presentment_currency, row.settlement_currency);
         if (isFailure(r)) return r;
-        if (convertMinor(payment.amount, r.client, row.settlement_currency) === 0n) return fail(FxError.AmountTooSmall, `the amount converts to less than one minor unit of ${row.settlement_currency}`);
+        const converted = convertMinor(payment.amount, r.client, row.settlement_currency);
+        if (converted === 0n) return fail(FxError.AmountTooSmall, `the amount converts to less than one minor unit of ${row.settlement_currency}`);
+        if (converted > amountMinorMax) return fail('amount_too_large', `the amount converts to more than ${amountMinorMax} minor units of ${row.settlement_currency}`);
         lock = { mid: formatScaled(r.mid), rate: formatScaled(r.client), markupBps: BigInt(r.markupBps), asOf: r.asOf };
       }
       let cny: bigint | undefined;

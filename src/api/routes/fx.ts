@@ -90,8 +90,8 @@ function recordView(r: CrossBorderRecord) {
 
 const RecordsQuery = Type.Object(
   {
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Captured at or after (ISO 8601)' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'Captured before (ISO 8601)' })),
+    from: Type.Optional(Type.String({ maxLength: 40, description: 'Captured at or after (ISO 8601)' })),
+    to: Type.Optional(Type.String({ maxLength: 40, description: 'Captured before (ISO 8601)' })),
   },
   { additionalProperties: false },
 );

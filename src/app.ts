@@ -98,7 +98,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   const events = createEvents({ store, cipher, clock });
-  const fx = createFx({ store, writer, parties, clock, personKeySecret: createHmac('sha256', vaultKey).update('hutong/fx/person-key').digest(), settings: { ...(config.fx === undefined ? {} : { staleAfterMs: config.fx.staleAfterMs, quoteTtlMs: config.fx.quoteTtlMs, markupBpsDefault: config.fx.markupBpsDefault }), ...options.fx } });
+  const fx = createFx({ store, writer, parties, clock, personKeySecret: createHmac('sha256', vaultKey).update('hutong/fx/person-key').digest(), settings: { ...(config.fx === undefined ? { convertToSettlement: false } : { staleAfterMs: config.fx.staleAfterMs, quoteTtlMs: config.fx.quoteTtlMs, markupBpsDefault: config.fx.markupBpsDefault, convertToSettlement: config.fx.convertToSettlement }), ...options.fx } });
   const payments = createPaymentServices({
     store,
     writer,

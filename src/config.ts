@@ -28,7 +28,7 @@ export interface HutongConfig {
    * `feedIntervalMs`; unset URL: `hutong start` runs the sandbox feed. Optional so that older
    * configurations (tests) need not name it.
    */
-  readonly fx?: { readonly feedUrl: string | undefined; readonly feedIntervalMs: number; readonly staleAfterMs: number; readonly quoteTtlMs: number; readonly markupBpsDefault: number };
+  readonly fx?: { readonly feedUrl: string | undefined; readonly feedIntervalMs: number; readonly staleAfterMs: number; readonly quoteTtlMs: number; readonly markupBpsDefault: number; readonly convertToSettlement: boolean };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -72,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       staleAfterMs: intFrom(env, 'HUTONG_FX_STALE_AFTER_MS', 4 * 24 * 60 * 60 * 1000, 1_000, 30 * 24 * 60 * 60 * 1000),
       quoteTtlMs: intFrom(env, 'HUTONG_FX_QUOTE_TTL_MS', 15 * 60 * 1000, 1_000, 24 * 60 * 60 * 1000),
       markupBpsDefault: intFrom(env, 'HUTONG_FX_MARKUP_BPS', 50, 0, 1_000),
+      convertToSettlement: env.HUTONG_FX_CONVERT !== 'off',
     },
   };
 }

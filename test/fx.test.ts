@@ -21,7 +21,7 @@ it('every FX failure has a problem in the catalogue', () => {
 
 describeEachStore('cross-border payments', (dialect) => {
   const fixture = {} as CardWorldFixture;
-  const t = useTestApp(dialect, { channels: cardWorldChannels(fixture) });
+  const t = useTestApp(dialect, { channels: cardWorldChannels(fixture), fx: { convertToSettlement: true } });
   let order = 0;
   const idNumber = '11010519491231002X';
 

@@ -28,6 +28,12 @@ export interface FxSettings {
   readonly importAnnualMaxCnyMinor: bigint;
   /** The calendar year of the annual limit is China's (UTC+8, no daylight saving). */
   readonly limitUtcOffsetMinutes: number;
+  /**
+   * Whether a payment settles in the merchant's settlement currency by default (converting when
+   * the shopper pays in another). Off: a payment settles in its own currency unless it names
+   * `settlement_currency` (how Hutong behaved before FX; `hutong start` turns it on).
+   */
+  readonly convertToSettlement: boolean;
 }
 
 export const defaultFxSettings: FxSettings = {
@@ -38,6 +44,7 @@ export const defaultFxSettings: FxSettings = {
   importSingleMaxCnyMinor: 500_000n,
   importAnnualMaxCnyMinor: 2_600_000n,
   limitUtcOffsetMinutes: 8 * 60,
+  convertToSettlement: true,
 };
 
 /** The highest markup an operator may set: 10%. */
@@ -287,7 +294,7 @@ export function createFx(deps: FxDeps) {
       const merchant = await parties.getMerchant(payment.merchantId);
       if (merchant === undefined) return fail('merchant_not_found', `no merchant ${payment.merchantId}`);
       const presentment = payment.amount.currency;
-      const settlement = input?.settlementCurrency ?? merchant.settlementCurrency;
+      const settlement = input?.settlementCurrency ?? (settings.convertToSettlement ? merchant.settlementCurrency : presentment);
       if (settlement !== merchant.settlementCurrency && settlement !== presentment) {
         return fail(FxError.SettlementCurrencyNotAllowed, `a payment settles in the merchant's currency (${merchant.settlementCurrency}) or in its own (${presentment}), not ${settlement}`);
       }

@@ -6,6 +6,14 @@ import { testCardFor } from '../sandbox/card-world/test-cards.js';
 import { useTestApp } from './support/app.js';
 import { cardWorldChannels, type CardWorldFixture } from './support/card-world.js';
 import { describeEachStore } from './support/stores.js';
+import { startFxFeed } from '../sandbox/fx/index.js';
+
+/** A valid PRC resident ID: 17 digits and the ISO 7064 MOD 11-2 check character. */
+function residentId(first17: string): string {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * (weights[i] as number), 0);
+  return first17 + '10X98765432'[sum % 11];
+}
 
 /** EUR-based rates, ECB format, with a date-time cube (as the sandbox feed gives). */
 function ecbXml(at: Date, usd = '1.0850'): string {
@@ -272,5 +280,41 @@ describeEachStore('cross-border payments', (dialect) => {
     const mine = await t.hutong.server.inject({ method: 'GET', url: '/v1/fx/records.csv', headers: { authorization: `Bearer ${jp.key}` } });
     expect(mine.body.trim().split('\r\n')).toHaveLength(1 + 3);
     await ledgerHolds();
+  });
+  it('two concurrent import orders that each fit but not together: exactly one is paid', async () => {
+    loadRates();
+    const m = await merchant('USD', 'US');
+    const number = residentId('44030419900101123');
+    const c = await shopper(m.key, [[3_000_000, 'CNY']], { name: 'Wang Fang', number });
+    const order = { payer_name: 'Wang Fang', id_type: 'resident_id', id_number: number };
+    for (let i = 0; i < 5; i++) {
+      const p = await pay(m.key, { amount: 500_000, currency: 'CNY', customer: c, import_order: order });
+      expect((await confirmWallet(m.key, p.body.id, c)).body.status).toBe('succeeded');
+    }
+    const a = await pay(m.key, { amount: 80_000, currency: 'CNY', customer: c, import_order: order });
+    const b = await pay(m.key, { amount: 80_000, currency: 'CNY', customer: c, import_order: order });
+    const results = await Promise.all([confirmWallet(m.key, a.body.id, c), confirmWallet(m.key, b.body.id, c)]);
+    expect(results.map((r) => r.body.code ?? r.body.status).sort()).toEqual(['import_annual_limit_exceeded', 'succeeded']);
+    expect(await balance(chart.customerWallet(c, 'CNY'))).toBe(3_000_000n - 2_500_000n - 80_000n);
+    await ledgerHolds();
+  });
+
+  it('loads rates over HTTP from the sandbox feed, and a retried create finds its payment after its quote expired', async () => {
+    const feed = await startFxFeed({ port: 0, clock: t.clock });
+    try {
+      expect(await t.hutong.services.fx.fetchFeed(feed.xmlUrl)).toMatchObject({ loaded: 11 });
+      expect(await t.hutong.services.fx.fetchFeed(`${feed.baseUrl}/nothing`)).toMatchObject({ failure: 'fx_feed_invalid' });
+    } finally {
+      await feed.close();
+    }
+    const m = await merchant('CNY');
+    const q = await t.request('POST', '/v1/fx/quotes', { key: m.key, body: { sell_currency: 'KWD', buy_currency: 'CNY', sell_amount: 1_000 } });
+    expect(q.status, JSON.stringify(q.body)).toBe(201);
+    const body = { amount: 1_000, currency: 'KWD', merchant_order_id: 'retry-1', fx_quote: q.body.id };
+    const first = await t.request('POST', '/v1/payments', { key: m.key, body, headers: { 'idempotency-key': 'retry-1' } });
+    expect(first.status).toBe(201);
+    t.clock.advance(20 * 60_000);
+    const again = await t.request('POST', '/v1/payments', { key: m.key, body, headers: { 'idempotency-key': 'retry-1' } });
+    expect([again.status, again.body.id]).toEqual([first.status, first.body.id]);
   });
 });

@@ -199,6 +199,10 @@ describeEachStore('cross-border payments', (dialect) => {
     const switched = await t.request('POST', `/v1/payments/${created.body.id}/presentment`, { key: m.key, body: { quote: options.body.offer.id } });
     expect(switched.status, JSON.stringify(switched.body)).toBe(200);
     expect(switched.body).toMatchObject({ amount: options.body.offer.sell_amount, currency: 'USD', settlement_currency: 'CNY', fx_quote: options.body.offer.id });
+    const timeline = (await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body.timeline;
+    expect(timeline[1].reason).toMatch(/^the shopper pays USD \d+\.\d\d for CNY 688\.00 \(quote fxq_/);
+    const twice = await t.request('POST', `/v1/payments/${created.body.id}/presentment`, { key: m.key, body: { quote: options.body.offer.id } });
+    expect(twice.body.code).toBe('payment_state_invalid');
     const held = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
     expect(held.status, JSON.stringify(held.body)).toBe(200);
     expect(held.body).toMatchObject({ status: 'requires_capture', fx_rate: options.body.offer.rate });

@@ -7,6 +7,7 @@ import { accountIdFor, type Executor } from '../ledger/index.js';
 import { amountMinorMax, findCurrency, formatDecimal, type Amount } from '../money/index.js';
 import type { Parties } from '../parties/service.js';
 import type { FxPort } from '../payments/fx-port.js';
+import { recordTransition } from '../payments/store.js';
 import { conversionKeys, type Conversion } from '../payments/postings.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
@@ -532,6 +533,8 @@ export function createFx(deps: FxDeps) {
         payer_name: null, payer_id_type: null, payer_id_hint: null, person_key: null, amount_cny: null, limit_year: null, refunded_cny: 0n, created_at: at, updated_at: at,
       }).execute();
       await trx.updateTable('payments').set({ amount: quote.sell.minor, currency: quote.sell.currency, settlement_currency: payment.currency, fx_quote_id: quote.id, updated_at: at }).where('id', '=', paymentId).execute();
+      const price = `${payment.currency} ${formatDecimal({ minor: payment.amount, currency: payment.currency })}`;
+      await recordTransition(trx, { paymentId, from: 'requires_payment_method', to: 'requires_payment_method', reason: `the shopper pays ${quote.sell.currency} ${formatDecimal(quote.sell)} for ${price} (quote ${quote.id})`, at });
       return { paymentId };
     }, { keys: [paymentId] });
   }

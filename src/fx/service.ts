@@ -292,6 +292,8 @@ export function createFx(deps: FxDeps) {
 
   const port: FxPort = {
     async prepareCreate(payment, input) {
+      // Nothing asked and nothing converts by default: no reads on the hot path.
+      if (input === undefined && !settings.convertToSettlement) return undefined;
       const merchant = await parties.getMerchant(payment.merchantId);
       if (merchant === undefined) return fail('merchant_not_found', `no merchant ${payment.merchantId}`);
       const presentment = payment.amount.currency;
@@ -401,6 +403,9 @@ export function createFx(deps: FxDeps) {
       }
       const key = row.person_key;
       return writer.run(async (trx) => {
+        // A confirm racing another that already claimed the payment must not move its locked rate.
+        const current = await trx.selectFrom('payments').select('status').where('id', '=', payment.id).executeTakeFirst();
+        if (current?.status !== 'requires_payment_method') return fail('payment_state_invalid', 'the payment is no longer waiting for a payment method');
         if (cny !== undefined && key !== null) {
           const used = await annualUsed(trx, key, year, payment.id);
           if (used + cny > settings.importAnnualMaxCnyMinor) {

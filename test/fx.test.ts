@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { problemCatalog } from '../src/api/problems.js';
 import { clientScaled, convertWithMargin, FxError, midScaled, scaledOf } from '../src/fx/index.js';
@@ -320,5 +321,39 @@ describeEachStore('cross-border payments', (dialect) => {
     t.clock.advance(20 * 60_000);
     const again = await t.request('POST', '/v1/payments', { key: m.key, body, headers: { 'idempotency-key': 'retry-1' } });
     expect([again.status, again.body.id]).toEqual([first.status, first.body.id]);
+  });
+  it('property: any amount in any pair, captured and refunded in random parts, ends with every account where it started', async () => {
+    loadRates();
+    const pairs: [string, string][] = [['USD', 'CNY'], ['JPY', 'KWD'], ['KWD', 'JPY'], ['CNY', 'USD'], ['GBP', 'JPY']];
+    const merchants = new Map<string, { id: string; key: string }>();
+    for (const s of ['CNY', 'KWD', 'JPY', 'USD']) merchants.set(s, await merchant(s));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...pairs), fc.integer({ min: 1_000, max: 5_000_000 }), fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 4 }), async ([from, to], amount, weights) => {
+        const m = merchants.get(to)!;
+        const c = await shopper(m.key, [[amount, from]]);
+        const created = await pay(m.key, { amount, currency: from });
+        const paid = await confirmWallet(m.key, created.body.id, c);
+        expect(paid.body.status, JSON.stringify(paid.body)).toBe('succeeded');
+        const margin = (await balance(chart.fxRevenue(to)));
+        expect(margin >= 0n).toBe(true);
+        // Refund in parts proportional to the weights, the last part taking what is left.
+        const total = weights.reduce((a, b) => a + b, 0);
+        let left = amount;
+        for (const [i, w] of weights.entries()) {
+          const part = i === weights.length - 1 ? left : Math.max(1, Math.floor((amount * w) / total));
+          if (part <= 0 || part > left) continue;
+          const r = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: created.body.id, amount: part } });
+          expect(r.body.status, JSON.stringify(r.body)).toBe('succeeded');
+          left -= part;
+        }
+        expect(left).toBe(0);
+        expect(await balance(chart.customerWallet(c, from))).toBe(BigInt(amount));
+        for (const spec of [chart.merchantPending(m.id, to), chart.merchantPending(m.id, from), chart.fxRevenue(to), chart.fxPosition(from), chart.fxPosition(to), chart.feeRevenue(to)]) {
+          expect({ account: `${spec.ownerId}/${spec.code}/${spec.currency}`, balance: await balance(spec) }).toEqual({ account: `${spec.ownerId}/${spec.code}/${spec.currency}`, balance: 0n });
+        }
+      }),
+      { numRuns: 12 },
+    );
+    await ledgerHolds();
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ApiServices } from './api/context.js';
@@ -18,6 +18,7 @@ import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatc
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
 import { createWeb } from './web/service.js';
+import { createFx, type FxSettings } from './fx/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -61,6 +62,8 @@ export interface CreateOptions {
   readonly threeDSecure?: ThreeDSecurePort;
   /** Outside wallets; none configured means `external_wallet` payments are refused. */
   readonly wallets?: WalletsPort;
+  /** FX settings (staleness bound, quote lifetime, import limits); defaults in src/fx/service.ts. */
+  readonly fx?: Partial<FxSettings>;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -96,6 +99,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   const events = createEvents({ store, cipher, clock });
+  const fx = createFx({ store, writer, parties, clock, personKeySecret: createHmac('sha256', vaultKey).update('hutong/fx/person-key').digest(), settings: { ...(config.fx === undefined ? { convertToSettlement: false } : { staleAfterMs: config.fx.staleAfterMs, quoteTtlMs: config.fx.quoteTtlMs, markupBpsDefault: config.fx.markupBpsDefault, convertToSettlement: config.fx.convertToSettlement }), ...options.fx } });
   const payments = createPaymentServices({
     store,
     writer,
@@ -108,12 +112,13 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     threeDSecure: options.threeDSecure,
     wallets: options.wallets,
     publicBaseUrl: config.publicBaseUrl,
+    fx: fx.port,
   });
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
   const web = createWeb({ store, clock, parties, publicBaseUrl: config.publicBaseUrl });
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web };
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web, fx };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 
@@ -122,6 +127,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     server,
     dispatcher,
     async close() {
+      fx.stopPolling();
       await server.close();
       await dispatcher.stop();
       await writer.close();

@@ -23,6 +23,12 @@ export interface HutongConfig {
    */
   readonly threeDSecure: { readonly url: string | undefined; readonly secret: string | undefined };
   readonly acquirer: { readonly host: string | undefined; readonly port: number; readonly timeoutMs: number; readonly sandboxAcquirerPort: number };
+  /**
+   * FX (docs/fx.md): the rate feed (ECB XML or CSV, a URL or file path) polled every
+   * `feedIntervalMs`; unset URL: `hutong start` runs the sandbox feed. Optional so that older
+   * configurations (tests) need not name it.
+   */
+  readonly fx?: { readonly feedUrl: string | undefined; readonly feedIntervalMs: number; readonly staleAfterMs: number; readonly quoteTtlMs: number; readonly markupBpsDefault: number; readonly convertToSettlement: boolean };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -59,6 +65,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       // SQLite has one write connection. On PostgreSQL several batches run at once, on separate
       // connections, and never share an account (see store/writer.ts), so they cannot deadlock.
       flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', postgres ? 8 : 1, 1, 64),
+    },
+    fx: {
+      feedUrl: env.HUTONG_FX_FEED_URL === '' ? undefined : env.HUTONG_FX_FEED_URL,
+      feedIntervalMs: intFrom(env, 'HUTONG_FX_FEED_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+      staleAfterMs: intFrom(env, 'HUTONG_FX_STALE_AFTER_MS', 4 * 24 * 60 * 60 * 1000, 1_000, 30 * 24 * 60 * 60 * 1000),
+      quoteTtlMs: intFrom(env, 'HUTONG_FX_QUOTE_TTL_MS', 15 * 60 * 1000, 1_000, 24 * 60 * 60 * 1000),
+      markupBpsDefault: intFrom(env, 'HUTONG_FX_MARKUP_BPS', 50, 0, 1_000),
+      convertToSettlement: env.HUTONG_FX_CONVERT !== 'off',
     },
   };
 }

@@ -9,6 +9,7 @@ import type { PaymentServices } from '../payments/index.js';
 import type { CardVault } from '../cards/index.js';
 import type { Metrics } from './metrics.js';
 import type { Web } from '../web/service.js';
+import type { Fx } from '../fx/index.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -23,6 +24,7 @@ export interface ApiServices {
   readonly metrics: Metrics;
   readonly clock: Clock;
   readonly web: Web;
+  readonly fx: Fx;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

@@ -72,6 +72,20 @@ export const problemCatalog = {
   login_email_taken: { status: 409, title: 'This email already has a dashboard login' },
   sign_in_failed: { status: 401, title: 'The email or password is wrong, or the login is disabled' },
   login_not_found: { status: 404, title: 'No such dashboard login' },
+  fx_feed_invalid: { status: 422, title: 'The rate feed could not be read; the last good rates stay in use' },
+  fx_pair_unsupported: { status: 422, title: 'No exchange rate is known for this currency pair' },
+  fx_rate_stale: { status: 503, title: 'The exchange rate is older than the staleness bound; no quote is given' },
+  fx_quote_not_found: { status: 404, title: 'No such FX quote' },
+  fx_quote_expired: { status: 409, title: 'The FX quote expired' },
+  fx_quote_mismatch: { status: 422, title: 'The FX quote is for another amount or currency pair' },
+  fx_amount_too_small: { status: 422, title: 'The amount converts to less than one minor unit' },
+  settlement_currency_not_allowed: { status: 422, title: 'The payment may not settle in this currency' },
+  fx_markup_invalid: { status: 400, title: 'The FX markup is not valid' },
+  payer_identity_required: { status: 422, title: 'A cross-border import order needs a payer with a verified identity' },
+  payer_identity_mismatch: { status: 422, title: 'The payer is not the customer\'s verified identity' },
+  import_single_limit_exceeded: { status: 422, title: 'The order is above the cross-border import single-transaction limit' },
+  import_annual_limit_exceeded: { status: 422, title: 'The payer\'s annual cross-border import allowance would be exceeded' },
+  card_bin_unknown: { status: 422, title: 'The card\'s issuer is not known for this BIN' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -18,6 +18,7 @@ import { registerSystemRoutes } from './routes/system.js';
 import { registerTransferRoutes } from './routes/transfers.js';
 import { registerWebApiRoutes } from './routes/web.js';
 import { registerWebPages } from '../web/pages.js';
+import { registerFxRoutes } from './routes/fx.js';
 import { ProblemSchema } from './schemas.js';
 
 export interface ServerOptions {
@@ -100,6 +101,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerEventRoutes(app, services);
   registerWebApiRoutes(app, services);
   registerWebPages(app, services);
+  registerFxRoutes(app, services);
   return app;
 }
 

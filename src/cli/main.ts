@@ -8,6 +8,7 @@ import { migrate } from '../store/migrate.js';
 import { startChannels } from './channels.js';
 import { startThreeDSecure } from './three-d-secure.js';
 import { startWallets } from './wallets.js';
+import { startFx } from './fx.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 
@@ -25,6 +26,7 @@ program
     const wallets = await startWallets(systemClock);
     const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port });
     hutong.services.payments.sweeper.start();
+    const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
     const address = await hutong.server.listen({ port: config.port, host: config.host });
@@ -43,6 +45,7 @@ program
       `Card acquirer (ISO 8583 over TCP)  ${cards.acquirer}${cards.world === undefined ? '' : '  — the sandbox card world; test cards in docs/test-cards.md'}`,
       `3-D Secure directory server        ${threeDS.url}${threeDS.sandbox ? '  — sandbox; challenge code 123456' : ''}`,
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
+      `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
     ];
     if (demo !== undefined) lines.push(`Demo merchant "${demo.merchantName}" (${demo.merchantId})`, `  test secret key  ${demo.secretKey ?? '(shown at first start only)'}`);
     if (operator.generated !== null) lines.push(`Operator key (printed this once; stored hashed): ${operator.generated}`);
@@ -56,6 +59,7 @@ program
       await cards.close();
       await threeDS.close();
       await wallets.close();
+      await fxFeed.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));

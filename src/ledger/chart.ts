@@ -61,4 +61,27 @@ export const chart = {
     kind: 'asset',
     noNegative: false,
   }),
+  /**
+   * Hutong's FX position, per currency (docs/fx.md): a cross-currency capture credits the shopper's
+   * currency here and debits the settlement currency at the mid rate. Its balances across
+   * currencies are what Hutong must buy or sell in the market; valued at the mid rate they net to
+   * zero at the time of each conversion.
+   */
+  fxPosition: (currency: string): AccountSpec => ({
+    ownerType: 'platform',
+    ownerId: '',
+    code: 'fx_position',
+    currency,
+    kind: 'asset',
+    noNegative: false,
+  }),
+  /** Hutong's FX margin (the markup between the mid rate and the merchant's rate), per currency. */
+  fxRevenue: (currency: string): AccountSpec => ({
+    ownerType: 'platform',
+    ownerId: '',
+    code: 'fx_revenue',
+    currency,
+    kind: 'revenue',
+    noNegative: false,
+  }),
 } as const;

@@ -79,19 +79,22 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
     if (attempt.status === 'approved') return payment; // a repeat: already settled
     const source: Source = { kind: 'channel', channel: walletName };
     const { currency } = payment.amount;
+    const conversionKeys = await core.fxKeys(payment);
     return writer.run(async (trx) => {
       const current = await core.reload(trx, payment.id);
       if (current.status !== 'requires_action') return current; // canceled or settled meanwhile: see docs/payments.md
       await settleAttempt(trx, { id: attempt.id, status: 'approved', reference: paid.walletOrderId, at: now() });
       await moveStatus(trx, { id: payment.id, from: 'requires_action', to: 'processing', reason: `${walletName} reports paid`, at: now(), set: { next_action_url: null, next_action_qr: null } });
-      const fee = feeFor(await core.feePlanOf(trx, payment.merchantId), { method: 'wallet', brand: walletName, amountMinor: payment.amount.minor, currency });
-      const entry = await core.paymentLedger.captureNow(trx, { entryId: attempt.id, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee });
+      const conversion = await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+      const fee = feeFor(await core.feePlanOf(trx, payment.merchantId), { method: 'wallet', brand: walletName, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
+      const capture = { entryId: attempt.id, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee };
+      const entry = conversion === undefined ? await core.paymentLedger.captureNow(trx, capture) : await core.convertedLedger.captureNow(trx, { ...capture, conversion });
       if (isFailure(entry)) return entry;
       await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: `paid in ${walletName} (${paid.walletOrderId})`, at: now(), set: { amount_captured: payment.amount.minor, fee } });
       const done = await core.reload(trx, payment.id);
       await core.emit(trx, done, 'payment.succeeded');
       return done;
-    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency)] });
+    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
   }
 
   /** The sweep: ask the wallet about orders whose notification is late. */

@@ -24,8 +24,8 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     return { kind: 'channel', channel: payment.channel as string };
   }
 
-  function keysOf(payment: Payment): string[] {
-    return [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, sourceOf(payment), payment.amount.currency)];
+  function keysOf(payment: Payment, conversionKeys: readonly string[] = []): string[] {
+    return [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, sourceOf(payment), payment.amount.currency), ...conversionKeys];
   }
 
   /** The approved authorization or purchase a follow-up message must name. */
@@ -76,18 +76,21 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
         return fail(outcome.status === 'declined' ? PaymentError.CardDeclined : PaymentError.ChannelUnavailable, `the acquirer did not accept the capture: ${outcome.reason}`);
       }
     }
+    const conversionKeys = await core.fxKeys(payment);
     return writer.run(async (trx) => {
       if (payment.method?.type === 'card') await settleAttempt(trx, { id: attemptId, status: 'approved', at: now() });
       const plan = await core.feePlanOf(trx, merchantId);
-      const fee = feeFor(plan, { method: payment.method?.type === 'card' ? 'card' : 'wallet', brand: payment.method?.brand ?? null, amountMinor: captured, currency: payment.amount.currency });
+      const conversion = await deps.fx?.onCapture(trx, payment, captured);
+      const fee = feeFor(plan, { method: payment.method?.type === 'card' ? 'card' : 'wallet', brand: payment.method?.brand ?? null, amountMinor: conversion?.merchantMinor ?? captured, currency: conversion?.currency ?? payment.amount.currency });
       const moved = await moveStatus(trx, { id, from: 'requires_capture', to: 'succeeded', reason: `captured ${captured}`, at: now(), set: { amount_captured: captured, fee } });
       if (!moved) return fail(PaymentError.StateInvalid, 'the payment was captured or canceled meanwhile');
-      const entry = await core.paymentLedger.captureHold(trx, { entryId: `${id}:capture`, holdId: payment.holdEntryId as string, paymentId: id, merchantId, source: sourceOf(payment), currency: payment.amount.currency, capturedMinor: captured, feeMinor: fee });
+      const hold = { entryId: `${id}:capture`, holdId: payment.holdEntryId as string, paymentId: id, merchantId, source: sourceOf(payment), currency: payment.amount.currency, capturedMinor: captured, feeMinor: fee };
+      const entry = conversion === undefined ? await core.paymentLedger.captureHold(trx, hold) : await core.convertedLedger.captureHold(trx, { ...hold, conversion });
       if (isFailure(entry)) return entry;
       const settled = await core.reload(trx, id);
       await core.emit(trx, settled, 'payment.succeeded');
       return settled;
-    }, { keys: keysOf(payment) });
+    }, { keys: keysOf(payment, conversionKeys) });
   }
 
   async function cancel(merchantId: string, id: string): Promise<Payment | PaymentFailure> {
@@ -175,18 +178,21 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       if (outcome.status === 'unknown') return pending;
       if (outcome.status === 'failed') return failRefund(payment, pending, outcome.reason);
     }
+    const conversionKeys = await core.fxKeys(payment);
     return writer.run(async (trx) => {
       const plan = await core.feePlanOf(trx, payment.merchantId);
       const returned = await trx.selectFrom('refunds').select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum')).where('payment_id', '=', payment.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
       const feeBack = feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, refundedBeforeMinor: payment.amountRefundedMinor, alreadyReturnedMinor: BigInt(returned.sum) });
       const moved = await trx.updateTable('refunds').set({ status: 'succeeded', fee_returned: feeBack, updated_at: now() }).where('id', '=', pending.id).where('status', '=', 'pending').executeTakeFirst();
       if (moved.numUpdatedRows !== 1n) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
-      const entry = await core.paymentLedger.refund(trx, { entryId: pending.id, paymentId: payment.id, merchantId: payment.merchantId, source: sourceOf(payment), currency: payment.amount.currency, refundMinor: pending.amount.minor, feeReturnedMinor: feeBack });
+      const conversion = await deps.fx?.onRefund(trx, payment, pending.amount.minor);
+      const back = { entryId: pending.id, paymentId: payment.id, merchantId: payment.merchantId, source: sourceOf(payment), currency: payment.amount.currency, refundMinor: pending.amount.minor, feeReturnedMinor: feeBack };
+      const entry = conversion === undefined ? await core.paymentLedger.refund(trx, back) : await core.convertedLedger.refund(trx, { ...back, conversion });
       if (isFailure(entry)) return entry;
       const done = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
       await events?.record(trx, { merchantId: payment.merchantId, type: 'refund.succeeded', objectType: 'refund', objectId: done.id, data: done });
       return done;
-    }, { keys: keysOf(payment) });
+    }, { keys: keysOf(payment, conversionKeys) });
   }
 
   async function failRefund(payment: Payment, pending: Refund, why: string): Promise<Refund> {

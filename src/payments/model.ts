@@ -41,6 +41,12 @@ export interface Payment {
   readonly expiresAt: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * Cross-currency payments (src/fx, docs/fx.md): the merchant's currency, what it is credited
+   * there (gross, set at capture), the locked rate and the quote that set it. Null otherwise.
+   * For such a payment `feeMinor` is in the settlement currency.
+   */
+  readonly settlement?: { readonly currency: string; readonly amountMinor: bigint | null; readonly fxRate: string | null; readonly quoteId: string | null } | null;
 }
 
 export interface Attempt {
@@ -167,6 +173,7 @@ export function toPayment(row: Database['payments']): Payment {
     expiresAt: row.expires_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    settlement: row.settlement_currency == null ? null : { currency: row.settlement_currency, amountMinor: row.settlement_amount ?? null, fxRate: row.fx_rate ?? null, quoteId: row.fx_quote_id ?? null },
   };
 }
 

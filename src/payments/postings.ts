@@ -117,3 +117,81 @@ export function createPaymentLedger(ledger: Ledger, accountIdFor: (spec: Account
     },
   };
 }
+
+/**
+ * Cross-currency payments (issue 5, docs/fx.md): the shopper pays in the presentment currency P,
+ * the merchant is credited in its settlement currency S. The conversion is its own postings, so
+ * that every entry balances per currency:
+ *
+ * - P: the source is debited the gross, Hutong's FX position in P is credited it;
+ * - S: Hutong's FX position in S is debited the gross at the mid rate (`midMinor`), the merchant's
+ *   pending balance is credited it at the merchant's rate (`merchantMinor`), the difference is FX
+ *   revenue; the fee, computed on `merchantMinor`, moves from the merchant to fee revenue in S.
+ *
+ * A refund is the mirror image for the refunded share (at the original rates: the shopper gets
+ * back exactly what it paid in P; Hutong's FX position carries any market move since).
+ */
+export interface Conversion {
+  /** The settlement currency S. */
+  readonly currency: string;
+  readonly midMinor: bigint;
+  readonly merchantMinor: bigint;
+}
+
+/** The accounts a conversion may lock, beyond `accountKeys` (writer keys). */
+export function conversionKeys(ledger: { accountIdFor: (spec: AccountSpec) => string }, merchantId: string, presentment: string, settlement: string): string[] {
+  return [chart.fxPosition(presentment), chart.fxPosition(settlement), chart.fxRevenue(settlement), chart.merchantPending(merchantId, settlement), chart.feeRevenue(settlement)].map((spec) => ledger.accountIdFor(spec));
+}
+
+async function conversionPostings(ledger: Ledger, trx: Transaction<Database>, p: { merchantId: string; from: string; presentment: string; grossMinor: bigint; feeMinor: bigint; conversion: Conversion; sign: 1n | -1n }): Promise<Posting[]> {
+  const s = p.conversion.currency;
+  const position = await ledger.ensureAccount(trx, chart.fxPosition(p.presentment));
+  const positionS = await ledger.ensureAccount(trx, chart.fxPosition(s));
+  const revenue = await ledger.ensureAccount(trx, chart.fxRevenue(s));
+  const merchant = await ledger.ensureAccount(trx, chart.merchantPending(p.merchantId, s));
+  const fees = await ledger.ensureAccount(trx, chart.feeRevenue(s));
+  const margin = p.conversion.midMinor - p.conversion.merchantMinor;
+  const k = p.sign;
+  const all: Posting[] = [
+    { accountId: p.from, currency: p.presentment, amountMinor: k * p.grossMinor },
+    { accountId: position, currency: p.presentment, amountMinor: -k * p.grossMinor },
+    { accountId: positionS, currency: s, amountMinor: k * p.conversion.midMinor },
+    { accountId: merchant, currency: s, amountMinor: -k * p.conversion.merchantMinor },
+    { accountId: revenue, currency: s, amountMinor: -k * margin },
+    { accountId: merchant, currency: s, amountMinor: k * p.feeMinor },
+    { accountId: fees, currency: s, amountMinor: -k * p.feeMinor },
+  ];
+  return all.filter((x) => x.amountMinor !== 0n);
+}
+
+export interface ConvertedPaymentLedger {
+  /** Automatic capture with conversion: one entry. `feeMinor` is in the settlement currency. */
+  captureNow(trx: Transaction<Database>, p: { entryId: string; paymentId: string; merchantId: string; source: Source; currency: string; grossMinor: bigint; feeMinor: bigint; conversion: Conversion }): ReturnType<Ledger['post']>;
+  /** Posts (part of) a hold in P to the merchant, then converts what was posted (`:fx` entry). */
+  captureHold(trx: Transaction<Database>, p: { entryId: string; holdId: string; paymentId: string; merchantId: string; source: Source; currency: string; capturedMinor: bigint; feeMinor: bigint; conversion: Conversion }): ReturnType<Ledger['post']>;
+  /** Refund of `refundMinor` in P; `conversion` is the refunded share in S, `feeReturnedMinor` in S. */
+  refund(trx: Transaction<Database>, p: { entryId: string; paymentId: string; merchantId: string; source: Source; currency: string; refundMinor: bigint; feeReturnedMinor: bigint; conversion: Conversion }): ReturnType<Ledger['post']>;
+}
+
+export function createConvertedPaymentLedger(ledger: Ledger, accountIdFor: (spec: AccountSpec) => string): ConvertedPaymentLedger {
+  return {
+    async captureNow(trx, p) {
+      const a = await accounts(ledger, trx, p.merchantId, p.source, p.currency, accountIdFor);
+      const postings = await conversionPostings(ledger, trx, { merchantId: p.merchantId, from: a.source, presentment: p.currency, grossMinor: p.grossMinor, feeMinor: p.feeMinor, conversion: p.conversion, sign: 1n });
+      return ledger.post(trx, { id: p.entryId, reason: 'payment.capture', link: { type: 'payment', id: p.paymentId }, postings });
+    },
+    async captureHold(trx, p) {
+      const posted = await ledger.postPending(trx, { id: p.entryId, pendingId: p.holdId, amountMinor: p.capturedMinor });
+      if (isFailure(posted)) return posted;
+      // The hold credited the merchant in P; the conversion takes that back into Hutong's position.
+      const merchantP = await ledger.ensureAccount(trx, chart.merchantPending(p.merchantId, p.currency));
+      const postings = await conversionPostings(ledger, trx, { merchantId: p.merchantId, from: merchantP, presentment: p.currency, grossMinor: p.capturedMinor, feeMinor: p.feeMinor, conversion: p.conversion, sign: 1n });
+      return ledger.post(trx, { id: `${p.entryId}:fx`, reason: 'payment.fx', link: { type: 'payment', id: p.paymentId }, postings });
+    },
+    async refund(trx, p) {
+      const a = await accounts(ledger, trx, p.merchantId, p.source, p.currency, accountIdFor);
+      const postings = await conversionPostings(ledger, trx, { merchantId: p.merchantId, from: a.source, presentment: p.currency, grossMinor: p.refundMinor, feeMinor: p.feeReturnedMinor, conversion: p.conversion, sign: -1n });
+      return ledger.post(trx, { id: p.entryId, reason: 'refund', link: { type: 'payment', id: p.paymentId }, postings });
+    },
+  };
+}

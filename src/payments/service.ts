@@ -14,7 +14,8 @@ import type { Writer } from '../store/writer.js';
 import { PaymentError } from './errors.js';
 import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';
 import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition, type WalletsPort } from './model.js';
-import { accountKeys, createPaymentLedger, type Source } from './postings.js';
+import { accountKeys, createConvertedPaymentLedger, createPaymentLedger, type Source } from './postings.js';
+import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt } from './store.js';
 
@@ -45,6 +46,8 @@ export interface PaymentsDeps {
   /** Where shoppers' browsers reach Hutong (3-D Secure returns here). */
   readonly publicBaseUrl?: string;
   readonly settings?: PaymentSettings;
+  /** Cross-currency conversion and cross-border import rules (src/fx); none: payments never convert. */
+  readonly fx?: FxPort;
 }
 
 export interface NewPayment {
@@ -55,6 +58,8 @@ export interface NewPayment {
   readonly captureMethod?: CaptureMethod;
   readonly customerId?: string;
   readonly returnUrl?: string;
+  /** Settlement currency, FX quote, cross-border import order (src/fx). */
+  readonly fx?: PaymentFxInput;
 }
 
 type PaymentFailure = Failure<string>;
@@ -76,6 +81,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   const publicBaseUrl = deps.publicBaseUrl ?? 'http://127.0.0.1:4000';
   const settings = deps.settings ?? defaultPaymentSettings;
   const paymentLedger = createPaymentLedger(ledger, accountIdFor);
+  const convertedLedger = createConvertedPaymentLedger(ledger, accountIdFor);
+  const fxKeys = async (payment: Payment): Promise<string[]> => (deps.fx === undefined ? [] : deps.fx.keysOf(payment));
   const now = () => clock.now().toISOString();
 
   async function emit(trx: Trx, payment: Payment, type: string): Promise<void> {
@@ -126,6 +133,12 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       created_at: at.toISOString(),
       updated_at: at.toISOString(),
     };
+    const fxRecord = deps.fx === undefined ? undefined : await deps.fx.prepareCreate({ merchantId, amount: input.amount, customerId: input.customerId ?? null }, input.fx);
+    if (isFailure(fxRecord)) {
+      // A retry of a request that created its payment finds it, even if its quote expired since.
+      const created = await store.reader.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+      return created?.request_digest === digest ? toPayment(created) : fxRecord;
+    }
     return writer.run(async (trx) => {
       const existing = await trx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
       if (existing !== undefined) {
@@ -134,8 +147,9 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       const taken = await trx.selectFrom('payments').select('id').where('merchant_id', '=', merchantId).where('merchant_order_id', '=', input.merchantOrderId).executeTakeFirst();
       if (taken !== undefined) return fail(PaymentError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
       await trx.insertInto('payments').values(row).execute();
+      if (fxRecord !== undefined) await fxRecord(trx, id);
       await recordTransition(trx, { paymentId: id, from: null, to: 'requires_payment_method', reason: 'created', at: row.created_at });
-      const payment = toPayment(row);
+      const payment = fxRecord === undefined ? toPayment(row) : await reload(trx, id);
       await emit(trx, payment, 'payment.created');
       return payment;
     }, { keys: [id] });
@@ -209,6 +223,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const expired = await expireIfDue(payment);
     if (expired !== undefined) return expired;
     if (payment.status !== 'requires_payment_method') return fail(PaymentError.StateInvalid, `cannot confirm a payment that is ${payment.status}`);
+    const fxRefused = await deps.fx?.onConfirm(payment, method);
+    if (fxRefused !== undefined) return fxRefused;
     if (method.type === 'wallet') return confirmWallet(payment, method.customerId);
     if (method.type === 'external_wallet') {
       if (hooks.confirmExternal === undefined) return fail(PaymentError.MethodInvalid, 'external wallets are not configured');
@@ -223,13 +239,16 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const source: Source = { kind: 'wallet', customerId };
     const { currency } = payment.amount;
     const plan = await feePlanOf(store.reader, payment.merchantId);
+    const conversionKeys = await fxKeys(payment);
     return writer.run(async (trx) => {
       const claimed = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: 'confirmed with wallet', at: now(), set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' } });
       if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
       const entryId = `${payment.id}:wallet`;
       if (payment.captureMethod === 'automatic') {
-        const fee = feeFor(plan, { method: 'wallet', brand: null, amountMinor: payment.amount.minor, currency });
-        const entry = await paymentLedger.captureNow(trx, { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee });
+        const conversion = await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+        const fee = feeFor(plan, { method: 'wallet', brand: null, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
+        const capture = { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee };
+        const entry = conversion === undefined ? await paymentLedger.captureNow(trx, capture) : await convertedLedger.captureNow(trx, { ...capture, conversion });
         if (isFailure(entry)) return fail(entry.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : entry.failure, 'the wallet has too little to pay this');
         await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: 'paid from wallet', at: now(), set: { amount_captured: payment.amount.minor, fee } });
       } else {
@@ -240,7 +259,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       const settled = await reload(trx, payment.id);
       await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
       return settled;
-    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency)] });
+    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
   }
 
   async function confirmCard(payment: Payment, method: Extract<PaymentMethodInput, { type: 'card' }>): Promise<Payment | PaymentFailure> {
@@ -406,12 +425,14 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   async function settleApproved(payment: Payment, channel: string, request: AuthorizeRequest, outcome: Extract<ChannelOutcome, { status: 'approved' }>): Promise<Payment | PaymentFailure> {
     const source: Source = { kind: 'channel', channel };
     const { currency } = payment.amount;
+    const conversionKeys = await fxKeys(payment);
     return writer.run(async (trx) => {
       await settleAttempt(trx, { id: request.attemptId, status: 'approved', responseCode: outcome.responseCode, reference: outcome.reference, authorizationCode: outcome.authorizationCode, at: now() });
       const common = { entryId: request.attemptId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor };
       if (request.capture) {
-        const fee = feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: payment.amount.minor, currency });
-        const entry = await paymentLedger.captureNow(trx, { ...common, feeMinor: fee });
+        const conversion = await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+        const fee = feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
+        const entry = conversion === undefined ? await paymentLedger.captureNow(trx, { ...common, feeMinor: fee }) : await convertedLedger.captureNow(trx, { ...common, feeMinor: fee, conversion });
         assert.ok(!isFailure(entry), `capture entry for ${payment.id}: ${isFailure(entry) ? entry.detail : ''}`);
         await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: `approved by ${channel} (${outcome.authorizationCode})`, at: now(), set: { amount_captured: payment.amount.minor, fee, channel, last_error_code: null, last_error_message: null } });
       } else {
@@ -422,7 +443,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       const settled = await reload(trx, payment.id);
       await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
       return settled;
-    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency)] });
+    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
   }
 
   async function settleDeclined(payment: Payment, attemptId: string, outcome: Extract<ChannelOutcome, { status: 'declined' }>): Promise<PaymentFailure> {
@@ -443,7 +464,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return fail(code, message);
   }
 
-  return { create, get, details, list, confirm, completeChallenge, giveBack, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
+  return { create, get, details, list, confirm, completeChallenge, giveBack, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt, convertedLedger, fxKeys };
 }
 
 /** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */

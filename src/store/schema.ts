@@ -27,6 +27,9 @@ export interface Database {
   checkout_sessions: CheckoutSessionsTable;
   web_sessions: WebSessionsTable;
   dashboard_logins: DashboardLoginsTable;
+  fx_settings: FxSettingsTable;
+  fx_quotes: FxQuotesTable;
+  payment_fx: PaymentFxTable;
 }
 
 export interface SettingsTable {
@@ -164,6 +167,11 @@ export interface PaymentsTable {
   expires_at: string;
   created_at: string;
   updated_at: string;
+  /** Added by 006-fx: the conversion a cross-currency payment was captured with (null otherwise). */
+  settlement_currency?: string | null;
+  settlement_amount?: bigint | null;
+  fx_rate?: string | null;
+  fx_quote_id?: string | null;
 }
 
 export interface PaymentAttemptsTable {
@@ -319,4 +327,60 @@ export interface DashboardLoginsTable {
   password_hash: string;
   created_at: string;
   disabled_at: string | null;
+}
+
+export interface FxSettingsTable {
+  merchant_id: string;
+  markup_bps: bigint;
+  updated_at: string;
+}
+
+export interface FxQuotesTable {
+  id: string;
+  merchant_id: string;
+  sell_currency: string;
+  sell_amount: bigint;
+  buy_currency: string;
+  buy_amount: bigint;
+  mid_rate: string;
+  rate: string;
+  markup_bps: bigint;
+  rate_as_of: string;
+  expires_at: string;
+  request_digest: string;
+  created_at: string;
+}
+
+/** The conversion and cross-border facts of one payment (006-fx); amounts in minor units. */
+export interface PaymentFxTable {
+  payment_id: string;
+  merchant_id: string;
+  presentment_currency: string;
+  presentment_amount: bigint;
+  settlement_currency: string;
+  quote_id: string | null;
+  mid_rate: string | null;
+  rate: string | null;
+  markup_bps: bigint | null;
+  rate_as_of: string | null;
+  locked_at: string | null;
+  captured_presentment: bigint;
+  settlement_amount: bigint;
+  mid_amount: bigint;
+  margin: bigint;
+  refunded_presentment: bigint;
+  refunded_settlement: bigint;
+  refunded_mid: bigint;
+  captured_at: string | null;
+  import_order: bigint;
+  customer_id: string | null;
+  payer_name: string | null;
+  payer_id_type: string | null;
+  payer_id_hint: string | null;
+  person_key: string | null;
+  amount_cny: bigint | null;
+  limit_year: bigint | null;
+  refunded_cny: bigint;
+  created_at: string;
+  updated_at: string;
 }

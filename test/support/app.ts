@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createHutong, type Hutong } from '../../src/app.js';
 import type { ChannelsPort, ThreeDSecurePort } from '../../src/payments/index.js';
 import { ManualClock } from '../../src/core/clock.js';
+import type { FxSettings } from '../../src/fx/index.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
 
 export interface TestApp {
@@ -19,6 +20,8 @@ export interface TestAppOptions {
   /** The card channels for the suite (e.g. the sandbox card world), closed after it. */
   readonly channels?: () => Promise<ChannelsPort & { close(): Promise<void> }>;
   readonly threeDSecure?: () => Promise<{ port: ThreeDSecurePort; close(): Promise<void> }>;
+  /** FX settings (src/fx); without them payments settle in their own currency, as before FX. */
+  readonly fx?: Partial<FxSettings>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -36,7 +39,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
       await channels?.close();
       await threeDS?.close();
     };
-    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels, threeDSecure: threeDS?.port });
+    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels, threeDSecure: threeDS?.port, fx: options.fx });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
     app.hutong = hutong;

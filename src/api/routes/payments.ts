@@ -5,6 +5,7 @@ import { isFailure } from '../../core/failure.js';
 import { toJSONMinor } from '../../money/index.js';
 import type { Attempt, Payment, PaymentMethodInput, Refund, Transition } from '../../payments/model.js';
 import { percentBpsMax, type PaymentServices } from '../../payments/index.js';
+import type { PaymentFxInput } from '../../payments/fx-port.js';
 import { amountFromBody } from '../amounts.js';
 import { merchantIdOf } from '../auth.js';
 import { idempotencyKeyOf } from '../idempotency.js';
@@ -50,6 +51,10 @@ export const PaymentView = Type.Object({
   expires_at: Timestamp,
   created_at: Timestamp,
   updated_at: Timestamp,
+  settlement_currency: Type.Optional(Nullable(Currency)),
+  settlement_amount: Type.Optional(Nullable(Type.Integer({ description: 'What the merchant is credited in settlement_currency (gross of fee; the fee is then in settlement_currency too); set at capture' }))),
+  fx_rate: Type.Optional(Nullable(Type.String({ description: 'Units of settlement_currency per unit of currency, locked when the payment was confirmed (docs/fx.md)' }))),
+  fx_quote: Type.Optional(Nullable(Type.String())),
 });
 
 export function paymentView(p: Payment) {
@@ -79,6 +84,10 @@ export function paymentView(p: Payment) {
     expires_at: p.expiresAt,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
+    settlement_currency: p.settlement?.currency ?? null,
+    settlement_amount: p.settlement?.amountMinor == null ? null : toJSONMinor({ minor: p.settlement.amountMinor, currency: p.settlement.currency }),
+    fx_rate: p.settlement?.fxRate ?? null,
+    fx_quote: p.settlement?.quoteId ?? null,
   };
 }
 
@@ -161,6 +170,18 @@ const CreatePayment = Type.Object(
     capture_method: Type.Optional(Type.Union([Type.Literal('automatic'), Type.Literal('manual')])),
     customer: Type.Optional(Type.String({ maxLength: 40 })),
     return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
+    settlement_currency: Type.Optional({ ...Currency, description: 'Defaults to the merchant\'s; may only be the merchant\'s or this payment\'s currency (docs/fx.md)' }),
+    fx_quote: Type.Optional(Type.String({ maxLength: 40, description: 'A quote from POST /v1/fx/quotes: locks its rate (amount and currencies must match)' })),
+    import_order: Type.Optional(
+      Type.Object(
+        {
+          payer_name: Type.String({ minLength: 1, maxLength: 100 }),
+          id_type: Type.Union([Type.Literal('resident_id'), Type.Literal('passport')]),
+          id_number: Type.String({ minLength: 5, maxLength: 20, description: 'Checked against the customer\'s verified identity; never stored in clear or shown' }),
+        },
+        { additionalProperties: false, description: 'A cross-border retail import order: needs `customer`, counts against the payer\'s CNY limits' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -187,6 +208,13 @@ const ConfirmPayment = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The FX part of a new payment (src/fx), only when one of its fields is given. */
+function fxInputOf(b: Static<typeof CreatePayment>): { fx?: PaymentFxInput } {
+  if (b.settlement_currency === undefined && b.fx_quote === undefined && b.import_order === undefined) return {};
+  const order = b.import_order;
+  return { fx: { settlementCurrency: b.settlement_currency, quoteId: b.fx_quote, importOrder: order === undefined ? undefined : { payerName: order.payer_name, idType: order.id_type, idNumber: order.id_number } } };
+}
 
 function methodOf(body: Static<typeof ConfirmPayment>): PaymentMethodInput {
   const m = body.payment_method;
@@ -221,7 +249,7 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     const b = request.body;
     const result = await payments.create(
       merchantIdOf(request),
-      { amount: amountFromBody(b.amount, b.currency), merchantOrderId: b.merchant_order_id, description: b.description, metadata: b.metadata, captureMethod: b.capture_method, customerId: b.customer, returnUrl: b.return_url },
+      { amount: amountFromBody(b.amount, b.currency), merchantOrderId: b.merchant_order_id, description: b.description, metadata: b.metadata, captureMethod: b.capture_method, customerId: b.customer, returnUrl: b.return_url, ...fxInputOf(b) },
       idempotencyKeyOf(request.headers),
     );
     if (isFailure(result)) throw problemFromFailure(result);

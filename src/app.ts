@@ -17,6 +17,9 @@ import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type W
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
+import { createTimers, type Timers } from './events/timers.js';
+import { createBuyerTokens, createEscrow } from './escrow/index.js';
+import type { EscrowPort } from './payments/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -45,6 +48,8 @@ export interface Hutong {
   readonly services: ApiServices;
   readonly dispatcher: WebhookDispatcher;
   readonly server: FastifyInstance;
+  /** Durable timers (escrow auto-confirm/close); `hutong start` runs their worker loop. */
+  readonly timers: Timers;
   close(): Promise<void>;
 }
 
@@ -95,6 +100,13 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   const events = createEvents({ store, cipher, clock });
+  // Escrow is built on payments, and payments call escrow back in their capture/refund units.
+  const escrowSlot: { port?: EscrowPort } = {};
+  const lateEscrow: EscrowPort = {
+    fundsOf: (db, paymentId) => (escrowSlot.port === undefined ? Promise.resolve('merchant') : escrowSlot.port.fundsOf(db, paymentId)),
+    captured: (trx, payment) => (escrowSlot.port as EscrowPort).captured(trx, payment),
+    refunded: (trx, payment, refund) => (escrowSlot.port as EscrowPort).refunded(trx, payment, refund),
+  };
   const payments = createPaymentServices({
     store,
     writer,
@@ -107,11 +119,15 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     threeDSecure: options.threeDSecure,
     wallets: options.wallets,
     publicBaseUrl: config.publicBaseUrl,
+    escrow: lateEscrow,
   });
+  const timers = createTimers({ store, writer, clock, onError: (error) => warn(`timers: ${String(error)}`) });
+  const escrow = createEscrow({ store, writer, ledger, clock, parties, payments, events, timers, buyerTokens: createBuyerTokens(vaultKey), publicBaseUrl: config.publicBaseUrl });
+  escrowSlot.port = escrow.port;
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock };
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, escrow, timers };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 
@@ -119,9 +135,11 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     services,
     server,
     dispatcher,
+    timers,
     async close() {
       await server.close();
       await dispatcher.stop();
+      await timers.stop();
       await writer.close();
       await store.close();
     },

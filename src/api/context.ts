@@ -8,6 +8,8 @@ import type { Wallets } from '../wallets/service.js';
 import type { PaymentServices } from '../payments/index.js';
 import type { CardVault } from '../cards/index.js';
 import type { Metrics } from './metrics.js';
+import type { EscrowService } from '../escrow/index.js';
+import type { Timers } from '../events/timers.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -21,6 +23,8 @@ export interface ApiServices {
   readonly events: Events;
   readonly metrics: Metrics;
   readonly clock: Clock;
+  readonly escrow: EscrowService;
+  readonly timers: Timers;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

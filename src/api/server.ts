@@ -17,6 +17,7 @@ import { registerPaymentRoutes } from './routes/payments.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransferRoutes } from './routes/transfers.js';
 import { ProblemSchema } from './schemas.js';
+import { registerEscrowRoutes } from './routes/escrows.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -96,6 +97,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerBalanceRoutes(app, services);
   registerPaymentRoutes(app, services);
   registerEventRoutes(app, services);
+  registerEscrowRoutes(app, services);
   return app;
 }
 

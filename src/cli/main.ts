@@ -25,6 +25,7 @@ program
     const wallets = await startWallets(systemClock);
     const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port });
     hutong.services.payments.sweeper.start();
+    hutong.timers.start();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
     const address = await hutong.server.listen({ port: config.port, host: config.host });
@@ -50,6 +51,7 @@ program
     const stop = async (signal: string) => {
       hutong.server.log.info({ signal }, 'shutting down');
       await hutong.services.payments.sweeper.stop();
+      await hutong.timers.stop();
       await hutong.close();
       await cards.close();
       await threeDS.close();

@@ -13,8 +13,8 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { PaymentError } from './errors.js';
 import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';
-import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition, type WalletsPort } from './model.js';
-import { accountKeys, createPaymentLedger, type Source } from './postings.js';
+import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EscrowPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition, type WalletsPort } from './model.js';
+import { accountKeys, createPaymentLedger, type Destination, type Source } from './postings.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt } from './store.js';
 
@@ -45,6 +45,8 @@ export interface PaymentsDeps {
   /** Where shoppers' browsers reach Hutong (3-D Secure returns here). */
   readonly publicBaseUrl?: string;
   readonly settings?: PaymentSettings;
+  /** Escrow trades (src/escrow): their payments capture into escrow instead of the merchant. */
+  readonly escrow?: EscrowPort;
 }
 
 export interface NewPayment {
@@ -80,6 +82,16 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
 
   async function emit(trx: Trx, payment: Payment, type: string): Promise<void> {
     await events?.record(trx, { merchantId: payment.merchantId, type, objectType: 'payment', objectId: payment.id, data: payment });
+  }
+
+  /** Escrow payments capture into escrow, gross (the fee is taken on release); others go to the merchant. */
+  async function destinationOf(db: Executor, paymentId: string): Promise<Destination> {
+    return deps.escrow === undefined ? 'merchant' : deps.escrow.fundsOf(db, paymentId);
+  }
+
+  /** In the capturing unit: an escrow payment's trade moves to held with its money. */
+  async function afterCapture(trx: Trx, payment: Payment, destination: Destination): Promise<void> {
+    if (destination === 'escrow' && payment.status === 'succeeded') await deps.escrow?.captured(trx, payment);
   }
 
   async function reload(trx: Trx, id: string): Promise<Payment> {
@@ -221,9 +233,10 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       const claimed = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: 'confirmed with wallet', at: now(), set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' } });
       if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
       const entryId = `${payment.id}:wallet`;
+      const destination = await destinationOf(trx, payment.id);
       if (payment.captureMethod === 'automatic') {
-        const fee = feeFor(plan, { method: 'wallet', brand: null, amountMinor: payment.amount.minor, currency });
-        const entry = await paymentLedger.captureNow(trx, { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee });
+        const fee = destination === 'escrow' ? 0n : feeFor(plan, { method: 'wallet', brand: null, amountMinor: payment.amount.minor, currency });
+        const entry = await paymentLedger.captureNow(trx, { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee, destination });
         if (isFailure(entry)) return fail(entry.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : entry.failure, 'the wallet has too little to pay this');
         await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: 'paid from wallet', at: now(), set: { amount_captured: payment.amount.minor, fee } });
       } else {
@@ -233,6 +246,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       }
       const settled = await reload(trx, payment.id);
       await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
+      await afterCapture(trx, settled, destination);
       return settled;
     }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency)] });
   }
@@ -403,9 +417,10 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return writer.run(async (trx) => {
       await settleAttempt(trx, { id: request.attemptId, status: 'approved', responseCode: outcome.responseCode, reference: outcome.reference, authorizationCode: outcome.authorizationCode, at: now() });
       const common = { entryId: request.attemptId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor };
+      const destination = await destinationOf(trx, payment.id);
       if (request.capture) {
-        const fee = feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: payment.amount.minor, currency });
-        const entry = await paymentLedger.captureNow(trx, { ...common, feeMinor: fee });
+        const fee = destination === 'escrow' ? 0n : feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: payment.amount.minor, currency });
+        const entry = await paymentLedger.captureNow(trx, { ...common, feeMinor: fee, destination });
         assert.ok(!isFailure(entry), `capture entry for ${payment.id}: ${isFailure(entry) ? entry.detail : ''}`);
         await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: `approved by ${channel} (${outcome.authorizationCode})`, at: now(), set: { amount_captured: payment.amount.minor, fee, channel, last_error_code: null, last_error_message: null } });
       } else {
@@ -415,6 +430,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       }
       const settled = await reload(trx, payment.id);
       await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
+      await afterCapture(trx, settled, destination);
       return settled;
     }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency)] });
   }
@@ -437,7 +453,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return fail(code, message);
   }
 
-  return { create, get, details, list, confirm, completeChallenge, giveBack, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt };
+  return { create, get, details, list, confirm, completeChallenge, giveBack, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt, destinationOf, afterCapture };
 }
 
 /** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */

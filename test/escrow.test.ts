@@ -289,6 +289,53 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     await k.ledgerOk();
   });
 
+  it('a decision whose payout was interrupted is finished once, by the timer or a racing retry', async () => {
+    const { m, c } = await k.setup();
+    const e = await k.paidTrade(m.key, c);
+    await k.buyer(e.buyer_token, e.id, 'refund_request', { amount: 4_000, reason: 'not_as_described' });
+    const { payments } = t.hutong.services;
+    const refund = payments.refund;
+    // The process stops after the decision committed, before the refund reached the payment.
+    payments.refund = async () => {
+      throw new Error('crash before the refund');
+    };
+    const interrupted = await k.seller(m.key, e.id, 'agree_refund');
+    payments.refund = refund;
+    expect(interrupted.status).toBe(500);
+    expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'refunding', settling: true, amount_held: 10_000 });
+    const meanwhile = await k.buyer(e.buyer_token, e.id, 'withdraw_refund_request');
+    expect([meanwhile.status, meanwhile.body.code]).toEqual([409, 'escrow_settling']);
+
+    // A retry and the timer race to finish it: one refund, one credit.
+    t.clock.advance(61_000);
+    await Promise.all([t.hutong.services.escrow.runSettle(e.id), t.hutong.services.escrow.runSettle(e.id), t.hutong.timers.runDue()]);
+    expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'held', settling: false, amount_held: 6_000, amount_refunded: 4_000 });
+    expect((await t.request('GET', `/v1/refunds?payment=${e.payment}`, { key: m.key })).body.data).toHaveLength(1);
+    expect(await k.wallet(m.key, c)).toBe(94_000);
+    expect(await t.hutong.timers.get(`escrow.settle:${e.id}`)).toBeUndefined();
+    await k.ledgerOk();
+  });
+
+  it('a refund the channel refuses undoes the decision, which can then be taken again', async () => {
+    const { m, c } = await k.setup();
+    const e = await k.paidTrade(m.key, c);
+    await k.buyer(e.buyer_token, e.id, 'refund_request', { reason: 'not_received' });
+    await k.seller(m.key, e.id, 'refuse_refund', { reason: 'delivered' });
+    const { payments } = t.hutong.services;
+    const refund = payments.refund;
+    payments.refund = async (merchantId, input) => ({ id: 're_refused', merchantId, paymentId: input.paymentId, amount: { minor: input.amountMinor ?? 0n, currency: 'CNY' }, feeReturnedMinor: 0n, status: 'failed', reason: null, failureCode: '05 do not honor', createdAt: t.clock.now().toISOString(), updatedAt: t.clock.now().toISOString() });
+    const refused = await k.operator(e.id, { decision: 'refund' });
+    payments.refund = refund;
+    expect([refused.status, refused.body.code]).toEqual([422, 'escrow_refund_failed']);
+    expect(refused.body.detail).toContain('05 do not honor');
+    expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'disputed', settling: false, amount_held: 10_000 });
+    expect(await k.eventTypes(m.key, e.id)).toContain('escrow.refund_failed');
+    const decided = await k.operator(e.id, { decision: 'refund' });
+    expect(decided.body).toMatchObject({ status: 'refunded', amount_refunded: 10_000 });
+    expect(await k.wallet(m.key, c)).toBe(100_000);
+    await k.ledgerOk();
+  });
+
   it('webhook endpoints accept the escrow event types and receive them', async () => {
     const { m, c } = await k.setup();
     const types = ['escrow.created', 'escrow.held', 'escrow.shipped', 'escrow.completed', 'escrow.refund_requested', 'escrow.disputed', 'escrow.refunded', 'escrow.closed', 'escrow.extended', 'escrow.arbitrated'];

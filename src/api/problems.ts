@@ -70,6 +70,7 @@ export const problemCatalog = {
   escrow_state_invalid: { status: 409, title: 'The escrow trade\'s state does not allow this' },
   escrow_settling: { status: 409, title: 'A refund is being paid out for this trade; try again when it is done' },
   escrow_refund_exceeds_held: { status: 422, title: 'The refund is more than the trade holds' },
+  escrow_refund_failed: { status: 422, title: 'The payment channel refused the refund; nothing was refunded' },
   escrow_buyer_token_invalid: { status: 403, title: 'The buyer link is not valid for this trade, or has expired' },
   escrow_extension_invalid: { status: 422, title: 'The confirm period cannot be extended like this' },
   escrow_funds_held: { status: 409, title: 'An escrow trade holds this payment\'s money; refund through the trade' },

@@ -6,6 +6,8 @@ export enum EscrowError {
   /** A refund is being paid out for this trade; nothing else may happen until it is done. */
   Settling = 'escrow_settling',
   RefundExceedsHeld = 'escrow_refund_exceeds_held',
+  /** The payment's channel refused the refund; the decision was undone and may be taken again. */
+  RefundFailed = 'escrow_refund_failed',
   BuyerTokenInvalid = 'escrow_buyer_token_invalid',
   ExtensionInvalid = 'escrow_extension_invalid',
   /** A direct refund of an escrow payment while the trade still holds its money. */

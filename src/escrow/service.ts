@@ -280,7 +280,27 @@ export function createEscrow(deps: EscrowDeps) {
     const s = e.settlement;
     const refund = await payments.refund(e.merchantId, { paymentId: e.paymentId, amountMinor: s.refundMinor, reason: s.reason }, `escrow:${e.id}:settle:${s.seq}`, { fromEscrow: true });
     if (isFailure(refund)) return refund;
+    if (refund.status === 'failed') {
+      const back = await abandonSettlement(e, s, refund);
+      return fail(EscrowError.RefundFailed, `the channel refused the refund (${refund.failureCode ?? 'no reason'}); nothing was refunded and the trade is ${back.status} again`);
+    }
     return (await find(id)) as Escrow;
+  }
+
+  /**
+   * The channel refused the refund (the money never left escrow): the decision is undone, the trade
+   * stays where it was (refunding or disputed) and the same decision may be taken again, as a new
+   * refund under the next settlement number.
+   */
+  async function abandonSettlement(e: Escrow, s: Settlement, refund: Refund): Promise<Escrow> {
+    return writer.run(async (trx) => {
+      const current = await lockTrade(trx, { id: e.id });
+      if (current === undefined || current.settlement?.seq !== s.seq) return current as Escrow;
+      await timers.cancel(trx, settleKey(e.id));
+      const back = await write(trx, e.id, { settlement: null });
+      await events.recordEvent(trx, { merchantId: e.merchantId, type: 'escrow.refund_failed', objectType: 'escrow', objectId: e.id, data: { ...escrowView(back), failure_reason: refund.failureCode } });
+      return back;
+    }, { keys: keysOf(e) });
   }
 
   /** Decides (seller agrees, operator arbitrates) and pays; the answer is the trade afterwards. */
@@ -288,6 +308,7 @@ export function createEscrow(deps: EscrowDeps) {
     const decided = await step(actor, id, work);
     if (isFailure(decided) || decided.settlement === null) return decided;
     const settled = await runSettle(id);
+    if (isFailure(settled) && settled.failure === EscrowError.RefundFailed) return settled;
     // The decision stands even if the channel is slow: the trade shows `settling` and the timer resumes it.
     return isFailure(settled) ? ((await find(id)) as Escrow) : settled;
   }
@@ -498,7 +519,7 @@ export function createEscrow(deps: EscrowDeps) {
   timers.register(timerKinds.settle, {
     async outside(job) {
       const settled = await runSettle(String(job.payload.tradeId));
-      if (isFailure(settled)) throw new Error(`escrow settlement ${String(job.payload.tradeId)}: ${settled.failure} ${settled.detail}`);
+      if (isFailure(settled) && settled.failure !== EscrowError.RefundFailed) throw new Error(`escrow settlement ${String(job.payload.tradeId)}: ${settled.failure} ${settled.detail}`);
       return undefined;
     },
   });

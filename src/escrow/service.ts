@@ -520,6 +520,8 @@ export function createEscrow(deps: EscrowDeps) {
     async outside(job) {
       const settled = await runSettle(String(job.payload.tradeId));
       if (isFailure(settled) && settled.failure !== EscrowError.RefundFailed) throw new Error(`escrow settlement ${String(job.payload.tradeId)}: ${settled.failure} ${settled.detail}`);
+      // The channel has not answered yet (the refund is pending): look again later, until it has.
+      if (!isFailure(settled) && settled.settlement !== null) return { retryAt: new Date(clock.now().getTime() + settings.settleRetryAfterMs) };
       return undefined;
     },
   });

@@ -22,7 +22,8 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
 
     const paid = await k.pay(m.key, e.payment, c);
     expect(paid).toMatchObject({ status: 'succeeded', fee: 0 });
-    expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'held', amount_held: 10_000 });
+    expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'held', amount_held: 10_000, buyer_url: e.buyer_url });
+    expect((await t.request('GET', `/v1/escrows/${e.id}`, { key: t.operatorKey })).body).toMatchObject({ status: 'held', fee: 0 });
     expect(await k.merchantBalance(m.id, 'escrow')).toBe(10_000n);
     expect(await k.merchantBalance(m.id, 'pending')).toBe(0n);
     expect(await k.wallet(m.key, c)).toBe(90_000);

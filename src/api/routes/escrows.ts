@@ -37,6 +37,7 @@ export const EscrowView = Type.Object({
   dispute: Nullable(Type.Object({ seller_reason: Type.String(), opened_at: Timestamp })),
   resolution: Nullable(Type.Object({ by: Type.String(), decision: Type.String(), refunded: Type.Integer(), released: Type.Integer(), note: Nullable(Type.String()), at: Timestamp })),
   settling: Type.Boolean({ description: 'A decided refund is being paid out; other steps wait' }),
+  buyer_url: Type.Optional(Type.String({ description: 'The buyer link again (merchant GET only), e.g. to resend it' })),
   close_due_at: Nullable(Timestamp),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -109,7 +110,9 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
   app.get('/v1/escrows/:id', { config: { auth: 'any' }, schema: { tags: ['escrows'], summary: 'A trade (its merchant, or the operator)', params: IdParams, response: { 200: EscrowView, ...problemResponses } } }, async (request) => {
     const principal = request.principal;
     const actor = principal?.type === 'merchant' ? { kind: 'merchant' as const, merchantId: principal.merchantId } : { kind: 'operator' as const };
-    return answer(await escrow.get(actor, request.params.id));
+    const found = await escrow.get(actor, request.params.id);
+    if (isFailure(found)) throw problemFromFailure(found);
+    return actor.kind === 'merchant' ? { ...escrowView(found), buyer_url: escrow.buyerLink(found).url } : escrowView(found);
   });
 
   const ShipBody = Type.Object({ carrier: Type.String({ minLength: 1, maxLength: 60 }), waybill_number: Type.String({ minLength: 1, maxLength: 60 }) }, { additionalProperties: false });

@@ -55,6 +55,7 @@ describeEachStore('escrow under random buyer, seller and operator actions', (dia
         // The buyer got back exactly what was refunded; nothing else left the wallet.
         expect(await k.wallet(m.key, c)).toBe(10_000 - paid + trade.amount_refunded);
         if (trade.status === 'completed' || trade.status === 'refunded' || trade.status === 'closed') expect(trade.amount_held).toBe(0);
+        await k.ledgerOk();
       }),
       { numRuns: 40 },
     );

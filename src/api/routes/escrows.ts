@@ -70,6 +70,11 @@ const BuyerQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 2
 const stepResponses = { 200: EscrowView, 409: Type.Ref('Problem'), 403: Type.Ref('Problem'), ...problemResponses };
 const NoBody = Type.Object({}, { additionalProperties: false });
 
+/** Buyer routes log their URL without the link token (the token is the buyer's credential). */
+const buyerLogSerializers = {
+  req: (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'), host: req.host, remoteAddress: req.ip }),
+};
+
 /** The buyer's link token: `?token=` (what the link carries) or the `Hutong-Buyer-Token` header. */
 function buyerTokenOf(request: FastifyRequest): string {
   const header = request.headers['hutong-buyer-token'];
@@ -153,11 +158,11 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
   });
 
   // The buyer's side: no API key; the signed link's token names this one trade.
-  app.get('/v1/buyer/escrows/:id', { schema: { tags: ['escrows (buyer)'], summary: 'The buyer\'s view of the trade (status, shipping, deadlines)', params: IdParams, querystring: BuyerQuery, response: { 200: EscrowView, 403: Type.Ref('Problem'), ...problemResponses } } }, async (request) =>
+  app.get('/v1/buyer/escrows/:id', { logSerializers: buyerLogSerializers, schema: { tags: ['escrows (buyer)'], summary: 'The buyer\'s view of the trade (status, shipping, deadlines)', params: IdParams, querystring: BuyerQuery, response: { 200: EscrowView, 403: Type.Ref('Problem'), ...problemResponses } } }, async (request) =>
     answer(await escrow.get({ kind: 'buyer', token: buyerTokenOf(request) }, request.params.id), 'buyer'),
   );
 
-  app.post('/v1/buyer/escrows/:id/confirm_receipt', { preValidation: emptyBody, schema: { tags: ['escrows (buyer)'], summary: 'The buyer confirms receipt: the money is released to the seller', headers: IdempotencyHeaders, params: IdParams, querystring: BuyerQuery, body: NoBody, response: stepResponses } }, async (request) =>
+  app.post('/v1/buyer/escrows/:id/confirm_receipt', { logSerializers: buyerLogSerializers, preValidation: emptyBody, schema: { tags: ['escrows (buyer)'], summary: 'The buyer confirms receipt: the money is released to the seller', headers: IdempotencyHeaders, params: IdParams, querystring: BuyerQuery, body: NoBody, response: stepResponses } }, async (request) =>
     answer(await escrow.confirmReceipt(buyerTokenOf(request), request.params.id), 'buyer'),
   );
 
@@ -169,12 +174,12 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
     },
     { additionalProperties: false },
   );
-  app.post('/v1/buyer/escrows/:id/refund_request', { schema: { tags: ['escrows (buyer)'], summary: 'The buyer asks for a full (no amount) or partial refund; the confirm timer pauses', headers: IdempotencyHeaders, params: IdParams, querystring: BuyerQuery, body: RefundRequestBody, response: stepResponses } }, async (request) => {
+  app.post('/v1/buyer/escrows/:id/refund_request', { logSerializers: buyerLogSerializers, schema: { tags: ['escrows (buyer)'], summary: 'The buyer asks for a full (no amount) or partial refund; the confirm timer pauses', headers: IdempotencyHeaders, params: IdParams, querystring: BuyerQuery, body: RefundRequestBody, response: stepResponses } }, async (request) => {
     const { amount, reason, note } = request.body;
     return answer(await escrow.requestRefund(buyerTokenOf(request), request.params.id, { amountMinor: amount === undefined ? undefined : BigInt(amount), reason, note }), 'buyer');
   });
 
-  app.post('/v1/buyer/escrows/:id/withdraw_refund_request', { preValidation: emptyBody, schema: { tags: ['escrows (buyer)'], summary: 'The buyer withdraws the refund request; the confirm timer resumes', headers: IdempotencyHeaders, params: IdParams, querystring: BuyerQuery, body: NoBody, response: stepResponses } }, async (request) =>
+  app.post('/v1/buyer/escrows/:id/withdraw_refund_request', { logSerializers: buyerLogSerializers, preValidation: emptyBody, schema: { tags: ['escrows (buyer)'], summary: 'The buyer withdraws the refund request; the confirm timer resumes', headers: IdempotencyHeaders, params: IdParams, querystring: BuyerQuery, body: NoBody, response: stepResponses } }, async (request) =>
     answer(await escrow.withdrawRefundRequest(buyerTokenOf(request), request.params.id), 'buyer'),
   );
 }

@@ -76,8 +76,8 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     const asked = await k.buyer(e.buyer_token, e.id, 'refund_request', { amount: 3_000, reason: 'not_as_described', note: 'wrong colour' });
     expect(asked.status, JSON.stringify(asked.body)).toBe(200);
     expect(asked.body).toMatchObject({ status: 'refunding', confirm_due_at: null, confirm_paused_remaining_ms: 6 * dayMs, refund_request: { amount: 3_000, reason: 'not_as_described' } });
-    // Far past the original deadline: still waiting for the seller, no auto-confirm.
-    await k.runTimers(20 * dayMs);
+    // Past the original deadline: still waiting for the seller, no auto-confirm.
+    await k.runTimers(4 * dayMs + 23 * 60 * minuteMs);
     expect((await k.get(m.key, e.id)).body.status).toBe('refunding');
 
     const agreed = await k.seller(m.key, e.id, 'agree_refund');
@@ -103,11 +103,29 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     await k.seller(m.key, e.id, 'ship', { carrier: 'email', waybill_number: 'licence-key' });
     await k.runTimers(1 * dayMs);
     await k.buyer(e.buyer_token, e.id, 'refund_request', { reason: 'not_received' });
-    await k.runTimers(5 * dayMs);
+    await k.runTimers(4 * dayMs);
     const back = await k.buyer(e.buyer_token, e.id, 'withdraw_refund_request');
     expect(back.body).toMatchObject({ status: 'shipped', refund_request: null, confirm_due_at: new Date(t.clock.now().getTime() + 2 * dayMs).toISOString() });
     await k.runTimers(2 * dayMs + minuteMs);
     expect((await k.get(m.key, e.id)).body.status).toBe('completed');
+  });
+
+  it('agrees to a refund request the seller leaves unanswered for 5 days; a refusal stops that clock', async () => {
+    const { m, c } = await k.setup();
+    const silent = await k.paidTrade(m.key, c);
+    const answered = await k.paidTrade(m.key, c);
+    await k.buyer(silent.buyer_token, silent.id, 'refund_request', { amount: 2_000, reason: 'not_received' });
+    await k.buyer(answered.buyer_token, answered.id, 'refund_request', { reason: 'not_received' });
+    await k.seller(m.key, answered.id, 'refuse_refund', { reason: 'it was delivered' });
+    await k.runTimers(5 * dayMs - minuteMs);
+    expect((await k.get(m.key, silent.id)).body.status).toBe('refunding');
+    await k.runTimers(2 * minuteMs);
+    expect((await k.get(m.key, silent.id)).body).toMatchObject({ status: 'held', amount_held: 8_000, amount_refunded: 2_000, resolution: { by: 'timer', decision: 'refund_auto_agreed' } });
+    expect((await k.get(m.key, answered.id)).body.status).toBe('disputed');
+    expect(await k.wallet(m.key, c)).toBe(100_000 - 20_000 + 2_000);
+    await k.runTimers(30 * dayMs);
+    expect((await k.get(m.key, answered.id)).body.status).toBe('disputed');
+    await k.ledgerOk();
   });
 
   it('lets the seller extend the confirm period, a bounded number of times', async () => {
@@ -135,6 +153,10 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     expect(refused.body).toMatchObject({ status: 'disputed', dispute: { seller_reason: 'tracking shows delivered' } });
     const merchantTries = await t.request('POST', `/v1/escrows/${e.id}/arbitrate`, { key: m.key, body: { decision: 'release' } });
     expect(merchantTries.status).toBe(403);
+    const queue = await t.request('GET', '/v1/escrows?status=disputed&limit=100', { key: t.operatorKey });
+    expect((queue.body.data as { id: string }[]).map((x) => x.id)).toContain(e.id);
+    const mine = await t.request('GET', '/v1/escrows?status=disputed', { key: (await t.makeMerchant('Someone else')).key });
+    expect(mine.body.data).toEqual([]);
     const decided = await k.operator(e.id, { decision: 'refund', note: 'carrier lost the parcel' });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
     expect(decided.body).toMatchObject({ status: 'refunded', amount_held: 0, amount_refunded: 10_000, resolution: { by: 'operator', decision: 'refund', refunded: 10_000, released: 0 } });

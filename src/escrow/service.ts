@@ -47,7 +47,7 @@ export type Actor = { readonly kind: 'merchant'; readonly merchantId: string } |
 type Trx = Transaction<Database>;
 type EscrowFailure = Failure<string>;
 
-export const timerKinds = { autoConfirm: 'escrow.auto_confirm', autoClose: 'escrow.auto_close', settle: 'escrow.settle' } as const;
+export const timerKinds = { autoConfirm: 'escrow.auto_confirm', autoClose: 'escrow.auto_close', settle: 'escrow.settle', refundAutoAgree: 'escrow.refund_auto_agree' } as const;
 
 /**
  * Escrow trades ("guaranteed transactions", issue 4). Every step is one writer unit that re-reads
@@ -67,6 +67,7 @@ export function createEscrow(deps: EscrowDeps) {
   const confirmKey = (id: string) => `${timerKinds.autoConfirm}:${id}`;
   const closeKey = (id: string) => `${timerKinds.autoClose}:${id}`;
   const settleKey = (id: string) => `${timerKinds.settle}:${id}`;
+  const answerKey = (id: string) => `${timerKinds.refundAutoAgree}:${id}`;
 
   /** Writer keys: the payment (the trade row follows it) and the accounts a step may move. */
   function keysOf(e: { paymentId: string; merchantId: string; amount: Amount }): string[] {
@@ -188,11 +189,13 @@ export function createEscrow(deps: EscrowDeps) {
     return e;
   }
 
-  async function list(merchantId: string, request: PageRequest & { status?: string }): Promise<Page<Escrow> | Failure<'cursor_invalid'>> {
+  /** A merchant's trades; the operator (merchantId undefined) sees every merchant's, e.g. the disputed queue. */
+  async function list(merchantId: string | undefined, request: PageRequest & { status?: string }): Promise<Page<Escrow> | Failure<'cursor_invalid'>> {
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
     if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
     const limit = pageLimit(request);
-    let query = store.reader.selectFrom('escrows').selectAll().where('merchant_id', '=', merchantId);
+    let query = store.reader.selectFrom('escrows').selectAll();
+    if (merchantId !== undefined) query = query.where('merchant_id', '=', merchantId);
     if (request.status !== undefined) query = query.where('status', '=', request.status);
     return toPage(await pageQuery(query, after, limit).execute(), limit, toEscrow);
   }
@@ -330,6 +333,7 @@ export function createEscrow(deps: EscrowDeps) {
 
   /** Back to held or shipped (request withdrawn or agreed in part); a shipped trade's timer resumes. */
   async function reopen(trx: Trx, e: Escrow, to: 'held' | 'shipped', set: Partial<Database['escrows']>): Promise<Partial<Database['escrows']>> {
+    await timers.cancel(trx, answerKey(e.id));
     const resumed = to === 'shipped' ? await startConfirmTimer(trx, e, e.confirmRemainingMs ?? settings.confirmAfterMs[e.goodsType]) : {};
     return { ...set, ...resumed, status: to, refund_request: null };
   }
@@ -361,11 +365,17 @@ export function createEscrow(deps: EscrowDeps) {
   }
 
   async function agreeRefund(merchantId: string, id: string): Promise<Escrow | EscrowFailure> {
-    return decide({ kind: 'merchant', merchantId }, id, async (trx, e) => {
+    return agree({ kind: 'merchant', merchantId }, id);
+  }
+
+  /** The seller agrees — or, after `sellerAnswerAfterMs` of silence, the timer agrees for it. */
+  async function agree(actor: Actor, id: string): Promise<Escrow | EscrowFailure> {
+    return decide(actor, id, async (trx, e) => {
       const request = e.refundRequest;
       if (e.status !== 'refunding' || request === null) return fail(EscrowError.StateInvalid, `there is no refund request to agree to; the trade is ${e.status}`);
       const full = request.amountMinor === e.heldMinor;
-      const resolution: Resolution = { by: 'seller', decision: 'refund_agreed', refundMinor: request.amountMinor, releaseMinor: 0n, note: null, at: now() };
+      await timers.cancel(trx, answerKey(e.id));
+      const resolution: Resolution = { by: actor.kind === 'timer' ? 'timer' : 'seller', decision: actor.kind === 'timer' ? 'refund_auto_agreed' : 'refund_agreed', refundMinor: request.amountMinor, releaseMinor: 0n, note: null, at: now() };
       const started = await beginSettlement(trx, e, { refundMinor: request.amountMinor, releaseMinor: 0n, next: full ? 'refunded' : request.fromStatus, reason: `escrow refund: ${request.reason}`, resolution });
       await emit(trx, started, 'escrow.refund_agreed');
       return started;
@@ -376,6 +386,7 @@ export function createEscrow(deps: EscrowDeps) {
     return step({ kind: 'merchant', merchantId }, id, async (trx, e) => {
       const bad = e.refundRequest === null ? fail(EscrowError.StateInvalid, `there is no refund request to refuse; the trade is ${e.status}`) : checkMove(e.status, 'disputed', 'refuse a refund on');
       if (bad !== undefined) return bad;
+      await timers.cancel(trx, answerKey(e.id));
       const disputed = await write(trx, e.id, { status: 'disputed', dispute: storeJson({ sellerReason: reason, openedAt: now() }) });
       await emit(trx, disputed, 'escrow.disputed');
       return disputed;
@@ -410,6 +421,7 @@ export function createEscrow(deps: EscrowDeps) {
       if (amountMinor <= 0n || amountMinor > e.heldMinor) return fail(EscrowError.RefundExceedsHeld, `cannot ask for ${amountMinor}: the trade holds ${e.heldMinor}`);
       const request: RefundRequest = { amountMinor, reason: input.reason, note: input.note ?? null, fromStatus: e.status as 'held' | 'shipped', requestedAt: now() };
       const paused = await pauseConfirmTimer(trx, e);
+      await timers.schedule(trx, { kind: timerKinds.refundAutoAgree, key: answerKey(e.id), dueAt: new Date(clock.now().getTime() + settings.sellerAnswerAfterMs), payload: { tradeId: e.id, requestedAt: request.requestedAt } });
       const requested = await write(trx, e.id, { status: 'refunding', refund_request: storeJson(request), ...paused });
       await emit(trx, requested, 'escrow.refund_requested');
       return requested;
@@ -523,6 +535,18 @@ export function createEscrow(deps: EscrowDeps) {
       // The channel has not answered yet (the refund is pending): look again later, until it has.
       if (!isFailure(settled) && settled.settlement !== null) return { retryAt: new Date(clock.now().getTime() + settings.settleRetryAfterMs) };
       return undefined;
+    },
+  });
+
+  timers.register(timerKinds.refundAutoAgree, {
+    async outside(job) {
+      const e = await find(String(job.payload.tradeId));
+      if (e === undefined || e.status !== 'refunding' || e.refundRequest?.requestedAt !== job.payload.requestedAt) return undefined;
+      const agreed = await agree({ kind: 'timer' }, e.id);
+      if (!isFailure(agreed)) return undefined;
+      // Busy paying out (look again shortly) or the channel refused (try again tomorrow).
+      const laterMs = agreed.failure === EscrowError.Settling ? settings.settleRetryAfterMs : 24 * 60 * 60 * 1000;
+      return { retryAt: new Date(clock.now().getTime() + laterMs) };
     },
   });
 

@@ -50,6 +50,11 @@ export interface EscrowSettings {
   readonly extensionDaysMax: number;
   /** How long a buyer link stays valid. */
   readonly buyerLinkTtlMs: number;
+  /**
+   * A refund request the seller leaves unanswered this long is agreed to automatically (as Taobao
+   * does), so a silent seller cannot keep the buyer's money in escrow forever.
+   */
+  readonly sellerAnswerAfterMs: number;
   /** A decided refund is paid at once; if that is interrupted, the timer resumes it after this. */
   readonly settleRetryAfterMs: number;
 }
@@ -60,6 +65,7 @@ export const defaultEscrowSettings: EscrowSettings = {
   extensionsMax: 3,
   extensionDaysMax: 30,
   buyerLinkTtlMs: 180 * dayMs,
+  sellerAnswerAfterMs: 5 * dayMs,
   settleRetryAfterMs: 60_000,
 };
 

@@ -106,8 +106,8 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
     return reply.code(201).send({ ...escrowView(result.escrow), buyer_url: link.url, buyer_token: link.token, payment_object: paymentView(result.payment) });
   });
 
-  app.get('/v1/escrows', { config: { auth: 'merchant' }, schema: { tags: ['escrows'], querystring: Type.Object({ ...ListQuery.properties, status: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }), response: { 200: ListOf(EscrowView), ...problemResponses } } }, async (request) => {
-    const page = await escrow.list(merchantIdOf(request), request.query);
+  app.get('/v1/escrows', { config: { auth: 'any' }, schema: { tags: ['escrows'], summary: 'A merchant\'s trades; with the operator key, every merchant\'s (e.g. ?status=disputed)', querystring: Type.Object({ ...ListQuery.properties, status: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }), response: { 200: ListOf(EscrowView), ...problemResponses } } }, async (request) => {
+    const page = await escrow.list(request.principal?.type === 'merchant' ? request.principal.merchantId : undefined, request.query);
     if (isFailure(page)) throw problemFromFailure(page);
     return listView(page, (e) => escrowView(e));
   });

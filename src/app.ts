@@ -19,6 +19,9 @@ import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
 import { createWeb } from './web/service.js';
 import { createFx, type FxSettings } from './fx/index.js';
+import { createTimers, type Timers } from './events/timers.js';
+import { createBuyerTokens, createEscrow } from './escrow/index.js';
+import type { EscrowPort } from './payments/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -47,6 +50,8 @@ export interface Hutong {
   readonly services: ApiServices;
   readonly dispatcher: WebhookDispatcher;
   readonly server: FastifyInstance;
+  /** Durable timers (escrow auto-confirm/close); `hutong start` runs their worker loop. */
+  readonly timers: Timers;
   close(): Promise<void>;
 }
 
@@ -100,6 +105,13 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   const events = createEvents({ store, cipher, clock });
   const fx = createFx({ store, writer, parties, clock, personKeySecret: createHmac('sha256', vaultKey).update('hutong/fx/person-key').digest(), settings: { ...(config.fx === undefined ? { convertToSettlement: false } : { staleAfterMs: config.fx.staleAfterMs, quoteTtlMs: config.fx.quoteTtlMs, markupBpsDefault: config.fx.markupBpsDefault, convertToSettlement: config.fx.convertToSettlement }), ...options.fx } });
+  // Escrow is built on payments, and payments call escrow back in their capture/refund units.
+  const escrowSlot: { port?: EscrowPort } = {};
+  const lateEscrow: EscrowPort = {
+    fundsOf: (db, paymentId) => (escrowSlot.port === undefined ? Promise.resolve('merchant') : escrowSlot.port.fundsOf(db, paymentId)),
+    captured: (trx, payment) => (escrowSlot.port as EscrowPort).captured(trx, payment),
+    refunded: (trx, payment, refund) => (escrowSlot.port as EscrowPort).refunded(trx, payment, refund),
+  };
   const payments = createPaymentServices({
     store,
     writer,
@@ -113,12 +125,16 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     wallets: options.wallets,
     publicBaseUrl: config.publicBaseUrl,
     fx: fx.port,
+    escrow: lateEscrow,
   });
+  const timers = createTimers({ store, writer, clock, onError: (error) => warn(`timers: ${String(error)}`) });
+  const escrow = createEscrow({ store, writer, ledger, clock, parties, payments, events, timers, buyerTokens: createBuyerTokens(vaultKey), publicBaseUrl: config.publicBaseUrl });
+  escrowSlot.port = escrow.port;
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
   const web = createWeb({ store, clock, parties, publicBaseUrl: config.publicBaseUrl });
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web, fx };
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web, fx, escrow, timers };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 
@@ -126,10 +142,12 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     services,
     server,
     dispatcher,
+    timers,
     async close() {
       fx.stopPolling();
       await server.close();
       await dispatcher.stop();
+      await timers.stop();
       await writer.close();
       await store.close();
     },

@@ -10,11 +10,12 @@ import { ThreeDSecureError } from '../src/channels/three-d-secure/errors.js';
 import { WalletConnectorError } from '../src/channels/wallets/errors.js';
 import { PaymentError } from '../src/payments/errors.js';
 import { WalletError } from '../src/wallets/errors.js';
+import { EscrowError } from '../src/escrow/errors.js';
 import { useTestApp } from './support/app.js';
 import { describeEachStore } from './support/stores.js';
 
 it('every business error code has a problem status', () => {
-  for (const e of [...Object.values(LedgerError), ...Object.values(MoneyError), ...Object.values(PartyError), ...Object.values(WalletError), ...Object.values(CardError), ...Object.values(PaymentError), ...Object.values(EventError), ...Object.values(ThreeDSecureError), ...Object.values(WalletConnectorError)]) {
+  for (const e of [...Object.values(LedgerError), ...Object.values(MoneyError), ...Object.values(PartyError), ...Object.values(WalletError), ...Object.values(CardError), ...Object.values(PaymentError), ...Object.values(EventError), ...Object.values(ThreeDSecureError), ...Object.values(WalletConnectorError), ...Object.values(EscrowError)]) {
     expect(Object.keys(problemCatalog), e).toContain(e);
   }
 });

@@ -10,6 +10,8 @@ import type { CardVault } from '../cards/index.js';
 import type { Metrics } from './metrics.js';
 import type { Web } from '../web/service.js';
 import type { Fx } from '../fx/index.js';
+import type { EscrowService } from '../escrow/index.js';
+import type { Timers } from '../events/timers.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -25,6 +27,8 @@ export interface ApiServices {
   readonly clock: Clock;
   readonly web: Web;
   readonly fx: Fx;
+  readonly escrow: EscrowService;
+  readonly timers: Timers;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

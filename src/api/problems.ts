@@ -86,6 +86,14 @@ export const problemCatalog = {
   import_single_limit_exceeded: { status: 422, title: 'The order is above the cross-border import single-transaction limit' },
   import_annual_limit_exceeded: { status: 422, title: 'The payer\'s annual cross-border import allowance would be exceeded' },
   card_bin_unknown: { status: 422, title: 'The card\'s issuer is not known for this BIN' },
+  escrow_not_found: { status: 404, title: 'No such escrow trade' },
+  escrow_state_invalid: { status: 409, title: 'The escrow trade\'s state does not allow this' },
+  escrow_settling: { status: 409, title: 'A refund is being paid out for this trade; try again when it is done' },
+  escrow_refund_exceeds_held: { status: 422, title: 'The refund is more than the trade holds' },
+  escrow_refund_failed: { status: 422, title: 'The payment channel refused the refund; nothing was refunded' },
+  escrow_buyer_token_invalid: { status: 403, title: 'The buyer link is not valid for this trade, or has expired' },
+  escrow_extension_invalid: { status: 422, title: 'The confirm period cannot be extended like this' },
+  escrow_funds_held: { status: 409, title: 'An escrow trade holds this payment\'s money; refund through the trade' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -20,6 +20,7 @@ import { registerWebApiRoutes } from './routes/web.js';
 import { registerWebPages } from '../web/pages.js';
 import { registerFxRoutes } from './routes/fx.js';
 import { ProblemSchema } from './schemas.js';
+import { registerEscrowRoutes } from './routes/escrows.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -102,6 +103,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerWebApiRoutes(app, services);
   registerWebPages(app, services);
   registerFxRoutes(app, services);
+  registerEscrowRoutes(app, services);
   return app;
 }
 

@@ -27,6 +27,7 @@ program
     const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port });
     hutong.services.payments.sweeper.start();
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
+    hutong.timers.start();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
     const address = await hutong.server.listen({ port: config.port, host: config.host });
@@ -55,6 +56,7 @@ program
     const stop = async (signal: string) => {
       hutong.server.log.info({ signal }, 'shutting down');
       await hutong.services.payments.sweeper.stop();
+      await hutong.timers.stop();
       await hutong.close();
       await cards.close();
       await threeDS.close();

@@ -84,4 +84,17 @@ export const chart = {
     kind: 'revenue',
     noNegative: false,
   }),
+  /**
+   * Escrow (src/escrow): buyers' money Hutong holds for a merchant's trades until release. Captures
+   * of escrow payments land here gross; release moves it to merchantPending (where settlement pays
+   * from) and takes the fee there; refunds before release go from here back to the payment's source.
+   */
+  escrowHeld: (merchantId: string, currency: string): AccountSpec => ({
+    ownerType: 'merchant',
+    ownerId: merchantId,
+    code: 'escrow',
+    currency,
+    kind: 'liability',
+    noNegative: true,
+  }),
 } as const;

@@ -85,14 +85,17 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
       if (current.status !== 'requires_action') return current; // canceled or settled meanwhile: see docs/payments.md
       await settleAttempt(trx, { id: attempt.id, status: 'approved', reference: paid.walletOrderId, at: now() });
       await moveStatus(trx, { id: payment.id, from: 'requires_action', to: 'processing', reason: `${walletName} reports paid`, at: now(), set: { next_action_url: null, next_action_qr: null } });
-      const conversion = await deps.fx?.onCapture(trx, payment, payment.amount.minor);
-      const fee = feeFor(await core.feePlanOf(trx, payment.merchantId), { method: 'wallet', brand: walletName, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
+      const destination = await core.destinationOf(trx, payment.id);
+      // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
+      const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+      const fee = destination === 'escrow' ? 0n : feeFor(await core.feePlanOf(trx, payment.merchantId), { method: 'wallet', brand: walletName, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
       const capture = { entryId: attempt.id, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee };
-      const entry = conversion === undefined ? await core.paymentLedger.captureNow(trx, capture) : await core.convertedLedger.captureNow(trx, { ...capture, conversion });
+      const entry = conversion === undefined ? await core.paymentLedger.captureNow(trx, { ...capture, destination }) : await core.convertedLedger.captureNow(trx, { ...capture, conversion });
       if (isFailure(entry)) return entry;
       await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: `paid in ${walletName} (${paid.walletOrderId})`, at: now(), set: { amount_captured: payment.amount.minor, fee } });
       const done = await core.reload(trx, payment.id);
       await core.emit(trx, done, 'payment.succeeded');
+      await core.afterCapture(trx, done, destination);
       return done;
     }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
   }

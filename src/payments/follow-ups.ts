@@ -131,10 +131,12 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
    * concurrent refunds can never exceed what was captured), then asks the channel, then posts the
    * ledger entry — or, if the channel refuses, gives the reservation back.
    */
-  async function refund(merchantId: string, input: { paymentId: string; amountMinor?: bigint; reason?: string }, idempotencyKey?: string): Promise<Refund | PaymentFailure> {
+  async function refund(merchantId: string, input: { paymentId: string; amountMinor?: bigint; reason?: string }, idempotencyKey?: string, options: { fromEscrow?: boolean } = {}): Promise<Refund | PaymentFailure> {
     const payment = await core.get(merchantId, input.paymentId);
     if (isFailure(payment)) return payment;
     if (payment.status !== 'succeeded') return fail(PaymentError.StateInvalid, `cannot refund a payment that is ${payment.status}`);
+    // Money in escrow leaves only by the trade's own steps (src/escrow), never by a direct refund.
+    if (options.fromEscrow !== true && (await core.destinationOf(store.reader, payment.id)) === 'escrow') return fail('escrow_funds_held', `payment ${payment.id} pays an escrow trade that still holds its money; refund through the trade`);
     const amountMinor = input.amountMinor ?? payment.amountCapturedMinor - payment.amountRefundedMinor;
     if (amountMinor <= 0n) return fail(PaymentError.RefundExceedsCaptured, 'nothing is left to refund');
     const at = clock.now();
@@ -180,17 +182,19 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     }
     const conversionKeys = await core.fxKeys(payment);
     return writer.run(async (trx) => {
+      const destination = await core.destinationOf(trx, payment.id);
       const plan = await core.feePlanOf(trx, payment.merchantId);
       const returned = await trx.selectFrom('refunds').select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum')).where('payment_id', '=', payment.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
-      const feeBack = feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, refundedBeforeMinor: payment.amountRefundedMinor, alreadyReturnedMinor: BigInt(returned.sum) });
+      const feeBack = destination === 'escrow' ? 0n : feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, refundedBeforeMinor: payment.amountRefundedMinor, alreadyReturnedMinor: BigInt(returned.sum) });
       const moved = await trx.updateTable('refunds').set({ status: 'succeeded', fee_returned: feeBack, updated_at: now() }).where('id', '=', pending.id).where('status', '=', 'pending').executeTakeFirst();
       if (moved.numUpdatedRows !== 1n) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
-      const conversion = await deps.fx?.onRefund(trx, payment, pending.amount.minor);
+      const conversion = destination === 'escrow' ? undefined : await deps.fx?.onRefund(trx, payment, pending.amount.minor);
       const back = { entryId: pending.id, paymentId: payment.id, merchantId: payment.merchantId, source: sourceOf(payment), currency: payment.amount.currency, refundMinor: pending.amount.minor, feeReturnedMinor: feeBack };
-      const entry = conversion === undefined ? await core.paymentLedger.refund(trx, back) : await core.convertedLedger.refund(trx, { ...back, conversion });
+      const entry = conversion === undefined ? await core.paymentLedger.refund(trx, { ...back, destination }) : await core.convertedLedger.refund(trx, { ...back, conversion });
       if (isFailure(entry)) return entry;
       const done = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
       await events?.record(trx, { merchantId: payment.merchantId, type: 'refund.succeeded', objectType: 'refund', objectId: done.id, data: done });
+      if (destination === 'escrow') await deps.escrow?.refunded(trx, await core.reload(trx, payment.id), done);
       return done;
     }, { keys: keysOf(payment, conversionKeys) });
   }

@@ -2,7 +2,7 @@ import type { Failure } from '../core/failure.js';
 import type { CardholderData, CardBrand, CardConnector, ChannelOutcome, AuthorizeRequest } from '../channels/connector.js';
 import type { Amount } from '../money/index.js';
 import type { Database } from '../store/schema.js';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AttemptKind, AttemptStatus, PaymentStatus, RefundStatus } from './state.js';
 
 export type CaptureMethod = 'automatic' | 'manual';
@@ -145,6 +145,17 @@ export interface WalletsPort {
 /** What payments need from the events outbox (src/events): record inside the state change's unit. */
 export interface EventsPort {
   record(trx: Transaction<Database>, event: { merchantId: string; type: string; objectType: string; objectId: string; data: unknown }): Promise<void>;
+}
+
+/**
+ * What payments need from escrow (src/escrow), bound late because escrow is built on payments: where
+ * a payment's money is, and a call inside the unit that captured into escrow or refunded out of it,
+ * so the trade moves in the same transaction as the money (a crash cannot split them).
+ */
+export interface EscrowPort {
+  fundsOf(db: Kysely<Database> | Transaction<Database>, paymentId: string): Promise<'merchant' | 'escrow'>;
+  captured(trx: Transaction<Database>, payment: Payment): Promise<void>;
+  refunded(trx: Transaction<Database>, payment: Payment, refund: Refund): Promise<void>;
 }
 
 export type { AuthorizeRequest, ChannelOutcome };

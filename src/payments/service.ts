@@ -13,8 +13,8 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { PaymentError } from './errors.js';
 import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';
-import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition, type WalletsPort } from './model.js';
-import { accountKeys, createConvertedPaymentLedger, createPaymentLedger, type Source } from './postings.js';
+import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EscrowPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition, type WalletsPort } from './model.js';
+import { accountKeys, createConvertedPaymentLedger, createPaymentLedger, type Destination, type Source } from './postings.js';
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt } from './store.js';
@@ -48,6 +48,8 @@ export interface PaymentsDeps {
   readonly settings?: PaymentSettings;
   /** Cross-currency conversion and cross-border import rules (src/fx); none: payments never convert. */
   readonly fx?: FxPort;
+  /** Escrow trades (src/escrow): their payments capture into escrow instead of the merchant. */
+  readonly escrow?: EscrowPort;
 }
 
 export interface NewPayment {
@@ -87,6 +89,16 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
 
   async function emit(trx: Trx, payment: Payment, type: string): Promise<void> {
     await events?.record(trx, { merchantId: payment.merchantId, type, objectType: 'payment', objectId: payment.id, data: payment });
+  }
+
+  /** Escrow payments capture into escrow, gross (the fee is taken on release); others go to the merchant. */
+  async function destinationOf(db: Executor, paymentId: string): Promise<Destination> {
+    return deps.escrow === undefined ? 'merchant' : deps.escrow.fundsOf(db, paymentId);
+  }
+
+  /** In the capturing unit: an escrow payment's trade moves to held with its money. */
+  async function afterCapture(trx: Trx, payment: Payment, destination: Destination): Promise<void> {
+    if (destination === 'escrow' && payment.status === 'succeeded') await deps.escrow?.captured(trx, payment);
   }
 
   async function reload(trx: Trx, id: string): Promise<Payment> {
@@ -244,11 +256,13 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       const claimed = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: 'confirmed with wallet', at: now(), set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' } });
       if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
       const entryId = `${payment.id}:wallet`;
+      const destination = await destinationOf(trx, payment.id);
       if (payment.captureMethod === 'automatic') {
-        const conversion = await deps.fx?.onCapture(trx, payment, payment.amount.minor);
-        const fee = feeFor(plan, { method: 'wallet', brand: null, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
+        // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
+        const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+        const fee = destination === 'escrow' ? 0n : feeFor(plan, { method: 'wallet', brand: null, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
         const capture = { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee };
-        const entry = conversion === undefined ? await paymentLedger.captureNow(trx, capture) : await convertedLedger.captureNow(trx, { ...capture, conversion });
+        const entry = conversion === undefined ? await paymentLedger.captureNow(trx, { ...capture, destination }) : await convertedLedger.captureNow(trx, { ...capture, conversion });
         if (isFailure(entry)) return fail(entry.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : entry.failure, 'the wallet has too little to pay this');
         await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: 'paid from wallet', at: now(), set: { amount_captured: payment.amount.minor, fee } });
       } else {
@@ -258,6 +272,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       }
       const settled = await reload(trx, payment.id);
       await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
+      await afterCapture(trx, settled, destination);
       return settled;
     }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
   }
@@ -429,10 +444,11 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return writer.run(async (trx) => {
       await settleAttempt(trx, { id: request.attemptId, status: 'approved', responseCode: outcome.responseCode, reference: outcome.reference, authorizationCode: outcome.authorizationCode, at: now() });
       const common = { entryId: request.attemptId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor };
+      const destination = await destinationOf(trx, payment.id);
       if (request.capture) {
-        const conversion = await deps.fx?.onCapture(trx, payment, payment.amount.minor);
-        const fee = feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
-        const entry = conversion === undefined ? await paymentLedger.captureNow(trx, { ...common, feeMinor: fee }) : await convertedLedger.captureNow(trx, { ...common, feeMinor: fee, conversion });
+        const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+        const fee = destination === 'escrow' ? 0n : feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
+        const entry = conversion === undefined ? await paymentLedger.captureNow(trx, { ...common, feeMinor: fee, destination }) : await convertedLedger.captureNow(trx, { ...common, feeMinor: fee, conversion });
         assert.ok(!isFailure(entry), `capture entry for ${payment.id}: ${isFailure(entry) ? entry.detail : ''}`);
         await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: `approved by ${channel} (${outcome.authorizationCode})`, at: now(), set: { amount_captured: payment.amount.minor, fee, channel, last_error_code: null, last_error_message: null } });
       } else {
@@ -442,6 +458,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       }
       const settled = await reload(trx, payment.id);
       await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
+      await afterCapture(trx, settled, destination);
       return settled;
     }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
   }
@@ -464,7 +481,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return fail(code, message);
   }
 
-  return { create, get, details, list, confirm, completeChallenge, giveBack, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt, convertedLedger, fxKeys };
+  return { create, get, details, list, confirm, completeChallenge, giveBack, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt, convertedLedger, fxKeys, destinationOf, afterCapture };
 }
 
 /** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */

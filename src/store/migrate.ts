@@ -4,6 +4,7 @@ import * as foundation from './migrations/001-foundation.js';
 import * as cards from './migrations/002-cards.js';
 import * as events from './migrations/003-events.js';
 import * as payments from './migrations/004-payments.js';
+import * as escrow from './migrations/005-escrow.js';
 import * as fx from './migrations/006-fx.js';
 import * as web from './migrations/008-web.js';
 
@@ -18,6 +19,7 @@ const migrations: readonly Migration[] = [
   { name: '002-cards', up: cards.up },
   { name: '003-events', up: events.up },
   { name: '004-payments', up: payments.up },
+  { name: '005-escrow', up: escrow.up },
   { name: '006-fx', up: fx.up },
   { name: '008-web', up: web.up },
 ];

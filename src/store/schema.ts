@@ -30,6 +30,8 @@ export interface Database {
   fx_settings: FxSettingsTable;
   fx_quotes: FxQuotesTable;
   payment_fx: PaymentFxTable;
+  escrows: EscrowsTable;
+  timers: TimersTable;
 }
 
 export interface SettingsTable {
@@ -381,6 +383,55 @@ export interface PaymentFxTable {
   amount_cny: bigint | null;
   limit_year: bigint | null;
   refunded_cny: bigint;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An escrow trade (src/escrow): JSON columns hold the open refund request, dispute and settlement. */
+export interface EscrowsTable {
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  merchant_order_id: string;
+  status: string;
+  amount: bigint;
+  currency: string;
+  goods_type: string;
+  description: string | null;
+  customer_id: string | null;
+  amount_held: bigint;
+  amount_released: bigint;
+  amount_refunded: bigint;
+  fee: bigint;
+  carrier: string | null;
+  waybill_number: string | null;
+  shipped_at: string | null;
+  confirm_due_at: string | null;
+  /** While a refund request pauses the confirm timer: what was left of it. */
+  confirm_remaining_ms: bigint | null;
+  extensions: bigint;
+  refund_request: string | null;
+  dispute: string | null;
+  resolution: string | null;
+  settlement: string | null;
+  settle_seq: bigint;
+  close_due_at: string;
+  request_digest: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A durable timer (src/events/timers.ts): one due job per key. */
+export interface TimersTable {
+  key: string;
+  kind: string;
+  status: string;
+  due_at: string;
+  payload: string;
+  attempts: bigint;
+  locked_until: string | null;
+  claimed_by: string | null;
+  last_error: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
+import type { Writer } from '../store/writer.js';
+import { retryDelayMs, webhookAttemptsMaxBound } from './backoff.js';
+
+/**
+ * Durable timers: due work (auto-confirm, auto-close, a settlement to resume) kept in the `timers`
+ * table, one row per unique key, and run by a worker loop in every Hutong process.
+ *
+ * - Claim: a short transaction takes due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
+ *   processes never wait on or take the same row; on SQLite the single writer makes it atomic) and
+ *   stamps each with a fresh claim token and a lease (`locked_until`).
+ * - Run, exactly once in effect: for `inUnit` handlers the effect and the job's removal are one
+ *   writer unit that first re-checks the claim token. If the lease ran out and another worker took
+ *   the job meanwhile, the token no longer matches and the unit rolls back, effect and all. A
+ *   crash before commit leaves the job due again when its lease ends.
+ * - `outside` handlers (they call a channel, which cannot join a transaction) must be idempotent:
+ *   they may run again after a crash, and the job is removed afterwards.
+ * - A failing handler is retried with backoff up to `attemptsMax`, then the job is `failed` and
+ *   left for an operator to see.
+ *
+ * Time comes from the injected clock; tests call `runDue()` after moving a ManualClock.
+ */
+export interface TimerJob {
+  readonly key: string;
+  readonly kind: string;
+  readonly dueAt: string;
+  readonly payload: Record<string, unknown>;
+  readonly attempts: number;
+}
+
+/** What a handler may answer: nothing (done), or a later time to run again (e.g. not ready yet). */
+export type TimerOutcome = undefined | { readonly retryAt: Date };
+
+export type TimerHandler =
+  | { readonly inUnit: (trx: Transaction<Database>, job: TimerJob) => Promise<TimerOutcome>; readonly keys?: (job: TimerJob) => readonly string[] }
+  | { readonly outside: (job: TimerJob) => Promise<TimerOutcome> };
+
+export interface TimerSettings {
+  readonly leaseMs: number;
+  readonly batchMax: number;
+  readonly attemptsMax: number;
+  readonly intervalMs: number;
+}
+
+export const defaultTimerSettings: TimerSettings = { leaseMs: 60_000, batchMax: 50, attemptsMax: 10, intervalMs: 1_000 };
+
+type Trx = Transaction<Database>;
+
+export function createTimers(deps: { store: Store; writer: Writer; clock: Clock; settings?: TimerSettings; onError?: (error: unknown) => void }) {
+  const { store, writer, clock } = deps;
+  const settings = deps.settings ?? defaultTimerSettings;
+  const handlers = new Map<string, TimerHandler>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+
+  function register(kind: string, handler: TimerHandler): void {
+    assert.ok(!handlers.has(kind), `timer kind ${kind} is registered once`);
+    handlers.set(kind, handler);
+  }
+
+  /** Schedules (or moves) the job with this key, inside the caller's unit. */
+  async function schedule(trx: Trx, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void> {
+    const at = clock.now().toISOString();
+    const row = { key: job.key, kind: job.kind, status: 'pending', due_at: job.dueAt.toISOString(), payload: JSON.stringify(job.payload ?? {}), attempts: 0n, locked_until: null, claimed_by: null, last_error: null, created_at: at, updated_at: at };
+    await trx
+      .insertInto('timers')
+      .values(row)
+      .onConflict((oc) => oc.column('key').doUpdateSet({ kind: row.kind, status: 'pending', due_at: row.due_at, payload: row.payload, attempts: 0n, locked_until: null, claimed_by: null, last_error: null, updated_at: at }))
+      .execute();
+  }
+
+  /** Cancels the job with this key (if any), inside the caller's unit. */
+  async function cancel(trx: Trx, key: string): Promise<void> {
+    await trx.deleteFrom('timers').where('key', '=', key).execute();
+  }
+
+  async function get(key: string): Promise<Database['timers'] | undefined> {
+    return store.reader.selectFrom('timers').selectAll().where('key', '=', key).executeTakeFirst();
+  }
+
+  async function claim(limit: number): Promise<{ job: TimerJob; token: string }[]> {
+    const now = clock.now();
+    const nowIso = now.toISOString();
+    const token = randomBytes(9).toString('base64url');
+    return store.db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom('timers')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('due_at', '<=', nowIso)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
+        .orderBy('due_at')
+        .orderBy('key')
+        .limit(limit);
+      if (store.dialect === 'postgres') query = query.forUpdate().skipLocked();
+      const rows = await query.execute();
+      if (rows.length === 0) return [];
+      const leaseUntil = new Date(now.getTime() + settings.leaseMs).toISOString();
+      await trx
+        .updateTable('timers')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1n), locked_until: leaseUntil, claimed_by: token, updated_at: nowIso }))
+        .where('key', 'in', rows.map((r) => r.key))
+        .execute();
+      return rows.map((r) => ({ token, job: { key: r.key, kind: r.kind, dueAt: r.due_at, payload: JSON.parse(r.payload) as Record<string, unknown>, attempts: Number(r.attempts) + 1 } }));
+    });
+  }
+
+  /** Inside a unit: the claim still holds (locks the row on PostgreSQL until commit). */
+  async function stillClaimed(trx: Trx, key: string, token: string): Promise<boolean> {
+    const held = await trx.updateTable('timers').set({ claimed_by: token }).where('key', '=', key).where('claimed_by', '=', token).executeTakeFirst();
+    return held.numUpdatedRows === 1n;
+  }
+
+  /** Removes the job, or moves it to `retryAt` — only under the same claim. */
+  async function finish(trx: Trx, key: string, token: string, outcome: TimerOutcome): Promise<void> {
+    if (outcome === undefined) {
+      await trx.deleteFrom('timers').where('key', '=', key).where('claimed_by', '=', token).execute();
+      return;
+    }
+    await trx
+      .updateTable('timers')
+      .set({ due_at: outcome.retryAt.toISOString(), attempts: 0n, locked_until: null, claimed_by: null, updated_at: clock.now().toISOString() })
+      .where('key', '=', key)
+      .where('claimed_by', '=', token)
+      .execute();
+  }
+
+  async function runOne(job: TimerJob, token: string): Promise<boolean> {
+    const handler = handlers.get(job.kind);
+    if (handler === undefined) return failJob(job, token, `no handler for timer kind ${job.kind}`);
+    try {
+      if ('inUnit' in handler) {
+        const done = await writer.run(async (trx) => {
+          if (!(await stillClaimed(trx, job.key, token))) return false;
+          const outcome = await handler.inUnit(trx, job);
+          await finish(trx, job.key, token, outcome);
+          return true;
+        }, { keys: [`timer:${job.key}`, ...(handler.keys?.(job) ?? [])] });
+        return done;
+      }
+      const outcome = await handler.outside(job);
+      return writer.run(async (trx) => {
+        if (!(await stillClaimed(trx, job.key, token))) return false;
+        await finish(trx, job.key, token, outcome);
+        return true;
+      }, { keys: [`timer:${job.key}`] });
+    } catch (error) {
+      deps.onError?.(error);
+      return failJob(job, token, String(error));
+    }
+  }
+
+  async function failJob(job: TimerJob, token: string, why: string): Promise<false> {
+    const spent = job.attempts >= settings.attemptsMax;
+    const retryAt = new Date(clock.now().getTime() + retryDelayMs(Math.min(job.attempts, webhookAttemptsMaxBound))).toISOString();
+    await writer.run(async (trx) => {
+      await trx
+        .updateTable('timers')
+        .set({ status: spent ? 'failed' : 'pending', due_at: spent ? job.dueAt : retryAt, locked_until: null, claimed_by: null, last_error: why.slice(0, 500), updated_at: clock.now().toISOString() })
+        .where('key', '=', job.key)
+        .where('claimed_by', '=', token)
+        .execute();
+    }, { keys: [`timer:${job.key}`] });
+    return false;
+  }
+
+  /** Runs every job due now (in rounds of `batchMax`, at most `roundsMax` rounds); returns how many ran. */
+  async function runDue(options: { roundsMax?: number } = {}): Promise<number> {
+    let ran = 0;
+    const roundsMax = options.roundsMax ?? 20;
+    for (let round = 0; round < roundsMax; round++) {
+      const claimed = await claim(settings.batchMax);
+      if (claimed.length === 0) break;
+      for (const { job, token } of claimed) if (await runOne(job, token)) ran++;
+      if (claimed.length < settings.batchMax) break;
+    }
+    return ran;
+  }
+
+  return {
+    register,
+    schedule,
+    cancel,
+    get,
+    runDue,
+    start() {
+      const tick = () => {
+        running = runDue().catch((error: unknown) => deps.onError?.(error));
+        void running.finally(() => {
+          if (timer !== undefined) timer = setTimeout(tick, settings.intervalMs);
+        });
+      };
+      timer = setTimeout(tick, 0);
+    },
+    async stop() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+export type Timers = ReturnType<typeof createTimers>;
+

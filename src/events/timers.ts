@@ -6,6 +6,7 @@ import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { retryDelayMs, webhookAttemptsMaxBound } from './backoff.js';
+import { repeatEvery } from '../core/loop.js';
 
 /**
  * Durable timers: due work (auto-confirm, auto-close, a settlement to resume) kept in the `timers`
@@ -55,8 +56,7 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
   const { store, writer, clock } = deps;
   const settings = deps.settings ?? defaultTimerSettings;
   const handlers = new Map<string, TimerHandler>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
+  const loop = repeatEvery(settings.intervalMs, runDue, (error: unknown) => deps.onError?.(error));
 
   function register(kind: string, handler: TimerHandler): void {
     assert.ok(!handlers.has(kind), `timer kind ${kind} is registered once`);
@@ -188,20 +188,8 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
     cancel,
     get,
     runDue,
-    start() {
-      const tick = () => {
-        running = runDue().catch((error: unknown) => deps.onError?.(error));
-        void running.finally(() => {
-          if (timer !== undefined) timer = setTimeout(tick, settings.intervalMs);
-        });
-      };
-      timer = setTimeout(tick, 0);
-    },
-    async stop() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
+    start: loop.start,
+    stop: loop.stop,
   };
 }
 

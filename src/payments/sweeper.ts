@@ -4,6 +4,7 @@ import type { Payment } from './model.js';
 import { toPayment } from './model.js';
 import type { Payments, PaymentsDeps } from './service.js';
 import { insertAttempt, moveStatus, settleAttempt } from './store.js';
+import { repeatEvery } from '../core/loop.js';
 
 /**
  * The recovery sweep, run at start and then periodically: it resolves what a crash or a silent
@@ -32,8 +33,7 @@ export function createPaymentSweeper(
   settings: SweepSettings = defaultSweepSettings,
 ) {
   const { store, writer, clock, vault, channels } = deps;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
+  const loop = repeatEvery(settings.intervalMs, runOnce, (error: unknown) => process.emitWarning(`payment sweep failed: ${String(error)}`));
 
   async function reverseInFlight(): Promise<number> {
     const before = new Date(clock.now().getTime() - settings.inFlightGraceMs).toISOString();
@@ -115,19 +115,7 @@ export function createPaymentSweeper(
 
   return {
     runOnce,
-    start() {
-      const tick = () => {
-        running = runOnce().catch((error: unknown) => process.emitWarning(`payment sweep failed: ${String(error)}`));
-        void running.finally(() => {
-          if (timer !== undefined) timer = setTimeout(tick, settings.intervalMs);
-        });
-      };
-      timer = setTimeout(tick, 0);
-    },
-    async stop() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
+    start: loop.start,
+    stop: loop.stop,
   };
 }

@@ -29,9 +29,12 @@ export function sourceAccount(source: Source, currency: string): AccountSpec {
   return source.kind === 'channel' ? chart.channelReceivable(source.channel, currency) : chart.customerWallet(source.customerId, currency);
 }
 
-/** The accounts a payment's units may lock: the writer's keys for concurrent batches. */
+/**
+ * The accounts a payment's units may lock: the writer's keys for concurrent batches. The merchant's
+ * escrow account is among them because an escrow payment captures into it (src/escrow).
+ */
 export function accountKeys(ledger: { accountIdFor: (spec: AccountSpec) => string }, merchantId: string, source: Source, currency: string): string[] {
-  return [sourceAccount(source, currency), chart.merchantPending(merchantId, currency), chart.feeRevenue(currency)].map((spec) => ledger.accountIdFor(spec));
+  return [sourceAccount(source, currency), chart.merchantPending(merchantId, currency), chart.escrowHeld(merchantId, currency), chart.feeRevenue(currency)].map((spec) => ledger.accountIdFor(spec));
 }
 
 interface Accounts {

@@ -66,4 +66,19 @@ describeEachStore('cashier FX: a checkout token reads and accepts the offer for 
     const switched = await t.request('POST', `/v1/payments/${mine.paymentId}/presentment`, { key: mine.token, body: { quote: again.body.offer.id } });
     expect(switched.body).toMatchObject({ currency: 'USD', fx_quote: again.body.offer.id });
   });
+
+  it('the cashier page offers the card\'s currency only where the payment can still switch to it', async () => {
+    expect(t.hutong.services.fx.loadEcbXml(ecbRates(t.clock.now()))).toMatchObject({ loaded: 5 });
+    const m = await t.makeMerchant();
+    const page = async (token: string) => (await t.hutong.server.inject({ method: 'GET', url: `/checkout/${token}` })).body;
+    const cny = await session(m.key);
+    expect(await page(cny.token)).toContain('data-fx-offer="1"');
+    // Priced in another currency than the merchant settles in: converted at capture, nothing to offer.
+    const usd = await t.request('POST', '/v1/checkout_sessions', { key: m.key, body: { amount: 2_500, currency: 'USD', merchant_order_id: `fx-${++order}` } });
+    expect(await page(new URL(usd.body.url).pathname.split('/')[2] as string)).toContain('data-fx-offer=""');
+    // After a declined attempt the payment cannot switch any more.
+    const declined = await t.request('POST', `/v1/payments/${cny.paymentId}/confirm`, { key: cny.token, body: { payment_method: { type: 'card', card: { number: testCardFor('visa', 'do-not-honor').pan, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
+    expect(declined.body.code).toBe('card_declined');
+    expect(await page(cny.token)).toContain('data-fx-offer=""');
+  });
 });

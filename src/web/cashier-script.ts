@@ -2,6 +2,11 @@
  * The cashier's script (served as /assets/cashier.<hash>.js; no inline script anywhere). It talks
  * to the public API with the checkout session's token, which may only read and confirm this one
  * payment. Card data goes from this page to Hutong in a JSON body, never into a URL.
+ *
+ * FX (docs/fx.md, docs/web.md): when the card's first 6 digits give a billing currency other than
+ * the payment's, the page shows the price in it (GET presentment_options, a quote fetched again
+ * before it expires) and the choice of currency; paying in the card's currency first switches the
+ * payment to the quote (POST presentment), and an expired quote is fetched again.
  */
 export const cashierJs = String.raw`(function () {
 'use strict';
@@ -16,12 +21,14 @@ var T = zh ? {
   required: '请填写', number: '卡号无效，请检查', brand: '暂不支持此卡组织', expiry: '有效期无效或已过期', cvc: '安全码无效',
   declined: '您的卡被拒绝了。请换一张卡再试。', redirecting: '正在跳转到发卡行验证…', paid: '支付成功，谢谢！', failed: '支付失败。',
   canceled: '支付已取消。', expiredLink: '支付链接已过期，请向商户索取新的链接。', network: '网络错误，请重试。', waiting: '等待支付结果…', back: '返回商户',
-  threeDsFailed: '发卡行验证未通过，请重试或换一张卡。', processing: '处理中…', funds: '钱包余额不足。'
+  threeDsFailed: '发卡行验证未通过，请重试或换一张卡。', processing: '处理中…', funds: '钱包余额不足。',
+  pay: '支付', payIn: '以 %c 支付：%a', rate: '（汇率 %r，报价有效至 %t）', requote: '汇率已更新，请确认金额后再次支付。'
 } : {
   required: 'Required', number: 'This card number is not valid', brand: 'This card brand is not accepted', expiry: 'The expiry date is not valid or has passed', cvc: 'The security code is not valid',
   declined: 'Your card was declined. Please try another card.', redirecting: 'Taking you to your bank to confirm…', paid: 'Paid. Thank you!', failed: 'The payment failed.',
   canceled: 'The payment was canceled.', expiredLink: 'This payment link has expired. Ask the shop for a new one.', network: 'Network error; please try again.', waiting: 'Waiting for the payment…', back: 'Back to the shop',
-  threeDsFailed: 'Your bank could not confirm it was you. Try again or use another card.', processing: 'Processing…', funds: 'The wallet balance is too low.'
+  threeDsFailed: 'Your bank could not confirm it was you. Try again or use another card.', processing: 'Processing…', funds: 'The wallet balance is too low.',
+  pay: 'Pay', payIn: 'Pay in %c: %a', rate: ' (rate %r, quote valid until %t)', requote: 'The exchange rate was updated. Check the price and press Pay again.'
 };
 var $ = function (id) { return document.getElementById(id); };
 var message = $('message');
@@ -132,6 +139,7 @@ function problemText(problem) {
 }
 
 function confirm(method) {
+  if (fx.on) { fx.on = false; offer(null); }
   busy(true);
   say(T.processing, true);
   return api('POST', '/confirm', { payment_method: method }).then(function (res) {
@@ -205,6 +213,37 @@ function select(name) {
 var tabButtons = document.querySelectorAll('.tabs button');
 for (var i = 0; i < tabButtons.length; i++) tabButtons[i].addEventListener('click', function (e) { select(e.currentTarget.getAttribute('data-panel')); });
 
+// FX: the price in the card's currency, and the choice (docs/web.md).
+var fx = { on: root.getAttribute('data-fx-offer') === '1', bin: '', q: null, t: 0 };
+var conv = $('converted-price'), fxBox = $('fx-choice'), payButton = $('pay-card'), payText = payButton ? payButton.textContent : '';
+function amt(minor, c) {
+  var d = new Intl.NumberFormat('en', { style: 'currency', currency: c }).resolvedOptions().maximumFractionDigits, s = String(minor);
+  while (s.length <= d) s = '0' + s;
+  return c + ' ' + (d ? s.slice(0, -d) + '.' + s.slice(-d) : s);
+}
+function payLabel() { payButton.textContent = fx.q && $('fx-shopper').checked ? T.pay + ' ' + amt(fx.q.sell_amount, fx.q.sell_currency) : payText; }
+function offer(q, price) {
+  fx.q = q;
+  clearTimeout(fx.t);
+  conv.hidden = fxBox.hidden = !q;
+  payLabel();
+  if (!q) return;
+  var c = q.sell_currency, sell = amt(q.sell_amount, c), until = new Date(q.expires_at).toLocaleTimeString(zh ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+  conv.textContent = '≈ ' + sell + T.rate.replace('%r', '1 ' + c + ' = ' + q.rate.replace(/\.?0+$/, '') + ' ' + q.buy_currency).replace('%t', until);
+  conv.setAttribute('data-quote', q.id);
+  $('fx-shopper-label').textContent = T.payIn.replace('%c', c).replace('%a', sell);
+  $('fx-merchant-label').textContent = T.payIn.replace('%c', price.currency).replace('%a', amt(price.amount, price.currency));
+  fx.t = setTimeout(function () { fetchOffer(fx.bin, 1); }, Math.max(1000, Date.parse(q.expires_at) - Date.parse(q.created_at) - 2000));
+}
+function fetchOffer(bin, again) {
+  if (!fx.on || (bin === fx.bin && !again)) return;
+  fx.bin = bin;
+  if (bin.length < 6) return offer(null);
+  api('GET', '/presentment_options?bin=' + bin).then(function (res) { if (fx.on && fx.bin === bin) offer(res.ok ? res.body.offer : null, res.body.payment); }, function () {});
+}
+document.addEventListener('hutong:card-brand', function (e) { fetchOffer(e.detail.bin); });
+if (fxBox) fxBox.addEventListener('change', payLabel);
+
 var form = $('card-panel');
 if (form) form.addEventListener('submit', function (e) {
   e.preventDefault();
@@ -212,7 +251,18 @@ if (form) form.addEventListener('submit', function (e) {
   if (!card) { say(''); return; }
   var body = { number: card.number, exp_month: card.exp_month, exp_year: card.exp_year, cvc: card.cvc };
   if (card.holder) body.holder_name = card.holder;
-  confirm({ type: 'card', card: body });
+  if (!fx.q || !$('fx-shopper').checked) return confirm({ type: 'card', card: body });
+  busy(true);
+  api('POST', '/presentment', { quote: fx.q.id }).then(function (res) {
+    busy(false);
+    if (res.ok) {
+      $('amount').textContent = amt(res.body.amount, res.body.currency);
+      payText = T.pay + ' ' + $('amount').textContent;
+      return confirm({ type: 'card', card: body });
+    }
+    if (res.body && res.body.code === 'fx_quote_expired') { fetchOffer(fx.bin, 1); return say(T.requote); }
+    say(problemText(res.body));
+  }, function () { busy(false); say(T.network); });
 });
 var walletButton = $('pay-wallet');
 if (walletButton) walletButton.addEventListener('click', function () { confirm({ type: 'wallet', customer: customer }); });

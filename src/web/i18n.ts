@@ -22,6 +22,7 @@ export const cashierText = {
     paid: 'Paid. Thank you!',
     back: 'Back to the shop',
     convertedNote: 'Your card may be charged in its own currency:',
+    fxChoice: 'Your card is in another currency. Pay in:',
   },
   zh: {
     title: '支付',
@@ -43,6 +44,7 @@ export const cashierText = {
     paid: '支付成功，谢谢！',
     back: '返回商户',
     convertedNote: '您的卡可能以其本币扣款：',
+    fxChoice: '您的卡币种不同，选择支付币种：',
   },
 } as const satisfies Record<Lang, Record<string, string>>;
 

@@ -49,7 +49,7 @@ function langSwitch(lang: Lang): Raw {
 
 export const money = (minor: bigint, currency: string) => `${currency} ${formatDecimal({ minor, currency })}`;
 
-export function cashierPage(input: { lang: Lang; token: string; payment: Payment; merchantName: string; convertedPrice?: string }): string {
+export function cashierPage(input: { lang: Lang; token: string; payment: Payment; merchantName: string; convertedPrice?: string; offerFx?: boolean }): string {
   const { lang, token, payment: p } = input;
   const t = cashierText[lang];
   const total = money(p.amount.minor, p.amount.currency);
@@ -60,7 +60,7 @@ export function cashierPage(input: { lang: Lang; token: string; payment: Payment
     wallets.length === 0 ? '' : html`<button type="button" data-panel="external" aria-selected="false" id="tab-external">${lang === 'zh' ? '扫码支付' : 'QR wallets'}</button>`,
   ];
   const body = html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header>
-<main id="cashier" class="panel" data-token="${token}" data-payment="${p.id}" data-status="${p.status}" data-return-url="${p.returnUrl ?? ''}" data-customer="${p.customerId ?? ''}" data-last-error="${p.status === 'requires_payment_method' ? (p.lastError?.code ?? '') : ''}">
+<main id="cashier" class="panel" data-token="${token}" data-payment="${p.id}" data-status="${p.status}" data-return-url="${p.returnUrl ?? ''}" data-customer="${p.customerId ?? ''}" data-last-error="${p.status === 'requires_payment_method' ? (p.lastError?.code ?? '') : ''}" data-fx-offer="${input.offerFx === true ? '1' : ''}">
 <section class="summary" aria-label="${t.total}">
 <p class="merchant" id="merchant">${input.merchantName}</p>
 <p class="order">${t.order} <span id="order">${p.merchantOrderId}</span></p>
@@ -78,6 +78,7 @@ ${p.description === null ? '' : html`<p class="muted" id="description">${p.descr
 <div class="row"><div><label for="card-expiry">${t.expiry}</label><input id="card-expiry" name="exp-date" inputmode="numeric" autocomplete="cc-exp" maxlength="5" placeholder="MM/YY"><p class="err" id="card-expiry-error"></p></div>
 <div><label for="card-cvc">${t.cvc}</label><input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" maxlength="4" placeholder="123"><p class="err" id="card-cvc-error"></p></div></div>
 <label for="card-name">${t.holder}</label><input id="card-name" name="ccname" autocomplete="cc-name" maxlength="100">
+<fieldset id="fx-choice" class="fx" hidden><legend>${t.fxChoice}</legend><label><input type="radio" name="fx" id="fx-shopper" value="shopper"><span id="fx-shopper-label"></span></label><label><input type="radio" name="fx" id="fx-merchant" value="merchant" checked><span id="fx-merchant-label"></span></label></fieldset>
 <button type="submit" class="primary" id="pay-card">${t.pay} ${total}</button>
 <p class="small">${t.secure}</p></div></form>
 ${p.customerId === null ? '' : html`<div id="wallet-panel" hidden><button type="button" class="primary" id="pay-wallet">${t.payWallet} · ${total}</button></div>`}
@@ -158,7 +159,9 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
     const merchant = session === undefined ? undefined : await parties.getMerchant(session.merchantId);
     if (session === undefined || payment === undefined || merchant?.status !== 'active') return send(reply, 404, expiredPage(lang));
     const convertedPrice = await webHooks.convertedPrice?.(payment, lang);
-    return send(reply, 200, cashierPage({ lang, token, payment, merchantName: merchant.name, convertedPrice }));
+    // The card's currency is offered (FX, docs/fx.md) only where POST /presentment can accept it.
+    const offerFx = payment.status === 'requires_payment_method' && payment.method === null && payment.amount.currency === merchant.settlementCurrency && (payment.settlement ?? null) === null;
+    return send(reply, 200, cashierPage({ lang, token, payment, merchantName: merchant.name, convertedPrice, offerFx }));
   });
 
   fastify.get('/checkout/:token/qr.svg', { schema: { hide: true } }, async (request, reply) => {

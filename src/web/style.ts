@@ -50,5 +50,6 @@ h2{font-size:1.1rem;margin:.2rem 0 .6rem}
 h3{font-size:1rem;margin:1rem 0 .4rem}
 #volume-chart svg{max-height:200px}
 pre{white-space:pre-wrap;word-break:break-all;font-size:.8rem;background:#f6f8fb;padding:.5rem}
+.fx{border:1px solid #d5dce6;border-radius:6px;margin:.8rem 0 0;padding:.2rem .8rem .5rem}.fx legend{font-size:.85rem;color:#5b6578}.fx label{display:flex;gap:.5rem;align-items:center}.fx input{width:auto}
 [hidden]{display:none!important}
 `;

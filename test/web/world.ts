@@ -10,9 +10,11 @@ import { createConnectorRegistry } from '../../src/channels/registry.js';
 import { createThreeDSecureClient } from '../../src/channels/three-d-secure/index.js';
 import { createWalletConnector } from '../../src/channels/wallets/index.js';
 import { systemClock } from '../../src/core/clock.js';
+import type { FxSettings } from '../../src/fx/index.js';
 import type { WalletConnectorPort } from '../../src/payments/index.js';
 import { freePort } from '../support/process.js';
 import { freshStore, testConfig, type Dialect } from '../support/stores.js';
+import { ecbRates } from './fx-rates.js';
 
 /**
  * The whole platform on real ports, as a browser meets it: Hutong with the sandbox card world,
@@ -39,7 +41,11 @@ export interface WebWorld {
   merchant(name: string): Promise<{ id: string; key: string }>;
 }
 
-export async function startWebWorld(dialect: Dialect = 'sqlite'): Promise<WebWorld> {
+/**
+ * `fx`: FX settings as test/fx.test.ts gives them (e.g. `{ convertToSettlement: true }`); the
+ * world then also holds reference rates (test/web/fx-rates.ts) timed now. Without it, no FX.
+ */
+export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?: Partial<FxSettings> } = {}): Promise<WebWorld> {
   const fresh = await freshStore(dialect);
   const cards = await startCardWorld({ port: 0 });
   const registry = createConnectorRegistry({ connectors: [createIso8583Acquirer({ name: 'sandbox_acquirer', host: '127.0.0.1', port: cards.acquirerPort, timeoutMs: 2000 })] });
@@ -57,7 +63,9 @@ export async function startWebWorld(dialect: Dialect = 'sqlite'): Promise<WebWor
     channels: { route: (q) => registry.route(q), connector: (n) => registry.connector(n) },
     threeDSecure: createThreeDSecureClient({ baseUrl: threeDS.baseUrl, secret, clock: systemClock }),
     wallets: { wallet: (name) => connectors.get(name) },
+    fx: options.fx,
   });
+  if (options.fx !== undefined) hutong.services.fx.loadEcbXml(ecbRates(new Date()));
   await hutong.server.listen({ port, host: '127.0.0.1' });
   const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
 

@@ -161,13 +161,13 @@ export function registerFxRoutes(fastify: FastifyInstance, services: ApiServices
     payment: Type.Object({ amount: Type.Integer(), currency: Currency }),
     offer: Type.Union([QuoteView, Type.Null()], { description: 'The price in the card\'s currency (null when the card bills in the payment\'s currency); POST /v1/payments/{id}/presentment with its id to accept' }),
   });
-  app.get('/v1/payments/:id/presentment_options', { config: { auth: 'merchant' }, schema: { tags: ['fx'], summary: 'For the cashier: the card\'s issuer by BIN and the price in the shopper\'s currency', params: IdParams, querystring: Type.Object({ bin: Type.String({ pattern: '^[0-9]{6,8}$', description: 'The first 6 to 8 digits of the card number' }) }, { additionalProperties: false }), response: { 200: Options, ...problemResponses } } }, async (request) => {
+  app.get('/v1/payments/:id/presentment_options', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['fx'], summary: 'For the cashier: the card\'s issuer by BIN and the price in the shopper\'s currency', params: IdParams, querystring: Type.Object({ bin: Type.String({ pattern: '^[0-9]{6,8}$', description: 'The first 6 to 8 digits of the card number' }) }, { additionalProperties: false }), response: { 200: Options, ...problemResponses } } }, async (request) => {
     const result = await fx.presentmentOptions(merchantIdOf(request), request.params.id, request.query.bin);
     if (isFailure(result)) throw problemFromFailure(result);
     return { card: result.card, payment: { amount: toJSONMinor(result.payment), currency: result.payment.currency }, offer: result.quote === null ? null : quoteView(result.quote) };
   });
 
-  app.post('/v1/payments/:id/presentment', { config: { auth: 'merchant' }, schema: { tags: ['fx'], summary: 'The shopper pays in its own currency: switch an unpaid payment to a quote\'s amount (it settles in the original currency)', headers: IdempotencyHeaders, params: IdParams, body: Type.Object({ quote: Type.String({ maxLength: 40 }) }, { additionalProperties: false }), response: { 200: PaymentView, ...problemResponses } } }, async (request) => {
+  app.post('/v1/payments/:id/presentment', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['fx'], summary: 'The shopper pays in its own currency: switch an unpaid payment to a quote\'s amount (it settles in the original currency)', headers: IdempotencyHeaders, params: IdParams, body: Type.Object({ quote: Type.String({ maxLength: 40 }) }, { additionalProperties: false }), response: { 200: PaymentView, ...problemResponses } } }, async (request) => {
     const merchantId = merchantIdOf(request);
     const result = await fx.applyPresentment(merchantId, request.params.id, request.body.quote);
     if (isFailure(result)) throw problemFromFailure(result);

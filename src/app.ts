@@ -17,6 +17,8 @@ import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type W
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
+import type { BankClient } from './channels/bank/client.js';
+import { createSettlementServices } from './settlement/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -60,6 +62,8 @@ export interface CreateOptions {
   readonly threeDSecure?: ThreeDSecurePort;
   /** Outside wallets; none configured means `external_wallet` payments are refused. */
   readonly wallets?: WalletsPort;
+  /** The settlement bank (pain.001 / pain.002 / camt.053); none configured means payouts wait. */
+  readonly bank?: BankClient;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -111,7 +115,8 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock };
+  const settlementServices = createSettlementServices({ store, writer, ledger, clock, events, bank: () => options.bank, log: warn });
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, ...settlementServices, bank: () => options.bank };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 

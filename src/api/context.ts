@@ -8,6 +8,8 @@ import type { Wallets } from '../wallets/service.js';
 import type { PaymentServices } from '../payments/index.js';
 import type { CardVault } from '../cards/index.js';
 import type { Metrics } from './metrics.js';
+import type { SettlementServices } from '../settlement/index.js';
+import type { BankClient } from '../channels/bank/client.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -21,6 +23,12 @@ export interface ApiServices {
   readonly events: Events;
   readonly metrics: Metrics;
   readonly clock: Clock;
+  readonly settlement: SettlementServices['settlement'];
+  readonly payouts: SettlementServices['payouts'];
+  readonly clearing: SettlementServices['clearing'];
+  readonly reconciliation: SettlementServices['reconciliation'];
+  /** The settlement bank's connector, if one is configured. */
+  readonly bank: () => BankClient | undefined;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

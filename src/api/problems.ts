@@ -66,6 +66,16 @@ export const problemCatalog = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   overloaded: { status: 503, title: 'The service is overloaded; retry with the same Idempotency-Key' },
+  settlement_schedule_invalid: { status: 400, title: 'The settlement schedule is not valid' },
+  bank_account_invalid: { status: 400, title: 'The bank account is not valid' },
+  settlement_not_found: { status: 404, title: 'No such settlement' },
+  payout_not_found: { status: 404, title: 'No such payout' },
+  chargeback_invalid: { status: 422, title: 'The chargeback is not valid for this payment' },
+  bank_unavailable: { status: 503, title: 'The settlement bank did not answer; retry later' },
+  recon_file_invalid: { status: 400, title: 'The statement file is malformed or truncated' },
+  recon_file_duplicate: { status: 409, title: 'This statement file was imported before' },
+  recon_exception_not_found: { status: 404, title: 'No such reconciliation exception' },
+  recon_exception_closed: { status: 409, title: 'The reconciliation exception cannot be resolved that way' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

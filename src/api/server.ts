@@ -16,6 +16,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerPaymentRoutes } from './routes/payments.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransferRoutes } from './routes/transfers.js';
+import { registerSettlementRoutes } from './routes/settlements.js';
 import { ProblemSchema } from './schemas.js';
 
 export interface ServerOptions {
@@ -96,6 +97,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerBalanceRoutes(app, services);
   registerPaymentRoutes(app, services);
   registerEventRoutes(app, services);
+  registerSettlementRoutes(app, services);
   return app;
 }
 

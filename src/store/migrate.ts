@@ -4,6 +4,7 @@ import * as foundation from './migrations/001-foundation.js';
 import * as cards from './migrations/002-cards.js';
 import * as events from './migrations/003-events.js';
 import * as payments from './migrations/004-payments.js';
+import * as settlement from './migrations/007-settlement.js';
 
 interface Migration {
   readonly name: string;
@@ -16,6 +17,7 @@ const migrations: readonly Migration[] = [
   { name: '002-cards', up: cards.up },
   { name: '003-events', up: events.up },
   { name: '004-payments', up: payments.up },
+  { name: '007-settlement', up: settlement.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createHutong, type Hutong } from '../../src/app.js';
 import type { ChannelsPort, ThreeDSecurePort } from '../../src/payments/index.js';
 import { ManualClock } from '../../src/core/clock.js';
+import type { BankClient } from '../../src/channels/bank/client.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
 
 export interface TestApp {
@@ -19,6 +20,8 @@ export interface TestAppOptions {
   /** The card channels for the suite (e.g. the sandbox card world), closed after it. */
   readonly channels?: () => Promise<ChannelsPort & { close(): Promise<void> }>;
   readonly threeDSecure?: () => Promise<{ port: ThreeDSecurePort; close(): Promise<void> }>;
+  /** The settlement bank for the suite (e.g. the sandbox bank), closed after it. */
+  readonly bank?: () => Promise<{ client: BankClient; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -32,11 +35,13 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     const clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
     const channels = options.channels === undefined ? undefined : await options.channels();
     const threeDS = options.threeDSecure === undefined ? undefined : await options.threeDSecure();
+    const bank = options.bank === undefined ? undefined : await options.bank();
     closeChannels = async () => {
       await channels?.close();
       await threeDS?.close();
+      await bank?.close();
     };
-    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels, threeDSecure: threeDS?.port });
+    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels, threeDSecure: threeDS?.port, bank: bank?.client });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
     app.hutong = hutong;

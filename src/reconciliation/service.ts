@@ -1,0 +1,395 @@
+import { createHash } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { fail, isFailure, type Failure } from '../core/failure.js';
+import { derivedId, newId } from '../core/ids.js';
+import { accountIdFor, chart, type AccountSpec, type Ledger } from '../ledger/index.js';
+import type { Store } from '../store/database.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
+import type { Database } from '../store/schema.js';
+import type { Writer } from '../store/writer.js';
+import { SettlementError } from '../settlement/errors.js';
+import { parseFile, ReconFileError, type FileKind, type FileLine, type FileMeta } from './parsers.js';
+
+export type DiscrepancyKind = 'missing_in_hutong' | 'missing_at_channel' | 'amount_mismatch' | 'currency_mismatch' | 'duplicate';
+
+export interface ImportReport {
+  readonly id: string;
+  readonly kind: FileKind;
+  readonly name: string;
+  readonly account: string;
+  readonly lines: number;
+  readonly matched: number;
+  readonly exceptions: number;
+  readonly byKind: Record<string, number>;
+  readonly closing: { currency: string; minor: bigint } | null;
+  readonly createdAt: string;
+}
+
+export interface ReconException {
+  readonly id: string;
+  readonly importId: string;
+  readonly kind: string;
+  readonly reference: string;
+  readonly account: string | null;
+  readonly currency: string | null;
+  readonly expectedMinor: bigint | null;
+  readonly actualMinor: bigint | null;
+  readonly detail: string;
+  readonly status: string;
+  readonly resolution: string | null;
+  readonly resolutionEntryId: string | null;
+  readonly createdAt: string;
+  readonly resolvedAt: string | null;
+}
+
+export interface ReserveReport {
+  readonly currency: string;
+  /** Customer and merchant money Hutong holds (ledger liabilities). */
+  readonly liabilitiesMinor: bigint;
+  /** The reserve bank account as the ledger books it. */
+  readonly ledgerBankMinor: bigint;
+  /** The reserve bank account as the bank's latest imported statement shows it; null if none. */
+  readonly statementBankMinor: bigint | null;
+  /** Captured money the channels still owe (it reaches the bank at their settlement). */
+  readonly receivablesMinor: bigint;
+  /** liabilities − (statement balance + receivables): above zero, the reserve does not cover the money held. */
+  readonly shortfallMinor: bigint;
+  readonly ok: boolean;
+  readonly alerts: string[];
+}
+
+type ReconFailure = Failure<SettlementError>;
+export const chunkLines = 5000;
+
+interface LedgerGroup {
+  reference: string;
+  currency: string;
+  side: string;
+  amount: bigint;
+}
+
+const sideOf = (minor: bigint) => (minor > 0n ? 'in' : 'out');
+
+/** The ledger account a statement's target names, in one currency. */
+function targetSpec(meta: Pick<FileMeta, 'ownerType' | 'ownerId' | 'code'>, currency: string): AccountSpec {
+  return meta.ownerType === 'bank' ? chart.reserveBank(currency, meta.ownerId) : chart.channelReceivable(meta.ownerId, currency);
+}
+
+/**
+ * Reconciliation (docs/settlement.md): a statement file is read twice as a stream — once to hash
+ * and validate it (a truncated or malformed file is refused before anything is written, a file seen
+ * before is refused by its hash), once to match it in chunks against the ledger. Each line's key
+ * (payment id, payout id, clearing reference) and side is recorded in `recon_matched`, unique per
+ * account: a second line with the same key is a duplicate, and the postings no line claimed are
+ * the ones missing at the channel. Differences go to the exception queue.
+ */
+export function createReconciliation(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock; log?: (message: string) => void }) {
+  const { store, writer, ledger, clock } = deps;
+  const reader = store.reader;
+
+  async function importFile(input: {
+    kind: FileKind;
+    name: string;
+    open: () => AsyncIterable<string>;
+    channel?: string;
+    onProgress?: (lines: number) => void;
+  }): Promise<ImportReport | ReconFailure> {
+    // Pass 1: hash and validate.
+    const hash = createHash('sha256');
+    const meta: FileMeta = { ownerType: 'channel', ownerId: '', code: 'receivable', until: clock.now().toISOString(), records: 0 };
+    const hashed = async function* (): AsyncIterable<string> {
+      for await (const line of input.open()) {
+        hash.update(line);
+        hash.update('\n');
+        yield line;
+      }
+    };
+    try {
+      for await (const line of parseFile(input.kind, hashed(), meta, { channel: input.channel })) void line;
+    } catch (error) {
+      if (error instanceof ReconFileError) return fail(SettlementError.ReconFileInvalid, `${input.name}: ${error.message}`);
+      throw error;
+    }
+    const fileHash = hash.digest('hex');
+    const target = `${meta.ownerType}/${meta.ownerId}/${meta.code}`;
+    const before = await reader.selectFrom('recon_imports').select(['id', 'created_at']).where('file_hash', '=', fileHash).executeTakeFirst();
+    if (before !== undefined) return fail(SettlementError.ReconFileDuplicate, `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`);
+    const id = newId('rimp', clock.now().getTime());
+    const createdAt = clock.now().toISOString();
+    const claimed = await writer.run(async (trx) => {
+      const r = await trx
+        .insertInto('recon_imports')
+        .values({ id, kind: input.kind, file_hash: fileHash, name: input.name, lines: 0n, matched: 0n, exceptions: 0n, summary: JSON.stringify({ status: 'running', account: target }), created_at: createdAt })
+        .onConflict((oc) => oc.column('file_hash').doNothing())
+        .executeTakeFirst();
+      return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    });
+    if (!claimed) return fail(SettlementError.ReconFileDuplicate, `${input.name} is being imported or was imported before`);
+
+    // Pass 2: match in chunks.
+    const counts = { lines: 0, matched: 0, exceptions: 0, byKind: {} as Record<string, number> };
+    let chunk: FileLine[] = [];
+    const meta2: FileMeta = { ...meta };
+    for await (const line of parseFile(input.kind, input.open(), meta2, { channel: input.channel })) {
+      chunk.push(line);
+      if (chunk.length === chunkLines) {
+        await matchChunk(id, input.kind, meta, target, chunk, counts);
+        chunk = [];
+        input.onProgress?.(counts.lines);
+      }
+    }
+    if (chunk.length > 0) await matchChunk(id, input.kind, meta, target, chunk, counts);
+    await sweepMissing(id, meta, target, counts);
+    input.onProgress?.(counts.lines);
+    const closing = meta.closing ?? null;
+    const summary = { status: 'done', account: target, byKind: counts.byKind, closing: closing === null ? null : { currency: closing.currency, minor: closing.minor.toString() } };
+    await writer.run((trx) =>
+      trx.updateTable('recon_imports').set({ lines: BigInt(counts.lines), matched: BigInt(counts.matched), exceptions: BigInt(counts.exceptions), summary: JSON.stringify(summary) }).where('id', '=', id).execute(),
+    );
+    return { id, kind: input.kind, name: input.name, account: target, lines: counts.lines, matched: counts.matched, exceptions: counts.exceptions, byKind: counts.byKind, closing, createdAt };
+  }
+
+  /** Channel references (RRN, wallet order) name payment attempts; the ledger knows the payment. */
+  async function keysOf(kind: FileKind, meta: FileMeta, lines: FileLine[]): Promise<Map<string, string>> {
+    const keys = new Map<string, string>();
+    if (kind === 'camt053') return keys;
+    const refs = [...new Set(lines.map((l) => l.reference))];
+    const column = kind === 'acquirer_csv' ? 'reference' : 'id';
+    const rows = await reader.selectFrom('payment_attempts').select(['id', 'reference', 'payment_id']).where(column, 'in', refs).where('channel', '=', meta.ownerId).execute();
+    for (const r of rows) keys.set(kind === 'acquirer_csv' ? (r.reference ?? '') : r.id, r.payment_id);
+    return keys;
+  }
+
+  async function ledgerGroups(meta: FileMeta, keys: string[]): Promise<Map<string, LedgerGroup[]>> {
+    const rows = await sql<{ reference: string; currency: string; side: string; amount: string | bigint }>`
+      select g.reference, g.currency, g.side, g.amount from (
+        select e.link_id as reference, a.currency as currency, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
+        from ledger_entries e join ledger_postings p on p.entry_id = e.id join ledger_accounts a on a.id = p.account_id
+        where e.link_id in (${sql.join(keys)}) and a.owner_type = ${meta.ownerType} and a.owner_id = ${meta.ownerId} and a.code = ${meta.code}
+          and e.kind in ('posted', 'post_pending')
+        group by e.link_id, a.currency, case when p.amount > 0 then 'in' else 'out' end) g`.execute(reader);
+    const groups = new Map<string, LedgerGroup[]>();
+    for (const r of rows.rows) {
+      const g = { reference: r.reference, currency: r.currency, side: r.side, amount: BigInt(r.amount) };
+      groups.set(`${g.reference}|${g.side}`, [...(groups.get(`${g.reference}|${g.side}`) ?? []), g]);
+    }
+    return groups;
+  }
+
+  async function matchChunk(importId: string, kind: FileKind, meta: FileMeta, target: string, lines: FileLine[], counts: { lines: number; matched: number; exceptions: number; byKind: Record<string, number> }): Promise<void> {
+    const translated = await keysOf(kind, meta, lines);
+    const keyed = lines.map((l) => ({ line: l, key: translated.get(l.reference) ?? l.reference, side: sideOf(l.amountMinor) }));
+    const groups = keyed.length === 0 ? new Map<string, LedgerGroup[]>() : await ledgerGroups(meta, [...new Set(keyed.map((k) => k.key))]);
+    const now = clock.now().toISOString();
+    await writer.run(async (trx) => {
+      const exceptions: Database['recon_exceptions'][] = [];
+      const raise = (k: DiscrepancyKind, key: string, l: FileLine | undefined, currency: string | null, expected: bigint | null, actual: bigint | null, detail: string) => {
+        exceptions.push({ id: newId('rex', Date.parse(now)), import_id: importId, kind: k, reference: key, account_id: target, currency, expected_amount: expected, actual_amount: actual, detail: l === undefined ? detail : `line ${l.lineNo}: ${detail}`, status: 'open', resolution: null, resolution_entry_id: null, created_at: now, resolved_at: null });
+      };
+      const firstInChunk = new Map<string, (typeof keyed)[number]>();
+      const dupInChunk: (typeof keyed)[number][] = [];
+      for (const k of keyed) {
+        const id = `${k.key}|${k.side}`;
+        if (firstInChunk.has(id)) dupInChunk.push(k);
+        else firstInChunk.set(id, k);
+      }
+      const unique = [...firstInChunk.values()];
+      const inserted = new Set<string>();
+      for (let i = 0; i < unique.length; i += 1000) {
+        const part = unique.slice(i, i + 1000);
+        const rows = await trx
+          .insertInto('recon_matched')
+          .values(part.map((k) => ({ account_id: target, reference: k.key, side: k.side, import_id: importId })))
+          .onConflict((oc) => oc.columns(['account_id', 'reference', 'side']).doNothing())
+          .returning(['reference', 'side'])
+          .execute();
+        for (const r of rows) inserted.add(`${r.reference}|${r.side}`);
+      }
+      for (const k of dupInChunk) raise('duplicate', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference} appears twice in the file`);
+      for (const k of unique) {
+        const id = `${k.key}|${k.side}`;
+        if (!inserted.has(id)) {
+          raise('duplicate', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference} was already reconciled`);
+          continue;
+        }
+        const found = groups.get(id) ?? [];
+        const same = found.find((g) => g.currency === k.line.currency);
+        if (same !== undefined) {
+          if (same.amount === k.line.amountMinor) counts.matched++;
+          else raise('amount_mismatch', k.key, k.line, k.line.currency, same.amount, k.line.amountMinor, `${k.line.reference}: file ${k.line.amountMinor}, ledger ${same.amount} ${k.line.currency}`);
+        } else if (found.length > 0) {
+          const other = found[0] as LedgerGroup;
+          raise('currency_mismatch', k.key, k.line, k.line.currency, other.amount, k.line.amountMinor, `${k.line.reference}: file in ${k.line.currency}, ledger in ${other.currency}`);
+        } else {
+          raise('missing_in_hutong', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference}: ${k.line.amountMinor} ${k.line.currency} on the statement, nothing in the ledger`);
+        }
+      }
+      for (let i = 0; i < exceptions.length; i += 500) await trx.insertInto('recon_exceptions').values(exceptions.slice(i, i + 500)).execute();
+      counts.lines += lines.length;
+      counts.exceptions += exceptions.length;
+      for (const e of exceptions) counts.byKind[e.kind] = (counts.byKind[e.kind] ?? 0) + 1;
+    });
+  }
+
+  /** What the ledger booked on the account before the file's end and no line (now or before) claimed. */
+  async function sweepMissing(importId: string, meta: FileMeta, target: string, counts: { exceptions: number; byKind: Record<string, number> }): Promise<void> {
+    const excluded = meta.ownerType === 'channel' ? 'clearing.settle' : '';
+    for (;;) {
+      const rows = await sql<{ reference: string; currency: string; side: string; amount: string | bigint }>`
+        select g.reference, g.currency, g.side, g.amount from (
+          select e.link_id as reference, a.currency as currency, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
+          from ledger_accounts a join ledger_postings p on p.account_id = a.id join ledger_entries e on e.id = p.entry_id
+          where a.owner_type = ${meta.ownerType} and a.owner_id = ${meta.ownerId} and a.code = ${meta.code}
+            and e.kind in ('posted', 'post_pending') and e.created_at < ${meta.until} and e.reason <> ${excluded} and e.link_id is not null
+          group by e.link_id, a.currency, case when p.amount > 0 then 'in' else 'out' end) g
+        where not exists (select 1 from recon_matched m where m.account_id = ${target} and m.reference = g.reference and m.side = g.side)
+        limit 1000`.execute(reader);
+      if (rows.rows.length === 0) return;
+      const now = clock.now().toISOString();
+      await writer.run(async (trx) => {
+        await trx.insertInto('recon_matched').values(rows.rows.map((r) => ({ account_id: target, reference: r.reference, side: r.side, import_id: importId }))).onConflict((oc) => oc.columns(['account_id', 'reference', 'side']).doNothing()).execute();
+        await trx
+          .insertInto('recon_exceptions')
+          .values(
+            rows.rows.map((r) => ({
+              id: newId('rex', Date.parse(now)),
+              import_id: importId,
+              kind: 'missing_at_channel',
+              reference: r.reference,
+              account_id: target,
+              currency: r.currency,
+              expected_amount: BigInt(r.amount),
+              actual_amount: null,
+              detail: `${r.reference}: ${BigInt(r.amount)} ${r.currency} in the ledger, not on the statement`,
+              status: 'open',
+              resolution: null,
+              resolution_entry_id: null,
+              created_at: now,
+              resolved_at: null,
+            })),
+          )
+          .execute();
+      });
+      counts.exceptions += rows.rows.length;
+      counts.byKind.missing_at_channel = (counts.byKind.missing_at_channel ?? 0) + rows.rows.length;
+    }
+  }
+
+  async function listExceptions(query: PageRequest & { status?: string }): Promise<Page<ReconException> | ReconFailure> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && after === undefined) return fail(SettlementError.ReconExceptionNotFound, 'the cursor is not valid');
+    const limit = pageLimit(query);
+    let q = reader.selectFrom('recon_exceptions').selectAll();
+    if (query.status !== undefined) q = q.where('status', '=', query.status);
+    return toPage(await pageQuery(q, after, limit).execute(), limit, toException);
+  }
+
+  /**
+   * Resolves an open exception: `explain` closes it with a note; `adjust` books the difference
+   * (statement − ledger) on the account against reconciliation adjustments, with the note as reason.
+   */
+  async function resolve(id: string, input: { action: 'adjust' | 'explain'; note: string }): Promise<ReconException | ReconFailure> {
+    const row = await reader.selectFrom('recon_exceptions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row === undefined) return fail(SettlementError.ReconExceptionNotFound, `no reconciliation exception ${id}`);
+    if (row.status !== 'open') return fail(SettlementError.ReconExceptionClosed, `exception ${id} is already ${row.status}`);
+    const adjustable = row.kind === 'missing_in_hutong' || row.kind === 'amount_mismatch' || row.kind === 'missing_at_channel';
+    if (input.action === 'adjust' && (!adjustable || row.currency === null || row.account_id === null)) {
+      return fail(SettlementError.ReconExceptionClosed, `a ${row.kind} exception cannot be adjusted in the ledger; explain it`);
+    }
+    const done = await writer.run(async (trx: Transaction<Database>) => {
+      let entryId: string | null = null;
+      if (input.action === 'adjust') {
+        const [ownerType, ownerId, code] = (row.account_id as string).split('/') as ['channel' | 'bank', string, 'receivable' | 'reserve'];
+        const currency = row.currency as string;
+        const diff = (row.actual_amount ?? 0n) - (row.expected_amount ?? 0n);
+        entryId = derivedId('ent', 'recon-adjust', id);
+        const posted = await ledger.post(trx, {
+          id: entryId,
+          reason: 'reconciliation.adjust',
+          link: { type: 'reconciliation', id: row.reference },
+          postings: [
+            { accountId: await ledger.ensureAccount(trx, targetSpec({ ownerType, ownerId, code }, currency)), currency, amountMinor: diff },
+            { accountId: await ledger.ensureAccount(trx, chart.reconAdjustments(currency)), currency, amountMinor: -diff },
+          ],
+        });
+        if (isFailure(posted)) return posted;
+      }
+      const moved = await trx
+        .updateTable('recon_exceptions')
+        .set({ status: input.action === 'adjust' ? 'resolved' : 'explained', resolution: input.note, resolution_entry_id: entryId, resolved_at: clock.now().toISOString() })
+        .where('id', '=', id)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      if (moved.numUpdatedRows === 0n) return fail(SettlementError.ReconExceptionClosed, `exception ${id} was resolved meanwhile`);
+      return undefined;
+    });
+    if (isFailure(done)) return fail(SettlementError.ReconExceptionClosed, done.detail);
+    return toException(await reader.selectFrom('recon_exceptions').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+  }
+
+  async function listImports(): Promise<ImportReport[]> {
+    const rows = await reader.selectFrom('recon_imports').selectAll().orderBy('created_at', 'desc').limit(50).execute();
+    return rows.map((r) => {
+      const s = JSON.parse(r.summary) as { account: string; byKind?: Record<string, number>; closing?: { currency: string; minor: string } | null };
+      return { id: r.id, kind: r.kind as FileKind, name: r.name, account: s.account, lines: Number(r.lines), matched: Number(r.matched), exceptions: Number(r.exceptions), byKind: s.byKind ?? {}, closing: s.closing ? { currency: s.closing.currency, minor: BigInt(s.closing.minor) } : null, createdAt: r.created_at };
+    });
+  }
+
+  /**
+   * The reserve funds check (备付金): per currency, the customer and merchant money the ledger owes
+   * against the reserve account as the bank's latest statement shows it (plus what the channels
+   * still owe). An alert when the bank and the books disagree, or when the reserve falls short.
+   */
+  async function reserveCheck(): Promise<ReserveReport[]> {
+    const sums = await sql<{ currency: string; owner_type: string; code: string; kind: string; balance: string | bigint }>`
+      select currency, owner_type, code, kind, sum(credits_posted - debits_posted) as balance from ledger_accounts group by currency, owner_type, code, kind`.execute(reader);
+    const by = new Map<string, { liabilities: bigint; bank: bigint; receivables: bigint }>();
+    for (const r of sums.rows) {
+      const c = by.get(r.currency) ?? { liabilities: 0n, bank: 0n, receivables: 0n };
+      const credit = BigInt(r.balance);
+      if (r.kind === 'liability' && (r.owner_type === 'customer' || r.owner_type === 'merchant')) c.liabilities += credit;
+      if (r.owner_type === 'bank' && r.code === 'reserve') c.bank += -credit;
+      if (r.owner_type === 'channel' && r.code === 'receivable') c.receivables += -credit;
+      by.set(r.currency, c);
+    }
+    const statements = new Map<string, bigint>();
+    for (const imp of (await listImports()).reverse()) if (imp.closing !== null && imp.account.startsWith('bank/')) statements.set(imp.closing.currency, imp.closing.minor);
+    const reports: ReserveReport[] = [];
+    for (const [currency, c] of [...by].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const statement = statements.get(currency) ?? null;
+      const alerts: string[] = [];
+      if (statement !== null && statement !== c.bank) alerts.push(`the bank statement shows ${statement}, the ledger books ${c.bank} ${currency} on the reserve account`);
+      const shortfall = c.liabilities - ((statement ?? c.bank) + c.receivables);
+      if (shortfall > 0n) alerts.push(`the reserve is ${shortfall} ${currency} short of the customer and merchant money held`);
+      reports.push({ currency, liabilitiesMinor: c.liabilities, ledgerBankMinor: c.bank, statementBankMinor: statement, receivablesMinor: c.receivables, shortfallMinor: shortfall, ok: alerts.length === 0, alerts });
+    }
+    for (const r of reports) for (const a of r.alerts) deps.log?.(`reserve check ${r.currency}: ${a}`);
+    return reports;
+  }
+
+  return { importFile, listExceptions, resolve, listImports, reserveCheck };
+}
+
+export type Reconciliation = ReturnType<typeof createReconciliation>;
+
+function toException(r: Database['recon_exceptions']): ReconException {
+  return {
+    id: r.id,
+    importId: r.import_id,
+    kind: r.kind,
+    reference: r.reference,
+    account: r.account_id,
+    currency: r.currency,
+    expectedMinor: r.expected_amount,
+    actualMinor: r.actual_amount,
+    detail: r.detail,
+    status: r.status,
+    resolution: r.resolution,
+    resolutionEntryId: r.resolution_entry_id,
+    createdAt: r.created_at,
+    resolvedAt: r.resolved_at,
+  };
+}
+
+export { accountIdFor };

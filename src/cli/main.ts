@@ -10,6 +10,7 @@ import { startThreeDSecure } from './three-d-secure.js';
 import { startWallets } from './wallets.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
+import { registerSettlementCommands, startBank } from './settlement.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -23,7 +24,8 @@ program
     const cards = await startChannels(config);
     const threeDS = await startThreeDSecure(config, systemClock);
     const wallets = await startWallets(systemClock);
-    const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port });
+    const bank = await startBank();
+    const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port, bank: bank.client });
     hutong.services.payments.sweeper.start();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
@@ -41,6 +43,7 @@ program
       `Card acquirer (ISO 8583 over TCP)  ${cards.acquirer}${cards.world === undefined ? '' : '  — the sandbox card world; test cards in docs/test-cards.md'}`,
       `3-D Secure directory server        ${threeDS.url}${threeDS.sandbox ? '  — sandbox; challenge code 123456' : ''}`,
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
+      `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
     ];
     if (demo !== undefined) lines.push(`Demo merchant "${demo.merchantName}" (${demo.merchantId})`, `  test secret key  ${demo.secretKey ?? '(shown at first start only)'}`);
     if (operator.generated !== null) lines.push(`Operator key (printed this once; stored hashed): ${operator.generated}`);
@@ -54,6 +57,7 @@ program
       await cards.close();
       await threeDS.close();
       await wallets.close();
+      await bank.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));
@@ -99,6 +103,8 @@ program
     const { runBenchmarks } = await import('../bench/run.js');
     await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
   });
+
+registerSettlementCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -158,6 +158,10 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     const column = kind === 'acquirer_csv' ? 'reference' : 'id';
     const rows = await reader.selectFrom('payment_attempts').select(['id', 'reference', 'payment_id']).where(column, 'in', refs).where('channel', '=', meta.ownerId).execute();
     for (const r of rows) keys.set(kind === 'acquirer_csv' ? (r.reference ?? '') : r.id, r.payment_id);
+    if (kind === 'acquirer_csv') {
+      const refunds = await reader.selectFrom('refunds').select(['channel_reference', 'payment_id']).where('channel_reference', 'in', refs).execute();
+      for (const r of refunds) if (r.channel_reference != null) keys.set(r.channel_reference, r.payment_id);
+    }
     return keys;
   }
 

@@ -213,6 +213,8 @@ export interface RefundsTable {
   request_digest: string;
   created_at: string;
   updated_at: string;
+  /** The channel's reference of the refund (the acquirer's RRN), for reconciliation (007-settlement). */
+  channel_reference?: string | null;
 }
 
 export interface FeePlansTable {

@@ -148,4 +148,7 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
   // Reconciliation looks ledger entries up by their link id alone, and acquirer lines by their RRN.
   await db.schema.createIndex('ledger_entries_link_id').on('ledger_entries').column('link_id').execute();
   await db.schema.createIndex('payment_attempts_reference').on('payment_attempts').columns(['reference']).execute();
+  // The acquirer reports a refund under its own RRN: keep it on the refund.
+  await db.schema.alterTable('refunds').addColumn('channel_reference', 'text').execute();
+  await db.schema.createIndex('refunds_channel_reference').on('refunds').column('channel_reference').execute();
 }

@@ -8,6 +8,7 @@ import type { Store } from '../store/database.js';
 import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
 import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
+import { statement, type Statement } from '../store/statements.js';
 import { SettlementError } from '../settlement/errors.js';
 import { parseFile, ReconFileError, type FileKind, type FileLine, type FileMeta } from './parsers.js';
 
@@ -61,6 +62,21 @@ export interface ReserveReport {
 
 type ReconFailure = Failure<SettlementError>;
 export const chunkLines = 5000;
+
+/** Rows per insert into recon_matched: 4 parameters each, well under SQLite's 32,766. */
+const matchedRowsMax = 1000;
+const insertMatchedSql = new Map<number, Statement>();
+
+/** The lines a chunk claims, with the keys it could claim (a key claimed before is a duplicate). */
+function insertMatchedFor(count: number): Statement {
+  let st = insertMatchedSql.get(count);
+  if (st === undefined) {
+    st = statement(`insert into recon_matched (account_id, reference, side, import_id) values ${Array.from({ length: count }, () => '(?, ?, ?, ?)').join(', ')}
+      on conflict (account_id, reference, side) do nothing returning reference, side`);
+    insertMatchedSql.set(count, st);
+  }
+  return st;
+}
 
 interface LedgerGroup {
   reference: string;
@@ -165,17 +181,25 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     return keys;
   }
 
+  /** The ledger accounts a statement reports on, one per currency (looked up once per chunk: few rows). */
+  async function targetAccounts(meta: FileMeta): Promise<Map<string, string>> {
+    const rows = await reader.selectFrom('ledger_accounts').select(['id', 'currency']).where('owner_type', '=', meta.ownerType).where('owner_id', '=', meta.ownerId).where('code', '=', meta.code).execute();
+    return new Map(rows.map((r) => [r.id, r.currency]));
+  }
+
   async function ledgerGroups(meta: FileMeta, keys: string[]): Promise<Map<string, LedgerGroup[]>> {
-    const rows = await sql<{ reference: string; currency: string; side: string; amount: string | bigint }>`
-      select g.reference, g.currency, g.side, g.amount from (
-        select e.link_id as reference, a.currency as currency, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
-        from ledger_entries e join ledger_postings p on p.entry_id = e.id join ledger_accounts a on a.id = p.account_id
-        where e.link_id in (${sql.join(keys)}) and a.owner_type = ${meta.ownerType} and a.owner_id = ${meta.ownerId} and a.code = ${meta.code}
-          and e.kind in ('posted', 'post_pending')
-        group by e.link_id, a.currency, case when p.amount > 0 then 'in' else 'out' end) g`.execute(reader);
+    const accounts = await targetAccounts(meta);
     const groups = new Map<string, LedgerGroup[]>();
+    if (accounts.size === 0) return groups;
+    // Driven by the link ids (index), the account filter applied after: `|| ''` keeps both
+    // planners from walking every posting of the account instead.
+    const rows = await sql<{ reference: string; account_id: string; side: string; amount: string | bigint }>`
+      select e.link_id as reference, p.account_id as account_id, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
+      from ledger_entries e join ledger_postings p on p.entry_id = e.id
+      where e.link_id in (${sql.join(keys)}) and e.kind in ('posted', 'post_pending') and (p.account_id || '') in (${sql.join([...accounts.keys()])})
+      group by e.link_id, p.account_id, case when p.amount > 0 then 'in' else 'out' end`.execute(reader);
     for (const r of rows.rows) {
-      const g = { reference: r.reference, currency: r.currency, side: r.side, amount: BigInt(r.amount) };
+      const g = { reference: r.reference, currency: accounts.get(r.account_id) as string, side: r.side, amount: BigInt(r.amount) };
       groups.set(`${g.reference}|${g.side}`, [...(groups.get(`${g.reference}|${g.side}`) ?? []), g]);
     }
     return groups;
@@ -200,15 +224,12 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       }
       const unique = [...firstInChunk.values()];
       const inserted = new Set<string>();
-      for (let i = 0; i < unique.length; i += 1000) {
-        const part = unique.slice(i, i + 1000);
-        const rows = await trx
-          .insertInto('recon_matched')
-          .values(part.map((k) => ({ account_id: target, reference: k.key, side: k.side, import_id: importId })))
-          .onConflict((oc) => oc.columns(['account_id', 'reference', 'side']).doNothing())
-          .returning(['reference', 'side'])
-          .execute();
-        for (const r of rows) inserted.add(`${r.reference}|${r.side}`);
+      for (let i = 0; i < unique.length; i += matchedRowsMax) {
+        const part = unique.slice(i, i + matchedRowsMax);
+        const params: string[] = [];
+        for (const k of part) params.push(target, k.key, k.side, importId);
+        const { rows } = await store.exec(trx, insertMatchedFor(part.length), params);
+        for (const r of rows as { reference: string; side: string }[]) inserted.add(`${r.reference}|${r.side}`);
       }
       for (const k of dupInChunk) raise('duplicate', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference} appears twice in the file`);
       for (const k of unique) {

@@ -72,6 +72,9 @@ export interface RunResult {
 
 type SettlementFailure = Failure<SettlementError>;
 
+/** Merchants settled at once by a run (their units share group commits). */
+const runConcurrency = 16;
+
 /** The ledger reasons that are settlement's own movements, never statement lines. */
 export const settlementReason = 'settlement';
 
@@ -283,21 +286,26 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     let q = reader.selectFrom('ledger_accounts').select(['owner_id', 'currency']).where('owner_type', '=', 'merchant').where('code', '=', 'pending');
     if (options.merchantId !== undefined) q = q.where('owner_id', '=', options.merchantId);
     const accounts = await q.orderBy('owner_id').orderBy('currency').execute();
-    const schedules = new Map<string, Schedule>();
     const statements: Statement[] = [];
     let replayed = 0;
     const now = clock.now();
-    for (const a of accounts) {
-      let schedule = schedules.get(a.owner_id);
-      if (schedule === undefined) {
-        schedule = await getSchedule(a.owner_id);
-        schedules.set(a.owner_id, schedule);
+    // Several merchants in flight: the group-commit writer then takes their units in one
+    // transaction (each still its own savepoint, so one merchant's failure is its own).
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < accounts.length) {
+        const a = accounts[next++] as { owner_id: string; currency: string };
+        const schedule = await getSchedule(a.owner_id);
+        const made = await settleOne(a.owner_id, a.currency, schedule, windowEnd(now, schedule));
+        if (made === undefined) continue;
+        if (made.replayed) replayed++;
+        else statements.push(made.statement);
       }
-      const made = await settleOne(a.owner_id, a.currency, schedule, windowEnd(now, schedule));
-      if (made === undefined) continue;
-      if (made.replayed) replayed++;
-      else statements.push(made.statement);
-    }
+    };
+    const results = await Promise.allSettled(Array.from({ length: Math.min(runConcurrency, accounts.length) }, worker));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    statements.sort((x, y) => (x.merchantId < y.merchantId ? -1 : x.merchantId > y.merchantId ? 1 : x.currency < y.currency ? -1 : 1));
     return { statements, replayed, reservesReleased };
   }
 

@@ -128,6 +128,7 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
     const settled = await step(`${name}: settlement run over ${formatCount(N)} payments`, () =>
       measured(N, async () => {
         const run = await settlement.run({});
+        if (isFailure(run)) throw new Error(run.detail);
         if (run.statements.length !== M) throw new Error(`expected ${M} statements, got ${run.statements.length}`);
         const lines = run.statements.reduce((s, st) => s + st.linesCount, 0);
         if (lines !== N) throw new Error(`expected ${N} lines, got ${lines}`);

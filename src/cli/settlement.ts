@@ -43,12 +43,14 @@ export function registerSettlementCommands(program: Command): void {
     .description('run settlement for every merchant (statements for the windows that are due); --payouts also sends them to the bank')
     .option('--merchant <id>', 'only this merchant')
     .option('--payouts', 'send pending payouts to the bank (HUTONG_BANK_URL) as pain.001')
-    .action(async (options: { merchant?: string; payouts?: boolean }) => {
+    .option('--window-end <time>', 'an operator cut-off in the past (ISO 8601) instead of each schedule\'s window')
+    .action(async (options: { merchant?: string; payouts?: boolean; windowEnd?: string }) => {
       const bankUrl = process.env.HUTONG_BANK_URL;
       const hutong = await createHutong(loadConfig(), { logger: false, bank: bankUrl ? createBankClient(bankUrl) : undefined });
       try {
         const started = Date.now();
-        const run = await hutong.services.settlement.run({ merchantId: options.merchant });
+        const run = await hutong.services.settlement.run({ merchantId: options.merchant, windowEnd: options.windowEnd === undefined ? undefined : new Date(options.windowEnd) });
+        if (isFailure(run)) throw new Error(run.detail);
         for (const s of run.statements) {
           console.log(`${s.id}  ${s.merchantId}  ${s.currency}  lines ${s.linesCount}  total ${s.linesTotal}  reserve ${s.reserve}  payout ${s.payout}  carried ${s.carriedOut}`);
         }

@@ -277,11 +277,16 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
   }
 
   /**
-   * Settles every merchant (or one) in every currency it has a pending account in. Each merchant
+   * Settles every merchant (or one) in every currency it has a pending account in, for the window
+   * its schedule makes due — or up to an operator's cut-off `windowEnd` (an intraday run), which must
+   * be in the past. Each merchant
    * and currency is its own unit: a crash leaves some statements made and the rest untouched, and
    * the rerun completes exactly the missing ones.
    */
-  async function run(options: { merchantId?: string } = {}): Promise<RunResult> {
+  async function run(options: { merchantId?: string; windowEnd?: Date } = {}): Promise<RunResult | SettlementFailure> {
+    if (options.windowEnd !== undefined && (Number.isNaN(options.windowEnd.getTime()) || options.windowEnd.getTime() > clock.now().getTime())) {
+      return fail(SettlementError.ScheduleInvalid, 'window_end must be a time in the past: a window is settled once it has closed');
+    }
     const reservesReleased = await releaseReserves(options.merchantId);
     let q = reader.selectFrom('ledger_accounts').select(['owner_id', 'currency']).where('owner_type', '=', 'merchant').where('code', '=', 'pending');
     if (options.merchantId !== undefined) q = q.where('owner_id', '=', options.merchantId);
@@ -296,7 +301,7 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       while (next < accounts.length) {
         const a = accounts[next++] as { owner_id: string; currency: string };
         const schedule = await getSchedule(a.owner_id);
-        const made = await settleOne(a.owner_id, a.currency, schedule, windowEnd(now, schedule));
+        const made = await settleOne(a.owner_id, a.currency, schedule, options.windowEnd ?? windowEnd(now, schedule));
         if (made === undefined) continue;
         if (made.replayed) replayed++;
         else statements.push(made.statement);

@@ -31,6 +31,12 @@ async function refund(app: TestApp, merchantId: string, paymentId: string, minor
   if (isFailure(posted)) throw new Error(posted.detail);
 }
 
+async function runOk(app: TestApp, options: { merchantId?: string; windowEnd?: Date }) {
+  const result = await app.hutong.services.settlement.run(options);
+  if (isFailure(result)) throw new Error(result.detail);
+  return result;
+}
+
 async function expectLedgerOk(app: TestApp): Promise<void> {
   const report = await verifyLedger(app.hutong.services.store.reader);
   expect(report.checks.filter((c) => !c.ok)).toEqual([]);
@@ -132,7 +138,7 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     await refund(app, m.id, p1, 2_000n);
     const { settlement } = app.hutong.services;
     // Nothing is due the same day.
-    expect((await settlement.run({ merchantId: m.id })).statements).toEqual([]);
+    expect((await runOk(app, { merchantId: m.id })).statements).toEqual([]);
     app.clock.advance(day);
     const run = await app.request('POST', '/v1/operator/settlement_runs', { ...op(), body: { merchant: m.id } });
     expect(run.status).toBe(200);
@@ -143,11 +149,13 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     expect(s.lines_total + s.carried_in).toBe(s.payout_amount + s.reserve + s.carried_out);
     expect(await pendingBalance(app, m.id)).toBe(0n);
     await expectLedgerOk(app);
+    const future = await app.request('POST', '/v1/operator/settlement_runs', { ...op(), body: { merchant: m.id, window_end: new Date(app.clock.now().getTime() + 60_000).toISOString() } });
+    expect(future.body.code).toBe('settlement_schedule_invalid');
     const again = await app.request('POST', '/v1/operator/settlement_runs', { ...op(), body: { merchant: m.id } });
     expect(again.body).toMatchObject({ statements: [], replayed: 1 });
     // A later capture and a chargeback-like debit land in the next statement only.
     app.clock.advance(day);
-    expect((await settlement.run({ merchantId: m.id })).statements).toEqual([]);
+    expect((await runOk(app, { merchantId: m.id })).statements).toEqual([]);
     const lines = await app.request('GET', `/v1/settlements/${s.id}/lines`, { key: m.key });
     expect(lines.body.data.map((l: { amount: number }) => l.amount).sort((a: number, b: number) => a - b)).toEqual([-2000, 4850, 9700]);
     const csv = await app.hutong.server.inject({ method: 'GET', url: `/v1/settlements/${s.id}/lines.csv`, headers: { authorization: `Bearer ${m.key}` } });
@@ -155,12 +163,24 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     expect(csv.body.split('\n').filter((l) => l.startsWith(s.id))).toHaveLength(3);
   });
 
+  it('an operator cut-off settles the day so far (intraday), once', async () => {
+    const m = await app.makeMerchant('Intraday Shop');
+    await capture(app, m.id, 2_000n, 0n);
+    app.clock.advance(1000);
+    const cut = app.clock.now().toISOString();
+    const first = await app.request('POST', '/v1/operator/settlement_runs', { ...op(), body: { merchant: m.id, window_end: cut } });
+    expect(first.body.statements).toHaveLength(1);
+    expect(first.body.statements[0]).toMatchObject({ window_end: cut, lines_count: 1, payout_amount: 2000 });
+    const second = await app.request('POST', '/v1/operator/settlement_runs', { ...op(), body: { merchant: m.id, window_end: cut } });
+    expect(second.body).toMatchObject({ statements: [], replayed: 1 });
+  });
+
   it('carries a negative net forward and never pays it out', async () => {
     const m = await app.makeMerchant('Negative Shop');
     const p = await capture(app, m.id, 1_000n, 0n);
-    await app.hutong.services.settlement.run({ merchantId: m.id }); // not due yet
+    await runOk(app, { merchantId: m.id }); // not due yet
     app.clock.advance(day);
-    const first = await app.hutong.services.settlement.run({ merchantId: m.id });
+    const first = await runOk(app, { merchantId: m.id });
     expect(first.statements[0]).toMatchObject({ payout: 1_000n, carriedOut: 0n });
     await refund(app, m.id, p, 1_000n);
     await app.hutong.services.writer.run(async (trx) => {
@@ -177,11 +197,11 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
       if (isFailure(posted)) throw new Error(posted.detail);
     });
     app.clock.advance(day);
-    const second = await app.hutong.services.settlement.run({ merchantId: m.id });
+    const second = await runOk(app, { merchantId: m.id });
     expect(second.statements[0]).toMatchObject({ linesTotal: -1_500n, payout: 0n, reserve: 0n, carriedOut: -1_500n });
     await capture(app, m.id, 4_000n, 0n);
     app.clock.advance(day);
-    const third = await app.hutong.services.settlement.run({ merchantId: m.id });
+    const third = await runOk(app, { merchantId: m.id });
     expect(third.statements[0]).toMatchObject({ carriedIn: -1_500n, linesTotal: 4_000n, payout: 2_500n, carriedOut: 0n });
     await expectLedgerOk(app);
   });
@@ -203,11 +223,11 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
       return post(trx, request);
     };
     try {
-      await expect(settlement.run({})).rejects.toThrow('simulated crash');
+      await expect(app.hutong.services.settlement.run({})).rejects.toThrow('simulated crash');
     } finally {
       ledger.post = post;
     }
-    const rerun = await settlement.run({});
+    const rerun = await runOk(app, {});
     const made = [...rerun.statements].filter((s) => s.merchantId === a.id || s.merchantId === b.id);
     const all = await store.reader.selectFrom('settlement_statements').selectAll().where('merchant_id', 'in', [a.id, b.id]).execute();
     expect(all).toHaveLength(2);
@@ -318,7 +338,7 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
       await app.request('POST', '/v1/bank_accounts', { key: m.key, body: { currency: 'CNY', holder_name: 'Inject', account_number: '6222020200112233', bank_code: '102100099996' } });
       await capture(app, m.id, 5_000n, 0n);
       app.clock.advance(day);
-      await app.hutong.services.settlement.run({ merchantId: m.id });
+      await runOk(app, { merchantId: m.id });
       const sent = await app.request('POST', '/v1/operator/payout_runs', op());
       expect(sent.body.paid).toBe(1);
       bank.inject(kind as 'missing');

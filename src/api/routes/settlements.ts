@@ -218,9 +218,11 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
   // ---- operator: runs, netting, chargebacks, reconciliation, reserve check
   app.post(
     '/v1/operator/settlement_runs',
-    { ...operator, schema: { tags: ['operator'], summary: 'Settle every merchant (or one) for the windows that are due; idempotent', headers: IdempotencyHeaders, body: Type.Optional(Type.Object({ merchant: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false })), response: problemResponses } },
+    { ...operator, schema: { tags: ['operator'], summary: 'Settle every merchant (or one) for the windows that are due; idempotent', headers: IdempotencyHeaders, body: Type.Optional(Type.Object({ merchant: Type.Optional(Type.String({ maxLength: 40 })), window_end: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'An operator cut-off in the past (intraday run); default: each merchant\'s schedule' })) }, { additionalProperties: false })), response: problemResponses } },
     async (request) => {
-      const result = await settlement.run({ merchantId: request.body?.merchant });
+      const windowEnd = request.body?.window_end;
+      const result = await settlement.run({ merchantId: request.body?.merchant, windowEnd: windowEnd === undefined ? undefined : new Date(windowEnd) });
+      if (isFailure(result)) throw problemFromFailure(result);
       return { object: 'settlement_run' as const, statements: result.statements.map(statementView), replayed: result.replayed, reserves_released: result.reservesReleased };
     },
   );

@@ -136,7 +136,6 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     const p1 = await capture(app, m.id, 10_000n, 300n);
     await capture(app, m.id, 5_000n, 150n);
     await refund(app, m.id, p1, 2_000n);
-    const { settlement } = app.hutong.services;
     // Nothing is due the same day.
     expect((await runOk(app, { merchantId: m.id })).statements).toEqual([]);
     app.clock.advance(day);
@@ -214,7 +213,7 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
       await capture(app, b.id, 2_000n + BigInt(i), 20n);
     }
     app.clock.advance(day);
-    const { ledger, settlement, store } = app.hutong.services;
+    const { ledger, store } = app.hutong.services;
     const post = ledger.post;
     let calls = 0;
     // The crash: the second merchant's unit dies after writing its lines, before its ledger entry.

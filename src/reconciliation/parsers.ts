@@ -34,6 +34,8 @@ export interface FileMeta {
   /** Ledger postings created before this instant should be in the file. */
   until: string;
   records: number;
+  /** camt.053 only: the account's currency (the statement covers that one ledger account). */
+  currency?: string;
   /** camt.053 only: the closing balance the bank reports. */
   closing?: { currency: string; minor: bigint };
 }
@@ -71,7 +73,7 @@ export async function* parseFile(kind: FileKind, lines: AsyncIterable<string>, m
     if (m === null) throw new ReconFileError(`the statement is for account ${camt.account}, not one of Hutong's`);
     // The statement covers everything booked up to its making: ledger postings up to the import.
     const until = new Date(Date.parse(meta.until) + 1).toISOString();
-    Object.assign(meta, { ownerType: 'bank', ownerId: 'sandbox', code: 'reserve', until, records: camt.entries.length, closing: { currency: camt.currency, minor: camt.closingMinor } });
+    Object.assign(meta, { ownerType: 'bank', ownerId: 'sandbox', code: 'reserve', until, currency: camt.currency, records: camt.entries.length, closing: { currency: camt.currency, minor: camt.closingMinor } });
     for (const [i, e] of camt.entries.entries()) {
       currencyOf(e.currency, i + 1);
       yield { lineNo: i + 1, reference: e.reference, amountMinor: e.amountMinor, currency: e.currency, date: e.bookingDate };

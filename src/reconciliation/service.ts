@@ -267,6 +267,7 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
           from ledger_accounts a join ledger_postings p on p.account_id = a.id join ledger_entries e on e.id = p.entry_id
           where a.owner_type = ${meta.ownerType} and a.owner_id = ${meta.ownerId} and a.code = ${meta.code}
             and e.kind in ('posted', 'post_pending') and e.created_at < ${meta.until} and e.reason <> ${excluded} and e.link_id is not null
+            and (cast(${meta.currency ?? null} as text) is null or a.currency = cast(${meta.currency ?? null} as text))
           group by e.link_id, a.currency, case when p.amount > 0 then 'in' else 'out' end) g
         where not exists (select 1 from recon_matched m where m.account_id = ${target} and m.reference = g.reference and m.side = g.side)
         limit 1000`.execute(reader);

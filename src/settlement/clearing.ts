@@ -87,7 +87,8 @@ export function createClearing(deps: { store: Store; writer: Writer; ledger: Led
     const settled: ClearingWindow['settled'] = [...window.settled];
     for (const p of window.positions) {
       if (p.participant === hutongParticipant || p.netMinor === 0n || settled.some((s) => s.participant === p.participant)) continue;
-      const reference = `${id}-${p.participant}`.slice(0, 35);
+      // An ISO 20022 reference is at most 35 characters: a derived id (29) names window and participant.
+      const reference = derivedId('cs', 'clearing-settle', `${id}/${p.participant}`);
       const sent = await bank.credit({ account: bankAccountNames.reserve(window.currency), amountMinor: p.netMinor, currency: window.currency, reference, from: p.participant });
       if (isFailure(sent)) return fail(SettlementError.BankUnavailable, sent.detail);
       const receivable = accountIdFor(chart.channelReceivable(p.participant, window.currency));

@@ -218,7 +218,7 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
   // ---- operator: runs, netting, chargebacks, reconciliation, reserve check
   app.post(
     '/v1/operator/settlement_runs',
-    { ...operator, schema: { tags: ['operator'], summary: 'Settle every merchant (or one) for the windows that are due; idempotent', headers: IdempotencyHeaders, body: Type.Optional(Type.Object({ merchant: Type.Optional(Type.String({ maxLength: 40 })), window_end: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'An operator cut-off in the past (intraday run); default: each merchant\'s schedule' })) }, { additionalProperties: false })), response: problemResponses } },
+    { ...operator, schema: { tags: ['operator'], summary: 'Settle every merchant (or one) for the windows that are due; idempotent', headers: IdempotencyHeaders, body: Type.Optional(Type.Object({ merchant: Type.Optional(Type.String({ maxLength: 40 })), window_end: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T', maxLength: 40, description: 'An operator cut-off in the past (intraday run); default: each merchant\'s schedule' })) }, { additionalProperties: false })), response: problemResponses } },
     async (request) => {
       const windowEnd = request.body?.window_end;
       const result = await settlement.run({ merchantId: request.body?.merchant, windowEnd: windowEnd === undefined ? undefined : new Date(windowEnd) });

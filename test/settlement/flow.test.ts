@@ -7,6 +7,8 @@ import { newId } from '../../src/core/ids.js';
 import { accountIdFor, chart, verifyLedger } from '../../src/ledger/index.js';
 import { createPaymentLedger } from '../../src/payments/postings.js';
 import { settle } from '../../src/settlement/arithmetic.js';
+import { SettlementError } from '../../src/settlement/errors.js';
+import { problemCatalog } from '../../src/api/problems.js';
 import { ibanProblem } from '../../src/settlement/bank-accounts.js';
 import { windowEnd } from '../../src/settlement/calendar.js';
 import { startSandboxBank, type SandboxBank } from '../../sandbox/bank/bank.js';
@@ -46,6 +48,10 @@ async function pendingBalance(app: TestApp, merchantId: string, currency = 'CNY'
   const a = await app.hutong.services.ledger.getAccount(app.hutong.services.store.reader, accountIdFor(chart.merchantPending(merchantId, currency)));
   return a === undefined ? 0n : a.creditsPosted - a.debitsPosted;
 }
+
+it('every settlement error code has a problem status', () => {
+  for (const e of Object.values(SettlementError)) expect(Object.keys(problemCatalog), e).toContain(e);
+});
 
 describe('settlement arithmetic', () => {
   it('statement lines always equal payout + reserve + carried (carried in included)', () => {

@@ -99,12 +99,12 @@ program
   .description('run the benchmarks (ledger and HTTP, SQLite and PostgreSQL) against baselines in the same run')
   .option('--stores <list>', 'stores to measure', 'sqlite,postgres')
   .option('--quick', 'shorter runs, for a smoke check')
-  .option('--settlement', 'only the settlement and reconciliation benchmark (1,000,000 payments and CSV lines)')
-  .option('--skip-settlement', 'leave the settlement and reconciliation benchmark out')
-  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; skipSettlement?: boolean }) => {
+  .option('--settlement', 'only the settlement and reconciliation benchmark (1,000,000 payments and CSV lines, ~3 min)')
+  .option('--all', 'the default benchmarks, then the settlement and reconciliation one')
+  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean }) => {
     const { runBenchmarks } = await import('../bench/run.js');
     if (options.settlement !== true) await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
-    if (options.skipSettlement !== true) {
+    if (options.settlement === true || options.all === true) {
       const { runSettlementBench } = await import('../bench/settlement.js');
       await runSettlementBench({ stores: options.stores.split(','), quick: options.quick === true });
     }

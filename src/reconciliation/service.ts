@@ -63,6 +63,30 @@ export interface ReserveReport {
 type ReconFailure = Failure<SettlementError>;
 export const chunkLines = 5000;
 
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** Pads a parameter list to a fixed arity with '' (never an id), so one prepared statement serves every chunk. */
+const padded = (values: string[], arity: number) => (values.length === arity ? values : [...values, ...Array.from({ length: arity - values.length }, () => '')]);
+const attemptsByReferenceSql = statement(`select reference as ref, payment_id from payment_attempts where channel = ? and reference in (${placeholders(chunkLines)})`);
+const attemptsByIdSql = statement(`select id as ref, payment_id from payment_attempts where channel = ? and id in (${placeholders(chunkLines)})`);
+const refundsByReferenceSql = statement(`select channel_reference as ref, payment_id from refunds where channel_reference in (${placeholders(chunkLines)})`);
+const ledgerGroupsSql = new Map<number, Statement>();
+
+/**
+ * Driven by the link ids (index), the account filter applied after: `|| ''` keeps both planners
+ * from walking every posting of the account instead.
+ */
+function ledgerGroupsFor(accountsArity: number): Statement {
+  let st = ledgerGroupsSql.get(accountsArity);
+  if (st === undefined) {
+    st = statement(`select e.link_id as reference, p.account_id as account_id, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
+      from ledger_entries e join ledger_postings p on p.entry_id = e.id
+      where e.link_id in (${placeholders(chunkLines)}) and e.kind in ('posted', 'post_pending') and (p.account_id || '') in (${placeholders(accountsArity)})
+      group by e.link_id, p.account_id, case when p.amount > 0 then 'in' else 'out' end`);
+    ledgerGroupsSql.set(accountsArity, st);
+  }
+  return st;
+}
+
 /** Rows per insert into recon_matched: 4 parameters each, well under SQLite's 32,766. */
 const matchedRowsMax = 1000;
 const insertMatchedSql = new Map<number, Statement>();
@@ -167,50 +191,53 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
   }
 
   /** Channel references (RRN, wallet order) name payment attempts; the ledger knows the payment. */
-  async function keysOf(kind: FileKind, meta: FileMeta, lines: FileLine[]): Promise<Map<string, string>> {
+  async function keysOf(trx: Transaction<Database>, kind: FileKind, meta: FileMeta, lines: FileLine[]): Promise<Map<string, string>> {
     const keys = new Map<string, string>();
     if (kind === 'camt053') return keys;
     const refs = [...new Set(lines.map((l) => l.reference))];
-    const column = kind === 'acquirer_csv' ? 'reference' : 'id';
-    const rows = await reader.selectFrom('payment_attempts').select(['id', 'reference', 'payment_id']).where(column, 'in', refs).where('channel', '=', meta.ownerId).execute();
-    for (const r of rows) keys.set(kind === 'acquirer_csv' ? (r.reference ?? '') : r.id, r.payment_id);
-    if (kind === 'acquirer_csv') {
-      const refunds = await reader.selectFrom('refunds').select(['channel_reference', 'payment_id']).where('channel_reference', 'in', refs).execute();
-      for (const r of refunds) if (r.channel_reference != null) keys.set(r.channel_reference, r.payment_id);
+    for (let i = 0; i < refs.length; i += chunkLines) {
+      const part = padded(refs.slice(i, i + chunkLines), chunkLines);
+      const attempts = await store.exec(trx, kind === 'acquirer_csv' ? attemptsByReferenceSql : attemptsByIdSql, [meta.ownerId, ...part]);
+      for (const r of attempts.rows as { ref: string; payment_id: string }[]) keys.set(r.ref, r.payment_id);
+      if (kind === 'acquirer_csv') {
+        const refunds = await store.exec(trx, refundsByReferenceSql, part);
+        for (const r of refunds.rows as { ref: string; payment_id: string }[]) keys.set(r.ref, r.payment_id);
+      }
     }
     return keys;
   }
 
-  /** The ledger accounts a statement reports on, one per currency (looked up once per chunk: few rows). */
+  /** The ledger accounts a statement reports on, one per currency (few rows). */
   async function targetAccounts(meta: FileMeta): Promise<Map<string, string>> {
     const rows = await reader.selectFrom('ledger_accounts').select(['id', 'currency']).where('owner_type', '=', meta.ownerType).where('owner_id', '=', meta.ownerId).where('code', '=', meta.code).execute();
     return new Map(rows.map((r) => [r.id, r.currency]));
   }
 
-  async function ledgerGroups(meta: FileMeta, keys: string[]): Promise<Map<string, LedgerGroup[]>> {
-    const accounts = await targetAccounts(meta);
+  /** The ledger's sums per (key, side) on the reported accounts, for the chunk's keys. */
+  async function ledgerGroups(trx: Transaction<Database>, accounts: Map<string, string>, keys: string[]): Promise<Map<string, LedgerGroup[]>> {
     const groups = new Map<string, LedgerGroup[]>();
     if (accounts.size === 0) return groups;
-    // Driven by the link ids (index), the account filter applied after: `|| ''` keeps both
-    // planners from walking every posting of the account instead.
-    const rows = await sql<{ reference: string; account_id: string; side: string; amount: string | bigint }>`
-      select e.link_id as reference, p.account_id as account_id, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
-      from ledger_entries e join ledger_postings p on p.entry_id = e.id
-      where e.link_id in (${sql.join(keys)}) and e.kind in ('posted', 'post_pending') and (p.account_id || '') in (${sql.join([...accounts.keys()])})
-      group by e.link_id, p.account_id, case when p.amount > 0 then 'in' else 'out' end`.execute(reader);
-    for (const r of rows.rows) {
-      const g = { reference: r.reference, currency: accounts.get(r.account_id) as string, side: r.side, amount: BigInt(r.amount) };
-      groups.set(`${g.reference}|${g.side}`, [...(groups.get(`${g.reference}|${g.side}`) ?? []), g]);
+    const ids = [...accounts.keys()];
+    const idsArity = Math.ceil(ids.length / 8) * 8;
+    for (let i = 0; i < keys.length; i += chunkLines) {
+      const part = padded(keys.slice(i, i + chunkLines), chunkLines);
+      const { rows } = await store.exec(trx, ledgerGroupsFor(idsArity), [...part, ...padded(ids, idsArity)]);
+      for (const r of rows as { reference: string; account_id: string; side: string; amount: string | bigint }[]) {
+        const g = { reference: r.reference, currency: accounts.get(r.account_id) as string, side: r.side, amount: BigInt(r.amount) };
+        groups.set(`${g.reference}|${g.side}`, [...(groups.get(`${g.reference}|${g.side}`) ?? []), g]);
+      }
     }
     return groups;
   }
 
   async function matchChunk(importId: string, kind: FileKind, meta: FileMeta, target: string, lines: FileLine[], counts: { lines: number; matched: number; exceptions: number; byKind: Record<string, number> }): Promise<void> {
-    const translated = await keysOf(kind, meta, lines);
-    const keyed = lines.map((l) => ({ line: l, key: translated.get(l.reference) ?? l.reference, side: sideOf(l.amountMinor) }));
-    const groups = keyed.length === 0 ? new Map<string, LedgerGroup[]>() : await ledgerGroups(meta, [...new Set(keyed.map((k) => k.key))]);
+    const accounts = await targetAccounts(meta);
     const now = clock.now().toISOString();
+    // Lookups run inside the unit, as prepared statements of fixed arity on the writer's connection.
     await writer.run(async (trx) => {
+      const translated = await keysOf(trx, kind, meta, lines);
+      const keyed = lines.map((l) => ({ line: l, key: translated.get(l.reference) ?? l.reference, side: sideOf(l.amountMinor) }));
+      const groups = await ledgerGroups(trx, accounts, [...new Set(keyed.map((k) => k.key))]);
       const exceptions: Database['recon_exceptions'][] = [];
       const raise = (k: DiscrepancyKind, key: string, l: FileLine | undefined, currency: string | null, expected: bigint | null, actual: bigint | null, detail: string) => {
         exceptions.push({ id: newId('rex', Date.parse(now)), import_id: importId, kind: k, reference: key, account_id: target, currency, expected_amount: expected, actual_amount: actual, detail: l === undefined ? detail : `line ${l.lineNo}: ${detail}`, status: 'open', resolution: null, resolution_entry_id: null, created_at: now, resolved_at: null });

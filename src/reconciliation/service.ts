@@ -153,19 +153,24 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     }
     const fileHash = hash.digest('hex');
     const target = `${meta.ownerType}/${meta.ownerId}/${meta.code}`;
-    const before = await reader.selectFrom('recon_imports').select(['id', 'created_at']).where('file_hash', '=', fileHash).executeTakeFirst();
-    if (before !== undefined) return fail(SettlementError.ReconFileDuplicate, `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`);
-    const id = newId('rimp', clock.now().getTime());
-    const createdAt = clock.now().toISOString();
-    const claimed = await writer.run(async (trx) => {
-      const r = await trx
-        .insertInto('recon_imports')
-        .values({ id, kind: input.kind, file_hash: fileHash, name: input.name, lines: 0n, matched: 0n, exceptions: 0n, summary: JSON.stringify({ status: 'running', account: target }), created_at: createdAt })
-        .onConflict((oc) => oc.column('file_hash').doNothing())
-        .executeTakeFirst();
-      return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
-    });
-    if (!claimed) return fail(SettlementError.ReconFileDuplicate, `${input.name} is being imported or was imported before`);
+    const before = await reader.selectFrom('recon_imports').select(['id', 'created_at', 'summary']).where('file_hash', '=', fileHash).executeTakeFirst();
+    // An import that never finished (the process died) is resumed under its own id: lines it had
+    // claimed are skipped, the rest are matched, nothing is reported twice.
+    const resumed = before !== undefined && (JSON.parse(before.summary) as { status?: string }).status === 'running';
+    if (before !== undefined && !resumed) return fail(SettlementError.ReconFileDuplicate, `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`);
+    const id = resumed ? before.id : newId('rimp', clock.now().getTime());
+    const createdAt = resumed ? before.created_at : clock.now().toISOString();
+    if (!resumed) {
+      const claimed = await writer.run(async (trx) => {
+        const r = await trx
+          .insertInto('recon_imports')
+          .values({ id, kind: input.kind, file_hash: fileHash, name: input.name, lines: 0n, matched: 0n, exceptions: 0n, summary: JSON.stringify({ status: 'running', account: target }), created_at: createdAt })
+          .onConflict((oc) => oc.column('file_hash').doNothing())
+          .executeTakeFirst();
+        return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+      });
+      if (!claimed) return fail(SettlementError.ReconFileDuplicate, `${input.name} is being imported or was imported before`);
+    }
 
     // Pass 2: match in chunks.
     const counts = { lines: 0, matched: 0, exceptions: 0, byKind: {} as Record<string, number> };
@@ -182,6 +187,12 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     if (chunk.length > 0) await matchChunk(id, input.kind, meta, target, chunk, counts);
     await sweepMissing(id, meta, target, counts);
     input.onProgress?.(counts.lines);
+    // The report counts what the database holds for the import (the same after a resume).
+    const kinds = await reader.selectFrom('recon_exceptions').select(['kind', (eb) => eb.fn.countAll<string>().as('n')]).where('import_id', '=', id).groupBy('kind').execute();
+    counts.byKind = Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)]));
+    counts.exceptions = kinds.reduce((sum, k) => sum + Number(k.n), 0);
+    counts.lines = meta.records;
+    counts.matched = meta.records - (counts.exceptions - (counts.byKind.missing_at_channel ?? 0));
     const closing = meta.closing ?? null;
     const summary = { status: 'done', account: target, byKind: counts.byKind, closing: closing === null ? null : { currency: closing.currency, minor: closing.minor.toString() } };
     await writer.run((trx) =>
@@ -259,8 +270,16 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
         for (const r of rows as { reference: string; side: string }[]) inserted.add(`${r.reference}|${r.side}`);
       }
       for (const k of dupInChunk) raise('duplicate', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference} appears twice in the file`);
+      // Keys claimed before: by this very import (a resumed run) they were handled; otherwise duplicates.
+      const claimedHere = new Set<string>();
+      const notInserted = unique.filter((k) => !inserted.has(`${k.key}|${k.side}`));
+      if (notInserted.length > 0) {
+        const mine = await trx.selectFrom('recon_matched').select(['reference', 'side']).where('account_id', '=', target).where('import_id', '=', importId).where('reference', 'in', [...new Set(notInserted.map((k) => k.key))]).execute();
+        for (const r of mine) claimedHere.add(`${r.reference}|${r.side}`);
+      }
       for (const k of unique) {
         const id = `${k.key}|${k.side}`;
+        if (claimedHere.has(id)) continue;
         if (!inserted.has(id)) {
           raise('duplicate', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference} was already reconciled`);
           continue;
@@ -301,11 +320,19 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       if (rows.rows.length === 0) return;
       const now = clock.now().toISOString();
       await writer.run(async (trx) => {
-        await trx.insertInto('recon_matched').values(rows.rows.map((r) => ({ account_id: target, reference: r.reference, side: r.side, import_id: importId }))).onConflict((oc) => oc.columns(['account_id', 'reference', 'side']).doNothing()).execute();
+        const claimed = await trx
+          .insertInto('recon_matched')
+          .values(rows.rows.map((r) => ({ account_id: target, reference: r.reference, side: r.side, import_id: importId })))
+          .onConflict((oc) => oc.columns(['account_id', 'reference', 'side']).doNothing())
+          .returning(['reference', 'side'])
+          .execute();
+        const mine = new Set(claimed.map((r) => `${r.reference}|${r.side}`));
+        const fresh = rows.rows.filter((r) => mine.has(`${r.reference}|${r.side}`));
+        if (fresh.length === 0) return;
         await trx
           .insertInto('recon_exceptions')
           .values(
-            rows.rows.map((r) => ({
+            fresh.map((r) => ({
               id: newId('rex', Date.parse(now)),
               import_id: importId,
               kind: 'missing_at_channel',

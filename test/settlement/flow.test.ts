@@ -336,6 +336,30 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     await expectLedgerOk(app);
   });
 
+  it('an import interrupted by a crash resumes on the same file and reports every line once', async () => {
+    const { reconciliation } = app.hutong.services;
+    const date = app.clock.now().toISOString().slice(0, 10);
+    const lines = Array.from({ length: 12_000 }, (_, i) => `${date},crash-rrn-${i},purchase,1.00,USD`);
+    const file = ['settlement_date,rrn,type,amount,currency', ...lines, `TRAILER,${lines.length}`];
+    let opened = 0;
+    async function* open(): AsyncGenerator<string> {
+      opened++;
+      for (const [i, line] of file.entries()) {
+        // The second opening is the matching pass: the process "dies" after 7,000 lines.
+        if (opened === 2 && i === 7_000) throw new Error('simulated crash');
+        yield line;
+      }
+    }
+    await expect(reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel: 'crash_acquirer', open })).rejects.toThrow('simulated crash');
+    const resumed = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel: 'crash_acquirer', open: async function* () { yield* file; } });
+    if (isFailure(resumed)) throw new Error(resumed.detail);
+    expect(resumed).toMatchObject({ lines: 12_000, matched: 0, exceptions: 12_000, byKind: { missing_in_hutong: 12_000 } });
+    const rows = await app.hutong.services.store.reader.selectFrom('recon_exceptions').select((eb) => eb.fn.countAll<string>().as('n')).where('import_id', '=', resumed.id).executeTakeFirstOrThrow();
+    expect(Number(rows.n)).toBe(12_000);
+    const again = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel: 'crash_acquirer', open: async function* () { yield* file; } });
+    expect(isFailure(again) && again.failure).toBe('recon_file_duplicate');
+  });
+
   it('the sandbox bank injects each discrepancy kind into camt.053 and reconciliation names it', async () => {
     const expected: Record<string, string> = { missing: 'missing_at_channel', duplicate: 'duplicate', amount: 'amount_mismatch', currency: 'currency_mismatch', unknown: 'missing_in_hutong' };
     for (const [kind, found] of Object.entries(expected)) {

@@ -434,7 +434,12 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       by.set(r.currency, c);
     }
     const statements = new Map<string, bigint>();
-    for (const imp of (await listImports()).reverse()) if (imp.closing !== null && imp.account.startsWith('bank/')) statements.set(imp.closing.currency, imp.closing.minor);
+    const statementIds = new Map<string, string>();
+    for (const imp of (await listImports()).reverse()) {
+      if (imp.closing === null || !imp.account.startsWith('bank/')) continue;
+      statements.set(imp.closing.currency, imp.closing.minor);
+      statementIds.set(imp.closing.currency, imp.id);
+    }
     const reports: ReserveReport[] = [];
     for (const [currency, c] of [...by].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const statement = statements.get(currency) ?? null;
@@ -444,7 +449,28 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       if (shortfall > 0n) alerts.push(`the reserve is ${shortfall} ${currency} short of the customer and merchant money held`);
       reports.push({ currency, liabilitiesMinor: c.liabilities, ledgerBankMinor: c.bank, statementBankMinor: statement, receivablesMinor: c.receivables, shortfallMinor: shortfall, ok: alerts.length === 0, alerts });
     }
-    for (const r of reports) for (const a of r.alerts) deps.log?.(`reserve check ${r.currency}: ${a}`);
+    // Each alert is also an exception in the operators' queue, once per currency, statement and figure.
+    const now = clock.now().toISOString();
+    const alerts = reports.flatMap((r) =>
+      r.alerts.map((a) => ({
+        id: derivedId('rex', 'reserve-alert', `${r.currency}/${statementIds.get(r.currency) ?? 'none'}/${r.ledgerBankMinor}/${r.liabilitiesMinor}/${a}`),
+        import_id: statementIds.get(r.currency) ?? 'reserve_check',
+        kind: 'reserve_mismatch',
+        reference: `reserve/${r.currency}`,
+        account_id: null,
+        currency: r.currency,
+        expected_amount: r.liabilitiesMinor,
+        actual_amount: r.statementBankMinor,
+        detail: a,
+        status: 'open',
+        resolution: null,
+        resolution_entry_id: null,
+        created_at: now,
+        resolved_at: null,
+      })),
+    );
+    for (const a of alerts) deps.log?.(`reserve check ${a.currency}: ${a.detail}`);
+    if (alerts.length > 0) await writer.run((trx) => trx.insertInto('recon_exceptions').values(alerts).onConflict((oc) => oc.column('id').doNothing()).execute());
     return reports;
   }
 

@@ -22,6 +22,8 @@ import { createFx, type FxSettings } from './fx/index.js';
 import { createTimers, type Timers } from './events/timers.js';
 import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
+import type { BankClient } from './channels/bank/client.js';
+import { createSettlementServices } from './settlement/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -69,6 +71,8 @@ export interface CreateOptions {
   readonly wallets?: WalletsPort;
   /** FX settings (staleness bound, quote lifetime, import limits); defaults in src/fx/service.ts. */
   readonly fx?: Partial<FxSettings>;
+  /** The settlement bank (pain.001 / pain.002 / camt.053); none configured means payouts wait. */
+  readonly bank?: BankClient;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -134,7 +138,8 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
   const web = createWeb({ store, clock, parties, publicBaseUrl: config.publicBaseUrl });
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web, fx, escrow, timers };
+  const settlementServices = createSettlementServices({ store, writer, ledger, clock, events, bank: () => options.bank, log: warn });
+  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web, fx, escrow, timers, ...settlementServices, bank: () => options.bank };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 

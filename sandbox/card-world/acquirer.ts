@@ -13,6 +13,7 @@ import {
 } from '../../src/protocols/iso8583/index.js';
 import { maskPan, packOwn, respond } from './messages.js';
 import { networkFor, type CardNetwork } from './networks.js';
+import type { JournalEntry } from './settlement-file.js';
 
 /**
  * The acquiring bank's host: it accepts ISO 8583:1987 (ASCII, 2-byte length prefix) over TCP
@@ -26,6 +27,8 @@ export interface AcquirerOptions {
   readonly log: (line: string) => void;
   /** Answer every financial request with 91 (switch inoperative), for failover drills. */
   readonly switchInoperative: boolean;
+  /** Called for every approved purchase, completion and refund: the settlement file's source. */
+  readonly journal?: (entry: JournalEntry) => void;
 }
 
 const requiredFields: Readonly<Record<string, readonly number[]>> = {
@@ -61,8 +64,18 @@ export function createAcquirerProcessor(options: AcquirerOptions): Processor {
     if (network === undefined) return respond(request, ResponseCode.RoutingError);
     const routed = request.fields[37] === undefined ? { ...request, fields: { ...request.fields, 37: nextRrn() } } : request;
     const answer = network.route(routed);
+    if (answer.kind === 'answer' && options.journal !== undefined) journalApproved(options.journal, options.clock(), routed, answer.response);
     return answer.kind === 'answer' ? answer.response : undefined;
   };
+}
+
+/** Approved financial messages (0200 purchase or refund, 0220 completion) go to the journal. */
+function journalApproved(journal: (entry: JournalEntry) => void, at: Date, request: Iso8583Message, response: Iso8583Message): void {
+  const mti = originalMtiOf(request.mti);
+  if ((mti !== '0200' && mti !== '0220') || response.fields[39] !== '00') return;
+  const rrn = response.fields[37] ?? request.fields[37];
+  if (rrn === undefined) return;
+  journal({ at, mti, processingCode: request.fields[3] ?? '000000', rrn, amountMinor: BigInt(request.fields[4] ?? '0'), currencyNumeric: request.fields[49] ?? '' });
 }
 
 /** DE 37 as many acquirers build it: last digit of the year, day of the year, hour, sequence. */

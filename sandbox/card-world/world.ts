@@ -2,6 +2,8 @@ import { startAcquirerServer } from './acquirer.js';
 import type { CardholderSnapshot } from './issuer.js';
 import { createNetworks, networkFor, type CardNetwork } from './networks.js';
 import { testCards, type TestCard } from './test-cards.js';
+import { settlementCsv, type JournalEntry } from './settlement-file.js';
+import type { Discrepancy } from '../shared/discrepancies.js';
 
 /**
  * The card world: an acquiring bank host on a real TCP port, the five card networks behind it
@@ -27,12 +29,15 @@ export interface CardWorld {
   /** The issuer's view of a cardholder account, or undefined when no issuer has seen the card. */
   cardholder(pan: string): CardholderSnapshot | undefined;
   close(): Promise<void>;
+  /** The acquirer's settlement CSV of what it approved (on `date`, after the first `skip`), with discrepancies on purpose. */
+  settlementFile(options?: { date?: string; skip?: number; inject?: readonly Discrepancy[] }): string;
 }
 
 export async function startCardWorld(options: CardWorldOptions = {}): Promise<CardWorld> {
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? (() => undefined);
   const networks = createNetworks(clock);
+  const journal: JournalEntry[] = [];
   const server = await startAcquirerServer({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
@@ -40,6 +45,7 @@ export async function startCardWorld(options: CardWorldOptions = {}): Promise<Ca
     clock,
     log,
     switchInoperative: options.switchInoperative ?? false,
+    journal: (entry) => void journal.push(entry),
   });
   return {
     host: server.host,
@@ -48,5 +54,6 @@ export async function startCardWorld(options: CardWorldOptions = {}): Promise<Ca
     testCards,
     cardholder: (pan) => networkFor(networks, pan)?.issuer.cardholder(pan),
     close: () => server.close(),
+    settlementFile: (fileOptions = {}) => settlementCsv(journal, { ...fileOptions, at: clock() }),
   };
 }

@@ -132,4 +132,13 @@ export class WalletStore {
   refund(refundId: string): Refund | undefined {
     return this.#refunds.get(refundId);
   }
+
+  /** Every order kept, for the wallet's bill (bill.ts). */
+  orders(): IterableIterator<Order> {
+    return this.#orders.values();
+  }
+
+  refunds(): IterableIterator<Refund> {
+    return this.#refunds.values();
+  }
 }

@@ -11,6 +11,8 @@ import { createOrder, errorAnswer, payOrder, queryOrder, refreshStatus, refundOr
 import { messagePage, payPage, statusPage } from './pages.js';
 import { isWalletName, walletNames, walletProfiles, type WalletName } from './profiles.js';
 import { signMessage, verifyRequest } from './signing.js';
+import { walletBill } from './bill.js';
+import type { Discrepancy } from '../shared/discrepancies.js';
 
 /**
  * The sandbox external wallets (Alipay-like, WeChat-Pay-like, UnionPay-QuickPass-like) on one real
@@ -51,6 +53,8 @@ export interface WalletWorld {
   pay(wallet: WalletName, orderId: string, options?: { notify?: boolean }): Promise<void>;
   /** Resolves when every notification started so far was acknowledged or given up. */
   settled(): Promise<void>;
+  /** The wallet's bill of a day (bill.ts), with discrepancies on purpose. */
+  bill(wallet: WalletName, options: { date: string; inject?: readonly Discrepancy[] }): string;
 }
 
 export const keyCharsMin = 16;
@@ -137,6 +141,7 @@ export async function startWalletWorld(options: WalletWorldOptions = {}): Promis
       if (payOrder(context, order, payOptions?.notify ?? true) === 'closed') throw new Error(`${wallet} order ${orderId} is closed`);
     },
     settled: () => context.notifier.settled(),
+    bill: (wallet, billOptions) => walletBill(context.stores[wallet], wallet, { ...billOptions, at: clock.now() }),
   };
 }
 

@@ -12,6 +12,8 @@ import type { Web } from '../web/service.js';
 import type { Fx } from '../fx/index.js';
 import type { EscrowService } from '../escrow/index.js';
 import type { Timers } from '../events/timers.js';
+import type { SettlementServices } from '../settlement/index.js';
+import type { BankClient } from '../channels/bank/client.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -29,6 +31,12 @@ export interface ApiServices {
   readonly fx: Fx;
   readonly escrow: EscrowService;
   readonly timers: Timers;
+  readonly settlement: SettlementServices['settlement'];
+  readonly payouts: SettlementServices['payouts'];
+  readonly clearing: SettlementServices['clearing'];
+  readonly reconciliation: SettlementServices['reconciliation'];
+  /** The settlement bank's connector, if one is configured. */
+  readonly bank: () => BankClient | undefined;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

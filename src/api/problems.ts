@@ -94,6 +94,16 @@ export const problemCatalog = {
   escrow_buyer_token_invalid: { status: 403, title: 'The buyer link is not valid for this trade, or has expired' },
   escrow_extension_invalid: { status: 422, title: 'The confirm period cannot be extended like this' },
   escrow_funds_held: { status: 409, title: 'An escrow trade holds this payment\'s money; refund through the trade' },
+  settlement_schedule_invalid: { status: 400, title: 'The settlement schedule is not valid' },
+  bank_account_invalid: { status: 400, title: 'The bank account is not valid' },
+  settlement_not_found: { status: 404, title: 'No such settlement' },
+  payout_not_found: { status: 404, title: 'No such payout' },
+  chargeback_invalid: { status: 422, title: 'The chargeback is not valid for this payment' },
+  bank_unavailable: { status: 503, title: 'The settlement bank did not answer; retry later' },
+  recon_file_invalid: { status: 400, title: 'The statement file is malformed or truncated' },
+  recon_file_duplicate: { status: 409, title: 'This statement file was imported before' },
+  recon_exception_not_found: { status: 404, title: 'No such reconciliation exception' },
+  recon_exception_closed: { status: 409, title: 'The reconciliation exception cannot be resolved that way' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -19,6 +19,7 @@ import { registerTransferRoutes } from './routes/transfers.js';
 import { registerWebApiRoutes } from './routes/web.js';
 import { registerWebPages } from '../web/pages.js';
 import { registerFxRoutes } from './routes/fx.js';
+import { registerSettlementRoutes } from './routes/settlements.js';
 import { ProblemSchema } from './schemas.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
 
@@ -104,6 +105,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerWebPages(app, services);
   registerFxRoutes(app, services);
   registerEscrowRoutes(app, services);
+  registerSettlementRoutes(app, services);
   return app;
 }
 

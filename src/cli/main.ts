@@ -11,6 +11,7 @@ import { startWallets } from './wallets.js';
 import { startFx } from './fx.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
+import { registerSettlementCommands, startBank } from './settlement.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -24,7 +25,8 @@ program
     const cards = await startChannels(config);
     const threeDS = await startThreeDSecure(config, systemClock);
     const wallets = await startWallets(systemClock);
-    const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port });
+    const bank = await startBank();
+    const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port, bank: bank.client });
     hutong.services.payments.sweeper.start();
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     hutong.timers.start();
@@ -47,6 +49,7 @@ program
       `3-D Secure directory server        ${threeDS.url}${threeDS.sandbox ? '  — sandbox; challenge code 123456' : ''}`,
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
       `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
+      `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
     ];
     if (demo !== undefined) lines.push(`Demo merchant "${demo.merchantName}" (${demo.merchantId})`, `  test secret key  ${demo.secretKey ?? '(shown at first start only)'}`);
     if (operator.generated !== null) lines.push(`Operator key (printed this once; stored hashed): ${operator.generated}`);
@@ -62,6 +65,7 @@ program
       await threeDS.close();
       await wallets.close();
       await fxFeed.close();
+      await bank.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));
@@ -103,10 +107,18 @@ program
   .description('run the benchmarks (ledger and HTTP, SQLite and PostgreSQL) against baselines in the same run')
   .option('--stores <list>', 'stores to measure', 'sqlite,postgres')
   .option('--quick', 'shorter runs, for a smoke check')
-  .action(async (options: { stores: string; quick?: boolean }) => {
+  .option('--settlement', 'only the settlement and reconciliation benchmark (1,000,000 payments and CSV lines, ~3 min)')
+  .option('--all', 'the default benchmarks, then the settlement and reconciliation one')
+  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean }) => {
     const { runBenchmarks } = await import('../bench/run.js');
-    await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
+    if (options.settlement !== true) await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
+    if (options.settlement === true || options.all === true) {
+      const { runSettlementBench } = await import('../bench/settlement.js');
+      await runSettlementBench({ stores: options.stores.split(','), quick: options.quick === true });
+    }
   });
+
+registerSettlementCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

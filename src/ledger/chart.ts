@@ -97,4 +97,31 @@ export const chart = {
     kind: 'liability',
     noNegative: true,
   }),
+  /** A merchant's rolling reserve: withheld from settlements, released back to pending after the hold days. */
+  merchantReserve: (merchantId: string, currency: string): AccountSpec => ({
+    ownerType: 'merchant',
+    ownerId: merchantId,
+    code: 'reserve',
+    currency,
+    kind: 'liability',
+    noNegative: true,
+  }),
+  /** Settled money on its way to the merchant's bank account (a payout not yet executed or returned). */
+  payoutInFlight: (merchantId: string, currency: string): AccountSpec => ({
+    ownerType: 'merchant',
+    ownerId: merchantId,
+    code: 'payout',
+    currency,
+    kind: 'liability',
+    noNegative: true,
+  }),
+  /** Reconciliation adjustments (differences found against a bank or channel, resolved by an operator). */
+  reconAdjustments: (currency: string): AccountSpec => ({
+    ownerType: 'platform',
+    ownerId: '',
+    code: 'recon_adjustments',
+    currency,
+    kind: 'expense',
+    noNegative: false,
+  }),
 } as const;

@@ -161,6 +161,8 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
   }
 
   async function completeRefund(payment: Payment, pending: Refund): Promise<Refund | PaymentFailure> {
+    // The acquirer's RRN of the refund, kept for reconciliation of its settlement file.
+    let channelReference: string | null = null;
     if (payment.method?.type === 'card') {
       const original = await originalOf(payment);
       if (isFailure(original)) return original;
@@ -170,6 +172,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       const outcome = await connector.refund({ operationId: pending.id, original, amount: pending.amount, sentAt });
       if (outcome.status === 'unknown') return pending; // stays pending; the sweep asks again with the same id
       if (outcome.status === 'declined') return failRefund(payment, pending, `${outcome.responseCode} ${outcome.reason}`);
+      channelReference = outcome.reference;
     }
     if (payment.method?.type === 'external_wallet') {
       const wallet = deps.wallets?.wallet(payment.channel as string);
@@ -186,7 +189,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       const plan = await core.feePlanOf(trx, payment.merchantId);
       const returned = await trx.selectFrom('refunds').select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum')).where('payment_id', '=', payment.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
       const feeBack = destination === 'escrow' ? 0n : feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, refundedBeforeMinor: payment.amountRefundedMinor, alreadyReturnedMinor: BigInt(returned.sum) });
-      const moved = await trx.updateTable('refunds').set({ status: 'succeeded', fee_returned: feeBack, updated_at: now() }).where('id', '=', pending.id).where('status', '=', 'pending').executeTakeFirst();
+      const moved = await trx.updateTable('refunds').set({ status: 'succeeded', fee_returned: feeBack, updated_at: now(), channel_reference: channelReference }).where('id', '=', pending.id).where('status', '=', 'pending').executeTakeFirst();
       if (moved.numUpdatedRows !== 1n) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
       const conversion = destination === 'escrow' ? undefined : await deps.fx?.onRefund(trx, payment, pending.amount.minor);
       const back = { entryId: pending.id, paymentId: payment.id, merchantId: payment.merchantId, source: sourceOf(payment), currency: payment.amount.currency, refundMinor: pending.amount.minor, feeReturnedMinor: feeBack };

@@ -6,6 +6,7 @@ import * as events from './migrations/003-events.js';
 import * as payments from './migrations/004-payments.js';
 import * as escrow from './migrations/005-escrow.js';
 import * as fx from './migrations/006-fx.js';
+import * as settlement from './migrations/007-settlement.js';
 import * as web from './migrations/008-web.js';
 
 interface Migration {
@@ -21,6 +22,7 @@ const migrations: readonly Migration[] = [
   { name: '004-payments', up: payments.up },
   { name: '005-escrow', up: escrow.up },
   { name: '006-fx', up: fx.up },
+  { name: '007-settlement', up: settlement.up },
   { name: '008-web', up: web.up },
 ];
 

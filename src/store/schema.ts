@@ -32,6 +32,16 @@ export interface Database {
   payment_fx: PaymentFxTable;
   escrows: EscrowsTable;
   timers: TimersTable;
+  settlement_schedules: SettlementSchedulesTable;
+  merchant_bank_accounts: MerchantBankAccountsTable;
+  settlement_statements: SettlementStatementsTable;
+  settlement_lines: SettlementLinesTable;
+  payouts: PayoutsTable;
+  bank_files: BankFilesTable;
+  clearing_windows: ClearingWindowsTable;
+  recon_imports: ReconImportsTable;
+  recon_exceptions: ReconExceptionsTable;
+  recon_matched: ReconMatchedTable;
 }
 
 export interface SettingsTable {
@@ -216,6 +226,8 @@ export interface RefundsTable {
   request_digest: string;
   created_at: string;
   updated_at: string;
+  /** The channel's reference of the refund (the acquirer's RRN), for reconciliation (007-settlement). */
+  channel_reference?: string | null;
 }
 
 export interface FeePlansTable {
@@ -434,4 +446,125 @@ export interface TimersTable {
   last_error: string | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface SettlementSchedulesTable {
+  merchant_id: string;
+  delay_days: bigint;
+  cutoff_hour: bigint;
+  time_zone: string;
+  minimum_payout: bigint;
+  reserve_bps: bigint;
+  reserve_hold_days: bigint;
+  updated_at: string;
+}
+
+export interface MerchantBankAccountsTable {
+  id: string;
+  merchant_id: string;
+  currency: string;
+  holder_name: string;
+  iban: string | null;
+  account_number: string | null;
+  bank_code: string | null;
+  status: string;
+  created_at: string;
+}
+
+export interface SettlementStatementsTable {
+  id: string;
+  merchant_id: string;
+  currency: string;
+  window_end: string;
+  carried_in: bigint;
+  lines_total: bigint;
+  lines_count: bigint;
+  reserve: bigint;
+  payout: bigint;
+  carried_out: bigint;
+  reserve_release_at: string | null;
+  reserve_released: bigint;
+  entry_id: string | null;
+  payout_id: string | null;
+  created_at: string;
+}
+
+export interface SettlementLinesTable {
+  statement_id: string;
+  entry_id: string;
+  account_id: string;
+  reason: string;
+  link_type: string | null;
+  link_id: string | null;
+  amount: bigint;
+  entry_created_at: string;
+}
+
+export interface PayoutsTable {
+  id: string;
+  merchant_id: string;
+  statement_id: string;
+  bank_account_id: string | null;
+  currency: string;
+  amount: bigint;
+  status: string;
+  file_id: string | null;
+  failure_code: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BankFilesTable {
+  id: string;
+  kind: string;
+  message_id: string;
+  content: string;
+  response: string | null;
+  status: string;
+  created_at: string;
+}
+
+export interface ClearingWindowsTable {
+  id: string;
+  currency: string;
+  window_end: string;
+  positions: string;
+  created_at: string;
+}
+
+export interface ReconImportsTable {
+  id: string;
+  kind: string;
+  file_hash: string;
+  name: string;
+  lines: bigint;
+  matched: bigint;
+  exceptions: bigint;
+  summary: string;
+  created_at: string;
+}
+
+export interface ReconExceptionsTable {
+  id: string;
+  import_id: string;
+  kind: string;
+  reference: string;
+  account_id: string | null;
+  currency: string | null;
+  expected_amount: bigint | null;
+  actual_amount: bigint | null;
+  detail: string;
+  status: string;
+  resolution: string | null;
+  resolution_entry_id: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface ReconMatchedTable {
+  account_id: string;
+  reference: string;
+  side: string;
+  import_id: string;
 }

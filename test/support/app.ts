@@ -4,6 +4,7 @@ import { createHutong, type Hutong } from '../../src/app.js';
 import type { ChannelsPort, ThreeDSecurePort } from '../../src/payments/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { FxSettings } from '../../src/fx/index.js';
+import type { BankClient } from '../../src/channels/bank/client.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
 
 export interface TestApp {
@@ -22,6 +23,8 @@ export interface TestAppOptions {
   readonly threeDSecure?: () => Promise<{ port: ThreeDSecurePort; close(): Promise<void> }>;
   /** FX settings (src/fx); without them payments settle in their own currency, as before FX. */
   readonly fx?: Partial<FxSettings>;
+  /** The settlement bank for the suite (e.g. the sandbox bank), closed after it. */
+  readonly bank?: () => Promise<{ client: BankClient; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -35,11 +38,13 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     const clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
     const channels = options.channels === undefined ? undefined : await options.channels();
     const threeDS = options.threeDSecure === undefined ? undefined : await options.threeDSecure();
+    const bank = options.bank === undefined ? undefined : await options.bank();
     closeChannels = async () => {
       await channels?.close();
       await threeDS?.close();
+      await bank?.close();
     };
-    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels, threeDSecure: threeDS?.port, fx: options.fx });
+    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels, threeDSecure: threeDS?.port, fx: options.fx, bank: bank?.client });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
     app.hutong = hutong;

@@ -1,0 +1,206 @@
+import { XMLParser } from 'fast-xml-parser';
+import { create } from 'xmlbuilder2';
+import { fail, type Failure } from '../../core/failure.js';
+import { amount, formatDecimal, isMoneyFailure, parseDecimal } from '../../money/index.js';
+
+/**
+ * ISO 20022 bank files (domain reference §4): pain.001 credit transfer initiation (built with
+ * xmlbuilder2), pain.002 payment status report and camt.053 statement (parsed with fast-xml-parser).
+ * Amounts are decimal major units with a Ccy attribute on the wire, bigint minor units inside.
+ */
+export const painNs = 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09';
+export const pain002Ns = 'urn:iso:std:iso:20022:tech:xsd:pain.002.001.10';
+export const camtNs = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.08';
+
+export interface CreditTransfer {
+  readonly endToEndId: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly creditorName: string;
+  readonly iban?: string | null;
+  readonly accountNumber?: string | null;
+  readonly bankCode?: string | null;
+}
+
+export interface Pain001 {
+  readonly messageId: string;
+  readonly createdAt: string;
+  readonly debtorName: string;
+  readonly debtorAccount: string;
+  readonly executionDate: string;
+  readonly transfers: readonly CreditTransfer[];
+}
+
+export function decimalOf(minor: bigint, currency: string): string {
+  return formatDecimal(amount(minor, currency));
+}
+
+export function buildPain001(p: Pain001): string {
+  const total = p.transfers.reduce((sum, t) => sum + Number(decimalOf(t.amountMinor, t.currency)), 0);
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(painNs, 'Document').ele('CstmrCdtTrfInitn');
+  root.ele('GrpHdr').ele('MsgId').txt(p.messageId).up().ele('CreDtTm').txt(p.createdAt).up().ele('NbOfTxs').txt(String(p.transfers.length)).up()
+    .ele('CtrlSum').txt(total.toFixed(2)).up().ele('InitgPty').ele('Nm').txt(p.debtorName);
+  const info = root.ele('PmtInf');
+  info.ele('PmtInfId').txt(p.messageId).up().ele('PmtMtd').txt('TRF').up().ele('NbOfTxs').txt(String(p.transfers.length)).up()
+    .ele('ReqdExctnDt').ele('Dt').txt(p.executionDate).up().up()
+    .ele('Dbtr').ele('Nm').txt(p.debtorName).up().up()
+    .ele('DbtrAcct').ele('Id').ele('Othr').ele('Id').txt(p.debtorAccount).up().up().up().up()
+    .ele('DbtrAgt').ele('FinInstnId').ele('BICFI').txt('SBOXCNSHXXX');
+  for (const t of p.transfers) {
+    const tx = info.ele('CdtTrfTxInf');
+    tx.ele('PmtId').ele('EndToEndId').txt(t.endToEndId).up().up()
+      .ele('Amt').ele('InstdAmt', { Ccy: t.currency }).txt(decimalOf(t.amountMinor, t.currency)).up().up();
+    if (t.bankCode !== undefined && t.bankCode !== null) tx.ele('CdtrAgt').ele('FinInstnId').ele('ClrSysMmbId').ele('MmbId').txt(t.bankCode);
+    tx.ele('Cdtr').ele('Nm').txt(t.creditorName);
+    const id = tx.ele('CdtrAcct').ele('Id');
+    if (t.iban !== undefined && t.iban !== null) id.ele('IBAN').txt(t.iban);
+    else id.ele('Othr').ele('Id').txt(t.accountNumber ?? '');
+  }
+  return root.end({ prettyPrint: true });
+}
+
+const arrays = new Set(['CdtTrfTxInf', 'TxInfAndSts', 'Ntry', 'Bal', 'Stmt', 'PmtInf', 'StsRsnInf', 'NtryDtls', 'TxDtls']);
+export const xmlParser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, removeNSPrefix: true, isArray: (name) => arrays.has(name) });
+
+type Node = Record<string, unknown>;
+const at = (node: unknown, ...path: string[]): unknown => path.reduce<unknown>((n, k) => (n !== null && typeof n === 'object' ? (n as Node)[k] : undefined), node);
+const text = (node: unknown): string | undefined => (typeof node === 'string' ? node : typeof node === 'object' && node !== null && typeof (node as Node)['#text'] === 'string' ? ((node as Node)['#text'] as string) : undefined);
+const list = (node: unknown): unknown[] => (Array.isArray(node) ? node : node === undefined ? [] : [node]);
+
+export type BankFileFailure = Failure<'bank_file_invalid'>;
+
+function parse(xml: string, root: string): Node | BankFileFailure {
+  let doc: unknown;
+  try {
+    doc = xmlParser.parse(xml, true);
+  } catch (error) {
+    return fail('bank_file_invalid', `not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const body = at(doc, 'Document', root);
+  if (body === undefined || typeof body !== 'object') return fail('bank_file_invalid', `no Document/${root} element`);
+  return body as Node;
+}
+
+/** An amount element (`<Amt Ccy="EUR">12.30</Amt>`) in minor units, or why not. */
+function amountOf(node: unknown, where: string): { minor: bigint; currency: string } | BankFileFailure {
+  const currency = at(node, '@_Ccy');
+  const value = text(node);
+  if (typeof currency !== 'string' || value === undefined) return fail('bank_file_invalid', `${where}: amount without Ccy or value`);
+  const parsed = parseDecimal(value.trim(), currency);
+  if (isMoneyFailure(parsed)) return fail('bank_file_invalid', `${where}: ${parsed.detail}`);
+  return { minor: parsed.minor, currency };
+}
+
+export interface Pain001Parsed {
+  readonly messageId: string;
+  readonly debtorAccount: string;
+  readonly transfers: { endToEndId: string; amountMinor: bigint; currency: string; creditorName: string; iban: string | null; account: string | null }[];
+}
+
+export function parsePain001(xml: string): Pain001Parsed | BankFileFailure {
+  const body = parse(xml, 'CstmrCdtTrfInitn');
+  if ('failure' in body) return body as BankFileFailure;
+  const messageId = text(at(body, 'GrpHdr', 'MsgId'));
+  if (messageId === undefined) return fail('bank_file_invalid', 'GrpHdr/MsgId is missing');
+  const transfers: Pain001Parsed['transfers'] = [];
+  let debtorAccount = '';
+  for (const info of list(at(body, 'PmtInf'))) {
+    debtorAccount = text(at(info, 'DbtrAcct', 'Id', 'Othr', 'Id')) ?? text(at(info, 'DbtrAcct', 'Id', 'IBAN')) ?? '';
+    for (const tx of list(at(info, 'CdtTrfTxInf'))) {
+      const endToEndId = text(at(tx, 'PmtId', 'EndToEndId'));
+      if (endToEndId === undefined) return fail('bank_file_invalid', 'a CdtTrfTxInf has no EndToEndId');
+      const amt = amountOf(at(tx, 'Amt', 'InstdAmt'), endToEndId);
+      if ('failure' in amt) return amt;
+      transfers.push({
+        endToEndId,
+        amountMinor: amt.minor,
+        currency: amt.currency,
+        creditorName: text(at(tx, 'Cdtr', 'Nm')) ?? '',
+        iban: text(at(tx, 'CdtrAcct', 'Id', 'IBAN')) ?? null,
+        account: text(at(tx, 'CdtrAcct', 'Id', 'Othr', 'Id')) ?? null,
+      });
+    }
+  }
+  return { messageId, debtorAccount, transfers };
+}
+
+export interface Pain002 {
+  readonly originalMessageId: string;
+  readonly groupStatus: string;
+  readonly transactions: { endToEndId: string; status: string; reasonCode: string | null; reasonText: string | null }[];
+}
+
+export function parsePain002(xml: string): Pain002 | BankFileFailure {
+  const body = parse(xml, 'CstmrPmtStsRpt');
+  if ('failure' in body) return body as BankFileFailure;
+  const original = at(body, 'OrgnlGrpInfAndSts');
+  const originalMessageId = text(at(original, 'OrgnlMsgId'));
+  const groupStatus = text(at(original, 'GrpSts'));
+  if (originalMessageId === undefined || groupStatus === undefined) return fail('bank_file_invalid', 'OrgnlGrpInfAndSts/OrgnlMsgId and GrpSts are required');
+  const transactions: Pain002['transactions'] = [];
+  for (const info of list(at(body, 'OrgnlPmtInfAndSts'))) {
+    for (const tx of list(at(info, 'TxInfAndSts'))) {
+      const endToEndId = text(at(tx, 'OrgnlEndToEndId'));
+      const status = text(at(tx, 'TxSts'));
+      if (endToEndId === undefined || status === undefined) return fail('bank_file_invalid', 'a TxInfAndSts needs OrgnlEndToEndId and TxSts');
+      const reason = list(at(tx, 'StsRsnInf'))[0];
+      transactions.push({ endToEndId, status, reasonCode: text(at(reason, 'Rsn', 'Cd')) ?? null, reasonText: text(at(reason, 'AddtlInf')) ?? null });
+    }
+  }
+  return { originalMessageId, groupStatus, transactions };
+}
+
+export interface CamtEntry {
+  /** Hutong's reference (EndToEndId) when the bank carries it, else the bank's own. */
+  readonly reference: string;
+  /** Signed from the account holder's view: + credit (money in), − debit (money out). */
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly bookingDate: string;
+  readonly bankReference: string | null;
+}
+
+export interface Camt053 {
+  readonly statementId: string;
+  readonly account: string;
+  readonly currency: string;
+  readonly openingMinor: bigint;
+  readonly closingMinor: bigint;
+  readonly entries: CamtEntry[];
+}
+
+export function parseCamt053(xml: string): Camt053 | BankFileFailure {
+  const body = parse(xml, 'BkToCstmrStmt');
+  if ('failure' in body) return body as BankFileFailure;
+  const stmt = list(at(body, 'Stmt'))[0];
+  if (stmt === undefined) return fail('bank_file_invalid', 'no Stmt element');
+  const statementId = text(at(stmt, 'Id'));
+  const account = text(at(stmt, 'Acct', 'Id', 'Othr', 'Id')) ?? text(at(stmt, 'Acct', 'Id', 'IBAN'));
+  const currency = text(at(stmt, 'Acct', 'Ccy'));
+  if (statementId === undefined || account === undefined || currency === undefined) return fail('bank_file_invalid', 'Stmt/Id, Acct/Id and Acct/Ccy are required');
+  let openingMinor: bigint | undefined;
+  let closingMinor: bigint | undefined;
+  for (const bal of list(at(stmt, 'Bal'))) {
+    const code = text(at(bal, 'Tp', 'CdOrPrtry', 'Cd'));
+    const amt = amountOf(at(bal, 'Amt'), `balance ${code}`);
+    if ('failure' in amt) return amt;
+    const signed = text(at(bal, 'CdtDbtInd')) === 'DBIT' ? -amt.minor : amt.minor;
+    if (code === 'OPBD') openingMinor = signed;
+    if (code === 'CLBD') closingMinor = signed;
+  }
+  if (openingMinor === undefined || closingMinor === undefined) return fail('bank_file_invalid', 'the statement needs OPBD and CLBD balances (truncated?)');
+  const entries: CamtEntry[] = [];
+  for (const [i, ntry] of list(at(stmt, 'Ntry')).entries()) {
+    const amt = amountOf(at(ntry, 'Amt'), `entry ${i + 1}`);
+    if ('failure' in amt) return amt;
+    const indicator = text(at(ntry, 'CdtDbtInd'));
+    if (indicator !== 'CRDT' && indicator !== 'DBIT') return fail('bank_file_invalid', `entry ${i + 1}: CdtDbtInd must be CRDT or DBIT`);
+    const tx = list(at(list(at(ntry, 'NtryDtls'))[0], 'TxDtls'))[0];
+    const endToEnd = text(at(tx, 'Refs', 'EndToEndId'));
+    const bankReference = text(at(ntry, 'AcctSvcrRef')) ?? null;
+    const reference = endToEnd ?? bankReference;
+    if (reference === undefined || reference === null) return fail('bank_file_invalid', `entry ${i + 1}: no EndToEndId or AcctSvcrRef`);
+    entries.push({ reference, amountMinor: indicator === 'CRDT' ? amt.minor : -amt.minor, currency: amt.currency, bookingDate: text(at(ntry, 'BookgDt', 'Dt')) ?? '', bankReference });
+  }
+  return { statementId, account, currency, openingMinor, closingMinor, entries };
+}

@@ -1,0 +1,108 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { createHutong } from '../app.js';
+import { createBankClient, type BankClient } from '../channels/bank/client.js';
+import { loadConfig } from '../config.js';
+import { isFailure } from '../core/failure.js';
+import { fileKinds, type FileKind } from '../reconciliation/parsers.js';
+import { startSandboxBank } from '../../sandbox/bank/bank.js';
+
+/** The settlement bank `hutong start` talks to: HUTONG_BANK_URL, or the sandbox bank in-process. */
+export async function startBank(env: NodeJS.ProcessEnv = process.env): Promise<{ client: BankClient; url: string; sandbox: boolean; close(): Promise<void> }> {
+  const configured = env.HUTONG_BANK_URL;
+  if (configured !== undefined && configured !== '') return { client: createBankClient(configured), url: configured, sandbox: false, close: async () => undefined };
+  const bank = await startSandboxBank({ port: Number(env.SANDBOX_BANK_PORT ?? 0) });
+  return { client: createBankClient(bank.baseUrl), url: bank.baseUrl, sandbox: true, close: () => bank.close() };
+}
+
+/** Lines of a file, streamed (memory does not grow with the file). */
+export async function* fileLines(path: string): AsyncGenerator<string> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  for await (const line of lines) yield line;
+}
+
+/** acquirer CSV, wallet bill or camt.053, from the file's first bytes. */
+export async function guessKind(path: string): Promise<FileKind> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(256), 0, 256, 0);
+    const head = buffer.subarray(0, bytesRead).toString('utf8').trimStart();
+    if (head.startsWith('<')) return 'camt053';
+    if (head.startsWith('#')) return 'wallet_bill';
+    return 'acquirer_csv';
+  } finally {
+    await handle.close();
+  }
+}
+
+export function registerSettlementCommands(program: Command): void {
+  program
+    .command('settle')
+    .description('run settlement for every merchant (statements for the windows that are due); --payouts also sends them to the bank')
+    .option('--merchant <id>', 'only this merchant')
+    .option('--payouts', 'send pending payouts to the bank (HUTONG_BANK_URL) as pain.001')
+    .option('--window-end <time>', 'an operator cut-off in the past (ISO 8601) instead of each schedule\'s window')
+    .action(async (options: { merchant?: string; payouts?: boolean; windowEnd?: string }) => {
+      const bankUrl = process.env.HUTONG_BANK_URL;
+      const hutong = await createHutong(loadConfig(), { logger: false, bank: bankUrl ? createBankClient(bankUrl) : undefined });
+      try {
+        const started = Date.now();
+        const run = await hutong.services.settlement.run({ merchantId: options.merchant, windowEnd: options.windowEnd === undefined ? undefined : new Date(options.windowEnd) });
+        if (isFailure(run)) throw new Error(run.detail);
+        for (const s of run.statements) {
+          console.log(`${s.id}  ${s.merchantId}  ${s.currency}  lines ${s.linesCount}  total ${s.linesTotal}  reserve ${s.reserve}  payout ${s.payout}  carried ${s.carriedOut}`);
+        }
+        console.log(`settled: ${run.statements.length} statements (${run.replayed} found made by an earlier run, ${run.reservesReleased} reserves released) in ${Date.now() - started} ms`);
+        if (options.payouts) {
+          const sent = await hutong.services.payouts.send();
+          if (isFailure(sent)) throw new Error(sent.detail);
+          console.log(`payouts: ${sent.paid} paid, ${sent.failed} rejected by the bank, ${sent.waiting} waiting (no bank account)`);
+        }
+      } finally {
+        await hutong.close();
+      }
+    });
+
+  program
+    .command('reconcile')
+    .description('import a statement file (acquirer CSV, wallet bill or camt.053) and match it against the ledger, streaming it')
+    .argument('<file>', 'the file')
+    .option('--kind <kind>', `one of ${fileKinds.join(', ')} (default: from the file's first bytes)`)
+    .option('--channel <name>', 'the acquirer channel the CSV comes from', 'sandbox_acquirer')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, options: { kind?: string; channel: string; json?: boolean }) => {
+      const kind = (options.kind ?? (await guessKind(file))) as FileKind;
+      if (!fileKinds.includes(kind)) throw new Error(`--kind is one of ${fileKinds.join(', ')}`);
+      const hutong = await createHutong(loadConfig(), { logger: false });
+      try {
+        const started = Date.now();
+        let nextReport = 100_000;
+        const report = await hutong.services.reconciliation.importFile({
+          kind,
+          name: file,
+          channel: options.channel,
+          open: () => fileLines(file),
+          onProgress: (lines) => {
+            if (lines < nextReport) return;
+            nextReport = lines + 100_000;
+            const seconds = (Date.now() - started) / 1000;
+            console.error(`reconcile: ${lines.toLocaleString('en')} lines matched (${Math.round(lines / seconds).toLocaleString('en')} lines/s)`);
+          },
+        });
+        if (isFailure(report)) {
+          console.error(`${report.failure}: ${report.detail}`);
+          process.exitCode = 1;
+          return;
+        }
+        if (options.json) console.log(JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+        else {
+          console.log(`${report.id}: ${report.lines} lines, ${report.matched} matched, ${report.exceptions} exceptions ${JSON.stringify(report.byKind)} in ${Date.now() - started} ms`);
+          if (report.exceptions > 0) console.log('exceptions: GET /v1/operator/reconciliation/exceptions?status=open');
+        }
+      } finally {
+        await hutong.close();
+      }
+    });
+}

@@ -1,0 +1,28 @@
+import type { Clock } from '../core/clock.js';
+import type { Events } from '../events/index.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Store } from '../store/database.js';
+import type { Writer } from '../store/writer.js';
+import type { BankClient } from '../channels/bank/client.js';
+import { createReconciliation } from '../reconciliation/service.js';
+import { createClearing } from './clearing.js';
+import { createPayouts } from './payouts.js';
+import { createSettlement } from './service.js';
+
+export * from './arithmetic.js';
+export * from './errors.js';
+export * from './service.js';
+export * from './payouts.js';
+export * from './clearing.js';
+
+/** Settlement, payouts, clearing and reconciliation, wired once (src/app.ts). */
+export function createSettlementServices(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock; events: Events; bank: () => BankClient | undefined; log?: (message: string) => void }) {
+  return {
+    settlement: createSettlement(deps),
+    payouts: createPayouts(deps),
+    clearing: createClearing(deps),
+    reconciliation: createReconciliation(deps),
+  };
+}
+
+export type SettlementServices = ReturnType<typeof createSettlementServices>;

@@ -21,6 +21,7 @@ import { registerWebPages } from '../web/pages.js';
 import { registerFxRoutes } from './routes/fx.js';
 import { ProblemSchema } from './schemas.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
+import { registerBuyerPages } from '../web/buyer-page.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -104,6 +105,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerWebPages(app, services);
   registerFxRoutes(app, services);
   registerEscrowRoutes(app, services);
+  registerBuyerPages(app, services);
   return app;
 }
 

@@ -16,7 +16,7 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     const { m, c } = await k.setup();
     const e = await k.create(m.key);
     expect(e).toMatchObject({ status: 'awaiting_payment', amount: 10_000, amount_held: 0, goods_type: 'physical', settling: false });
-    expect(e.buyer_url).toContain(`/v1/buyer/escrows/${e.id}?token=`);
+    expect(e.buyer_url).toContain(`/escrow/${e.id}?token=`);
     const payment = await t.request('GET', `/v1/payments/${e.payment}`, { key: m.key });
     expect(payment.body).toMatchObject({ status: 'requires_payment_method', capture_method: 'automatic', metadata: { escrow: e.id } });
 

@@ -175,4 +175,35 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     expect((await verifyLedger(world.hutong.services.store.reader)).ok).toBe(true);
     await context.close();
   });
+  it('the merchant extends, agrees to a refund and closes an unpaid trade in the dashboard', async () => {
+    const customer = await world.api('POST', '/v1/customers', merchant.key, { name: 'Han Meimei' });
+    await world.api('POST', `/v1/customers/${customer.body.id}/top_ups`, merchant.key, { amount: 10_000, currency: 'CNY' });
+    const trade = (await world.api('POST', '/v1/escrows', merchant.key, { amount: 4_000, currency: 'CNY', merchant_order_id: 'cup-3', goods_type: 'physical', customer: customer.body.id })).body as { id: string; payment: string; buyer_token: string };
+    expect((await world.api('POST', `/v1/payments/${trade.payment}/confirm`, merchant.key, { payment_method: { type: 'wallet', customer: customer.body.id } })).body.status).toBe('succeeded');
+    expect((await world.api('POST', `/v1/escrows/${trade.id}/ship`, merchant.key, { carrier: 'EMS', waybill_number: 'EE1' })).status).toBe(200);
+    const before = (await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body.confirm_due_at as string;
+    const unpaid = (await world.api('POST', '/v1/escrows', merchant.key, { amount: 999, currency: 'CNY', merchant_order_id: 'cup-4', goods_type: 'virtual' })).body as { id: string };
+
+    const dash = await signIn('dashboard', merchant.key);
+    await dash.goto(`${world.baseUrl}/dashboard#escrow/${trade.id}`);
+    await dash.fill('#extend-days', '5');
+    await dash.click('#extend');
+    await expect.poll(() => dash.textContent('#message')).toContain('is now shipped');
+    const after = (await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body.confirm_due_at as string;
+    expect(Date.parse(after) - Date.parse(before)).toBe(5 * 86_400_000);
+    const asked = await fetch(`${world.baseUrl}/v1/buyer/escrows/${trade.id}/refund_request`, { method: 'POST', headers: { 'hutong-buyer-token': trade.buyer_token, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'not_received' }) });
+    expect(asked.status).toBe(200);
+    await dash.reload();
+    dash.once('dialog', (d) => void d.accept());
+    await dash.click('#agree-refund');
+    await expect.poll(() => dash.textContent('#escrow-title')).toContain('refunded');
+    expect(await dash.textContent('#escrow-refunded')).toBe('CNY 40.00');
+    await dash.goto(`${world.baseUrl}/dashboard#escrow/${unpaid.id}`);
+    dash.once('dialog', (d) => void d.accept());
+    await dash.click('#cancel-escrow');
+    await expect.poll(() => dash.textContent('#escrow-title')).toContain('closed');
+    expect((await world.api('GET', `/v1/customers/${customer.body.id}/balances`, merchant.key)).body.data[0].available).toBe(10_000);
+    expect((await verifyLedger(world.hutong.services.store.reader)).ok).toBe(true);
+    await dash.context().close();
+  });
 });

@@ -1,6 +1,10 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cookieOf } from '../api/auth.js';
 import type { ApiServices } from '../api/context.js';
+import { ProblemError } from '../api/problems.js';
+import { problemResponses, Timestamp } from '../api/schemas.js';
+import { problemFromFailure } from '../api/server.js';
 import { isFailure } from '../core/failure.js';
 import type { Escrow } from '../escrow/index.js';
 import { findCurrency } from '../money/index.js';
@@ -47,6 +51,7 @@ export const buyerText = {
     send: 'Send the refund request',
     withdraw: 'Withdraw my refund request',
     expired: 'This link is unknown or has expired. Ask the shop for a new one.',
+    pay: 'Pay',
     footer: 'Hutong holds your payment and pays the seller only when you confirm receipt (or when the confirm period ends). Keep this page: it is your access to this order.',
     days: 'days',
     hours: 'hours',
@@ -100,6 +105,7 @@ export const buyerText = {
     send: '提交退款申请',
     withdraw: '撤销退款申请',
     expired: '链接无效或已过期，请向商户索取新的链接。',
+    pay: '付款',
     footer: '互通担保交易：您确认收货（或确认期届满）后，货款才会付给卖家。请保存本页面，它是您查看此订单的凭证。',
     days: '天',
     hours: '小时',
@@ -183,6 +189,7 @@ ${e.dispute === null || e.resolution !== null ? '' : row(t.sellerRefused, e.disp
 ${e.resolution === null ? '' : row(t.decision, `${t.by[e.resolution.by] ?? e.resolution.by}: ${t.refundedToYou} ${m(e.resolution.refundMinor)}, ${t.releasedToSeller} ${m(e.resolution.releaseMinor)}${e.resolution.note === null ? '' : ` · ${e.resolution.note}`}`, 'resolution')}
 </tbody></table>
 <div id="message" class="msg" role="alert" hidden></div>
+${e.status === 'awaiting_payment' ? html`<button type="button" class="primary" id="pay">${t.pay} ${m(e.amount.minor)}</button>` : ''}
 ${e.status === 'shipped' ? html`<button type="button" class="primary" id="confirm-receipt" data-ask="${t.confirmAsk}">${t.confirm}</button>` : ''}
 ${e.status === 'held' || e.status === 'shipped' ? html`<details id="refund"><summary>${t.askRefund}</summary><form id="refund-form" novalidate>
 <label for="refund-amount">${t.refundAmount}</label><input id="refund-amount" inputmode="decimal" placeholder="${money(e.heldMinor, cur).split(' ')[1]}">
@@ -205,7 +212,33 @@ const logSerializers = {
 };
 
 export function registerBuyerPages(fastify: FastifyInstance, services: ApiServices): void {
-  const { escrow, parties, clock } = services;
+  const { escrow, parties, clock, web } = services;
+
+  // The buyer pays an unpaid trade at the hosted cashier: a checkout session for the trade's payment.
+  fastify.post(
+    '/v1/buyer/escrows/:id/checkout_session',
+    {
+      logSerializers,
+      schema: {
+        tags: ['escrows (buyer)'],
+        summary: 'A hosted cashier link for the unpaid trade\'s payment (buyer link token in Hutong-Buyer-Token)',
+        params: Type.Object({ id: Type.String({ maxLength: 40 }) }),
+        response: { 201: Type.Object({ url: Type.String(), expires_at: Timestamp }), 403: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      // The answer carries a bearer token: never replay it from the idempotency store.
+      request.idempotency = undefined;
+      const header = request.headers['hutong-buyer-token'];
+      if (typeof header !== 'string' || header === '') throw new ProblemError('escrow_buyer_token_invalid', 'send the buyer link\'s token in the Hutong-Buyer-Token header');
+      const trade = await escrow.get({ kind: 'buyer', token: header }, (request.params as { id: string }).id);
+      if (isFailure(trade)) throw problemFromFailure(trade);
+      if (trade.status !== 'awaiting_payment') throw new ProblemError('escrow_state_invalid', `the trade is ${trade.status}: there is nothing to pay`);
+      const made = await web.createCheckoutSession(trade.merchantId, trade.paymentId);
+      if (isFailure(made)) throw problemFromFailure(made);
+      return reply.code(201).send({ url: web.checkoutUrl(made.token), expires_at: made.session.expiresAt });
+    },
+  );
 
   fastify.get('/escrow/:id', { logSerializers, schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const query = request.query as { token?: string; lang?: string };

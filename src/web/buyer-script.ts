@@ -37,6 +37,8 @@ var confirmButton = $('confirm-receipt');
 if (confirmButton) confirmButton.addEventListener('click', function () {
   if (window.confirm(confirmButton.getAttribute('data-ask'))) call('confirm_receipt').then(then);
 });
+var pay = $('pay');
+if (pay) pay.addEventListener('click', function () { call('checkout_session').then(function (json) { if (json) location.assign(json.url); }); });
 var withdraw = $('withdraw-refund');
 if (withdraw) withdraw.addEventListener('click', function () { call('withdraw_refund_request').then(then); });
 var form = $('refund-form');

@@ -67,5 +67,17 @@ describeEachStore('escrow buyer page', (dialect) => {
     const json = await t.request('GET', `/v1/buyer/escrows/${a.id}`, { headers: { 'hutong-buyer-token': a.buyer_token } });
     expect(json.body).toMatchObject({ id: a.id, status: 'awaiting_payment' });
     expect(json.body.fee).toBeUndefined();
+    // A cashier link for the unpaid trade's payment, only with this trade's token.
+    const path = `/v1/buyer/escrows/${a.id}/checkout_session`;
+    expect((await t.request('POST', path, {})).status).toBe(403);
+    expect((await t.request('POST', path, { headers: { 'hutong-buyer-token': b.buyer_token } })).body.code).toBe('escrow_buyer_token_invalid');
+    const made = await t.request('POST', path, { headers: { 'hutong-buyer-token': a.buyer_token } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.url).toMatch(/^http:\/\/127\.0\.0\.1:4000\/checkout\/cs_/);
+    const cashier = await get(new URL(made.body.url).pathname);
+    expect(cashier.status).toBe(200);
+    expect(cashier.body).toContain(`data-payment="${a.payment}"`);
+    expect((await t.request('POST', `/v1/escrows/${a.id}/cancel`, { key: m.key, body: {} })).status).toBe(200);
+    expect((await t.request('POST', path, { headers: { 'hutong-buyer-token': a.buyer_token } })).body.code).toBe('escrow_state_invalid');
   });
 });

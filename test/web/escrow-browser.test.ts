@@ -149,7 +149,7 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await ops.context().close();
   });
 
-  it('the buyer confirms receipt on the page and the seller is paid', async () => {
+  it('the buyer pays from the page at the cashier, confirms receipt, and the seller is paid', async () => {
     const created = await world.api('POST', '/v1/escrows', merchant.key, { amount: 1_200, currency: 'USD', merchant_order_id: 'scarf-7', goods_type: 'virtual' });
     const trade = created.body as { id: string; payment: string; buyer_url: string };
     const context = await browser.newContext({ viewport: phone, locale: 'zh-CN', deviceScaleFactor: 1 });
@@ -157,10 +157,20 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await page.goto(trade.buyer_url);
     expect(await page.textContent('#status')).toBe('等待付款');
     expect(await page.$$eval('#progress li', (li) => li.map((x) => x.className))).toEqual(['now', '', '']);
-    // Paid by card through the API, shipped; the page (polling while unpaid) follows.
-    const paid = await world.api('POST', `/v1/payments/${trade.payment}/confirm`, merchant.key, { payment_method: { type: 'card', card: { number: testCardFor('visa', 'approved').pan, exp_month: 12, exp_year: 2030, cvc: '123' } } });
-    expect(paid.body.status, JSON.stringify(paid.body)).toBe('succeeded');
-    await expect.poll(() => page.getAttribute('#buyer', 'data-status'), { timeout: 15_000 }).toBe('held');
+    // The buyer pays from the page: a cashier link for the trade's payment, by card.
+    expect(await page.textContent('#pay')).toBe('付款 USD 12.00');
+    await page.click('#pay');
+    await page.waitForURL(`${world.baseUrl}/checkout/**`);
+    await page.type('#card-number', testCardFor('visa', 'approved').pan);
+    await page.fill('#card-expiry', '12/30');
+    await page.fill('#card-cvc', '123');
+    await page.click('#pay-card');
+    await expect.poll(() => page.getAttribute('#cashier', 'data-status')).toBe('succeeded');
+    await page.goBack();
+    await expect.poll(() => page.getAttribute('#buyer', 'data-status')).toBe('held');
+    // Paid, there is nothing more to pay.
+    const again = await fetch(`${world.baseUrl}/v1/buyer/escrows/${trade.id}/checkout_session`, { method: 'POST', headers: { 'hutong-buyer-token': new URL(trade.buyer_url).searchParams.get('token') as string } });
+    expect(again.status).toBe(409);
     expect((await world.api('POST', `/v1/escrows/${trade.id}/ship`, merchant.key, { carrier: 'Email', waybill_number: 'KEY-42' })).status).toBe(200);
     await page.reload();
     page.once('dialog', (d) => void d.accept());

@@ -412,7 +412,9 @@ function disputes() {
   var v = view();
   v.appendChild(h('h2', { text: 'Disputes' }));
   v.appendChild(h('p', { class: 'small', text: 'Escrow trades whose seller refused the buyer\'s refund request. Refund the buyer, release to the seller, or split (the buyer\'s part is refunded, the rest released).' }));
-  api('GET', '/escrows?status=disputed&limit=100').then(function (page) {
+  Promise.all([api('GET', '/escrows?status=disputed&limit=100'), api('GET', '/merchants?limit=100')]).then(function (all) {
+    var page = all[0], names = {};
+    all[1].data.forEach(function (m) { names[m.id] = m.name; });
     if (!page.data.length) v.appendChild(h('p', { class: 'muted', id: 'no-disputes', text: 'No open disputes.' }));
     page.data.forEach(function (e) {
       var c = e.currency, r = e.refund_request || {}, d = e.dispute || {};
@@ -427,7 +429,7 @@ function disputes() {
         api('POST', '/escrows/' + e.id + '/arbitrate', body).then(function (x) { disputes(); say('Trade ' + x.id + ' ' + x.status + ': refunded ' + fmt(x.amount_refunded, c) + ', released ' + fmt(x.amount_released, c) + '.', true); }, fail);
       }
       v.appendChild(h('div', { class: 'dispute', 'data-id': e.id },
-        h('h3', { text: e.id + ' · order ' + e.merchant_order_id + ' · ' + fmt(e.amount_held, c) + ' held' }),
+        h('h3', { text: (names[e.merchant] || e.merchant) + ' · order ' + e.merchant_order_id + ' · ' + fmt(e.amount_held, c) + ' held · ' + e.id }),
         table(['Opened', 'Buyer asks', 'Reason', 'Buyer\'s note', 'Seller refused because'], [h('tr', null, td(when(d.opened_at)), td(fmt(r.amount || 0, c), 'num'), td(r.reason), td(r.note || ''), td(d.seller_reason))]),
         h('div', { class: 'filters' }, field('split-' + e.id, 'Buyer\'s part (split)', split), field('note-' + e.id, 'Note', note),
           h('div', null, h('button', { type: 'button', class: 'refund-buyer', text: 'Refund buyer', onclick: function () { decide('refund'); } })),

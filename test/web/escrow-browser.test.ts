@@ -121,6 +121,7 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     const dispute = ops.locator(`.dispute[data-id="${trade.id}"]`);
     await dispute.waitFor();
     expect(await dispute.textContent()).toContain('All tins were Longjing when packed');
+    expect(await dispute.locator('h3').textContent()).toContain('Tea House 茶馆 · order tea-1001');
     await ops.fill(`#split-${trade.id}`, '60.00');
     await ops.fill(`#note-${trade.id}`, 'Photos show 2 of 5 tins wrong');
     await ops.screenshot({ path: join(screenshots, 'ops-disputes.png') });

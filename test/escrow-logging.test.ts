@@ -32,7 +32,9 @@ it('request logs of buyer routes never carry the buyer link token', async () => 
   const token = trade.buyer_token as string;
   expect((await inject('GET', `/v1/buyer/escrows/${trade.id}?token=${token}`)).status).toBe('awaiting_payment');
   await inject('POST', `/v1/buyer/escrows/${trade.id}/confirm_receipt?token=${token}`, undefined, {});
+  expect((await hutong.server.inject({ method: 'GET', url: `/escrow/${trade.id}?token=${token}` })).statusCode).toBe(200);
   const text = lines.join('');
   expect(text).toContain(`/v1/buyer/escrows/${trade.id}?token=[redacted]`);
+  expect(text).toContain(`/escrow/${trade.id}?token=[redacted]`);
   expect(text).not.toContain(token.split('.')[1] as string);
 });

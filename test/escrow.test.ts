@@ -16,14 +16,15 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     const { m, c } = await k.setup();
     const e = await k.create(m.key);
     expect(e).toMatchObject({ status: 'awaiting_payment', amount: 10_000, amount_held: 0, goods_type: 'physical', settling: false });
-    expect(e.buyer_url).toContain(`/v1/buyer/escrows/${e.id}?token=`);
+    expect(e.buyer_url).toContain(`/escrow/${e.id}?token=`);
     const payment = await t.request('GET', `/v1/payments/${e.payment}`, { key: m.key });
     expect(payment.body).toMatchObject({ status: 'requires_payment_method', capture_method: 'automatic', metadata: { escrow: e.id } });
 
     const paid = await k.pay(m.key, e.payment, c);
     expect(paid).toMatchObject({ status: 'succeeded', fee: 0 });
     expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'held', amount_held: 10_000, buyer_url: e.buyer_url });
-    expect((await t.request('GET', `/v1/escrows/${e.id}`, { key: t.operatorKey })).body).toMatchObject({ status: 'held', fee: 0 });
+    expect((await t.request('GET', `/v1/escrows/${e.id}`, { key: t.operatorKey })).body).toMatchObject({ status: 'held', fee: 0, merchant: m.id });
+    expect((await k.get(m.key, e.id)).body.merchant).toBeUndefined();
     expect(await k.merchantBalance(m.id, 'escrow')).toBe(10_000n);
     expect(await k.merchantBalance(m.id, 'pending')).toBe(0n);
     expect(await k.wallet(m.key, c)).toBe(90_000);
@@ -155,6 +156,7 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     expect(merchantTries.status).toBe(403);
     const queue = await t.request('GET', '/v1/escrows?status=disputed&limit=100', { key: t.operatorKey });
     expect((queue.body.data as { id: string }[]).map((x) => x.id)).toContain(e.id);
+    expect((queue.body.data as { id: string; merchant: string }[]).find((x) => x.id === e.id)?.merchant).toBe(m.id);
     const mine = await t.request('GET', '/v1/escrows?status=disputed', { key: (await t.makeMerchant('Someone else')).key });
     expect(mine.body.data).toEqual([]);
     const decided = await k.operator(e.id, { decision: 'refund', note: 'carrier lost the parcel' });

@@ -22,6 +22,7 @@ import { registerFxRoutes } from './routes/fx.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 import { ProblemSchema } from './schemas.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
+import { registerBuyerPages } from '../web/buyer-page.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -106,6 +107,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerFxRoutes(app, services);
   registerEscrowRoutes(app, services);
   registerSettlementRoutes(app, services);
+  registerBuyerPages(app, services);
   return app;
 }
 

@@ -99,7 +99,7 @@ export function createEscrow(deps: EscrowDeps) {
 
   function buyerLink(e: Escrow): { token: string; url: string } {
     const token = buyerTokens.sign(e.id, new Date(new Date(e.createdAt).getTime() + settings.buyerLinkTtlMs));
-    return { token, url: `${deps.publicBaseUrl}/v1/buyer/escrows/${e.id}?token=${token}` };
+    return { token, url: `${deps.publicBaseUrl}/escrow/${e.id}?token=${token}` };
   }
 
   // ---------------------------------------------------------------- creation and reading

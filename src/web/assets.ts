@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
+import { buyerJs } from './buyer-script.js';
 import { cashierJs } from './cashier-script.js';
 import { consoleJs } from './console-script.js';
 import { css } from './style.js';
@@ -29,6 +30,7 @@ export const assets = {
   css: asset('hutong', 'css', css),
   cashier: asset('cashier', 'js', cashierJs),
   console: asset('console', 'js', consoleJs),
+  buyer: asset('buyer', 'js', buyerJs),
 } as const;
 
 export const assetsByPath = new Map<string, Asset>(Object.values(assets).map((a) => [a.path, a]));

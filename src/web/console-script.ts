@@ -284,8 +284,6 @@ function keys() {
   }, fail);
 }
 
-function placeholder(title, text) { var v = view(); v.appendChild(h('h2', { text: title })); v.appendChild(h('p', { class: 'muted', id: 'placeholder', text: text })); }
-
 // ---- operator console ----
 function merchants() {
   var v = view();
@@ -339,9 +337,111 @@ function ledger() {
   v.appendChild(out);
 }
 
+// ---- escrow trades (dashboard) and disputes (console), on /v1/escrows ----
+var escrowFilter = '', escrowCursors = [];
+function field(id, label, input) { return h('div', null, h('label', { for: id, text: label }), input); }
+function escrows(cursor) {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Escrow trades' }));
+  var s = h('select', { id: 'escrow-status' }, ['', 'awaiting_payment', 'held', 'shipped', 'refunding', 'disputed', 'completed', 'refunded', 'closed'].map(function (o) { return h('option', { value: o, text: o || 'any' }); }));
+  s.value = escrowFilter;
+  s.addEventListener('change', function () { escrowFilter = s.value; escrowCursors = []; escrows(); });
+  v.appendChild(h('div', { class: 'filters' }, field('escrow-status', 'Status', s)));
+  var q = new URLSearchParams({ limit: '20' });
+  if (escrowFilter) q.set('status', escrowFilter);
+  if (cursor) q.set('cursor', cursor);
+  api('GET', '/escrows?' + q.toString()).then(function (page) {
+    v.appendChild(table(['Created', 'Order', '#Amount', '#Held', 'Status', 'Shipping', 'Id'], page.data.map(function (e) {
+      return h('tr', { 'data-id': e.id }, td(when(e.created_at)), td(e.merchant_order_id), td(fmt(e.amount, e.currency), 'num'), td(fmt(e.amount_held, e.currency), 'num'), h('td', null, status(e.status)), td(e.shipping ? e.shipping.carrier + ' ' + e.shipping.waybill_number : ''), h('td', null, h('a', { href: '#escrow/' + e.id, text: e.id })));
+    }), 'escrows-table'));
+    if (!page.data.length) v.appendChild(h('p', { class: 'muted', text: 'No trades match.' }));
+    var pager = h('p');
+    if (escrowCursors.length) pager.appendChild(h('button', { type: 'button', text: '← Newer', onclick: function () { escrowCursors.pop(); escrows(escrowCursors[escrowCursors.length - 1]); } }));
+    if (page.has_more) pager.appendChild(h('button', { type: 'button', text: 'Older →', onclick: function () { escrowCursors.push(page.next_cursor); escrows(page.next_cursor); } }));
+    v.appendChild(pager);
+  }, fail);
+}
+function escrowDetail(id) {
+  var v = view();
+  api('GET', '/escrows/' + encodeURIComponent(id)).then(function (e) {
+    var c = e.currency, r = e.refund_request;
+    function box(label, value, bid) { return h('div', null, h('div', { class: 'muted', text: label }), h('div', { class: 'big', id: bid, text: value })); }
+    function step(path, body, ask) {
+      if (ask && !window.confirm(ask)) return;
+      api('POST', '/escrows/' + e.id + '/' + path, body).then(function (x) { escrowDetail(e.id); say('Trade ' + x.id + ' is now ' + x.status + '.', true); }, fail);
+    }
+    function form(fid, fields, label, submit) {
+      var f = h('form', { id: fid, class: 'filters' }, fields, h('div', null, h('button', { type: 'submit', id: fid.replace('-form', ''), text: label })));
+      f.addEventListener('submit', function (ev) { ev.preventDefault(); submit(); });
+      return f;
+    }
+    v.appendChild(h('p', null, h('a', { href: '#escrow', text: '← Escrow trades' })));
+    v.appendChild(h('h2', { id: 'escrow-title' }, 'Trade ' + e.id + ' ', status(e.status)));
+    v.appendChild(h('div', { class: 'cards' }, box('Amount', fmt(e.amount, c)), box('Held', fmt(e.amount_held, c), 'escrow-held'), box('Released', fmt(e.amount_released, c), 'escrow-released'), box('Refunded', fmt(e.amount_refunded, c), 'escrow-refunded'), box('Fee', fmt(e.fee || 0, c))));
+    v.appendChild(h('p', null, 'Order ' + e.merchant_order_id + ' · ' + e.goods_type + (e.description ? ' · ' + e.description : '') + ' · payment ', h('a', { href: '#payment/' + e.payment, text: e.payment }), e.buyer_url ? h('span', null, ' · ', h('a', { href: e.buyer_url, id: 'buyer-link', target: '_blank', rel: 'noopener', text: 'buyer page' })) : null));
+    if (e.status === 'held') {
+      var carrier = h('input', { id: 'ship-carrier', required: true, maxlength: 60, placeholder: 'SF Express' }), waybill = h('input', { id: 'ship-waybill', required: true, maxlength: 60 });
+      v.appendChild(h('h3', { text: 'Ship' }));
+      v.appendChild(form('ship-form', [field('ship-carrier', 'Carrier', carrier), field('ship-waybill', 'Waybill number', waybill)], 'Mark shipped', function () { step('ship', { carrier: carrier.value.trim(), waybill_number: waybill.value.trim() }); }));
+    }
+    if (e.status === 'shipped') {
+      var days = h('input', { id: 'extend-days', type: 'number', min: 1, max: 30, value: 3 });
+      v.appendChild(h('h3', { text: 'Buyer\'s confirm period: until ' + when(e.confirm_due_at) + ' (extended ' + e.extensions + '×)' }));
+      v.appendChild(form('extend-form', [field('extend-days', 'Extend by days', days)], 'Extend', function () { step('extend', { days: +days.value }); }));
+    }
+    if (e.status === 'refunding' && r) {
+      var reason = h('input', { id: 'refuse-reason', required: true, maxlength: 500 });
+      v.appendChild(h('h3', { text: 'Refund request: ' + fmt(r.amount, c) + ' · ' + r.reason + (r.note ? ' · “' + r.note + '”' : '') }));
+      v.appendChild(h('p', null, h('button', { type: 'button', id: 'agree-refund', text: 'Agree: refund ' + fmt(r.amount, c), onclick: function () { step('agree_refund', {}, 'Refund ' + fmt(r.amount, c) + ' to the buyer?'); } })));
+      v.appendChild(form('refuse-refund-form', [field('refuse-reason', 'Refuse because (the operator will arbitrate)', reason)], 'Refuse', function () { step('refuse_refund', { reason: reason.value.trim() }); }));
+    }
+    if (e.status === 'awaiting_payment') v.appendChild(h('p', null, h('button', { type: 'button', id: 'cancel-escrow', text: 'Close this unpaid trade', onclick: function () { step('cancel', {}, 'Close the trade and cancel its payment?'); } })));
+    var rows = [[e.created_at, 'created (' + fmt(e.amount, c) + ')']];
+    if (e.close_due_at) rows.push([e.close_due_at, 'closes if still unpaid']);
+    if (e.shipping) rows.push([e.shipping.shipped_at, 'shipped: ' + e.shipping.carrier + ' ' + e.shipping.waybill_number]);
+    if (r) rows.push([r.requested_at, 'refund requested: ' + fmt(r.amount, c) + ' (' + r.reason + ')']);
+    if (e.dispute) rows.push([e.dispute.opened_at, 'seller refused: ' + e.dispute.seller_reason]);
+    if (e.resolution) rows.push([e.resolution.at, e.resolution.decision + ' by ' + e.resolution.by + ': refunded ' + fmt(e.resolution.refunded, c) + ', released ' + fmt(e.resolution.released, c) + (e.resolution.note ? ' (' + e.resolution.note + ')' : '')]);
+    if (e.status === 'shipped' && e.confirm_due_at) rows.push([e.confirm_due_at, 'receipt confirmed automatically (due)']);
+    rows.sort(function (a, b) { return a[0] < b[0] ? -1 : 1; });
+    v.appendChild(h('h3', { text: 'Timeline' }));
+    v.appendChild(table(['At', 'What'], rows.map(function (x) { return h('tr', null, td(when(x[0])), td(x[1])); }), 'escrow-timeline'));
+  }, fail);
+}
+function disputes() {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Disputes' }));
+  v.appendChild(h('p', { class: 'small', text: 'Escrow trades whose seller refused the buyer\'s refund request. Refund the buyer, release to the seller, or split (the buyer\'s part is refunded, the rest released).' }));
+  Promise.all([api('GET', '/escrows?status=disputed&limit=100'), api('GET', '/merchants?limit=100')]).then(function (all) {
+    var page = all[0], names = {};
+    all[1].data.forEach(function (m) { names[m.id] = m.name; });
+    if (!page.data.length) v.appendChild(h('p', { class: 'muted', id: 'no-disputes', text: 'No open disputes.' }));
+    page.data.forEach(function (e) {
+      var c = e.currency, r = e.refund_request || {}, d = e.dispute || {};
+      var split = h('input', { id: 'split-' + e.id, class: 'split-amount', inputmode: 'decimal', placeholder: fmt(r.amount || 0, c).split(' ')[1] });
+      var note = h('input', { id: 'note-' + e.id, class: 'note', maxlength: 500 });
+      function decide(decision) {
+        var body = { decision: decision };
+        if (decision === 'split') { var m = toMinor(split.value || '', c); if (!m) { say('Enter the buyer\'s part of the split, like 12.34'); return; } body.refund_amount = m; }
+        if (note.value.trim()) body.note = note.value.trim();
+        var what = decision === 'refund' ? 'Refund all ' + fmt(e.amount_held, c) + ' to the buyer' : decision === 'release' ? 'Release all ' + fmt(e.amount_held, c) + ' to the seller' : 'Refund ' + fmt(body.refund_amount, c) + ' and release the rest';
+        if (!window.confirm(what + '?')) return;
+        api('POST', '/escrows/' + e.id + '/arbitrate', body).then(function (x) { disputes(); say('Trade ' + x.id + ' ' + x.status + ': refunded ' + fmt(x.amount_refunded, c) + ', released ' + fmt(x.amount_released, c) + '.', true); }, fail);
+      }
+      v.appendChild(h('div', { class: 'dispute', 'data-id': e.id },
+        h('h3', { text: (names[e.merchant] || e.merchant) + ' · order ' + e.merchant_order_id + ' · ' + fmt(e.amount_held, c) + ' held · ' + e.id }),
+        table(['Opened', 'Buyer asks', 'Reason', 'Buyer\'s note', 'Seller refused because'], [h('tr', null, td(when(d.opened_at)), td(fmt(r.amount || 0, c), 'num'), td(r.reason), td(r.note || ''), td(d.seller_reason))]),
+        h('div', { class: 'filters' }, field('split-' + e.id, 'Buyer\'s part (split)', split), field('note-' + e.id, 'Note', note),
+          h('div', null, h('button', { type: 'button', class: 'refund-buyer', text: 'Refund buyer', onclick: function () { decide('refund'); } })),
+          h('div', null, h('button', { type: 'button', class: 'release-seller', text: 'Release to seller', onclick: function () { decide('release'); } })),
+          h('div', null, h('button', { type: 'button', class: 'split', text: 'Split', onclick: function () { decide('split'); } })))));
+    });
+  }, fail);
+}
+
 var routes = kind === 'ops'
-  ? { merchants: merchants, ledger: ledger, disputes: function () { placeholder('Disputes', 'Escrow disputes to arbitrate appear here once escrow is enabled.'); } }
-  : { overview: overview, payments: function () { payments(cursors[cursors.length - 1]); }, webhooks: webhooks, keys: keys, escrow: function () { placeholder('Escrow trades', 'Escrow trades appear here once escrow is enabled.'); } };
+  ? { merchants: merchants, ledger: ledger, disputes: disputes }
+  : { overview: overview, payments: function () { payments(cursors[cursors.length - 1]); }, webhooks: webhooks, keys: keys, escrow: function () { escrows(escrowCursors[escrowCursors.length - 1]); } };
 window.hutongConsole = { routes: routes, api: api, h: h, table: table, td: td, fmt: fmt, view: view, status: status };
 function route() {
   say('');
@@ -350,6 +450,7 @@ function route() {
   var links = document.querySelectorAll('#nav a');
   for (var i = 0; i < links.length; i++) links[i].className = links[i].getAttribute('href') === '#' + parts[0] ? 'on' : '';
   if (parts[0] === 'payment' && parts[1]) return paymentDetail(decodeURIComponent(parts[1]));
+  if (parts[0] === 'escrow' && parts[1]) return escrowDetail(decodeURIComponent(parts[1]));
   var fn = routes[parts[0]] || routes[kind === 'ops' ? 'merchants' : 'overview'];
   fn();
 }

@@ -52,4 +52,13 @@ h3{font-size:1rem;margin:1rem 0 .4rem}
 pre{white-space:pre-wrap;word-break:break-all;font-size:.8rem;background:#f6f8fb;padding:.5rem}
 .fx{border:1px solid #d5dce6;border-radius:6px;margin:.8rem 0 0;padding:.2rem .8rem .5rem}.fx legend{font-size:.85rem;color:#5b6578}.fx label{display:flex;gap:.5rem;align-items:center}.fx input{width:auto}
 [hidden]{display:none!important}
+.steps{display:flex;list-style:none;padding:0;margin:.8rem 0;counter-reset:s}
+.steps li{flex:1;text-align:center;font-size:.82rem;color:#5b6578;position:relative;padding-top:1.7rem;counter-increment:s}
+.steps li::before{content:counter(s);position:absolute;top:0;left:50%;margin-left:-.7rem;width:1.4rem;height:1.4rem;line-height:1.4rem;border-radius:50%;background:#d5dce6;color:#fff;font-weight:700}
+.steps li+li::after{content:"";position:absolute;top:.65rem;right:50%;width:calc(100% - 1.4rem);margin-right:.7rem;height:2px;background:#d5dce6}
+.steps li.done::before,.steps li.done::after{background:#2e9e5b}.steps li.done::before{content:"\\2713"}
+.steps li.now{color:#1d2433;font-weight:600}.steps li.now::before{background:#0b5cad}
+.facts th{font-weight:400;color:#5b6578;width:45%}
+details summary{cursor:pointer;margin:.8rem 0 0;color:#0b5cad;font-weight:600}
+.dispute{border-top:1px solid #e4e8ef;margin-top:1rem}.dispute .filters{margin-top:.5rem}
 `;

@@ -39,6 +39,7 @@ export const EscrowView = Type.Object({
   settling: Type.Boolean({ description: 'A decided refund is being paid out; other steps wait' }),
   buyer_url: Type.Optional(Type.String({ description: 'The buyer link again (merchant GET only), e.g. to resend it' })),
   close_due_at: Nullable(Timestamp),
+  merchant: Type.Optional(Type.String({ description: 'The trade\'s merchant (operator only)' })),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -109,7 +110,7 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
   app.get('/v1/escrows', { config: { auth: 'any' }, schema: { tags: ['escrows'], summary: 'A merchant\'s trades; with the operator key, every merchant\'s (e.g. ?status=disputed)', querystring: Type.Object({ ...ListQuery.properties, status: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }), response: { 200: ListOf(EscrowView), ...problemResponses } } }, async (request) => {
     const page = await escrow.list(request.principal?.type === 'merchant' ? request.principal.merchantId : undefined, request.query);
     if (isFailure(page)) throw problemFromFailure(page);
-    return listView(page, (e) => escrowView(e));
+    return listView(page, (e) => (request.principal?.type === 'operator' ? { ...escrowView(e), merchant: e.merchantId } : escrowView(e)));
   });
 
   app.get('/v1/escrows/:id', { config: { auth: 'any' }, schema: { tags: ['escrows'], summary: 'A trade (its merchant, or the operator)', params: IdParams, response: { 200: EscrowView, ...problemResponses } } }, async (request) => {
@@ -117,7 +118,7 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
     const actor = principal?.type === 'merchant' ? { kind: 'merchant' as const, merchantId: principal.merchantId } : { kind: 'operator' as const };
     const found = await escrow.get(actor, request.params.id);
     if (isFailure(found)) throw problemFromFailure(found);
-    return actor.kind === 'merchant' ? { ...escrowView(found), buyer_url: escrow.buyerLink(found).url } : escrowView(found);
+    return actor.kind === 'merchant' ? { ...escrowView(found), buyer_url: escrow.buyerLink(found).url } : { ...escrowView(found), merchant: found.merchantId };
   });
 
   const ShipBody = Type.Object({ carrier: Type.String({ minLength: 1, maxLength: 60 }), waybill_number: Type.String({ minLength: 1, maxLength: 60 }) }, { additionalProperties: false });

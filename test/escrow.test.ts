@@ -233,6 +233,11 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     expect([noToken.status, noToken.body.code]).toEqual([403, 'escrow_buyer_token_invalid']);
     const forged = await k.buyer(`${paid.buyer_token.split('.')[0]}.${'A'.repeat(43)}`, paid.id, 'confirm_receipt');
     expect(forged.body.code).toBe('escrow_buyer_token_invalid');
+    // A refused link in the query is not echoed back in the problem (its instance is the path only).
+    const confirmPath = `/v1/buyer/escrows/${paid.id}/confirm_receipt`;
+    const viaQuery = await t.request('POST', `${confirmPath}?token=${encodeURIComponent(unpaid.buyer_token)}`, { body: {} });
+    expect([viaQuery.status, viaQuery.body.instance]).toEqual([403, confirmPath]);
+    expect(JSON.stringify(viaQuery.body)).not.toContain(unpaid.buyer_token);
 
     const shipUnpaid = await k.seller(m.key, unpaid.id, 'ship', { carrier: 'SF', waybill_number: 'x' });
     expect([shipUnpaid.status, shipUnpaid.body.code]).toEqual([409, 'escrow_state_invalid']);

@@ -85,13 +85,13 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerAuth(app, services);
   registerIdempotency(app, services);
   app.setErrorHandler((error, request, reply) => {
-    const rendered = toProblem(error as Error, request.url, request.id);
+    const rendered = toProblem(error as Error, instanceOf(request.url), request.id);
     if (rendered.status >= 500) request.log.error({ err: error }, 'request failed');
     services.metrics.problems.inc({ code: rendered.code });
     return reply.code(rendered.status).type('application/problem+json').send(rendered);
   });
   app.setNotFoundHandler((request, reply) => {
-    const rendered = problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url, request.id);
+    const rendered = problem('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, instanceOf(request.url), request.id);
     return reply.code(404).type('application/problem+json').send(rendered);
   });
 
@@ -112,6 +112,14 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
 }
 
 /** Maps every kind of error to a problem with a specific code. */
+/**
+ * A problem's `instance` is the request's path without its query: a query may carry a credential
+ * (the escrow buyer link's token), and an error answer must not echo it back.
+ */
+function instanceOf(url: string): string {
+  return url.split('?')[0] ?? url;
+}
+
 function toProblem(error: FastifyError | Error, instance: string, requestId: string): Problem {
   if (error instanceof ProblemError) {
     const rendered = problem(error.code, error.message, instance, requestId);

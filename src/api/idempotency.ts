@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { digestOf } from '../core/ids.js';
 import { scopeOf } from './auth.js';
 import type { ApiServices } from './context.js';
@@ -29,7 +30,7 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
     const key = idempotencyKeyOf(request.headers);
     if (key === undefined) return;
     if (!idempotencyKeyPattern.test(key)) throw new ProblemError('idempotency_key_invalid', 'use 1–255 printable ASCII characters, e.g. a UUID');
-    const scope = scopeOf(request.principal);
+    const scope = scopeOfRequest(request);
     const digest = requestDigest(request.method, request.routeOptions.url ?? '', request.params, request.body ?? null);
     const saved = await store.reader.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
     if (saved === undefined) {
@@ -55,6 +56,19 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
       .catch((error: unknown) => request.log.warn({ err: error }, 'could not save the idempotency record'));
     return payload;
   });
+}
+
+/**
+ * Keys are per caller. A request without a principal may still carry its own credential: a buyer
+ * link's token (Hutong-Buyer-Token or ?token=). Its keys are per token, so one buyer's stored answer
+ * is never replayed to a request with another trade's token (or none) before the route checks it.
+ */
+function scopeOfRequest(request: FastifyRequest): string {
+  const scope = scopeOf(request.principal);
+  if (scope !== 'anonymous') return scope;
+  const header = request.headers['hutong-buyer-token'];
+  const token = typeof header === 'string' ? header : (request.query as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && token !== '' ? `buyer:${createHash('sha256').update(token).digest('hex')}` : scope;
 }
 
 function withoutSecrets(payload: string): string {

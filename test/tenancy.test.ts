@@ -515,6 +515,25 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     return out;
   }
 
+  it('the cashier token pays only from its own payment\'s customer wallet, never another customer\'s', async () => {
+    const other = await t.makeCustomer(B.key, 'Someone Else');
+    await ok(await t.request('POST', `/v1/customers/${other}/top_ups`, { key: B.key, body: { amount: 100_000, currency: 'CNY' } }));
+    const before = (await t.request('GET', `/v1/customers/${other}/balances`, { key: B.key })).body;
+    const withCustomer = await ok(await t.request('POST', '/v1/checkout_sessions', { key: B.key, body: { amount: 2_000, currency: 'CNY', merchant_order_id: 'B-wallet-open', customer: B.customer } }));
+    const token2 = (withCustomer.url as string).split('/checkout/')[1] as string;
+    for (const [token, payment] of [[B.checkoutToken, B.openPayment], [token2, withCustomer.payment.id as string]] as const) {
+      const res = await t.request('POST', `/v1/payments/${payment}/confirm`, { headers: { authorization: `Bearer ${token}` }, body: { payment_method: { type: 'wallet', customer: other } } });
+      expect([res.status, res.body.code]).toEqual([403, 'forbidden']);
+    }
+    expect((await t.request('GET', `/v1/customers/${other}/balances`, { key: B.key })).body).toEqual(before);
+    // Nor a card stored with the merchant (the card of B's earlier payment), which needs no CVC.
+    const storedCard = (await t.hutong.services.store.reader.selectFrom('payments').select('card_id').where('id', '=', B.cardPayment).executeTakeFirstOrThrow()).card_id as string;
+    const stored = await t.request('POST', `/v1/payments/${B.openPayment}/confirm`, { headers: { authorization: `Bearer ${B.checkoutToken}` }, body: { payment_method: { type: 'card', card_id: storedCard } } });
+    expect([stored.status, stored.body.code]).toEqual([403, 'forbidden']);
+    const own = await t.request('POST', `/v1/payments/${withCustomer.payment.id}/confirm`, { headers: { authorization: `Bearer ${token2}` }, body: { payment_method: { type: 'wallet', customer: B.customer } } });
+    expect([own.status, own.body.status]).toEqual([200, 'succeeded']);
+  });
+
   it('the cashier token is scoped to its payment and expires', async () => {
     const token = { authorization: `Bearer ${B.checkoutToken}` };
     expect((await t.request('GET', `/v1/payments/${B.openPayment}`, { headers: token })).status).toBe(200);

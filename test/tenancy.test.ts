@@ -1,5 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { beforeAll, expect, it } from 'vitest';
 import { testCardFor } from '../sandbox/card-world/test-cards.js';
+import { createHutong, redactPaths } from '../src/app.js';
+import { ManualClock } from '../src/core/clock.js';
+import { freshStore, testConfig } from './support/stores.js';
 import { useTestApp } from './support/app.js';
 import { cardWorldChannels, type CardWorldFixture } from './support/card-world.js';
 import { describeEachStore } from './support/stores.js';
@@ -472,6 +478,8 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       expect(csp, path).toMatch(/default-src 'self'|default-src 'none'/);
       expect(csp, path).toMatch(/frame-ancestors 'none'/);
       expect(/script-src[^;]*'unsafe-inline'/.test(csp), path).toBe(false);
+      // The cashier's and the buyer's URLs carry tokens: no Referer takes them elsewhere.
+      expect(res.headers['referrer-policy'], path).toBe('no-referrer');
     }
   });
 
@@ -546,3 +554,38 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
   });
 });
 
+
+it('request logs of the cashier carry neither its token nor the card number or CVC', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const fresh = await freshStore('sqlite');
+  const fixture = {} as CardWorldFixture;
+  const channels = await cardWorldChannels(fixture)();
+  const hutong = await createHutong(testConfig(fresh.store), { clock: new ManualClock(new Date('2026-03-01T08:00:00Z')), logger: pino({ level: 'info', redact: { paths: redactPaths, censor: '[redacted]' } }, sink), vaultKey: randomBytes(32), channels });
+  try {
+    const operatorKey = (await hutong.services.parties.ensureOperatorKey(undefined)).generated as string;
+    const inject = async (method: 'GET' | 'POST', url: string, key?: string, payload?: object) =>
+      JSON.parse((await hutong.server.inject({ method, url, headers: key === undefined ? {} : { authorization: `Bearer ${key}` }, ...(payload === undefined ? {} : { payload }) })).body || 'null');
+    const merchant = await inject('POST', '/v1/merchants', operatorKey, { name: 'Log shop', country: 'CN', settlement_currency: 'CNY' });
+    const session = await inject('POST', '/v1/checkout_sessions', merchant.api_key.secret_key, { amount: 1_000, currency: 'CNY', merchant_order_id: 'log-1' });
+    const token = (session.url as string).split('/checkout/')[1] as string;
+    expect((await hutong.server.inject({ method: 'GET', url: `/checkout/${token}` })).statusCode).toBe(200);
+    await hutong.server.inject({ method: 'GET', url: `/checkout/${token}/qr.svg` });
+    const paid = await inject('POST', `/v1/payments/${session.payment.id}/confirm`, token, { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc } } });
+    expect(paid.status).toBe('succeeded');
+    const text = lines.join('');
+    expect(text).toContain('/checkout/[redacted]');
+    expect(text).not.toContain(token.slice(3));
+    expect(text).not.toContain(pan);
+    expect(text).not.toMatch(new RegExp(`"cvc":"?${cvc}`));
+  } finally {
+    await hutong.close();
+    await channels.close();
+    await fresh.drop();
+  }
+});

@@ -419,6 +419,18 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     }
   });
 
+  it('filters naming A\'s objects find nothing for B; B\'s objects are B\'s own even under the same Idempotency-Keys', async () => {
+    for (const path of [`/v1/refunds?payment=${A.cardPayment}`, `/v1/events?object_id=${A.trade}`, `/v1/events?object_id=${A.cardPayment}`, '/v1/payments?merchant_order_id=A-card', `/v1/payments?customer=${A.customer}`]) {
+      const res = await t.hutong.server.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${B.key}` } });
+      expect(res.statusCode, `${path} ${res.body}`).toBeLessThan(500);
+      expect(leaks(res.body, path, A), path).toEqual([]);
+      if (res.statusCode === 200) expect(JSON.parse(res.body).data, path).toEqual([]);
+    }
+    // Both tenants were set up with the same Idempotency-Keys: every object is its own.
+    const kinds = ['customer', 'cardPayment', 'refund', 'importPayment', 'trade', 'quote', 'webhook', 'transfer', 'bankAccount', 'statement', 'payout'] as const;
+    for (const kind of kinds) expect(A[kind], kind).not.toBe(B[kind]);
+  });
+
   it('operator-only routes and /v1/operator/* refuse merchant keys and merchant cookies with 403', async () => {
     for (const [route, kind] of Object.entries(routeKinds)) {
       if (kind !== 'operator') continue;
@@ -440,6 +452,13 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     }
     // A's own token on A's other trade, and B's token everywhere on A's side.
     expect((await t.request('GET', `/v1/buyer/escrows/${A.unpaidTrade}?token=${encodeURIComponent(A.tradeToken)}`)).status).toBe(403);
+    expect((await t.request('GET', `/v1/buyer/escrows/${A.trade}?token=${encodeURIComponent(B.tradeToken)}`)).status).toBe(403);
+    // The buyer page: by link token or by the cookie it sets, another trade's token shows nothing.
+    expect((await t.hutong.server.inject({ method: 'GET', url: `/escrow/${A.trade}?token=${encodeURIComponent(B.tradeToken)}` })).statusCode).toBe(404);
+    const byCookie = await t.hutong.server.inject({ method: 'GET', url: `/escrow/${A.trade}`, headers: { cookie: `hutong_buyer=${B.tradeToken}` } });
+    expect(byCookie.statusCode).toBe(404);
+    expect(leaks(byCookie.body, '', A)).toEqual([]);
+    expect((await t.hutong.server.inject({ method: 'GET', url: `/escrow/${B.trade}`, headers: { cookie: `hutong_buyer=${B.tradeToken}` } })).statusCode).toBe(200);
     expect((await t.request('GET', `/v1/buyer/escrows/${A.trade}`, { headers: { 'hutong-buyer-token': A.tradeToken } })).status).toBe(200);
     const withdrawn = await t.request('POST', `/v1/buyer/escrows/${A.trade}/withdraw_refund_request`, { headers: { 'hutong-buyer-token': A.tradeToken, 'idempotency-key': 'buyer-withdraw-1' } });
     expect(withdrawn.status, JSON.stringify(withdrawn.body)).toBe(200);
@@ -551,6 +570,12 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     const expired = await t.request('GET', `/v1/payments/${B.openPayment}`, { headers: token });
     expect([expired.status, expired.body.code]).toEqual([404, 'checkout_session_not_found']);
     expect((await t.hutong.server.inject({ method: 'GET', url: `/checkout/${B.checkoutToken}` })).statusCode).toBe(404);
+    // The dashboard session ends after its time too.
+    const cookie = `hutong_session=${B.session}; hutong_csrf=${B.csrf}`;
+    expect((await t.request('GET', '/v1/escrows', { headers: { cookie } })).status).toBe(200);
+    t.clock.advance(8 * 3_600_000 + 1);
+    expect((await t.request('GET', '/v1/escrows', { headers: { cookie } })).status).toBe(401);
+    expect((await t.hutong.server.inject({ method: 'GET', url: '/dashboard', headers: { cookie } })).statusCode).toBe(303);
   });
 });
 

@@ -431,6 +431,28 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     for (const kind of kinds) expect(A[kind], kind).not.toBe(B[kind]);
   });
 
+  it('B\'s own requests cannot name A\'s quote, customer, card or merchant', async () => {
+    const aCard = (await t.hutong.services.store.reader.selectFrom('payments').select('card_id').where('id', '=', A.cardPayment).executeTakeFirstOrThrow()).card_id as string;
+    const bOpen = await ok(await t.request('POST', '/v1/payments', { key: B.key, body: { amount: 1_000, currency: 'CNY', merchant_order_id: 'B-cross' } }));
+    const probes: [string, string, unknown][] = [
+      ['POST', `/v1/payments/${bOpen.id}/presentment`, { quote: A.quote }],
+      ['POST', `/v1/payments/${bOpen.id}/confirm`, { payment_method: { type: 'wallet', customer: A.customer } }],
+      ['POST', `/v1/payments/${bOpen.id}/confirm`, { payment_method: { type: 'card', card_id: aCard } }],
+      ['POST', '/v1/payments', { amount: 1_000, currency: 'USD', merchant_order_id: 'B-cross-2', fx_quote: A.quote }],
+      ['POST', '/v1/checkout_sessions', { amount: 1_000, currency: 'CNY', merchant_order_id: 'B-cross-3', customer: A.customer }],
+      ['POST', '/v1/transfers', { source: B.customer, destination: A.id, amount: 100, currency: 'CNY' }],
+      ['POST', '/v1/transfers', { source: B.customer, destination: A.customer, amount: 100, currency: 'CNY' }],
+    ];
+    const aBalances = (await t.request('GET', `/v1/customers/${A.customer}/balances`, { key: A.key })).body;
+    for (const [method, path, body] of probes) {
+      const res = await t.request(method, path, { key: B.key, body });
+      expect([path, res.status >= 400 && res.status < 500], JSON.stringify(res.body)).toEqual([path, true]);
+      expect(leaks(JSON.stringify(res.body), path, A, { ...(body as object), ...((body as { payment_method?: object }).payment_method ?? {}) }), path).toEqual([]);
+    }
+    expect((await t.request('GET', `/v1/customers/${A.customer}/balances`, { key: A.key })).body).toEqual(aBalances);
+    expect((await t.request('GET', `/v1/payments/${bOpen.id}`, { key: B.key })).body.status).toBe('requires_payment_method');
+  });
+
   it('operator-only routes and /v1/operator/* refuse merchant keys and merchant cookies with 403', async () => {
     for (const [route, kind] of Object.entries(routeKinds)) {
       if (kind !== 'operator') continue;

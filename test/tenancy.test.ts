@@ -551,6 +551,25 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     expect(dump.filter((d) => d.values.includes(cvc)).map((d) => d.table)).toEqual([]);
   });
 
+  it('an escrow created again under its Idempotency-Key is the same trade with the same buyer link', async () => {
+    const body = { amount: 4_000, currency: 'CNY', merchant_order_id: 'B-escrow-retry', goods_type: 'virtual' };
+    const first = await ok(await t.request('POST', '/v1/escrows', { key: B.key, headers: { 'idempotency-key': 'escrow-retry' }, body }));
+    const again = await ok(await t.request('POST', '/v1/escrows', { key: B.key, headers: { 'idempotency-key': 'escrow-retry' }, body }));
+    expect([again.id, again.buyer_token, again.payment]).toEqual([first.id, first.buyer_token, first.payment]);
+    const other = await t.request('POST', '/v1/escrows', { key: B.key, headers: { 'idempotency-key': 'escrow-retry' }, body: { ...body, amount: 4_001 } });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+  });
+
+  it('secrets are kept hashed: no stored row holds a key, a session, a cashier or a buyer token in clear', async () => {
+    const dump = await storeDump();
+    for (const tn of [A, B]) {
+      for (const [name, secret] of Object.entries({ key: tn.key, session: tn.session, checkout: tn.checkoutToken, buyer: tn.tradeToken.split('.')[1] as string, unpaidBuyer: tn.unpaidTradeToken.split('.')[1] as string })) {
+        expect([name, dump.filter((d) => d.text.includes(secret)).map((d) => d.table)]).toEqual([name, []]);
+      }
+    }
+  });
+
   async function storeDump(): Promise<{ table: string; text: string; values: unknown[] }[]> {
     const { reader } = t.hutong.services.store;
     const out: { table: string; text: string; values: unknown[] }[] = [];

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { beforeAll, expect, it } from 'vitest';
 import { testCardFor } from '../sandbox/card-world/test-cards.js';
 import { createHutong, redactPaths } from '../src/app.js';
+import { requestDigest } from '../src/api/idempotency.js';
 import { ManualClock } from '../src/core/clock.js';
 import { freshStore, testConfig } from './support/stores.js';
 import { useTestApp } from './support/app.js';
@@ -534,6 +535,12 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     }
     const dump = await storeDump();
     for (const n of [A.idNumber, B.idNumber]) expect(dump.filter((d) => d.text.includes(n)).map((d) => d.table)).toEqual([]);
+    // Nor as an unkeyed hash (guessable like a card number): the idempotency digest keeps the last four only.
+    const order = (idNumber: string) => ({ amount: 1, currency: 'CNY', customer: 'cus_1', import_order: { payer_name: 'Li', id_type: 'resident_id', id_number: idNumber } });
+    expect(requestDigest('POST', '/v1/payments', {}, order(A.idNumber))).toBe(requestDigest('POST', '/v1/payments', {}, order(`${'0'.repeat(14)}${A.idNumber.slice(-4)}`)));
+    expect(requestDigest('POST', '/v1/payments', {}, order(A.idNumber))).not.toBe(requestDigest('POST', '/v1/payments', {}, order(B.idNumber)));
+    const customer = (number: string) => ({ name: 'Li', identity: { type: 'resident_id', number } });
+    expect(requestDigest('POST', '/v1/customers', {}, customer(A.idNumber))).toBe(requestDigest('POST', '/v1/customers', {}, customer(`${'0'.repeat(14)}${A.idNumber.slice(-4)}`)));
   });
 
   it('no response, CSV export or stored row holds a full card number or the CVC', async () => {

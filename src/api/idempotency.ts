@@ -79,7 +79,8 @@ function withoutSecrets(payload: string): string {
 /**
  * The digest that tells "same request" from "another request under the same key". Card security
  * codes never enter it, and card numbers only as their last four digits: even a hash of a CVC is a
- * kept copy of it (PCI DSS 3.3.1), and an unkeyed hash of a PAN can be brute-forced.
+ * kept copy of it (PCI DSS 3.3.1), and an unkeyed hash of a PAN can be brute-forced. Identity
+ * document numbers likewise enter it only as their last four characters.
  */
 export function requestDigest(method: string, url: string, params: unknown, body: unknown): string {
   return digestOf({ method, url, params, body: withoutCardSecrets(body) });
@@ -92,6 +93,8 @@ function withoutCardSecrets(value: unknown, key = ''): unknown {
   for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
     if (name === 'cvc') continue;
     if (key === 'card' && name === 'number' && typeof inner === 'string') out.number_last4 = inner.replace(/\D/g, '').slice(-4);
+    // Identity document numbers (an import order's payer, a customer's identity) are as guessable.
+    else if ((name === 'id_number' || (key === 'identity' && name === 'number')) && typeof inner === 'string') out[`${name}_last4`] = inner.slice(-4);
     else out[name] = withoutCardSecrets(inner, name);
   }
   return out;

@@ -382,6 +382,8 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         // Operator routes refuse every merchant credential; routes naming A's objects refuse B.
         if (kind === 'operator' && !refused) failures.push(`${route} with B's ${credential.name}: ${res.status}, expected a refusal`);
         if (kind === 'merchant' && namesA && !refused) failures.push(`${route} with B's ${credential.name} on A's object: ${res.status}`);
+        // A cashier token or a buyer token is no merchant credential, whatever the route names.
+        if (kind === 'merchant' && (credential.name === 'checkout token' || credential.name === 'buyer token') && !refused) failures.push(`${route} with B's ${credential.name}: ${res.status}`);
         // Creations that name A's objects in their body.
         if (kind === 'merchant' && namesOther.has(route) && !refused) failures.push(`${route} with B's ${credential.name} naming A's objects: ${res.status} ${res.text.slice(0, 200)}`);
         // Public buyer routes with B's buyer token (or anything else) on A's trade.

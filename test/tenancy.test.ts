@@ -377,11 +377,17 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         const body = bodyFor(route, B, A);
         const res = await call(route, path, credential, body);
         const leaked = leaks(res.text, path, A, body);
+        // Signing out ends B's own browser session: sign in again so the next probes use a live cookie.
+        if (route === 'DELETE /v1/dashboard_sessions/current' && credential.name === 'dashboard cookie') await signIn(B);
         if (leaked.length > 0) failures.push(`${route} with B's ${credential.name}: ${res.status} shows ${leaked.join(', ')}`);
         const refused = res.status >= 400 && res.status < 500;
         // Operator routes refuse every merchant credential; routes naming A's objects refuse B.
         if (kind === 'operator' && !refused) failures.push(`${route} with B's ${credential.name}: ${res.status}, expected a refusal`);
         if (kind === 'merchant' && namesA && !refused) failures.push(`${route} with B's ${credential.name} on A's object: ${res.status}`);
+        // Another merchant's object answers 404 (or a validation 400), never 403 or 409: existence does not leak.
+        if (kind === 'merchant' && namesA && (credential.name === 'secret key' || credential.name === 'dashboard cookie') && res.status !== 404 && res.status !== 400) failures.push(`${route} with B's ${credential.name} on A's object: ${res.status}, expected 404`);
+        // The probe itself: B's cookie stays signed in throughout.
+        if (credential.name === 'dashboard cookie' && res.status === 401) failures.push(`${route}: B's cookie was not signed in`);
         // A cashier token or a buyer token is no merchant credential, whatever the route names.
         if (kind === 'merchant' && (credential.name === 'checkout token' || credential.name === 'buyer token') && !refused) failures.push(`${route} with B's ${credential.name}: ${res.status}`);
         // Creations that name A's objects in their body.

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { digestOf } from '../core/ids.js';
 import { scopeOf } from './auth.js';
 import type { ApiServices } from './context.js';
@@ -29,7 +30,7 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
     const key = idempotencyKeyOf(request.headers);
     if (key === undefined) return;
     if (!idempotencyKeyPattern.test(key)) throw new ProblemError('idempotency_key_invalid', 'use 1–255 printable ASCII characters, e.g. a UUID');
-    const scope = scopeOf(request.principal);
+    const scope = scopeOfRequest(request);
     const digest = requestDigest(request.method, request.routeOptions.url ?? '', request.params, request.body ?? null);
     const saved = await store.reader.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
     if (saved === undefined) {
@@ -57,6 +58,19 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
   });
 }
 
+/**
+ * Keys are per caller. A request without a principal may still carry its own credential: a buyer
+ * link's token (Hutong-Buyer-Token or ?token=). Its keys are per token, so one buyer's stored answer
+ * is never replayed to a request with another trade's token (or none) before the route checks it.
+ */
+function scopeOfRequest(request: FastifyRequest): string {
+  const scope = scopeOf(request.principal);
+  if (scope !== 'anonymous') return scope;
+  const header = request.headers['hutong-buyer-token'];
+  const token = typeof header === 'string' ? header : (request.query as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && token !== '' ? `buyer:${createHash('sha256').update(token).digest('hex')}` : scope;
+}
+
 function withoutSecrets(payload: string): string {
   if (!payload.includes('"secret_key"')) return payload;
   return JSON.stringify(JSON.parse(payload), (name, value: unknown) => (name === 'secret_key' ? null : value));
@@ -65,7 +79,8 @@ function withoutSecrets(payload: string): string {
 /**
  * The digest that tells "same request" from "another request under the same key". Card security
  * codes never enter it, and card numbers only as their last four digits: even a hash of a CVC is a
- * kept copy of it (PCI DSS 3.3.1), and an unkeyed hash of a PAN can be brute-forced.
+ * kept copy of it (PCI DSS 3.3.1), and an unkeyed hash of a PAN can be brute-forced. Identity
+ * document numbers likewise enter it only as their last four characters.
  */
 export function requestDigest(method: string, url: string, params: unknown, body: unknown): string {
   return digestOf({ method, url, params, body: withoutCardSecrets(body) });
@@ -78,6 +93,8 @@ function withoutCardSecrets(value: unknown, key = ''): unknown {
   for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
     if (name === 'cvc') continue;
     if (key === 'card' && name === 'number' && typeof inner === 'string') out.number_last4 = inner.replace(/\D/g, '').slice(-4);
+    // Identity document numbers (an import order's payer, a customer's identity) are as guessable.
+    else if ((name === 'id_number' || (key === 'identity' && name === 'number')) && typeof inner === 'string') out[`${name}_last4`] = inner.slice(-4);
     else out[name] = withoutCardSecrets(inner, name);
   }
   return out;

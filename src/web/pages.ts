@@ -136,6 +136,11 @@ function consolePage(kind: 'dashboard' | 'ops', title: string): string {
   });
 }
 
+/** The cashier's URL carries its session token (a bearer credential): the log line shows it redacted. */
+const checkoutLogSerializers = {
+  req: (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/^\/checkout\/[^/?#]+/, '/checkout/[redacted]'), host: req.host, remoteAddress: req.ip }),
+};
+
 export function registerWebPages(fastify: FastifyInstance, services: ApiServices): void {
   const { web, parties } = services;
 
@@ -151,7 +156,7 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
     return reply.send(found.body);
   });
 
-  fastify.get('/checkout/:token', { schema: { hide: true } }, async (request, reply) => {
+  fastify.get('/checkout/:token', { logSerializers: checkoutLogSerializers, schema: { hide: true } }, async (request, reply) => {
     const lang = langOf(request, reply);
     const { token } = request.params as { token: string };
     const session = await web.checkoutSession(token);
@@ -164,7 +169,7 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
     return send(reply, 200, cashierPage({ lang, token, payment, merchantName: merchant.name, convertedPrice, offerFx }));
   });
 
-  fastify.get('/checkout/:token/qr.svg', { schema: { hide: true } }, async (request, reply) => {
+  fastify.get('/checkout/:token/qr.svg', { logSerializers: checkoutLogSerializers, schema: { hide: true } }, async (request, reply) => {
     const { token } = request.params as { token: string };
     const session = await web.checkoutSession(token);
     const payment = session === undefined ? undefined : await web.paymentOf(session.merchantId, session.paymentId);

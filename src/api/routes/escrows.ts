@@ -96,6 +96,9 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
   };
 
   app.post('/v1/escrows', { config: { auth: 'merchant' }, schema: { tags: ['escrows'], summary: 'Create an escrow trade and the payment the buyer pays', headers: IdempotencyHeaders, body: CreateEscrow, response: { 201: CreatedView, 409: Type.Ref('Problem'), ...problemResponses } } }, async (request, reply) => {
+    // The response carries the buyer's token: never keep it in the idempotency store. A retry with
+    // the same key still finds the same trade (its id derives from the key) and the same link.
+    request.idempotency = undefined;
     const b = request.body;
     const result = await escrow.create(
       merchantIdOf(request),

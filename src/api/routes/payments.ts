@@ -225,6 +225,18 @@ function methodOf(body: Static<typeof ConfirmPayment>): PaymentMethodInput {
 }
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
+
+/**
+ * A cashier (checkout session token) pays with a card it enters, or with the wallet of the payment's
+ * own customer: never another customer's wallet, never a card stored with the merchant.
+ */
+async function checkCashierMethod(payments: PaymentServices, merchantId: string, paymentId: string, method: PaymentMethodInput): Promise<void> {
+  if (method.type === 'card' && 'cardId' in method) throw new ProblemError('forbidden', 'at the cashier, enter the card: stored cards are for the merchant\'s own requests');
+  if (method.type !== 'wallet') return;
+  const payment = await payments.get(merchantId, paymentId);
+  if (isFailure(payment)) return;
+  if (payment.customerId !== method.customerId) throw new ProblemError('forbidden', 'at the cashier, only the wallet of the payment\'s own customer can pay');
+}
 const PaymentListQuery = Type.Object(
   {
     ...ListQuery.properties,
@@ -270,7 +282,9 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
   });
 
   app.post('/v1/payments/:id/confirm', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'Pay with a card or the Hutong wallet', headers: IdempotencyHeaders, params: IdParams, body: ConfirmPayment, response: paymentResponses } }, async (request) => {
-    const result = await payments.confirm(merchantIdOf(request), request.params.id, methodOf(request.body));
+    const method = methodOf(request.body);
+    if (request.principal?.type === 'checkout') await checkCashierMethod(payments, request.principal.merchantId, request.params.id, method);
+    const result = await payments.confirm(merchantIdOf(request), request.params.id, method);
     if (isFailure(result)) throw problemFromFailure(result);
     return paymentView(result);
   });

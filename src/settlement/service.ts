@@ -88,6 +88,8 @@ export const settlementReason = 'settlement';
 export function createSettlement(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock }) {
   const { store, writer, ledger, clock } = deps;
   const reader = store.reader;
+  /** The daily cycle (cycle.ts) learns of a new cut-off here, to start that cohort's timer. */
+  const hooks: { scheduleSet?: (schedule: Schedule) => Promise<void> } = {};
 
   async function getSchedule(merchantId: string): Promise<Schedule> {
     const row = await reader.selectFrom('settlement_schedules').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
@@ -127,6 +129,7 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     await writer.run((trx) =>
       trx.insertInto('settlement_schedules').values(row).onConflict((oc) => oc.column('merchant_id').doUpdateSet({ ...row, merchant_id: undefined } as never)).execute(),
     );
+    await hooks.scheduleSet?.(s);
     return s;
   }
 
@@ -283,7 +286,8 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
    * and currency is its own unit: a crash leaves some statements made and the rest untouched, and
    * the rerun completes exactly the missing ones.
    */
-  async function run(options: { merchantId?: string; windowEnd?: Date } = {}): Promise<RunResult | SettlementFailure> {
+  async function run(options: { merchantId?: string; windowEnd?: Date; cohort?: { cutoffHour: number; timeZone: string }; at?: Date } = {}): Promise<RunResult | SettlementFailure> {
+    if (options.at !== undefined && options.at.getTime() > clock.now().getTime()) return fail(SettlementError.ScheduleInvalid, 'a run is for a time in the past');
     if (options.windowEnd !== undefined && (Number.isNaN(options.windowEnd.getTime()) || options.windowEnd.getTime() > clock.now().getTime())) {
       return fail(SettlementError.ScheduleInvalid, 'window_end must be a time in the past: a window is settled once it has closed');
     }
@@ -293,7 +297,8 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     const accounts = await q.orderBy('owner_id').orderBy('currency').execute();
     const statements: Statement[] = [];
     let replayed = 0;
-    const now = clock.now();
+    // The daily cycle (cycle.ts) runs one cohort (same cut-off hour and time zone) as of its cut-off.
+    const now = options.at ?? clock.now();
     // Several merchants in flight: the group-commit writer then takes their units in one
     // transaction (each still its own savepoint, so one merchant's failure is its own).
     let next = 0;
@@ -301,6 +306,7 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       while (next < accounts.length) {
         const a = accounts[next++] as { owner_id: string; currency: string };
         const schedule = await getSchedule(a.owner_id);
+        if (options.cohort !== undefined && (schedule.cutoffHour !== options.cohort.cutoffHour || schedule.timeZone !== options.cohort.timeZone)) continue;
         const made = await settleOne(a.owner_id, a.currency, schedule, options.windowEnd ?? windowEnd(now, schedule));
         if (made === undefined) continue;
         if (made.replayed) replayed++;
@@ -373,7 +379,7 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     return { entryId, merchantId: payment.merchant_id, currency: payment.currency, amountMinor: input.amountMinor };
   }
 
-  return { getSchedule, setSchedule, addBankAccount, listBankAccounts, run, settleOne, releaseReserves, listStatements, getStatement, lines, chargeback };
+  return { getSchedule, setSchedule, addBankAccount, listBankAccounts, run, settleOne, releaseReserves, listStatements, getStatement, lines, chargeback, hooks };
 }
 
 export type Settlement = ReturnType<typeof createSettlement>;

@@ -78,7 +78,7 @@ const exceptionView = (e: ReconException) => ({
   resolved_at: e.resolvedAt,
 });
 
-const clearingView = (w: ClearingWindow) => ({
+export const clearingView = (w: ClearingWindow) => ({
   id: w.id,
   object: 'clearing_window' as const,
   currency: w.currency,

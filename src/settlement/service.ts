@@ -53,6 +53,16 @@ export interface Statement {
   readonly createdAt: string;
 }
 
+export interface StatementSummary {
+  readonly grossMinor: bigint;
+  readonly feesMinor: bigint;
+  readonly refundsMinor: bigint;
+  readonly chargebacksMinor: bigint;
+  readonly otherMinor: bigint;
+  /** The payout's status (pending, sent, paid, failed); null when nothing was paid out (carried). */
+  readonly payoutStatus: string | null;
+}
+
 export interface StatementLine {
   readonly entryId: string;
   readonly reason: string;
@@ -333,6 +343,35 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     return row === undefined ? fail(SettlementError.StatementNotFound, `no settlement ${id}`) : toStatement(row);
   }
 
+  /**
+   * What the statements are made of, for the dashboard: per statement, the lines by kind — gross
+   * (captures and releases before fees), fees (taken, net of fees returned), refunds and chargebacks
+   * (before the fees they return), other (returned payouts, released reserves) — and the payout's status.
+   * gross − fees + refunds + chargebacks + other = the lines' total.
+   */
+  async function summaries(statementIds: readonly string[]): Promise<Map<string, StatementSummary>> {
+    const out = new Map<string, StatementSummary>();
+    if (statementIds.length === 0) return out;
+    const rows = await sql<{ statement_id: string; reason: string; amount: string | bigint; fee: string | bigint | null }>`
+      select l.statement_id, l.reason, sum(l.amount) as amount,
+        sum((select -sum(p.amount) from ledger_postings p join ledger_accounts a on a.id = p.account_id where p.entry_id = l.entry_id and a.owner_type = 'platform' and a.code = 'fees')) as fee
+      from settlement_lines l where l.statement_id in (${sql.join(statementIds)}) group by l.statement_id, l.reason`.execute(reader);
+    const payouts = await reader.selectFrom('payouts').select(['statement_id', 'status']).where('statement_id', 'in', statementIds).execute();
+    for (const id of statementIds) out.set(id, { grossMinor: 0n, feesMinor: 0n, refundsMinor: 0n, chargebacksMinor: 0n, otherMinor: 0n, payoutStatus: null });
+    for (const r of rows.rows) {
+      const x = out.get(r.statement_id) as { -readonly [K in keyof StatementSummary]: StatementSummary[K] };
+      const fee = BigInt(r.fee ?? 0n);
+      const before = BigInt(r.amount) + fee;
+      x.feesMinor += fee;
+      if (r.reason === 'refund') x.refundsMinor += before;
+      else if (r.reason === 'chargeback') x.chargebacksMinor += before;
+      else if (r.reason === 'payout.returned' || r.reason === 'settlement.reserve_release' || r.reason.startsWith('reconciliation')) x.otherMinor += before;
+      else x.grossMinor += before;
+    }
+    for (const p of payouts) (out.get(p.statement_id) as { payoutStatus: string | null }).payoutStatus = p.status;
+    return out;
+  }
+
   /** The lines of a statement in posting order, in pages (the CSV export walks them all). */
   async function* lines(statementId: string, pageSize = 1000): AsyncGenerator<StatementLine> {
     let after: { at: string; id: string } | undefined;
@@ -379,7 +418,7 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     return { entryId, merchantId: payment.merchant_id, currency: payment.currency, amountMinor: input.amountMinor };
   }
 
-  return { getSchedule, setSchedule, addBankAccount, listBankAccounts, run, settleOne, releaseReserves, listStatements, getStatement, lines, chargeback, hooks };
+  return { getSchedule, setSchedule, addBankAccount, listBankAccounts, run, settleOne, releaseReserves, listStatements, getStatement, lines, chargeback, hooks, summaries };
 }
 
 export type Settlement = ReturnType<typeof createSettlement>;

@@ -129,6 +129,9 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
       ['2026-03-02T00:00:00.000Z', 9_900n],
       ['2026-03-03T00:00:00.000Z', 29_700n],
     ]);
+    const teaStatements = await statements(h, tea);
+    const sums = await h.services.settlement.summaries(teaStatements.map((x) => x.id));
+    expect(sums.get(teaStatements[1]?.id ?? '')).toEqual({ grossMinor: 30_000n, feesMinor: 300n, refundsMinor: 0n, chargebacksMinor: 0n, otherMinor: 0n, payoutStatus: 'paid' });
     // Silk (T+1, 18:00 Shanghai): the first run at 03-01 18:00 settles business day 02-28 (nothing);
     // business day 03-01 (captured 16:00 Shanghai) is settled at 03-02 18:00. The second capture
     // (03-02 17:00 Shanghai) belongs to business day 03-02, due on 03-03 18:00.

@@ -509,6 +509,7 @@ function settlementOps() {
     cycle.appendChild(table(['Job', 'Next run', 'Status', 'Last error'], r.upcoming.map(function (t) { return h('tr', null, td(t.key), td(when(t.due_at)), h('td', null, status(t.status)), td(t.last_error || '')); }), 'cycle-upcoming'));
     if (!r.upcoming.length) cycle.appendChild(h('p', { class: 'muted', text: 'The daily cycle starts with hutong start.' }));
     cycle.appendChild(table(['Occurrence', 'Kind', 'Status', 'Attempts', 'Result'], r.data.map(function (x) { var s = x.result || {}; return h('tr', null, td(when(x.occurrence)), td(x.kind), h('td', null, status(x.status)), td(x.attempts, 'num'), td(x.kind === 'settlement' ? (s.statements === undefined ? s.error : s.statements + ' statements, payouts ' + JSON.stringify(s.payouts)) : s.ok === undefined ? s.error : s.ok ? 'reserve covers the money held' : 'ALERT')); }), 'cycle-runs'));
+    if (!r.data.length) cycle.appendChild(h('p', { class: 'muted', text: 'No scheduled runs yet.' }));
   }, fail);
   v.appendChild(h('h3', { text: 'Netting windows' }));
   var ccy = h('input', { id: 'net-currency', maxlength: 3, value: 'CNY' });

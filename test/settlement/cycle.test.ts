@@ -201,6 +201,23 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
     await ledgerOk(second);
   });
 
+  it('shows the cycle to the operator only (GET /v1/operator/scheduled_runs, /v1/operator/netting_windows)', async () => {
+    clock.set(new Date('2026-06-01T08:00:00Z'));
+    const h = await app(await world());
+    const made = await h.services.parties.createMerchant({ name: 'Peeker', country: 'CN', settlementCurrency: 'CNY' });
+    if (isFailure(made)) throw new Error(made.detail);
+    const { generated } = await h.services.parties.ensureOperatorKey(undefined);
+    await h.services.cycle.start();
+    const get = (url: string, key: string) => h.server.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+    for (const url of ['/v1/operator/scheduled_runs', '/v1/operator/netting_windows']) {
+      expect((await get(url, made.secretKey as string)).statusCode, url).toBe(403);
+      expect((await get(url, generated as string)).statusCode, url).toBe(200);
+    }
+    expect((await get('/v1/operator/scheduled_runs?kind=nope', generated as string)).statusCode).toBe(400);
+    const body = JSON.parse((await get('/v1/operator/scheduled_runs', generated as string)).body);
+    expect(body).toMatchObject({ object: 'list', data: [], upcoming: [{ key: 'settlement.daily/0/UTC', due_at: '2026-06-02T00:05:00.000Z' }, { key: 'reserve.daily_check', due_at: '2026-06-02T06:00:00.000Z' }] });
+  });
+
   it.runIf(dialect === 'postgres')('two timer workers on one PostgreSQL database run each day once', async () => {
     clock.set(new Date('2026-05-01T08:00:00Z'));
     const store = await world();

@@ -201,6 +201,27 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
     await ledgerOk(second);
   });
 
+  it('releases rolling reserves after their hold days as part of the daily run', async () => {
+    clock.set(new Date('2026-07-01T08:00:00Z'));
+    const h = await app(await world());
+    const tea = await merchant(h, 'Tea House');
+    expect(isFailure(await h.services.settlement.setSchedule(tea, { reserveBps: 1_000, reserveHoldDays: 1 }))).toBe(false);
+    await h.services.cycle.start();
+    await capture(h, tea, 10_000n);
+    await tick([h], new Date('2026-07-04T02:00:00Z'));
+    // 07-02: 9,900 net → 10 % reserve (990) held a day; 07-03: the hold ends, the release is a
+    // posting of that day, settled on 07-04 like any other line (and 10 % of it held again).
+    const made = await statements(h, tea);
+    expect(made.map((x) => [x.window_end, x.reserve, x.payout])).toEqual([
+      ['2026-07-02T00:00:00.000Z', 990n, 8_910n],
+      ['2026-07-04T00:00:00.000Z', 99n, 891n],
+    ]);
+    const released = await h.services.store.reader.selectFrom('settlement_lines').select(['reason', 'amount']).where('statement_id', '=', made[1]?.id ?? '').execute();
+    expect(released).toEqual([{ reason: 'settlement.reserve_release', amount: 990n }]);
+    expect(JSON.parse((await runs(h, 'settlement'))[1]?.result ?? '{}')).toMatchObject({ reserves_released: 1 });
+    await ledgerOk(h);
+  });
+
   it('shows the cycle to the operator only (GET /v1/operator/scheduled_runs, /v1/operator/netting_windows)', async () => {
     clock.set(new Date('2026-06-01T08:00:00Z'));
     const h = await app(await world());

@@ -138,7 +138,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
   const web = createWeb({ store, clock, parties, publicBaseUrl: config.publicBaseUrl });
-  const settlementServices = createSettlementServices({ store, writer, ledger, clock, events, bank: () => options.bank, log: warn });
+  const settlementServices = createSettlementServices({ store, writer, ledger, clock, events, bank: () => options.bank, log: warn, timers });
   const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web, fx, escrow, timers, ...settlementServices, bank: () => options.bank };
   const server = await buildServer(services, { logger });
   dispatcher.start();

@@ -35,6 +35,7 @@ export interface ApiServices {
   readonly payouts: SettlementServices['payouts'];
   readonly clearing: SettlementServices['clearing'];
   readonly reconciliation: SettlementServices['reconciliation'];
+  readonly cycle: SettlementServices['cycle'];
   /** The settlement bank's connector, if one is configured. */
   readonly bank: () => BankClient | undefined;
 }

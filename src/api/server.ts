@@ -23,6 +23,7 @@ import { registerSettlementRoutes } from './routes/settlements.js';
 import { ProblemSchema } from './schemas.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerBuyerPages } from '../web/buyer-page.js';
+import { registerOpsRoutes } from './routes/ops.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -108,6 +109,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerEscrowRoutes(app, services);
   registerSettlementRoutes(app, services);
   registerBuyerPages(app, services);
+  registerOpsRoutes(app, services);
   return app;
 }
 

@@ -35,11 +35,11 @@ export interface TimerJob {
 }
 
 /** What a handler may answer: nothing (done), or a later time to run again (e.g. not ready yet). */
-export type TimerOutcome = undefined | { readonly retryAt: Date };
+export type TimerOutcome = undefined | { readonly retryAt: Date; readonly payload?: Record<string, unknown> };
 
 export type TimerHandler =
   | { readonly inUnit: (trx: Transaction<Database>, job: TimerJob) => Promise<TimerOutcome>; readonly keys?: (job: TimerJob) => readonly string[] }
-  | { readonly outside: (job: TimerJob) => Promise<TimerOutcome> };
+  | { readonly outside: (job: TimerJob) => Promise<TimerOutcome>; readonly leaseMs?: number };
 
 export interface TimerSettings {
   readonly leaseMs: number;
@@ -71,6 +71,16 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
       .insertInto('timers')
       .values(row)
       .onConflict((oc) => oc.column('key').doUpdateSet({ kind: row.kind, status: 'pending', due_at: row.due_at, payload: row.payload, attempts: 0n, locked_until: null, claimed_by: null, last_error: null, updated_at: at }))
+      .execute();
+  }
+
+  /** Schedules the job only if no job has this key yet (a recurring job that must not be moved). */
+  async function scheduleIfAbsent(trx: Trx, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void> {
+    const at = clock.now().toISOString();
+    await trx
+      .insertInto('timers')
+      .values({ key: job.key, kind: job.kind, status: 'pending', due_at: job.dueAt.toISOString(), payload: JSON.stringify(job.payload ?? {}), attempts: 0n, locked_until: null, claimed_by: null, last_error: null, created_at: at, updated_at: at })
+      .onConflict((oc) => oc.column('key').doNothing())
       .execute();
   }
 
@@ -124,7 +134,7 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
     }
     await trx
       .updateTable('timers')
-      .set({ due_at: outcome.retryAt.toISOString(), attempts: 0n, locked_until: null, claimed_by: null, updated_at: clock.now().toISOString() })
+      .set({ due_at: outcome.retryAt.toISOString(), ...(outcome.payload === undefined ? {} : { payload: JSON.stringify(outcome.payload) }), attempts: 0n, locked_until: null, claimed_by: null, updated_at: clock.now().toISOString() })
       .where('key', '=', key)
       .where('claimed_by', '=', token)
       .execute();
@@ -142,6 +152,11 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
           return true;
         }, { keys: [`timer:${job.key}`, ...(handler.keys?.(job) ?? [])] });
         return done;
+      }
+      // A long job (a settlement run) holds its claim longer than the default lease.
+      if (handler.leaseMs !== undefined) {
+        const until = new Date(clock.now().getTime() + handler.leaseMs).toISOString();
+        await writer.run((trx) => trx.updateTable('timers').set({ locked_until: until }).where('key', '=', job.key).where('claimed_by', '=', token).execute(), { keys: [`timer:${job.key}`] });
       }
       const outcome = await handler.outside(job);
       return writer.run(async (trx) => {
@@ -185,6 +200,7 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
   return {
     register,
     schedule,
+    scheduleIfAbsent,
     cancel,
     get,
     runDue,

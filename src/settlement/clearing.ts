@@ -111,7 +111,13 @@ export function createClearing(deps: { store: Store; writer: Writer; ledger: Led
     return { ...window, settled };
   }
 
-  return { net, settleWindow };
+  /** The latest windows, newest first (the console's list). */
+  async function list(limit = 50): Promise<ClearingWindow[]> {
+    const rows = await store.reader.selectFrom('clearing_windows').select('positions').orderBy('window_end', 'desc').orderBy('id').limit(limit).execute();
+    return rows.map((r) => fromJson(r.positions));
+  }
+
+  return { net, settleWindow, list };
 }
 
 export type Clearing = ReturnType<typeof createClearing>;

@@ -8,20 +8,28 @@ import { createReconciliation } from '../reconciliation/service.js';
 import { createClearing } from './clearing.js';
 import { createPayouts } from './payouts.js';
 import { createSettlement } from './service.js';
+import { createSettlementCycle } from './cycle.js';
+import type { Timers } from '../events/timers.js';
 
 export * from './arithmetic.js';
 export * from './errors.js';
 export * from './service.js';
 export * from './payouts.js';
 export * from './clearing.js';
+export * from './cycle.js';
 
 /** Settlement, payouts, clearing and reconciliation, wired once (src/app.ts). */
-export function createSettlementServices(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock; events: Events; bank: () => BankClient | undefined; log?: (message: string) => void }) {
+export function createSettlementServices(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock; events: Events; bank: () => BankClient | undefined; log?: (message: string) => void; timers: Timers }) {
+  const settlement = createSettlement(deps);
+  const payouts = createPayouts(deps);
+  const reconciliation = createReconciliation(deps);
   return {
-    settlement: createSettlement(deps),
-    payouts: createPayouts(deps),
+    settlement,
+    payouts,
     clearing: createClearing(deps),
-    reconciliation: createReconciliation(deps),
+    reconciliation,
+    /** The daily cycle on the timers (cycle.ts); `hutong start` starts it. */
+    cycle: createSettlementCycle({ ...deps, settlement, payouts, reconciliation }),
   };
 }
 

@@ -74,12 +74,20 @@ export function createPayouts(deps: { store: Store; writer: Writer; ledger: Ledg
         executionDate: now.toISOString().slice(0, 10),
         transfers: rows.map((r) => ({ endToEndId: r.id, amountMinor: r.amount, currency, creditorName: r.holder_name, iban: r.iban, accountNumber: r.account_number, bankCode: r.bank_code })),
       });
-      await writer.run(async (trx) => {
-        await trx.insertInto('bank_files').values({ id: fileId, kind: 'pain.001', message_id: fileId, content: xml, response: null, status: 'sent', created_at: now.toISOString() }).execute();
+      // A payout another run (a concurrent click, a second timer worker) put in its file first
+      // voids this file whole: every payout is in exactly one file.
+      const stored = await writer.run(async (trx) => {
         for (const r of rows) {
-          await trx.updateTable('payouts').set({ status: 'sent', file_id: fileId, bank_account_id: r.bank_id, updated_at: now.toISOString() }).where('id', '=', r.id).where('status', '=', 'pending').execute();
+          const taken = await trx.updateTable('payouts').set({ status: 'sent', file_id: fileId, bank_account_id: r.bank_id, updated_at: now.toISOString() }).where('id', '=', r.id).where('status', '=', 'pending').executeTakeFirst();
+          if (taken.numUpdatedRows !== 1n) throw new PayoutTaken();
         }
+        await trx.insertInto('bank_files').values({ id: fileId, kind: 'pain.001', message_id: fileId, content: xml, response: null, status: 'sent', created_at: now.toISOString() }).execute();
+        return true;
+      }).catch((error: unknown) => {
+        if (error instanceof PayoutTaken) return false;
+        throw error;
       });
+      if (!stored) continue;
     }
     // 2. Every file without an answer yet is (re)sent: the bank answers a known MsgId with its first answer.
     const files = await reader.selectFrom('bank_files').selectAll().where('kind', '=', 'pain.001').where('status', '=', 'sent').orderBy('created_at').execute();
@@ -161,6 +169,8 @@ export function createPayouts(deps: { store: Store; writer: Writer; ledger: Ledg
 }
 
 export type Payouts = ReturnType<typeof createPayouts>;
+
+class PayoutTaken extends Error {}
 
 export function toPayout(r: Database['payouts']): Payout {
   return {

@@ -53,6 +53,16 @@ export interface Statement {
   readonly createdAt: string;
 }
 
+export interface StatementSummary {
+  readonly grossMinor: bigint;
+  readonly feesMinor: bigint;
+  readonly refundsMinor: bigint;
+  readonly chargebacksMinor: bigint;
+  readonly otherMinor: bigint;
+  /** The payout's status (pending, sent, paid, failed); null when nothing was paid out (carried). */
+  readonly payoutStatus: string | null;
+}
+
 export interface StatementLine {
   readonly entryId: string;
   readonly reason: string;
@@ -88,6 +98,8 @@ export const settlementReason = 'settlement';
 export function createSettlement(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock }) {
   const { store, writer, ledger, clock } = deps;
   const reader = store.reader;
+  /** The daily cycle (cycle.ts) learns of a new cut-off here, to start that cohort's timer. */
+  const hooks: { scheduleSet?: (schedule: Schedule) => Promise<void> } = {};
 
   async function getSchedule(merchantId: string): Promise<Schedule> {
     const row = await reader.selectFrom('settlement_schedules').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
@@ -127,6 +139,7 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     await writer.run((trx) =>
       trx.insertInto('settlement_schedules').values(row).onConflict((oc) => oc.column('merchant_id').doUpdateSet({ ...row, merchant_id: undefined } as never)).execute(),
     );
+    await hooks.scheduleSet?.(s);
     return s;
   }
 
@@ -283,7 +296,8 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
    * and currency is its own unit: a crash leaves some statements made and the rest untouched, and
    * the rerun completes exactly the missing ones.
    */
-  async function run(options: { merchantId?: string; windowEnd?: Date } = {}): Promise<RunResult | SettlementFailure> {
+  async function run(options: { merchantId?: string; windowEnd?: Date; cohort?: { cutoffHour: number; timeZone: string }; at?: Date } = {}): Promise<RunResult | SettlementFailure> {
+    if (options.at !== undefined && options.at.getTime() > clock.now().getTime()) return fail(SettlementError.ScheduleInvalid, 'a run is for a time in the past');
     if (options.windowEnd !== undefined && (Number.isNaN(options.windowEnd.getTime()) || options.windowEnd.getTime() > clock.now().getTime())) {
       return fail(SettlementError.ScheduleInvalid, 'window_end must be a time in the past: a window is settled once it has closed');
     }
@@ -293,7 +307,8 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     const accounts = await q.orderBy('owner_id').orderBy('currency').execute();
     const statements: Statement[] = [];
     let replayed = 0;
-    const now = clock.now();
+    // The daily cycle (cycle.ts) runs one cohort (same cut-off hour and time zone) as of its cut-off.
+    const now = options.at ?? clock.now();
     // Several merchants in flight: the group-commit writer then takes their units in one
     // transaction (each still its own savepoint, so one merchant's failure is its own).
     let next = 0;
@@ -301,6 +316,7 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       while (next < accounts.length) {
         const a = accounts[next++] as { owner_id: string; currency: string };
         const schedule = await getSchedule(a.owner_id);
+        if (options.cohort !== undefined && (schedule.cutoffHour !== options.cohort.cutoffHour || schedule.timeZone !== options.cohort.timeZone)) continue;
         const made = await settleOne(a.owner_id, a.currency, schedule, options.windowEnd ?? windowEnd(now, schedule));
         if (made === undefined) continue;
         if (made.replayed) replayed++;
@@ -325,6 +341,35 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
   async function getStatement(merchantId: string, id: string): Promise<Statement | SettlementFailure> {
     const row = await reader.selectFrom('settlement_statements').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
     return row === undefined ? fail(SettlementError.StatementNotFound, `no settlement ${id}`) : toStatement(row);
+  }
+
+  /**
+   * What the statements are made of, for the dashboard: per statement, the lines by kind — gross
+   * (captures and releases before fees), fees (taken, net of fees returned), refunds and chargebacks
+   * (before the fees they return), other (returned payouts, released reserves) — and the payout's status.
+   * gross − fees + refunds + chargebacks + other = the lines' total.
+   */
+  async function summaries(statementIds: readonly string[]): Promise<Map<string, StatementSummary>> {
+    const out = new Map<string, StatementSummary>();
+    if (statementIds.length === 0) return out;
+    const rows = await sql<{ statement_id: string; reason: string; amount: string | bigint; fee: string | bigint | null }>`
+      select l.statement_id, l.reason, sum(l.amount) as amount,
+        sum((select -sum(p.amount) from ledger_postings p join ledger_accounts a on a.id = p.account_id where p.entry_id = l.entry_id and a.owner_type = 'platform' and a.code = 'fees')) as fee
+      from settlement_lines l where l.statement_id in (${sql.join(statementIds)}) group by l.statement_id, l.reason`.execute(reader);
+    const payouts = await reader.selectFrom('payouts').select(['statement_id', 'status']).where('statement_id', 'in', statementIds).execute();
+    for (const id of statementIds) out.set(id, { grossMinor: 0n, feesMinor: 0n, refundsMinor: 0n, chargebacksMinor: 0n, otherMinor: 0n, payoutStatus: null });
+    for (const r of rows.rows) {
+      const x = out.get(r.statement_id) as { -readonly [K in keyof StatementSummary]: StatementSummary[K] };
+      const fee = BigInt(r.fee ?? 0n);
+      const before = BigInt(r.amount) + fee;
+      x.feesMinor += fee;
+      if (r.reason === 'refund') x.refundsMinor += before;
+      else if (r.reason === 'chargeback') x.chargebacksMinor += before;
+      else if (r.reason === 'payout.returned' || r.reason === 'settlement.reserve_release' || r.reason.startsWith('reconciliation')) x.otherMinor += before;
+      else x.grossMinor += before;
+    }
+    for (const p of payouts) (out.get(p.statement_id) as { payoutStatus: string | null }).payoutStatus = p.status;
+    return out;
   }
 
   /** The lines of a statement in posting order, in pages (the CSV export walks them all). */
@@ -373,7 +418,7 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     return { entryId, merchantId: payment.merchant_id, currency: payment.currency, amountMinor: input.amountMinor };
   }
 
-  return { getSchedule, setSchedule, addBankAccount, listBankAccounts, run, settleOne, releaseReserves, listStatements, getStatement, lines, chargeback };
+  return { getSchedule, setSchedule, addBankAccount, listBankAccounts, run, settleOne, releaseReserves, listStatements, getStatement, lines, chargeback, hooks, summaries };
 }
 
 export type Settlement = ReturnType<typeof createSettlement>;

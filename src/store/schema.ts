@@ -42,6 +42,7 @@ export interface Database {
   recon_imports: ReconImportsTable;
   recon_exceptions: ReconExceptionsTable;
   recon_matched: ReconMatchedTable;
+  scheduled_runs: ScheduledRunsTable;
 }
 
 export interface SettingsTable {
@@ -567,4 +568,15 @@ export interface ReconMatchedTable {
   reference: string;
   side: string;
   import_id: string;
+}
+
+export interface ScheduledRunsTable {
+  id: string;
+  kind: string;
+  occurrence: string;
+  status: string;
+  attempts: bigint;
+  result: string | null;
+  started_at: string;
+  finished_at: string | null;
 }

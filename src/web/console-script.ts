@@ -439,9 +439,138 @@ function disputes() {
   }, fail);
 }
 
+// ---- settlements (dashboard) and settlement operations, reconciliation (console) ----
+function card(label, value, id) { return h('div', null, h('div', { class: 'muted', text: label }), h('div', { class: 'big', id: id, text: value })); }
+function money(c) { return function (x) { return td(fmt(x || 0, c), 'num'); }; }
+function button(id, text, onclick, cls) { return h('button', { type: 'button', id: id, class: cls, text: text, onclick: onclick }); }
+function settlements() {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Settlements' }));
+  var sched = h('p', { id: 'schedule', class: 'small' }), stm = h('div'), pay = h('div'), banks = h('div');
+  v.appendChild(sched); v.appendChild(stm);
+  api('GET', '/settlement_schedule').then(function (s) {
+    sched.textContent = 'Schedule (set by the operator): T+' + s.delay_days + ', cut-off ' + ('0' + s.cutoff_hour).slice(-2) + ':00 ' + s.time_zone + (s.minimum_payout ? ', minimum payout ' + s.minimum_payout + ' (minor units)' : '') + (s.reserve_percent_bps ? ', rolling reserve ' + s.reserve_percent_bps / 100 + '% held ' + s.reserve_hold_days + ' days' : ', no reserve') + '.';
+  }, fail);
+  api('GET', '/settlements?limit=50').then(function (page) {
+    stm.appendChild(table(['Period', 'Currency', '#Gross', '#Fees', '#Refunds', '#Chargebacks', '#Reserve', '#Carried', '#Payout', 'Status'], page.data.map(function (s, i) {
+      var m = money(s.currency), x = s.summary || {}, older = page.data[i + 1];
+      return h('tr', { 'data-id': s.id }, h('td', null, h('a', { href: '#settlement/' + s.id, text: (older ? when(older.window_end) : '…') + ' → ' + when(s.window_end) })), td(s.currency), m(x.gross), m(-(x.fees || 0)), m(x.refunds), m(x.chargebacks), m(-s.reserve), m(s.carried_out), m(s.payout_amount), h('td', null, status(x.payout_status || 'carried')));
+    }), 'settlements-table'));
+    if (!page.data.length) stm.appendChild(h('p', { class: 'muted', text: 'No statements yet.' }));
+  }, fail);
+  v.appendChild(h('h3', { text: 'Payouts' })); v.appendChild(pay);
+  api('GET', '/payouts?limit=50').then(function (page) {
+    pay.appendChild(table(['Created', 'Id', '#Amount', 'Status', 'Failure', 'Statement'], page.data.map(function (p) {
+      return h('tr', { 'data-id': p.id }, td(when(p.created_at)), td(p.id), td(fmt(p.amount, p.currency), 'num'), h('td', null, status(p.status)), td(p.failure_code ? p.failure_code + ': ' + p.failure_reason : ''), h('td', null, h('a', { href: '#settlement/' + p.settlement, text: p.settlement })));
+    }), 'payouts-table'));
+  }, fail);
+  v.appendChild(h('h3', { text: 'Bank accounts' })); v.appendChild(banks);
+  var cur = h('input', { id: 'bank-currency', required: true, maxlength: 3, value: 'CNY' }), holder = h('input', { id: 'bank-holder', required: true, maxlength: 140 });
+  var iban = h('input', { id: 'bank-iban', maxlength: 42, placeholder: 'IBAN, or:' }), number = h('input', { id: 'bank-number', maxlength: 34 }), code = h('input', { id: 'bank-code', maxlength: 20 });
+  var f = h('form', { id: 'bank-form', class: 'filters' }, field('bank-currency', 'Currency', cur), field('bank-holder', 'Holder', holder), field('bank-iban', 'IBAN', iban), field('bank-number', 'Account number', number), field('bank-code', 'Bank code', code), h('div', null, h('button', { type: 'submit', id: 'add-bank', text: 'Add account' })));
+  f.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var body = { currency: cur.value.trim().toUpperCase(), holder_name: holder.value.trim() };
+    if (iban.value.trim()) body.iban = iban.value.trim(); else { body.account_number = number.value.trim(); body.bank_code = code.value.trim(); }
+    api('POST', '/bank_accounts', body).then(function (b) { settlements(); setTimeout(function () { say('Payouts in ' + b.currency + ' now go to ' + (b.iban || b.account_number) + '.', true); }, 50); }, fail);
+  });
+  api('GET', '/bank_accounts').then(function (l) {
+    banks.appendChild(table(['Currency', 'Holder', 'Account', 'Bank code', 'Added'], l.data.map(function (b) { return h('tr', null, td(b.currency), td(b.holder_name), td(b.iban || b.account_number), td(b.bank_code || ''), td(when(b.created_at))); }), 'bank-accounts'));
+    banks.appendChild(f);
+  }, fail);
+}
+function settlementDetail(id) {
+  var v = view();
+  api('GET', '/settlements/' + encodeURIComponent(id) + '/lines?limit=500').then(function (r) {
+    var s = r.settlement, c = s.currency;
+    v.appendChild(h('p', null, h('a', { href: '#settlements', text: '← Settlements' })));
+    v.appendChild(h('h2', { id: 'settlement-title', text: 'Statement ' + s.id + ' · until ' + when(s.window_end) }));
+    v.appendChild(h('div', { class: 'cards' }, card('Carried in', fmt(s.carried_in, c)), card('Lines (' + s.lines_count + ')', fmt(s.lines_total, c), 'lines-total'), card('Reserve', fmt(s.reserve, c)), card('Payout', fmt(s.payout_amount, c), 'statement-payout'), card('Carried out', fmt(s.carried_out, c))));
+    v.appendChild(h('p', null, h('a', { id: 'lines-csv', href: '/v1/settlements/' + encodeURIComponent(s.id) + '/lines.csv', download: s.id + '.csv', text: 'Download the lines as CSV' })));
+    v.appendChild(table(['Posted', 'Reason', 'Object', '#Amount'], r.data.map(function (l) { return h('tr', { 'data-reason': l.reason }, td(when(l.posted_at)), td(l.reason), td(l.object_id ? l.object_type + ' ' + l.object_id : ''), td(fmt(l.amount, c), 'num')); }), 'lines'));
+    if (r.has_more) v.appendChild(h('p', { class: 'muted', text: 'The first 500 lines; the CSV has them all.' }));
+  }, fail);
+}
+function settlementOps() {
+  var v = view(), out = h('div', { id: 'run-result' });
+  v.appendChild(h('h2', { text: 'Settlement' }));
+  var cut = h('input', { id: 'run-window-end', maxlength: 40, placeholder: 'e.g. 2026-11-21T08:00:00Z' });
+  function run(path, text, show) { return button(path.replace(/_/g, '-').replace(/s$/, ''), text, function (e) { var b = e.currentTarget; b.disabled = true; api('POST', '/operator/' + path, path === 'settlement_runs' && cut.value.trim() ? { window_end: cut.value.trim() } : {}).then(function (r) { b.disabled = false; out.textContent = ''; show(r); }, function (e2) { b.disabled = false; fail(e2); }); }); }
+  v.appendChild(h('div', { class: 'filters' }, field('run-window-end', 'Intraday cut-off (optional)', cut), run('settlement_runs', 'Run settlement now', function (r) {
+    out.appendChild(h('p', { class: 'msg ok', text: 'Settlement run: ' + r.statements.length + ' new statements, ' + r.replayed + ' found made, ' + r.reserves_released + ' reserves released.' }));
+    out.appendChild(table(['Statement', 'Currency', '#Lines', '#Reserve', '#Payout', '#Carried'], r.statements.map(function (s) { var m = money(s.currency); return h('tr', null, td(s.id), td(s.currency), m(s.lines_total), m(s.reserve), m(s.payout_amount), m(s.carried_out)); }), 'run-statements'));
+  }), ' ', run('payout_runs', 'Run payouts now', function (r) {
+    out.appendChild(h('p', { class: 'msg ok', id: 'payout-summary', text: 'Payout run: ' + r.files.length + ' pain.001 files, ' + r.paid + ' paid, ' + r.failed + ' rejected, ' + r.waiting + ' waiting for a bank account.' }));
+  })));
+  v.appendChild(h('p', { class: 'small', text: 'Without a cut-off, each merchant is settled for the window its schedule makes due (the daily cycle does the same after each cut-off).' }));
+  v.appendChild(out);
+  var cycle = h('div'); v.appendChild(h('h3', { text: 'Daily cycle' })); v.appendChild(cycle);
+  api('GET', '/operator/scheduled_runs?limit=20').then(function (r) {
+    cycle.appendChild(table(['Job', 'Next run', 'Status', 'Last error'], r.upcoming.map(function (t) { return h('tr', null, td(t.key), td(when(t.due_at)), h('td', null, status(t.status)), td(t.last_error || '')); }), 'cycle-upcoming'));
+    if (!r.upcoming.length) cycle.appendChild(h('p', { class: 'muted', text: 'The daily cycle starts with hutong start.' }));
+    cycle.appendChild(table(['Occurrence', 'Kind', 'Status', 'Attempts', 'Result'], r.data.map(function (x) { var s = x.result || {}; return h('tr', null, td(when(x.occurrence)), td(x.kind), h('td', null, status(x.status)), td(x.attempts, 'num'), td(x.kind === 'settlement' ? (s.statements === undefined ? s.error : s.statements + ' statements, payouts ' + JSON.stringify(s.payouts)) : s.ok === undefined ? s.error : s.ok ? 'reserve covers the money held' : 'ALERT')); }), 'cycle-runs'));
+    if (!r.data.length) cycle.appendChild(h('p', { class: 'muted', text: 'No scheduled runs yet.' }));
+  }, fail);
+  v.appendChild(h('h3', { text: 'Netting windows' }));
+  var ccy = h('input', { id: 'net-currency', maxlength: 3, value: 'CNY' });
+  var nf = h('form', { id: 'net-form', class: 'filters' }, field('net-currency', 'Currency', ccy), h('div', null, h('button', { type: 'submit', id: 'net', text: 'Net the window up to now' })));
+  nf.addEventListener('submit', function (e) { e.preventDefault(); api('POST', '/operator/netting_windows', { currency: ccy.value.trim().toUpperCase() }).then(function (w) { settlementOps(); setTimeout(function () { say('Window ' + w.id + ': ' + w.positions.length + ' positions, proof sum ' + w.proof_sum + '.', true); }, 50); }, fail); });
+  v.appendChild(nf);
+  var wins = h('div'); v.appendChild(wins);
+  api('GET', '/operator/netting_windows?limit=20').then(function (r) {
+    wins.appendChild(table(['Window', 'Currency', 'Net positions', 'Proof Σ', ''], r.data.map(function (w) {
+      var open = w.positions.some(function (p) { return p.participant !== 'hutong' && p.net !== 0 && !w.settled.some(function (s) { return s.participant === p.participant; }); });
+      return h('tr', { 'data-id': w.id }, td((w.window_start ? when(w.window_start) : '…') + ' → ' + when(w.window_end)), td(w.currency), td(w.positions.map(function (p) { return p.participant + ' ' + fmt(p.net, w.currency); }).join(' · ')), td(w.proof_sum, 'num'),
+        h('td', null, open ? button(null, 'Settle', function () { api('POST', '/operator/netting_windows/' + w.id + '/settle', {}).then(function (x) { settlementOps(); setTimeout(function () { say('Settled ' + x.settled.length + ' positions through the bank.', true); }, 50); }, fail); }, 'settle-window') : 'settled'));
+    }), 'netting-windows'));
+  }, fail);
+}
+function reconciliation() {
+  var v = view();
+  v.appendChild(h('h2', { text: 'Reconciliation' }));
+  var kindSel = h('select', { id: 'import-kind' }, ['camt053', 'acquirer_csv', 'wallet_bill'].map(function (k) { return h('option', { value: k, text: k }); }));
+  var chan = h('input', { id: 'import-channel', maxlength: 40, placeholder: 'for a wallet bill' }), file = h('input', { id: 'import-file', type: 'file', required: true });
+  var f = h('form', { id: 'import-form', class: 'filters' }, field('import-kind', 'File kind', kindSel), field('import-channel', 'Channel', chan), field('import-file', 'File', file), h('div', null, h('button', { type: 'submit', id: 'import', text: 'Import and match' })));
+  f.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var x = file.files[0]; if (!x) return;
+    $('import').disabled = true;
+    x.text().then(function (content) {
+      var body = { kind: kindSel.value, name: x.name, content: content };
+      if (chan.value.trim()) body.channel = chan.value.trim();
+      return api('POST', '/operator/reconciliation/imports', body);
+    }).then(function (r) { reconciliation(); setTimeout(function () { say('Imported ' + r.name + ': ' + r.lines + ' lines, ' + r.matched + ' matched, ' + r.exceptions + ' exceptions.', true); }, 50); }, function (e2) { $('import').disabled = false; fail(e2); });
+  });
+  v.appendChild(f);
+  var imps = h('div'), exc = h('div'), reserve = h('div', { id: 'reserve-result' });
+  v.appendChild(imps); v.appendChild(h('h3', { text: 'Open exceptions' })); v.appendChild(exc);
+  api('GET', '/operator/reconciliation/imports').then(function (r) {
+    imps.appendChild(table(['Imported', 'Kind', 'Name', '#Lines', '#Matched', '#Exceptions'], r.data.slice(0, 20).map(function (i) { return h('tr', null, td(when(i.created_at)), td(i.kind), td(i.name), td(i.lines, 'num'), td(i.matched, 'num'), td(i.exceptions, 'num')); }), 'imports'));
+  }, fail);
+  api('GET', '/operator/reconciliation/exceptions?status=open&limit=100').then(function (page) {
+    if (!page.data.length) exc.appendChild(h('p', { class: 'muted', id: 'no-exceptions', text: 'No open exceptions.' }));
+    else exc.appendChild(table(['Found', 'Kind', 'Reference', '#Hutong', '#Statement', 'Detail', 'Resolve'], page.data.map(function (x) {
+      var c = x.currency || '', note = h('input', { class: 'note', maxlength: 500, placeholder: 'reason' });
+      function resolve(action) { if (!note.value.trim()) { say('Give a reason'); return; } api('POST', '/operator/reconciliation/exceptions/' + x.id + '/resolve', { action: action, note: note.value.trim() }).then(function (r) { reconciliation(); setTimeout(function () { say('Exception ' + r.id + ' ' + r.status + (r.resolution_entry ? ' (ledger entry ' + r.resolution_entry + ')' : '') + '.', true); }, 50); }, fail); }
+      var canAdjust = x.kind !== 'duplicate' && x.kind !== 'currency_mismatch' && x.kind !== 'reserve_mismatch';
+      return h('tr', { 'data-id': x.id, 'data-kind': x.kind }, td(when(x.created_at)), td(x.kind), td(x.reference), td(x.expected_amount === null ? '' : fmt(x.expected_amount, c), 'num'), td(x.actual_amount === null ? '' : fmt(x.actual_amount, c), 'num'), td(x.detail),
+        h('td', null, note, canAdjust ? button(null, 'Adjust', function () { resolve('adjust'); }, 'adjust') : null, button(null, 'Explained', function () { resolve('explain'); }, 'explain')));
+    }), 'exceptions'));
+  }, fail);
+  v.appendChild(h('h3', { text: 'Reserve funds check' }));
+  v.appendChild(button('reserve-check', 'Check the reserve now', function () {
+    api('GET', '/operator/reserve_check').then(function (r) {
+      reserve.textContent = '';
+      reserve.appendChild(h('p', { id: 'reserve-summary', class: r.ok ? 'msg ok' : 'msg', text: r.ok ? 'The reserve account covers the customer and merchant money held.' : 'ALERT: the reserve differs (see the exception queue).' }));
+      reserve.appendChild(table(['Currency', '#Money held', '#Reserve (ledger)', '#Reserve (statement)', '#Owed by channels', '#Shortfall', 'Alerts'], r.currencies.map(function (x) { var m = money(x.currency); return h('tr', null, td(x.currency), m(x.liabilities), m(x.ledger_bank_balance), x.statement_bank_balance === null ? td('—') : m(x.statement_bank_balance), m(x.receivables_in_transit), m(x.shortfall), td((x.alerts || []).join('; '))); }), 'reserve-table'));
+    }, fail);
+  }));
+  v.appendChild(reserve);
+}
+
 var routes = kind === 'ops'
-  ? { merchants: merchants, ledger: ledger, disputes: disputes }
-  : { overview: overview, payments: function () { payments(cursors[cursors.length - 1]); }, webhooks: webhooks, keys: keys, escrow: function () { escrows(escrowCursors[escrowCursors.length - 1]); } };
+  ? { merchants: merchants, ledger: ledger, disputes: disputes, settlement: settlementOps, reconciliation: reconciliation }
+  : { overview: overview, payments: function () { payments(cursors[cursors.length - 1]); }, webhooks: webhooks, keys: keys, escrow: function () { escrows(escrowCursors[escrowCursors.length - 1]); }, settlements: settlements };
 window.hutongConsole = { routes: routes, api: api, h: h, table: table, td: td, fmt: fmt, view: view, status: status };
 function route() {
   say('');
@@ -451,6 +580,7 @@ function route() {
   for (var i = 0; i < links.length; i++) links[i].className = links[i].getAttribute('href') === '#' + parts[0] ? 'on' : '';
   if (parts[0] === 'payment' && parts[1]) return paymentDetail(decodeURIComponent(parts[1]));
   if (parts[0] === 'escrow' && parts[1]) return escrowDetail(decodeURIComponent(parts[1]));
+  if (parts[0] === 'settlement' && parts[1] && kind !== 'ops') return settlementDetail(decodeURIComponent(parts[1]));
   var fn = routes[parts[0]] || routes[kind === 'ops' ? 'merchants' : 'overview'];
   fn();
 }

@@ -123,8 +123,8 @@ ${kind === 'dashboard' ? html`<h3>Or with a login from your operator</h3><form i
 
 function consolePage(kind: 'dashboard' | 'ops', title: string): string {
   const nav = kind === 'ops'
-    ? [{ id: 'merchants', label: 'Merchants' }, { id: 'ledger', label: 'Ledger' }, { id: 'disputes', label: 'Disputes' }, ...(webHooks.opsNav ?? [])]
-    : [{ id: 'overview', label: 'Overview' }, { id: 'payments', label: 'Payments' }, { id: 'webhooks', label: 'Webhooks' }, { id: 'keys', label: 'API keys' }, { id: 'escrow', label: 'Escrow' }, ...(webHooks.dashboardNav ?? [])];
+    ? [{ id: 'merchants', label: 'Merchants' }, { id: 'ledger', label: 'Ledger' }, { id: 'disputes', label: 'Disputes' }, { id: 'settlement', label: 'Settlement' }, { id: 'reconciliation', label: 'Reconciliation' }, ...(webHooks.opsNav ?? [])]
+    : [{ id: 'overview', label: 'Overview' }, { id: 'payments', label: 'Payments' }, { id: 'webhooks', label: 'Webhooks' }, { id: 'keys', label: 'API keys' }, { id: 'escrow', label: 'Escrow' }, { id: 'settlements', label: 'Settlements' }, ...(webHooks.dashboardNav ?? [])];
   return page({
     lang: 'en',
     title,

@@ -15,6 +15,8 @@ import type { WalletConnectorPort } from '../../src/payments/index.js';
 import { freePort } from '../support/process.js';
 import { freshStore, testConfig, type Dialect } from '../support/stores.js';
 import { ecbRates } from './fx-rates.js';
+import { startSandboxBank, type SandboxBank } from '../../sandbox/bank/bank.js';
+import { createBankClient } from '../../src/channels/bank/client.js';
 
 /**
  * The whole platform on real ports, as a browser meets it: Hutong with the sandbox card world,
@@ -35,6 +37,8 @@ export interface WebWorld {
   shopUrl: string;
   operatorKey: string;
   cards: CardWorld;
+  /** The sandbox settlement bank, when the world was started with `bank: true`. */
+  bank?: SandboxBank;
   close(): Promise<void>;
   /** JSON API call with a key. */
   api(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -45,7 +49,7 @@ export interface WebWorld {
  * `fx`: FX settings as test/fx.test.ts gives them (e.g. `{ convertToSettlement: true }`); the
  * world then also holds reference rates (test/web/fx-rates.ts) timed now. Without it, no FX.
  */
-export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?: Partial<FxSettings> } = {}): Promise<WebWorld> {
+export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?: Partial<FxSettings>; bank?: boolean } = {}): Promise<WebWorld> {
   const fresh = await freshStore(dialect);
   const cards = await startCardWorld({ port: 0 });
   const registry = createConnectorRegistry({ connectors: [createIso8583Acquirer({ name: 'sandbox_acquirer', host: '127.0.0.1', port: cards.acquirerPort, timeoutMs: 2000 })] });
@@ -55,6 +59,7 @@ export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?:
   const connectors = new Map<string, WalletConnectorPort>();
   for (const name of walletNames) connectors.set(name, createWalletConnector(name, { baseUrl: wallets.baseUrl, key: walletProfiles[name as WalletName].keyDefault, clock: systemClock }));
 
+  const bank = options.bank === true ? await startSandboxBank({ port: 0 }) : undefined;
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const hutong = await createHutong({ ...testConfig(fresh.store), publicBaseUrl: baseUrl }, {
@@ -64,6 +69,7 @@ export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?:
     threeDSecure: createThreeDSecureClient({ baseUrl: threeDS.baseUrl, secret, clock: systemClock }),
     wallets: { wallet: (name) => connectors.get(name) },
     fx: options.fx,
+    bank: bank === undefined ? undefined : createBankClient(bank.baseUrl),
   });
   if (options.fx !== undefined) hutong.services.fx.loadEcbXml(ecbRates(new Date()));
   await hutong.server.listen({ port, host: '127.0.0.1' });
@@ -90,6 +96,7 @@ export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?:
     shopUrl,
     operatorKey,
     cards,
+    bank,
     api,
     async merchant(name) {
       const res = await api('POST', '/v1/merchants', operatorKey, { name, country: 'CN', settlement_currency: 'CNY' });
@@ -103,6 +110,7 @@ export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?:
       await cards.close();
       await threeDS.close();
       await wallets.close();
+      await bank?.close();
       await fresh.drop();
     },
   };

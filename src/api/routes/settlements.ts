@@ -8,7 +8,7 @@ import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { Currency, IdempotencyHeaders, ListQuery, problemResponses } from '../schemas.js';
 import { problemFromFailure } from '../server.js';
-import { payoutJson, type BankAccount, type ClearingWindow, type Statement, type StatementLine } from '../../settlement/index.js';
+import { payoutJson, type BankAccount, type ClearingWindow, type Statement, type StatementLine, type StatementSummary } from '../../settlement/index.js';
 import type { ImportReport, ReconException, ReserveReport } from '../../reconciliation/service.js';
 import { fileKinds, type FileKind } from '../../reconciliation/parsers.js';
 import { bankAccountNames } from '../../settlement/payouts.js';
@@ -17,7 +17,7 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 60 }) });
 /** Statement files ride in JSON bodies; bigger ones go through `hutong reconcile FILE`. */
 const importBodyLimitBytes = 32 * 1024 * 1024;
 
-export const statementView = (s: Statement) => ({
+export const statementView = (s: Statement, sum?: StatementSummary) => ({
   id: s.id,
   object: 'settlement' as const,
   currency: s.currency,
@@ -31,6 +31,7 @@ export const statementView = (s: Statement) => ({
   reserve_release_at: s.reserveReleaseAt,
   payout: s.payoutId,
   created_at: s.createdAt,
+  ...(sum === undefined ? {} : { summary: { gross: Number(sum.grossMinor), fees: Number(sum.feesMinor), refunds: Number(sum.refundsMinor), chargebacks: Number(sum.chargebacksMinor), other: Number(sum.otherMinor), payout_status: sum.payoutStatus } }),
 });
 
 const lineView = (l: StatementLine) => ({ entry: l.entryId, reason: l.reason, object_type: l.linkType, object_id: l.linkId, amount: Number(l.amountMinor), posted_at: l.postedAt });
@@ -78,7 +79,7 @@ const exceptionView = (e: ReconException) => ({
   resolved_at: e.resolvedAt,
 });
 
-const clearingView = (w: ClearingWindow) => ({
+export const clearingView = (w: ClearingWindow) => ({
   id: w.id,
   object: 'clearing_window' as const,
   currency: w.currency,
@@ -115,12 +116,13 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
   app.get('/v1/settlements', { ...merchant, schema: { tags: ['settlements'], summary: 'Your settlement statements, newest first', querystring: ListQuery, response: problemResponses } }, async (request) => {
     const page = await settlement.listStatements(merchantIdOf(request), request.query);
     if (isFailure(page)) throw problemFromFailure(page);
-    return { object: 'list' as const, data: page.data.map(statementView), has_more: page.hasMore, next_cursor: page.nextCursor };
+    const sums = await settlement.summaries(page.data.map((s) => s.id));
+    return { object: 'list' as const, data: page.data.map((s) => statementView(s, sums.get(s.id))), has_more: page.hasMore, next_cursor: page.nextCursor };
   });
   app.get('/v1/settlements/:id', { ...merchant, schema: { tags: ['settlements'], params: IdParams, response: problemResponses } }, async (request) => {
     const s = await settlement.getStatement(merchantIdOf(request), request.params.id);
     if (isFailure(s)) throw problemFromFailure(s);
-    return statementView(s);
+    return statementView(s, (await settlement.summaries([s.id])).get(s.id));
   });
   app.get(
     '/v1/settlements/:id/lines',
@@ -223,7 +225,7 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
       const windowEnd = request.body?.window_end;
       const result = await settlement.run({ merchantId: request.body?.merchant, windowEnd: windowEnd === undefined ? undefined : new Date(windowEnd) });
       if (isFailure(result)) throw problemFromFailure(result);
-      return { object: 'settlement_run' as const, statements: result.statements.map(statementView), replayed: result.replayed, reserves_released: result.reservesReleased };
+      return { object: 'settlement_run' as const, statements: result.statements.map((s) => statementView(s)), replayed: result.replayed, reserves_released: result.reservesReleased };
     },
   );
   app.post('/v1/operator/payout_runs', { ...operator, schema: { tags: ['operator'], summary: 'Send pending payouts to the bank as pain.001 and apply its pain.002', headers: IdempotencyHeaders, response: problemResponses } }, async () => {

@@ -73,6 +73,8 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/operator/reconciliation/exceptions': 'operator',
   'POST /v1/operator/reconciliation/exceptions/:id/resolve': 'operator',
   'GET /v1/operator/reserve_check': 'operator',
+  'GET /v1/operator/scheduled_runs': 'operator',
+  'GET /v1/operator/netting_windows': 'operator',
 
   'GET /v1/balance': 'merchant',
   'POST /v1/customers': 'merchant',

@@ -10,8 +10,8 @@ import { loadConfig } from '../config.js';
 import { isFailure } from '../core/failure.js';
 import { accountIdFor, chart } from '../ledger/index.js';
 import { amount, formatDecimal } from '../money/index.js';
-import { parseFile, type FileMeta } from '../reconciliation/parsers.js';
-import { fileLines } from '../cli/settlement.js';
+import { parseBatches, type FileMeta } from '../reconciliation/parsers.js';
+import { fileLineBatches } from '../reconciliation/files.js';
 import type { Dialect } from '../store/database.js';
 import { adminUrl, openPostgresDatabase, openSqliteDatabase, type BenchDatabase } from './databases.js';
 import { step } from './load.js';
@@ -156,7 +156,7 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
       measured(N, async () => {
         const meta: FileMeta = { ownerType: 'channel', ownerId: '', code: 'receivable', until: '', records: 0 };
         let count = 0;
-        for await (const line of parseFile('acquirer_csv', fileLines(path), meta, { channel })) if (line.amountMinor !== 0n) count++;
+        for await (const lines of parseBatches('acquirer_csv', fileLineBatches(path), meta, { channel })) for (const line of lines) if (line.amountMinor !== 0n) count++;
         if (count !== N) throw new Error(`parsed ${count} lines`);
       }),
       (r) => `${formatCount(r.figures.linesPerSec)} lines/s, peak heap ${r.figures.peakHeapMb} MB`,
@@ -169,11 +169,11 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
           kind: 'acquirer_csv',
           name: 'bench-acquirer.csv',
           channel,
-          open: () => fileLines(path),
+          openBatches: () => fileLineBatches(path),
           onProgress: (lines) => {
             sample();
             if (heapAt10 === 0 && lines >= N / 10) heapAt10 = process.memoryUsage().heapUsed;
-            if (lines % 200_000 < 5_000) console.log(`  reconcile: ${formatCount(lines)} lines matched`);
+            if (lines % 200_000 < 10_000) console.log(`  reconcile: ${formatCount(lines)} lines matched`);
           },
         });
         if (isFailure(report)) throw new Error(report.detail);

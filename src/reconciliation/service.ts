@@ -93,9 +93,12 @@ const ledgerPostingsSql = dialectStatement(
   `select e.link_id as reference, p.account_id as account_id, p.amount as amount
      from json_each(?) k cross join ledger_entries e cross join ledger_postings p
     where e.link_id = k.value and e.kind in ('posted', 'post_pending') and p.account_id in (select value from json_each(?)) and p.entry_id = e.id`,
-  `select e.link_id as reference, p.account_id as account_id, p.amount as amount
-     from ledger_entries e join ledger_postings p on p.entry_id = e.id
-    where e.link_id = any(?::text[]) and e.kind in ('posted', 'post_pending') and p.account_id = any(?::text[])`,
+  // PostgreSQL: a lateral lookup per key (`offset 0` keeps it one), or the planner hashes the
+  // whole ledger for every chunk.
+  `select k.ref as reference, x.account_id as account_id, x.amount as amount
+     from unnest(?::text[]) as k(ref)
+     cross join lateral (select p.account_id, p.amount from ledger_entries e join ledger_postings p on p.entry_id = e.id
+                          where e.link_id = k.ref and e.kind in ('posted', 'post_pending') and p.account_id = any(?::text[]) offset 0) x`,
 );
 /** Claims the chunk's (key, side) pairs (a pair claimed before is a duplicate: not inserted). */
 const claimSql = dialectStatement(
@@ -318,6 +321,9 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     const now = clock.now().toISOString();
     const nowMs = Date.parse(now);
     await writer.run(async (trx) => {
+      // The chunk's lookups are thousands of index seeks the planner costs high enough to compile
+      // (JIT) each time, which takes longer than running them.
+      if (!sqlite) await sql`set local jit = off`.execute(trx);
       const translated = await keysOf(trx, kind, meta, lines);
       // The chunk's lines by (key, side): the first of each pair is matched, the others are duplicates.
       const first = new Map<string, Keyed>();
@@ -385,13 +391,18 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     const ids = [...accounts].filter(([, currency]) => meta.currency === undefined || currency === meta.currency).map(([id]) => id);
     if (ids.length === 0) return;
     for (;;) {
-      const found = await sql<{ reference: string; account_id: string; side: string; amount: string | bigint }>`
+      const query = sql<{ reference: string; account_id: string; side: string; amount: string | bigint }>`
         select e.link_id as reference, p.account_id as account_id, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
           from ledger_postings p join ledger_entries e on e.id = p.entry_id
          where p.account_id in (${sql.join(ids)}) and e.kind in ('posted', 'post_pending') and e.created_at < ${meta.until} and e.reason <> ${excluded} and e.link_id is not null
            and not exists (select 1 from recon_matched m where m.account_id = ${target} and m.reference = e.link_id and m.side = case when p.amount > 0 then 'in' else 'out' end)
          group by e.link_id, p.account_id, case when p.amount > 0 then 'in' else 'out' end
-         limit 5000`.execute(reader);
+         limit 5000`;
+      // PostgreSQL would compile the scan (JIT) on every call, for longer than it runs.
+      const found = sqlite ? await query.execute(reader) : await reader.transaction().execute(async (trx) => {
+        await sql`set local jit = off`.execute(trx);
+        return query.execute(trx);
+      });
       const rows = { rows: found.rows.map((r) => ({ reference: r.reference, currency: accounts.get(r.account_id) as string, side: r.side, amount: r.amount })) };
       if (rows.rows.length === 0) return;
       const now = clock.now().toISOString();

@@ -216,7 +216,14 @@ function camtReader(meta: FileMeta): Reader {
     end(out) {
       drain(out);
       if (head === undefined) {
-        header(buffer, false);
+        // No unprefixed <Ntry> seen: the document was held whole (small, or entries written with a
+        // namespace prefix), and its entries come from parsing it whole.
+        const camt = header(buffer, false);
+        for (const [i, e] of camt.entries.entries()) {
+          if (!knownCurrency(e.currency)) throw new ReconFileError(`entry ${i + 1}: unknown currency ${e.currency}`);
+          out.push({ lineNo: i + 1, reference: e.reference, amountMinor: e.amountMinor, currency: e.currency, date: e.bookingDate });
+        }
+        entries = camt.entries.length;
       } else {
         entryStart.lastIndex = 0;
         if (entryStart.test(buffer)) throw new ReconFileError(`entry ${entries + 1} has no </Ntry>: the statement is truncated`);

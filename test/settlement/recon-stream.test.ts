@@ -112,6 +112,15 @@ describe('statement files parsed in batches', () => {
     expect(firstAt).toBeGreaterThan(0);
   });
 
+  it('a camt.053 written with namespace prefixes is read whole, with every entry', async () => {
+    const text = camt([{ ref: 'A', minor: 100 }, { ref: 'B', minor: -200 }])
+      .replace('<Document xmlns=', '<c:Document xmlns:c=')
+      .replace(/<(\/?)(?!\?)(?!c:)([A-Za-z])/g, '<$1c:$2');
+    expect(text).toContain('<c:Ntry>');
+    const got = await collect('camt053', [text.split('\n')]);
+    expect(got.map((l) => [l.reference, l.amountMinor])).toEqual([['A', 100n], ['B', -200n]]);
+  });
+
   it('a truncated or malformed camt.053 is refused, naming where', async () => {
     const text = camt([{ ref: 'A', minor: 100 }, { ref: 'B', minor: 200 }, { ref: 'C', minor: 300 }]);
     const lines = text.split('\n');

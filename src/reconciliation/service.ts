@@ -74,15 +74,15 @@ function dialectStatement(sqliteText: string, postgresText: string): Statement {
 }
 const attemptsByReferenceSql = dialectStatement(
   'select a.reference as ref, a.payment_id from json_each(?) k cross join payment_attempts a where a.reference = k.value and a.channel = ?',
-  'select a.reference as ref, a.payment_id from payment_attempts a where a.reference = any(?::text[]) and a.channel = ?',
+  'select k.ref, a.payment_id from unnest(?::text[]) as k(ref) cross join lateral (select payment_id from payment_attempts where reference = k.ref and channel = ? offset 0) a',
 );
 const attemptsByIdSql = dialectStatement(
   'select a.id as ref, a.payment_id from json_each(?) k cross join payment_attempts a where a.id = k.value and a.channel = ?',
-  'select a.id as ref, a.payment_id from payment_attempts a where a.id = any(?::text[]) and a.channel = ?',
+  'select k.ref, a.payment_id from unnest(?::text[]) as k(ref) cross join lateral (select payment_id from payment_attempts where id = k.ref and channel = ? offset 0) a',
 );
 const refundsByReferenceSql = dialectStatement(
   'select r.channel_reference as ref, r.payment_id from json_each(?) k cross join refunds r where r.channel_reference = k.value',
-  'select r.channel_reference as ref, r.payment_id from refunds r where r.channel_reference = any(?::text[])',
+  'select k.ref, r.payment_id from unnest(?::text[]) as k(ref) cross join lateral (select payment_id from refunds where channel_reference = k.ref offset 0) r',
 );
 /**
  * The ledger's postings on the reported accounts for the chunk's keys: per key one seek in the
@@ -100,7 +100,14 @@ const ledgerPostingsSql = dialectStatement(
      cross join lateral (select p.account_id, p.amount from ledger_entries e join ledger_postings p on p.entry_id = e.id
                           where e.link_id = k.ref and e.kind in ('posted', 'post_pending') and p.account_id = any(?::text[]) offset 0) x`,
 );
-/** Claims the chunk's (key, side) pairs (a pair claimed before is a duplicate: not inserted). */
+/** Claims the chunk's (key, side) pairs; fails on a pair claimed before (a duplicate)… */
+const claimAllSql = dialectStatement(
+  `insert into recon_matched (account_id, reference, side, import_id)
+   select ?, k.value ->> 0, k.value ->> 1, ? from json_each(?) k`,
+  `insert into recon_matched (account_id, reference, side, import_id)
+   select ?, u.r, u.s, ? from unnest(?::text[], ?::text[]) as u(r, s)`,
+);
+/** … and then the new pairs alone are claimed. */
 const claimSql = dialectStatement(
   `insert into recon_matched (account_id, reference, side, import_id)
    select ?, k.value ->> 0, k.value ->> 1, ? from json_each(?) k where true
@@ -111,7 +118,7 @@ const claimSql = dialectStatement(
 );
 const claimedBySql = dialectStatement(
   'select m.reference, m.side, m.import_id from json_each(?) k cross join recon_matched m where m.account_id = ? and m.reference = k.value',
-  'select m.reference, m.side, m.import_id from recon_matched m where m.account_id = ? and m.reference = any(?::text[])',
+  'select m.reference, m.side, m.import_id from unnest(?::text[]) as k(ref) cross join lateral (select reference, side, import_id from recon_matched where account_id = ? and reference = k.ref offset 0) m',
 );
 const progressSql = statement('update recon_imports set lines = ? where id = ?');
 
@@ -293,25 +300,33 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     return groups;
   }
 
-  const insertClaims = (trx: Transaction<Database>, target: string, importId: string, pairs: readonly Keyed[]) =>
-    store.exec(trx, claimSql, sqlite ? [target, importId, JSON.stringify(pairs.map((p) => [p.key, p.side]))] : [target, importId, pairs.map((p) => p.key), pairs.map((p) => p.side)]);
+  const insertClaims = (trx: Transaction<Database>, st: Statement, target: string, importId: string, pairs: readonly Keyed[]) =>
+    store.exec(trx, st, sqlite ? [target, importId, JSON.stringify(pairs.map((p) => [p.key, p.side]))] : [target, importId, pairs.map((p) => p.key), pairs.map((p) => p.side)]);
 
   /**
-   * Claims the chunk's unique (key, side) pairs. Usually every pair is new and one insert does it;
-   * when some were claimed before (a duplicate), the insert is undone to its savepoint, the earlier
-   * claims are read (with the import that made them) and the new pairs alone are inserted.
+   * Claims the chunk's unique (key, side) pairs. Usually every pair is new and one plain insert
+   * does it; when one was claimed before (a duplicate: the unique index refuses the insert), the
+   * insert is undone to its savepoint, the earlier claims are read (with the import that made them)
+   * and the new pairs alone are inserted.
    */
   async function claim(trx: Transaction<Database>, target: string, importId: string, pairs: readonly Keyed[]): Promise<Map<string, string>> {
     const before = new Map<string, string>();
     if (pairs.length === 0) return before;
     await sql`savepoint recon_claim`.execute(trx);
-    const { changes } = await insertClaims(trx, target, importId, pairs);
-    if (Number(changes) < pairs.length) {
+    let refused = false;
+    try {
+      await insertClaims(trx, claimAllSql, target, importId, pairs);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== '23505') throw error;
+      refused = true;
+    }
+    if (refused) {
       await sql`rollback to savepoint recon_claim`.execute(trx);
       const keys = [...new Set(pairs.map((p) => p.key))];
-      const { rows } = await store.exec(trx, claimedBySql, sqlite ? [listParam(keys), target] : [target, keys]);
+      const { rows } = await store.exec(trx, claimedBySql, [listParam(keys), target]);
       for (const r of rows as { reference: string; side: string; import_id: string }[]) before.set(`${r.reference}\u0000${r.side}`, r.import_id);
-      await insertClaims(trx, target, importId, pairs.filter((p) => !before.has(p.pair)));
+      await insertClaims(trx, claimSql, target, importId, pairs.filter((p) => !before.has(p.pair)));
     }
     await sql`release savepoint recon_claim`.execute(trx);
     return before;

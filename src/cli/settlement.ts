@@ -7,6 +7,7 @@ import { createBankClient, type BankClient } from '../channels/bank/client.js';
 import { loadConfig } from '../config.js';
 import { isFailure } from '../core/failure.js';
 import { fileKinds, type FileKind } from '../reconciliation/parsers.js';
+import { fileLineBatches } from '../reconciliation/files.js';
 import { startSandboxBank } from '../../sandbox/bank/bank.js';
 
 /** The settlement bank `hutong start` talks to: HUTONG_BANK_URL, or the sandbox bank in-process. */
@@ -83,7 +84,7 @@ export function registerSettlementCommands(program: Command): void {
           kind,
           name: file,
           channel: options.channel,
-          open: () => fileLines(file),
+          openBatches: () => fileLineBatches(file),
           onProgress: (lines) => {
             if (lines < nextReport) return;
             nextReport = lines + 100_000;

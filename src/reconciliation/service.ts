@@ -10,7 +10,7 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { statement, type Statement } from '../store/statements.js';
 import { SettlementError } from '../settlement/errors.js';
-import { parseFile, ReconFileError, type FileKind, type FileLine, type FileMeta } from './parsers.js';
+import { batchesOf, parseBatches, ReconFileError, type FileKind, type FileLine, type FileMeta } from './parsers.js';
 
 export type DiscrepancyKind = 'missing_in_hutong' | 'missing_at_channel' | 'amount_mismatch' | 'currency_mismatch' | 'duplicate';
 
@@ -61,110 +61,141 @@ export interface ReserveReport {
 }
 
 type ReconFailure = Failure<SettlementError>;
-export const chunkLines = 5000;
-
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-/** Pads a parameter list to a fixed arity with '' (never an id), so one prepared statement serves every chunk. */
-const padded = (values: string[], arity: number) => (values.length === arity ? values : [...values, ...Array.from({ length: arity - values.length }, () => '')]);
-const attemptsByReferenceSql = statement(`select reference as ref, payment_id from payment_attempts where channel = ? and reference in (${placeholders(chunkLines)})`);
-const attemptsByIdSql = statement(`select id as ref, payment_id from payment_attempts where channel = ? and id in (${placeholders(chunkLines)})`);
-const refundsByReferenceSql = statement(`select channel_reference as ref, payment_id from refunds where channel_reference in (${placeholders(chunkLines)})`);
-const ledgerGroupsSql = new Map<number, Statement>();
+/** Lines matched per writer unit: one lookup, one claim insert and one progress update each. */
+export const chunkLines = 10_000;
 
 /**
- * Driven by the link ids (index), the account filter applied after: `|| ''` keeps both planners
- * from walking every posting of the account instead.
+ * The chunk's statements take the chunk's keys as ONE parameter — a JSON array read with
+ * `json_each` on SQLite, a text array read with `unnest` / `= any` on PostgreSQL — so each is
+ * prepared once, whatever the chunk's size, and the ledger is matched set-based, a query per chunk.
  */
-function ledgerGroupsFor(accountsArity: number): Statement {
-  let st = ledgerGroupsSql.get(accountsArity);
-  if (st === undefined) {
-    st = statement(`select e.link_id as reference, p.account_id as account_id, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
-      from ledger_entries e join ledger_postings p on p.entry_id = e.id
-      where e.link_id in (${placeholders(chunkLines)}) and e.kind in ('posted', 'post_pending') and (p.account_id || '') in (${placeholders(accountsArity)})
-      group by e.link_id, p.account_id, case when p.amount > 0 then 'in' else 'out' end`);
-    ledgerGroupsSql.set(accountsArity, st);
-  }
-  return st;
+function dialectStatement(sqliteText: string, postgresText: string): Statement {
+  return { sqlite: statement(sqliteText).sqlite, postgres: statement(postgresText).postgres };
 }
+const attemptsByReferenceSql = dialectStatement(
+  'select a.reference as ref, a.payment_id from json_each(?) k cross join payment_attempts a where a.reference = k.value and a.channel = ?',
+  'select k.ref, a.payment_id from unnest(?::text[]) as k(ref) cross join lateral (select payment_id from payment_attempts where reference = k.ref and channel = ? offset 0) a',
+);
+const attemptsByIdSql = dialectStatement(
+  'select a.id as ref, a.payment_id from json_each(?) k cross join payment_attempts a where a.id = k.value and a.channel = ?',
+  'select k.ref, a.payment_id from unnest(?::text[]) as k(ref) cross join lateral (select payment_id from payment_attempts where id = k.ref and channel = ? offset 0) a',
+);
+const refundsByReferenceSql = dialectStatement(
+  'select r.channel_reference as ref, r.payment_id from json_each(?) k cross join refunds r where r.channel_reference = k.value',
+  'select k.ref, r.payment_id from unnest(?::text[]) as k(ref) cross join lateral (select payment_id from refunds where channel_reference = k.ref offset 0) r',
+);
+/**
+ * The ledger's postings on the reported accounts for the chunk's keys: per key one seek in the
+ * covering (link_id, kind, id) index, then one per account in the covering (account_id, entry_id,
+ * amount) index (migration 010); no table row is read. SQLite: `cross join` fixes that order.
+ */
+const ledgerPostingsSql = dialectStatement(
+  `select e.link_id as reference, p.account_id as account_id, p.amount as amount
+     from json_each(?) k cross join ledger_entries e cross join ledger_postings p
+    where e.link_id = k.value and e.kind in ('posted', 'post_pending') and p.account_id in (select value from json_each(?)) and p.entry_id = e.id`,
+  // PostgreSQL: a lateral lookup per key (`offset 0` keeps it one), or the planner hashes the
+  // whole ledger for every chunk.
+  `select k.ref as reference, x.account_id as account_id, x.amount as amount
+     from unnest(?::text[]) as k(ref)
+     cross join lateral (select p.account_id, p.amount from ledger_entries e join ledger_postings p on p.entry_id = e.id
+                          where e.link_id = k.ref and e.kind in ('posted', 'post_pending') and p.account_id = any(?::text[]) offset 0) x`,
+);
+/** Claims the chunk's (key, side) pairs; fails on a pair claimed before (a duplicate)… */
+const claimAllSql = dialectStatement(
+  `insert into recon_matched (account_id, reference, side, import_id)
+   select ?, k.value ->> 0, k.value ->> 1, ? from json_each(?) k`,
+  `insert into recon_matched (account_id, reference, side, import_id)
+   select ?, u.r, u.s, ? from unnest(?::text[], ?::text[]) as u(r, s)`,
+);
+/** … and then the new pairs alone are claimed. */
+const claimSql = dialectStatement(
+  `insert into recon_matched (account_id, reference, side, import_id)
+   select ?, k.value ->> 0, k.value ->> 1, ? from json_each(?) k where true
+   on conflict (account_id, reference, side) do nothing`,
+  `insert into recon_matched (account_id, reference, side, import_id)
+   select ?, u.r, u.s, ? from unnest(?::text[], ?::text[]) as u(r, s)
+   on conflict (account_id, reference, side) do nothing`,
+);
+const claimedBySql = dialectStatement(
+  'select m.reference, m.side, m.import_id from json_each(?) k cross join recon_matched m where m.account_id = ? and m.reference = k.value',
+  'select m.reference, m.side, m.import_id from unnest(?::text[]) as k(ref) cross join lateral (select reference, side, import_id from recon_matched where account_id = ? and reference = k.ref offset 0) m',
+);
+const progressSql = statement('update recon_imports set lines = ? where id = ?');
 
-/** Rows per insert into recon_matched: 4 parameters each, well under SQLite's 32,766. */
-const matchedRowsMax = 1000;
-const insertMatchedSql = new Map<number, Statement>();
-
-/** The lines a chunk claims, with the keys it could claim (a key claimed before is a duplicate). */
-function insertMatchedFor(count: number): Statement {
-  let st = insertMatchedSql.get(count);
-  if (st === undefined) {
-    st = statement(`insert into recon_matched (account_id, reference, side, import_id) values ${Array.from({ length: count }, () => '(?, ?, ?, ?)').join(', ')}
-      on conflict (account_id, reference, side) do nothing returning reference, side`);
-    insertMatchedSql.set(count, st);
-  }
-  return st;
+interface Keyed {
+  line: FileLine;
+  key: string;
+  side: string;
+  /** `key\u0000side`. */
+  pair: string;
 }
 
 interface LedgerGroup {
-  reference: string;
   currency: string;
-  side: string;
   amount: bigint;
 }
-
-const sideOf = (minor: bigint) => (minor > 0n ? 'in' : 'out');
 
 /** The ledger account a statement's target names, in one currency. */
 function targetSpec(meta: Pick<FileMeta, 'ownerType' | 'ownerId' | 'code'>, currency: string): AccountSpec {
   return meta.ownerType === 'bank' ? chart.reserveBank(currency, meta.ownerId) : chart.channelReceivable(meta.ownerId, currency);
 }
 
+const targetOf = (meta: FileMeta) => `${meta.ownerType}/${meta.ownerId}/${meta.code}`;
+
+type Counts = { lines: number; matched: number; exceptions: number; byKind: Record<string, number> };
+
 /**
- * Reconciliation (docs/settlement.md): a statement file is read twice as a stream — once to hash
- * and validate it (a truncated or malformed file is refused before anything is written, a file seen
- * before is refused by its hash), once to match it in chunks against the ledger. Each line's key
- * (payment id, payout id, clearing reference) and side is recorded in `recon_matched`, unique per
- * account: a second line with the same key is a duplicate, and the postings no line claimed are
- * the ones missing at the channel. Differences go to the exception queue.
+ * Reconciliation (docs/settlement.md): a statement file is read twice as a stream — once to hash it
+ * (a file seen before is refused by its hash, an import that never finished is resumed), once to
+ * parse and match it in chunks against the ledger, a writer unit per chunk that also records how
+ * many records are done (a resumed import skips them). Each line's key (payment id, payout id,
+ * clearing reference) and side is claimed in `recon_matched`, unique per account: a second line
+ * with the same key is a duplicate, and the postings no line claimed are the ones missing at the
+ * channel (one anti-join at the end). Differences go to the exception queue. A malformed or
+ * truncated file is refused with the line named, and what its chunks had written is removed.
  */
 export function createReconciliation(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock; log?: (message: string) => void }) {
   const { store, writer, ledger, clock } = deps;
   const reader = store.reader;
+  const sqlite = store.dialect === 'sqlite';
+  /** A list of values as the one parameter the chunk statements take. */
+  const listParam = (values: readonly unknown[]) => (sqlite ? JSON.stringify(values) : values);
 
   async function importFile(input: {
     kind: FileKind;
     name: string;
-    open: () => AsyncIterable<string>;
+    /** The file as lines … */
+    open?: () => AsyncIterable<string>;
+    /** … or as batches of lines (faster: no per-line iteration steps). */
+    openBatches?: () => AsyncIterable<readonly string[]>;
     channel?: string;
     onProgress?: (lines: number) => void;
+    /** Lines per writer unit (tests use small chunks to cross chunk boundaries). */
+    chunkLines?: number;
   }): Promise<ImportReport | ReconFailure> {
-    // Pass 1: hash and validate.
+    const batches = input.openBatches ?? (() => batchesOf((input.open as () => AsyncIterable<string>)()));
+    const size = input.chunkLines ?? chunkLines;
+    // Pass 1: the hash (of the lines, each ended by \n), nothing parsed.
     const hash = createHash('sha256');
-    const meta: FileMeta = { ownerType: 'channel', ownerId: '', code: 'receivable', until: clock.now().toISOString(), records: 0 };
-    const hashed = async function* (): AsyncIterable<string> {
-      for await (const line of input.open()) {
-        hash.update(line);
-        hash.update('\n');
-        yield line;
-      }
-    };
-    try {
-      for await (const line of parseFile(input.kind, hashed(), meta, { channel: input.channel })) void line;
-    } catch (error) {
-      if (error instanceof ReconFileError) return fail(SettlementError.ReconFileInvalid, `${input.name}: ${error.message}`);
-      throw error;
+    for await (const batch of batches()) {
+      if (batch.length === 0) continue;
+      hash.update(batch.join('\n'));
+      hash.update('\n');
     }
     const fileHash = hash.digest('hex');
-    const target = `${meta.ownerType}/${meta.ownerId}/${meta.code}`;
-    const before = await reader.selectFrom('recon_imports').select(['id', 'created_at', 'summary']).where('file_hash', '=', fileHash).executeTakeFirst();
-    // An import that never finished (the process died) is resumed under its own id: lines it had
-    // claimed are skipped, the rest are matched, nothing is reported twice.
+    const before = await reader.selectFrom('recon_imports').select(['id', 'created_at', 'summary', 'lines']).where('file_hash', '=', fileHash).executeTakeFirst();
+    // An import that never finished (the process died) is resumed under its own id: the records its
+    // committed chunks matched are skipped, the rest are matched, nothing is reported twice.
     const resumed = before !== undefined && (JSON.parse(before.summary) as { status?: string }).status === 'running';
     if (before !== undefined && !resumed) return fail(SettlementError.ReconFileDuplicate, `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`);
     const id = resumed ? before.id : newId('rimp', clock.now().getTime());
     const createdAt = resumed ? before.created_at : clock.now().toISOString();
+    const skip = resumed ? Number(before.lines) : 0;
     if (!resumed) {
       const claimed = await writer.run(async (trx) => {
         const r = await trx
           .insertInto('recon_imports')
-          .values({ id, kind: input.kind, file_hash: fileHash, name: input.name, lines: 0n, matched: 0n, exceptions: 0n, summary: JSON.stringify({ status: 'running', account: target }), created_at: createdAt })
+          .values({ id, kind: input.kind, file_hash: fileHash, name: input.name, lines: 0n, matched: 0n, exceptions: 0n, summary: JSON.stringify({ status: 'running' }), created_at: createdAt })
           .onConflict((oc) => oc.column('file_hash').doNothing())
           .executeTakeFirst();
         return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
@@ -172,21 +203,44 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       if (!claimed) return fail(SettlementError.ReconFileDuplicate, `${input.name} is being imported or was imported before`);
     }
 
-    // Pass 2: match in chunks.
-    const counts = { lines: 0, matched: 0, exceptions: 0, byKind: {} as Record<string, number> };
-    let chunk: FileLine[] = [];
-    const meta2: FileMeta = { ...meta };
-    for await (const line of parseFile(input.kind, input.open(), meta2, { channel: input.channel })) {
-      chunk.push(line);
-      if (chunk.length === chunkLines) {
-        await matchChunk(id, input.kind, meta, target, chunk, counts);
-        chunk = [];
-        input.onProgress?.(counts.lines);
+    // Pass 2: parse and match in chunks.
+    const meta: FileMeta = { ownerType: 'channel', ownerId: '', code: 'receivable', until: clock.now().toISOString(), records: 0 };
+    const counts: Counts = { lines: 0, matched: 0, exceptions: 0, byKind: {} };
+    let seen = 0;
+    let pending: FileLine[] = [];
+    let accounts: Map<string, string> | undefined;
+    const flush = async (lines: FileLine[]) => {
+      accounts ??= await targetAccounts(meta);
+      await matchChunk(id, input.kind, meta, targetOf(meta), accounts, lines, skip + counts.lines + lines.length, counts);
+      input.onProgress?.(skip + counts.lines);
+    };
+    try {
+      for await (const lines of parseBatches(input.kind, batches(), meta, { channel: input.channel })) {
+        let from = 0;
+        if (seen < skip) from = Math.min(lines.length, skip - seen);
+        seen += lines.length;
+        for (let i = from; i < lines.length; i++) {
+          pending.push(lines[i] as FileLine);
+          if (pending.length === size) {
+            await flush(pending);
+            pending = [];
+          }
+        }
       }
+    } catch (error) {
+      if (!(error instanceof ReconFileError)) throw error;
+      // Refused: what the chunks before the bad line wrote goes, so the file can be fixed and sent again.
+      await writer.run(async (trx) => {
+        await trx.deleteFrom('recon_exceptions').where('import_id', '=', id).execute();
+        await trx.deleteFrom('recon_matched').where('import_id', '=', id).execute();
+        await trx.deleteFrom('recon_imports').where('id', '=', id).execute();
+      });
+      return fail(SettlementError.ReconFileInvalid, `${input.name}: ${error.message}`);
     }
-    if (chunk.length > 0) await matchChunk(id, input.kind, meta, target, chunk, counts);
-    await sweepMissing(id, meta, target, counts);
-    input.onProgress?.(counts.lines);
+    if (pending.length > 0) await flush(pending);
+    const target = targetOf(meta);
+    await sweepMissing(id, meta, target, accounts ?? (await targetAccounts(meta)), counts);
+    input.onProgress?.(meta.records);
     // The report counts what the database holds for the import (the same after a resume).
     const kinds = await reader.selectFrom('recon_exceptions').select(['kind', (eb) => eb.fn.countAll<string>().as('n')]).where('import_id', '=', id).groupBy('kind').execute();
     counts.byKind = Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)]));
@@ -201,19 +255,21 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     return { id, kind: input.kind, name: input.name, account: target, lines: counts.lines, matched: counts.matched, exceptions: counts.exceptions, byKind: counts.byKind, closing, createdAt };
   }
 
-  /** Channel references (RRN, wallet order) name payment attempts; the ledger knows the payment. */
+  /** Channel references (RRN, wallet order) name payment attempts (refunds: negative lines); the ledger knows the payment. */
   async function keysOf(trx: Transaction<Database>, kind: FileKind, meta: FileMeta, lines: FileLine[]): Promise<Map<string, string>> {
     const keys = new Map<string, string>();
     if (kind === 'camt053') return keys;
-    const refs = [...new Set(lines.map((l) => l.reference))];
-    for (let i = 0; i < refs.length; i += chunkLines) {
-      const part = padded(refs.slice(i, i + chunkLines), chunkLines);
-      const attempts = await store.exec(trx, kind === 'acquirer_csv' ? attemptsByReferenceSql : attemptsByIdSql, [meta.ownerId, ...part]);
-      for (const r of attempts.rows as { ref: string; payment_id: string }[]) keys.set(r.ref, r.payment_id);
-      if (kind === 'acquirer_csv') {
-        const refunds = await store.exec(trx, refundsByReferenceSql, part);
-        for (const r of refunds.rows as { ref: string; payment_id: string }[]) keys.set(r.ref, r.payment_id);
-      }
+    const refs = new Set<string>();
+    const negative = new Set<string>();
+    for (const l of lines) {
+      refs.add(l.reference);
+      if (l.amountMinor < 0n) negative.add(l.reference);
+    }
+    const attempts = await store.exec(trx, kind === 'acquirer_csv' ? attemptsByReferenceSql : attemptsByIdSql, [listParam([...refs]), meta.ownerId]);
+    for (const r of attempts.rows as { ref: string; payment_id: string }[]) keys.set(r.ref, r.payment_id);
+    if (kind === 'acquirer_csv' && negative.size > 0) {
+      const refunds = await store.exec(trx, refundsByReferenceSql, [listParam([...negative])]);
+      for (const r of refunds.rows as { ref: string; payment_id: string }[]) keys.set(r.ref, r.payment_id);
     }
     return keys;
   }
@@ -224,99 +280,145 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     return new Map(rows.map((r) => [r.id, r.currency]));
   }
 
-  /** The ledger's sums per (key, side) on the reported accounts, for the chunk's keys. */
+  /** The ledger's sums per key and side (`key\u0000side`), per currency, on the reported accounts. */
   async function ledgerGroups(trx: Transaction<Database>, accounts: Map<string, string>, keys: string[]): Promise<Map<string, LedgerGroup[]>> {
     const groups = new Map<string, LedgerGroup[]>();
-    if (accounts.size === 0) return groups;
-    const ids = [...accounts.keys()];
-    const idsArity = Math.ceil(ids.length / 8) * 8;
-    for (let i = 0; i < keys.length; i += chunkLines) {
-      const part = padded(keys.slice(i, i + chunkLines), chunkLines);
-      const { rows } = await store.exec(trx, ledgerGroupsFor(idsArity), [...part, ...padded(ids, idsArity)]);
-      for (const r of rows as { reference: string; account_id: string; side: string; amount: string | bigint }[]) {
-        const g = { reference: r.reference, currency: accounts.get(r.account_id) as string, side: r.side, amount: BigInt(r.amount) };
-        groups.set(`${g.reference}|${g.side}`, [...(groups.get(`${g.reference}|${g.side}`) ?? []), g]);
+    if (accounts.size === 0 || keys.length === 0) return groups;
+    const { rows } = await store.exec(trx, ledgerPostingsSql, [listParam(keys), listParam([...accounts.keys()])]);
+    for (const r of rows as { reference: string; account_id: string; amount: string | number | bigint }[]) {
+      const amount = BigInt(r.amount);
+      const currency = accounts.get(r.account_id) as string;
+      const id = `${r.reference}\u0000${amount > 0n ? 'in' : 'out'}`;
+      const list = groups.get(id);
+      if (list === undefined) groups.set(id, [{ currency, amount }]);
+      else {
+        const same = list.find((g) => g.currency === currency);
+        if (same === undefined) list.push({ currency, amount });
+        else same.amount += amount;
       }
     }
     return groups;
   }
 
-  async function matchChunk(importId: string, kind: FileKind, meta: FileMeta, target: string, lines: FileLine[], counts: { lines: number; matched: number; exceptions: number; byKind: Record<string, number> }): Promise<void> {
-    const accounts = await targetAccounts(meta);
+  const insertClaims = (trx: Transaction<Database>, st: Statement, target: string, importId: string, pairs: readonly Keyed[]) =>
+    store.exec(trx, st, sqlite ? [target, importId, JSON.stringify(pairs.map((p) => [p.key, p.side]))] : [target, importId, pairs.map((p) => p.key), pairs.map((p) => p.side)]);
+
+  /**
+   * Claims the chunk's unique (key, side) pairs. Usually every pair is new and one plain insert
+   * does it; when one was claimed before (a duplicate: the unique index refuses the insert), the
+   * insert is undone to its savepoint, the earlier claims are read (with the import that made them)
+   * and the new pairs alone are inserted.
+   */
+  async function claim(trx: Transaction<Database>, target: string, importId: string, pairs: readonly Keyed[]): Promise<Map<string, string>> {
+    const before = new Map<string, string>();
+    if (pairs.length === 0) return before;
+    await sql`savepoint recon_claim`.execute(trx);
+    let refused = false;
+    try {
+      await insertClaims(trx, claimAllSql, target, importId, pairs);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== '23505') throw error;
+      refused = true;
+    }
+    if (refused) {
+      await sql`rollback to savepoint recon_claim`.execute(trx);
+      const keys = [...new Set(pairs.map((p) => p.key))];
+      const { rows } = await store.exec(trx, claimedBySql, [listParam(keys), target]);
+      for (const r of rows as { reference: string; side: string; import_id: string }[]) before.set(`${r.reference}\u0000${r.side}`, r.import_id);
+      await insertClaims(trx, claimSql, target, importId, pairs.filter((p) => !before.has(p.pair)));
+    }
+    await sql`release savepoint recon_claim`.execute(trx);
+    return before;
+  }
+
+  async function matchChunk(importId: string, kind: FileKind, meta: FileMeta, target: string, accounts: Map<string, string>, lines: FileLine[], done: number, counts: Counts): Promise<void> {
     const now = clock.now().toISOString();
-    // Lookups run inside the unit, as prepared statements of fixed arity on the writer's connection.
+    const nowMs = Date.parse(now);
     await writer.run(async (trx) => {
+      // The chunk's lookups are thousands of index seeks the planner costs high enough to compile
+      // (JIT) each time, which takes longer than running them.
+      if (!sqlite) await sql`set local jit = off`.execute(trx);
       const translated = await keysOf(trx, kind, meta, lines);
-      const keyed = lines.map((l) => ({ line: l, key: translated.get(l.reference) ?? l.reference, side: sideOf(l.amountMinor) }));
-      const groups = await ledgerGroups(trx, accounts, [...new Set(keyed.map((k) => k.key))]);
+      // The chunk's lines by (key, side): the first of each pair is matched, the others are duplicates.
+      const first = new Map<string, Keyed>();
+      const dupInChunk: { line: FileLine; key: string }[] = [];
+      const keySet = new Set<string>();
+      const translate = translated.size > 0;
+      for (const line of lines) {
+        const key = translate ? (translated.get(line.reference) ?? line.reference) : line.reference;
+        const side = line.amountMinor > 0n ? 'in' : 'out';
+        const pair = `${key}\u0000${side}`;
+        if (first.has(pair)) dupInChunk.push({ line, key });
+        else {
+          first.set(pair, { line, key, side, pair });
+          keySet.add(key);
+        }
+      }
+      const unique = [...first.values()];
+      const keys = [...keySet];
+      const groups = await ledgerGroups(trx, accounts, keys);
+      // Pairs claimed before this unit (by an earlier chunk of this file, or by another import), with their import.
+      const owners = await claim(trx, target, importId, unique);
       const exceptions: Database['recon_exceptions'][] = [];
-      const raise = (k: DiscrepancyKind, key: string, l: FileLine | undefined, currency: string | null, expected: bigint | null, actual: bigint | null, detail: string) => {
-        exceptions.push({ id: newId('rex', Date.parse(now)), import_id: importId, kind: k, reference: key, account_id: target, currency, expected_amount: expected, actual_amount: actual, detail: l === undefined ? detail : `line ${l.lineNo}: ${detail}`, status: 'open', resolution: null, resolution_entry_id: null, created_at: now, resolved_at: null });
+      const raise = (k: DiscrepancyKind, key: string, l: FileLine, expected: bigint | null, detail: string) => {
+        exceptions.push({ id: newId('rex', nowMs), import_id: importId, kind: k, reference: key, account_id: target, currency: l.currency, expected_amount: expected, actual_amount: l.amountMinor, detail: `line ${l.lineNo}: ${detail}`, status: 'open', resolution: null, resolution_entry_id: null, created_at: now, resolved_at: null });
       };
-      const firstInChunk = new Map<string, (typeof keyed)[number]>();
-      const dupInChunk: (typeof keyed)[number][] = [];
-      for (const k of keyed) {
-        const id = `${k.key}|${k.side}`;
-        if (firstInChunk.has(id)) dupInChunk.push(k);
-        else firstInChunk.set(id, k);
-      }
-      const unique = [...firstInChunk.values()];
-      const inserted = new Set<string>();
-      for (let i = 0; i < unique.length; i += matchedRowsMax) {
-        const part = unique.slice(i, i + matchedRowsMax);
-        const params: string[] = [];
-        for (const k of part) params.push(target, k.key, k.side, importId);
-        const { rows } = await store.exec(trx, insertMatchedFor(part.length), params);
-        for (const r of rows as { reference: string; side: string }[]) inserted.add(`${r.reference}|${r.side}`);
-      }
-      for (const k of dupInChunk) raise('duplicate', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference} appears twice in the file`);
-      // Keys claimed before: by this very import (a resumed run) they were handled; otherwise duplicates.
-      const claimedHere = new Set<string>();
-      const notInserted = unique.filter((k) => !inserted.has(`${k.key}|${k.side}`));
-      if (notInserted.length > 0) {
-        const mine = await trx.selectFrom('recon_matched').select(['reference', 'side']).where('account_id', '=', target).where('import_id', '=', importId).where('reference', 'in', [...new Set(notInserted.map((k) => k.key))]).execute();
-        for (const r of mine) claimedHere.add(`${r.reference}|${r.side}`);
-      }
-      for (const k of unique) {
-        const id = `${k.key}|${k.side}`;
-        if (claimedHere.has(id)) continue;
-        if (!inserted.has(id)) {
-          raise('duplicate', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference} was already reconciled`);
+      for (const d of dupInChunk) raise('duplicate', d.key, d.line, null, `${d.line.reference} appears twice in the file`);
+      let matched = 0;
+      for (const u of unique) {
+        const pair = u.pair;
+        const l = u.line;
+        const owner = owners.get(pair);
+        if (owner !== undefined) {
+          raise('duplicate', u.key, l, null, owner === importId ? `${l.reference} appears twice in the file` : `${l.reference} was already reconciled (import ${owner})`);
           continue;
         }
-        const found = groups.get(id) ?? [];
-        const same = found.find((g) => g.currency === k.line.currency);
+        const found = groups.get(pair);
+        const same = found?.find((g) => g.currency === l.currency);
         if (same !== undefined) {
-          if (same.amount === k.line.amountMinor) counts.matched++;
-          else raise('amount_mismatch', k.key, k.line, k.line.currency, same.amount, k.line.amountMinor, `${k.line.reference}: file ${k.line.amountMinor}, ledger ${same.amount} ${k.line.currency}`);
-        } else if (found.length > 0) {
+          if (same.amount === l.amountMinor) matched++;
+          else raise('amount_mismatch', u.key, l, same.amount, `${l.reference}: file ${l.amountMinor}, ledger ${same.amount} ${l.currency}`);
+        } else if (found !== undefined && found.length > 0) {
           const other = found[0] as LedgerGroup;
-          raise('currency_mismatch', k.key, k.line, k.line.currency, other.amount, k.line.amountMinor, `${k.line.reference}: file in ${k.line.currency}, ledger in ${other.currency}`);
+          raise('currency_mismatch', u.key, l, other.amount, `${l.reference}: file in ${l.currency}, ledger in ${other.currency}`);
         } else {
-          raise('missing_in_hutong', k.key, k.line, k.line.currency, null, k.line.amountMinor, `${k.line.reference}: ${k.line.amountMinor} ${k.line.currency} on the statement, nothing in the ledger`);
+          raise('missing_in_hutong', u.key, l, null, `${l.reference}: ${l.amountMinor} ${l.currency} on the statement, nothing in the ledger`);
         }
       }
       for (let i = 0; i < exceptions.length; i += 500) await trx.insertInto('recon_exceptions').values(exceptions.slice(i, i + 500)).execute();
+      // The progress commits with the chunk: a resumed import starts after it.
+      await store.exec(trx, progressSql, [done, importId]);
       counts.lines += lines.length;
+      counts.matched += matched;
       counts.exceptions += exceptions.length;
       for (const e of exceptions) counts.byKind[e.kind] = (counts.byKind[e.kind] ?? 0) + 1;
     });
   }
 
-  /** What the ledger booked on the account before the file's end and no line (now or before) claimed. */
-  async function sweepMissing(importId: string, meta: FileMeta, target: string, counts: { exceptions: number; byKind: Record<string, number> }): Promise<void> {
+  /**
+   * What the ledger booked on the account before the file's end and no line (now or before)
+   * claimed: one anti-join over the account's postings (covering index, migration 010), the claim
+   * probed per posting before anything is grouped, so only the missing ones are summed.
+   */
+  async function sweepMissing(importId: string, meta: FileMeta, target: string, accounts: Map<string, string>, counts: { exceptions: number; byKind: Record<string, number> }): Promise<void> {
     const excluded = meta.ownerType === 'channel' ? 'clearing.settle' : '';
+    const ids = [...accounts].filter(([, currency]) => meta.currency === undefined || currency === meta.currency).map(([id]) => id);
+    if (ids.length === 0) return;
     for (;;) {
-      const rows = await sql<{ reference: string; currency: string; side: string; amount: string | bigint }>`
-        select g.reference, g.currency, g.side, g.amount from (
-          select e.link_id as reference, a.currency as currency, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
-          from ledger_accounts a join ledger_postings p on p.account_id = a.id join ledger_entries e on e.id = p.entry_id
-          where a.owner_type = ${meta.ownerType} and a.owner_id = ${meta.ownerId} and a.code = ${meta.code}
-            and e.kind in ('posted', 'post_pending') and e.created_at < ${meta.until} and e.reason <> ${excluded} and e.link_id is not null
-            and (cast(${meta.currency ?? null} as text) is null or a.currency = cast(${meta.currency ?? null} as text))
-          group by e.link_id, a.currency, case when p.amount > 0 then 'in' else 'out' end) g
-        where not exists (select 1 from recon_matched m where m.account_id = ${target} and m.reference = g.reference and m.side = g.side)
-        limit 1000`.execute(reader);
+      const query = sql<{ reference: string; account_id: string; side: string; amount: string | bigint }>`
+        select e.link_id as reference, p.account_id as account_id, case when p.amount > 0 then 'in' else 'out' end as side, sum(p.amount) as amount
+          from ledger_postings p join ledger_entries e on e.id = p.entry_id
+         where p.account_id in (${sql.join(ids)}) and e.kind in ('posted', 'post_pending') and e.created_at < ${meta.until} and e.reason <> ${excluded} and e.link_id is not null
+           and not exists (select 1 from recon_matched m where m.account_id = ${target} and m.reference = e.link_id and m.side = case when p.amount > 0 then 'in' else 'out' end)
+         group by e.link_id, p.account_id, case when p.amount > 0 then 'in' else 'out' end
+         limit 5000`;
+      // PostgreSQL would compile the scan (JIT) on every call, for longer than it runs.
+      const found = sqlite ? await query.execute(reader) : await reader.transaction().execute(async (trx) => {
+        await sql`set local jit = off`.execute(trx);
+        return query.execute(trx);
+      });
+      const rows = { rows: found.rows.map((r) => ({ reference: r.reference, currency: accounts.get(r.account_id) as string, side: r.side, amount: r.amount })) };
       if (rows.rows.length === 0) return;
       const now = clock.now().toISOString();
       await writer.run(async (trx) => {
@@ -411,8 +513,8 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
   async function listImports(): Promise<ImportReport[]> {
     const rows = await reader.selectFrom('recon_imports').selectAll().orderBy('created_at', 'desc').limit(50).execute();
     return rows.map((r) => {
-      const s = JSON.parse(r.summary) as { account: string; byKind?: Record<string, number>; closing?: { currency: string; minor: string } | null };
-      return { id: r.id, kind: r.kind as FileKind, name: r.name, account: s.account, lines: Number(r.lines), matched: Number(r.matched), exceptions: Number(r.exceptions), byKind: s.byKind ?? {}, closing: s.closing ? { currency: s.closing.currency, minor: BigInt(s.closing.minor) } : null, createdAt: r.created_at };
+      const s = JSON.parse(r.summary) as { account?: string; byKind?: Record<string, number>; closing?: { currency: string; minor: string } | null };
+      return { id: r.id, kind: r.kind as FileKind, name: r.name, account: s.account ?? '', lines: Number(r.lines), matched: Number(r.matched), exceptions: Number(r.exceptions), byKind: s.byKind ?? {}, closing: s.closing ? { currency: s.closing.currency, minor: BigInt(s.closing.minor) } : null, createdAt: r.created_at };
     });
   }
 

@@ -191,16 +191,38 @@ export function parseCamt053(xml: string): Camt053 | BankFileFailure {
   if (openingMinor === undefined || closingMinor === undefined) return fail('bank_file_invalid', 'the statement needs OPBD and CLBD balances (truncated?)');
   const entries: CamtEntry[] = [];
   for (const [i, ntry] of list(at(stmt, 'Ntry')).entries()) {
-    const amt = amountOf(at(ntry, 'Amt'), `entry ${i + 1}`);
-    if ('failure' in amt) return amt;
-    const indicator = text(at(ntry, 'CdtDbtInd'));
-    if (indicator !== 'CRDT' && indicator !== 'DBIT') return fail('bank_file_invalid', `entry ${i + 1}: CdtDbtInd must be CRDT or DBIT`);
-    const tx = list(at(list(at(ntry, 'NtryDtls'))[0], 'TxDtls'))[0];
-    const endToEnd = text(at(tx, 'Refs', 'EndToEndId'));
-    const bankReference = text(at(ntry, 'AcctSvcrRef')) ?? null;
-    const reference = endToEnd ?? bankReference;
-    if (reference === undefined || reference === null) return fail('bank_file_invalid', `entry ${i + 1}: no EndToEndId or AcctSvcrRef`);
-    entries.push({ reference, amountMinor: indicator === 'CRDT' ? amt.minor : -amt.minor, currency: amt.currency, bookingDate: text(at(ntry, 'BookgDt', 'Dt')) ?? '', bankReference });
+    const entry = camtEntryOf(ntry, i + 1);
+    if ('failure' in entry) return entry;
+    entries.push(entry);
   }
   return { statementId, account, currency, openingMinor, closingMinor, entries };
+}
+
+function camtEntryOf(ntry: unknown, n: number): CamtEntry | BankFileFailure {
+  const amt = amountOf(at(ntry, 'Amt'), `entry ${n}`);
+  if ('failure' in amt) return amt;
+  const indicator = text(at(ntry, 'CdtDbtInd'));
+  if (indicator !== 'CRDT' && indicator !== 'DBIT') return fail('bank_file_invalid', `entry ${n}: CdtDbtInd must be CRDT or DBIT`);
+  const tx = list(at(list(at(ntry, 'NtryDtls'))[0], 'TxDtls'))[0];
+  const endToEnd = text(at(tx, 'Refs', 'EndToEndId'));
+  const bankReference = text(at(ntry, 'AcctSvcrRef')) ?? null;
+  const reference = endToEnd ?? bankReference;
+  if (reference === undefined || reference === null) return fail('bank_file_invalid', `entry ${n}: no EndToEndId or AcctSvcrRef`);
+  return { reference, amountMinor: indicator === 'CRDT' ? amt.minor : -amt.minor, currency: amt.currency, bookingDate: text(at(ntry, 'BookgDt', 'Dt')) ?? '', bankReference };
+}
+
+/**
+ * One `<Ntry>…</Ntry>` element of a camt.053 statement on its own (the streaming reader cuts the
+ * document at entry boundaries and parses each entry alone, so a large statement never loads whole).
+ */
+export function parseCamt053Entry(xml: string, n: number): CamtEntry | BankFileFailure {
+  let doc: unknown;
+  try {
+    doc = xmlParser.parse(xml, true);
+  } catch (error) {
+    return fail('bank_file_invalid', `entry ${n}: not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const ntry = list(at(doc, 'Ntry'))[0];
+  if (ntry === undefined) return fail('bank_file_invalid', `entry ${n}: no Ntry element`);
+  return camtEntryOf(ntry, n);
 }

@@ -98,8 +98,8 @@ export function challengeResultPage(payment: Payment, acceptLanguage: string | u
   return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span></header><main class="panel"><p id="result" class="${ok ? 'msg ok' : 'msg'}" data-status="${payment.status}">${text}</p><p class="muted">${money(payment.amount.minor, payment.amount.currency)} · ${payment.merchantOrderId}</p></main>`);
 }
 
-function expiredPage(lang: Lang): string {
-  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="expired" class="msg">${cashierText[lang].expired}</p></main>`);
+function expiredPage(lang: Lang, why: 'expired' | 'suspended' = 'expired'): string {
+  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="${why}" class="msg">${cashierText[lang][why]}</p></main>`);
 }
 
 function signInPage(kind: 'dashboard' | 'ops'): string {
@@ -162,7 +162,8 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
     const session = await web.checkoutSession(token);
     const payment = session === undefined ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
     const merchant = session === undefined ? undefined : await parties.getMerchant(session.merchantId);
-    if (session === undefined || payment === undefined || merchant?.status !== 'active') return send(reply, 404, expiredPage(lang));
+    if (session === undefined || payment === undefined || merchant === undefined) return send(reply, 404, expiredPage(lang));
+    if (merchant.status !== 'active') return send(reply, 403, expiredPage(lang, 'suspended'));
     const convertedPrice = await webHooks.convertedPrice?.(payment, lang);
     // The card's currency is offered (FX, docs/fx.md) only where POST /presentment can accept it.
     const offerFx = payment.status === 'requires_payment_method' && payment.method === null && payment.amount.currency === merchant.settlementCurrency && (payment.settlement ?? null) === null;
@@ -172,7 +173,7 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
   fastify.get('/checkout/:token/qr.svg', { logSerializers: checkoutLogSerializers, schema: { hide: true } }, async (request, reply) => {
     const { token } = request.params as { token: string };
     const session = await web.checkoutSession(token);
-    const payment = session === undefined ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
+    const payment = session === undefined || (await parties.getMerchant(session.merchantId))?.status !== 'active' ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
     const qr = payment?.status === 'requires_action' ? payment.nextAction?.qrCode : undefined;
     if (qr === undefined || qr === null) return reply.code(404).type('text/plain').send('no QR code for this payment now');
     const svg = await QRCode.toString(qr, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });

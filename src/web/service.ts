@@ -136,11 +136,13 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     return { id: row.id, merchantId: row.merchant_id, paymentId: row.payment_id, expiresAt: row.expires_at, createdAt: row.created_at };
   }
 
-  async function checkoutPrincipal(token: string): Promise<Principal | undefined> {
+  /** The cashier's principal; a suspended merchant's tokens are refused (as its API keys are). */
+  async function checkoutPrincipal(token: string): Promise<Principal | Failure<'merchant_suspended'> | undefined> {
     const session = await checkoutSession(token);
     if (session === undefined) return undefined;
     const merchant = await parties.getMerchant(session.merchantId);
-    if (merchant?.status !== 'active') return undefined;
+    if (merchant === undefined) return undefined;
+    if (merchant.status !== 'active') return fail('merchant_suspended', 'the shop cannot take payments now');
     return { type: 'checkout', merchantId: session.merchantId, paymentId: session.paymentId, sessionId: session.id };
   }
 

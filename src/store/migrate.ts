@@ -9,6 +9,7 @@ import * as fx from './migrations/006-fx.js';
 import * as settlement from './migrations/007-settlement.js';
 import * as web from './migrations/008-web.js';
 import * as ops from './migrations/009-ops.js';
+import * as harden from './migrations/012-harden.js';
 
 interface Migration {
   readonly name: string;
@@ -26,6 +27,7 @@ const migrations: readonly Migration[] = [
   { name: '007-settlement', up: settlement.up },
   { name: '008-web', up: web.up },
   { name: '009-ops', up: ops.up },
+  { name: '012-harden', up: harden.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

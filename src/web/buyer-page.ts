@@ -236,7 +236,8 @@ export function registerBuyerPages(fastify: FastifyInstance, services: ApiServic
       const trade = await escrow.get({ kind: 'buyer', token: header }, (request.params as { id: string }).id);
       if (isFailure(trade)) throw problemFromFailure(trade);
       if (trade.status !== 'awaiting_payment') throw new ProblemError('escrow_state_invalid', `the trade is ${trade.status}: there is nothing to pay`);
-      const made = await web.createCheckoutSession(trade.merchantId, trade.paymentId);
+      // After paying, the cashier leads back to this trade's buyer page (its cookie is on that path).
+      const made = await web.createCheckoutSession(trade.merchantId, trade.paymentId, undefined, { returnUrl: `/escrow/${encodeURIComponent(trade.id)}` });
       if (isFailure(made)) throw problemFromFailure(made);
       return reply.code(201).send({ url: web.checkoutUrl(made.token), expires_at: made.session.expiresAt });
     },

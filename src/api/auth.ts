@@ -3,6 +3,7 @@ import type { Principal } from '../parties/service.js';
 import type { ApiServices, AuthRequirement } from './context.js';
 import { ProblemError } from './problems.js';
 import { checkoutTokenPrefix, sameToken } from '../web/service.js';
+import { isFailure } from '../core/failure.js';
 
 /** Bearer authentication: merchant secret keys (sk_…) and the operator key (ok_…). */
 export function registerAuth(app: FastifyInstance, services: ApiServices): void {
@@ -32,6 +33,7 @@ async function principalOf(request: FastifyRequest, services: ApiServices): Prom
   if (match === null) throw new ProblemError('api_key_invalid', 'the Authorization header must be "Bearer <secret key>"');
   if ((match[1] as string).startsWith(checkoutTokenPrefix)) {
     const checkout = await services.web.checkoutPrincipal(match[1] as string);
+    if (isFailure(checkout)) throw new ProblemError('merchant_suspended', checkout.detail);
     if (checkout === undefined) throw new ProblemError('checkout_session_not_found', 'the checkout session is unknown or expired; ask the shop for a new link');
     return checkout;
   }
@@ -77,5 +79,6 @@ export function merchantIdOf(request: FastifyRequest): string {
 }
 
 export function scopeOf(principal: Principal | undefined): string {
+  if (principal?.type === 'checkout') return `checkout:${principal.sessionId}`;
   return principal === undefined ? 'anonymous' : principal.type === 'operator' ? 'operator' : principal.merchantId;
 }

@@ -14,4 +14,6 @@ export enum EscrowError {
   FundsHeld = 'escrow_funds_held',
   IdempotencyConflict = 'idempotency_key_reused',
   OrderIdTaken = 'merchant_order_id_taken',
+  /** The trade's merchant is suspended: its buyer link is refused, as its API keys are. */
+  MerchantSuspended = 'merchant_suspended',
 }

@@ -188,6 +188,7 @@ export function createEscrow(deps: EscrowDeps) {
     const e = await find(id);
     if (e === undefined || (actor.kind === 'merchant' && !allowed(e, actor))) return fail(EscrowError.EscrowNotFound, `no escrow trade ${id}`);
     if (!allowed(e, actor)) return fail(EscrowError.BuyerTokenInvalid, 'the buyer link is not valid for this trade, or has expired');
+    if (actor.kind === 'buyer' && (await parties.getMerchant(e.merchantId))?.status !== 'active') return fail(EscrowError.MerchantSuspended, 'the shop is suspended: this order cannot be seen or changed here now; contact Hutong');
     return e;
   }
 

@@ -10,6 +10,7 @@ import * as settlement from './migrations/007-settlement.js';
 import * as web from './migrations/008-web.js';
 import * as ops from './migrations/009-ops.js';
 import * as recon from './migrations/010-recon.js';
+import * as harden from './migrations/012-harden.js';
 
 interface Migration {
   readonly name: string;
@@ -28,6 +29,7 @@ const migrations: readonly Migration[] = [
   { name: '008-web', up: web.up },
   { name: '009-ops', up: ops.up },
   { name: '010-recon', up: recon.up },
+  { name: '012-harden', up: harden.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

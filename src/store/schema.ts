@@ -316,6 +316,8 @@ export interface CheckoutSessionsTable {
   payment_id: string;
   expires_at: string;
   created_at: string;
+  /** Where the cashier leads back after paying, when not the payment's return_url (012-harden). */
+  return_url: string | null;
 }
 
 export interface WebSessionsTable {

@@ -51,6 +51,7 @@ export const buyerText = {
     send: 'Send the refund request',
     withdraw: 'Withdraw my refund request',
     expired: 'This link is unknown or has expired. Ask the shop for a new one.',
+    suspended: 'This shop is suspended: the order cannot be seen or changed here now. Contact Hutong about your payment.',
     pay: 'Pay',
     footer: 'Hutong holds your payment and pays the seller only when you confirm receipt (or when the confirm period ends). Keep this page: it is your access to this order.',
     days: 'days',
@@ -105,6 +106,7 @@ export const buyerText = {
     send: '提交退款申请',
     withdraw: '撤销退款申请',
     expired: '链接无效或已过期，请向商户索取新的链接。',
+    suspended: '该商户已被暂停，此订单暂时无法查看或操作。如需了解您的付款，请联系互通。',
     pay: '付款',
     footer: '互通担保交易：您确认收货（或确认期届满）后，货款才会付给卖家。请保存本页面，它是您查看此订单的凭证。',
     days: '天',
@@ -202,8 +204,8 @@ ${e.status === 'refunding' ? html`<button type="button" class="primary" id="with
   return shell(lang, `${t.title} ${e.merchantOrderId} · ${input.merchantName}`, body);
 }
 
-function expiredPage(lang: Lang): string {
-  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="expired" class="msg">${buyerText[lang].expired}</p></main>`);
+function expiredPage(lang: Lang, why: 'expired' | 'suspended' = 'expired'): string {
+  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="${why}" class="msg">${buyerText[lang][why]}</p></main>`);
 }
 
 /** The page's URL carries the token only on the first load: the log line shows it redacted. */
@@ -234,7 +236,8 @@ export function registerBuyerPages(fastify: FastifyInstance, services: ApiServic
       const trade = await escrow.get({ kind: 'buyer', token: header }, (request.params as { id: string }).id);
       if (isFailure(trade)) throw problemFromFailure(trade);
       if (trade.status !== 'awaiting_payment') throw new ProblemError('escrow_state_invalid', `the trade is ${trade.status}: there is nothing to pay`);
-      const made = await web.createCheckoutSession(trade.merchantId, trade.paymentId);
+      // After paying, the cashier leads back to this trade's buyer page (its cookie is on that path).
+      const made = await web.createCheckoutSession(trade.merchantId, trade.paymentId, undefined, { returnUrl: `/escrow/${encodeURIComponent(trade.id)}` });
       if (isFailure(made)) throw problemFromFailure(made);
       return reply.code(201).send({ url: web.checkoutUrl(made.token), expires_at: made.session.expiresAt });
     },
@@ -250,7 +253,8 @@ export function registerBuyerPages(fastify: FastifyInstance, services: ApiServic
     const merchant = trade === undefined || isFailure(trade) ? undefined : await parties.getMerchant(trade.merchantId);
     if (token === undefined || trade === undefined || isFailure(trade) || merchant === undefined) {
       if (cookies.length > 0) reply.header('set-cookie', cookies);
-      return reply.code(404).headers(pageHeaders).send(expiredPage(lang));
+      const suspended = trade !== undefined && isFailure(trade) && trade.failure === 'merchant_suspended';
+      return reply.code(suspended ? 403 : 404).headers(pageHeaders).send(expiredPage(lang, suspended ? 'suspended' : 'expired'));
     }
     if (query.token !== undefined) {
       // Kept for this trade's path only, until the link itself expires.

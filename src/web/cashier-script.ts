@@ -15,6 +15,8 @@ if (!root) return;
 var token = root.getAttribute('data-token');
 var paymentId = root.getAttribute('data-payment');
 var returnUrl = root.getAttribute('data-return-url') || '';
+// A session's own way back (an escrow buyer's order page, same site): shown as a link once paid.
+var orderUrl = root.getAttribute('data-order-url') || '';
 var customer = root.getAttribute('data-customer') || '';
 var zh = document.documentElement.lang.indexOf('zh') === 0;
 var T = zh ? {
@@ -166,7 +168,10 @@ function finish(p) {
   $('methods').hidden = true;
   say(T.paid, true);
   root.setAttribute('data-status', p.status);
-  if (returnUrl) {
+  if (orderUrl) {
+    $('return-link').href = orderUrl;
+    $('return-link').hidden = false;
+  } else if (returnUrl) {
     var back = new URL(returnUrl);
     back.searchParams.set('payment_id', p.id);
     back.searchParams.set('status', p.status);

@@ -23,6 +23,8 @@ export const cashierText = {
     back: 'Back to the shop',
     convertedNote: 'Your card may be charged in its own currency:',
     fxChoice: 'Your card is in another currency. Pay in:',
+    suspended: 'This shop cannot take payments now. Contact the shop or Hutong.',
+    backToOrder: 'Back to your order',
   },
   zh: {
     title: '支付',
@@ -45,6 +47,8 @@ export const cashierText = {
     back: '返回商户',
     convertedNote: '您的卡可能以其本币扣款：',
     fxChoice: '您的卡币种不同，选择支付币种：',
+    suspended: '该商户目前无法收款，请联系商户或互通。',
+    backToOrder: '返回我的订单',
   },
 } as const satisfies Record<Lang, Record<string, string>>;
 

@@ -49,7 +49,7 @@ function langSwitch(lang: Lang): Raw {
 
 export const money = (minor: bigint, currency: string) => `${currency} ${formatDecimal({ minor, currency })}`;
 
-export function cashierPage(input: { lang: Lang; token: string; payment: Payment; merchantName: string; convertedPrice?: string; offerFx?: boolean }): string {
+export function cashierPage(input: { lang: Lang; token: string; payment: Payment; merchantName: string; convertedPrice?: string; offerFx?: boolean; orderUrl?: string | null }): string {
   const { lang, token, payment: p } = input;
   const t = cashierText[lang];
   const total = money(p.amount.minor, p.amount.currency);
@@ -60,7 +60,7 @@ export function cashierPage(input: { lang: Lang; token: string; payment: Payment
     wallets.length === 0 ? '' : html`<button type="button" data-panel="external" aria-selected="false" id="tab-external">${lang === 'zh' ? '扫码支付' : 'QR wallets'}</button>`,
   ];
   const body = html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header>
-<main id="cashier" class="panel" data-token="${token}" data-payment="${p.id}" data-status="${p.status}" data-return-url="${p.returnUrl ?? ''}" data-customer="${p.customerId ?? ''}" data-last-error="${p.status === 'requires_payment_method' ? (p.lastError?.code ?? '') : ''}" data-fx-offer="${input.offerFx === true ? '1' : ''}">
+<main id="cashier" class="panel" data-token="${token}" data-payment="${p.id}" data-status="${p.status}" data-return-url="${p.returnUrl ?? ''}" data-customer="${p.customerId ?? ''}" data-last-error="${p.status === 'requires_payment_method' ? (p.lastError?.code ?? '') : ''}" data-fx-offer="${input.offerFx === true ? '1' : ''}" data-order-url="${input.orderUrl ?? ''}">
 <section class="summary" aria-label="${t.total}">
 <p class="merchant" id="merchant">${input.merchantName}</p>
 <p class="order">${t.order} <span id="order">${p.merchantOrderId}</span></p>
@@ -85,7 +85,7 @@ ${p.customerId === null ? '' : html`<div id="wallet-panel" hidden><button type="
 ${wallets.length === 0 ? '' : html`<div id="external-panel" hidden>${wallets.map((w) => html`<button type="button" class="primary" id="pay-${w}" data-wallet="${w}">${walletLabels[w]?.[lang] ?? w}</button>`)}
 <div id="qr" class="qr" hidden><img id="qr-image" alt="QR"><p class="small">${t.scan} <a id="wallet-link" href="#" target="_blank" rel="noopener">${t.openWallet}</a></p><p id="qr-status" aria-live="polite"></p></div></div>`}
 </section>
-<p><a id="return-link" href="#" hidden>${t.back}</a></p>
+<p><a id="return-link" href="#" hidden>${input.orderUrl ? t.backToOrder : t.back}</a></p>
 </main>`;
   return shell(lang, `${t.title} ${total} · ${input.merchantName}`, body);
 }
@@ -98,8 +98,8 @@ export function challengeResultPage(payment: Payment, acceptLanguage: string | u
   return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span></header><main class="panel"><p id="result" class="${ok ? 'msg ok' : 'msg'}" data-status="${payment.status}">${text}</p><p class="muted">${money(payment.amount.minor, payment.amount.currency)} · ${payment.merchantOrderId}</p></main>`);
 }
 
-function expiredPage(lang: Lang): string {
-  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="expired" class="msg">${cashierText[lang].expired}</p></main>`);
+function expiredPage(lang: Lang, why: 'expired' | 'suspended' = 'expired'): string {
+  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="${why}" class="msg">${cashierText[lang][why]}</p></main>`);
 }
 
 function signInPage(kind: 'dashboard' | 'ops'): string {
@@ -162,17 +162,18 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
     const session = await web.checkoutSession(token);
     const payment = session === undefined ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
     const merchant = session === undefined ? undefined : await parties.getMerchant(session.merchantId);
-    if (session === undefined || payment === undefined || merchant?.status !== 'active') return send(reply, 404, expiredPage(lang));
+    if (session === undefined || payment === undefined || merchant === undefined) return send(reply, 404, expiredPage(lang));
+    if (merchant.status !== 'active') return send(reply, 403, expiredPage(lang, 'suspended'));
     const convertedPrice = await webHooks.convertedPrice?.(payment, lang);
     // The card's currency is offered (FX, docs/fx.md) only where POST /presentment can accept it.
     const offerFx = payment.status === 'requires_payment_method' && payment.method === null && payment.amount.currency === merchant.settlementCurrency && (payment.settlement ?? null) === null;
-    return send(reply, 200, cashierPage({ lang, token, payment, merchantName: merchant.name, convertedPrice, offerFx }));
+    return send(reply, 200, cashierPage({ lang, token, payment, merchantName: merchant.name, convertedPrice, offerFx, orderUrl: session.returnUrl }));
   });
 
   fastify.get('/checkout/:token/qr.svg', { logSerializers: checkoutLogSerializers, schema: { hide: true } }, async (request, reply) => {
     const { token } = request.params as { token: string };
     const session = await web.checkoutSession(token);
-    const payment = session === undefined ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
+    const payment = session === undefined || (await parties.getMerchant(session.merchantId))?.status !== 'active' ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
     const qr = payment?.status === 'requires_action' ? payment.nextAction?.qrCode : undefined;
     if (qr === undefined || qr === null) return reply.code(404).type('text/plain').send('no QR code for this payment now');
     const svg = await QRCode.toString(qr, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });

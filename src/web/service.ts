@@ -63,6 +63,8 @@ export interface CheckoutSession {
   readonly paymentId: string;
   readonly expiresAt: string;
   readonly createdAt: string;
+  /** The way back after paying, when the session has its own (an escrow buyer's: `/escrow/{id}`). */
+  readonly returnUrl: string | null;
 }
 
 export interface WebSession {
@@ -112,7 +114,7 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
   }
 
   /** A cashier link for one of the merchant's open payments; the token is returned once. */
-  async function createCheckoutSession(merchantId: string, paymentId: string, ttlMs = checkoutTtlMsDefault): Promise<{ session: CheckoutSession; token: string; payment: Payment } | Failure<WebError>> {
+  async function createCheckoutSession(merchantId: string, paymentId: string, ttlMs = checkoutTtlMsDefault, options: { returnUrl?: string } = {}): Promise<{ session: CheckoutSession; token: string; payment: Payment } | Failure<WebError>> {
     const payment = await paymentOf(merchantId, paymentId);
     if (payment === undefined) return fail('payment_not_found', `no payment ${paymentId}`);
     if (!payableStatuses.has(payment.status)) return fail('payment_state_invalid', `the payment is ${payment.status}; only an open payment gets a checkout session`);
@@ -120,10 +122,10 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     const paymentExpiresMs = Date.parse(payment.expiresAt);
     const expiresMs = Math.min(now.getTime() + Math.min(ttlMs, checkoutTtlMsMax), Number.isNaN(paymentExpiresMs) ? Infinity : paymentExpiresMs);
     const token = newToken(checkoutTokenPrefix);
-    const session: CheckoutSession = { id: newId('cs', now.getTime()), merchantId, paymentId, expiresAt: new Date(expiresMs).toISOString(), createdAt: now.toISOString() };
+    const session: CheckoutSession = { id: newId('cs', now.getTime()), merchantId, paymentId, expiresAt: new Date(expiresMs).toISOString(), createdAt: now.toISOString(), returnUrl: options.returnUrl ?? null };
     await db
       .insertInto('checkout_sessions')
-      .values({ token_hash: hashOf(token), id: session.id, merchant_id: merchantId, payment_id: paymentId, expires_at: session.expiresAt, created_at: session.createdAt })
+      .values({ token_hash: hashOf(token), id: session.id, merchant_id: merchantId, payment_id: paymentId, expires_at: session.expiresAt, created_at: session.createdAt, return_url: session.returnUrl })
       .execute();
     return { session, token, payment };
   }
@@ -133,14 +135,16 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     if (!token.startsWith(checkoutTokenPrefix)) return undefined;
     const row = await store.reader.selectFrom('checkout_sessions').selectAll().where('token_hash', '=', hashOf(token)).executeTakeFirst();
     if (row === undefined || Date.parse(row.expires_at) <= clock.now().getTime()) return undefined;
-    return { id: row.id, merchantId: row.merchant_id, paymentId: row.payment_id, expiresAt: row.expires_at, createdAt: row.created_at };
+    return { id: row.id, merchantId: row.merchant_id, paymentId: row.payment_id, expiresAt: row.expires_at, createdAt: row.created_at, returnUrl: row.return_url ?? null };
   }
 
-  async function checkoutPrincipal(token: string): Promise<Principal | undefined> {
+  /** The cashier's principal; a suspended merchant's tokens are refused (as its API keys are). */
+  async function checkoutPrincipal(token: string): Promise<Principal | Failure<'merchant_suspended'> | undefined> {
     const session = await checkoutSession(token);
     if (session === undefined) return undefined;
     const merchant = await parties.getMerchant(session.merchantId);
-    if (merchant?.status !== 'active') return undefined;
+    if (merchant === undefined) return undefined;
+    if (merchant.status !== 'active') return fail('merchant_suspended', 'the shop cannot take payments now');
     return { type: 'checkout', merchantId: session.merchantId, paymentId: session.paymentId, sessionId: session.id };
   }
 

@@ -47,9 +47,12 @@ describeEachStore('cashier FX: a checkout token reads and accepts the offer for 
     // Its own payment: switched to the quote, then paid in USD and settled in CNY.
     const switched = await t.request('POST', `/v1/payments/${mine.paymentId}/presentment`, { key: mine.token, body: { quote: options.body.offer.id } });
     expect(switched.status, JSON.stringify(switched.body)).toBe(200);
-    expect(switched.body).toMatchObject({ amount: 9_558, currency: 'USD', settlement_currency: 'CNY', fx_quote: options.body.offer.id });
+    // The token gets the shopper's view (docs/web.md); the merchant's key sees the settlement side.
+    expect(switched.body).toMatchObject({ amount: 9_558, currency: 'USD' });
+    expect((await t.request('GET', `/v1/payments/${mine.paymentId}`, { key: m.key })).body).toMatchObject({ amount: 9_558, currency: 'USD', settlement_currency: 'CNY', fx_quote: options.body.offer.id });
     const paid = await t.request('POST', `/v1/payments/${mine.paymentId}/confirm`, { key: mine.token, body: { payment_method: { type: 'card', card: { number: visa, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
-    expect(paid.body).toMatchObject({ status: 'succeeded', amount_captured: 9_558, currency: 'USD', settlement_currency: 'CNY', settlement_amount: 68_807, fx_rate: '7.1988479262' });
+    expect(paid.body).toMatchObject({ status: 'succeeded', amount: 9_558, currency: 'USD' });
+    expect((await t.request('GET', `/v1/payments/${mine.paymentId}`, { key: m.key })).body).toMatchObject({ status: 'succeeded', amount_captured: 9_558, currency: 'USD', settlement_currency: 'CNY', settlement_amount: 68_807, fx_rate: '7.1988479262' });
   });
 
   it('refuses an expired quote, and a fresh one is given on asking again', async () => {
@@ -64,7 +67,8 @@ describeEachStore('cashier FX: a checkout token reads and accepts the offer for 
     expect(again.body.offer.id).not.toBe(first.body.offer.id);
     expect(Date.parse(again.body.offer.expires_at)).toBeGreaterThan(t.clock.now().getTime());
     const switched = await t.request('POST', `/v1/payments/${mine.paymentId}/presentment`, { key: mine.token, body: { quote: again.body.offer.id } });
-    expect(switched.body).toMatchObject({ currency: 'USD', fx_quote: again.body.offer.id });
+    expect(switched.body).toMatchObject({ currency: 'USD' });
+    expect((await t.request('GET', `/v1/payments/${mine.paymentId}`, { key: m.key })).body).toMatchObject({ currency: 'USD', fx_quote: again.body.offer.id });
   });
 
   it('the cashier page offers the card\'s currency only where the payment can still switch to it', async () => {

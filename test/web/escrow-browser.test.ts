@@ -167,7 +167,10 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await page.fill('#card-cvc', '123');
     await page.click('#pay-card');
     await expect.poll(() => page.getAttribute('#cashier', 'data-status')).toBe('succeeded');
-    await page.goBack();
+    // The cashier leads back to the order: the buyer page, signed in by the cookie of its path.
+    expect(await page.textContent('#return-link')).toBe('返回我的订单');
+    await page.click('#return-link');
+    await page.waitForURL(`${world.baseUrl}/escrow/${trade.id}`);
     await expect.poll(() => page.getAttribute('#buyer', 'data-status')).toBe('held');
     // Paid, there is nothing more to pay.
     const again = await fetch(`${world.baseUrl}/v1/buyer/escrows/${trade.id}/checkout_session`, { method: 'POST', headers: { 'hutong-buyer-token': new URL(trade.buyer_url).searchParams.get('token') as string } });

@@ -10,7 +10,7 @@ import { idempotencyKeyOf } from '../idempotency.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, problemResponses, Timestamp } from '../schemas.js';
 import { problemFromFailure } from '../server.js';
-import { paymentView, PaymentView } from './payments.js';
+import { PaymentView, paymentViewFor, ShopperPaymentView } from './payments.js';
 
 const QuoteView = Type.Object({
   id: Type.String(),
@@ -26,6 +26,9 @@ const QuoteView = Type.Object({
   expires_at: Timestamp,
   created_at: Timestamp,
 });
+
+/** The offer as a cashier (checkout token) sees it: no mid rate, markup or rate date. */
+const ShopperQuoteView = Type.Object({ id: Type.String(), object: Type.Literal('fx_quote'), sell_currency: Currency, sell_amount: Type.Integer(), buy_currency: Currency, buy_amount: Type.Integer(), rate: Type.String(), expires_at: Timestamp, created_at: Timestamp }, { additionalProperties: false });
 
 function quoteView(q: Quote) {
   return {
@@ -159,21 +162,24 @@ export function registerFxRoutes(fastify: FastifyInstance, services: ApiServices
   const Options = Type.Object({
     card: Type.Object({ bin: Type.String(), brand: Type.String(), country: Type.String(), currency: Currency }),
     payment: Type.Object({ amount: Type.Integer(), currency: Currency }),
-    offer: Type.Union([QuoteView, Type.Null()], { description: 'The price in the card\'s currency (null when the card bills in the payment\'s currency); POST /v1/payments/{id}/presentment with its id to accept' }),
+    offer: Type.Union([QuoteView, ShopperQuoteView, Type.Null()], { description: 'The price in the card\'s currency (null when the card bills in the payment\'s currency); POST /v1/payments/{id}/presentment with its id to accept' }),
   });
   app.get('/v1/payments/:id/presentment_options', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['fx'], summary: 'For the cashier: the card\'s issuer by BIN and the price in the shopper\'s currency', params: IdParams, querystring: Type.Object({ bin: Type.String({ pattern: '^[0-9]{6,8}$', description: 'The first 6 to 8 digits of the card number' }) }, { additionalProperties: false }), response: { 200: Options, ...problemResponses } } }, async (request) => {
     const result = await fx.presentmentOptions(merchantIdOf(request), request.params.id, request.query.bin);
     if (isFailure(result)) throw problemFromFailure(result);
-    return { card: result.card, payment: { amount: toJSONMinor(result.payment), currency: result.payment.currency }, offer: result.quote === null ? null : quoteView(result.quote) };
+    const offer = result.quote === null ? null : quoteView(result.quote);
+    // The shopper sees the price and the rate it pays at, not the merchant's markup over the mid rate.
+    const shown = offer === null || request.principal?.type !== 'checkout' ? offer : { id: offer.id, object: offer.object, sell_currency: offer.sell_currency, sell_amount: offer.sell_amount, buy_currency: offer.buy_currency, buy_amount: offer.buy_amount, rate: offer.rate, expires_at: offer.expires_at, created_at: offer.created_at };
+    return { card: result.card, payment: { amount: toJSONMinor(result.payment), currency: result.payment.currency }, offer: shown };
   });
 
-  app.post('/v1/payments/:id/presentment', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['fx'], summary: 'The shopper pays in its own currency: switch an unpaid payment to a quote\'s amount (it settles in the original currency)', headers: IdempotencyHeaders, params: IdParams, body: Type.Object({ quote: Type.String({ maxLength: 40 }) }, { additionalProperties: false }), response: { 200: PaymentView, ...problemResponses } } }, async (request) => {
+  app.post('/v1/payments/:id/presentment', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['fx'], summary: 'The shopper pays in its own currency: switch an unpaid payment to a quote\'s amount (it settles in the original currency)', headers: IdempotencyHeaders, params: IdParams, body: Type.Object({ quote: Type.String({ maxLength: 40 }) }, { additionalProperties: false }), response: { 200: Type.Union([PaymentView, ShopperPaymentView]), ...problemResponses } } }, async (request) => {
     const merchantId = merchantIdOf(request);
     const result = await fx.applyPresentment(merchantId, request.params.id, request.body.quote);
     if (isFailure(result)) throw problemFromFailure(result);
     const payment = await services.payments.get(merchantId, result.paymentId);
     if (isFailure(payment)) throw problemFromFailure(payment);
-    return paymentView(payment);
+    return paymentViewFor(request.principal, payment);
   });
 
   app.get('/v1/customers/:id/import_allowance', { config: { auth: 'merchant' }, schema: { tags: ['fx'], summary: 'The customer\'s cross-border import allowance this year (counted across all merchants, in CNY)', params: IdParams, response: { 200: Type.Object({ year: Type.Integer(), used_cny: Type.Integer(), remaining_cny: Type.Integer(), single_max_cny: Type.Integer(), annual_max_cny: Type.Integer() }), ...problemResponses } } }, async (request) => {

@@ -6,6 +6,7 @@ import { toJSONMinor } from '../../money/index.js';
 import type { Attempt, Payment, PaymentMethodInput, Refund, Transition } from '../../payments/model.js';
 import { percentBpsMax, type PaymentServices } from '../../payments/index.js';
 import type { PaymentFxInput } from '../../payments/fx-port.js';
+import type { Principal } from '../../parties/service.js';
 import { amountFromBody } from '../amounts.js';
 import { merchantIdOf } from '../auth.js';
 import { idempotencyKeyOf } from '../idempotency.js';
@@ -89,6 +90,52 @@ export function paymentView(p: Payment) {
     fx_rate: p.settlement?.fxRate ?? null,
     fx_quote: p.settlement?.quoteId ?? null,
   };
+}
+
+/**
+ * What a cashier (checkout session token) sees of its payment: what the shopper's page shows and
+ * acts on, nothing of the merchant's side (fee, metadata, customer, captures, channel, attempts,
+ * timeline, settlement and FX margin, the stored card's id). docs/web.md, "Security summary".
+ */
+export const ShopperPaymentView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('payment'),
+  amount: Type.Integer(),
+  currency: Currency,
+  status: Type.String(),
+  merchant_order_id: Type.String(),
+  description: Nullable(Type.String()),
+  return_url: Nullable(Type.String()),
+  payment_method: Nullable(Type.Object({ type: Type.String(), card: Nullable(Type.Object({ brand: Type.String(), last4: Type.String(), exp_month: Nullable(Type.Integer()), exp_year: Nullable(Type.Integer()) })) })),
+  last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String(), qr_code: Nullable(Type.String()) })),
+  expires_at: Timestamp,
+  updated_at: Timestamp,
+}, { additionalProperties: false });
+
+export function shopperPaymentView(p: Payment) {
+  const full = paymentView(p);
+  const card = full.payment_method?.card ?? null;
+  return {
+    id: full.id,
+    object: full.object,
+    amount: full.amount,
+    currency: full.currency,
+    status: full.status,
+    merchant_order_id: full.merchant_order_id,
+    description: full.description,
+    return_url: full.return_url,
+    payment_method: full.payment_method === null ? null : { type: full.payment_method.type, card: card === null ? null : { brand: card.brand, last4: card.last4, exp_month: card.exp_month, exp_year: card.exp_year } },
+    last_error: full.last_error,
+    next_action: full.next_action,
+    expires_at: full.expires_at,
+    updated_at: full.updated_at,
+  };
+}
+
+/** The merchant's view, or the shopper's when the caller is the payment's cashier. */
+export function paymentViewFor(principal: Principal | undefined, p: Payment) {
+  return principal?.type === 'checkout' ? shopperPaymentView(p) : paymentView(p);
 }
 
 /** YYMM → month and four-digit year (cards carry two digits; Hutong only accepts this century's). */
@@ -275,18 +322,19 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     return listView(page, paymentView);
   });
 
-  app.get('/v1/payments/:id', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'A payment with its attempts at channels and its timeline', params: IdParams, response: { 200: DetailView, ...problemResponses } } }, async (request) => {
+  app.get('/v1/payments/:id', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'A payment with its attempts at channels and its timeline (a checkout session\'s token: the shopper\'s view of its own payment)', params: IdParams, response: { 200: Type.Union([DetailView, ShopperPaymentView]), ...problemResponses } } }, async (request) => {
     const found = await payments.details(merchantIdOf(request), request.params.id);
     if (isFailure(found)) throw problemFromFailure(found);
+    if (request.principal?.type === 'checkout') return shopperPaymentView(found.payment);
     return { ...paymentView(found.payment), attempts: found.attempts.map(attemptView), timeline: found.timeline.map(transitionView) };
   });
 
-  app.post('/v1/payments/:id/confirm', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'Pay with a card or the Hutong wallet', headers: IdempotencyHeaders, params: IdParams, body: ConfirmPayment, response: paymentResponses } }, async (request) => {
+  app.post('/v1/payments/:id/confirm', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'Pay with a card or the Hutong wallet', headers: IdempotencyHeaders, params: IdParams, body: ConfirmPayment, response: { ...paymentResponses, 200: Type.Union([PaymentView, ShopperPaymentView]) } } }, async (request) => {
     const method = methodOf(request.body);
     if (request.principal?.type === 'checkout') await checkCashierMethod(payments, request.principal.merchantId, request.params.id, method);
     const result = await payments.confirm(merchantIdOf(request), request.params.id, method);
     if (isFailure(result)) throw problemFromFailure(result);
-    return paymentView(result);
+    return paymentViewFor(request.principal, result);
   });
 
   app.post('/v1/payments/:id/capture', {

@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCardFor } from '../../sandbox/card-world/index.js';
 import { verifyLedger } from '../../src/ledger/index.js';
-import { chromiumArgs, chromiumAvailable, chromiumPath, startWebWorld, type WebWorld } from './world.js';
+import { chromiumArgs, chromiumAvailable, chromiumPath, startWebWorld, type WebWorld, signInWithKey } from './world.js';
 
 /**
  * An escrow trade through the web pages in a real browser: the buyer pays at the cashier, the
@@ -31,15 +31,7 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await world?.close();
   });
 
-  async function signIn(path: 'dashboard' | 'ops', key: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: desk, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    await page.goto(`${world.baseUrl}/${path}/login`);
-    await page.fill('#secret-key', key);
-    await page.click('#sign-in');
-    await page.waitForURL(`${world.baseUrl}/${path}`);
-    return page;
-  }
+  const signIn = (path: 'dashboard' | 'ops', key: string): Promise<Page> => signInWithKey(browser, world.baseUrl, path, key, { viewport: desk, deviceScaleFactor: 1 });
 
   it('pays, ships, asks for a refund, refuses, splits, and the ledger verifies', async () => {
     const customer = await world.api('POST', '/v1/customers', merchant.key, { name: 'Li Lei' });

@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCardFor } from '../../sandbox/card-world/index.js';
 import { verifyLedger } from '../../src/ledger/index.js';
-import { chromiumArgs, chromiumAvailable, chromiumPath, startWebWorld, type WebWorld } from './world.js';
+import { chromiumArgs, chromiumAvailable, chromiumPath, startWebWorld, type WebWorld, signInWithKey } from './world.js';
 
 /**
  * Settlement through the web pages in a real browser: a merchant's day of card payments, the
@@ -34,15 +34,7 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     await world?.close();
   });
 
-  async function signIn(path: 'dashboard' | 'ops', key: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: desk, deviceScaleFactor: 1, acceptDownloads: true });
-    const page = await context.newPage();
-    await page.goto(`${world.baseUrl}/${path}/login`);
-    await page.fill('#secret-key', key);
-    await page.click('#sign-in');
-    await page.waitForURL(`${world.baseUrl}/${path}`);
-    return page;
-  }
+  const signIn = (path: 'dashboard' | 'ops', key: string): Promise<Page> => signInWithKey(browser, world.baseUrl, path, key, { viewport: desk, deviceScaleFactor: 1, acceptDownloads: true });
 
   it('settles a day of payments, pays out, exports the CSV, reconciles the bank statement', async () => {
     // The merchant's payout account, added in the dashboard.

@@ -17,6 +17,7 @@ import { freshStore, testConfig, type Dialect } from '../support/stores.js';
 import { ecbRates } from './fx-rates.js';
 import { startSandboxBank, type SandboxBank } from '../../sandbox/bank/bank.js';
 import { createBankClient } from '../../src/channels/bank/client.js';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 
 /**
  * The whole platform on real ports, as a browser meets it: Hutong with the sandbox card world,
@@ -30,6 +31,16 @@ if (!chromiumAvailable) {
   console.warn(`\n*** SKIPPING the browser suite: ${message}. Install it with apt-get install -y chromium. ***\n`);
 }
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+
+/** A page signed in to the dashboard or the console through its login form, as a person would. */
+export async function signInWithKey(browser: Browser, baseUrl: string, path: 'dashboard' | 'ops', key: string, context: BrowserContextOptions): Promise<Page> {
+  const page = await (await browser.newContext(context)).newPage();
+  await page.goto(`${baseUrl}/${path}/login`);
+  await page.fill('#secret-key', key);
+  await page.click('#sign-in');
+  await page.waitForURL(`${baseUrl}/${path}`);
+  return page;
+}
 
 export interface WebWorld {
   hutong: Hutong;

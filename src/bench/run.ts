@@ -113,6 +113,10 @@ function benchConfig(database: BenchDatabase): HutongConfig {
     HUTONG_BATCH_SIZE_MAX: process.env.HUTONG_BATCH_SIZE_MAX,
     HUTONG_BATCH_WINDOW_MS: process.env.HUTONG_BATCH_WINDOW_MS,
     HUTONG_WRITER_FLUSHES_MAX: process.env.HUTONG_WRITER_FLUSHES_MAX,
+    // Each bench card pays in its issuer's currency to a merchant settling in that currency's
+    // terms (src/bench/cards.ts): no rate feed runs here, so conversion to the merchant's
+    // settlement currency is off and the figure stays comparable across sessions.
+    HUTONG_FX_CONVERT: 'off',
   };
   return loadConfig(env);
 }

@@ -140,6 +140,15 @@ export interface CardConnector {
   /** Brands and currencies this connector accepts. */
   readonly brands: readonly CardBrand[];
   readonly currencies: readonly string[];
+  /**
+   * Reserves the message trace that operation `id` sent at `sentAt` would carry (ISO 8583: the STAN
+   * derived from the id, in the second of DE 7), for a new operation before it is recorded. False:
+   * another operation of this sender already carries that trace in that second, and an issuer would
+   * take the second message for a retransmission of the first — pick another id. Asking again for
+   * the same id and second is true (a resend is the same message). Optional: a connector whose
+   * messages cannot collide leaves it out.
+   */
+  reserveTrace?(id: string, sentAt: Date): boolean;
   authorize(request: AuthorizeRequest): Promise<ChannelOutcome>;
   /** Completes an authorization (ISO 8583 0220 advice) for up to its amount. */
   capture(request: FollowUpRequest): Promise<ChannelOutcome>;

@@ -28,6 +28,9 @@ export interface PaymentSettings {
   readonly mcc: string;
 }
 
+/** Draws of an attempt id whose channel trace is taken; past this the last draw goes (1 in 10⁶ each). */
+const traceDrawsMax = 8;
+
 export const defaultPaymentSettings: PaymentSettings = { expiresAfterMs: 24 * 60 * 60 * 1000, declinedAttemptsMax: 5, mcc: '5999' };
 
 export interface PaymentsDeps {
@@ -302,7 +305,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       // Frictionless: go on. Unavailable: go on without authentication (the issuer decides;
       // documented in docs/payments.md) rather than block every payment on the directory server.
     }
-    const first = cardRequest(payment, cardholder, merchant);
+    const first = cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
     const claimed = await writer.run(async (trx) => {
       const ok = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: claim.reason, at: now(), set: claim.set });
       if (ok) await recordAttempt(trx, payment, connectors[0] as CardConnector, first);
@@ -312,10 +315,16 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return authorizeCard(payment, cardholder, merchant, connectors, first);
   }
 
-  /** An authorization request, stamped with the whole second it is sent (stored as the attempt's time). */
-  function cardRequest(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor): AuthorizeRequest {
+  /**
+   * An authorization request, stamped with the whole second it is sent (stored as the attempt's
+   * time). Its attempt id names the message at the channel (the STAN is derived from it), so an id
+   * whose trace another operation already carries in that second is drawn again.
+   */
+  function cardRequest(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor, connector: CardConnector): AuthorizeRequest {
     const sentAt = new Date(Math.floor(clock.now().getTime() / 1000) * 1000);
-    return { attemptId: newId('att'), card: cardholder, amount: payment.amount, merchant, capture: payment.captureMethod === 'automatic', sentAt };
+    let attemptId = newId('att');
+    for (let draws = 1; connector.reserveTrace?.(attemptId, sentAt) === false && draws < traceDrawsMax; draws++) attemptId = newId('att');
+    return { attemptId, card: cardholder, amount: payment.amount, merchant, capture: payment.captureMethod === 'automatic', sentAt };
   }
 
   async function recordAttempt(trx: Trx, payment: Payment, connector: CardConnector, request: AuthorizeRequest): Promise<void> {
@@ -327,7 +336,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   async function authorizeCard(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor, connectors: readonly CardConnector[], first?: AuthorizeRequest): Promise<Payment | PaymentFailure> {
     for (const [i, connector] of connectors.entries()) {
       const recorded = i === 0 ? first : undefined;
-      const request = recorded ?? cardRequest(payment, cardholder, merchant);
+      const request = recorded ?? cardRequest(payment, cardholder, merchant, connector);
       if (recorded === undefined) await writer.run((trx) => recordAttempt(trx, payment, connector, request), { keys: [payment.id] });
       const result = await authorizeOnce(payment, connector, request);
       if (result !== 'fail_over') return result;

@@ -9,7 +9,7 @@ import {
   type FollowUpRequest,
 } from '../connector.js';
 import { Iso8583Client, type Iso8583ClientOptions } from './client.js';
-import { createStanCounter, stanOf } from './stan.js';
+import { createStanCounter, createTraceRegistry, stanOf } from './stan.js';
 import { outcomeOf, unknownOutcome } from './status.js';
 import {
   buildAuthorization,
@@ -78,6 +78,8 @@ export function createIso8583Acquirer(options: Iso8583AcquirerOptions): Iso8583A
   const client = new Iso8583Client({ ...options, log: (line) => log(`${name}: ${line}`) });
   const nextNetworkStan = createStanCounter();
 
+  const traces = createTraceRegistry();
+
   /** A financial message's STAN comes from its operation id, its DE 7 from the caller if given. */
   function context(id: string, sentAt: Date | undefined): WireContext {
     return { stan: stanOf(id), sentAt: sentAt ?? clock(), acquiringInstitutionId };
@@ -109,6 +111,9 @@ export function createIso8583Acquirer(options: Iso8583AcquirerOptions): Iso8583A
     currencies,
     get connected() {
       return client.connected;
+    },
+    reserveTrace(id: string, sentAt: Date) {
+      return traces.reserve(stanOf(id), sentAt, id);
     },
     async authorize(request: AuthorizeRequest) {
       const wire = context(request.attemptId, request.sentAt);

@@ -28,3 +28,27 @@ export function createStanCounter(start = 1): () => string {
     return String(last).padStart(6, '0');
   };
 }
+
+/**
+ * The STANs this sender has used, per second of DE 7, for the last few seconds. Derived STANs of
+ * two operations collide with probability 1/999,999 per pair; at a few hundred payments a second on
+ * one card that is about one a minute, and the issuer answers the second payment as a repeat of the
+ * first without posting it. New operations reserve their trace here first and take another id on a
+ * collision, so one Hutong process never sends two operations with one (STAN, DE 7). (Several
+ * processes on one acquirer link would need per-process STAN ranges: docs/architecture.md.)
+ */
+export function createTraceRegistry(keepSeconds = 5): { reserve(stan: string, sentAt: Date, owner: string): boolean } {
+  const bySecond = new Map<number, Map<string, string>>();
+  return {
+    reserve(stan, sentAt, owner) {
+      const second = Math.floor(sentAt.getTime() / 1000);
+      for (const kept of bySecond.keys()) if (kept < second - keepSeconds) bySecond.delete(kept);
+      let used = bySecond.get(second);
+      if (used === undefined) bySecond.set(second, (used = new Map()));
+      const holder = used.get(stan);
+      if (holder !== undefined) return holder === owner;
+      used.set(stan, owner);
+      return true;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { create } from 'xmlbuilder2';
 import { fail, type Failure } from '../../core/failure.js';
-import { amount, formatDecimal, isMoneyFailure, parseDecimal } from '../../money/index.js';
+import { amount, findCurrency, formatDecimal, isMoneyFailure, parseDecimal } from '../../money/index.js';
 
 /**
  * ISO 20022 bank files (domain reference §4): pain.001 credit transfer initiation (built with
@@ -35,11 +35,28 @@ export function decimalOf(minor: bigint, currency: string): string {
   return formatDecimal(amount(minor, currency));
 }
 
+/**
+ * GrpHdr/CtrlSum: the sum of the instructed amounts as decimals, whatever their currencies.
+ * Exact: every amount is brought to the largest exponent among them (JPY 0, CNY 2, KWD 3) as a
+ * bigint, summed, and written with that many decimals (at least 2, as banks expect for CtrlSum).
+ */
+export function controlSumOf(transfers: readonly Pick<CreditTransfer, 'amountMinor' | 'currency'>[]): string {
+  const exponentOf = (code: string): number => {
+    const currency = findCurrency(code);
+    if (currency === undefined) throw new Error(`pain.001: unknown currency ${code}`);
+    return currency.exponent;
+  };
+  const scale = Math.max(2, ...transfers.map((t) => exponentOf(t.currency)));
+  const total = transfers.reduce((sum, t) => sum + t.amountMinor * 10n ** BigInt(scale - exponentOf(t.currency)), 0n);
+  const digits = total.toString().padStart(scale + 1, '0');
+  return `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
 export function buildPain001(p: Pain001): string {
-  const total = p.transfers.reduce((sum, t) => sum + Number(decimalOf(t.amountMinor, t.currency)), 0);
+  const total = controlSumOf(p.transfers);
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(painNs, 'Document').ele('CstmrCdtTrfInitn');
   root.ele('GrpHdr').ele('MsgId').txt(p.messageId).up().ele('CreDtTm').txt(p.createdAt).up().ele('NbOfTxs').txt(String(p.transfers.length)).up()
-    .ele('CtrlSum').txt(total.toFixed(2)).up().ele('InitgPty').ele('Nm').txt(p.debtorName);
+    .ele('CtrlSum').txt(total).up().ele('InitgPty').ele('Nm').txt(p.debtorName);
   const info = root.ele('PmtInf');
   info.ele('PmtInfId').txt(p.messageId).up().ele('PmtMtd').txt('TRF').up().ele('NbOfTxs').txt(String(p.transfers.length)).up()
     .ele('ReqdExctnDt').ele('Dt').txt(p.executionDate).up().up()

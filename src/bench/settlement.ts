@@ -135,8 +135,11 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
     });
     const seedSeconds = (performance.now() - t0) / 1000;
 
-    const settled = await step(`${name}: settlement run over ${formatCount(N)} payments`, () =>
+    // HUTONG_BENCH_RECON_ONLY=1 skips the settlement run (it posts nothing the reconciliation reads).
+    const reconOnly = process.env.HUTONG_BENCH_RECON_ONLY === '1';
+    const settled = await step(`${name}: settlement run over ${formatCount(N)} payments${reconOnly ? ' (skipped: HUTONG_BENCH_RECON_ONLY)' : ''}`, () =>
       measured(N, async () => {
+        if (reconOnly) return 0;
         const run = await settlement.run({});
         if (isFailure(run)) throw new Error(run.detail);
         if (run.statements.length !== M) throw new Error(`expected ${M} statements, got ${run.statements.length}`);
@@ -215,7 +218,8 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
 }
 
 export async function runSettlementBench(options: { stores: string[]; quick: boolean }): Promise<SettlementBenchReport[]> {
-  const payments = options.quick ? 100_000 : 1_000_000;
+  // HUTONG_BENCH_SETTLE_PAYMENTS sets the payment (and line) count, e.g. 200000 while iterating.
+  const payments = Number(process.env.HUTONG_BENCH_SETTLE_PAYMENTS ?? 0) || (options.quick ? 100_000 : 1_000_000);
   const merchants = options.quick ? 100 : 1_000;
   const reports: SettlementBenchReport[] = [];
   for (const dialect of ['sqlite', 'postgres'] as const) {

@@ -248,6 +248,39 @@ describeEachStore('reconciliation in chunks', (dialect) => {
     expect(isFailure(again) && again.failure).toBe('recon_file_duplicate');
   });
 
+  it('chunks are pipelined, yet a chunk that fails stops every later chunk: the resume reports each line once', async () => {
+    const channel = 'chunks_pipeline';
+    const ids = await captures(app, channel, 9);
+    const lines = chunkFile(ids);
+    const { reconciliation, store } = app.hutong.services;
+    // Line batches of one line: chunk 2 is parsed (and its reads run) while chunk 1's unit runs.
+    // Chunk 1 commits, then its completion fails; chunks 2 and 3 must not commit anything.
+    const failing = reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name: 'pipeline.csv',
+      channel,
+      openBatches: () => batchesOf(from(lines), 1),
+      chunkLines: 4,
+      onProgress: (n) => {
+        if (n === 4) throw new Error('failed after chunk 1');
+      },
+    });
+    await expect(failing).rejects.toThrow('failed after chunk 1');
+    const running = await store.reader.selectFrom('recon_imports').selectAll().where('name', '=', 'pipeline.csv').executeTakeFirstOrThrow();
+    expect(JSON.parse(running.summary).status).toBe('running');
+    expect(Number(running.lines)).toBe(4);
+    const claims = await store.reader.selectFrom('recon_matched').select((eb) => eb.fn.countAll<string>().as('n')).where('import_id', '=', running.id).executeTakeFirstOrThrow();
+    expect(Number(claims.n)).toBe(4);
+    expect(await exceptionsOf(running.id)).toHaveLength(0);
+    const progress: number[] = [];
+    const resumed = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'pipeline.csv', channel, openBatches: () => batchesOf(from(lines), 1), chunkLines: 4, onProgress: (n) => progress.push(n) });
+    if (isFailure(resumed)) throw new Error(resumed.detail);
+    expect(resumed.id).toBe(running.id);
+    expect(progress.slice(0, 2)).toEqual([8, 11]);
+    expect(resumed).toMatchObject({ lines: 11, matched: 7, exceptions: 5, byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 } });
+    expect(await exceptionsOf(resumed.id)).toHaveLength(5);
+  });
+
   it('a file malformed after some chunks were matched is refused and leaves nothing behind', async () => {
     const channel = 'chunks_bad';
     const ids = await captures(app, channel, 9);

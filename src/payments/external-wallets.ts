@@ -85,7 +85,7 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
       if (current.status !== 'requires_action') return current; // canceled or settled meanwhile: see docs/payments.md
       await settleAttempt(trx, { id: attempt.id, status: 'approved', reference: paid.walletOrderId, at: now() });
       await moveStatus(trx, { id: payment.id, from: 'requires_action', to: 'processing', reason: `${walletName} reports paid`, at: now(), set: { next_action_url: null, next_action_qr: null } });
-      const destination = await core.destinationOf(trx, payment.id);
+      const destination = await core.destinationOf(trx, payment);
       // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
       const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
       const fee = destination === 'escrow' ? 0n : feeFor(await core.feePlanOf(trx, payment.merchantId), { method: 'wallet', brand: walletName, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });

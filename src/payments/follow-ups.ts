@@ -136,7 +136,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     if (isFailure(payment)) return payment;
     if (payment.status !== 'succeeded') return fail(PaymentError.StateInvalid, `cannot refund a payment that is ${payment.status}`);
     // Money in escrow leaves only by the trade's own steps (src/escrow), never by a direct refund.
-    if (options.fromEscrow !== true && (await core.destinationOf(store.reader, payment.id)) === 'escrow') return fail('escrow_funds_held', `payment ${payment.id} pays an escrow trade that still holds its money; refund through the trade`);
+    if (options.fromEscrow !== true && (await core.destinationOf(store.reader, payment)) === 'escrow') return fail('escrow_funds_held', `payment ${payment.id} pays an escrow trade that still holds its money; refund through the trade`);
     const amountMinor = input.amountMinor ?? payment.amountCapturedMinor - payment.amountRefundedMinor;
     if (amountMinor <= 0n) return fail(PaymentError.RefundExceedsCaptured, 'nothing is left to refund');
     const at = clock.now();
@@ -185,7 +185,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     }
     const conversionKeys = await core.fxKeys(payment);
     return writer.run(async (trx) => {
-      const destination = await core.destinationOf(trx, payment.id);
+      const destination = await core.destinationOf(trx, payment);
       const plan = await core.feePlanOf(trx, payment.merchantId);
       const returned = await trx.selectFrom('refunds').select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum')).where('payment_id', '=', payment.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
       const feeBack = destination === 'escrow' ? 0n : feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, refundedBeforeMinor: payment.amountRefundedMinor, alreadyReturnedMinor: BigInt(returned.sum) });

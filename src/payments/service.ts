@@ -95,8 +95,14 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   }
 
   /** Escrow payments capture into escrow, gross (the fee is taken on release); others go to the merchant. */
-  async function destinationOf(db: Executor, paymentId: string): Promise<Destination> {
-    return deps.escrow === undefined ? 'merchant' : deps.escrow.fundsOf(db, paymentId);
+  /**
+   * Where a payment's money goes: an escrow trade's payment (escrow sets `metadata.escrow`, last,
+   * so a merchant cannot unset it, and metadata never changes) asks escrow whether the trade still
+   * holds it; any other payment goes to the merchant without a lookup on the capture path.
+   */
+  async function destinationOf(db: Executor, payment: Payment): Promise<Destination> {
+    if (deps.escrow === undefined || payment.metadata.escrow === undefined) return 'merchant';
+    return deps.escrow.fundsOf(db, payment.id);
   }
 
   /** In the capturing unit: an escrow payment's trade moves to held with its money. */
@@ -259,7 +265,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       const claimed = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: 'confirmed with wallet', at: now(), set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' } });
       if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
       const entryId = `${payment.id}:wallet`;
-      const destination = await destinationOf(trx, payment.id);
+      const destination = await destinationOf(trx, payment);
       if (payment.captureMethod === 'automatic') {
         // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
         const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
@@ -453,7 +459,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return writer.run(async (trx) => {
       await settleAttempt(trx, { id: request.attemptId, status: 'approved', responseCode: outcome.responseCode, reference: outcome.reference, authorizationCode: outcome.authorizationCode, at: now() });
       const common = { entryId: request.attemptId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor };
-      const destination = await destinationOf(trx, payment.id);
+      const destination = await destinationOf(trx, payment);
       if (request.capture) {
         const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
         const fee = destination === 'escrow' ? 0n : feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });

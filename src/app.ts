@@ -97,7 +97,11 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const warn = (message: string) => (logger === false ? process.emitWarning(message) : logger.warn(message));
-  const vaultKey = options.vaultKey ?? (config.store.dialect === 'sqlite' && config.dataDir === undefined ? randomBytes(32) : loadVaultKey(options.env ?? process.env, vaultKeyFile(config), warn));
+  const vaultKey =
+    options.vaultKey ??
+    (config.store.dialect === 'sqlite' && config.dataDir === undefined
+      ? randomBytes(32)
+      : loadVaultKey(options.env ?? process.env, vaultKeyFile(config), warn));
 
   // Each batch in flight holds a connection; a few more serve reads.
   const store = await openStore(config.store, { poolSizeMax: config.writer.flushesMax + 4 });
@@ -108,7 +112,24 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   const events = createEvents({ store, cipher, clock });
-  const fx = createFx({ store, writer, parties, clock, personKeySecret: createHmac('sha256', vaultKey).update('hutong/fx/person-key').digest(), settings: { ...(config.fx === undefined ? { convertToSettlement: false } : { staleAfterMs: config.fx.staleAfterMs, quoteTtlMs: config.fx.quoteTtlMs, markupBpsDefault: config.fx.markupBpsDefault, convertToSettlement: config.fx.convertToSettlement }), ...options.fx } });
+  const fx = createFx({
+    store,
+    writer,
+    parties,
+    clock,
+    personKeySecret: createHmac('sha256', vaultKey).update('hutong/fx/person-key').digest(),
+    settings: {
+      ...(config.fx === undefined
+        ? { convertToSettlement: false }
+        : {
+            staleAfterMs: config.fx.staleAfterMs,
+            quoteTtlMs: config.fx.quoteTtlMs,
+            markupBpsDefault: config.fx.markupBpsDefault,
+            convertToSettlement: config.fx.convertToSettlement,
+          }),
+      ...options.fx,
+    },
+  });
   // Escrow is built on payments, and payments call escrow back in their capture/refund units.
   const escrowSlot: { port?: EscrowPort } = {};
   const lateEscrow: EscrowPort = {
@@ -132,14 +153,51 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     escrow: lateEscrow,
   });
   const timers = createTimers({ store, writer, clock, onError: (error) => warn(`timers: ${String(error)}`) });
-  const escrow = createEscrow({ store, writer, ledger, clock, parties, payments, events, timers, buyerTokens: createBuyerTokens(vaultKey), publicBaseUrl: config.publicBaseUrl });
+  const escrow = createEscrow({
+    store,
+    writer,
+    ledger,
+    clock,
+    parties,
+    payments,
+    events,
+    timers,
+    buyerTokens: createBuyerTokens(vaultKey),
+    publicBaseUrl: config.publicBaseUrl,
+  });
   escrowSlot.port = escrow.port;
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
   const web = createWeb({ store, clock, parties, publicBaseUrl: config.publicBaseUrl });
-  const settlementServices = createSettlementServices({ store, writer, ledger, clock, events, bank: () => options.bank, log: warn, timers });
-  const services: ApiServices = { store, writer, ledger, parties, wallets, payments, cards: vault, events, metrics, clock, web, fx, escrow, timers, ...settlementServices, bank: () => options.bank };
+  const settlementServices = createSettlementServices({
+    store,
+    writer,
+    ledger,
+    clock,
+    events,
+    bank: () => options.bank,
+    log: warn,
+    timers,
+  });
+  const services: ApiServices = {
+    store,
+    writer,
+    ledger,
+    parties,
+    wallets,
+    payments,
+    cards: vault,
+    events,
+    metrics,
+    clock,
+    web,
+    fx,
+    escrow,
+    timers,
+    ...settlementServices,
+    bank: () => options.bank,
+  };
   const server = await buildServer(services, { logger });
   dispatcher.start();
 

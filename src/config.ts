@@ -22,20 +22,33 @@ export interface HutongConfig {
    * `hutong start` runs the sandbox 3-D Secure world in-process.
    */
   readonly threeDSecure: { readonly url: string | undefined; readonly secret: string | undefined };
-  readonly acquirer: { readonly host: string | undefined; readonly port: number; readonly timeoutMs: number; readonly sandboxAcquirerPort: number };
+  readonly acquirer: {
+    readonly host: string | undefined;
+    readonly port: number;
+    readonly timeoutMs: number;
+    readonly sandboxAcquirerPort: number;
+  };
   /**
    * FX (docs/fx.md): the rate feed (ECB XML or CSV, a URL or file path) polled every
    * `feedIntervalMs`; unset URL: `hutong start` runs the sandbox feed. Optional so that older
    * configurations (tests) need not name it.
    */
-  readonly fx?: { readonly feedUrl: string | undefined; readonly feedIntervalMs: number; readonly staleAfterMs: number; readonly quoteTtlMs: number; readonly markupBpsDefault: number; readonly convertToSettlement: boolean };
+  readonly fx?: {
+    readonly feedUrl: string | undefined;
+    readonly feedIntervalMs: number;
+    readonly staleAfterMs: number;
+    readonly quoteTtlMs: number;
+    readonly markupBpsDefault: number;
+    readonly convertToSettlement: boolean;
+  };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max} (got ${text})`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max} (got ${text})`);
   return value;
 }
 
@@ -50,7 +63,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
     adminKey: env.HUTONG_ADMIN_KEY,
     logLevel: env.LOG_LEVEL ?? 'info',
     publicBaseUrl: (env.HUTONG_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 4000}`).replace(/\/+$/, ''),
-    threeDSecure: { url: env.HUTONG_3DS_URL === '' ? undefined : env.HUTONG_3DS_URL, secret: env.HUTONG_3DS_SECRET === '' ? undefined : env.HUTONG_3DS_SECRET },
+    threeDSecure: {
+      url: env.HUTONG_3DS_URL === '' ? undefined : env.HUTONG_3DS_URL,
+      secret: env.HUTONG_3DS_SECRET === '' ? undefined : env.HUTONG_3DS_SECRET,
+    },
     acquirer: {
       host: env.HUTONG_ACQUIRER_HOST === '' ? undefined : env.HUTONG_ACQUIRER_HOST,
       port: intFrom(env, 'HUTONG_ACQUIRER_PORT', 5800, 1, 65535),

@@ -15,7 +15,18 @@ import { useTestApp } from './support/app.js';
 import { describeEachStore } from './support/stores.js';
 
 it('every business error code has a problem status', () => {
-  for (const e of [...Object.values(LedgerError), ...Object.values(MoneyError), ...Object.values(PartyError), ...Object.values(WalletError), ...Object.values(CardError), ...Object.values(PaymentError), ...Object.values(EventError), ...Object.values(ThreeDSecureError), ...Object.values(WalletConnectorError), ...Object.values(EscrowError)]) {
+  for (const e of [
+    ...Object.values(LedgerError),
+    ...Object.values(MoneyError),
+    ...Object.values(PartyError),
+    ...Object.values(WalletError),
+    ...Object.values(CardError),
+    ...Object.values(PaymentError),
+    ...Object.values(EventError),
+    ...Object.values(ThreeDSecureError),
+    ...Object.values(WalletConnectorError),
+    ...Object.values(EscrowError),
+  ]) {
     expect(Object.keys(problemCatalog), e).toContain(e);
   }
 });
@@ -26,7 +37,16 @@ describeEachStore('API: bad input changes nothing', (dialect) => {
   /** Row counts of every table that a bad request could touch. */
   async function counts(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const table of ['merchants', 'customers', 'api_keys', 'ledger_accounts', 'ledger_entries', 'ledger_postings', 'wallet_movements', 'idempotency_keys']) {
+    for (const table of [
+      'merchants',
+      'customers',
+      'api_keys',
+      'ledger_accounts',
+      'ledger_entries',
+      'ledger_postings',
+      'wallet_movements',
+      'idempotency_keys',
+    ]) {
       const r = await sql<{ n: bigint }>`select count(*) as n from ${sql.table(table)}`.execute(t.hutong.services.store.db);
       out[table] = Number(r.rows[0]!.n);
     }
@@ -55,19 +75,67 @@ describeEachStore('API: bad input changes nothing', (dialect) => {
       ['overdraft', '/v1/transfers', { key: m.key, body: transfer({ amount: 1001 }) }, 422, 'insufficient_funds'],
       ['empty wallet in another currency', '/v1/transfers', { key: m.key, body: transfer({ currency: 'USD' }) }, 422, 'insufficient_funds'],
       ['self transfer', '/v1/transfers', { key: m.key, body: transfer({ destination: a }) }, 400, 'transfer_invalid'],
-      ['unknown customer', '/v1/transfers', { key: m.key, body: transfer({ destination: 'cus_00000000000000000000000000' }) }, 404, 'customer_not_found'],
+      [
+        'unknown customer',
+        '/v1/transfers',
+        { key: m.key, body: transfer({ destination: 'cus_00000000000000000000000000' }) },
+        404,
+        'customer_not_found',
+      ],
       ['no key', '/v1/transfers', { body: transfer({}) }, 401, 'authentication_required'],
       ['wrong key', '/v1/transfers', { key: 'sk_test_nottherightkey', body: transfer({}) }, 401, 'api_key_invalid'],
       ['malformed auth', '/v1/transfers', { headers: { authorization: 'Basic abc' }, body: transfer({}) }, 401, 'api_key_invalid'],
-      ['merchant key on operator route', '/v1/merchants', { key: m.key, body: { name: 'x', country: 'CN', settlement_currency: 'CNY' } }, 403, 'forbidden'],
+      [
+        'merchant key on operator route',
+        '/v1/merchants',
+        { key: m.key, body: { name: 'x', country: 'CN', settlement_currency: 'CNY' } },
+        403,
+        'forbidden',
+      ],
       ['operator key on merchant route', '/v1/transfers', { key: t.operatorKey, body: transfer({}) }, 403, 'forbidden'],
-      ['bad country', '/v1/merchants', { key: t.operatorKey, body: { name: 'x', country: 'ZZ', settlement_currency: 'CNY' } }, 400, 'country_invalid'],
-      ['bad settlement currency', '/v1/merchants', { key: t.operatorKey, body: { name: 'x', country: 'CN', settlement_currency: 'ZZZ' } }, 400, 'currency_unsupported'],
-      ['bad resident id checksum', '/v1/customers', { key: m.key, body: { name: 'x', identity: { type: 'resident_id', number: '110105194912310021' } } }, 400, 'id_document_invalid'],
+      [
+        'bad country',
+        '/v1/merchants',
+        { key: t.operatorKey, body: { name: 'x', country: 'ZZ', settlement_currency: 'CNY' } },
+        400,
+        'country_invalid',
+      ],
+      [
+        'bad settlement currency',
+        '/v1/merchants',
+        { key: t.operatorKey, body: { name: 'x', country: 'CN', settlement_currency: 'ZZZ' } },
+        400,
+        'currency_unsupported',
+      ],
+      [
+        'bad resident id checksum',
+        '/v1/customers',
+        { key: m.key, body: { name: 'x', identity: { type: 'resident_id', number: '110105194912310021' } } },
+        400,
+        'id_document_invalid',
+      ],
       ['bad top-up amount', `/v1/customers/${a}/top_ups`, { key: m.key, body: { amount: 1.5, currency: 'CNY' } }, 400, 'amount_invalid'],
-      ['too many JPY decimals is impossible: integer only', `/v1/customers/${a}/top_ups`, { key: m.key, body: { amount: '1000.5', currency: 'JPY' } }, 400, 'amount_invalid'],
-      ['withdraw more than held', `/v1/customers/${a}/withdrawals`, { key: m.key, body: { amount: 5000, currency: 'CNY' } }, 422, 'insufficient_funds'],
-      ['bad idempotency key', '/v1/transfers', { key: m.key, body: transfer({}), headers: { 'idempotency-key': 'has space' } }, 400, 'idempotency_key_invalid'],
+      [
+        'too many JPY decimals is impossible: integer only',
+        `/v1/customers/${a}/top_ups`,
+        { key: m.key, body: { amount: '1000.5', currency: 'JPY' } },
+        400,
+        'amount_invalid',
+      ],
+      [
+        'withdraw more than held',
+        `/v1/customers/${a}/withdrawals`,
+        { key: m.key, body: { amount: 5000, currency: 'CNY' } },
+        422,
+        'insufficient_funds',
+      ],
+      [
+        'bad idempotency key',
+        '/v1/transfers',
+        { key: m.key, body: transfer({}), headers: { 'idempotency-key': 'has space' } },
+        400,
+        'idempotency_key_invalid',
+      ],
       ['unknown route', '/v1/nothing', { key: m.key, body: {} }, 404, 'not_found'],
     ];
     for (const [name, url, options, status, code] of cases) {
@@ -87,7 +155,12 @@ describeEachStore('API: bad input changes nothing', (dialect) => {
   it('refuses invalid JSON, a wrong content type and an oversize body', async () => {
     const m = await t.makeMerchant();
     const inject = (payload: string, contentType: string) =>
-      t.hutong.server.inject({ method: 'POST', url: '/v1/transfers', payload, headers: { authorization: `Bearer ${m.key}`, 'content-type': contentType } });
+      t.hutong.server.inject({
+        method: 'POST',
+        url: '/v1/transfers',
+        payload,
+        headers: { authorization: `Bearer ${m.key}`, 'content-type': contentType },
+      });
     const badJson = await inject('{"amount": ', 'application/json');
     expect([badJson.statusCode, badJson.json().code]).toEqual([400, 'json_invalid']);
     const text = await inject('amount=1', 'text/plain');

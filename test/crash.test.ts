@@ -89,14 +89,21 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
   const topUpTotal = () => [...topUps.values()].reduce((a, b) => a + b, 0);
 
   async function seed(url: string, operatorKey: string): Promise<void> {
-    const merchant = await http(url, 'POST', '/v1/merchants', { key: operatorKey, body: { name: `Crash ${dialect}`, country: 'CN', settlement_currency: 'CNY' } });
+    const merchant = await http(url, 'POST', '/v1/merchants', {
+      key: operatorKey,
+      body: { name: `Crash ${dialect}`, country: 'CN', settlement_currency: 'CNY' },
+    });
     if (merchant.status !== 201) throw new Error(`create merchant: ${merchant.status} ${JSON.stringify(merchant.body)}`);
     merchantKey = merchant.body.api_key.secret_key as string;
-    const ids = await mapPool(Array.from({ length: customersCount }, (_, i) => i), 8, async (i) => {
-      const customer = await http(url, 'POST', '/v1/customers', { key: merchantKey, body: { name: `Customer ${i}` } });
-      if (customer.status !== 201) throw new Error(`create customer: ${customer.status} ${JSON.stringify(customer.body)}`);
-      return customer.body.id as string;
-    });
+    const ids = await mapPool(
+      Array.from({ length: customersCount }, (_, i) => i),
+      8,
+      async (i) => {
+        const customer = await http(url, 'POST', '/v1/customers', { key: merchantKey, body: { name: `Customer ${i}` } });
+        if (customer.status !== 201) throw new Error(`create customer: ${customer.status} ${JSON.stringify(customer.body)}`);
+        return customer.body.id as string;
+      },
+    );
     customers.push(...ids);
     await mapPool(customers, 8, async (id, i) => {
       const amount = topUpMinor + i;
@@ -111,7 +118,12 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
     const to = (from + 1 + Math.floor(Math.random() * (customersCount - 1))) % customersCount;
     return {
       key: `crash-${loop}-${n}-${randomBytes(6).toString('hex')}`,
-      body: { source: customers[from]!, destination: customers[to]!, amount: 1 + Math.floor(Math.random() * transferMinorMax), currency: 'CNY' },
+      body: {
+        source: customers[from]!,
+        destination: customers[to]!,
+        amount: 1 + Math.floor(Math.random() * transferMinorMax),
+        currency: 'CNY',
+      },
     };
   }
 
@@ -121,7 +133,12 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
       const request = randomTransfer(loop, n);
       let response;
       try {
-        response = await http(url, 'POST', '/v1/transfers', { key: merchantKey, body: request.body, headers: { 'idempotency-key': request.key }, timeoutMs: requestTimeoutMs });
+        response = await http(url, 'POST', '/v1/transfers', {
+          key: merchantKey,
+          body: request.body,
+          headers: { 'idempotency-key': request.key },
+          timeoutMs: requestTimeoutMs,
+        });
       } catch (error) {
         unknown.push({ ...request, error: describeError(error) });
         return;
@@ -140,10 +157,16 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
     const loops = Array.from({ length: loopsCount }, (_, i) => transferLoop(target.url, i, state).finally(() => loopsEnded++));
     try {
       while (Date.now() - started < killAfterMs || acked.length < ackedBeforeKillMin) {
-        if (loopsEnded > 0) throw new Error(`a client lost its connection before the kill: ${unknown.map((u) => u.error).join('; ')}\n${target.output()}`);
-        if (rejected.length > rejectedBeforeKillMax) throw new Error(`the server rejected ${rejected.length} transfers under load, e.g. ${JSON.stringify(rejected[0])}\n${target.output()}`);
+        if (loopsEnded > 0)
+          throw new Error(`a client lost its connection before the kill: ${unknown.map((u) => u.error).join('; ')}\n${target.output()}`);
+        if (rejected.length > rejectedBeforeKillMax)
+          throw new Error(
+            `the server rejected ${rejected.length} transfers under load, e.g. ${JSON.stringify(rejected[0])}\n${target.output()}`,
+          );
         if (Date.now() - started > loadTimeoutMs) {
-          throw new Error(`only ${acked.length} transfers acknowledged in ${loadTimeoutMs} ms; rejected ${rejected.length}, e.g. ${JSON.stringify(rejected[0])}\n${target.output()}`);
+          throw new Error(
+            `only ${acked.length} transfers acknowledged in ${loadTimeoutMs} ms; rejected ${rejected.length}, e.g. ${JSON.stringify(rejected[0])}\n${target.output()}`,
+          );
         }
         await sleep(5);
       }
@@ -183,7 +206,10 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
       const res = await http(url, 'GET', `/v1/customers/${id}/balances`, { key: merchantKey });
       if (res.status !== 200) throw new Error(`balances of ${id}: ${res.status} ${JSON.stringify(res.body)}`);
       const data = res.body.data as { currency: string; posted: number; available: number; pending: number }[];
-      expect(data.map((b) => b.currency), `currencies of ${id}`).toEqual(['CNY']);
+      expect(
+        data.map((b) => b.currency),
+        `currencies of ${id}`,
+      ).toEqual(['CNY']);
       return [id, data[0]!] as const;
     });
     return new Map(rows);
@@ -198,7 +224,10 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
       report = undefined;
     }
     const failed = report?.checks?.filter((c) => !c.ok) ?? [];
-    expect(report, `ledger verify printed no JSON (exit ${result.code}, signal ${result.signal})\n${result.stdout}\n${result.stderr}`).toBeDefined();
+    expect(
+      report,
+      `ledger verify printed no JSON (exit ${result.code}, signal ${result.signal})\n${result.stdout}\n${result.stderr}`,
+    ).toBeDefined();
     expect(failed, 'ledger checks that failed').toEqual([]);
     expect(report?.ok).toBe(true);
     expect(result.code, `ledger verify exit code\n${result.stderr}`).toBe(0);
@@ -238,10 +267,20 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
       const res = await http(restarted.url, 'GET', `/v1/transfers/${t.id}`, { key: merchantKey });
       if (res.status !== 200) return `${t.id}: GET answered ${res.status} ${JSON.stringify(res.body)}`;
       const m = res.body as MovementJson;
-      const same = m.id === t.id && m.object === 'transfer' && m.status === 'succeeded' && m.source === t.body.source && m.destination === t.body.destination && m.amount === t.body.amount && m.currency === 'CNY';
+      const same =
+        m.id === t.id &&
+        m.object === 'transfer' &&
+        m.status === 'succeeded' &&
+        m.source === t.body.source &&
+        m.destination === t.body.destination &&
+        m.amount === t.body.amount &&
+        m.currency === 'CNY';
       return same ? undefined : `${t.id}: acknowledged ${JSON.stringify(t.body)}, stored ${JSON.stringify(m)}`;
     });
-    expect(problems.filter((p) => p !== undefined), 'acknowledged transfers missing or changed after the restart').toEqual([]);
+    expect(
+      problems.filter((p) => p !== undefined),
+      'acknowledged transfers missing or changed after the restart',
+    ).toEqual([]);
   });
 
   it('holds no transfer beyond the acknowledged ones and those whose answer was lost', async () => {
@@ -251,10 +290,16 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
     expect(movements.filter((m) => m.object === 'top_up').length).toBe(customersCount);
     transfersAfterRestart = movements.filter((m) => m.object === 'transfer');
     const stored = new Set(transfersAfterRestart.map((m) => m.id));
-    expect(acked.filter((t) => !stored.has(t.id)).map((t) => t.id), 'acknowledged but not listed').toEqual([]);
+    expect(
+      acked.filter((t) => !stored.has(t.id)).map((t) => t.id),
+      'acknowledged but not listed',
+    ).toEqual([]);
     expect(transfersAfterRestart.length, 'transfers stored vs acknowledged').toBeGreaterThanOrEqual(acked.length);
     expect(transfersAfterRestart.length, 'transfers stored vs acknowledged + unknown').toBeLessThanOrEqual(acked.length + unknown.length);
-    expect(transfersAfterRestart.filter((m) => m.status !== 'succeeded'), 'transfers not succeeded').toEqual([]);
+    expect(
+      transfersAfterRestart.filter((m) => m.status !== 'succeeded'),
+      'transfers not succeeded',
+    ).toEqual([]);
   });
 
   it('restarts to a ledger that verifies', async () => {
@@ -265,33 +310,55 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
     const byCustomer = await balances(restarted.url);
     const negative = [...byCustomer].filter(([, b]) => b.posted < 0 || b.available < 0);
     expect(negative, 'negative wallets').toEqual([]);
-    expect([...byCustomer.values()].reduce((sum, b) => sum + b.posted, 0), 'sum of wallets vs sum of top-ups').toBe(topUpTotal());
+    expect(
+      [...byCustomer.values()].reduce((sum, b) => sum + b.posted, 0),
+      'sum of wallets vs sum of top-ups',
+    ).toBe(topUpTotal());
   });
 
   it('completes each request with an unknown outcome exactly once when the client retries it', { timeout: 120_000 }, async () => {
     const retry = async (t: TransferRequest) => {
-      const res = await http(restarted.url, 'POST', '/v1/transfers', { key: merchantKey, body: t.body, headers: { 'idempotency-key': t.key }, timeoutMs: requestTimeoutMs });
+      const res = await http(restarted.url, 'POST', '/v1/transfers', {
+        key: merchantKey,
+        body: t.body,
+        headers: { 'idempotency-key': t.key },
+        timeoutMs: requestTimeoutMs,
+      });
       expect(res.status, `retry of ${t.key}: ${JSON.stringify(res.body)}`).toBe(201);
       const m = res.body as MovementJson;
-      expect({ source: m.source, destination: m.destination, amount: m.amount, currency: m.currency, status: m.status }).toEqual({ ...t.body, status: 'succeeded' });
+      expect({ source: m.source, destination: m.destination, amount: m.amount, currency: m.currency, status: m.status }).toEqual({
+        ...t.body,
+        status: 'succeeded',
+      });
       return { id: m.id, replayed: res.headers.get('idempotent-replayed') === 'true' };
     };
     const recovered: Recovered[] = await mapPool(unknown, 8, async (t) => ({ ...t, ...(await retry(t)) }));
     // A second retry of each lands on the same transfer.
     const again = await mapPool(recovered, 8, (t) => retry(t));
-    expect(again.map((a) => a.id), 'a second retry answered with another transfer').toEqual(recovered.map((r) => r.id));
+    expect(
+      again.map((a) => a.id),
+      'a second retry answered with another transfer',
+    ).toEqual(recovered.map((r) => r.id));
 
     const ackedIds = new Set(acked.map((t) => t.id));
     const recoveredIds = new Set(recovered.map((t) => t.id));
     expect(recoveredIds.size, 'two unknown requests landed on one transfer').toBe(recovered.length);
-    expect([...recoveredIds].filter((id) => ackedIds.has(id)), 'a retry landed on an acknowledged transfer').toEqual([]);
+    expect(
+      [...recoveredIds].filter((id) => ackedIds.has(id)),
+      'a retry landed on an acknowledged transfer',
+    ).toEqual([]);
     // What was committed before the kill without an answer is exactly what the retries found.
     const committedUnanswered = transfersAfterRestart.filter((m) => !ackedIds.has(m.id)).map((m) => m.id);
-    expect(committedUnanswered.filter((id) => !recoveredIds.has(id)), 'committed transfers no request accounts for').toEqual([]);
+    expect(
+      committedUnanswered.filter((id) => !recoveredIds.has(id)),
+      'committed transfers no request accounts for',
+    ).toEqual([]);
 
     const stored = (await listTransfers(restarted.url)).filter((m) => m.object === 'transfer');
     expect(stored.length, 'transfers stored vs acknowledged + recovered').toBe(acked.length + recovered.length);
-    expect(new Set(stored.map((m) => m.id)), 'stored transfer ids vs acknowledged + recovered').toEqual(new Set([...ackedIds, ...recoveredIds]));
+    expect(new Set(stored.map((m) => m.id)), 'stored transfer ids vs acknowledged + recovered').toEqual(
+      new Set([...ackedIds, ...recoveredIds]),
+    );
 
     // Every wallet holds exactly its top-up plus what our records say it received minus what it paid.
     const expected = new Map(topUps);
@@ -301,8 +368,14 @@ describeEachStore('kill -9 under transfer load', (dialect) => {
     }
     const byCustomer = await balances(restarted.url);
     expect(new Map([...byCustomer].map(([id, b]) => [id, b.posted])), 'wallet balances vs our records of every transfer').toEqual(expected);
-    expect([...byCustomer.values()].filter((b) => b.available !== b.posted || b.pending !== 0), 'wallets with holds').toEqual([]);
-    expect([...byCustomer.values()].reduce((sum, b) => sum + b.posted, 0), 'sum of wallets vs sum of top-ups').toBe(topUpTotal());
+    expect(
+      [...byCustomer.values()].filter((b) => b.available !== b.posted || b.pending !== 0),
+      'wallets with holds',
+    ).toEqual([]);
+    expect(
+      [...byCustomer.values()].reduce((sum, b) => sum + b.posted, 0),
+      'sum of wallets vs sum of top-ups',
+    ).toBe(topUpTotal());
     await verifyLedger();
 
     const replayed = recovered.filter((r) => r.replayed).length;

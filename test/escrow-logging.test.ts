@@ -23,12 +23,30 @@ it('request logs of buyer routes never carry the buyer link token', async () => 
   });
   const fresh = await freshStore('sqlite');
   drop = fresh.drop;
-  hutong = await createHutong(testConfig(fresh.store), { clock: new ManualClock(), logger: pino({ level: 'info', redact: { paths: redactPaths, censor: '[redacted]' } }, sink), vaultKey: randomBytes(32) });
+  hutong = await createHutong(testConfig(fresh.store), {
+    clock: new ManualClock(),
+    logger: pino({ level: 'info', redact: { paths: redactPaths, censor: '[redacted]' } }, sink),
+    vaultKey: randomBytes(32),
+  });
   const operatorKey = (await hutong.services.parties.ensureOperatorKey(undefined)).generated as string;
   const inject = async (method: 'GET' | 'POST', url: string, key?: string, payload?: object) =>
-    JSON.parse((await hutong!.server.inject({ method, url, headers: key === undefined ? {} : { authorization: `Bearer ${key}` }, ...(payload === undefined ? {} : { payload }) })).body);
+    JSON.parse(
+      (
+        await hutong!.server.inject({
+          method,
+          url,
+          headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+          ...(payload === undefined ? {} : { payload }),
+        })
+      ).body,
+    );
   const merchant = await inject('POST', '/v1/merchants', operatorKey, { name: 'Log shop', country: 'CN', settlement_currency: 'CNY' });
-  const trade = await inject('POST', '/v1/escrows', merchant.api_key.secret_key, { amount: 1_000, currency: 'CNY', merchant_order_id: 'log-1', goods_type: 'virtual' });
+  const trade = await inject('POST', '/v1/escrows', merchant.api_key.secret_key, {
+    amount: 1_000,
+    currency: 'CNY',
+    merchant_order_id: 'log-1',
+    goods_type: 'virtual',
+  });
   const token = trade.buyer_token as string;
   expect((await inject('GET', `/v1/buyer/escrows/${trade.id}?token=${token}`)).status).toBe('awaiting_payment');
   await inject('POST', `/v1/buyer/escrows/${trade.id}/confirm_receipt?token=${token}`, undefined, {});

@@ -15,14 +15,22 @@ function registerCounter(hutong: Hutong, kind: string) {
       const key = `timer-test:${job.key}`;
       const found = await trx.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
       const value = String(Number(found?.value ?? '0') + 1);
-      await trx.insertInto('settings').values({ key, value, updated_at: job.dueAt }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+      await trx
+        .insertInto('settings')
+        .values({ key, value, updated_at: job.dueAt })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute();
       return undefined;
     },
   });
 }
 
 async function counts(hutong: Hutong, prefix: string): Promise<Map<string, number>> {
-  const rows = await hutong.services.store.reader.selectFrom('settings').select(['key', 'value']).where('key', 'like', `timer-test:${prefix}%`).execute();
+  const rows = await hutong.services.store.reader
+    .selectFrom('settings')
+    .select(['key', 'value'])
+    .where('key', 'like', `timer-test:${prefix}%`)
+    .execute();
   return new Map(rows.map((r) => [r.key, Number(r.value)]));
 }
 
@@ -32,7 +40,9 @@ describeEachStore('durable timers', (dialect) => {
   it('runs a due job once, not before it is due, and not again', async () => {
     registerCounter(t.hutong, 'test.once');
     const { writer } = t.hutong.services;
-    await writer.run((trx) => t.hutong.timers.schedule(trx, { kind: 'test.once', key: 'once:1', dueAt: new Date(t.clock.now().getTime() + 60_000) }));
+    await writer.run((trx) =>
+      t.hutong.timers.schedule(trx, { kind: 'test.once', key: 'once:1', dueAt: new Date(t.clock.now().getTime() + 60_000) }),
+    );
     expect(await t.hutong.timers.runDue()).toBe(0);
     t.clock.advance(60_000);
     expect(await t.hutong.timers.runDue()).toBe(1);
@@ -47,7 +57,13 @@ describeEachStore('durable timers', (dialect) => {
     await writer.run((trx) => t.hutong.timers.schedule(trx, { kind: 'test.lease', key: 'lease:1', dueAt: t.clock.now() }));
     // What a worker leaves behind when it dies between its claim and its unit's commit.
     const leaseUntil = new Date(t.clock.now().getTime() + 60_000).toISOString();
-    await writer.run((trx) => trx.updateTable('timers').set({ claimed_by: 'dead-worker', locked_until: leaseUntil, attempts: 1n }).where('key', '=', 'lease:1').execute());
+    await writer.run((trx) =>
+      trx
+        .updateTable('timers')
+        .set({ claimed_by: 'dead-worker', locked_until: leaseUntil, attempts: 1n })
+        .where('key', '=', 'lease:1')
+        .execute(),
+    );
     expect(await t.hutong.timers.runDue()).toBe(0);
     t.clock.advance(60_001);
     expect(await t.hutong.timers.runDue()).toBe(1);
@@ -63,7 +79,9 @@ describeEachStore('durable timers', (dialect) => {
         throw new Error('the counterparty is down');
       },
     });
-    await t.hutong.services.writer.run((trx) => t.hutong.timers.schedule(trx, { kind: 'test.fails', key: 'fails:1', dueAt: t.clock.now() }));
+    await t.hutong.services.writer.run((trx) =>
+      t.hutong.timers.schedule(trx, { kind: 'test.fails', key: 'fails:1', dueAt: t.clock.now() }),
+    );
     for (let i = 0; i < 12; i++) {
       await t.hutong.timers.runDue();
       t.clock.advance(2 * 60 * 60 * 1000);
@@ -86,7 +104,12 @@ describe.runIf(dialects.includes('postgres'))('two workers racing on the same du
   let operatorKey: string;
 
   const request = async (h: Hutong, method: string, url: string, key: string | undefined, body?: unknown) => {
-    const res = await h.server.inject({ method: method as 'GET', url, headers: key === undefined ? {} : { authorization: `Bearer ${key}` }, ...(body === undefined ? {} : { payload: body as object }) });
+    const res = await h.server.inject({
+      method: method as 'GET',
+      url,
+      headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
     return { status: res.statusCode, body: res.body === '' ? undefined : JSON.parse(res.body) };
   };
 
@@ -105,7 +128,7 @@ describe.runIf(dialects.includes('postgres'))('two workers racing on the same du
     await drop?.();
   });
 
-  it('each job\'s effect happens exactly once', async () => {
+  it("each job's effect happens exactly once", async () => {
     registerCounter(a, 'test.race');
     registerCounter(b, 'test.race');
     const jobsCount = 200;
@@ -123,7 +146,11 @@ describe.runIf(dialects.includes('postgres'))('two workers racing on the same du
   });
 
   it('auto-confirms every shipped trade once when both processes run the timers', async () => {
-    const merchant = await request(a, 'POST', '/v1/merchants', operatorKey, { name: 'Race shop', country: 'CN', settlement_currency: 'CNY' });
+    const merchant = await request(a, 'POST', '/v1/merchants', operatorKey, {
+      name: 'Race shop',
+      country: 'CN',
+      settlement_currency: 'CNY',
+    });
     const key = merchant.body.api_key.secret_key as string;
     const customer = (await request(a, 'POST', '/v1/customers', key, { name: 'buyer' })).body.id as string;
     await request(a, 'POST', `/v1/customers/${customer}/top_ups`, key, { amount: 1_000_000, currency: 'CNY' });
@@ -132,10 +159,19 @@ describe.runIf(dialects.includes('postgres'))('two workers racing on the same du
     for (let i = 0; i < tradesCount; i++) {
       // Half the trades are made through each process.
       const h = i % 2 === 0 ? a : b;
-      const e = await request(h, 'POST', '/v1/escrows', key, { amount: 1_000 + i, currency: 'CNY', merchant_order_id: `race-${i}`, goods_type: 'virtual' });
+      const e = await request(h, 'POST', '/v1/escrows', key, {
+        amount: 1_000 + i,
+        currency: 'CNY',
+        merchant_order_id: `race-${i}`,
+        goods_type: 'virtual',
+      });
       expect(e.status, JSON.stringify(e.body)).toBe(201);
-      expect((await request(h, 'POST', `/v1/payments/${e.body.payment}/confirm`, key, { payment_method: { type: 'wallet', customer } })).status).toBe(200);
-      expect((await request(h, 'POST', `/v1/escrows/${e.body.id}/ship`, key, { carrier: 'email', waybill_number: `k-${i}` })).status).toBe(200);
+      expect(
+        (await request(h, 'POST', `/v1/payments/${e.body.payment}/confirm`, key, { payment_method: { type: 'wallet', customer } })).status,
+      ).toBe(200);
+      expect((await request(h, 'POST', `/v1/escrows/${e.body.id}/ship`, key, { carrier: 'email', waybill_number: `k-${i}` })).status).toBe(
+        200,
+      );
       ids.push(e.body.id as string);
     }
     clock.advance(3 * dayMs + 1);
@@ -144,9 +180,19 @@ describe.runIf(dialects.includes('postgres'))('two workers racing on the same du
     const reader = a.services.store.reader;
     const trades = await reader.selectFrom('escrows').select(['id', 'status', 'amount_released']).where('id', 'in', ids).execute();
     expect(trades.every((e) => e.status === 'completed')).toBe(true);
-    const releases = await reader.selectFrom('ledger_entries').select('link_id').where('reason', '=', 'escrow.release').where('link_id', 'in', ids).execute();
+    const releases = await reader
+      .selectFrom('ledger_entries')
+      .select('link_id')
+      .where('reason', '=', 'escrow.release')
+      .where('link_id', 'in', ids)
+      .execute();
     expect(releases).toHaveLength(tradesCount);
-    const completedEvents = await reader.selectFrom('events').select('object_id').where('type', '=', 'escrow.completed').where('object_id', 'in', ids).execute();
+    const completedEvents = await reader
+      .selectFrom('events')
+      .select('object_id')
+      .where('type', '=', 'escrow.completed')
+      .where('object_id', 'in', ids)
+      .execute();
     expect(completedEvents).toHaveLength(tradesCount);
     expect((await verifyLedger(reader)).ok).toBe(true);
   });

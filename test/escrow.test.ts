@@ -23,7 +23,11 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     const paid = await k.pay(m.key, e.payment, c);
     expect(paid).toMatchObject({ status: 'succeeded', fee: 0 });
     expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'held', amount_held: 10_000, buyer_url: e.buyer_url });
-    expect((await t.request('GET', `/v1/escrows/${e.id}`, { key: t.operatorKey })).body).toMatchObject({ status: 'held', fee: 0, merchant: m.id });
+    expect((await t.request('GET', `/v1/escrows/${e.id}`, { key: t.operatorKey })).body).toMatchObject({
+      status: 'held',
+      fee: 0,
+      merchant: m.id,
+    });
     expect((await k.get(m.key, e.id)).body.merchant).toBeUndefined();
     expect(await k.merchantBalance(m.id, 'escrow')).toBe(10_000n);
     expect(await k.merchantBalance(m.id, 'pending')).toBe(0n);
@@ -32,7 +36,11 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
 
     const shipped = await k.seller(m.key, e.id, 'ship', { carrier: 'SF Express', waybill_number: 'SF1234567890' });
     expect(shipped.status, JSON.stringify(shipped.body)).toBe(200);
-    expect(shipped.body).toMatchObject({ status: 'shipped', shipping: { carrier: 'SF Express', waybill_number: 'SF1234567890' }, confirm_due_at: new Date(t.clock.now().getTime() + 10 * dayMs).toISOString() });
+    expect(shipped.body).toMatchObject({
+      status: 'shipped',
+      shipping: { carrier: 'SF Express', waybill_number: 'SF1234567890' },
+      confirm_due_at: new Date(t.clock.now().getTime() + 10 * dayMs).toISOString(),
+    });
 
     const seen = await t.request('GET', `/v1/buyer/escrows/${e.id}?token=${e.buyer_token}`);
     expect(seen.status).toBe(200);
@@ -41,7 +49,12 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
 
     const confirmed = await k.buyer(e.buyer_token, e.id, 'confirm_receipt');
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
-    expect(confirmed.body).toMatchObject({ status: 'completed', amount_held: 0, amount_released: 10_000, resolution: { by: 'buyer', decision: 'receipt_confirmed' } });
+    expect(confirmed.body).toMatchObject({
+      status: 'completed',
+      amount_held: 0,
+      amount_released: 10_000,
+      resolution: { by: 'buyer', decision: 'receipt_confirmed' },
+    });
     expect(await k.merchantBalance(m.id, 'escrow')).toBe(0n);
     expect(await k.merchantBalance(m.id, 'pending')).toBe(9_940n);
     expect((await t.request('GET', `/v1/payments/${e.payment}`, { key: m.key })).body.fee).toBe(60);
@@ -55,7 +68,11 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     expect(await k.merchantBalance(m.id, 'pending')).toBe(9_940n);
   });
 
-  for (const [goods, days] of [['physical', 10], ['virtual', 3], ['auto_delivery', 1]] as const) {
+  for (const [goods, days] of [
+    ['physical', 10],
+    ['virtual', 3],
+    ['auto_delivery', 1],
+  ] as const) {
     it(`auto-confirms ${goods} goods ${days} day(s) after shipment`, async () => {
       const { m, c } = await k.setup();
       const e = await k.paidTrade(m.key, c, { goods_type: goods });
@@ -63,7 +80,11 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
       await k.runTimers(days * dayMs - minuteMs);
       expect((await k.get(m.key, e.id)).body.status).toBe('shipped');
       await k.runTimers(2 * minuteMs);
-      expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'completed', amount_released: 10_000, resolution: { by: 'timer', decision: 'auto_confirmed' } });
+      expect((await k.get(m.key, e.id)).body).toMatchObject({
+        status: 'completed',
+        amount_released: 10_000,
+        resolution: { by: 'timer', decision: 'auto_confirmed' },
+      });
       expect(await k.merchantBalance(m.id, 'pending')).toBe(9_940n);
       await k.ledgerOk();
     });
@@ -76,14 +97,25 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     await k.runTimers(4 * dayMs);
     const asked = await k.buyer(e.buyer_token, e.id, 'refund_request', { amount: 3_000, reason: 'not_as_described', note: 'wrong colour' });
     expect(asked.status, JSON.stringify(asked.body)).toBe(200);
-    expect(asked.body).toMatchObject({ status: 'refunding', confirm_due_at: null, confirm_paused_remaining_ms: 6 * dayMs, refund_request: { amount: 3_000, reason: 'not_as_described' } });
+    expect(asked.body).toMatchObject({
+      status: 'refunding',
+      confirm_due_at: null,
+      confirm_paused_remaining_ms: 6 * dayMs,
+      refund_request: { amount: 3_000, reason: 'not_as_described' },
+    });
     // Past the original deadline: still waiting for the seller, no auto-confirm.
     await k.runTimers(4 * dayMs + 23 * 60 * minuteMs);
     expect((await k.get(m.key, e.id)).body.status).toBe('refunding');
 
     const agreed = await k.seller(m.key, e.id, 'agree_refund');
     expect(agreed.status, JSON.stringify(agreed.body)).toBe(200);
-    expect(agreed.body).toMatchObject({ status: 'shipped', amount_held: 7_000, amount_refunded: 3_000, settling: false, confirm_due_at: new Date(t.clock.now().getTime() + 6 * dayMs).toISOString() });
+    expect(agreed.body).toMatchObject({
+      status: 'shipped',
+      amount_held: 7_000,
+      amount_refunded: 3_000,
+      settling: false,
+      confirm_due_at: new Date(t.clock.now().getTime() + 6 * dayMs).toISOString(),
+    });
     expect(await k.wallet(m.key, c)).toBe(93_000);
     expect(await k.merchantBalance(m.id, 'escrow')).toBe(7_000n);
     const refunds = await t.request('GET', `/v1/refunds?payment=${e.payment}`, { key: m.key });
@@ -94,7 +126,15 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     await k.runTimers(2 * minuteMs);
     expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'completed', amount_released: 7_000, amount_refunded: 3_000, fee: 42 });
     expect(await k.merchantBalance(m.id, 'pending')).toBe(7_000n - 42n);
-    expect(await k.eventTypes(m.key, e.id)).toEqual(['escrow.created', 'escrow.held', 'escrow.shipped', 'escrow.refund_requested', 'escrow.refund_agreed', 'escrow.refunded', 'escrow.completed']);
+    expect(await k.eventTypes(m.key, e.id)).toEqual([
+      'escrow.created',
+      'escrow.held',
+      'escrow.shipped',
+      'escrow.refund_requested',
+      'escrow.refund_agreed',
+      'escrow.refunded',
+      'escrow.completed',
+    ]);
     await k.ledgerOk();
   });
 
@@ -106,7 +146,11 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     await k.buyer(e.buyer_token, e.id, 'refund_request', { reason: 'not_received' });
     await k.runTimers(4 * dayMs);
     const back = await k.buyer(e.buyer_token, e.id, 'withdraw_refund_request');
-    expect(back.body).toMatchObject({ status: 'shipped', refund_request: null, confirm_due_at: new Date(t.clock.now().getTime() + 2 * dayMs).toISOString() });
+    expect(back.body).toMatchObject({
+      status: 'shipped',
+      refund_request: null,
+      confirm_due_at: new Date(t.clock.now().getTime() + 2 * dayMs).toISOString(),
+    });
     await k.runTimers(2 * dayMs + minuteMs);
     expect((await k.get(m.key, e.id)).body.status).toBe('completed');
   });
@@ -121,7 +165,12 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     await k.runTimers(5 * dayMs - minuteMs);
     expect((await k.get(m.key, silent.id)).body.status).toBe('refunding');
     await k.runTimers(2 * minuteMs);
-    expect((await k.get(m.key, silent.id)).body).toMatchObject({ status: 'held', amount_held: 8_000, amount_refunded: 2_000, resolution: { by: 'timer', decision: 'refund_auto_agreed' } });
+    expect((await k.get(m.key, silent.id)).body).toMatchObject({
+      status: 'held',
+      amount_held: 8_000,
+      amount_refunded: 2_000,
+      resolution: { by: 'timer', decision: 'refund_auto_agreed' },
+    });
     expect((await k.get(m.key, answered.id)).body.status).toBe('disputed');
     expect(await k.wallet(m.key, c)).toBe(100_000 - 20_000 + 2_000);
     await k.runTimers(30 * dayMs);
@@ -134,7 +183,10 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     const e = await k.paidTrade(m.key, c, { goods_type: 'virtual' });
     const shipped = await k.seller(m.key, e.id, 'ship', { carrier: 'email', waybill_number: 'k1' });
     const extended = await k.seller(m.key, e.id, 'extend', { days: 2 });
-    expect(extended.body).toMatchObject({ extensions: 1, confirm_due_at: new Date(new Date(shipped.body.confirm_due_at).getTime() + 2 * dayMs).toISOString() });
+    expect(extended.body).toMatchObject({
+      extensions: 1,
+      confirm_due_at: new Date(new Date(shipped.body.confirm_due_at).getTime() + 2 * dayMs).toISOString(),
+    });
     await k.runTimers(4 * dayMs);
     expect((await k.get(m.key, e.id)).body.status).toBe('shipped');
     await k.seller(m.key, e.id, 'extend', { days: 1 });
@@ -161,11 +213,24 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     expect(mine.body.data).toEqual([]);
     const decided = await k.operator(e.id, { decision: 'refund', note: 'carrier lost the parcel' });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
-    expect(decided.body).toMatchObject({ status: 'refunded', amount_held: 0, amount_refunded: 10_000, resolution: { by: 'operator', decision: 'refund', refunded: 10_000, released: 0 } });
+    expect(decided.body).toMatchObject({
+      status: 'refunded',
+      amount_held: 0,
+      amount_refunded: 10_000,
+      resolution: { by: 'operator', decision: 'refund', refunded: 10_000, released: 0 },
+    });
     expect(await k.wallet(m.key, c)).toBe(100_000);
     expect(await k.merchantBalance(m.id, 'escrow')).toBe(0n);
     expect(await k.merchantBalance(m.id, 'pending')).toBe(0n);
-    expect(await k.eventTypes(m.key, e.id)).toEqual(['escrow.created', 'escrow.held', 'escrow.shipped', 'escrow.refund_requested', 'escrow.disputed', 'escrow.arbitrated', 'escrow.refunded']);
+    expect(await k.eventTypes(m.key, e.id)).toEqual([
+      'escrow.created',
+      'escrow.held',
+      'escrow.shipped',
+      'escrow.refund_requested',
+      'escrow.disputed',
+      'escrow.arbitrated',
+      'escrow.refunded',
+    ]);
     await k.ledgerOk();
   });
 
@@ -202,7 +267,10 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     await k.runTimers(2 * minuteMs);
     expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'closed', close_due_at: null });
     expect((await t.request('GET', `/v1/payments/${e.payment}`, { key: m.key })).body.status).toBe('canceled');
-    const late = await t.request('POST', `/v1/payments/${e.payment}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+    const late = await t.request('POST', `/v1/payments/${e.payment}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'wallet', customer: c } },
+    });
     expect(late.status).toBe(409);
     expect(await k.wallet(m.key, c)).toBe(100_000);
     expect(await k.eventTypes(m.key, e.id)).toEqual(['escrow.created', 'escrow.closed']);
@@ -264,7 +332,11 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     // Acting on a closed trade.
     const canceled = await k.seller(m.key, unpaid.id, 'cancel');
     expect(canceled.body.status).toBe('closed');
-    for (const [action, body] of [['ship', { carrier: 'SF', waybill_number: 'x' }], ['cancel', {}], ['agree_refund', {}]] as const) {
+    for (const [action, body] of [
+      ['ship', { carrier: 'SF', waybill_number: 'x' }],
+      ['cancel', {}],
+      ['agree_refund', {}],
+    ] as const) {
       const res = await k.seller(m.key, unpaid.id, action, body);
       expect([res.status, res.body.code], action).toEqual([409, 'escrow_state_invalid']);
     }
@@ -299,21 +371,32 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
       if (entry.reason === 'escrow.release') throw new Error('crash after the release entry');
       return written;
     };
-    const crashed = await t.request('POST', `/v1/buyer/escrows/${e.id}/confirm_receipt?token=${e.buyer_token}`, { body: {}, headers: { 'idempotency-key': 'confirm-1' } });
+    const crashed = await t.request('POST', `/v1/buyer/escrows/${e.id}/confirm_receipt?token=${e.buyer_token}`, {
+      body: {},
+      headers: { 'idempotency-key': 'confirm-1' },
+    });
     ledger.post = post;
     expect(crashed.status).toBe(500);
     expect((await k.get(m.key, e.id)).body.status).toBe('shipped');
     expect(await k.merchantBalance(m.id, 'escrow')).toBe(10_000n);
 
     // The retry (same key: a 5xx is not kept) releases once; a further retry replays the answer.
-    const retried = await t.request('POST', `/v1/buyer/escrows/${e.id}/confirm_receipt?token=${e.buyer_token}`, { body: {}, headers: { 'idempotency-key': 'confirm-1' } });
+    const retried = await t.request('POST', `/v1/buyer/escrows/${e.id}/confirm_receipt?token=${e.buyer_token}`, {
+      body: {},
+      headers: { 'idempotency-key': 'confirm-1' },
+    });
     expect(retried.body.status).toBe('completed');
     // Again without a key: a clear problem, nothing moves.
     const replay = await k.buyer(e.buyer_token, e.id, 'confirm_receipt');
     expect([replay.status, replay.body.code]).toEqual([409, 'escrow_state_invalid']);
     // The timer that would auto-confirm later finds nothing to do.
     await k.runTimers(11 * dayMs);
-    const releases = await store.reader.selectFrom('ledger_entries').select('id').where('reason', '=', 'escrow.release').where('link_id', '=', e.id).execute();
+    const releases = await store.reader
+      .selectFrom('ledger_entries')
+      .select('id')
+      .where('reason', '=', 'escrow.release')
+      .where('link_id', '=', e.id)
+      .execute();
     expect(releases).toHaveLength(1);
     expect(await k.merchantBalance(m.id, 'pending')).toBe(9_940n);
     await k.ledgerOk();
@@ -353,7 +436,18 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
     await k.seller(m.key, e.id, 'refuse_refund', { reason: 'delivered' });
     const { payments } = t.hutong.services;
     const refund = payments.refund;
-    payments.refund = async (merchantId, input) => ({ id: 're_refused', merchantId, paymentId: input.paymentId, amount: { minor: input.amountMinor ?? 0n, currency: 'CNY' }, feeReturnedMinor: 0n, status: 'failed', reason: null, failureCode: '05 do not honor', createdAt: t.clock.now().toISOString(), updatedAt: t.clock.now().toISOString() });
+    payments.refund = async (merchantId, input) => ({
+      id: 're_refused',
+      merchantId,
+      paymentId: input.paymentId,
+      amount: { minor: input.amountMinor ?? 0n, currency: 'CNY' },
+      feeReturnedMinor: 0n,
+      status: 'failed',
+      reason: null,
+      failureCode: '05 do not honor',
+      createdAt: t.clock.now().toISOString(),
+      updatedAt: t.clock.now().toISOString(),
+    });
     const refused = await k.operator(e.id, { decision: 'refund' });
     payments.refund = refund;
     expect([refused.status, refused.body.code]).toEqual([422, 'escrow_refund_failed']);
@@ -368,8 +462,22 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
 
   it('webhook endpoints accept the escrow event types and receive them', async () => {
     const { m, c } = await k.setup();
-    const types = ['escrow.created', 'escrow.held', 'escrow.shipped', 'escrow.completed', 'escrow.refund_requested', 'escrow.disputed', 'escrow.refunded', 'escrow.closed', 'escrow.extended', 'escrow.arbitrated'];
-    const endpoint = await t.request('POST', '/v1/webhook_endpoints', { key: m.key, body: { url: 'https://shop.example/hooks', enabled_events: types } });
+    const types = [
+      'escrow.created',
+      'escrow.held',
+      'escrow.shipped',
+      'escrow.completed',
+      'escrow.refund_requested',
+      'escrow.disputed',
+      'escrow.refunded',
+      'escrow.closed',
+      'escrow.extended',
+      'escrow.arbitrated',
+    ];
+    const endpoint = await t.request('POST', '/v1/webhook_endpoints', {
+      key: m.key,
+      body: { url: 'https://shop.example/hooks', enabled_events: types },
+    });
     expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
     const e = await k.paidTrade(m.key, c);
     const deliveries = await t.hutong.services.store.reader
@@ -392,7 +500,10 @@ describeEachStore('escrow trades paid by card', (dialect) => {
     const pan = testCardFor('unionpay', 'approved').pan;
     const before = fixture.world.cardholder(pan)?.postedMinor ?? 0n;
     const e = await k.create(m.key, { amount: 8_000 });
-    const paid = await t.request('POST', `/v1/payments/${e.payment}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
+    const paid = await t.request('POST', `/v1/payments/${e.payment}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } } },
+    });
     expect(paid.status, JSON.stringify(paid.body)).toBe(200);
     expect(paid.body).toMatchObject({ status: 'succeeded', fee: 0 });
     expect(fixture.world.cardholder(pan)!.postedMinor - before).toBe(8_000n);

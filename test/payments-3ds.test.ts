@@ -21,9 +21,23 @@ describeEachStore('card payments with a 3-D Secure challenge', (dialect) => {
   let order = 0;
 
   async function challenged(key: string) {
-    const created = await t.request('POST', '/v1/payments', { key, body: { amount: 1_500, currency: 'USD', merchant_order_id: `3ds-${++order}`, return_url: 'https://shop.example/return' } });
-    const confirmed = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key, body: { payment_method: { type: 'card', card: { number: testCardFor('visa', '3ds-challenge').pan, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
-    expect(confirmed.body, JSON.stringify(confirmed.body)).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url' } });
+    const created = await t.request('POST', '/v1/payments', {
+      key,
+      body: { amount: 1_500, currency: 'USD', merchant_order_id: `3ds-${++order}`, return_url: 'https://shop.example/return' },
+    });
+    const confirmed = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key,
+      body: {
+        payment_method: {
+          type: 'card',
+          card: { number: testCardFor('visa', '3ds-challenge').pan, exp_month: 12, exp_year: 2030, cvc: '123' },
+        },
+      },
+    });
+    expect(confirmed.body, JSON.stringify(confirmed.body)).toMatchObject({
+      status: 'requires_action',
+      next_action: { type: 'redirect_to_url' },
+    });
     return { id: created.body.id as string, url: confirmed.body.next_action.url as string };
   }
 
@@ -48,7 +62,13 @@ describeEachStore('card payments with a 3-D Secure challenge', (dialect) => {
     const detail = await t.request('GET', `/v1/payments/${id}`, { key: m.key });
     expect(detail.body.status).toBe('succeeded');
     expect(detail.body.next_action).toBeNull();
-    expect(detail.body.timeline.map((s: { to: string }) => s.to)).toEqual(['requires_payment_method', 'processing', 'requires_action', 'processing', 'succeeded']);
+    expect(detail.body.timeline.map((s: { to: string }) => s.to)).toEqual([
+      'requires_payment_method',
+      'processing',
+      'requires_action',
+      'processing',
+      'succeeded',
+    ]);
     // The result is single-use: coming back again changes nothing.
     const again = await t.hutong.server.inject({ method: 'GET', url: back });
     expect(again.headers.location).toContain('status=succeeded');
@@ -71,7 +91,10 @@ describeEachStore('card payments with a 3-D Secure challenge', (dialect) => {
     const first = await challenged(m.key);
     const back = await answer(first.url, { otp: '123456' });
     const token = new URL(back, 'http://x').searchParams.get('result') as string;
-    const tampered = await t.hutong.server.inject({ method: 'GET', url: `/v1/payments/${first.id}/3ds_return?result=${token.slice(0, -2)}xx` });
+    const tampered = await t.hutong.server.inject({
+      method: 'GET',
+      url: `/v1/payments/${first.id}/3ds_return?result=${token.slice(0, -2)}xx`,
+    });
     expect(tampered.json().code).toBe('three_ds_result_invalid');
     const second = await challenged(m.key);
     const wrongPayment = await t.hutong.server.inject({ method: 'GET', url: `/v1/payments/${second.id}/3ds_return?result=${token}` });
@@ -81,8 +104,16 @@ describeEachStore('card payments with a 3-D Secure challenge', (dialect) => {
 
   it('does not challenge other cards (frictionless)', async () => {
     const m = await t.makeMerchant();
-    const created = await t.request('POST', '/v1/payments', { key: m.key, body: { amount: 700, currency: 'USD', merchant_order_id: `3ds-${++order}` } });
-    const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: { number: testCardFor('visa', 'approved').pan, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
+    const created = await t.request('POST', '/v1/payments', {
+      key: m.key,
+      body: { amount: 700, currency: 'USD', merchant_order_id: `3ds-${++order}` },
+    });
+    const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: {
+        payment_method: { type: 'card', card: { number: testCardFor('visa', 'approved').pan, exp_month: 12, exp_year: 2030, cvc: '123' } },
+      },
+    });
     expect(res.body.status).toBe('succeeded');
   });
 });

@@ -15,7 +15,12 @@ const brands = [
   { brand: 'unionpay', currency: 'CNY' },
 ] as const;
 
-const card = (number: string) => ({ number, exp_month: 12, exp_year: 2030, cvc: number.startsWith('3') && number.length === 15 ? '1234' : '123' });
+const card = (number: string) => ({
+  number,
+  exp_month: 12,
+  exp_year: 2030,
+  cvc: number.startsWith('3') && number.length === 15 ? '1234' : '123',
+});
 
 describeEachStore('card payments over ISO 8583 to the sandbox card world', (dialect) => {
   const fixture = {} as CardWorldFixture;
@@ -23,9 +28,15 @@ describeEachStore('card payments over ISO 8583 to the sandbox card world', (dial
   let order = 0;
 
   async function pay(key: string, currency: string, number: string, body: Record<string, unknown> = {}) {
-    const created = await t.request('POST', '/v1/payments', { key, body: { amount: 4_200, currency, merchant_order_id: `c-${++order}`, ...body } });
+    const created = await t.request('POST', '/v1/payments', {
+      key,
+      body: { amount: 4_200, currency, merchant_order_id: `c-${++order}`, ...body },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const confirmed = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key, body: { payment_method: { type: 'card', card: card(number) } } });
+    const confirmed = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key,
+      body: { payment_method: { type: 'card', card: card(number) } },
+    });
     return { id: created.body.id as string, confirmed };
   }
 
@@ -36,10 +47,19 @@ describeEachStore('card payments over ISO 8583 to the sandbox card world', (dial
       const before = fixture.world.cardholder(approvedPan)?.postedMinor ?? 0n;
       const ok = await pay(m.key, currency, approvedPan);
       expect(ok.confirmed.status, JSON.stringify(ok.confirmed.body)).toBe(200);
-      expect(ok.confirmed.body).toMatchObject({ status: 'succeeded', amount_captured: 4_200, payment_method: { type: 'card', card: { brand, last4: approvedPan.slice(-4), exp_month: 12, exp_year: 2030 } }, channel: 'sandbox_acquirer' });
+      expect(ok.confirmed.body).toMatchObject({
+        status: 'succeeded',
+        amount_captured: 4_200,
+        payment_method: { type: 'card', card: { brand, last4: approvedPan.slice(-4), exp_month: 12, exp_year: 2030 } },
+        channel: 'sandbox_acquirer',
+      });
       expect(fixture.world.cardholder(approvedPan)!.postedMinor - before).toBe(4_200n);
 
-      for (const [outcome, code] of [['do-not-honor', '05'], ['insufficient-funds', '51'], ['expired', '54']] as const) {
+      for (const [outcome, code] of [
+        ['do-not-honor', '05'],
+        ['insufficient-funds', '51'],
+        ['expired', '54'],
+      ] as const) {
         const declined = await pay(m.key, currency, testCardFor(brand, outcome).pan);
         expect([declined.confirmed.status, declined.confirmed.body.code], outcome).toEqual([402, 'card_declined']);
         expect(declined.confirmed.body.detail).toContain(code);
@@ -52,7 +72,10 @@ describeEachStore('card payments over ISO 8583 to the sandbox card world', (dial
       expect([silent.confirmed.status, silent.confirmed.body.code]).toEqual([503, 'channel_unavailable']);
       const detail = await t.request('GET', `/v1/payments/${silent.id}`, { key: m.key });
       expect(detail.body.status).toBe('requires_payment_method');
-      expect(detail.body.attempts.map((a: { kind: string; status: string }) => `${a.kind}:${a.status}`)).toEqual(['purchase:reversed', 'reverse:approved']);
+      expect(detail.body.attempts.map((a: { kind: string; status: string }) => `${a.kind}:${a.status}`)).toEqual([
+        'purchase:reversed',
+        'reverse:approved',
+      ]);
       // The issuer had charged the silent card; the reversal gave it back.
       const silentAccount = fixture.world.cardholder(silentPan)!;
       expect(silentAccount.postedMinor + silentAccount.pendingMinor).toBe(0n);
@@ -63,10 +86,19 @@ describeEachStore('card payments over ISO 8583 to the sandbox card world', (dial
     const m = await t.makeMerchant();
     const first = await pay(m.key, 'USD', testCardFor('visa', 'do-not-honor').pan);
     expect(first.confirmed.status).toBe(402);
-    const retry = await t.request('POST', `/v1/payments/${first.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: card(testCardFor('mastercard', 'approved').pan) } } });
+    const retry = await t.request('POST', `/v1/payments/${first.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'card', card: card(testCardFor('mastercard', 'approved').pan) } },
+    });
     expect(retry.body.status, JSON.stringify(retry.body)).toBe('succeeded');
     const detail = await t.request('GET', `/v1/payments/${first.id}`, { key: m.key });
-    expect(detail.body.timeline.map((s: { to: string }) => s.to)).toEqual(['requires_payment_method', 'processing', 'requires_payment_method', 'processing', 'succeeded']);
+    expect(detail.body.timeline.map((s: { to: string }) => s.to)).toEqual([
+      'requires_payment_method',
+      'processing',
+      'requires_payment_method',
+      'processing',
+      'succeeded',
+    ]);
   });
 
   it('authorizes, captures part once, and the issuer posts only the captured part', async () => {
@@ -107,7 +139,10 @@ describeEachStore('card payments over ISO 8583 to the sandbox card world', (dial
 
   it('refuses bad card input before anything is sent, and never stores the number in clear', async () => {
     const m = await t.makeMerchant();
-    const created = await t.request('POST', '/v1/payments', { key: m.key, body: { amount: 100, currency: 'USD', merchant_order_id: `c-${++order}` } });
+    const created = await t.request('POST', '/v1/payments', {
+      key: m.key,
+      body: { amount: 100, currency: 'USD', merchant_order_id: `c-${++order}` },
+    });
     const tries: [Record<string, unknown>, string][] = [
       [card('4111111111111112'), 'card_number_invalid'],
       [{ ...card('4111111111111004'), cvc: '12' }, 'security_code_invalid'],
@@ -116,7 +151,10 @@ describeEachStore('card payments over ISO 8583 to the sandbox card world', (dial
       [{ ...card('4111111111111004'), exp_month: 13 }, 'request_invalid'],
     ];
     for (const [body, code] of tries) {
-      const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: body } } });
+      const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+        key: m.key,
+        body: { payment_method: { type: 'card', card: body } },
+      });
       expect(res.body.code, JSON.stringify(body)).toBe(code);
     }
     expect((await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body.attempts).toEqual([]);
@@ -129,8 +167,14 @@ describeEachStore('card payments when the first acquirer is down', (dialect) => 
 
   it('answers channel_unavailable after 91 from the only acquirer, charging nothing', async () => {
     const m = await t.makeMerchant();
-    const created = await t.request('POST', '/v1/payments', { key: m.key, body: { amount: 500, currency: 'USD', merchant_order_id: 'down-1' } });
-    const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: card('4111111111111004') } } });
+    const created = await t.request('POST', '/v1/payments', {
+      key: m.key,
+      body: { amount: 500, currency: 'USD', merchant_order_id: 'down-1' },
+    });
+    const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'card', card: card('4111111111111004') } },
+    });
     expect([res.status, res.body.code]).toEqual([503, 'channel_unavailable']);
     expect((await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body.status).toBe('requires_payment_method');
   });
@@ -143,11 +187,21 @@ describeEachStore('card payments fail over to a second acquirer', (dialect) => {
   it('tries the second acquirer after 91 from the first, and refunds through the one that charged', async () => {
     const m = await t.makeMerchant();
     const pan = testCardFor('visa', 'approved').pan;
-    const created = await t.request('POST', '/v1/payments', { key: m.key, body: { amount: 900, currency: 'USD', merchant_order_id: 'fo-1' } });
-    const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: card(pan) } } });
+    const created = await t.request('POST', '/v1/payments', {
+      key: m.key,
+      body: { amount: 900, currency: 'USD', merchant_order_id: 'fo-1' },
+    });
+    const res = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'card', card: card(pan) } },
+    });
     expect(res.body, JSON.stringify(res.body)).toMatchObject({ status: 'succeeded', channel: 'acquirer_b' });
     const detail = await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key });
-    expect(detail.body.attempts.map((a: { channel: string; status: string; response_code: string }) => `${a.channel}:${a.status}:${a.response_code}`)).toEqual(['acquirer_a:declined:91', 'acquirer_b:approved:00']);
+    expect(
+      detail.body.attempts.map(
+        (a: { channel: string; status: string; response_code: string }) => `${a.channel}:${a.status}:${a.response_code}`,
+      ),
+    ).toEqual(['acquirer_a:declined:91', 'acquirer_b:approved:00']);
     expect(worlds.first.cardholder(pan)?.postedMinor ?? 0n).toBe(0n);
     expect(worlds.second.cardholder(pan)!.postedMinor).toBe(900n);
     const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: created.body.id } });

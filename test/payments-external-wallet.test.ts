@@ -27,10 +27,16 @@ describeEachStore('payments with outside wallets', (dialect) => {
     world = await startWalletWorld({ port: 0, notifyRetryDelayMs: 50 });
     const connectors = new Map<string, WalletConnectorPort>();
     for (const name of ['alipay_sandbox', 'wechat_sandbox', 'quickpass_sandbox'] as WalletName[]) {
-      connectors.set(name, createWalletConnector(name, { baseUrl: world.baseUrl, key: walletProfiles[name].keyDefault, clock: systemClock }));
+      connectors.set(
+        name,
+        createWalletConnector(name, { baseUrl: world.baseUrl, key: walletProfiles[name].keyDefault, clock: systemClock }),
+      );
     }
     const port = await freePort();
-    hutong = await createHutong({ ...testConfig(fresh.store), publicBaseUrl: `http://127.0.0.1:${port}` }, { clock, logger: false, vaultKey: randomBytes(32), wallets: { wallet: (name) => connectors.get(name) } });
+    hutong = await createHutong(
+      { ...testConfig(fresh.store), publicBaseUrl: `http://127.0.0.1:${port}` },
+      { clock, logger: false, vaultKey: randomBytes(32), wallets: { wallet: (name) => connectors.get(name) } },
+    );
     await hutong.server.listen({ port, host: '127.0.0.1' });
     const merchant = await hutong.services.parties.createMerchant({ name: 'Tea House', country: 'CN', settlementCurrency: 'CNY' });
     if ('failure' in merchant) throw new Error(merchant.detail);
@@ -43,16 +49,33 @@ describeEachStore('payments with outside wallets', (dialect) => {
   });
 
   async function api(method: string, url: string, body?: unknown) {
-    const res = await hutong.server.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${key}` }, ...(body === undefined ? {} : { payload: body as object }) });
+    const res = await hutong.server.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: `Bearer ${key}` },
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
     return { status: res.statusCode, body: res.json() };
   }
 
   async function waiting(wallet: WalletName, amount = 8_800) {
-    const created = await api('POST', '/v1/payments', { amount, currency: 'CNY', merchant_order_id: `w-${++order}`, description: 'Longjing tea' });
+    const created = await api('POST', '/v1/payments', {
+      amount,
+      currency: 'CNY',
+      merchant_order_id: `w-${++order}`,
+      description: 'Longjing tea',
+    });
     const confirmed = await api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: { type: 'external_wallet', wallet } });
-    expect(confirmed.body, JSON.stringify(confirmed.body)).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url' } });
+    expect(confirmed.body, JSON.stringify(confirmed.body)).toMatchObject({
+      status: 'requires_action',
+      next_action: { type: 'redirect_to_url' },
+    });
     const detail = await api('GET', `/v1/payments/${created.body.id}`);
-    return { id: created.body.id as string, qr: confirmed.body.next_action.qr_code as string, orderId: detail.body.attempts[0].id as string };
+    return {
+      id: created.body.id as string,
+      qr: confirmed.body.next_action.qr_code as string,
+      orderId: detail.body.attempts[0].id as string,
+    };
   }
 
   for (const wallet of ['alipay_sandbox', 'wechat_sandbox', 'quickpass_sandbox'] as WalletName[]) {
@@ -65,7 +88,13 @@ describeEachStore('payments with outside wallets', (dialect) => {
       await world.pay(wallet, orderId);
       await world.settled();
       const paid = await api('GET', `/v1/payments/${id}`);
-      expect(paid.body).toMatchObject({ status: 'succeeded', amount_captured: 8_800, fee: 53, channel: wallet, payment_method: { type: 'external_wallet' } });
+      expect(paid.body).toMatchObject({
+        status: 'succeeded',
+        amount_captured: 8_800,
+        fee: 53,
+        channel: wallet,
+        payment_method: { type: 'external_wallet' },
+      });
       expect(world.order(wallet, orderId)!.notification.acknowledged).toBe(true);
       // A refund goes back through the wallet.
       const refund = await api('POST', '/v1/refunds', { payment: id, amount: 800 });
@@ -88,10 +117,29 @@ describeEachStore('payments with outside wallets', (dialect) => {
 
   it('refuses a tampered or unsigned notification and changes nothing', async () => {
     const { id, orderId } = await waiting('quickpass_sandbox', 2_000);
-    const forged = JSON.stringify({ orderId, walletOrderId: 'x', status: 'paid', amountMinor: '2000', currency: 'CNY', paidAt: new Date().toISOString(), txnTime: new Date().toISOString(), signature: 'AAAA' });
-    const res = await hutong.server.inject({ method: 'POST', url: '/v1/channels/quickpass_sandbox/notifications', payload: forged, headers: { 'content-type': 'application/json' } });
+    const forged = JSON.stringify({
+      orderId,
+      walletOrderId: 'x',
+      status: 'paid',
+      amountMinor: '2000',
+      currency: 'CNY',
+      paidAt: new Date().toISOString(),
+      txnTime: new Date().toISOString(),
+      signature: 'AAAA',
+    });
+    const res = await hutong.server.inject({
+      method: 'POST',
+      url: '/v1/channels/quickpass_sandbox/notifications',
+      payload: forged,
+      headers: { 'content-type': 'application/json' },
+    });
     expect([res.statusCode, res.json().code]).toEqual([400, 'wallet_notification_invalid']);
-    const unknown = await hutong.server.inject({ method: 'POST', url: '/v1/channels/nowallet/notifications', payload: '{}', headers: { 'content-type': 'application/json' } });
+    const unknown = await hutong.server.inject({
+      method: 'POST',
+      url: '/v1/channels/nowallet/notifications',
+      payload: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(unknown.statusCode).toBe(400);
     expect((await api('GET', `/v1/payments/${id}`)).body.status).toBe('requires_action');
   });

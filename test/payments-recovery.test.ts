@@ -21,7 +21,10 @@ describeEachStore('payments: recovery after a crash mid-authorization', (dialect
     it(`reverses an unrecorded ${capture ? 'purchase' : 'authorization'} and reopens the payment`, async () => {
       const { writer, payments } = t.hutong.services;
       const m = await t.makeMerchant();
-      const created = await t.request('POST', '/v1/payments', { key: m.key, body: { amount: 3_300, currency: 'USD', merchant_order_id: `crash-${capture}`, capture_method: capture ? 'automatic' : 'manual' } });
+      const created = await t.request('POST', '/v1/payments', {
+        key: m.key,
+        body: { amount: 3_300, currency: 'USD', merchant_order_id: `crash-${capture}`, capture_method: capture ? 'automatic' : 'manual' },
+      });
       const pan = testCardFor('visa', 'approved').pan;
 
       // What confirm does up to the wire, then the process "dies" before recording the answer.
@@ -33,8 +36,23 @@ describeEachStore('payments: recovery after a crash mid-authorization', (dialect
       const attemptId = newId('att');
       const sentAt = new Date(Math.floor(t.clock.now().getTime() / 1000) * 1000);
       await writer.run(async (trx) => {
-        await moveStatus(trx, { id: created.body.id, from: 'requires_payment_method', to: 'processing', reason: 'confirmed', at: sentAt.toISOString(), set: { method_type: 'card', card_id: token.card.id, card_brand: 'visa', card_last4: '1004' } });
-        await insertAttempt(trx, { id: attemptId, paymentId: created.body.id, kind: capture ? 'purchase' : 'authorize', channel: 'sandbox_acquirer', amountMinor: 3_300n, currency: 'USD', at: sentAt.toISOString() });
+        await moveStatus(trx, {
+          id: created.body.id,
+          from: 'requires_payment_method',
+          to: 'processing',
+          reason: 'confirmed',
+          at: sentAt.toISOString(),
+          set: { method_type: 'card', card_id: token.card.id, card_brand: 'visa', card_last4: '1004' },
+        });
+        await insertAttempt(trx, {
+          id: attemptId,
+          paymentId: created.body.id,
+          kind: capture ? 'purchase' : 'authorize',
+          channel: 'sandbox_acquirer',
+          amountMinor: 3_300n,
+          currency: 'USD',
+          at: sentAt.toISOString(),
+        });
       });
       const before = fixture.world.cardholder(pan);
       const outcome = await fixture.channels.connector('sandbox_acquirer')!.authorize({
@@ -58,10 +76,16 @@ describeEachStore('payments: recovery after a crash mid-authorization', (dialect
       expect(after.postedMinor + after.pendingMinor).toBe((before?.postedMinor ?? 0n) + (before?.pendingMinor ?? 0n));
       const detail = await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key });
       expect(detail.body.status).toBe('requires_payment_method');
-      expect(detail.body.attempts.map((a: { kind: string; status: string }) => `${a.kind}:${a.status}`)).toEqual([`${capture ? 'purchase' : 'authorize'}:reversed`, 'reverse:approved']);
+      expect(detail.body.attempts.map((a: { kind: string; status: string }) => `${a.kind}:${a.status}`)).toEqual([
+        `${capture ? 'purchase' : 'authorize'}:reversed`,
+        'reverse:approved',
+      ]);
       // Nothing was posted for the unrecorded attempt, and the shopper can pay again.
       expect((await verifyLedger(t.hutong.services.store.reader)).ok).toBe(true);
-      const again = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
+      const again = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+        key: m.key,
+        body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } } },
+      });
       expect(again.body.status).toBe(capture ? 'succeeded' : 'requires_capture');
       expect((await payments.sweeper.runOnce()).reversed).toBe(0);
     });
@@ -70,8 +94,14 @@ describeEachStore('payments: recovery after a crash mid-authorization', (dialect
     const { writer, payments } = t.hutong.services;
     const m = await t.makeMerchant();
     const pan = testCardFor('mastercard', 'approved').pan;
-    const created = await t.request('POST', '/v1/payments', { key: m.key, body: { amount: 5_000, currency: 'GBP', merchant_order_id: 'refund-lost' } });
-    const paid = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } } } });
+    const created = await t.request('POST', '/v1/payments', {
+      key: m.key,
+      body: { amount: 5_000, currency: 'GBP', merchant_order_id: 'refund-lost' },
+    });
+    const paid = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } } },
+    });
     expect(paid.body.status).toBe('succeeded');
     const charged = fixture.world.cardholder(pan)!.postedMinor;
     // As if Hutong reserved a refund and died before the acquirer's answer was recorded.
@@ -79,7 +109,23 @@ describeEachStore('payments: recovery after a crash mid-authorization', (dialect
     const at = t.clock.now().toISOString();
     await writer.run(async (trx) => {
       await trx.updateTable('payments').set({ amount_refunded: 2_000n }).where('id', '=', created.body.id).execute();
-      await trx.insertInto('refunds').values({ id: refundId, merchant_id: m.id, payment_id: created.body.id, amount: 2_000n, currency: 'GBP', fee_returned: 0n, status: 'pending', reason: null, failure_code: null, request_digest: '-', created_at: at, updated_at: at }).execute();
+      await trx
+        .insertInto('refunds')
+        .values({
+          id: refundId,
+          merchant_id: m.id,
+          payment_id: created.body.id,
+          amount: 2_000n,
+          currency: 'GBP',
+          fee_returned: 0n,
+          status: 'pending',
+          reason: null,
+          failure_code: null,
+          request_digest: '-',
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
     });
     // The first try reached the acquirer (the card is credited) but its answer was lost.
     const approved = (await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body.attempts[0];
@@ -88,7 +134,15 @@ describeEachStore('payments: recovery after a crash mid-authorization', (dialect
     if (isFailure(cardholder)) throw new Error(cardholder.detail);
     const first = await fixture.channels.connector('sandbox_acquirer')!.refund({
       operationId: refundId,
-      original: { attemptId: approved.id, reference: approved.reference, amount: { minor: 5_000n, currency: 'GBP' }, card: cardholder, merchant: { id: m.id, name: 'Shop', country: 'CN', mcc: '5999' }, sentAt: new Date(approved.sent_at), kind: 'purchase' },
+      original: {
+        attemptId: approved.id,
+        reference: approved.reference,
+        amount: { minor: 5_000n, currency: 'GBP' },
+        card: cardholder,
+        merchant: { id: m.id, name: 'Shop', country: 'CN', mcc: '5999' },
+        sentAt: new Date(approved.sent_at),
+        kind: 'purchase',
+      },
       amount: { minor: 2_000n, currency: 'GBP' },
       sentAt: new Date(Math.floor(new Date(at).getTime() / 1000) * 1000),
     });

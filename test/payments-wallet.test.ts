@@ -18,14 +18,22 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
   const newPayment = (key: string, body: Record<string, unknown> = {}) =>
     t.request('POST', '/v1/payments', { key, body: { amount: 10_000, currency: 'CNY', merchant_order_id: `o-${++order}`, ...body } });
 
-  it('pays at once with automatic capture: the merchant\'s pending balance grows net of the 0.6 % wallet fee', async () => {
+  it("pays at once with automatic capture: the merchant's pending balance grows net of the 0.6 % wallet fee", async () => {
     const { m, c } = await setup();
     const created = await newPayment(m.key, { description: 'tea set' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ status: 'requires_payment_method', amount: 10_000, capture_method: 'automatic' });
-    const paid = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+    const paid = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'wallet', customer: c } },
+    });
     expect(paid.status, JSON.stringify(paid.body)).toBe(200);
-    expect(paid.body).toMatchObject({ status: 'succeeded', amount_captured: 10_000, fee: 60, payment_method: { type: 'wallet', card: null } });
+    expect(paid.body).toMatchObject({
+      status: 'succeeded',
+      amount_captured: 10_000,
+      fee: 60,
+      payment_method: { type: 'wallet', card: null },
+    });
     expect((await t.request('GET', `/v1/customers/${c}/balances`, { key: m.key })).body.data[0].available).toBe(90_000);
     const { ledger, store } = t.hutong.services;
     const pending = (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: m.id })).find((a) => a.code === 'pending')!;
@@ -37,14 +45,25 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
   it('holds with manual capture, captures part of it once, and releases the rest', async () => {
     const { m, c } = await setup();
     const created = await newPayment(m.key, { capture_method: 'manual' });
-    const held = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+    const held = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'wallet', customer: c } },
+    });
     expect(held.body.status).toBe('requires_capture');
-    expect((await t.request('GET', `/v1/customers/${c}/balances`, { key: m.key })).body.data[0]).toMatchObject({ available: 90_000, pending: 10_000, posted: 100_000 });
+    expect((await t.request('GET', `/v1/customers/${c}/balances`, { key: m.key })).body.data[0]).toMatchObject({
+      available: 90_000,
+      pending: 10_000,
+      posted: 100_000,
+    });
     const over = await t.request('POST', `/v1/payments/${created.body.id}/capture`, { key: m.key, body: { amount: 10_001 } });
     expect([over.status, over.body.code]).toEqual([422, 'capture_exceeds_authorized']);
     const captured = await t.request('POST', `/v1/payments/${created.body.id}/capture`, { key: m.key, body: { amount: 6_000 } });
     expect(captured.body).toMatchObject({ status: 'succeeded', amount_captured: 6_000, fee: 36 });
-    expect((await t.request('GET', `/v1/customers/${c}/balances`, { key: m.key })).body.data[0]).toMatchObject({ available: 94_000, pending: 0, posted: 94_000 });
+    expect((await t.request('GET', `/v1/customers/${c}/balances`, { key: m.key })).body.data[0]).toMatchObject({
+      available: 94_000,
+      pending: 0,
+      posted: 94_000,
+    });
     const again = await t.request('POST', `/v1/payments/${created.body.id}/capture`, { key: m.key, body: {} });
     expect([again.status, again.body.code]).toEqual([409, 'payment_state_invalid']);
   });
@@ -52,10 +71,16 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
   it('cancels an authorization, returning the held money', async () => {
     const { m, c } = await setup();
     const created = await newPayment(m.key, { capture_method: 'manual' });
-    await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+    await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'wallet', customer: c } },
+    });
     const canceled = await t.request('POST', `/v1/payments/${created.body.id}/cancel`, { key: m.key });
     expect(canceled.body.status).toBe('canceled');
-    expect((await t.request('GET', `/v1/customers/${c}/balances`, { key: m.key })).body.data[0]).toMatchObject({ available: 100_000, pending: 0 });
+    expect((await t.request('GET', `/v1/customers/${c}/balances`, { key: m.key })).body.data[0]).toMatchObject({
+      available: 100_000,
+      pending: 0,
+    });
     const capture = await t.request('POST', `/v1/payments/${created.body.id}/capture`, { key: m.key });
     expect(capture.body.code).toBe('payment_state_invalid');
   });
@@ -63,8 +88,14 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
   it('refunds in parts, returns the fee in proportion, and never refunds more than was captured', async () => {
     const { m, c } = await setup();
     const created = await newPayment(m.key);
-    await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
-    const first = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: created.body.id, amount: 2_500, reason: 'one cup broken' } });
+    await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'wallet', customer: c } },
+    });
+    const first = await t.request('POST', '/v1/refunds', {
+      key: m.key,
+      body: { payment: created.body.id, amount: 2_500, reason: 'one cup broken' },
+    });
     expect(first.body).toMatchObject({ status: 'succeeded', amount: 2_500, fee_returned: 15 });
     const over = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: created.body.id, amount: 7_501 } });
     expect([over.status, over.body.code]).toEqual([422, 'refund_exceeds_captured']);
@@ -80,7 +111,10 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
   it('refuses what the state or the wallet does not allow, and changes nothing', async () => {
     const { m, c } = await setup(5_000);
     const created = await newPayment(m.key);
-    const poor = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+    const poor = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'wallet', customer: c } },
+    });
     expect([poor.status, poor.body.code]).toEqual([422, 'insufficient_funds']);
     expect((await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body.status).toBe('requires_payment_method');
     const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: created.body.id } });
@@ -90,20 +124,32 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
     const other = await t.makeMerchant();
     expect((await t.request('GET', `/v1/payments/${created.body.id}`, { key: other.key })).body.code).toBe('payment_not_found');
     expect((await t.request('POST', `/v1/payments/${created.body.id}/cancel`, { key: other.key })).body.code).toBe('payment_not_found');
-    const noCard = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'card', card: { number: '4111111111111111', exp_month: 12, exp_year: 2030, cvc: '123' } } } });
+    const noCard = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'card', card: { number: '4111111111111111', exp_month: 12, exp_year: 2030, cvc: '123' } } },
+    });
     expect([noCard.status, noCard.body.code]).toEqual([422, 'currency_not_supported_by_channel']);
     expect((await t.request('POST', `/v1/payments/${created.body.id}/cancel`, { key: m.key })).body.status).toBe('canceled');
   });
 
-  it('uses the merchant\'s fee plan, set by the operator, with a fixed part in its currency only', async () => {
+  it("uses the merchant's fee plan, set by the operator, with a fixed part in its currency only", async () => {
     const { m, c } = await setup();
-    const plan = { rules: [{ method: 'wallet', brand: '*', percent_bps: 125, fixed_amount: 30, fixed_currency: 'CNY' }], refund_fee_policy: 'none' };
+    const plan = {
+      rules: [{ method: 'wallet', brand: '*', percent_bps: 125, fixed_amount: 30, fixed_currency: 'CNY' }],
+      refund_fee_policy: 'none',
+    };
     expect((await t.request('POST', `/v1/merchants/${m.id}/fee_plan`, { key: t.operatorKey, body: plan })).status).toBe(200);
     expect((await t.request('POST', `/v1/merchants/${m.id}/fee_plan`, { key: m.key, body: plan })).body.code).toBe('forbidden');
-    const bad = await t.request('POST', `/v1/merchants/${m.id}/fee_plan`, { key: t.operatorKey, body: { ...plan, rules: [{ method: 'wallet', brand: '*', percent_bps: 125, fixed_amount: 30 }] } });
+    const bad = await t.request('POST', `/v1/merchants/${m.id}/fee_plan`, {
+      key: t.operatorKey,
+      body: { ...plan, rules: [{ method: 'wallet', brand: '*', percent_bps: 125, fixed_amount: 30 }] },
+    });
     expect(bad.body.code).toBe('fee_plan_invalid');
     const p = await newPayment(m.key, { amount: 10_001 });
-    const paid = await t.request('POST', `/v1/payments/${p.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+    const paid = await t.request('POST', `/v1/payments/${p.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'wallet', customer: c } },
+    });
     // 1.25 % of 10,001 = 125.0125 → 125 (half-up), plus the fixed 30.
     expect(paid.body.fee).toBe(155);
     const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: p.body.id } });
@@ -128,7 +174,14 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
   it('two concurrent confirms charge once', async () => {
     const { m, c } = await setup();
     const created = await newPayment(m.key);
-    const both = await Promise.all([0, 1].map(() => t.request('POST', `/v1/payments/${created.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } })));
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+          key: m.key,
+          body: { payment_method: { type: 'wallet', customer: c } },
+        }),
+      ),
+    );
     expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
     expect((await t.request('GET', `/v1/customers/${c}/balances`, { key: m.key })).body.data[0].available).toBe(90_000);
   });
@@ -146,10 +199,19 @@ describeEachStore('payments from the Hutong wallet', (dialect) => {
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
         for (const s of steps) {
           const p = await newPayment(m.key, { amount: s.amount, capture_method: s.manual ? 'manual' : 'automatic' });
-          await t.request('POST', `/v1/payments/${p.body.id}/confirm`, { key: m.key, body: { payment_method: { type: 'wallet', customer: c } } });
+          await t.request('POST', `/v1/payments/${p.body.id}/confirm`, {
+            key: m.key,
+            body: { payment_method: { type: 'wallet', customer: c } },
+          });
           if (s.manual && s.cancel) await t.request('POST', `/v1/payments/${p.body.id}/cancel`, { key: m.key });
-          else if (s.manual) await t.request('POST', `/v1/payments/${p.body.id}/capture`, { key: m.key, body: s.capture === undefined ? {} : { amount: s.capture } });
-          await Promise.all(s.refunds.map((amount) => t.request('POST', '/v1/refunds', { key: m.key, body: { payment: p.body.id, amount } })));
+          else if (s.manual)
+            await t.request('POST', `/v1/payments/${p.body.id}/capture`, {
+              key: m.key,
+              body: s.capture === undefined ? {} : { amount: s.capture },
+            });
+          await Promise.all(
+            s.refunds.map((amount) => t.request('POST', '/v1/refunds', { key: m.key, body: { payment: p.body.id, amount } })),
+          );
           const after = (await t.request('GET', `/v1/payments/${p.body.id}`, { key: m.key })).body;
           expect(after.amount_refunded).toBeLessThanOrEqual(after.amount_captured);
           expect(after.amount_captured).toBeLessThanOrEqual(after.amount);

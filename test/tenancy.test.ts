@@ -209,30 +209,111 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     const key = m.key;
     const headers = (k: string) => ({ 'idempotency-key': k });
     tn.customerName = `Buyer${tag} Zhang`;
-    const customer = await ok(await t.request('POST', '/v1/customers', { key, headers: headers('tenancy-customer'), body: { name: tn.customerName, identity: { type: 'resident_id', number: idNumber } } }));
+    const customer = await ok(
+      await t.request('POST', '/v1/customers', {
+        key,
+        headers: headers('tenancy-customer'),
+        body: { name: tn.customerName, identity: { type: 'resident_id', number: idNumber } },
+      }),
+    );
     tn.customer = customer.id;
-    await ok(await t.request('POST', `/v1/customers/${tn.customer}/top_ups`, { key, headers: headers('tenancy-topup'), body: { amount: 5_000_000, currency: 'CNY' } }));
-    tn.bankAccount = (await ok(await t.request('POST', '/v1/bank_accounts', { key, headers: headers('tenancy-bank'), body: { currency: 'CNY', holder_name: `${tag} Trading Ltd`, iban } }))).id;
+    await ok(
+      await t.request('POST', `/v1/customers/${tn.customer}/top_ups`, {
+        key,
+        headers: headers('tenancy-topup'),
+        body: { amount: 5_000_000, currency: 'CNY' },
+      }),
+    );
+    tn.bankAccount = (
+      await ok(
+        await t.request('POST', '/v1/bank_accounts', {
+          key,
+          headers: headers('tenancy-bank'),
+          body: { currency: 'CNY', holder_name: `${tag} Trading Ltd`, iban },
+        }),
+      )
+    ).id;
 
-    const card = await ok(await t.request('POST', '/v1/payments', { key, headers: headers('tenancy-card'), body: { amount: 50_000, currency: 'CNY', merchant_order_id: `${tag}-card` } }));
+    const card = await ok(
+      await t.request('POST', '/v1/payments', {
+        key,
+        headers: headers('tenancy-card'),
+        body: { amount: 50_000, currency: 'CNY', merchant_order_id: `${tag}-card` },
+      }),
+    );
     tn.cardPayment = card.id;
-    const paid = await t.request('POST', `/v1/payments/${card.id}/confirm`, { key, body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc } } } });
+    const paid = await t.request('POST', `/v1/payments/${card.id}/confirm`, {
+      key,
+      body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc } } },
+    });
     expect(paid.body.status, JSON.stringify(paid.body)).toBe('succeeded');
-    tn.refund = (await ok(await t.request('POST', '/v1/refunds', { key, headers: headers('tenancy-refund'), body: { payment: card.id, amount: 1_000 } }))).id;
+    tn.refund = (
+      await ok(
+        await t.request('POST', '/v1/refunds', { key, headers: headers('tenancy-refund'), body: { payment: card.id, amount: 1_000 } }),
+      )
+    ).id;
 
     const order = { payer_name: tn.customerName, id_type: 'resident_id', id_number: idNumber };
-    const imported = await ok(await t.request('POST', '/v1/payments', { key, headers: headers('tenancy-import'), body: { amount: 20_000, currency: 'CNY', merchant_order_id: `${tag}-import`, customer: tn.customer, import_order: order } }));
+    const imported = await ok(
+      await t.request('POST', '/v1/payments', {
+        key,
+        headers: headers('tenancy-import'),
+        body: { amount: 20_000, currency: 'CNY', merchant_order_id: `${tag}-import`, customer: tn.customer, import_order: order },
+      }),
+    );
     tn.importPayment = imported.id;
-    expect((await t.request('POST', `/v1/payments/${imported.id}/confirm`, { key, body: { payment_method: { type: 'wallet', customer: tn.customer } } })).body.status).toBe('succeeded');
+    expect(
+      (
+        await t.request('POST', `/v1/payments/${imported.id}/confirm`, {
+          key,
+          body: { payment_method: { type: 'wallet', customer: tn.customer } },
+        })
+      ).body.status,
+    ).toBe('succeeded');
 
-    const trade = await ok(await t.request('POST', '/v1/escrows', { key, headers: headers('tenancy-escrow'), body: { amount: 10_000, currency: 'CNY', merchant_order_id: `${tag}-escrow`, goods_type: 'physical', customer: tn.customer } }));
+    const trade = await ok(
+      await t.request('POST', '/v1/escrows', {
+        key,
+        headers: headers('tenancy-escrow'),
+        body: { amount: 10_000, currency: 'CNY', merchant_order_id: `${tag}-escrow`, goods_type: 'physical', customer: tn.customer },
+      }),
+    );
     Object.assign(tn, { trade: trade.id, tradeToken: trade.buyer_token });
-    expect((await t.request('POST', `/v1/payments/${trade.payment}/confirm`, { key, body: { payment_method: { type: 'wallet', customer: tn.customer } } })).body.status).toBe('succeeded');
-    const unpaid = await ok(await t.request('POST', '/v1/escrows', { key, headers: headers('tenancy-escrow-2'), body: { amount: 7_000, currency: 'CNY', merchant_order_id: `${tag}-escrow-2`, goods_type: 'virtual' } }));
+    expect(
+      (
+        await t.request('POST', `/v1/payments/${trade.payment}/confirm`, {
+          key,
+          body: { payment_method: { type: 'wallet', customer: tn.customer } },
+        })
+      ).body.status,
+    ).toBe('succeeded');
+    const unpaid = await ok(
+      await t.request('POST', '/v1/escrows', {
+        key,
+        headers: headers('tenancy-escrow-2'),
+        body: { amount: 7_000, currency: 'CNY', merchant_order_id: `${tag}-escrow-2`, goods_type: 'virtual' },
+      }),
+    );
     Object.assign(tn, { unpaidTrade: unpaid.id, unpaidTradeToken: unpaid.buyer_token });
 
-    tn.webhook = (await ok(await t.request('POST', '/v1/webhook_endpoints', { key, headers: headers('tenancy-webhook'), body: { url: `https://${tag.toLowerCase()}.example/hooks`, enabled_events: ['*'] } }))).id;
-    tn.transfer = (await ok(await t.request('POST', '/v1/transfers', { key, headers: headers('tenancy-transfer'), body: { source: tn.customer, destination: tn.id, amount: 100, currency: 'CNY' } }))).id;
+    tn.webhook = (
+      await ok(
+        await t.request('POST', '/v1/webhook_endpoints', {
+          key,
+          headers: headers('tenancy-webhook'),
+          body: { url: `https://${tag.toLowerCase()}.example/hooks`, enabled_events: ['*'] },
+        }),
+      )
+    ).id;
+    tn.transfer = (
+      await ok(
+        await t.request('POST', '/v1/transfers', {
+          key,
+          headers: headers('tenancy-transfer'),
+          body: { source: tn.customer, destination: tn.id, amount: 100, currency: 'CNY' },
+        }),
+      )
+    ).id;
     tn.event = (await ok(await t.request('GET', '/v1/events?limit=1', { key }), 200)).data[0].id;
   }
 
@@ -256,8 +337,21 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       tn.statement = statements.data[0].id;
       tn.payout = (await ok(await t.request('GET', '/v1/payouts', { key: tn.key }), 200)).data[0].id;
       expect(t.hutong.services.fx.loadEcbXml(ecbRates(t.clock.now()))).toMatchObject({ loaded: 5 });
-      tn.quote = (await ok(await t.request('POST', '/v1/fx/quotes', { key: tn.key, headers: { 'idempotency-key': 'tenancy-quote' }, body: { sell_currency: 'USD', buy_currency: 'CNY', sell_amount: 1_000 } }))).id;
-      const checkout = await ok(await t.request('POST', '/v1/checkout_sessions', { key: tn.key, body: { amount: 3_000, currency: 'CNY', merchant_order_id: `${tn === A ? 'A' : 'B'}-open`, expires_in: 600 } }));
+      tn.quote = (
+        await ok(
+          await t.request('POST', '/v1/fx/quotes', {
+            key: tn.key,
+            headers: { 'idempotency-key': 'tenancy-quote' },
+            body: { sell_currency: 'USD', buy_currency: 'CNY', sell_amount: 1_000 },
+          }),
+        )
+      ).id;
+      const checkout = await ok(
+        await t.request('POST', '/v1/checkout_sessions', {
+          key: tn.key,
+          body: { amount: 3_000, currency: 'CNY', merchant_order_id: `${tn === A ? 'A' : 'B'}-open`, expires_in: 600 },
+        }),
+      );
       tn.openPayment = checkout.payment.id;
       tn.checkoutToken = (checkout.url as string).split('/checkout/')[1] as string;
       await signIn(tn);
@@ -310,7 +404,13 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       'POST /v1/payments': { amount: 100, currency: 'CNY', merchant_order_id: `x-${++seq}`, customer: other.customer },
       'POST /v1/refunds': { payment: other.cardPayment, amount: 100 },
       'POST /v1/checkout_sessions': { payment: other.openPayment },
-      'POST /v1/escrows': { amount: 100, currency: 'CNY', merchant_order_id: `x-${++seq}`, goods_type: 'virtual', customer: other.customer },
+      'POST /v1/escrows': {
+        amount: 100,
+        currency: 'CNY',
+        merchant_order_id: `x-${++seq}`,
+        goods_type: 'virtual',
+        customer: other.customer,
+      },
       'POST /v1/transfers': { source: other.customer, destination: me.id, amount: 100, currency: 'CNY' },
       'POST /v1/customers': { name: 'New' },
       'POST /v1/webhook_endpoints': { url: 'https://new.example/h', enabled_events: ['*'] },
@@ -327,7 +427,30 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
 
   /** What must never reach another tenant: A's ids, names, account numbers and identity. */
   function markersOf(tn: Tenant): string[] {
-    return [tn.id, tn.name, tn.customer, tn.customerName, tn.cardPayment, tn.openPayment, tn.importPayment, tn.refund, tn.trade, tn.unpaidTrade, tn.quote, tn.webhook, tn.transfer, tn.event, tn.bankAccount, tn.iban, tn.statement, tn.payout, tn.idNumber, tn.checkoutToken, tn.session, tn.csrf];
+    return [
+      tn.id,
+      tn.name,
+      tn.customer,
+      tn.customerName,
+      tn.cardPayment,
+      tn.openPayment,
+      tn.importPayment,
+      tn.refund,
+      tn.trade,
+      tn.unpaidTrade,
+      tn.quote,
+      tn.webhook,
+      tn.transfer,
+      tn.event,
+      tn.bankAccount,
+      tn.iban,
+      tn.statement,
+      tn.payout,
+      tn.idNumber,
+      tn.checkoutToken,
+      tn.session,
+      tn.csrf,
+    ];
   }
 
   type Credential = { name: string; headers: Record<string, string> };
@@ -341,25 +464,37 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
   async function call(route: string, path: string, credential: Credential, body: unknown) {
     const method = route.split(' ')[0] as string;
     const headers: Record<string, string> = { ...credential.headers, 'idempotency-key': `probe-${++seq}` };
-    const res = await t.hutong.server.inject({ method: method as 'GET', url: path, headers, ...(body === undefined ? {} : { payload: body as object }) });
+    const res = await t.hutong.server.inject({
+      method: method as 'GET',
+      url: path,
+      headers,
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
     return { status: res.statusCode, text: res.body, headers: res.headers };
   }
 
   function leaks(text: string, path: string, of: Tenant, body?: unknown): string[] {
     let scrubbed = text;
     // A "not found" answer may repeat the id the caller itself sent in the URL or body.
-    for (const part of [...path.split(/[/?&=]/), ...Object.values((body ?? {}) as Record<string, unknown>).map(String)]) if (part.length > 6) scrubbed = scrubbed.split(part).join('');
+    for (const part of [...path.split(/[/?&=]/), ...Object.values((body ?? {}) as Record<string, unknown>).map(String)])
+      if (part.length > 6) scrubbed = scrubbed.split(part).join('');
     return markersOf(of).filter((m) => m !== undefined && m !== '' && scrubbed.includes(m));
   }
 
   it('every registered route is classified (a new route must declare who may call it)', () => {
     const routes = registeredRoutes(t.hutong.server.printRoutes({ commonPrefix: false }));
     expect(routes.length).toBeGreaterThan(100);
-    expect(routes.filter((r) => routeKinds[r] === undefined), 'unclassified routes: add them to routeKinds').toEqual([]);
-    expect(Object.keys(routeKinds).filter((r) => !routes.includes(r)), 'classified routes that no longer exist').toEqual([]);
+    expect(
+      routes.filter((r) => routeKinds[r] === undefined),
+      'unclassified routes: add them to routeKinds',
+    ).toEqual([]);
+    expect(
+      Object.keys(routeKinds).filter((r) => !routes.includes(r)),
+      'classified routes that no longer exist',
+    ).toEqual([]);
   });
 
-  it('A\'s own credentials reach every one of A\'s objects (so the probes below name real objects)', async () => {
+  it("A's own credentials reach every one of A's objects (so the probes below name real objects)", async () => {
     const own = credentialsOf(A)[0] as Credential;
     for (const [route, kind] of Object.entries(routeKinds)) {
       if (kind !== 'merchant' || !route.startsWith('GET')) continue;
@@ -369,7 +504,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     }
   });
 
-  it('B\'s key, cookie, cashier token and buyer token can neither read, list, export nor act on A\'s objects', async () => {
+  it("B's key, cookie, cashier token and buyer token can neither read, list, export nor act on A's objects", async () => {
     const before = await snapshot(A);
     const failures: string[] = [];
     for (const [route, kind] of Object.entries(routeKinds)) {
@@ -387,16 +522,27 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         if (kind === 'operator' && !refused) failures.push(`${route} with B's ${credential.name}: ${res.status}, expected a refusal`);
         if (kind === 'merchant' && namesA && !refused) failures.push(`${route} with B's ${credential.name} on A's object: ${res.status}`);
         // Another merchant's object answers 404 (or a validation 400), never 403 or 409: existence does not leak.
-        if (kind === 'merchant' && namesA && (credential.name === 'secret key' || credential.name === 'dashboard cookie') && res.status !== 404 && res.status !== 400) failures.push(`${route} with B's ${credential.name} on A's object: ${res.status}, expected 404`);
+        if (
+          kind === 'merchant' &&
+          namesA &&
+          (credential.name === 'secret key' || credential.name === 'dashboard cookie') &&
+          res.status !== 404 &&
+          res.status !== 400
+        )
+          failures.push(`${route} with B's ${credential.name} on A's object: ${res.status}, expected 404`);
         // The probe itself: B's cookie stays signed in throughout.
         if (credential.name === 'dashboard cookie' && res.status === 401) failures.push(`${route}: B's cookie was not signed in`);
         // A cashier token or a buyer token is no merchant credential, whatever the route names.
-        if (kind === 'merchant' && (credential.name === 'checkout token' || credential.name === 'buyer token') && !refused) failures.push(`${route} with B's ${credential.name}: ${res.status}`);
+        if (kind === 'merchant' && (credential.name === 'checkout token' || credential.name === 'buyer token') && !refused)
+          failures.push(`${route} with B's ${credential.name}: ${res.status}`);
         // Creations that name A's objects in their body.
-        if (kind === 'merchant' && namesOther.has(route) && !refused) failures.push(`${route} with B's ${credential.name} naming A's objects: ${res.status} ${res.text.slice(0, 200)}`);
+        if (kind === 'merchant' && namesOther.has(route) && !refused)
+          failures.push(`${route} with B's ${credential.name} naming A's objects: ${res.status} ${res.text.slice(0, 200)}`);
         // Public buyer routes with B's buyer token (or anything else) on A's trade.
-        if (kind === 'public' && route.includes('/buyer/escrows/') && res.status < 400) failures.push(`${route} with B's ${credential.name}: ${res.status}`);
-        if (kind === 'public' && route === 'GET /escrow/:id' && res.status !== 404) failures.push(`${route} with B's ${credential.name}: ${res.status}`);
+        if (kind === 'public' && route.includes('/buyer/escrows/') && res.status < 400)
+          failures.push(`${route} with B's ${credential.name}: ${res.status}`);
+        if (kind === 'public' && route === 'GET /escrow/:id' && res.status !== 404)
+          failures.push(`${route} with B's ${credential.name}: ${res.status}`);
       }
     }
     // The probe signed B's own browser out (DELETE /v1/dashboard_sessions/current): sign in again.
@@ -406,45 +552,107 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
   });
 
   /** Creations whose probe body names the other tenant's objects. */
-  const namesOther = new Set(['POST /v1/payments', 'POST /v1/refunds', 'POST /v1/checkout_sessions', 'POST /v1/escrows', 'POST /v1/transfers']);
+  const namesOther = new Set([
+    'POST /v1/payments',
+    'POST /v1/refunds',
+    'POST /v1/checkout_sessions',
+    'POST /v1/escrows',
+    'POST /v1/transfers',
+  ]);
 
   /** A's objects as A sees them: compared before and after B's attempts. */
   async function snapshot(tn: Tenant) {
     const paths = [
-      `/v1/payments/${tn.cardPayment}`, `/v1/payments/${tn.openPayment}`, `/v1/refunds/${tn.refund}`, `/v1/escrows/${tn.trade}`, `/v1/escrows/${tn.unpaidTrade}`, `/v1/customers/${tn.customer}/balances`,
-      `/v1/webhook_endpoints/${tn.webhook}`, '/v1/bank_accounts', `/v1/payouts/${tn.payout}`, `/v1/settlements/${tn.statement}`, `/v1/fx/quotes/${tn.quote}`, '/v1/api_keys', '/v1/balance', '/v1/settlement_schedule',
+      `/v1/payments/${tn.cardPayment}`,
+      `/v1/payments/${tn.openPayment}`,
+      `/v1/refunds/${tn.refund}`,
+      `/v1/escrows/${tn.trade}`,
+      `/v1/escrows/${tn.unpaidTrade}`,
+      `/v1/customers/${tn.customer}/balances`,
+      `/v1/webhook_endpoints/${tn.webhook}`,
+      '/v1/bank_accounts',
+      `/v1/payouts/${tn.payout}`,
+      `/v1/settlements/${tn.statement}`,
+      `/v1/fx/quotes/${tn.quote}`,
+      '/v1/api_keys',
+      '/v1/balance',
+      '/v1/settlement_schedule',
     ];
     const out: Record<string, unknown> = {};
     for (const path of paths) out[path] = (await t.request('GET', path, { key: tn.key })).body;
     return out;
   }
 
-  it('lists and CSV exports with B\'s key hold only B\'s objects', async () => {
-    const lists = ['/v1/payments', '/v1/refunds', '/v1/customers', '/v1/transfers', '/v1/escrows', '/v1/events?limit=100', '/v1/webhook_endpoints', '/v1/settlements', '/v1/payouts', '/v1/bank_accounts', '/v1/fx/records', '/v1/fx/records.csv', `/v1/settlements/${B.statement}/lines`, `/v1/settlements/${B.statement}/lines.csv`];
+  it("lists and CSV exports with B's key hold only B's objects", async () => {
+    const lists = [
+      '/v1/payments',
+      '/v1/refunds',
+      '/v1/customers',
+      '/v1/transfers',
+      '/v1/escrows',
+      '/v1/events?limit=100',
+      '/v1/webhook_endpoints',
+      '/v1/settlements',
+      '/v1/payouts',
+      '/v1/bank_accounts',
+      '/v1/fx/records',
+      '/v1/fx/records.csv',
+      `/v1/settlements/${B.statement}/lines`,
+      `/v1/settlements/${B.statement}/lines.csv`,
+    ];
     for (const path of lists) {
       const res = await t.hutong.server.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${B.key}` } });
       expect(res.statusCode, `${path} ${res.body}`).toBe(200);
       expect(leaks(res.body, '', A), path).toEqual([]);
       // B's own data is there: the list is not empty by accident.
-      expect(markersOf(B).some((m) => res.body.includes(m)), `${path} shows B's objects`).toBe(true);
+      expect(
+        markersOf(B).some((m) => res.body.includes(m)),
+        `${path} shows B's objects`,
+      ).toBe(true);
     }
   });
 
-  it('filters naming A\'s objects find nothing for B; B\'s objects are B\'s own even under the same Idempotency-Keys', async () => {
-    for (const path of [`/v1/refunds?payment=${A.cardPayment}`, `/v1/events?object_id=${A.trade}`, `/v1/events?object_id=${A.cardPayment}`, '/v1/payments?merchant_order_id=A-card', `/v1/payments?customer=${A.customer}`]) {
+  it("filters naming A's objects find nothing for B; B's objects are B's own even under the same Idempotency-Keys", async () => {
+    for (const path of [
+      `/v1/refunds?payment=${A.cardPayment}`,
+      `/v1/events?object_id=${A.trade}`,
+      `/v1/events?object_id=${A.cardPayment}`,
+      '/v1/payments?merchant_order_id=A-card',
+      `/v1/payments?customer=${A.customer}`,
+    ]) {
       const res = await t.hutong.server.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${B.key}` } });
       expect(res.statusCode, `${path} ${res.body}`).toBeLessThan(500);
       expect(leaks(res.body, path, A), path).toEqual([]);
       if (res.statusCode === 200) expect(JSON.parse(res.body).data, path).toEqual([]);
     }
     // Both tenants were set up with the same Idempotency-Keys: every object is its own.
-    const kinds = ['customer', 'cardPayment', 'refund', 'importPayment', 'trade', 'quote', 'webhook', 'transfer', 'bankAccount', 'statement', 'payout'] as const;
+    const kinds = [
+      'customer',
+      'cardPayment',
+      'refund',
+      'importPayment',
+      'trade',
+      'quote',
+      'webhook',
+      'transfer',
+      'bankAccount',
+      'statement',
+      'payout',
+    ] as const;
     for (const kind of kinds) expect(A[kind], kind).not.toBe(B[kind]);
   });
 
-  it('B\'s own requests cannot name A\'s quote, customer, card or merchant', async () => {
-    const aCard = (await t.hutong.services.store.reader.selectFrom('payments').select('card_id').where('id', '=', A.cardPayment).executeTakeFirstOrThrow()).card_id as string;
-    const bOpen = await ok(await t.request('POST', '/v1/payments', { key: B.key, body: { amount: 1_000, currency: 'CNY', merchant_order_id: 'B-cross' } }));
+  it("B's own requests cannot name A's quote, customer, card or merchant", async () => {
+    const aCard = (
+      await t.hutong.services.store.reader
+        .selectFrom('payments')
+        .select('card_id')
+        .where('id', '=', A.cardPayment)
+        .executeTakeFirstOrThrow()
+    ).card_id as string;
+    const bOpen = await ok(
+      await t.request('POST', '/v1/payments', { key: B.key, body: { amount: 1_000, currency: 'CNY', merchant_order_id: 'B-cross' } }),
+    );
     const probes: [string, string, unknown][] = [
       ['POST', `/v1/payments/${bOpen.id}/presentment`, { quote: A.quote }],
       ['POST', `/v1/payments/${bOpen.id}/confirm`, { payment_method: { type: 'wallet', customer: A.customer } }],
@@ -458,7 +666,10 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     for (const [method, path, body] of probes) {
       const res = await t.request(method, path, { key: B.key, body });
       expect([path, res.status >= 400 && res.status < 500], JSON.stringify(res.body)).toEqual([path, true]);
-      expect(leaks(JSON.stringify(res.body), path, A, { ...(body as object), ...((body as { payment_method?: object }).payment_method ?? {}) }), path).toEqual([]);
+      expect(
+        leaks(JSON.stringify(res.body), path, A, { ...(body as object), ...((body as { payment_method?: object }).payment_method ?? {}) }),
+        path,
+      ).toEqual([]);
     }
     expect((await t.request('GET', `/v1/customers/${A.customer}/balances`, { key: A.key })).body).toEqual(aBalances);
     expect((await t.request('GET', `/v1/payments/${bOpen.id}`, { key: B.key })).body.status).toBe('requires_payment_method');
@@ -476,10 +687,16 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
 
   it('buyer tokens of one trade fail on another, also on a replayed Idempotency-Key', async () => {
     // A's buyer asks for a refund; the same request with B's token (or none valid) must not replay A's answer.
-    const asked = await t.request('POST', `/v1/buyer/escrows/${A.trade}/refund_request`, { headers: { 'hutong-buyer-token': A.tradeToken, 'idempotency-key': 'buyer-refund-1' }, body: { reason: 'not_received' } });
+    const asked = await t.request('POST', `/v1/buyer/escrows/${A.trade}/refund_request`, {
+      headers: { 'hutong-buyer-token': A.tradeToken, 'idempotency-key': 'buyer-refund-1' },
+      body: { reason: 'not_received' },
+    });
     expect(asked.status, JSON.stringify(asked.body)).toBe(200);
     for (const token of [B.tradeToken, `${A.tradeToken.split('.')[0]}.${'A'.repeat(43)}`, A.unpaidTradeToken]) {
-      const replay = await t.request('POST', `/v1/buyer/escrows/${A.trade}/refund_request`, { headers: { 'hutong-buyer-token': token, 'idempotency-key': 'buyer-refund-1' }, body: { reason: 'not_received' } });
+      const replay = await t.request('POST', `/v1/buyer/escrows/${A.trade}/refund_request`, {
+        headers: { 'hutong-buyer-token': token, 'idempotency-key': 'buyer-refund-1' },
+        body: { reason: 'not_received' },
+      });
       expect(replay.status, JSON.stringify(replay.body)).toBe(403);
       expect(replay.headers['idempotent-replayed']).toBeUndefined();
     }
@@ -487,18 +704,33 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     expect((await t.request('GET', `/v1/buyer/escrows/${A.unpaidTrade}?token=${encodeURIComponent(A.tradeToken)}`)).status).toBe(403);
     expect((await t.request('GET', `/v1/buyer/escrows/${A.trade}?token=${encodeURIComponent(B.tradeToken)}`)).status).toBe(403);
     // The buyer page: by link token or by the cookie it sets, another trade's token shows nothing.
-    expect((await t.hutong.server.inject({ method: 'GET', url: `/escrow/${A.trade}?token=${encodeURIComponent(B.tradeToken)}` })).statusCode).toBe(404);
-    const byCookie = await t.hutong.server.inject({ method: 'GET', url: `/escrow/${A.trade}`, headers: { cookie: `hutong_buyer=${B.tradeToken}` } });
+    expect(
+      (await t.hutong.server.inject({ method: 'GET', url: `/escrow/${A.trade}?token=${encodeURIComponent(B.tradeToken)}` })).statusCode,
+    ).toBe(404);
+    const byCookie = await t.hutong.server.inject({
+      method: 'GET',
+      url: `/escrow/${A.trade}`,
+      headers: { cookie: `hutong_buyer=${B.tradeToken}` },
+    });
     expect(byCookie.statusCode).toBe(404);
     expect(leaks(byCookie.body, '', A)).toEqual([]);
-    expect((await t.hutong.server.inject({ method: 'GET', url: `/escrow/${B.trade}`, headers: { cookie: `hutong_buyer=${B.tradeToken}` } })).statusCode).toBe(200);
+    expect(
+      (await t.hutong.server.inject({ method: 'GET', url: `/escrow/${B.trade}`, headers: { cookie: `hutong_buyer=${B.tradeToken}` } }))
+        .statusCode,
+    ).toBe(200);
     expect((await t.request('GET', `/v1/buyer/escrows/${A.trade}`, { headers: { 'hutong-buyer-token': A.tradeToken } })).status).toBe(200);
-    const withdrawn = await t.request('POST', `/v1/buyer/escrows/${A.trade}/withdraw_refund_request`, { headers: { 'hutong-buyer-token': A.tradeToken, 'idempotency-key': 'buyer-withdraw-1' } });
+    const withdrawn = await t.request('POST', `/v1/buyer/escrows/${A.trade}/withdraw_refund_request`, {
+      headers: { 'hutong-buyer-token': A.tradeToken, 'idempotency-key': 'buyer-withdraw-1' },
+    });
     expect(withdrawn.status, JSON.stringify(withdrawn.body)).toBe(200);
   });
 
-  it('confirming someone else\'s trade fails: receipt with another trade\'s token, or with a merchant key', async () => {
-    const attempts: Record<string, string>[] = [{ 'hutong-buyer-token': B.tradeToken }, { authorization: `Bearer ${B.key}` }, { authorization: `Bearer ${A.key}` }];
+  it("confirming someone else's trade fails: receipt with another trade's token, or with a merchant key", async () => {
+    const attempts: Record<string, string>[] = [
+      { 'hutong-buyer-token': B.tradeToken },
+      { authorization: `Bearer ${B.key}` },
+      { authorization: `Bearer ${A.key}` },
+    ];
     for (const headers of attempts) {
       const res = await t.request('POST', `/v1/buyer/escrows/${A.trade}/confirm_receipt`, { headers });
       expect(res.status, JSON.stringify(res.body)).toBeGreaterThanOrEqual(400);
@@ -507,7 +739,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     expect((await t.request('GET', `/v1/escrows/${A.trade}`, { key: A.key })).body.status).toBe('held');
   });
 
-  it('the dashboard refuses unsafe requests without the session\'s CSRF token', async () => {
+  it("the dashboard refuses unsafe requests without the session's CSRF token", async () => {
     const cookie = `hutong_session=${B.session}; hutong_csrf=${B.csrf}`;
     for (const csrf of [undefined, '', 'wrong', A.csrf]) {
       const headers: Record<string, string> = { cookie, ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) };
@@ -518,12 +750,20 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     }
     // Reads need no token; with it, the same write goes through.
     expect((await t.request('GET', `/v1/escrows/${B.trade}`, { headers: { cookie } })).status).toBe(200);
-    const shipped = await t.request('POST', `/v1/escrows/${B.trade}/ship`, { headers: { cookie, 'x-csrf-token': B.csrf }, body: { carrier: 'SF Express', waybill_number: 'SF100' } });
+    const shipped = await t.request('POST', `/v1/escrows/${B.trade}/ship`, {
+      headers: { cookie, 'x-csrf-token': B.csrf },
+      body: { carrier: 'SF Express', waybill_number: 'SF100' },
+    });
     expect([shipped.status, shipped.body.status]).toEqual([200, 'shipped']);
   });
 
   it('pages send a Content-Security-Policy without inline script', async () => {
-    for (const path of ['/dashboard/login', '/ops/login', `/checkout/${B.checkoutToken}`, `/escrow/${B.trade}?token=${encodeURIComponent(B.tradeToken)}`]) {
+    for (const path of [
+      '/dashboard/login',
+      '/ops/login',
+      `/checkout/${B.checkoutToken}`,
+      `/escrow/${B.trade}?token=${encodeURIComponent(B.tradeToken)}`,
+    ]) {
       const res = await t.hutong.server.inject({ method: 'GET', url: path });
       expect(res.statusCode, path).toBe(200);
       const csp = String(res.headers['content-security-policy']);
@@ -536,7 +776,12 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
   });
 
   it('ID numbers never appear in clear in FX records (JSON, CSV for merchant and operator) or in the store', async () => {
-    for (const [path, key] of [['/v1/fx/records', A.key], ['/v1/fx/records.csv', A.key], ['/v1/fx/records.csv', t.operatorKey], [`/v1/customers/${A.customer}`, A.key]] as const) {
+    for (const [path, key] of [
+      ['/v1/fx/records', A.key],
+      ['/v1/fx/records.csv', A.key],
+      ['/v1/fx/records.csv', t.operatorKey],
+      [`/v1/customers/${A.customer}`, A.key],
+    ] as const) {
       const res = await t.hutong.server.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${key}` } });
       expect(res.statusCode).toBe(200);
       seenByA.push(res.body);
@@ -546,15 +791,30 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     const dump = await storeDump();
     for (const n of [A.idNumber, B.idNumber]) expect(dump.filter((d) => d.text.includes(n)).map((d) => d.table)).toEqual([]);
     // Nor as an unkeyed hash (guessable like a card number): the idempotency digest keeps the last four only.
-    const order = (idNumber: string) => ({ amount: 1, currency: 'CNY', customer: 'cus_1', import_order: { payer_name: 'Li', id_type: 'resident_id', id_number: idNumber } });
-    expect(requestDigest('POST', '/v1/payments', {}, order(A.idNumber))).toBe(requestDigest('POST', '/v1/payments', {}, order(`${'0'.repeat(14)}${A.idNumber.slice(-4)}`)));
-    expect(requestDigest('POST', '/v1/payments', {}, order(A.idNumber))).not.toBe(requestDigest('POST', '/v1/payments', {}, order(B.idNumber)));
+    const order = (idNumber: string) => ({
+      amount: 1,
+      currency: 'CNY',
+      customer: 'cus_1',
+      import_order: { payer_name: 'Li', id_type: 'resident_id', id_number: idNumber },
+    });
+    expect(requestDigest('POST', '/v1/payments', {}, order(A.idNumber))).toBe(
+      requestDigest('POST', '/v1/payments', {}, order(`${'0'.repeat(14)}${A.idNumber.slice(-4)}`)),
+    );
+    expect(requestDigest('POST', '/v1/payments', {}, order(A.idNumber))).not.toBe(
+      requestDigest('POST', '/v1/payments', {}, order(B.idNumber)),
+    );
     const customer = (number: string) => ({ name: 'Li', identity: { type: 'resident_id', number } });
-    expect(requestDigest('POST', '/v1/customers', {}, customer(A.idNumber))).toBe(requestDigest('POST', '/v1/customers', {}, customer(`${'0'.repeat(14)}${A.idNumber.slice(-4)}`)));
+    expect(requestDigest('POST', '/v1/customers', {}, customer(A.idNumber))).toBe(
+      requestDigest('POST', '/v1/customers', {}, customer(`${'0'.repeat(14)}${A.idNumber.slice(-4)}`)),
+    );
   });
 
   it('no response, CSV export or stored row holds a full card number or the CVC', async () => {
-    const csv = await t.hutong.server.inject({ method: 'GET', url: `/v1/settlements/${A.statement}/lines.csv`, headers: { authorization: `Bearer ${A.key}` } });
+    const csv = await t.hutong.server.inject({
+      method: 'GET',
+      url: `/v1/settlements/${A.statement}/lines.csv`,
+      headers: { authorization: `Bearer ${A.key}` },
+    });
     seenByA.push(csv.body);
     const detail = await t.request('GET', `/v1/payments/${A.cardPayment}`, { key: A.key });
     expect(detail.body.payment_method.card.last4).toBe(pan.slice(-4));
@@ -573,7 +833,11 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     const first = await ok(await t.request('POST', '/v1/escrows', { key: B.key, headers: { 'idempotency-key': 'escrow-retry' }, body }));
     const again = await ok(await t.request('POST', '/v1/escrows', { key: B.key, headers: { 'idempotency-key': 'escrow-retry' }, body }));
     expect([again.id, again.buyer_token, again.payment]).toEqual([first.id, first.buyer_token, first.payment]);
-    const other = await t.request('POST', '/v1/escrows', { key: B.key, headers: { 'idempotency-key': 'escrow-retry' }, body: { ...body, amount: 4_001 } });
+    const other = await t.request('POST', '/v1/escrows', {
+      key: B.key,
+      headers: { 'idempotency-key': 'escrow-retry' },
+      body: { ...body, amount: 4_001 },
+    });
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('idempotency_key_reused');
   });
@@ -581,7 +845,13 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
   it('secrets are kept hashed: no stored row holds a key, a session, a cashier or a buyer token in clear', async () => {
     const dump = await storeDump();
     for (const tn of [A, B]) {
-      for (const [name, secret] of Object.entries({ key: tn.key, session: tn.session, checkout: tn.checkoutToken, buyer: tn.tradeToken.split('.')[1] as string, unpaidBuyer: tn.unpaidTradeToken.split('.')[1] as string })) {
+      for (const [name, secret] of Object.entries({
+        key: tn.key,
+        session: tn.session,
+        checkout: tn.checkoutToken,
+        buyer: tn.tradeToken.split('.')[1] as string,
+        unpaidBuyer: tn.unpaidTradeToken.split('.')[1] as string,
+      })) {
         expect([name, dump.filter((d) => d.text.includes(secret)).map((d) => d.table)]).toEqual([name, []]);
       }
     }
@@ -591,39 +861,74 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     const { reader } = t.hutong.services.store;
     const out: { table: string; text: string; values: unknown[] }[] = [];
     for (const table of await reader.introspection.getTables()) {
-      const rows = await reader.selectFrom(table.name as 'payments').selectAll().execute();
+      const rows = await reader
+        .selectFrom(table.name as 'payments')
+        .selectAll()
+        .execute();
       for (const row of rows) {
-        const values = Object.values(row as Record<string, unknown>).map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+        const values = Object.values(row as Record<string, unknown>).map((v) =>
+          v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
+        );
         out.push({ table: table.name, text: JSON.stringify(values, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)), values });
       }
     }
     return out;
   }
 
-  it('the cashier token pays only from its own payment\'s customer wallet, never another customer\'s', async () => {
+  it("the cashier token pays only from its own payment's customer wallet, never another customer's", async () => {
     const other = await t.makeCustomer(B.key, 'Someone Else');
     await ok(await t.request('POST', `/v1/customers/${other}/top_ups`, { key: B.key, body: { amount: 100_000, currency: 'CNY' } }));
     const before = (await t.request('GET', `/v1/customers/${other}/balances`, { key: B.key })).body;
-    const withCustomer = await ok(await t.request('POST', '/v1/checkout_sessions', { key: B.key, body: { amount: 2_000, currency: 'CNY', merchant_order_id: 'B-wallet-open', customer: B.customer } }));
+    const withCustomer = await ok(
+      await t.request('POST', '/v1/checkout_sessions', {
+        key: B.key,
+        body: { amount: 2_000, currency: 'CNY', merchant_order_id: 'B-wallet-open', customer: B.customer },
+      }),
+    );
     const token2 = (withCustomer.url as string).split('/checkout/')[1] as string;
-    for (const [token, payment] of [[B.checkoutToken, B.openPayment], [token2, withCustomer.payment.id as string]] as const) {
-      const res = await t.request('POST', `/v1/payments/${payment}/confirm`, { headers: { authorization: `Bearer ${token}` }, body: { payment_method: { type: 'wallet', customer: other } } });
+    for (const [token, payment] of [
+      [B.checkoutToken, B.openPayment],
+      [token2, withCustomer.payment.id as string],
+    ] as const) {
+      const res = await t.request('POST', `/v1/payments/${payment}/confirm`, {
+        headers: { authorization: `Bearer ${token}` },
+        body: { payment_method: { type: 'wallet', customer: other } },
+      });
       expect([res.status, res.body.code]).toEqual([403, 'forbidden']);
     }
     expect((await t.request('GET', `/v1/customers/${other}/balances`, { key: B.key })).body).toEqual(before);
     // Nor a card stored with the merchant (the card of B's earlier payment), which needs no CVC.
-    const storedCard = (await t.hutong.services.store.reader.selectFrom('payments').select('card_id').where('id', '=', B.cardPayment).executeTakeFirstOrThrow()).card_id as string;
-    const stored = await t.request('POST', `/v1/payments/${B.openPayment}/confirm`, { headers: { authorization: `Bearer ${B.checkoutToken}` }, body: { payment_method: { type: 'card', card_id: storedCard } } });
+    const storedCard = (
+      await t.hutong.services.store.reader
+        .selectFrom('payments')
+        .select('card_id')
+        .where('id', '=', B.cardPayment)
+        .executeTakeFirstOrThrow()
+    ).card_id as string;
+    const stored = await t.request('POST', `/v1/payments/${B.openPayment}/confirm`, {
+      headers: { authorization: `Bearer ${B.checkoutToken}` },
+      body: { payment_method: { type: 'card', card_id: storedCard } },
+    });
     expect([stored.status, stored.body.code]).toEqual([403, 'forbidden']);
-    const own = await t.request('POST', `/v1/payments/${withCustomer.payment.id}/confirm`, { headers: { authorization: `Bearer ${token2}` }, body: { payment_method: { type: 'wallet', customer: B.customer } } });
+    const own = await t.request('POST', `/v1/payments/${withCustomer.payment.id}/confirm`, {
+      headers: { authorization: `Bearer ${token2}` },
+      body: { payment_method: { type: 'wallet', customer: B.customer } },
+    });
     expect([own.status, own.body.status]).toEqual([200, 'succeeded']);
   });
 
   it('the cashier token is scoped to its payment and expires', async () => {
     const token = { authorization: `Bearer ${B.checkoutToken}` };
     expect((await t.request('GET', `/v1/payments/${B.openPayment}`, { headers: token })).status).toBe(200);
-    for (const path of [`/v1/payments/${B.cardPayment}`, `/v1/payments/${A.openPayment}`, '/v1/payments', `/v1/escrows/${B.trade}`]) expect((await t.request('GET', path, { headers: token })).status, path).toBe(403);
-    const session = (await t.hutong.services.store.reader.selectFrom('checkout_sessions').select('expires_at').where('payment_id', '=', B.openPayment).executeTakeFirstOrThrow()).expires_at;
+    for (const path of [`/v1/payments/${B.cardPayment}`, `/v1/payments/${A.openPayment}`, '/v1/payments', `/v1/escrows/${B.trade}`])
+      expect((await t.request('GET', path, { headers: token })).status, path).toBe(403);
+    const session = (
+      await t.hutong.services.store.reader
+        .selectFrom('checkout_sessions')
+        .select('expires_at')
+        .where('payment_id', '=', B.openPayment)
+        .executeTakeFirstOrThrow()
+    ).expires_at;
     t.clock.set(new Date(Date.parse(session) + 1));
     const expired = await t.request('GET', `/v1/payments/${B.openPayment}`, { headers: token });
     expect([expired.status, expired.body.code]).toEqual([404, 'checkout_session_not_found']);
@@ -637,7 +942,6 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
   });
 });
 
-
 it('request logs of the cashier carry neither its token nor the card number or CVC', async () => {
   const lines: string[] = [];
   const sink = new Writable({
@@ -649,17 +953,37 @@ it('request logs of the cashier carry neither its token nor the card number or C
   const fresh = await freshStore('sqlite');
   const fixture = {} as CardWorldFixture;
   const channels = await cardWorldChannels(fixture)();
-  const hutong = await createHutong(testConfig(fresh.store), { clock: new ManualClock(new Date('2026-03-01T08:00:00Z')), logger: pino({ level: 'info', redact: { paths: redactPaths, censor: '[redacted]' } }, sink), vaultKey: randomBytes(32), channels });
+  const hutong = await createHutong(testConfig(fresh.store), {
+    clock: new ManualClock(new Date('2026-03-01T08:00:00Z')),
+    logger: pino({ level: 'info', redact: { paths: redactPaths, censor: '[redacted]' } }, sink),
+    vaultKey: randomBytes(32),
+    channels,
+  });
   try {
     const operatorKey = (await hutong.services.parties.ensureOperatorKey(undefined)).generated as string;
     const inject = async (method: 'GET' | 'POST', url: string, key?: string, payload?: object) =>
-      JSON.parse((await hutong.server.inject({ method, url, headers: key === undefined ? {} : { authorization: `Bearer ${key}` }, ...(payload === undefined ? {} : { payload }) })).body || 'null');
+      JSON.parse(
+        (
+          await hutong.server.inject({
+            method,
+            url,
+            headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+            ...(payload === undefined ? {} : { payload }),
+          })
+        ).body || 'null',
+      );
     const merchant = await inject('POST', '/v1/merchants', operatorKey, { name: 'Log shop', country: 'CN', settlement_currency: 'CNY' });
-    const session = await inject('POST', '/v1/checkout_sessions', merchant.api_key.secret_key, { amount: 1_000, currency: 'CNY', merchant_order_id: 'log-1' });
+    const session = await inject('POST', '/v1/checkout_sessions', merchant.api_key.secret_key, {
+      amount: 1_000,
+      currency: 'CNY',
+      merchant_order_id: 'log-1',
+    });
     const token = (session.url as string).split('/checkout/')[1] as string;
     expect((await hutong.server.inject({ method: 'GET', url: `/checkout/${token}` })).statusCode).toBe(200);
     await hutong.server.inject({ method: 'GET', url: `/checkout/${token}/qr.svg` });
-    const paid = await inject('POST', `/v1/payments/${session.payment.id}/confirm`, token, { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc } } });
+    const paid = await inject('POST', `/v1/payments/${session.payment.id}/confirm`, token, {
+      payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc } },
+    });
     expect(paid.status).toBe('succeeded');
     const text = lines.join('');
     expect(text).toContain('/checkout/[redacted]');

@@ -20,7 +20,6 @@ import { createWriter, type Writer } from '../src/store/writer.js';
 import { createCipher, type Cipher } from '../src/vault/cipher.js';
 import { describeEachStore, freshStore, testConfig, type Dialect } from './support/stores.js';
 
-
 it('every events error code has a problem status', () => {
   for (const code of Object.values(EventError)) expect(Object.keys(problemCatalog), code).toContain(code);
 });
@@ -127,7 +126,9 @@ async function makeWorld(dialect: Dialect): Promise<World> {
       return ok(await parties.createMerchant({ name, country: 'CN', settlementCurrency: 'CNY' })).merchant.id;
     },
     async record(input) {
-      const event = await writer.run((trx) => events.recordEvent(trx, { ...input, data: input.data ?? { id: input.objectId, object: input.objectType } }));
+      const event = await writer.run((trx) =>
+        events.recordEvent(trx, { ...input, data: input.data ?? { id: input.objectId, object: input.objectType } }),
+      );
       return event.id;
     },
     dispatcher(options = {}) {
@@ -137,13 +138,22 @@ async function makeWorld(dialect: Dialect): Promise<World> {
       const result =
         table === 'events'
           ? await sql<{ n: bigint }>`select count(*) as n from events where merchant_id = ${merchantId}`.execute(store.db)
-          : await sql<{ n: bigint }>`select count(*) as n from webhook_deliveries where event_id in (select id from events where merchant_id = ${merchantId})`.execute(store.db);
+          : await sql<{
+              n: bigint;
+            }>`select count(*) as n from webhook_deliveries where event_id in (select id from events where merchant_id = ${merchantId})`.execute(
+              store.db,
+            );
       return Number(result.rows[0]!.n);
     },
   };
 }
 
-async function endpointFor(world: World, merchantId: string, receiver: Awaited<ReturnType<typeof startReceiver>>, enabledEvents: string[] = ['*']) {
+async function endpointFor(
+  world: World,
+  merchantId: string,
+  receiver: Awaited<ReturnType<typeof startReceiver>>,
+  enabledEvents: string[] = ['*'],
+) {
   const created = ok(await world.events.createEndpoint(merchantId, { url: receiver.url, enabledEvents }));
   expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
   receiver.useSecret(created.secret as string);
@@ -160,7 +170,13 @@ describeEachStore('webhooks: outbox and dispatcher', (dialect) => {
     const merchant = await w.makeMerchant();
     const receiver = await startReceiver((n) => (n <= 2 ? 500 : 200));
     const endpoint = await endpointFor(w, merchant, receiver);
-    const eventId = await w.record({ merchantId: merchant, type: 'payment.succeeded', objectType: 'payment', objectId: 'pay_1', data: { id: 'pay_1', amount: 1999 } });
+    const eventId = await w.record({
+      merchantId: merchant,
+      type: 'payment.succeeded',
+      objectType: 'payment',
+      objectId: 'pay_1',
+      data: { id: 'pay_1', amount: 1999 },
+    });
     const dispatcher = w.dispatcher();
 
     expect(await dispatcher.runOnce()).toBe(1);
@@ -178,9 +194,21 @@ describeEachStore('webhooks: outbox and dispatcher', (dialect) => {
       [eventId, true, 200],
     ]);
     const event = ok(await w.events.getEvent(merchant, eventId));
-    expect(receiver.hits[2]!.body).toEqual({ id: eventId, type: 'payment.succeeded', created_at: event.createdAt, data: { object: { id: 'pay_1', amount: 1999 } } });
+    expect(receiver.hits[2]!.body).toEqual({
+      id: eventId,
+      type: 'payment.succeeded',
+      created_at: event.createdAt,
+      data: { object: { id: 'pay_1', amount: 1999 } },
+    });
     const [log] = await deliveriesOf(w, merchant, endpoint);
-    expect(log!.delivery).toMatchObject({ eventId, status: 'succeeded', attempts: 3, nextAttemptAt: null, lastStatusCode: 200, lastError: null });
+    expect(log!.delivery).toMatchObject({
+      eventId,
+      status: 'succeeded',
+      attempts: 3,
+      nextAttemptAt: null,
+      lastStatusCode: 200,
+      lastError: null,
+    });
     expect(log!.attemptLog.map((a) => [a.attempt, a.statusCode])).toEqual([
       [1, 500],
       [2, 500],
@@ -205,7 +233,12 @@ describeEachStore('webhooks: outbox and dispatcher', (dialect) => {
     expect(receiver.hits).toHaveLength(webhookAttemptsMaxDefault);
     expect(receiver.hits.every((h) => h.verified)).toBe(true);
     const [log] = await deliveriesOf(w, merchant, endpoint);
-    expect(log!.delivery).toMatchObject({ status: 'failed', attempts: webhookAttemptsMaxDefault, nextAttemptAt: null, lastStatusCode: 503 });
+    expect(log!.delivery).toMatchObject({
+      status: 'failed',
+      attempts: webhookAttemptsMaxDefault,
+      nextAttemptAt: null,
+      lastStatusCode: 503,
+    });
     expect(log!.attemptLog).toHaveLength(webhookAttemptsMaxDefault);
   });
 
@@ -225,7 +258,9 @@ describeEachStore('webhooks: outbox and dispatcher', (dialect) => {
     const w = await makeWorld(dialect);
     const merchant = await w.makeMerchant();
     const first = { id: '' };
-    const receiver = await startReceiver((_n, eventId) => (eventId === first.id && receiver.hits.every((h) => h.eventId !== first.id) ? 500 : 200));
+    const receiver = await startReceiver((_n, eventId) =>
+      eventId === first.id && receiver.hits.every((h) => h.eventId !== first.id) ? 500 : 200,
+    );
     await endpointFor(w, merchant, receiver);
     first.id = await w.record({ merchantId: merchant, type: 'payment.created', objectType: 'payment', objectId: 'pay_A' });
     const second = await w.record({ merchantId: merchant, type: 'payment.succeeded', objectType: 'payment', objectId: 'pay_A' });
@@ -307,12 +342,18 @@ describeEachStore('webhooks: outbox and dispatcher', (dialect) => {
     ok(await w.events.deleteEndpoint(merchant, endpoint));
     expect(await w.dispatcher().runOnce()).toBe(0);
     expect(receiver.hits).toEqual([]);
-    const rows = await sql<{ status: string; last_error: string }>`select status, last_error from webhook_deliveries where endpoint_id = ${endpoint}`.execute(w.store.db);
+    const rows = await sql<{
+      status: string;
+      last_error: string;
+    }>`select status, last_error from webhook_deliveries where endpoint_id = ${endpoint}`.execute(w.store.db);
     expect(rows.rows).toEqual([{ status: 'failed', last_error: 'the endpoint was deleted' }]);
     expect(await w.events.getEndpoint(merchant, endpoint)).toMatchObject({ failure: EventError.WebhookEndpointNotFound });
 
-    for (let i = 0; i < endpointsPerMerchantMax; i++) ok(await w.events.createEndpoint(merchant, { url: `https://shop.example/${i}`, enabledEvents: ['*'] }));
-    expect(await w.events.createEndpoint(merchant, { url: 'https://shop.example/one-more', enabledEvents: ['*'] })).toMatchObject({ failure: EventError.WebhookEndpointsTooMany });
+    for (let i = 0; i < endpointsPerMerchantMax; i++)
+      ok(await w.events.createEndpoint(merchant, { url: `https://shop.example/${i}`, enabledEvents: ['*'] }));
+    expect(await w.events.createEndpoint(merchant, { url: 'https://shop.example/one-more', enabledEvents: ['*'] })).toMatchObject({
+      failure: EventError.WebhookEndpointsTooMany,
+    });
   });
 
   it('redelivers an event to the current endpoints as new deliveries, one pending at a time', async () => {
@@ -365,9 +406,19 @@ describeEachStore('webhooks: outbox and dispatcher', (dialect) => {
       const receiver = await startReceiver(() => 200);
       await endpointFor(w, merchant, receiver);
       const eventsCount = 40;
-      const ids = await Promise.all(Array.from({ length: eventsCount }, (_, i) => w.record({ merchantId: merchant, type: 'payment.succeeded', objectType: 'payment', objectId: `pay_${i}` })));
+      const ids = await Promise.all(
+        Array.from({ length: eventsCount }, (_, i) =>
+          w.record({ merchantId: merchant, type: 'payment.succeeded', objectType: 'payment', objectId: `pay_${i}` }),
+        ),
+      );
       const one = w.dispatcher({ claimBatchMax: 3 });
-      const two = createWebhookDispatcher({ store: second, cipher: w.cipher, clock: w.clock, claimBatchMax: 3, onError: (error) => expect.fail(String(error)) });
+      const two = createWebhookDispatcher({
+        store: second,
+        cipher: w.cipher,
+        clock: w.clock,
+        claimBatchMax: 3,
+        onError: (error) => expect.fail(String(error)),
+      });
       const drain = async (d: typeof one) => {
         let sent = 0;
         for (let n = await d.runOnce(); n > 0; n = await d.runOnce()) sent += n;
@@ -392,7 +443,7 @@ describeEachStore('webhooks: API', (dialect) => {
     const clock = new ManualClock(new Date());
     const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32) });
     const { store, writer } = hutong.services;
-      // src/app.ts wires the module: drive its dispatcher by hand instead of its polling loop.
+    // src/app.ts wires the module: drive its dispatcher by hand instead of its polling loop.
     const events: Events = hutong.services.events;
     const dispatcher: WebhookDispatcher = hutong.dispatcher;
     await dispatcher.stop();
@@ -402,20 +453,34 @@ describeEachStore('webhooks: API', (dialect) => {
       await fresh.drop();
     });
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
-    const request = async (method: string, url: string, options: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const request = async (
+      method: string,
+      url: string,
+      options: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+    ) => {
       const headers: Record<string, string> = { ...options.headers };
       if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
-      const response = await hutong.server.inject({ method: method as 'GET', url, headers, ...(options.body === undefined ? {} : { payload: options.body as object }) });
+      const response = await hutong.server.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        ...(options.body === undefined ? {} : { payload: options.body as object }),
+      });
       return { status: response.statusCode, body: response.body === '' ? undefined : JSON.parse(response.body) };
     };
     const makeMerchant = async (name: string) => {
-      const res = await request('POST', '/v1/merchants', { key: generated as string, body: { name, country: 'CN', settlement_currency: 'CNY' } });
+      const res = await request('POST', '/v1/merchants', {
+        key: generated as string,
+        body: { name, country: 'CN', settlement_currency: 'CNY' },
+      });
       return { id: res.body.id as string, key: res.body.api_key.secret_key as string };
     };
     // Lists are newest first by (created_at, id); a second apart, the order is the recording order.
     const record = (merchantId: string, type: string, objectId: string) => {
       clock.advance(1_000);
-      return writer.run((trx) => events.recordEvent(trx, { merchantId, type, objectType: type.split('.')[0]!, objectId, data: { id: objectId } }));
+      return writer.run((trx) =>
+        events.recordEvent(trx, { merchantId, type, objectType: type.split('.')[0]!, objectId, data: { id: objectId } }),
+      );
     };
     return { hutong, request, makeMerchant, record, dispatcher, store, clock };
   }
@@ -423,9 +488,18 @@ describeEachStore('webhooks: API', (dialect) => {
   it('creates, lists, shows and deletes endpoints; the secret is shown once', async () => {
     const t = await makeApp();
     const m = await t.makeMerchant('One');
-    const created = await t.request('POST', '/v1/webhook_endpoints', { key: m.key, body: { url: 'https://shop.example/hooks', enabled_events: ['payment.succeeded'], description: 'main' } });
+    const created = await t.request('POST', '/v1/webhook_endpoints', {
+      key: m.key,
+      body: { url: 'https://shop.example/hooks', enabled_events: ['payment.succeeded'], description: 'main' },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ object: 'webhook_endpoint', url: 'https://shop.example/hooks', enabled_events: ['payment.succeeded'], description: 'main', status: 'enabled' });
+    expect(created.body).toMatchObject({
+      object: 'webhook_endpoint',
+      url: 'https://shop.example/hooks',
+      enabled_events: ['payment.succeeded'],
+      description: 'main',
+      status: 'enabled',
+    });
     expect(created.body.id).toMatch(/^we_/);
     expect(created.body.secret).toMatch(/^whsec_/);
     const got = await t.request('GET', `/v1/webhook_endpoints/${created.body.id}`, { key: m.key });
@@ -451,10 +525,16 @@ describeEachStore('webhooks: API', (dialect) => {
     const again = await t.request('POST', '/v1/webhook_endpoints', { key: m.key, body, headers });
     expect(again.status).toBe(201);
     expect(again.body).toEqual({ ...first.body, secret: null });
-    const other = await t.request('POST', '/v1/webhook_endpoints', { key: m.key, body: { ...body, url: 'https://other.example/' }, headers });
+    const other = await t.request('POST', '/v1/webhook_endpoints', {
+      key: m.key,
+      body: { ...body, url: 'https://other.example/' },
+      headers,
+    });
     expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
     await new Promise((r) => setTimeout(r, 50)); // let any idempotency record settle
-    const stored = await sql<{ n: bigint }>`select count(*) as n from idempotency_keys where response_body like ${'%whsec_%'}`.execute(t.store.db);
+    const stored = await sql<{ n: bigint }>`select count(*) as n from idempotency_keys where response_body like ${'%whsec_%'}`.execute(
+      t.store.db,
+    );
     expect(Number(stored.rows[0]!.n)).toBe(0);
     const endpoints = await sql<{ secret_sealed: string }>`select secret_sealed from webhook_endpoints`.execute(t.store.db);
     expect(endpoints.rows.every((r) => r.secret_sealed.startsWith('v1.') && !r.secret_sealed.includes('whsec_'))).toBe(true);
@@ -495,30 +575,52 @@ describeEachStore('webhooks: API', (dialect) => {
     expect(page1.body.has_more).toBe(true);
     const page2 = await t.request('GET', `/v1/events?limit=2&cursor=${page1.body.next_cursor}`, { key: m.key });
     expect(page2.body.data.map((e: { id: string }) => e.id)).toEqual([e1.id]);
-    expect((await t.request('GET', '/v1/events?type=payment.created', { key: m.key })).body.data.map((e: { id: string }) => e.id)).toEqual([e3.id, e1.id]);
-    expect((await t.request('GET', '/v1/events?object_id=pay_1', { key: m.key })).body.data.map((e: { id: string }) => e.id)).toEqual([e2.id, e1.id]);
+    expect((await t.request('GET', '/v1/events?type=payment.created', { key: m.key })).body.data.map((e: { id: string }) => e.id)).toEqual([
+      e3.id,
+      e1.id,
+    ]);
+    expect((await t.request('GET', '/v1/events?object_id=pay_1', { key: m.key })).body.data.map((e: { id: string }) => e.id)).toEqual([
+      e2.id,
+      e1.id,
+    ]);
     expect((await t.request('GET', '/v1/events?cursor=nonsense', { key: m.key })).body.code).toBe('cursor_invalid');
     const shown = await t.request('GET', `/v1/events/${e2.id}`, { key: m.key });
-    expect(shown.body).toEqual({ id: e2.id, object: 'event', type: 'payment.succeeded', created_at: e2.createdAt, data: { object: { id: 'pay_1' } } });
+    expect(shown.body).toEqual({
+      id: e2.id,
+      object: 'event',
+      type: 'payment.succeeded',
+      created_at: e2.createdAt,
+      data: { object: { id: 'pay_1' } },
+    });
 
     while ((await t.dispatcher.runOnce()) > 0);
     expect(receiver.hits.every((h) => h.verified)).toBe(true);
     t.clock.advance(1_000);
     const redelivered = await t.request('POST', `/v1/events/${e1.id}/redeliver`, { key: m.key });
     expect(redelivered.status).toBe(202);
-    expect(redelivered.body.data).toMatchObject([{ object: 'webhook_delivery', event: e1.id, event_type: 'payment.created', status: 'pending', attempts: 0, attempt_log: [] }]);
+    expect(redelivered.body.data).toMatchObject([
+      { object: 'webhook_delivery', event: e1.id, event_type: 'payment.created', status: 'pending', attempts: 0, attempt_log: [] },
+    ]);
     while ((await t.dispatcher.runOnce()) > 0);
     const log = await t.request('GET', `/v1/webhook_endpoints/${created.body.id}/deliveries`, { key: m.key });
     expect(log.body.data).toHaveLength(4);
-    expect(log.body.data[0]).toMatchObject({ event: e1.id, status: 'succeeded', attempts: 1, last_status_code: 200, attempt_log: [{ attempt: 1, status_code: 200, error: null }] });
+    expect(log.body.data[0]).toMatchObject({
+      event: e1.id,
+      status: 'succeeded',
+      attempts: 1,
+      last_status_code: 200,
+      attempt_log: [{ attempt: 1, status_code: 200, error: null }],
+    });
     expect(receiver.hits.map((h) => h.eventId).filter((id) => id === e1.id)).toHaveLength(2);
   });
 
-  it('keeps one merchant out of another merchant\'s endpoints and events (404, not 403)', async () => {
+  it("keeps one merchant out of another merchant's endpoints and events (404, not 403)", async () => {
     const t = await makeApp();
     const a = await t.makeMerchant('A');
     const b = await t.makeMerchant('B');
-    const endpoint = (await t.request('POST', '/v1/webhook_endpoints', { key: a.key, body: { url: 'https://a.example/hooks', enabled_events: ['*'] } })).body.id as string;
+    const endpoint = (
+      await t.request('POST', '/v1/webhook_endpoints', { key: a.key, body: { url: 'https://a.example/hooks', enabled_events: ['*'] } })
+    ).body.id as string;
     const event = await t.record(a.id, 'payment.succeeded', 'pay_a');
     const cases: [string, string, string][] = [
       ['GET', `/v1/webhook_endpoints/${endpoint}`, 'webhook_endpoint_not_found'],

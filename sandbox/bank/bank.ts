@@ -87,7 +87,12 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
   }
 
   function book(a: BankAccountBook, b: Omit<Booking, 'seq' | 'bankReference' | 'date'>): Booking {
-    const booking = { ...b, seq: ++bankSeq, bankReference: `SBOX${String(bankSeq).padStart(10, '0')}`, date: clock.now().toISOString().slice(0, 10) };
+    const booking = {
+      ...b,
+      seq: ++bankSeq,
+      bankReference: `SBOX${String(bankSeq).padStart(10, '0')}`,
+      date: clock.now().toISOString().slice(0, 10),
+    };
     a.bookings.push(booking);
     a.balanceMinor += b.amountMinor;
     return booking;
@@ -98,13 +103,30 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     const group = accepted === results.length ? 'ACCP' : accepted === 0 ? 'RJCT' : 'PART';
     const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(pain002Ns, 'Document').ele('CstmrPmtStsRpt');
     root.ele('GrpHdr').ele('MsgId').txt(`STS-${messageId}`).up().ele('CreDtTm').txt(clock.now().toISOString());
-    root.ele('OrgnlGrpInfAndSts').ele('OrgnlMsgId').txt(messageId).up().ele('OrgnlMsgNmId').txt('pain.001.001.09').up().ele('GrpSts').txt(group);
+    root
+      .ele('OrgnlGrpInfAndSts')
+      .ele('OrgnlMsgId')
+      .txt(messageId)
+      .up()
+      .ele('OrgnlMsgNmId')
+      .txt('pain.001.001.09')
+      .up()
+      .ele('GrpSts')
+      .txt(group);
     const info = root.ele('OrgnlPmtInfAndSts');
     info.ele('OrgnlPmtInfId').txt(messageId);
     for (const r of results) {
       const tx = info.ele('TxInfAndSts');
       tx.ele('OrgnlEndToEndId').txt(r.endToEndId).up().ele('TxSts').txt(r.status);
-      if (r.reason !== undefined) tx.ele('StsRsnInf').ele('Rsn').ele('Cd').txt(r.reason).up().up().ele('AddtlInf').txt(r.info ?? r.reason);
+      if (r.reason !== undefined)
+        tx.ele('StsRsnInf')
+          .ele('Rsn')
+          .ele('Cd')
+          .txt(r.reason)
+          .up()
+          .up()
+          .ele('AddtlInf')
+          .txt(r.info ?? r.reason);
     }
     return root.end({ prettyPrint: true });
   }
@@ -117,14 +139,24 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     const debtor = account(parsed.debtorAccount);
     const results = parsed.transfers.map((t) => {
       const creditor = t.iban ?? t.account ?? '';
-      if (debtor === undefined) return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC02', info: `no debtor account ${parsed.debtorAccount}` };
+      if (debtor === undefined)
+        return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC02', info: `no debtor account ${parsed.debtorAccount}` };
       if (executed.has(t.endToEndId)) return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'DUPL', info: 'executed before' };
-      if (t.iban !== null && ibanProblem(t.iban) !== undefined) return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC01', info: 'incorrect account number' };
-      if (closed.has(creditor) || creditor.startsWith('999')) return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC04', info: 'closed account number' };
-      if (t.currency !== debtor.currency) return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AM03', info: `account holds ${debtor.currency}` };
-      if (!overdraft && debtor.balanceMinor < t.amountMinor) return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AM04', info: 'insufficient funds' };
+      if (t.iban !== null && ibanProblem(t.iban) !== undefined)
+        return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC01', info: 'incorrect account number' };
+      if (closed.has(creditor) || creditor.startsWith('999'))
+        return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC04', info: 'closed account number' };
+      if (t.currency !== debtor.currency)
+        return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AM03', info: `account holds ${debtor.currency}` };
+      if (!overdraft && debtor.balanceMinor < t.amountMinor)
+        return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AM04', info: 'insufficient funds' };
       executed.add(t.endToEndId);
-      book(debtor, { reference: t.endToEndId, amountMinor: -t.amountMinor, currency: t.currency, counterparty: `${t.creditorName} ${creditor}` });
+      book(debtor, {
+        reference: t.endToEndId,
+        amountMinor: -t.amountMinor,
+        currency: t.currency,
+        counterparty: `${t.creditorName} ${creditor}`,
+      });
       return { endToEndId: t.endToEndId, status: 'ACCP' as const };
     });
     const body = pain002(parsed.messageId, results);
@@ -141,7 +173,12 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
       const target = reported.find((b) => !b.reference.startsWith('SBOX-FEE'));
       if (kind === 'unknown') {
         // A real booking Hutong knows nothing of: the bank's monthly account fee.
-        const fee = book(a, { reference: `SBOX-FEE-${bankSeq + 1}`, amountMinor: -2500n, currency: a.currency, counterparty: 'Sandbox Bank fees' });
+        const fee = book(a, {
+          reference: `SBOX-FEE-${bankSeq + 1}`,
+          amountMinor: -2500n,
+          currency: a.currency,
+          counterparty: 'Sandbox Bank fees',
+        });
         reported.push({ ...fee });
       } else if (target !== undefined) {
         if (kind === 'missing') reported = reported.filter((b) => b !== target);
@@ -159,22 +196,82 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     const stmt = create({ version: '1.0', encoding: 'UTF-8' }).ele(camtNs, 'Document').ele('BkToCstmrStmt');
     stmt.ele('GrpHdr').ele('MsgId').txt(`CAMT-${stmtId}`).up().ele('CreDtTm').txt(now);
     const s = stmt.ele('Stmt');
-    s.ele('Id').txt(stmtId).up().ele('ElctrncSeqNb').txt(String(a.statements)).up().ele('CreDtTm').txt(now).up()
-      .ele('Acct').ele('Id').ele('Othr').ele('Id').txt(a.id).up().up().up().ele('Ccy').txt(a.currency);
+    s.ele('Id')
+      .txt(stmtId)
+      .up()
+      .ele('ElctrncSeqNb')
+      .txt(String(a.statements))
+      .up()
+      .ele('CreDtTm')
+      .txt(now)
+      .up()
+      .ele('Acct')
+      .ele('Id')
+      .ele('Othr')
+      .ele('Id')
+      .txt(a.id)
+      .up()
+      .up()
+      .up()
+      .ele('Ccy')
+      .txt(a.currency);
     const balance = (code: string, minor: bigint) =>
-      s.ele('Bal').ele('Tp').ele('CdOrPrtry').ele('Cd').txt(code).up().up().up()
-        .ele('Amt', { Ccy: a.currency }).txt(decimalOf(minor < 0n ? -minor : minor, a.currency)).up()
-        .ele('CdtDbtInd').txt(minor < 0n ? 'DBIT' : 'CRDT').up().ele('Dt').ele('Dt').txt(now.slice(0, 10));
+      s
+        .ele('Bal')
+        .ele('Tp')
+        .ele('CdOrPrtry')
+        .ele('Cd')
+        .txt(code)
+        .up()
+        .up()
+        .up()
+        .ele('Amt', { Ccy: a.currency })
+        .txt(decimalOf(minor < 0n ? -minor : minor, a.currency))
+        .up()
+        .ele('CdtDbtInd')
+        .txt(minor < 0n ? 'DBIT' : 'CRDT')
+        .up()
+        .ele('Dt')
+        .ele('Dt')
+        .txt(now.slice(0, 10));
     balance('OPBD', opening);
     balance('CLBD', a.balanceMinor);
     for (const b of reported) {
       const n = s.ele('Ntry');
-      n.ele('NtryRef').txt(String(b.seq)).up()
-        .ele('Amt', { Ccy: b.currency }).txt(decimalOf(b.amountMinor < 0n ? -b.amountMinor : b.amountMinor, b.currency)).up()
-        .ele('CdtDbtInd').txt(b.amountMinor < 0n ? 'DBIT' : 'CRDT').up().ele('Sts').ele('Cd').txt('BOOK').up().up()
-        .ele('BookgDt').ele('Dt').txt(b.date).up().up().ele('AcctSvcrRef').txt(b.bankReference).up()
-        .ele('NtryDtls').ele('TxDtls').ele('Refs').ele('EndToEndId').txt(b.reference).up().up()
-        .ele('RltdPties').ele(b.amountMinor < 0n ? 'Cdtr' : 'Dbtr').ele('Pty').ele('Nm').txt(b.counterparty.slice(0, 140));
+      n.ele('NtryRef')
+        .txt(String(b.seq))
+        .up()
+        .ele('Amt', { Ccy: b.currency })
+        .txt(decimalOf(b.amountMinor < 0n ? -b.amountMinor : b.amountMinor, b.currency))
+        .up()
+        .ele('CdtDbtInd')
+        .txt(b.amountMinor < 0n ? 'DBIT' : 'CRDT')
+        .up()
+        .ele('Sts')
+        .ele('Cd')
+        .txt('BOOK')
+        .up()
+        .up()
+        .ele('BookgDt')
+        .ele('Dt')
+        .txt(b.date)
+        .up()
+        .up()
+        .ele('AcctSvcrRef')
+        .txt(b.bankReference)
+        .up()
+        .ele('NtryDtls')
+        .ele('TxDtls')
+        .ele('Refs')
+        .ele('EndToEndId')
+        .txt(b.reference)
+        .up()
+        .up()
+        .ele('RltdPties')
+        .ele(b.amountMinor < 0n ? 'Cdtr' : 'Dbtr')
+        .ele('Pty')
+        .ele('Nm')
+        .txt(b.counterparty.slice(0, 140));
     }
     return stmt.end({ prettyPrint: true });
   }
@@ -202,7 +299,16 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
       return sendText(response, 200, 'application/xml', camt053(a));
     }
     if (request.method === 'GET' && url.pathname === '/accounts') {
-      return sendJson(response, 200, [...accounts.values()].map((a) => ({ id: a.id, currency: a.currency, balance: a.balanceMinor.toString(), bookings: a.bookings.length })));
+      return sendJson(
+        response,
+        200,
+        [...accounts.values()].map((a) => ({
+          id: a.id,
+          currency: a.currency,
+          balance: a.balanceMinor.toString(),
+          bookings: a.bookings.length,
+        })),
+      );
     }
     let input: Record<string, unknown>;
     try {
@@ -211,7 +317,8 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
       return sendText(response, 400, 'text/plain', 'send JSON');
     }
     if (request.method === 'POST' && url.pathname === '/control/inject') {
-      if (!discrepancyKinds.includes(input.kind as DiscrepancyKind)) return sendText(response, 400, 'text/plain', `kind is one of ${discrepancyKinds.join(', ')}`);
+      if (!discrepancyKinds.includes(input.kind as DiscrepancyKind))
+        return sendText(response, 400, 'text/plain', `kind is one of ${discrepancyKinds.join(', ')}`);
       injections.push(input.kind as DiscrepancyKind);
       return sendJson(response, 200, { queued: injections.length });
     }
@@ -221,7 +328,13 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     }
     if (request.method === 'POST' && url.pathname === '/control/credit') {
       try {
-        const b = credit({ account: String(input.account), amountMinor: BigInt(String(input.amount)), currency: String(input.currency), reference: String(input.reference), from: String(input.from ?? 'unknown') });
+        const b = credit({
+          account: String(input.account),
+          amountMinor: BigInt(String(input.amount)),
+          currency: String(input.currency),
+          reference: String(input.reference),
+          from: String(input.from ?? 'unknown'),
+        });
         return sendJson(response, 200, { booked: b.bankReference });
       } catch (error) {
         return sendText(response, 400, 'text/plain', (error as Error).message);

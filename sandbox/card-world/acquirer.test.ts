@@ -58,7 +58,17 @@ function frame(message: Iso8583Message): Buffer {
 function authorization(stan: string, pan = testCardFor('visa', 'approved').pan): Iso8583Message {
   return {
     mti: '0100',
-    fields: { 2: pan, 3: '000000', 4: '000000000500', 7: '0615103000', 11: stan, 14: '4912', 41: 'TERM0001', 42: 'MERCHANT0000001', 49: '840' },
+    fields: {
+      2: pan,
+      3: '000000',
+      4: '000000000500',
+      7: '0615103000',
+      11: stan,
+      14: '4912',
+      41: 'TERM0001',
+      42: 'MERCHANT0000001',
+      49: '840',
+    },
   };
 }
 

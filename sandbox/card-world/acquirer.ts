@@ -58,13 +58,18 @@ export function createAcquirerProcessor(options: AcquirerOptions): Processor {
     if (required === undefined) return respond(request, ResponseCode.InvalidTransaction);
     const missing = requireFields(request, required);
     if (missing !== undefined) return respond(request, ResponseCode.FormatError);
-    if (mti === '0800') return respond(request, networkManagementCodes.has(request.fields[70] ?? '') ? ResponseCode.Approved : ResponseCode.InvalidTransaction);
+    if (mti === '0800')
+      return respond(
+        request,
+        networkManagementCodes.has(request.fields[70] ?? '') ? ResponseCode.Approved : ResponseCode.InvalidTransaction,
+      );
     if (options.switchInoperative) return respond(request, ResponseCode.IssuerInoperative);
     const network = networkFor(options.networks, request.fields[2] ?? '');
     if (network === undefined) return respond(request, ResponseCode.RoutingError);
     const routed = request.fields[37] === undefined ? { ...request, fields: { ...request.fields, 37: nextRrn() } } : request;
     const answer = network.route(routed);
-    if (answer.kind === 'answer' && options.journal !== undefined) journalApproved(options.journal, options.clock(), routed, answer.response);
+    if (answer.kind === 'answer' && options.journal !== undefined)
+      journalApproved(options.journal, options.clock(), routed, answer.response);
     return answer.kind === 'answer' ? answer.response : undefined;
   };
 }
@@ -75,7 +80,14 @@ function journalApproved(journal: (entry: JournalEntry) => void, at: Date, reque
   if ((mti !== '0200' && mti !== '0220') || response.fields[39] !== '00') return;
   const rrn = response.fields[37] ?? request.fields[37];
   if (rrn === undefined) return;
-  journal({ at, mti, processingCode: request.fields[3] ?? '000000', rrn, amountMinor: BigInt(request.fields[4] ?? '0'), currencyNumeric: request.fields[49] ?? '' });
+  journal({
+    at,
+    mti,
+    processingCode: request.fields[3] ?? '000000',
+    rrn,
+    amountMinor: BigInt(request.fields[4] ?? '0'),
+    currencyNumeric: request.fields[49] ?? '',
+  });
 }
 
 /** DE 37 as many acquirers build it: last digit of the year, day of the year, hour, sequence. */
@@ -160,9 +172,10 @@ export async function startAcquirerServer(options: AcquirerServerOptions): Promi
   return {
     host: options.host,
     port,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,5 +1,12 @@
 // The sandbox card world: acquiring bank host (ISO 8583 over TCP), card networks and issuers.
-export { createAcquirerProcessor, startAcquirerServer, type AcquirerOptions, type AcquirerServer, type AcquirerServerOptions, type Processor } from './acquirer.js';
+export {
+  createAcquirerProcessor,
+  startAcquirerServer,
+  type AcquirerOptions,
+  type AcquirerServer,
+  type AcquirerServerOptions,
+  type Processor,
+} from './acquirer.js';
 export { convertMinor, currencyByCode, currencyByNumeric, type SandboxCurrency } from './fx.js';
 export { Issuer, type CardholderSnapshot, type IssuerAnswer, type IssuerOptions } from './issuer.js';
 export { luhnValid } from './luhn.js';

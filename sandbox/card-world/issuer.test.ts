@@ -13,7 +13,10 @@ const now = new Date('2026-06-15T10:30:00Z');
 function world(options: { switchInoperative?: boolean } = {}): { process: Processor; networks: readonly CardNetwork[] } {
   const clock = (): Date => now;
   const networks = createNetworks(clock);
-  return { networks, process: createAcquirerProcessor({ networks, clock, log: () => undefined, switchInoperative: options.switchInoperative ?? false }) };
+  return {
+    networks,
+    process: createAcquirerProcessor({ networks, clock, log: () => undefined, switchInoperative: options.switchInoperative ?? false }),
+  };
 }
 
 let stanSequence = 0;
@@ -23,8 +26,16 @@ function request(mti: string, pan: string, overrides: Record<number, string> = {
   return {
     mti,
     fields: {
-      2: pan, 3: '000000', 4: '000000001000', 7: '0615103000', 11: String(stanSequence).padStart(6, '0'),
-      14: '4912', 32: '10000000001', 41: 'TERM0001', 42: 'MERCHANT0000001', 49: '840',
+      2: pan,
+      3: '000000',
+      4: '000000001000',
+      7: '0615103000',
+      11: String(stanSequence).padStart(6, '0'),
+      14: '4912',
+      32: '10000000001',
+      41: 'TERM0001',
+      42: 'MERCHANT0000001',
+      49: '840',
       ...overrides,
     },
   };
@@ -32,11 +43,23 @@ function request(mti: string, pan: string, overrides: Record<number, string> = {
 
 function naming(original: Iso8583Message): string {
   const f = original.fields;
-  return formatOriginalData({ mti: original.mti, stan: f[11]!, transmissionDateTime: f[7]!, acquirerId: f[32]!, forwardingId: '' }) as string;
+  return formatOriginalData({
+    mti: original.mti,
+    stan: f[11]!,
+    transmissionDateTime: f[7]!,
+    acquirerId: f[32]!,
+    forwardingId: '',
+  }) as string;
 }
 
 function followUp(mti: string, original: Iso8583Message, overrides: Record<number, string> = {}): Iso8583Message {
-  return request(mti, original.fields[2]!, { 3: original.fields[3]!, 4: original.fields[4]!, 49: original.fields[49]!, 90: naming(original), ...overrides });
+  return request(mti, original.fields[2]!, {
+    3: original.fields[3]!,
+    4: original.fields[4]!,
+    49: original.fields[49]!,
+    90: naming(original),
+    ...overrides,
+  });
 }
 
 function code(answer: Iso8583Message | undefined): string | undefined {
@@ -156,10 +179,21 @@ describe('issuer: duplicates', () => {
 });
 
 describe('issuer: the test-card outcomes', () => {
-  const amounts: Readonly<Record<SandboxBrand, string>> = { visa: '840', mastercard: '826', 'american-express': '840', jcb: '392', unionpay: '156' };
+  const amounts: Readonly<Record<SandboxBrand, string>> = {
+    visa: '840',
+    mastercard: '826',
+    'american-express': '840',
+    jcb: '392',
+    unionpay: '156',
+  };
   const cases: readonly [TestCardOutcome, string | undefined][] = [
-    ['approved', '00'], ['do-not-honor', '05'], ['insufficient-funds', '51'], ['expired', '54'],
-    ['issuer-inoperative', '91'], ['no-answer', undefined], ['3ds-challenge', '00'],
+    ['approved', '00'],
+    ['do-not-honor', '05'],
+    ['insufficient-funds', '51'],
+    ['expired', '54'],
+    ['issuer-inoperative', '91'],
+    ['no-answer', undefined],
+    ['3ds-challenge', '00'],
   ];
   for (const brand of ['visa', 'mastercard', 'american-express', 'jcb', 'unionpay'] as const) {
     it.each(cases)(`${brand}: %s → %s`, (outcome, expected) => {
@@ -199,7 +233,10 @@ describe('issuer: the test-card outcomes', () => {
     const { process, networks } = world();
     expect(code(process(request('0100', '4242424242424242')))).toBe('00');
     expect(networkFor(networks, '4242424242424242')!.issuer.cardholder('4242424242424242')).toMatchObject({
-      country: 'US', currency: 'USD', creditLimitMinor: limit, availableMinor: limit - 1_000n,
+      country: 'US',
+      currency: 'USD',
+      creditLimitMinor: limit,
+      availableMinor: limit - 1_000n,
     });
     expect(code(process(request('0100', '4242424242424242', { 14: '2605' })))).toBe('54');
     expect(code(process(request('0100', '4242424242424242', { 14: '2606' })))).toBe('00');

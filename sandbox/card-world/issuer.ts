@@ -9,7 +9,15 @@ import {
 import { convertMinor, currencyByCode, currencyByNumeric, type SandboxCurrency } from './fx.js';
 import { luhnValid } from './luhn.js';
 import { respond } from './messages.js';
-import { findTestCard, issuerProfiles, testCardExpiryYymm, type IssuerProfile, type SandboxBrand, type TestCard, type TestCardOutcome } from './test-cards.js';
+import {
+  findTestCard,
+  issuerProfiles,
+  testCardExpiryYymm,
+  type IssuerProfile,
+  type SandboxBrand,
+  type TestCard,
+  type TestCardOutcome,
+} from './test-cards.js';
 
 /**
  * An issuing bank in the sandbox: it keeps its cardholders' credit accounts in memory and answers
@@ -254,7 +262,12 @@ export class Issuer {
     const found = this.#original(request);
     if (found === undefined) return this.#declined(request, 'completion', ResponseCode.FormatError);
     const original = found.entry;
-    if (original === undefined || original === reversedBeforeArrival || original.kind !== 'authorization' || original.state === 'declined') {
+    if (
+      original === undefined ||
+      original === reversedBeforeArrival ||
+      original.kind !== 'authorization' ||
+      original.state === 'declined'
+    ) {
       return this.#declined(request, 'completion', ResponseCode.UnableToLocateOriginal);
     }
     const amountMinor = BigInt(request.fields[4] ?? '0');
@@ -264,7 +277,9 @@ export class Issuer {
     if (original.state === 'posted') {
       // A second completion for the same amount is the same instruction again.
       const same = original.completedAmountMinor === amountMinor;
-      return same ? this.#approved(request, 'completion', 0n, 'done') : this.#declined(request, 'completion', ResponseCode.InvalidTransaction);
+      return same
+        ? this.#approved(request, 'completion', 0n, 'done')
+        : this.#declined(request, 'completion', ResponseCode.InvalidTransaction);
     }
     if (original.state !== 'pending') return this.#declined(request, 'completion', ResponseCode.InvalidTransaction);
     this.#post(request, original, amountMinor);
@@ -276,7 +291,8 @@ export class Issuer {
     const currency = currencyByNumeric(original.currencyNumeric);
     if (account === undefined || currency === undefined) throw new Error('an approved authorization lost its account');
     const held = original.billingMinor;
-    const posted = amountMinor === original.amountMinor ? held : minBigint(held, convertMinor(amountMinor, currency, account.currency, 'up'));
+    const posted =
+      amountMinor === original.amountMinor ? held : minBigint(held, convertMinor(amountMinor, currency, account.currency, 'up'));
     account.pendingMinor -= held;
     account.postedMinor += posted;
     original.billingMinor = posted;
@@ -331,7 +347,13 @@ export class Issuer {
     return this.#transaction(request, kind, 0n, 'declined', answer(request, responseCode));
   }
 
-  #transaction(request: Iso8583Message, kind: TransactionKind, billingMinor: bigint, state: Transaction['state'], result: IssuerAnswer): Transaction {
+  #transaction(
+    request: Iso8583Message,
+    kind: TransactionKind,
+    billingMinor: bigint,
+    state: Transaction['state'],
+    result: IssuerAnswer,
+  ): Transaction {
     return {
       kind,
       fingerprint: fingerprintOf(request),

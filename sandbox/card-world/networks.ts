@@ -15,10 +15,23 @@ export interface IinRange {
 
 export const networkRanges: Readonly<Record<SandboxBrand, readonly IinRange[]>> = {
   visa: [{ low: '4', high: '4' }],
-  mastercard: [{ low: '51', high: '55' }, { low: '2221', high: '2720' }],
-  'american-express': [{ low: '34', high: '34' }, { low: '37', high: '37' }],
-  jcb: [{ low: '3528', high: '3589' }, { low: '2131', high: '2131' }, { low: '1800', high: '1800' }],
-  unionpay: [{ low: '62', high: '62' }, { low: '8100', high: '8171' }],
+  mastercard: [
+    { low: '51', high: '55' },
+    { low: '2221', high: '2720' },
+  ],
+  'american-express': [
+    { low: '34', high: '34' },
+    { low: '37', high: '37' },
+  ],
+  jcb: [
+    { low: '3528', high: '3589' },
+    { low: '2131', high: '2131' },
+    { low: '1800', high: '1800' },
+  ],
+  unionpay: [
+    { low: '62', high: '62' },
+    { low: '8100', high: '8171' },
+  ],
 };
 
 const networkNames: Readonly<Record<SandboxBrand, string>> = {

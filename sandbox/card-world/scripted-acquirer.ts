@@ -1,5 +1,12 @@
 import net from 'node:net';
-import { encodeFrame, FrameReader, isIso8583Failure, packMessage, unpackMessage, type Iso8583Message } from '../../src/protocols/iso8583/index.js';
+import {
+  encodeFrame,
+  FrameReader,
+  isIso8583Failure,
+  packMessage,
+  unpackMessage,
+  type Iso8583Message,
+} from '../../src/protocols/iso8583/index.js';
 
 /**
  * An acquirer host whose answers a test writes: the misbehaviour a real counterparty can show and
@@ -62,9 +69,10 @@ export async function startScriptedAcquirer(script: Script, options: { port?: nu
     dropConnections: () => {
       for (const socket of sockets) socket.destroy();
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -17,7 +17,10 @@ export interface JournalEntry {
   readonly currencyNumeric: string;
 }
 
-export function settlementCsv(journal: readonly JournalEntry[], options: { date?: string; skip?: number; inject?: readonly Discrepancy[]; at?: Date } = {}): string {
+export function settlementCsv(
+  journal: readonly JournalEntry[],
+  options: { date?: string; skip?: number; inject?: readonly Discrepancy[]; at?: Date } = {},
+): string {
   const lines: StatementLine[] = [];
   for (const j of journal.slice(options.skip ?? 0)) {
     const day = j.at.toISOString().slice(0, 10);

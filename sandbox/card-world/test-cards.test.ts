@@ -6,7 +6,15 @@ import { luhnValid } from './luhn.js';
 import { createNetworks, networkFor } from './networks.js';
 import { issuerProfiles, sandboxBrands, testCardFor, testCards, type TestCardOutcome } from './test-cards.js';
 
-const everyBrandOutcomes: readonly TestCardOutcome[] = ['approved', 'do-not-honor', 'insufficient-funds', 'expired', 'issuer-inoperative', 'no-answer', '3ds-challenge'];
+const everyBrandOutcomes: readonly TestCardOutcome[] = [
+  'approved',
+  'do-not-honor',
+  'insufficient-funds',
+  'expired',
+  'issuer-inoperative',
+  'no-answer',
+  '3ds-challenge',
+];
 
 describe('test-card table', () => {
   it('has every outcome for every brand, each number once', () => {
@@ -27,7 +35,10 @@ describe('test-card table', () => {
   it('agrees with braintree/credit-card-type on every brand, and with the sandbox networks', () => {
     const networks = createNetworks(() => new Date('2026-06-15T00:00:00Z'));
     for (const card of testCards) {
-      expect(creditCardType(card.pan).map((t) => t.type), card.pan).toEqual([card.brand]);
+      expect(
+        creditCardType(card.pan).map((t) => t.type),
+        card.pan,
+      ).toEqual([card.brand]);
       expect(networkFor(networks, card.pan)?.brand, card.pan).toBe(card.brand);
       expect(issuerProfiles[card.brand].panLengths, card.pan).toContain(card.pan.length);
     }
@@ -48,7 +59,12 @@ describe('test-card table', () => {
     expect(testCardFor('jcb', 'approved')).toMatchObject({ country: 'JP', currency: 'JPY', creditLimitMinor: 1_000_000n });
     expect(testCardFor('american-express', 'approved')).toMatchObject({ country: 'US', currency: 'USD' });
     expect(testCardFor('mastercard', 'approved')).toMatchObject({ country: 'GB', currency: 'GBP' });
-    expect(testCards.filter((c) => c.threeDSecure === 'challenge').map((c) => c.brand).sort()).toEqual([...sandboxBrands].sort());
+    expect(
+      testCards
+        .filter((c) => c.threeDSecure === 'challenge')
+        .map((c) => c.brand)
+        .sort(),
+    ).toEqual([...sandboxBrands].sort());
   });
 
   it('is documented, number for number, in docs/test-cards.md', () => {

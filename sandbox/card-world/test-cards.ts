@@ -41,11 +41,51 @@ export interface IssuerProfile {
 }
 
 export const issuerProfiles: Readonly<Record<SandboxBrand, IssuerProfile>> = {
-  visa: { brand: 'visa', issuerName: 'Sandbox Visa Issuer (US)', country: 'US', currency: 'USD', defaultCreditLimitMinor: 100_000_000n, panLengths: [16, 18, 19], luhnRequired: true },
-  mastercard: { brand: 'mastercard', issuerName: 'Sandbox Mastercard Issuer (GB)', country: 'GB', currency: 'GBP', defaultCreditLimitMinor: 100_000_000n, panLengths: [16], luhnRequired: true },
-  'american-express': { brand: 'american-express', issuerName: 'Sandbox Amex Issuer (US)', country: 'US', currency: 'USD', defaultCreditLimitMinor: 100_000_000n, panLengths: [15], luhnRequired: true },
-  jcb: { brand: 'jcb', issuerName: 'Sandbox JCB Issuer (JP)', country: 'JP', currency: 'JPY', defaultCreditLimitMinor: 1_000_000n, panLengths: [16, 17, 18, 19], luhnRequired: true },
-  unionpay: { brand: 'unionpay', issuerName: 'Sandbox UnionPay Issuer (CN)', country: 'CN', currency: 'CNY', defaultCreditLimitMinor: 100_000_000n, panLengths: [14, 15, 16, 17, 18, 19], luhnRequired: false },
+  visa: {
+    brand: 'visa',
+    issuerName: 'Sandbox Visa Issuer (US)',
+    country: 'US',
+    currency: 'USD',
+    defaultCreditLimitMinor: 100_000_000n,
+    panLengths: [16, 18, 19],
+    luhnRequired: true,
+  },
+  mastercard: {
+    brand: 'mastercard',
+    issuerName: 'Sandbox Mastercard Issuer (GB)',
+    country: 'GB',
+    currency: 'GBP',
+    defaultCreditLimitMinor: 100_000_000n,
+    panLengths: [16],
+    luhnRequired: true,
+  },
+  'american-express': {
+    brand: 'american-express',
+    issuerName: 'Sandbox Amex Issuer (US)',
+    country: 'US',
+    currency: 'USD',
+    defaultCreditLimitMinor: 100_000_000n,
+    panLengths: [15],
+    luhnRequired: true,
+  },
+  jcb: {
+    brand: 'jcb',
+    issuerName: 'Sandbox JCB Issuer (JP)',
+    country: 'JP',
+    currency: 'JPY',
+    defaultCreditLimitMinor: 1_000_000n,
+    panLengths: [16, 17, 18, 19],
+    luhnRequired: true,
+  },
+  unionpay: {
+    brand: 'unionpay',
+    issuerName: 'Sandbox UnionPay Issuer (CN)',
+    country: 'CN',
+    currency: 'CNY',
+    defaultCreditLimitMinor: 100_000_000n,
+    panLengths: [14, 15, 16, 17, 18, 19],
+    luhnRequired: false,
+  },
 };
 
 /** Far enough ahead to stay valid for the life of this sandbox; DE 14 is YYMM. */
@@ -116,7 +156,8 @@ function makeCard(brand: SandboxBrand, outcome: TestCardOutcome, pan: string): T
 
 export const testCards: readonly TestCard[] = Object.freeze([
   ...outcomeNumbers.flatMap(([outcome, digits, checkDigits]) =>
-    [...sandboxBrands].map((brand) => makeCard(brand, outcome, brandPrefixes[brand] + digits + checkDigits[brand]))),
+    [...sandboxBrands].map((brand) => makeCard(brand, outcome, brandPrefixes[brand] + digits + checkDigits[brand])),
+  ),
   // Luhn would want check digit 0 and 2 here; the last digits are deliberately off by one.
   makeCard('unionpay', 'approved-non-luhn', '6212345678901001'),
   makeCard('unionpay', 'invalid-number', '6212345678901142'),

@@ -39,7 +39,7 @@ describe('the sandbox FX market', () => {
     expect(await (await fetch(feed.xmlUrl)).text()).not.toBe(before);
   });
 
-  it('a frozen feed goes stale in Hutong\'s rate store', async () => {
+  it("a frozen feed goes stale in Hutong's rate store", async () => {
     feed.freeze();
     const store = createRateStore({ staleAfterMs: 5 * 60_000 });
     const snapshot = parseEcbXml(await (await fetch(feed.xmlUrl)).text());

@@ -72,10 +72,17 @@ export function ecbXml(tick: FeedTick): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' })
     .ele('http://www.gesmes.org/xml/2002-08-01', 'gesmes:Envelope')
     .att('xmlns', 'http://www.ecb.int/vocabulary/2002-08-01/eurofxref')
-    .ele('gesmes:subject').txt('Reference rates').up()
-    .ele('gesmes:Sender').ele('gesmes:name').txt('Hutong sandbox FX market (ECB format)').up().up()
+    .ele('gesmes:subject')
+    .txt('Reference rates')
+    .up()
+    .ele('gesmes:Sender')
+    .ele('gesmes:name')
+    .txt('Hutong sandbox FX market (ECB format)')
+    .up()
+    .up()
     .ele('Cube')
-    .ele('Cube').att('time', tick.at.toISOString());
+    .ele('Cube')
+    .att('time', tick.at.toISOString());
   for (const r of tick.rates) doc.ele('Cube').att('currency', r.currency).att('rate', r.rate).up();
   return doc.end({ prettyPrint: true });
 }
@@ -109,7 +116,8 @@ export async function startFxFeed(options: FxFeedOptions = {}): Promise<FxFeed> 
   const current = () => frozen ?? tickAt(clock.now(), tickMs);
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (request.method === 'GET' && path === '/eurofxref-daily.xml') return sendText(response, 200, 'application/xml; charset=utf-8', ecbXml(current()));
+    if (request.method === 'GET' && path === '/eurofxref-daily.xml')
+      return sendText(response, 200, 'application/xml; charset=utf-8', ecbXml(current()));
     if (request.method === 'GET' && path === '/rates.csv') return sendText(response, 200, 'text/csv; charset=utf-8', ratesCsv(current()));
     if (request.method === 'POST' && path === '/freeze') {
       frozen = current();

@@ -21,7 +21,8 @@ export function applyDiscrepancies(lines: StatementLine[], kinds: readonly Discr
   let out = lines.map((l) => ({ ...l }));
   for (const kind of kinds) {
     const target = out[0];
-    if (kind === 'unknown') out.push({ reference: `UNKNOWN${out.length + 1}`, amountMinor: 1234n, currency: target?.currency ?? 'CNY', at });
+    if (kind === 'unknown')
+      out.push({ reference: `UNKNOWN${out.length + 1}`, amountMinor: 1234n, currency: target?.currency ?? 'CNY', at });
     else if (target === undefined) continue;
     else if (kind === 'missing') out = out.slice(1);
     else if (kind === 'duplicate') out.push({ ...target });

@@ -33,7 +33,13 @@ export function mediaTypeOf(request: IncomingMessage): string {
   return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-export function sendText(response: ServerResponse, httpStatus: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  response: ServerResponse,
+  httpStatus: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(httpStatus, {
     ...headers,
     'content-type': contentType,

@@ -11,8 +11,7 @@ export const otpAttemptsMax = 3;
 const otpCharsMax = 64;
 
 export type AcsAnswer =
-  | { readonly kind: 'html'; readonly httpStatus: number; readonly html: string }
-  | { readonly kind: 'redirect'; readonly location: string };
+  { readonly kind: 'html'; readonly httpStatus: number; readonly html: string } | { readonly kind: 'redirect'; readonly location: string };
 
 const notFound: AcsAnswer = { kind: 'html', httpStatus: 404, html: messagePage('No such verification', '找不到此验证') };
 

@@ -2,7 +2,13 @@
 export { otpAttemptsMax } from './acs.js';
 export { authenticationValueBytes } from './directory-server.js';
 export { bodyBytesMax } from './http.js';
-export { eciAuthenticated, eciNotAuthenticated, type AuthenticationFlow, type TransactionSnapshot, type TransactionStatus } from './model.js';
+export {
+  eciAuthenticated,
+  eciNotAuthenticated,
+  type AuthenticationFlow,
+  type TransactionSnapshot,
+  type TransactionStatus,
+} from './model.js';
 export { signResult, type ResultPayload } from './token.js';
 export { WireError, type AuthenticationRequest, type AuthenticationResponse } from './wire.js';
 export {

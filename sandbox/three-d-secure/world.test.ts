@@ -182,7 +182,11 @@ describe('ACS challenge', () => {
     const { json } = await post(request());
     expect((await fetch(`${world.baseUrl}/acs/challenge/${json.acsTransactionId}`)).status).toBe(404);
     const { challengeUrl } = await challenge();
-    const response = await fetch(challengeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"otp":"123456"}' });
+    const response = await fetch(challengeUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"otp":"123456"}',
+    });
     expect(response.status).toBe(415);
   });
 });

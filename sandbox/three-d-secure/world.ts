@@ -88,7 +88,6 @@ export async function startThreeDSecureWorld(options: ThreeDSecureWorldOptions):
   };
 }
 
-
 async function route(context: WorldContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // The path only: the sandbox never puts anything secret in a URL, and never logs query strings.
   const path = new URL(request.url ?? '/', 'http://sandbox.invalid').pathname;

@@ -7,7 +7,11 @@ import type { WalletName } from './profiles.js';
  * made: `# <wallet> bill <date>`, a column line, `trade_no|out_trade_no|kind|amount_minor|currency|finished_at`
  * rows (out_trade_no is Hutong's order id), `# end <n> records`. Format in src/reconciliation/parsers.ts.
  */
-export function walletBill(store: WalletStore, wallet: WalletName, options: { date: string; inject?: readonly Discrepancy[]; at?: Date }): string {
+export function walletBill(
+  store: WalletStore,
+  wallet: WalletName,
+  options: { date: string; inject?: readonly Discrepancy[]; at?: Date },
+): string {
   const lines: (StatementLine & { tradeNo: string })[] = [];
   for (const order of store.orders()) {
     if (order.status !== 'paid' && order.paidAt === undefined) continue;
@@ -18,7 +22,13 @@ export function walletBill(store: WalletStore, wallet: WalletName, options: { da
   for (const refund of store.refunds()) {
     if (refund.outcome.status !== 'succeeded') continue;
     const order = store.order(refund.orderId);
-    lines.push({ tradeNo: refund.refundId, reference: refund.orderId, amountMinor: -refund.amountMinor, currency: refund.currency, at: order?.paidAt ?? options.at ?? new Date() });
+    lines.push({
+      tradeNo: refund.refundId,
+      reference: refund.orderId,
+      amountMinor: -refund.amountMinor,
+      currency: refund.currency,
+      at: order?.paidAt ?? options.at ?? new Date(),
+    });
   }
   const reported = applyDiscrepancies(lines, options.inject ?? [], options.at ?? new Date());
   const rows = reported.map((l, i) => {
@@ -27,5 +37,12 @@ export function walletBill(store: WalletStore, wallet: WalletName, options: { da
     const minor = l.amountMinor < 0n ? -l.amountMinor : l.amountMinor;
     return `${tradeNo}|${l.reference}|${kind}|${minor}|${l.currency}|${l.at.toISOString().replace('T', ' ').slice(0, 19)}`;
   });
-  return [`# ${wallet} bill ${options.date}`, 'trade_no|out_trade_no|kind|amount_minor|currency|finished_at', ...rows, `# end ${rows.length} records`].join('\n') + '\n';
+  return (
+    [
+      `# ${wallet} bill ${options.date}`,
+      'trade_no|out_trade_no|kind|amount_minor|currency|finished_at',
+      ...rows,
+      `# end ${rows.length} records`,
+    ].join('\n') + '\n'
+  );
 }

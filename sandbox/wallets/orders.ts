@@ -58,7 +58,8 @@ function checkAmount(wallet: WalletName, amountMinor: string | undefined, curren
 
 function checkOrderRequest(wallet: WalletName, fields: Fields): Answer | undefined {
   const invalid = (detail: string) => errorAnswer(400, 'invalid_request', detail);
-  if (fields.orderId === undefined || !idPattern.test(fields.orderId)) return invalid(`orderId must be 1 to ${idCharsMax} of A-Z a-z 0-9 _ -`);
+  if (fields.orderId === undefined || !idPattern.test(fields.orderId))
+    return invalid(`orderId must be 1 to ${idCharsMax} of A-Z a-z 0-9 _ -`);
   const amountProblem = checkAmount(wallet, fields.amountMinor, fields.currency);
   if (amountProblem !== undefined) return amountProblem;
   if (formatDecimal({ minor: BigInt(fields.amountMinor ?? '0'), currency: fields.currency ?? '' }).length > qrAmountCharsMax) {
@@ -69,7 +70,8 @@ function checkOrderRequest(wallet: WalletName, fields: Fields): Answer | undefin
     return invalid(`subject must be 1 to ${subjectCharsMax} printable characters`);
   }
   if (fields.notifyUrl === undefined || !isHttpUrl(fields.notifyUrl)) return invalid('notifyUrl must be an http(s) URL');
-  if (fields.returnUrl !== undefined && fields.returnUrl !== '' && !isHttpUrl(fields.returnUrl)) return invalid('returnUrl must be an http(s) URL');
+  if (fields.returnUrl !== undefined && fields.returnUrl !== '' && !isHttpUrl(fields.returnUrl))
+    return invalid('returnUrl must be an http(s) URL');
   return undefined;
 }
 
@@ -102,7 +104,13 @@ export function createOrder(context: WalletWorldContext, wallet: WalletName, fie
   const problem = checkOrderRequest(wallet, fields);
   if (problem !== undefined) return problem;
   const returnUrl = fields.returnUrl === '' ? undefined : fields.returnUrl;
-  const request = { amountMinor: fields.amountMinor, currency: fields.currency, subject: fields.subject, notifyUrl: fields.notifyUrl, returnUrl };
+  const request = {
+    amountMinor: fields.amountMinor,
+    currency: fields.currency,
+    subject: fields.subject,
+    notifyUrl: fields.notifyUrl,
+    returnUrl,
+  };
   const requestDigest = digestOf(request);
   const store = context.stores[wallet];
   const orderId = fields.orderId as string;
@@ -163,7 +171,11 @@ export function queryOrder(context: WalletWorldContext, wallet: WalletName, orde
   return { httpStatus: 200, fields };
 }
 
-function refundOutcome(context: WalletWorldContext, wallet: WalletName, fields: Fields): { status: 'succeeded' } | { status: 'failed'; reason: string } {
+function refundOutcome(
+  context: WalletWorldContext,
+  wallet: WalletName,
+  fields: Fields,
+): { status: 'succeeded' } | { status: 'failed'; reason: string } {
   const found = context.stores[wallet].order(fields.orderId as string);
   if (found === undefined) return { status: 'failed', reason: 'order_not_found' };
   const order = refreshStatus(context, found);
@@ -179,7 +191,8 @@ function refundOutcome(context: WalletWorldContext, wallet: WalletName, fields: 
 export function refundOrder(context: WalletWorldContext, wallet: WalletName, fields: Fields): Answer {
   const invalid = (detail: string) => errorAnswer(400, 'invalid_request', detail);
   if (fields.orderId === undefined || !idPattern.test(fields.orderId)) return invalid('orderId is missing or malformed');
-  if (fields.refundId === undefined || !idPattern.test(fields.refundId)) return invalid(`refundId must be 1 to ${idCharsMax} of A-Z a-z 0-9 _ -`);
+  if (fields.refundId === undefined || !idPattern.test(fields.refundId))
+    return invalid(`refundId must be 1 to ${idCharsMax} of A-Z a-z 0-9 _ -`);
   const amountProblem = checkAmount(wallet, fields.amountMinor, fields.currency);
   if (amountProblem !== undefined) return amountProblem;
   const store = context.stores[wallet];

@@ -94,7 +94,8 @@ export function verifyRequest(wallet: WalletName, key: string, request: Incoming
   if (wallet === 'alipay_sandbox') {
     const fields = formFields(request.method === 'GET' ? query : request.body);
     if (fields === undefined) return { ok: false, detail: 'a field appears twice' };
-    if (fields.sign_type !== 'HMAC-SHA256' || !sameMac(key, alipayString(fields), fields.sign)) return { ok: false, detail: 'sign does not match' };
+    if (fields.sign_type !== 'HMAC-SHA256' || !sameMac(key, alipayString(fields), fields.sign))
+      return { ok: false, detail: 'sign does not match' };
     if (!fresh(isoMs(fields.timestamp), now)) return { ok: false, detail: 'timestamp is missing or outside the window' };
     return { ok: true, fields };
   }
@@ -111,7 +112,8 @@ export function verifyRequest(wallet: WalletName, key: string, request: Incoming
     return { ok: false, detail: 'Wechatpay-Timestamp or Wechatpay-Nonce is missing or malformed' };
   }
   const signed = `${request.method}\n${request.target}\n${timestamp}\n${nonce}\n${request.body}\n`;
-  if (!sameMac(key, signed, header(request.headers, 'wechatpay-signature'))) return { ok: false, detail: 'Wechatpay-Signature does not match' };
+  if (!sameMac(key, signed, header(request.headers, 'wechatpay-signature')))
+    return { ok: false, detail: 'Wechatpay-Signature does not match' };
   if (!fresh(Number(timestamp) * 1000, now)) return { ok: false, detail: 'Wechatpay-Timestamp is outside the window' };
   const fields = request.method === 'GET' ? {} : jsonFields(request.body);
   return fields === undefined ? { ok: false, detail: 'the body is not a JSON object of strings' } : { ok: true, fields };

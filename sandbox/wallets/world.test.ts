@@ -49,15 +49,31 @@ afterAll(async () => {
 
 const mac = (key: string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest('base64');
 const sortedJson = (fields: Record<string, string>) =>
-  `{${Object.keys(fields).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(fields[k])}`).join(',')}}`;
+  `{${Object.keys(fields)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(fields[k])}`)
+    .join(',')}}`;
 
 /** Signs a request by hand, as README.md says. */
-function signed(wallet: WalletName, method: 'GET' | 'POST', path: string, fields: Record<string, string>, key = keys[wallet], at = clock.now()) {
+function signed(
+  wallet: WalletName,
+  method: 'GET' | 'POST',
+  path: string,
+  fields: Record<string, string>,
+  key = keys[wallet],
+  at = clock.now(),
+) {
   if (wallet === 'alipay_sandbox') {
     const all: Record<string, string> = { ...fields, timestamp: at.toISOString(), sign_type: 'HMAC-SHA256' };
-    const text = Object.keys(all).filter((k) => all[k] !== '').sort().map((k) => `${k}=${all[k]}`).join('&');
+    const text = Object.keys(all)
+      .filter((k) => all[k] !== '')
+      .sort()
+      .map((k) => `${k}=${all[k]}`)
+      .join('&');
     const form = new URLSearchParams({ ...all, sign: mac(key, text) }).toString();
-    return method === 'GET' ? { path: `${path}?${form}`, headers: {} } : { path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form };
+    return method === 'GET'
+      ? { path: `${path}?${form}`, headers: {} }
+      : { path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form };
   }
   if (wallet === 'quickpass_sandbox') {
     const all = { ...fields, txnTime: at.toISOString() };
@@ -84,7 +100,11 @@ async function call(wallet: WalletName, method: 'GET' | 'POST', path: string, fi
   const text = await response.text();
   const json = JSON.parse(text) as Record<string, string>;
   if (wallet === 'alipay_sandbox') {
-    const rest = Object.keys(json).filter((k) => k !== 'sign' && json[k] !== '').sort().map((k) => `${k}=${json[k]}`).join('&');
+    const rest = Object.keys(json)
+      .filter((k) => k !== 'sign' && json[k] !== '')
+      .sort()
+      .map((k) => `${k}=${json[k]}`)
+      .join('&');
     expect(json.sign).toBe(mac(keys[wallet], rest));
   } else if (wallet === 'quickpass_sandbox') {
     const { signature, ...rest } = json;
@@ -99,7 +119,14 @@ async function call(wallet: WalletName, method: 'GET' | 'POST', path: string, fi
 function orderFields(wallet: WalletName, overrides: Record<string, string> = {}): Record<string, string> {
   sequence += 1;
   const orderId = `ord_w_${sequence}`;
-  return { orderId, amountMinor: '8800', currency: 'CNY', subject: '龙井茶 Longjing tea', notifyUrl: `${notifyBase}/${wallet}/${orderId}`, ...overrides };
+  return {
+    orderId,
+    amountMinor: '8800',
+    currency: 'CNY',
+    subject: '龙井茶 Longjing tea',
+    notifyUrl: `${notifyBase}/${wallet}/${orderId}`,
+    ...overrides,
+  };
 }
 
 describe.each(Object.keys(keys) as WalletName[])('%s', (wallet) => {
@@ -111,21 +138,31 @@ describe.each(Object.keys(keys) as WalletName[])('%s', (wallet) => {
     expect(json.walletOrderId).toMatch(new RegExp(`^20260501${walletProfiles[wallet].idCode}[0-9]{10}$`));
     expect(json.redirectUrl).toBe(`${world.baseUrl}/${wallet}/pay/${json.walletOrderId}`);
     const qr = parseEmvPayload(json.qrCode!)!;
-    expect(fieldValue(qr, '26')).toBe(`00${String(walletProfiles[wallet].globallyUniqueId.length).padStart(2, '0')}${walletProfiles[wallet].globallyUniqueId}01${String(json.redirectUrl!.length).padStart(2, '0')}${json.redirectUrl}`);
+    expect(fieldValue(qr, '26')).toBe(
+      `00${String(walletProfiles[wallet].globallyUniqueId.length).padStart(2, '0')}${walletProfiles[wallet].globallyUniqueId}01${String(json.redirectUrl!.length).padStart(2, '0')}${json.redirectUrl}`,
+    );
     expect(fieldValue(qr, '54')).toBe('88.00');
     expect((await call(wallet, 'POST', `/${wallet}/orders`, fields)).json.walletOrderId).toBe(json.walletOrderId);
     expect((await call(wallet, 'POST', `/${wallet}/orders`, { ...fields, subject: 'other' })).status).toBe(409);
   });
 
   it('refuses a wrong key, a stale time, bad amounts and other currencies', async () => {
-    expect((await call(wallet, 'POST', `/${wallet}/orders`, orderFields(wallet), 'a-key-the-wallet-does-not-know')).json).toMatchObject({ error: 'signature_invalid' });
+    expect((await call(wallet, 'POST', `/${wallet}/orders`, orderFields(wallet), 'a-key-the-wallet-does-not-know')).json).toMatchObject({
+      error: 'signature_invalid',
+    });
     const stale = new Date(clock.now().getTime() - 6 * 60_000);
     expect((await call(wallet, 'POST', `/${wallet}/orders`, orderFields(wallet), keys[wallet], stale)).status).toBe(401);
     for (const amountMinor of ['12.5', '012', '-1', '0', '1e3', '10000000000000']) {
       expect((await call(wallet, 'POST', `/${wallet}/orders`, orderFields(wallet, { amountMinor }))).status, amountMinor).toBe(400);
     }
-    expect((await call(wallet, 'POST', `/${wallet}/orders`, orderFields(wallet, { currency: 'USD' }))).json).toMatchObject({ error: 'currency_unsupported' });
-    const wrongType = await fetch(`${world.baseUrl}/${wallet}/orders`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    expect((await call(wallet, 'POST', `/${wallet}/orders`, orderFields(wallet, { currency: 'USD' }))).json).toMatchObject({
+      error: 'currency_unsupported',
+    });
+    const wrongType = await fetch(`${world.baseUrl}/${wallet}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(wrongType.status).toBe(415);
   });
 
@@ -138,7 +175,12 @@ describe.each(Object.keys(keys) as WalletName[])('%s', (wallet) => {
     failFirst = 0;
     expect(hits.get(new URL(fields.notifyUrl!).pathname)).toBe(3);
     expect(world.order(wallet, fields.orderId!)?.notification).toEqual({ attempts: 3, acknowledged: true });
-    const query = await call(wallet, 'GET', `/${wallet}/orders/${fields.orderId}`, wallet === 'wechat_sandbox' ? {} : { orderId: fields.orderId! });
+    const query = await call(
+      wallet,
+      'GET',
+      `/${wallet}/orders/${fields.orderId}`,
+      wallet === 'wechat_sandbox' ? {} : { orderId: fields.orderId! },
+    );
     expect(query.json).toMatchObject({ status: 'paid', paidAt: clock.now().toISOString(), amountMinor: '8800' });
   });
 });
@@ -162,7 +204,9 @@ describe('pay page and order life', () => {
     const fields = orderFields('quickpass_sandbox');
     const { json } = await call('quickpass_sandbox', 'POST', '/quickpass_sandbox/orders', fields);
     clock.advance(2 * 60 * 60_000);
-    expect((await call('quickpass_sandbox', 'GET', `/quickpass_sandbox/orders/${fields.orderId}`, { orderId: fields.orderId! })).json.status).toBe('closed');
+    expect(
+      (await call('quickpass_sandbox', 'GET', `/quickpass_sandbox/orders/${fields.orderId}`, { orderId: fields.orderId! })).json.status,
+    ).toBe('closed');
     expect((await fetch(json.redirectUrl!, { method: 'POST' })).status).toBe(409);
     await expect(world.pay('quickpass_sandbox', fields.orderId!)).rejects.toThrow(/closed/);
   });

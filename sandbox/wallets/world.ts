@@ -88,7 +88,10 @@ export async function startWalletWorld(options: WalletWorldOptions = {}): Promis
   let publicBaseUrl = options.publicBaseUrl?.replace(/\/+$/, '') ?? '';
   const ordersMax = options.ordersMax ?? ordersMaxDefault;
   const context: WalletWorldContext = {
-    stores: Object.fromEntries(walletNames.map((w) => [w, new WalletStore(ordersMax, options.refundsMax ?? ordersMax)])) as Record<WalletName, WalletStore>,
+    stores: Object.fromEntries(walletNames.map((w) => [w, new WalletStore(ordersMax, options.refundsMax ?? ordersMax)])) as Record<
+      WalletName,
+      WalletStore
+    >,
     keys,
     clock,
     log,
@@ -148,11 +151,14 @@ export async function startWalletWorld(options: WalletWorldOptions = {}): Promis
 /** Every pay URL (20-digit wallet order ids) must fit template 26 beside the wallet's id. */
 function assertPayUrlsFitQr(publicBaseUrl: string): void {
   for (const wallet of walletNames) {
-    const templateChars = 8 + walletProfiles[wallet].globallyUniqueId.length + `${publicBaseUrl}/${wallet}/pay/`.length + walletOrderIdChars;
-    assert.ok(templateChars <= tlvValueCharsMax, `the base URL ${publicBaseUrl} is too long for ${wallet}'s QR codes (template 26 holds ${tlvValueCharsMax} characters)`);
+    const templateChars =
+      8 + walletProfiles[wallet].globallyUniqueId.length + `${publicBaseUrl}/${wallet}/pay/`.length + walletOrderIdChars;
+    assert.ok(
+      templateChars <= tlvValueCharsMax,
+      `the base URL ${publicBaseUrl} is too long for ${wallet}'s QR codes (template 26 holds ${tlvValueCharsMax} characters)`,
+    );
   }
 }
-
 
 function sendSigned(context: WalletWorldContext, response: ServerResponse, wallet: WalletName, answer: Answer): void {
   const message = signMessage(wallet, context.keys[wallet], 'answer', answer.fields, context.clock.now());
@@ -179,30 +185,53 @@ async function route(context: WalletWorldContext, request: IncomingMessage, resp
   if (body === 'too_large') return sendSigned(context, response, wallet, errorAnswer(413, 'payload_too_large', 'the body is too large'));
   if (method === 'POST') {
     const mediaType = wallet === 'alipay_sandbox' ? 'application/x-www-form-urlencoded' : 'application/json';
-    if (mediaTypeOf(request) !== mediaType) return sendSigned(context, response, wallet, errorAnswer(415, 'unsupported_media_type', `send ${mediaType}`));
+    if (mediaTypeOf(request) !== mediaType)
+      return sendSigned(context, response, wallet, errorAnswer(415, 'unsupported_media_type', `send ${mediaType}`));
   }
-  const verified = verifyRequest(wallet, context.keys[wallet], { method, target, headers: request.headers, body: body.toString('utf8') }, context.clock.now());
+  const verified = verifyRequest(
+    wallet,
+    context.keys[wallet],
+    { method, target, headers: request.headers, body: body.toString('utf8') },
+    context.clock.now(),
+  );
   if (!verified.ok) return sendSigned(context, response, wallet, errorAnswer(401, 'signature_invalid', verified.detail));
   return sendSigned(context, response, wallet, answerFor(context, wallet, resource, id, verified.fields));
 }
 
-function answerFor(context: WalletWorldContext, wallet: WalletName, resource: string | undefined, id: string | undefined, fields: Readonly<Record<string, string>>): Answer {
+function answerFor(
+  context: WalletWorldContext,
+  wallet: WalletName,
+  resource: string | undefined,
+  id: string | undefined,
+  fields: Readonly<Record<string, string>>,
+): Answer {
   if (resource === 'orders' && id === undefined) return createOrder(context, wallet, fields);
   if (resource === 'refunds') return refundOrder(context, wallet, fields);
   assert.ok(id !== undefined);
   // Alipay-like and QuickPass-like queries sign the order id in the query string: it must be this one.
-  if (fields.orderId !== undefined && fields.orderId !== id) return errorAnswer(400, 'invalid_request', 'the signed orderId is not the one in the path');
+  if (fields.orderId !== undefined && fields.orderId !== id)
+    return errorAnswer(400, 'invalid_request', 'the signed orderId is not the one in the path');
   return queryOrder(context, wallet, id);
 }
 
-async function payRoute(context: WalletWorldContext, wallet: WalletName, walletOrderId: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function payRoute(
+  context: WalletWorldContext,
+  wallet: WalletName,
+  walletOrderId: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const profile = walletProfiles[wallet];
   const order = context.stores[wallet].orderByWalletOrderId(walletOrderId);
   if (order === undefined) return sendHtml(response, 404, messagePage('No such order', '订单不存在'));
   if (request.method === 'GET') {
     refreshStatus(context, order);
     if (order.status === 'pending') return sendHtml(response, 200, payPage(profile, order));
-    return sendHtml(response, 409, statusPage(profile, order, `This order is ${order.status}.`, order.status === 'paid' ? '订单已支付' : '订单已关闭'));
+    return sendHtml(
+      response,
+      409,
+      statusPage(profile, order, `This order is ${order.status}.`, order.status === 'paid' ? '订单已支付' : '订单已关闭'),
+    );
   }
   if (request.method !== 'POST') return sendHtml(response, 405, messagePage('Method not allowed', '不支持此方法'));
   const body = await readBody(request);

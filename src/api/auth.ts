@@ -20,7 +20,10 @@ export function registerAuth(app: FastifyInstance, services: ApiServices): void 
       throw new ProblemError('forbidden', 'a checkout session may only read and confirm its own payment');
     }
     if (requirement !== 'any' && requirement !== kind) {
-      throw new ProblemError('forbidden', requirement === 'operator' ? 'this endpoint needs the operator key' : 'this endpoint needs a merchant secret key');
+      throw new ProblemError(
+        'forbidden',
+        requirement === 'operator' ? 'this endpoint needs the operator key' : 'this endpoint needs a merchant secret key',
+      );
     }
   });
 }
@@ -34,7 +37,8 @@ async function principalOf(request: FastifyRequest, services: ApiServices): Prom
   if ((match[1] as string).startsWith(checkoutTokenPrefix)) {
     const checkout = await services.web.checkoutPrincipal(match[1] as string);
     if (isFailure(checkout)) throw new ProblemError('merchant_suspended', checkout.detail);
-    if (checkout === undefined) throw new ProblemError('checkout_session_not_found', 'the checkout session is unknown or expired; ask the shop for a new link');
+    if (checkout === undefined)
+      throw new ProblemError('checkout_session_not_found', 'the checkout session is unknown or expired; ask the shop for a new link');
     return checkout;
   }
   const principal = await services.parties.authenticate(match[1] as string);
@@ -65,7 +69,8 @@ async function sessionPrincipal(request: FastifyRequest, services: ApiServices):
   if (session === undefined) throw new ProblemError('authentication_required', 'the session expired; sign in again');
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     const given = request.headers['x-csrf-token'];
-    if (typeof given !== 'string' || !sameToken(given, session.csrfToken)) throw new ProblemError('csrf_token_invalid', 'send the X-CSRF-Token header with the token from the hutong_csrf cookie');
+    if (typeof given !== 'string' || !sameToken(given, session.csrfToken))
+      throw new ProblemError('csrf_token_invalid', 'send the X-CSRF-Token header with the token from the hutong_csrf cookie');
   }
   return session.principal;
 }

@@ -1,7 +1,9 @@
 import { expect, it } from 'vitest';
 import { requestDigest } from './idempotency.js';
 
-const confirm = (number: string, cvc: string) => ({ payment_method: { type: 'card', card: { number, exp_month: 12, exp_year: 2030, cvc } } });
+const confirm = (number: string, cvc: string) => ({
+  payment_method: { type: 'card', card: { number, exp_month: 12, exp_year: 2030, cvc } },
+});
 
 it('keeps card security codes and full card numbers out of the idempotency digest', () => {
   const url = '/v1/payments/:id/confirm';

@@ -29,17 +29,27 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
     if (request.method !== 'POST') return;
     const key = idempotencyKeyOf(request.headers);
     if (key === undefined) return;
-    if (!idempotencyKeyPattern.test(key)) throw new ProblemError('idempotency_key_invalid', 'use 1–255 printable ASCII characters, e.g. a UUID');
+    if (!idempotencyKeyPattern.test(key))
+      throw new ProblemError('idempotency_key_invalid', 'use 1–255 printable ASCII characters, e.g. a UUID');
     const scope = scopeOfRequest(request);
     const digest = requestDigest(request.method, request.routeOptions.url ?? '', request.params, request.body ?? null);
-    const saved = await store.reader.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+    const saved = await store.reader
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .executeTakeFirst();
     if (saved === undefined) {
       request.idempotency = { scope, key, digest };
       return;
     }
-    if (saved.request_digest !== digest) throw new ProblemError('idempotency_key_reused', `Idempotency-Key ${key} was first used with another request`);
+    if (saved.request_digest !== digest)
+      throw new ProblemError('idempotency_key_reused', `Idempotency-Key ${key} was first used with another request`);
     reply.header('idempotent-replayed', 'true');
-    reply.code(Number(saved.status_code)).type('application/json').serializer((payload: unknown) => payload as string);
+    reply
+      .code(Number(saved.status_code))
+      .type('application/json')
+      .serializer((payload: unknown) => payload as string);
     return reply.send(saved.response_body);
   });
 
@@ -49,10 +59,25 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
   app.addHook('onSend', async (request, reply, payload) => {
     const idem = request.idempotency;
     if (idem === undefined || reply.statusCode >= 500 || typeof payload !== 'string') return payload;
-    const row = { scope: idem.scope, key: idem.key, request_digest: idem.digest, status_code: BigInt(reply.statusCode), response_body: withoutSecrets(payload), created_at: clock.now().toISOString() };
+    const row = {
+      scope: idem.scope,
+      key: idem.key,
+      request_digest: idem.digest,
+      status_code: BigInt(reply.statusCode),
+      response_body: withoutSecrets(payload),
+      created_at: clock.now().toISOString(),
+    };
     writer
       // It locks no shared row (only its own new key), so it may share a moment with any batch.
-      .run((trx) => trx.insertInto('idempotency_keys').values(row).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).execute(), { keys: [] })
+      .run(
+        (trx) =>
+          trx
+            .insertInto('idempotency_keys')
+            .values(row)
+            .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+            .execute(),
+        { keys: [] },
+      )
       .catch((error: unknown) => request.log.warn({ err: error }, 'could not save the idempotency record'));
     return payload;
   });
@@ -94,7 +119,8 @@ function withoutCardSecrets(value: unknown, key = ''): unknown {
     if (name === 'cvc') continue;
     if (key === 'card' && name === 'number' && typeof inner === 'string') out.number_last4 = inner.replace(/\D/g, '').slice(-4);
     // Identity document numbers (an import order's payer, a customer's identity) are as guessable.
-    else if ((name === 'id_number' || (key === 'identity' && name === 'number')) && typeof inner === 'string') out[`${name}_last4`] = inner.slice(-4);
+    else if ((name === 'id_number' || (key === 'identity' && name === 'number')) && typeof inner === 'string')
+      out[`${name}_last4`] = inner.slice(-4);
     else out[name] = withoutCardSecrets(inner, name);
   }
   return out;

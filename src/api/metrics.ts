@@ -12,7 +12,12 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const problems = new Counter({ name: 'hutong_problems_total', help: 'Problem responses by code', labelNames: ['code'], registers: [registry] });
+  const problems = new Counter({
+    name: 'hutong_problems_total',
+    help: 'Problem responses by code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
   return { registry, httpDuration, problems };
 }
 

@@ -18,7 +18,15 @@ export const MerchantView = Type.Object({
 });
 
 export function merchantView(m: Merchant) {
-  return { id: m.id, object: 'merchant' as const, name: m.name, country: m.country, settlement_currency: m.settlementCurrency, status: m.status, created_at: m.createdAt };
+  return {
+    id: m.id,
+    object: 'merchant' as const,
+    name: m.name,
+    country: m.country,
+    settlement_currency: m.settlementCurrency,
+    status: m.status,
+    created_at: m.createdAt,
+  };
 }
 
 export const ApiKeyView = Type.Object({
@@ -32,7 +40,15 @@ export const ApiKeyView = Type.Object({
 });
 
 export function apiKeyView(k: ApiKey, secretKey: string | null) {
-  return { id: k.id, object: 'api_key' as const, hint: k.hint, mode: k.mode, secret_key: secretKey, created_at: k.createdAt, revoked_at: k.revokedAt };
+  return {
+    id: k.id,
+    object: 'api_key' as const,
+    hint: k.hint,
+    mode: k.mode,
+    secret_key: secretKey,
+    created_at: k.createdAt,
+    revoked_at: k.revokedAt,
+  };
 }
 
 export const CustomerView = Type.Object({

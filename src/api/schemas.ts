@@ -3,7 +3,12 @@ import { amountMinorMax } from '../money/index.js';
 
 /** Shared route schemas: one source for validation, types and the OpenAPI document. */
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'Upper-case ISO 4217 code', examples: ['CNY'] });
-export const AmountMinor = Type.Integer({ minimum: 1, maximum: Number(amountMinorMax), description: 'Positive integer in the currency\'s minor units (1999 = 19.99 USD; 1000 = ¥1000 JPY)', examples: [1999] });
+export const AmountMinor = Type.Integer({
+  minimum: 1,
+  maximum: Number(amountMinorMax),
+  description: "Positive integer in the currency's minor units (1999 = 19.99 USD; 1000 = ¥1000 JPY)",
+  examples: [1999],
+});
 export const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, maxLength: 40 });
 export const Timestamp = Type.String({ description: 'ISO 8601, UTC' });
 
@@ -40,7 +45,9 @@ export function ListOf<T extends TSchema>(item: T) {
 }
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Replays the first response for the same key and body' })),
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Replays the first response for the same key and body' }),
+  ),
 });
 
 export const problemResponses = {

@@ -66,8 +66,14 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Hutong API', version: '1', description: 'One API for cross-border payments: wallets, ledger, and (soon) cards, escrow, FX.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'sk_test_… merchant key, or the ok_… operator key' } } },
+      info: {
+        title: 'Hutong API',
+        version: '1',
+        description: 'One API for cross-border payments: wallets, ledger, and (soon) cards, escrow, FX.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'sk_test_… merchant key, or the ok_… operator key' } },
+      },
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -136,7 +142,10 @@ function toProblem(error: FastifyError | Error, instance: string, requestId: str
     const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
     const where = missing !== undefined ? `${field}/${missing}` : extra !== undefined ? `${field}/${extra}` : field;
     const message = extra !== undefined ? 'is not a known field' : (first?.message ?? 'is invalid');
-    return { ...problem(validationCode(where, missing, first?.keyword), `${where} ${message}`, instance, requestId), errors: [{ field: where, message }] };
+    return {
+      ...problem(validationCode(where, missing, first?.keyword), `${where} ${message}`, instance, requestId),
+      errors: [{ field: where, message }],
+    };
   }
   const byCode: Record<string, ProblemCode> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',

@@ -17,7 +17,11 @@ export interface Baseline {
   measure(): Promise<BaselineFigures>;
 }
 
-export async function baselineFor(database: BenchDatabase, settings: BenchSettings, env: NodeJS.ProcessEnv = process.env): Promise<Baseline> {
+export async function baselineFor(
+  database: BenchDatabase,
+  settings: BenchSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Baseline> {
   if (database.dialect === 'sqlite') {
     const dir = database.scratchDir;
     assert.ok(dir !== undefined, 'a SQLite bench database has a scratch directory');

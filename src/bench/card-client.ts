@@ -31,7 +31,15 @@ function newPhase(): Phase {
 function post(agent: http.Agent, base: URL, path: string, headers: Record<string, string>, body: string): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     const request = http.request(
-      { agent, host: base.hostname, port: base.port, path, method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: requestTimeoutMs },
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        path,
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        timeout: requestTimeoutMs,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -67,7 +75,11 @@ async function run(job: CardClientJob): Promise<CardClientFigures> {
   const base = new URL(job.base);
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.shoppers, maxFreeSockets: job.shoppers });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${job.secretKey}` };
-  const confirmBodies = job.cards.map((card) => JSON.stringify({ payment_method: { type: 'card', card: { number: card.number, exp_month: job.expMonth, exp_year: job.expYear, cvc: card.cvc } } }));
+  const confirmBodies = job.cards.map((card) =>
+    JSON.stringify({
+      payment_method: { type: 'card', card: { number: card.number, exp_month: job.expMonth, exp_year: job.expYear, cvc: card.cvc } },
+    }),
+  );
   let next = 0;
   let phase = newPhase();
   let deadlineMs = 0;
@@ -83,12 +95,24 @@ async function run(job: CardClientJob): Promise<CardClientFigures> {
     const startMs = performance.now();
     let stage = 'create';
     try {
-      const created = await post(agent, base, '/v1/payments', headers, JSON.stringify({ amount: card.amountMinor, currency: card.currency, merchant_order_id: orderId }));
+      const created = await post(
+        agent,
+        base,
+        '/v1/payments',
+        headers,
+        JSON.stringify({ amount: card.amountMinor, currency: card.currency, merchant_order_id: orderId }),
+      );
       const createdMs = performance.now();
       current.createMs.push(createdMs - startMs);
       if (created.status !== 201) return count(current, `create ${created.status} ${field(created.body, 'code')}`);
       stage = 'confirm';
-      const confirmed = await post(agent, base, `/v1/payments/${field(created.body, 'id')}/confirm`, headers, confirmBodies[index] as string);
+      const confirmed = await post(
+        agent,
+        base,
+        `/v1/payments/${field(created.body, 'id')}/confirm`,
+        headers,
+        confirmBodies[index] as string,
+      );
       const doneMs = performance.now();
       current.confirmMs.push(doneMs - createdMs);
       current.pairMs.push(doneMs - startMs);
@@ -135,7 +159,12 @@ function latency(samples: number[]): LatencyFigures {
   if (samples.length === 0) return { averageMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
   const sorted = Float64Array.from(samples).sort();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-  return { averageMs: sorted.reduce((sum, v) => sum + v, 0) / sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] as number };
+  return {
+    averageMs: sorted.reduce((sum, v) => sum + v, 0) / sorted.length,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: sorted[sorted.length - 1] as number,
+  };
 }
 
 async function serve(job: CardClientJob): Promise<CardClientReply> {

@@ -50,10 +50,19 @@ export async function benchCardPayments(hutong: Hutong, population: Population, 
  * After the run: the payments the database holds as succeeded (the client's count must match), and
  * per brand what Hutong captured beside what the sandbox issuer posted to the card.
  */
-export async function checkCardPayments(hutong: Hutong, population: Population, world: CardWorldProcess, postedBefore: ReadonlyMap<string, bigint>): Promise<{ succeededInDbCount: number; issuers: CardIssuerCheck[] }> {
+export async function checkCardPayments(
+  hutong: Hutong,
+  population: Population,
+  world: CardWorldProcess,
+  postedBefore: ReadonlyMap<string, bigint>,
+): Promise<{ succeededInDbCount: number; issuers: CardIssuerCheck[] }> {
   const rows = await hutong.services.store.reader
     .selectFrom('payments')
-    .select((eb) => ['card_brand', eb.fn.countAll<number | bigint | string>().as('n'), eb.fn.sum<number | bigint | string>('amount_captured').as('captured')])
+    .select((eb) => [
+      'card_brand',
+      eb.fn.countAll<number | bigint | string>().as('n'),
+      eb.fn.sum<number | bigint | string>('amount_captured').as('captured'),
+    ])
     .where('merchant_id', '=', population.merchantId)
     .where('status', '=', 'succeeded')
     .groupBy('card_brand')

@@ -60,7 +60,11 @@ export async function openPostgresDatabase(admin: string): Promise<BenchDatabase
     checkpoint: () => adminQuery(admin, 'checkpoint').catch(() => undefined),
     drop: () => dropDatabase(admin, name),
     deadlocksCount: async () => {
-      const rows = await adminRows<{ deadlocks: string }>(admin, 'select deadlocks::text as deadlocks from pg_stat_database where datname = $1', [name]);
+      const rows = await adminRows<{ deadlocks: string }>(
+        admin,
+        'select deadlocks::text as deadlocks from pg_stat_database where datname = $1',
+        [name],
+      );
       return Number(rows[0]?.deadlocks ?? 0);
     },
   };

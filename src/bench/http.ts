@@ -14,7 +14,11 @@ const clientOverrunMs = 60_000;
 const loopback = '127.0.0.1';
 
 /** POST /v1/transfers on the real server, then a bare Fastify route, with the same client settings. */
-export async function benchHttp(hutong: Hutong, population: Population, settings: BenchSettings): Promise<{ hutong: HttpFigures; bare: HttpFigures }> {
+export async function benchHttp(
+  hutong: Hutong,
+  population: Population,
+  settings: BenchSettings,
+): Promise<{ hutong: HttpFigures; bare: HttpFigures }> {
   const job = {
     connections: settings.httpConnections,
     warmupSec: Math.max(1, Math.round(settings.warmupMs / 1000)),
@@ -34,7 +38,12 @@ function transferBodies(population: Population, settings: BenchSettings): string
   return Array.from({ length: settings.httpBodiesCount }, () => {
     const [source, destination] = randomPair(customerIds.length);
     // The API's amount is a JSON integer of minor units; 1..100 is far inside the exact range.
-    return JSON.stringify({ source: customerIds[source], destination: customerIds[destination], amount: randomMinor(settings.transferMinorMax), currency: settings.currency });
+    return JSON.stringify({
+      source: customerIds[source],
+      destination: customerIds[destination],
+      amount: randomMinor(settings.transferMinorMax),
+      currency: settings.currency,
+    });
   });
 }
 
@@ -59,10 +68,13 @@ function clientModulePath(): string {
 function runClient(job: ClientJob): Promise<HttpFigures> {
   const child = fork(clientModulePath(), [], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise<HttpFigures>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`the HTTP client did not answer within ${job.warmupSec + job.durationSec} s + ${clientOverrunMs} ms`));
-    }, (job.warmupSec + job.durationSec) * 1000 + clientOverrunMs);
+    const timer = setTimeout(
+      () => {
+        child.kill();
+        reject(new Error(`the HTTP client did not answer within ${job.warmupSec + job.durationSec} s + ${clientOverrunMs} ms`));
+      },
+      (job.warmupSec + job.durationSec) * 1000 + clientOverrunMs,
+    );
     child.once('message', (reply: ClientReply) => {
       clearTimeout(timer);
       if (reply.ok) resolve(reply.figures);

@@ -39,7 +39,11 @@ function transferOnce(hutong: Hutong, population: Population, amounts: readonly 
   const { merchantId, customerIds } = population;
   return async () => {
     const [source, destination] = randomPair(customerIds.length);
-    const request = { sourceId: customerIds[source] as string, destinationId: customerIds[destination] as string, amount: amounts[randomMinor(amounts.length) - 1] as Amount };
+    const request = {
+      sourceId: customerIds[source] as string,
+      destinationId: customerIds[destination] as string,
+      amount: amounts[randomMinor(amounts.length) - 1] as Amount,
+    };
     try {
       const movement = await wallets.transfer(merchantId, request);
       if (!isFailure(movement)) tally.succeededCount++;

@@ -130,7 +130,14 @@ export interface WriterSettings {
 }
 
 export type StoreReport =
-  | { readonly store: Dialect; readonly status: 'measured'; readonly writerSettings: WriterSettings; readonly ledger: LedgerReport; readonly http: HttpReport; readonly cards: CardReport }
+  | {
+      readonly store: Dialect;
+      readonly status: 'measured';
+      readonly writerSettings: WriterSettings;
+      readonly ledger: LedgerReport;
+      readonly http: HttpReport;
+      readonly cards: CardReport;
+    }
   | { readonly store: Dialect; readonly status: 'skipped' | 'failed'; readonly reason: string };
 
 export interface MachineInfo {

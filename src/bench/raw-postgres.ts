@@ -54,7 +54,10 @@ export async function benchRawPostgres(url: string, settings: BenchSettings): Pr
 async function seed(client: pg.Client, settings: BenchSettings): Promise<string[]> {
   await client.query(schema);
   const ids = Array.from({ length: settings.customersCount }, () => newId('acct'));
-  await client.query('insert into raw_accounts (id, debits_posted, credits_posted) select unnest($1::text[]), 0, $2', [ids, settings.topUpMinor.toString()]);
+  await client.query('insert into raw_accounts (id, debits_posted, credits_posted) select unnest($1::text[]), 0, $2', [
+    ids,
+    settings.topUpMinor.toString(),
+  ]);
   return ids;
 }
 
@@ -72,7 +75,11 @@ async function transferOnce(client: pg.Client, accountIds: readonly string[], se
   const amountMinor = String(randomMinor(settings.transferMinorMax));
   const id = newId('tr');
   await client.query('begin');
-  await client.query({ name: 'raw_insert_transfer', text: statements.insertTransfer, values: [id, source, destination, amountMinor, new Date().toISOString()] });
+  await client.query({
+    name: 'raw_insert_transfer',
+    text: statements.insertTransfer,
+    values: [id, source, destination, amountMinor, new Date().toISOString()],
+  });
   // Rows are locked in id order, as the ledger does, so two transfers cannot deadlock.
   const moved =
     source < destination
@@ -83,7 +90,11 @@ async function transferOnce(client: pg.Client, accountIds: readonly string[], se
     counts.insufficientFundsCount++;
     return;
   }
-  await client.query({ name: 'raw_insert_postings', text: statements.insertPostings, values: [id, source, amountMinor, destination, `-${amountMinor}`] });
+  await client.query({
+    name: 'raw_insert_postings',
+    text: statements.insertPostings,
+    values: [id, source, amountMinor, destination, `-${amountMinor}`],
+  });
   await client.query('commit');
   counts.transactionsCount++;
 }

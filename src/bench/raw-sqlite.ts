@@ -37,7 +37,8 @@ export function benchRawSqlite(scratchDir: string, settings: BenchSettings): Bas
     const { durationMs, transactionsCount, insufficientFundsCount } = runFor(settings.measureMs, accountIds, transfer, settings);
     return {
       name: 'raw better-sqlite3',
-      description: 'WAL, synchronous=FULL, prepared statements, one transaction per transfer (transfer row + 2 postings + 2 guarded balance updates)',
+      description:
+        'WAL, synchronous=FULL, prepared statements, one transaction per transfer (transfer row + 2 postings + 2 guarded balance updates)',
       durationMs,
       transactionsCount,
       insufficientFundsCount,
@@ -62,7 +63,9 @@ function transferStatement(db: SqliteDatabase.Database): Transfer {
   const insertTransfer = db.prepare('insert into transfers (id, source_id, destination_id, amount, created_at) values (?, ?, ?, ?, ?)');
   const insertPostings = db.prepare('insert into postings (transfer_id, seq, account_id, amount) values (?, 0, ?, ?), (?, 1, ?, ?)');
   // A wallet is a liability (credit-normal): spending debits it, and credits - debits may not go below 0.
-  const debit = db.prepare('update accounts set debits_posted = debits_posted + ? where id = ? and credits_posted - debits_posted - ? >= 0');
+  const debit = db.prepare(
+    'update accounts set debits_posted = debits_posted + ? where id = ? and credits_posted - debits_posted - ? >= 0',
+  );
   const credit = db.prepare('update accounts set credits_posted = credits_posted + ? where id = ?');
   return db.transaction((source: string, destination: string, amountMinor: bigint) => {
     const id = newId('tr');

@@ -55,7 +55,9 @@ function healthy(store: StoreReport): boolean {
 async function benchStore(dialect: Dialect, settings: BenchSettings): Promise<StoreReport> {
   const database = dialect === 'sqlite' ? openSqliteDatabase() : await openPostgresDatabase(adminUrl());
   if ('unavailable' in database) {
-    console.log(`*** postgres: SKIPPED, not reachable: ${database.unavailable}. Start PostgreSQL or set HUTONG_BENCH_PG to an admin URL. ***`);
+    console.log(
+      `*** postgres: SKIPPED, not reachable: ${database.unavailable}. Start PostgreSQL or set HUTONG_BENCH_PG to an admin URL. ***`,
+    );
     return { store: dialect, status: 'skipped', reason: database.unavailable };
   }
   try {
@@ -75,7 +77,11 @@ async function benchStore(dialect: Dialect, settings: BenchSettings): Promise<St
  */
 async function measureStore(database: BenchDatabase, settings: BenchSettings): Promise<StoreReport> {
   const name = database.dialect;
-  const world = await step(`cards ${name}: start the sandbox card world (child process)`, () => startCardWorldProcess(), (w) => `acquirer on ${w.host}:${w.port}`);
+  const world = await step(
+    `cards ${name}: start the sandbox card world (child process)`,
+    () => startCardWorldProcess(),
+    (w) => `acquirer on ${w.host}:${w.port}`,
+  );
   try {
     const base = benchConfig(database);
     const config: HutongConfig = { ...base, acquirer: { ...base.acquirer, host: world.host, port: world.port } };
@@ -83,7 +89,11 @@ async function measureStore(database: BenchDatabase, settings: BenchSettings): P
     try {
       const hutong = await createHutong(config, { logger: false, vaultKey: randomBytes(32), channels: channels.channels });
       try {
-        const population = await step(`${name}: seed`, () => populate(hutong, settings), (p) => `${p.customerIds.length} customers topped up`);
+        const population = await step(
+          `${name}: seed`,
+          () => populate(hutong, settings),
+          (p) => `${p.customerIds.length} customers topped up`,
+        );
         const ledger = await ledgerPhase(database, hutong, population, settings);
         const http = await httpPhase(database, hutong, population, settings);
         const cards = await cardsPhase(database, hutong, population, settings, world, ledger.service.ratePerSec);
@@ -126,7 +136,12 @@ function benchConfig(database: BenchDatabase): HutongConfig {
  * latency on a shared disk drifts by several times within a minute, and the better baseline keeps
  * the ratio from flattering the service.
  */
-async function ledgerPhase(database: BenchDatabase, hutong: Hutong, population: Population, settings: BenchSettings): Promise<LedgerReport> {
+async function ledgerPhase(
+  database: BenchDatabase,
+  hutong: Hutong,
+  population: Population,
+  settings: BenchSettings,
+): Promise<LedgerReport> {
   const name = database.dialect;
   const baseline = await baselineFor(database, settings);
   await step(`ledger ${name}: prepare ${baseline.name}`, () => baseline.prepare());
@@ -136,21 +151,43 @@ async function ledgerPhase(database: BenchDatabase, hutong: Hutong, population: 
   const service = await step(
     `ledger ${name}: service layer, ${settings.ledgerInFlightMax} in flight, ${settings.measureMs / 1000} s`,
     () => benchLedgerService(hutong, population, settings),
-    (f) => `${formatCount(f.ratePerSec)} transfers/s, ${formatCount(f.insufficientFundsCount)} insufficient funds, average batch ${f.writer.averageBatchSize.toFixed(1)}`,
+    (f) =>
+      `${formatCount(f.ratePerSec)} transfers/s, ${formatCount(f.insufficientFundsCount)} insufficient funds, average batch ${f.writer.averageBatchSize.toFixed(1)}`,
   );
-  const verify = await step(`ledger ${name}: verify`, () => verifyFigures(hutong.services.store.reader), (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'));
+  const verify = await step(
+    `ledger ${name}: verify`,
+    () => verifyFigures(hutong.services.store.reader),
+    (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'),
+  );
   const deadlocksCount = await deadlocksSince(database, deadlocksBefore);
   const after = await measureBaseline(database, baseline, 'after', settings);
   const best = after.ratePerSec > before.ratePerSec ? after : before;
   const ratio = best.ratePerSec === 0 ? 0 : service.ratePerSec / best.ratePerSec;
   const required = ledgerRatioMin[name];
-  return { service, baseline: best, baselineRuns: [before, after], ratio, target: atLeast(`≥ ${required.toFixed(1)}×`, ratio, required), verify, deadlocksCount };
+  return {
+    service,
+    baseline: best,
+    baselineRuns: [before, after],
+    ratio,
+    target: atLeast(`≥ ${required.toFixed(1)}×`, ratio, required),
+    verify,
+    deadlocksCount,
+  };
 }
 
-async function measureBaseline(database: BenchDatabase, baseline: Baseline, when: 'before' | 'after', settings: BenchSettings): Promise<BaselineFigures> {
+async function measureBaseline(
+  database: BenchDatabase,
+  baseline: Baseline,
+  when: 'before' | 'after',
+  settings: BenchSettings,
+): Promise<BaselineFigures> {
   await database.checkpoint();
   const label = `ledger ${database.dialect}: ${baseline.name} (${when} the service run), ${settings.measureMs / 1000} s`;
-  return step(label, () => baseline.measure(), (f) => `${formatCount(f.ratePerSec)}/s`);
+  return step(
+    label,
+    () => baseline.measure(),
+    (f) => `${formatCount(f.ratePerSec)}/s`,
+  );
 }
 
 async function httpPhase(database: BenchDatabase, hutong: Hutong, population: Population, settings: BenchSettings): Promise<HttpReport> {
@@ -164,18 +201,32 @@ async function httpPhase(database: BenchDatabase, hutong: Hutong, population: Po
     (f) => `${formatCount(f.hutong.ok2xxPerSec)} vs ${formatCount(f.bare.ok2xxPerSec)} 2xx/s`,
   );
   const writer = writerFigures(before, hutong.services.writer.stats);
-  const verify = await step(`http ${name}: verify`, () => verifyFigures(hutong.services.store.reader), (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'));
+  const verify = await step(
+    `http ${name}: verify`,
+    () => verifyFigures(hutong.services.store.reader),
+    (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'),
+  );
   const deadlocksCount = await deadlocksSince(database, deadlocksBefore);
   const ratio = figures.bare.ok2xxPerSec === 0 ? 0 : figures.hutong.ok2xxPerSec / figures.bare.ok2xxPerSec;
   // The issue sets HTTP targets for the embedded default only.
   const targets =
     name === 'sqlite'
-      ? [atLeast(`≥ ${formatCount(httpRatePerSecMin)}/s`, figures.hutong.ok2xxPerSec, httpRatePerSecMin), atMost(`p99 ≤ ${httpP99MsMax} ms`, figures.hutong.latencyP99Ms, httpP99MsMax)]
+      ? [
+          atLeast(`≥ ${formatCount(httpRatePerSecMin)}/s`, figures.hutong.ok2xxPerSec, httpRatePerSecMin),
+          atMost(`p99 ≤ ${httpP99MsMax} ms`, figures.hutong.latencyP99Ms, httpP99MsMax),
+        ]
       : [];
   return { ...figures, ratio, targets, writer, verify, deadlocksCount };
 }
 
-async function cardsPhase(database: BenchDatabase, hutong: Hutong, population: Population, settings: BenchSettings, world: CardWorldProcess, ledgerRatePerSec: number): Promise<CardReport> {
+async function cardsPhase(
+  database: BenchDatabase,
+  hutong: Hutong,
+  population: Population,
+  settings: BenchSettings,
+  world: CardWorldProcess,
+  ledgerRatePerSec: number,
+): Promise<CardReport> {
   const name = database.dialect;
   await database.checkpoint();
   const postedBefore = await issuerPosted(world);
@@ -184,20 +235,29 @@ async function cardsPhase(database: BenchDatabase, hutong: Hutong, population: P
   const client = await step(
     `cards ${name}: POST /v1/payments + confirm (5 brands over ISO 8583), ${settings.cardShoppers} shoppers, ${settings.measureMs / 1000} s`,
     () => benchCardPayments(hutong, population, settings),
-    (f) => `${formatCount(f.succeededPerSec)} payments/s, p50 ${f.pair.p50Ms.toFixed(1)} ms, p99 ${f.pair.p99Ms.toFixed(1)} ms, ${formatCount(f.paymentsCount - f.succeededCount)} not succeeded`,
+    (f) =>
+      `${formatCount(f.succeededPerSec)} payments/s, p50 ${f.pair.p50Ms.toFixed(1)} ms, p99 ${f.pair.p99Ms.toFixed(1)} ms, ${formatCount(f.paymentsCount - f.succeededCount)} not succeeded`,
   );
   const writer = writerFigures(before, hutong.services.writer.stats);
-  const verify = await step(`cards ${name}: verify`, () => verifyFigures(hutong.services.store.reader), (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'));
+  const verify = await step(
+    `cards ${name}: verify`,
+    () => verifyFigures(hutong.services.store.reader),
+    (v) => (v.ok ? `ok (${formatCount(v.entriesCount)} entries)` : 'LEDGER INVARIANT BROKEN'),
+  );
   const deadlocksCount = await deadlocksSince(database, deadlocksBefore);
   const checked = await step(
     `cards ${name}: succeeded payments in the database and at the issuers`,
     () => checkCardPayments(hutong, population, world, postedBefore),
-    (c) => `${formatCount(c.succeededInDbCount)} in the database vs ${formatCount(client.succeededTotalCount)} counted by the client; issuers ${c.issuers.every((i) => i.matches) ? 'match' : 'DIFFER'}`,
+    (c) =>
+      `${formatCount(c.succeededInDbCount)} in the database vs ${formatCount(client.succeededTotalCount)} counted by the client; issuers ${c.issuers.every((i) => i.matches) ? 'match' : 'DIFFER'}`,
   );
   const ratio = ledgerRatePerSec === 0 ? 0 : client.succeededPerSec / ledgerRatePerSec;
   const targets =
     name === 'sqlite'
-      ? [atLeast(`≥ ${formatCount(cardRatePerSecMin)}/s`, client.succeededPerSec, cardRatePerSecMin), atMost(`p99 ≤ ${cardP99MsMax} ms`, client.pair.p99Ms, cardP99MsMax)]
+      ? [
+          atLeast(`≥ ${formatCount(cardRatePerSecMin)}/s`, client.succeededPerSec, cardRatePerSecMin),
+          atMost(`p99 ≤ ${cardP99MsMax} ms`, client.pair.p99Ms, cardP99MsMax),
+        ]
       : [];
   return {
     client,
@@ -221,5 +281,12 @@ async function deadlocksSince(database: BenchDatabase, before: number | undefine
 
 function machineInfo(): MachineInfo {
   const all = cpus();
-  return { cpusCount: all.length, cpuModel: all[0]?.model ?? 'unknown', memoryTotalBytes: totalmem(), platform: platform(), release: release(), nodeVersion: process.version };
+  return {
+    cpusCount: all.length,
+    cpuModel: all[0]?.model ?? 'unknown',
+    memoryTotalBytes: totalmem(),
+    platform: platform(),
+    release: release(),
+    nodeVersion: process.version,
+  };
 }

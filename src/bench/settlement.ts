@@ -47,7 +47,12 @@ export interface SettlementBenchReport {
   readonly seedSeconds: number;
   readonly settlement: PhaseFigures & { readonly statements: number };
   readonly parseBaseline: PhaseFigures;
-  readonly reconcile: PhaseFigures & { readonly matched: number; readonly exceptions: number; readonly heapAt10PercentMb: number; readonly heapAtEndMb: number };
+  readonly reconcile: PhaseFigures & {
+    readonly matched: number;
+    readonly exceptions: number;
+    readonly heapAt10PercentMb: number;
+    readonly heapAtEndMb: number;
+  };
   readonly verifyOk: boolean;
 }
 
@@ -73,17 +78,35 @@ async function measured<T>(lines: number, work: (sample: () => void) => Promise<
     const result = await work(sample);
     const seconds = (performance.now() - t0) / 1000;
     sample();
-    return { result, figures: { lines, seconds, linesPerSec: Math.round(lines / seconds), peakRssMb: mb(peakRss), peakHeapMb: mb(peakHeap), startHeapMb: mb(start.heapUsed) } };
+    return {
+      result,
+      figures: {
+        lines,
+        seconds,
+        linesPerSec: Math.round(lines / seconds),
+        peakRssMb: mb(peakRss),
+        peakHeapMb: mb(peakHeap),
+        startHeapMb: mb(start.heapUsed),
+      },
+    };
   } finally {
     clearInterval(timer);
   }
 }
 
-export async function benchSettlementStore(dialect: Dialect, options: { payments: number; merchants: number }): Promise<SettlementBenchReport | { store: Dialect; skipped: string }> {
-  const database: BenchDatabase | { unavailable: string } = dialect === 'sqlite' ? openSqliteDatabase() : await openPostgresDatabase(adminUrl());
+export async function benchSettlementStore(
+  dialect: Dialect,
+  options: { payments: number; merchants: number },
+): Promise<SettlementBenchReport | { store: Dialect; skipped: string }> {
+  const database: BenchDatabase | { unavailable: string } =
+    dialect === 'sqlite' ? openSqliteDatabase() : await openPostgresDatabase(adminUrl());
   if ('unavailable' in database) return { store: dialect, skipped: database.unavailable };
   const dir = await mkdtemp(join(tmpdir(), 'hutong-settle-bench-'));
-  const env: NodeJS.ProcessEnv = { DATABASE_URL: database.store.dialect === 'sqlite' ? `sqlite:${database.store.path}` : database.store.url, PORT: '0', LOG_LEVEL: 'silent' };
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: database.store.dialect === 'sqlite' ? `sqlite:${database.store.path}` : database.store.url,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+  };
   const hutong = await createHutong(loadConfig(env), { logger: false, vaultKey: randomBytes(32) });
   const { store, writer, ledger, settlement, reconciliation } = hutong.services;
   const N = options.payments;
@@ -97,7 +120,14 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
     await step(`${name}: seed ${formatCount(N)} captured payments across ${formatCount(M)} merchants (bulk SQL)`, async () => {
       const now = new Date().toISOString();
       for (let i = 0; i < M; i += 500) {
-        const rows = Array.from({ length: Math.min(500, M - i) }, (_, k) => ({ id: `mer_bench${String(i + k).padStart(8, '0')}`, name: `Bench ${i + k}`, country: 'CN', settlement_currency: 'CNY', status: 'active', created_at: now }));
+        const rows = Array.from({ length: Math.min(500, M - i) }, (_, k) => ({
+          id: `mer_bench${String(i + k).padStart(8, '0')}`,
+          name: `Bench ${i + k}`,
+          country: 'CN',
+          settlement_currency: 'CNY',
+          status: 'active',
+          created_at: now,
+        }));
         await store.db.insertInto('merchants').values(rows).execute();
       }
       await writer.run(async (trx) => {
@@ -107,20 +137,30 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
       });
       await sql`create table bench_merchants (idx integer primary key, account_id text not null)`.execute(store.db);
       for (let i = 0; i < M; i += 500) {
-        const values = Array.from({ length: Math.min(500, M - i) }, (_, k) => sql`(${i + k}, ${accountIdFor(chart.merchantPending(`mer_bench${String(i + k).padStart(8, '0')}`, 'CNY'))})`);
+        const values = Array.from(
+          { length: Math.min(500, M - i) },
+          (_, k) => sql`(${i + k}, ${accountIdFor(chart.merchantPending(`mer_bench${String(i + k).padStart(8, '0')}`, 'CNY'))})`,
+        );
         await sql`insert into bench_merchants (idx, account_id) values ${sql.join(values)}`.execute(store.db);
       }
       const receivable = accountIdFor(chart.channelReceivable(channel, 'CNY'));
       const revenue = accountIdFor(chart.feeRevenue('CNY'));
-      const series = dialect === 'sqlite' ? sql`with recursive n(i) as (select 0 union all select i + 1 from n where i < ${N - 1})` : sql`with n(i) as (select generate_series(0, ${N - 1}))`;
+      const series =
+        dialect === 'sqlite'
+          ? sql`with recursive n(i) as (select 0 union all select i + 1 from n where i < ${N - 1})`
+          : sql`with n(i) as (select generate_series(0, ${N - 1}))`;
       const gross = sql`(1000 + n.i % 997)`;
       const fee = sql`((1000 + n.i % 997) * 3 / 100)`;
       await sql`${series} insert into ledger_entries (id, kind, pending_id, reason, link_type, link_id, digest, created_at)
-        select 'ent_bench_' || n.i, 'posted', null, 'payment.capture', 'payment', 'pay_bench_' || n.i, 'bench', ${createdAt} from n`.execute(store.db);
+        select 'ent_bench_' || n.i, 'posted', null, 'payment.capture', 'payment', 'pay_bench_' || n.i, 'bench', ${createdAt} from n`.execute(
+        store.db,
+      );
       await sql`${series} insert into ledger_postings (entry_id, seq, account_id, currency, amount)
         select 'ent_bench_' || n.i, 0, ${receivable}, 'CNY', ${gross} from n`.execute(store.db);
       await sql`${series} insert into ledger_postings (entry_id, seq, account_id, currency, amount)
-        select 'ent_bench_' || n.i, 1, m.account_id, 'CNY', -(${gross} - ${fee}) from n join bench_merchants m on m.idx = n.i % ${M}`.execute(store.db);
+        select 'ent_bench_' || n.i, 1, m.account_id, 'CNY', -(${gross} - ${fee}) from n join bench_merchants m on m.idx = n.i % ${M}`.execute(
+        store.db,
+      );
       await sql`${series} insert into ledger_postings (entry_id, seq, account_id, currency, amount)
         select 'ent_bench_' || n.i, 2, ${revenue}, 'CNY', -${fee} from n`.execute(store.db);
       await sql`update ledger_accounts set
@@ -137,17 +177,21 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
 
     // HUTONG_BENCH_RECON_ONLY=1 skips the settlement run (it posts nothing the reconciliation reads).
     const reconOnly = process.env.HUTONG_BENCH_RECON_ONLY === '1';
-    const settled = await step(`${name}: settlement run over ${formatCount(N)} payments${reconOnly ? ' (skipped: HUTONG_BENCH_RECON_ONLY)' : ''}`, () =>
-      measured(N, async () => {
-        if (reconOnly) return 0;
-        const run = await settlement.run({});
-        if (isFailure(run)) throw new Error(run.detail);
-        if (run.statements.length !== M) throw new Error(`expected ${M} statements, got ${run.statements.length}`);
-        const lines = run.statements.reduce((s, st) => s + st.linesCount, 0);
-        if (lines !== N) throw new Error(`expected ${N} lines, got ${lines}`);
-        for (const st of run.statements) if (st.carriedIn + st.linesTotal !== st.payout + st.reserve + st.carriedOut) throw new Error(`statement ${st.id} does not add up`);
-        return run.statements.length;
-      }),
+    const settled = await step(
+      `${name}: settlement run over ${formatCount(N)} payments${reconOnly ? ' (skipped: HUTONG_BENCH_RECON_ONLY)' : ''}`,
+      () =>
+        measured(N, async () => {
+          if (reconOnly) return 0;
+          const run = await settlement.run({});
+          if (isFailure(run)) throw new Error(run.detail);
+          if (run.statements.length !== M) throw new Error(`expected ${M} statements, got ${run.statements.length}`);
+          const lines = run.statements.reduce((s, st) => s + st.linesCount, 0);
+          if (lines !== N) throw new Error(`expected ${N} lines, got ${lines}`);
+          for (const st of run.statements)
+            if (st.carriedIn + st.linesTotal !== st.payout + st.reserve + st.carriedOut)
+              throw new Error(`statement ${st.id} does not add up`);
+          return run.statements.length;
+        }),
       (r) => `${formatCount(r.figures.linesPerSec)} lines/s, peak RSS ${r.figures.peakRssMb} MB`,
     );
 
@@ -158,48 +202,59 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
       await write('settlement_date,rrn,type,amount,currency\n');
       for (let i = 0; i < N; i += 10_000) {
         let chunk = '';
-        for (let k = i; k < Math.min(N, i + 10_000); k++) chunk += `${date},pay_bench_${k},purchase,${formatDecimal(amount(BigInt(1000 + (k % 997)), 'CNY'))},CNY\n`;
+        for (let k = i; k < Math.min(N, i + 10_000); k++)
+          chunk += `${date},pay_bench_${k},purchase,${formatDecimal(amount(BigInt(1000 + (k % 997)), 'CNY'))},CNY\n`;
         await write(chunk);
       }
       await write(`TRAILER,${N}\n`);
       await new Promise<void>((resolve) => out.end(resolve));
     });
 
-    const parsed = await step(`${name}: baseline, parse the CSV only (streamed)`, () =>
-      measured(N, async () => {
-        const meta: FileMeta = { ownerType: 'channel', ownerId: '', code: 'receivable', until: '', records: 0 };
-        let count = 0;
-        for await (const lines of parseBatches('acquirer_csv', fileLineBatches(path), meta, { channel })) for (const line of lines) if (line.amountMinor !== 0n) count++;
-        if (count !== N) throw new Error(`parsed ${count} lines`);
-      }),
+    const parsed = await step(
+      `${name}: baseline, parse the CSV only (streamed)`,
+      () =>
+        measured(N, async () => {
+          const meta: FileMeta = { ownerType: 'channel', ownerId: '', code: 'receivable', until: '', records: 0 };
+          let count = 0;
+          for await (const lines of parseBatches('acquirer_csv', fileLineBatches(path), meta, { channel }))
+            for (const line of lines) if (line.amountMinor !== 0n) count++;
+          if (count !== N) throw new Error(`parsed ${count} lines`);
+        }),
       (r) => `${formatCount(r.figures.linesPerSec)} lines/s, peak heap ${r.figures.peakHeapMb} MB`,
     );
 
     let heapAt10 = 0;
-    const reconciled = await step(`${name}: reconcile the CSV against the ledger (hash pass, then parse + match)`, () =>
-      measured(N, async (sample) => {
-        const report = await reconciliation.importFile({
-          kind: 'acquirer_csv',
-          name: 'bench-acquirer.csv',
-          channel,
-          openBatches: () => fileLineBatches(path),
-          onProgress: (lines) => {
-            sample();
-            if (heapAt10 === 0 && lines >= N / 10) {
-              collectGarbage();
-              heapAt10 = process.memoryUsage().heapUsed;
-            }
-            if (lines % 200_000 < 10_000) console.log(`  reconcile: ${formatCount(lines)} lines matched`);
-          },
-        });
-        if (isFailure(report)) throw new Error(report.detail);
-        return report;
-      }),
-      (r) => `${formatCount(r.figures.linesPerSec)} lines/s, ${formatCount(r.result.matched)} matched, ${r.result.exceptions} exceptions, peak heap ${r.figures.peakHeapMb} MB`,
+    const reconciled = await step(
+      `${name}: reconcile the CSV against the ledger (hash pass, then parse + match)`,
+      () =>
+        measured(N, async (sample) => {
+          const report = await reconciliation.importFile({
+            kind: 'acquirer_csv',
+            name: 'bench-acquirer.csv',
+            channel,
+            openBatches: () => fileLineBatches(path),
+            onProgress: (lines) => {
+              sample();
+              if (heapAt10 === 0 && lines >= N / 10) {
+                collectGarbage();
+                heapAt10 = process.memoryUsage().heapUsed;
+              }
+              if (lines % 200_000 < 10_000) console.log(`  reconcile: ${formatCount(lines)} lines matched`);
+            },
+          });
+          if (isFailure(report)) throw new Error(report.detail);
+          return report;
+        }),
+      (r) =>
+        `${formatCount(r.figures.linesPerSec)} lines/s, ${formatCount(r.result.matched)} matched, ${r.result.exceptions} exceptions, peak heap ${r.figures.peakHeapMb} MB`,
     );
     collectGarbage();
     const heapAtEnd = process.memoryUsage().heapUsed;
-    const verify = await step(`${name}: verify the ledger`, () => verifyFigures(store.reader), (v) => (v.ok ? `ok (${formatCount(v.postingsCount)} postings)` : 'LEDGER INVARIANT BROKEN'));
+    const verify = await step(
+      `${name}: verify the ledger`,
+      () => verifyFigures(store.reader),
+      (v) => (v.ok ? `ok (${formatCount(v.postingsCount)} postings)` : 'LEDGER INVARIANT BROKEN'),
+    );
     return {
       store: dialect,
       payments: N,
@@ -207,7 +262,13 @@ export async function benchSettlementStore(dialect: Dialect, options: { payments
       seedSeconds: Math.round(seedSeconds * 10) / 10,
       settlement: { ...settled.figures, statements: settled.result },
       parseBaseline: parsed.figures,
-      reconcile: { ...reconciled.figures, matched: reconciled.result.matched, exceptions: reconciled.result.exceptions, heapAt10PercentMb: mb(heapAt10), heapAtEndMb: mb(heapAtEnd) },
+      reconcile: {
+        ...reconciled.figures,
+        matched: reconciled.result.matched,
+        exceptions: reconciled.result.exceptions,
+        heapAt10PercentMb: mb(heapAt10),
+        heapAtEndMb: mb(heapAtEnd),
+      },
       verifyOk: verify.ok,
     };
   } finally {
@@ -231,7 +292,9 @@ export async function runSettlementBench(options: { stores: string[]; quick: boo
     }
     reports.push(r);
   }
-  console.log('\n| store | settlement run | parse only (baseline) | reconcile | reconcile ÷ parse | peak RSS / heap (reconcile) | live heap after GC at 10 % → end | ledger |');
+  console.log(
+    '\n| store | settlement run | parse only (baseline) | reconcile | reconcile ÷ parse | peak RSS / heap (reconcile) | live heap after GC at 10 % → end | ledger |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of reports) {
     console.log(

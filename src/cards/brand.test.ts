@@ -111,7 +111,8 @@ describe('possible brands while typing', () => {
 
   it('narrows to one brand as the complete public test numbers are typed', () => {
     for (const [number, brand] of publicTestNumbers) {
-      for (let length = 2; length <= number.length; length++) expect(possibleBrands(number.slice(0, length)), number.slice(0, length)).toContain(brand);
+      for (let length = 2; length <= number.length; length++)
+        expect(possibleBrands(number.slice(0, length)), number.slice(0, length)).toContain(brand);
       expect(possibleBrands(number)).toEqual([brand]);
     }
   });

@@ -11,7 +11,13 @@ import { last4Of, maskPan } from './pan.js';
 import { validateCard, validateExpiry, validateHolderName, type CardInput } from './validate.js';
 
 const clock = new ManualClock(new Date('2026-03-15T12:00:00Z'));
-const card = (overrides: Partial<CardInput> = {}): CardInput => ({ number: '4111111111111111', exp_month: 12, exp_year: 2030, cvc: '123', ...overrides });
+const card = (overrides: Partial<CardInput> = {}): CardInput => ({
+  number: '4111111111111111',
+  exp_month: 12,
+  exp_year: 2030,
+  cvc: '123',
+  ...overrides,
+});
 const failureOf = (input: CardInput, at = clock) => {
   const result = validateCard(input, at);
   return isFailure(result) ? result.failure : 'valid';
@@ -24,7 +30,16 @@ const flip = (number: string, index: number, by: number) =>
 
 describe('Luhn', () => {
   it('accepts the public test numbers and refuses a changed digit', () => {
-    for (const n of ['4111111111111111', '5454545454545454', '2221000000000009', '371449635398431', '378282246310005', '3566002020140006', '6011000995500000', '36438999960016']) {
+    for (const n of [
+      '4111111111111111',
+      '5454545454545454',
+      '2221000000000009',
+      '371449635398431',
+      '378282246310005',
+      '3566002020140006',
+      '6011000995500000',
+      '36438999960016',
+    ]) {
       expect(luhnValid(n), n).toBe(true);
       expect(luhnValid(flip(n, 5, 1)), n).toBe(false);
       expect(withCheckDigit(n.slice(0, -1))).toBe(n);
@@ -35,7 +50,9 @@ describe('Luhn', () => {
 
 describe('card validation', () => {
   it('accepts a good card, normalizing separators, the 2-digit year, the CVC and the name', () => {
-    expect(validateCard(card({ number: '4111-1111 1111-1111', exp_month: '03', exp_year: '30', cvc: ' 123 ', holder_name: '  Li Lei ' }), clock)).toEqual({
+    expect(
+      validateCard(card({ number: '4111-1111 1111-1111', exp_month: '03', exp_year: '30', cvc: ' 123 ', holder_name: '  Li Lei ' }), clock),
+    ).toEqual({
       pan: '4111111111111111',
       brand: 'visa',
       expMonth: 3,
@@ -149,8 +166,10 @@ describe('expiry', () => {
       const result = validateExpiry(month, year, now);
       return isFailure(result) ? result.failure : result;
     };
-    for (const month of [0, 13, -1, 1.5, '0', '13', '', 'ab', '012', '1.0', Number.NaN]) expect(code(month, 2030), String(month)).toBe(CardError.ExpiryInvalid);
-    for (const year of [202, '202', '20266', 10000, -26, 26.5, '2o30', '']) expect(code(12, year), String(year)).toBe(CardError.ExpiryInvalid);
+    for (const month of [0, 13, -1, 1.5, '0', '13', '', 'ab', '012', '1.0', Number.NaN])
+      expect(code(month, 2030), String(month)).toBe(CardError.ExpiryInvalid);
+    for (const year of [202, '202', '20266', 10000, -26, 26.5, '2o30', ''])
+      expect(code(12, year), String(year)).toBe(CardError.ExpiryInvalid);
     expect(code(12, 2046)).toEqual({ expMonth: 12, expYear: 2046 });
     expect(code(12, 2047)).toBe(CardError.ExpiryInvalid);
     expect(code('7', '2030')).toEqual({ expMonth: 7, expYear: 2030 });
@@ -227,16 +246,14 @@ describe('properties', () => {
       discover: ['6011', '6445'],
       'diners-club': ['300', '36', '38'],
     };
-    const generated = fc
-      .constantFrom(...(Object.keys(prefixes) as CardBrand[]))
-      .chain((brand) =>
-        fc.record({
-          brand: fc.constant(brand),
-          prefix: fc.constantFrom(...prefixes[brand]),
-          length: fc.constantFrom(...brandRules(brand).lengths),
-          rest: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 19, maxLength: 19 }),
-        }),
-      );
+    const generated = fc.constantFrom(...(Object.keys(prefixes) as CardBrand[])).chain((brand) =>
+      fc.record({
+        brand: fc.constant(brand),
+        prefix: fc.constantFrom(...prefixes[brand]),
+        length: fc.constantFrom(...brandRules(brand).lengths),
+        rest: fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 19, maxLength: 19 }),
+      }),
+    );
     fc.assert(
       fc.property(generated, ({ brand, prefix, length, rest }) => {
         const pan = withCheckDigit((prefix + rest.join('')).slice(0, length - 1));

@@ -66,8 +66,10 @@ export function validateNumber(input: string): { pan: string; brand: CardBrand }
   if (match.kind === 'unsupported') return fail(CardError.CardBrandUnsupported, `${match.network} cards are not accepted`);
   if (match.kind === 'unknown') return fail(CardError.CardBrandUnsupported, 'no card network we accept issues this number');
   const { brand, lengths } = brandRules(match.brand);
-  if (!lengths.includes(pan.length)) return fail(CardError.CardNumberInvalid, `a ${brand} number has ${lengths.join(', ')} digits, not ${pan.length}`);
-  if (brand !== 'unionpay' && !luhnValid(pan)) return fail(CardError.CardNumberInvalid, 'the card number fails its check digit (mistyped?)');
+  if (!lengths.includes(pan.length))
+    return fail(CardError.CardNumberInvalid, `a ${brand} number has ${lengths.join(', ')} digits, not ${pan.length}`);
+  if (brand !== 'unionpay' && !luhnValid(pan))
+    return fail(CardError.CardNumberInvalid, 'the card number fails its check digit (mistyped?)');
   // Pair assertion: our rules and card-validator's must agree on every number we accept.
   assert.ok(cardValidator.number(pan, { luhnValidateUnionPay: false }).isValid, `card-validator refuses a ${brand} number we accept`);
   return { pan, brand };
@@ -78,13 +80,18 @@ export function validateNumber(input: string): { pan: string; brand: CardBrand }
  * to `expiryYearsAheadMax` ahead (so '99' in 2026 is 1999: expired, not 2099). A card is valid
  * through the last day of its expiry month; months are compared in UTC.
  */
-export function validateExpiry(month: number | string, year: number | string, now: Date): { expMonth: number; expYear: number } | Failure<CardError> {
+export function validateExpiry(
+  month: number | string,
+  year: number | string,
+  now: Date,
+): { expMonth: number; expYear: number } | Failure<CardError> {
   const expMonth = parseMonth(month);
   if (expMonth === undefined) return fail(CardError.ExpiryInvalid, 'the expiry month is 1 to 12');
   const nowYear = now.getUTCFullYear();
   const expYear = parseYear(year, nowYear);
   if (expYear === undefined) return fail(CardError.ExpiryInvalid, 'the expiry year has 4 digits (or 2)');
-  if (expYear - nowYear > expiryYearsAheadMax) return fail(CardError.ExpiryInvalid, `the expiry year is at most ${expiryYearsAheadMax} years ahead`);
+  if (expYear - nowYear > expiryYearsAheadMax)
+    return fail(CardError.ExpiryInvalid, `the expiry year is at most ${expiryYearsAheadMax} years ahead`);
   if (expYear * 12 + (expMonth - 1) < nowYear * 12 + now.getUTCMonth()) return fail(CardError.CardExpired, 'the card has expired');
   return { expMonth, expYear };
 }
@@ -123,7 +130,8 @@ export function validateSecurityCode(code: string, brand: CardBrand): string | F
 export function validateHolderName(name: string | undefined): string | null | Failure<CardError> {
   const trimmed = name?.trim() ?? '';
   if (trimmed === '') return null;
-  if (trimmed.length > holderNameLengthMax) return fail(CardError.HolderNameInvalid, `the cardholder name has at most ${holderNameLengthMax} characters`);
+  if (trimmed.length > holderNameLengthMax)
+    return fail(CardError.HolderNameInvalid, `the cardholder name has at most ${holderNameLengthMax} characters`);
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) return fail(CardError.HolderNameInvalid, 'the cardholder name has control characters');
   // Stored in clear, so it must not become a second home for the PAN.

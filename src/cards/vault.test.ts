@@ -120,7 +120,12 @@ describeEachStore('card vault', (dialect) => {
 
   it('opens the PAN back for its own merchant, with the expiry as YYMM and the CVV only when given', async () => {
     const { card } = await tokenized(merchantA, '5454545454545454', '321');
-    expect(await vault.cardholderData(merchantA, card.id, '321')).toEqual({ pan: '5454545454545454', expiryYymm: '3012', securityCode: '321', brand: 'mastercard' });
+    expect(await vault.cardholderData(merchantA, card.id, '321')).toEqual({
+      pan: '5454545454545454',
+      expiryYymm: '3012',
+      securityCode: '321',
+      brand: 'mastercard',
+    });
     const withoutCode = await vault.cardholderData(merchantA, card.id);
     expect(withoutCode).toEqual({ pan: '5454545454545454', expiryYymm: '3012', brand: 'mastercard' });
     expect(Object.keys(withoutCode)).not.toContain('securityCode');
@@ -150,8 +155,12 @@ describeEachStore('card vault', (dialect) => {
   it('refuses invalid cards with the validation failure and stores nothing', async () => {
     const count = async () => (await sql<{ n: unknown }>`select count(*) as n from cards`.execute(store.db)).rows[0]?.n;
     const before = await count();
-    expect(await vault.tokenize(merchantA, { number: '4111111111111112', ...expiry })).toMatchObject({ failure: CardError.CardNumberInvalid });
-    expect(await vault.tokenize(merchantA, { number: '4111111111111111', exp_month: 2, exp_year: 2026 })).toMatchObject({ failure: CardError.CardExpired });
+    expect(await vault.tokenize(merchantA, { number: '4111111111111112', ...expiry })).toMatchObject({
+      failure: CardError.CardNumberInvalid,
+    });
+    expect(await vault.tokenize(merchantA, { number: '4111111111111111', exp_month: 2, exp_year: 2026 })).toMatchObject({
+      failure: CardError.CardExpired,
+    });
     expect(await count()).toEqual(before);
   });
 

@@ -48,7 +48,10 @@ export function createCardVault(deps: CardVaultDeps) {
   const db = deps.store.db as unknown as Kysely<CardsDb>;
   const reader = deps.store.reader as unknown as Kysely<CardsDb>;
 
-  async function tokenize(merchantId: string, input: CardInput): Promise<{ card: Card; securityCode: string | undefined } | Failure<CardError>> {
+  async function tokenize(
+    merchantId: string,
+    input: CardInput,
+  ): Promise<{ card: Card; securityCode: string | undefined } | Failure<CardError>> {
     const valid = validateCard(input, clock);
     if (isFailure(valid)) return valid;
     const now = clock.now();
@@ -75,7 +78,12 @@ export function createCardVault(deps: CardVaultDeps) {
 
   /** A card is only ever found through its own merchant. */
   async function getCard(merchantId: string, cardId: string): Promise<Card | Failure<CardError>> {
-    const row = await reader.selectFrom('cards').select(cardColumns).where('id', '=', cardId).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await reader
+      .selectFrom('cards')
+      .select(cardColumns)
+      .where('id', '=', cardId)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row === undefined ? fail(CardError.CardNotFound, `no card ${cardId}`) : toCard(row);
   }
 

@@ -49,9 +49,11 @@ export interface ConnectorRegistry {
 export const routingRulesMax = 1_000;
 
 function ruleMatches(rule: RoutingRule, query: RouteQuery): boolean {
-  return (rule.brand === undefined || rule.brand === query.brand)
-    && (rule.currency === undefined || rule.currency === query.currency)
-    && (rule.merchantId === undefined || rule.merchantId === query.merchantId);
+  return (
+    (rule.brand === undefined || rule.brand === query.brand) &&
+    (rule.currency === undefined || rule.currency === query.currency) &&
+    (rule.merchantId === undefined || rule.merchantId === query.merchantId)
+  );
 }
 
 function checkRules(byName: ReadonlyMap<string, CardConnector>, rules: readonly RoutingRule[], defaultRoute: readonly string[]): void {

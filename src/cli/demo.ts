@@ -25,11 +25,19 @@ export async function seedDemo(hutong: Hutong, dataDir: string | undefined): Pro
     const merchant = await parties.getMerchant(saved.value);
     return { merchantId: saved.value, merchantName: merchant?.name ?? '?', secretKey: readSavedKey(dataDir) };
   }
-  const created = await parties.createMerchant({ name: 'Hutong Demo Shop', country: 'CN', settlementCurrency: 'CNY' }, { scope: 'sandbox', key: 'demo-merchant' });
+  const created = await parties.createMerchant(
+    { name: 'Hutong Demo Shop', country: 'CN', settlementCurrency: 'CNY' },
+    { scope: 'sandbox', key: 'demo-merchant' },
+  );
   if (isFailure(created)) throw new Error(`demo merchant: ${created.detail}`);
   const merchantId = created.merchant.id;
   const customers = [
-    { name: 'Li Lei', email: 'lilei@example.cn', phone: '+86 138 0000 0001', identity: { type: 'resident_id' as const, number: '11010519491231002X' } },
+    {
+      name: 'Li Lei',
+      email: 'lilei@example.cn',
+      phone: '+86 138 0000 0001',
+      identity: { type: 'resident_id' as const, number: '11010519491231002X' },
+    },
     { name: 'Han Meimei', email: 'hanmeimei@example.cn' },
     { name: 'Alice Smith', email: 'alice@example.com' },
   ];
@@ -39,10 +47,22 @@ export async function seedDemo(hutong: Hutong, dataDir: string | undefined): Pro
     if (isFailure(c)) throw new Error(`demo customer: ${c.detail}`);
     ids.push(c.id);
   }
-  await wallets.topUp(merchantId, ids[0] as string, { amount: amount(100_000n, 'CNY'), description: 'demo top-up', idempotencyKey: 'demo-top-up-0' });
-  await wallets.topUp(merchantId, ids[2] as string, { amount: amount(20_000n, 'USD'), description: 'demo top-up', idempotencyKey: 'demo-top-up-2' });
+  await wallets.topUp(merchantId, ids[0] as string, {
+    amount: amount(100_000n, 'CNY'),
+    description: 'demo top-up',
+    idempotencyKey: 'demo-top-up-0',
+  });
+  await wallets.topUp(merchantId, ids[2] as string, {
+    amount: amount(20_000n, 'USD'),
+    description: 'demo top-up',
+    idempotencyKey: 'demo-top-up-2',
+  });
   if (created.secretKey !== null && dataDir !== undefined) {
-    writeFileSync(join(dataDir, credentialsFile), JSON.stringify({ demo_merchant_id: merchantId, demo_merchant_key: created.secretKey }, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(
+      join(dataDir, credentialsFile),
+      JSON.stringify({ demo_merchant_id: merchantId, demo_merchant_key: created.secretKey }, null, 2) + '\n',
+      { mode: 0o600 },
+    );
   }
   await store.db.insertInto('settings').values({ key: demoSetting, value: merchantId, updated_at: new Date().toISOString() }).execute();
   return { merchantId, merchantName: created.merchant.name, secretKey: created.secretKey };

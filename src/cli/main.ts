@@ -26,7 +26,12 @@ program
     const threeDS = await startThreeDSecure(config, systemClock);
     const wallets = await startWallets(systemClock);
     const bank = await startBank();
-    const hutong = await createHutong(config, { channels: cards.channels, threeDSecure: threeDS.port, wallets: wallets.port, bank: bank.client });
+    const hutong = await createHutong(config, {
+      channels: cards.channels,
+      threeDSecure: threeDS.port,
+      wallets: wallets.port,
+      bank: bank.client,
+    });
     hutong.services.payments.sweeper.start();
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     await hutong.services.cycle.start();
@@ -52,9 +57,18 @@ program
       `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
       `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
     ];
-    if (demo !== undefined) lines.push(`Demo merchant "${demo.merchantName}" (${demo.merchantId})`, `  test secret key  ${demo.secretKey ?? '(shown at first start only)'}`);
+    if (demo !== undefined)
+      lines.push(
+        `Demo merchant "${demo.merchantName}" (${demo.merchantId})`,
+        `  test secret key  ${demo.secretKey ?? '(shown at first start only)'}`,
+      );
     if (operator.generated !== null) lines.push(`Operator key (printed this once; stored hashed): ${operator.generated}`);
-    else lines.push(config.adminKey ? 'Operator key: from HUTONG_ADMIN_KEY' : 'Operator key: printed at first start; set HUTONG_ADMIN_KEY to choose one');
+    else
+      lines.push(
+        config.adminKey
+          ? 'Operator key: from HUTONG_ADMIN_KEY'
+          : 'Operator key: printed at first start; set HUTONG_ADMIN_KEY to choose one',
+      );
     console.log(lines.join('\n') + '\n');
 
     const stop = async (signal: string) => {

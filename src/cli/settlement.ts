@@ -11,9 +11,12 @@ import { fileLineBatches } from '../reconciliation/files.js';
 import { startSandboxBank } from '../../sandbox/bank/bank.js';
 
 /** The settlement bank `hutong start` talks to: HUTONG_BANK_URL, or the sandbox bank in-process. */
-export async function startBank(env: NodeJS.ProcessEnv = process.env): Promise<{ client: BankClient; url: string; sandbox: boolean; close(): Promise<void> }> {
+export async function startBank(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ client: BankClient; url: string; sandbox: boolean; close(): Promise<void> }> {
   const configured = env.HUTONG_BANK_URL;
-  if (configured !== undefined && configured !== '') return { client: createBankClient(configured), url: configured, sandbox: false, close: async () => undefined };
+  if (configured !== undefined && configured !== '')
+    return { client: createBankClient(configured), url: configured, sandbox: false, close: async () => undefined };
   const bank = await startSandboxBank({ port: Number(env.SANDBOX_BANK_PORT ?? 0) });
   return { client: createBankClient(bank.baseUrl), url: bank.baseUrl, sandbox: true, close: () => bank.close() };
 }
@@ -44,18 +47,25 @@ export function registerSettlementCommands(program: Command): void {
     .description('run settlement for every merchant (statements for the windows that are due); --payouts also sends them to the bank')
     .option('--merchant <id>', 'only this merchant')
     .option('--payouts', 'send pending payouts to the bank (HUTONG_BANK_URL) as pain.001')
-    .option('--window-end <time>', 'an operator cut-off in the past (ISO 8601) instead of each schedule\'s window')
+    .option('--window-end <time>', "an operator cut-off in the past (ISO 8601) instead of each schedule's window")
     .action(async (options: { merchant?: string; payouts?: boolean; windowEnd?: string }) => {
       const bankUrl = process.env.HUTONG_BANK_URL;
       const hutong = await createHutong(loadConfig(), { logger: false, bank: bankUrl ? createBankClient(bankUrl) : undefined });
       try {
         const started = Date.now();
-        const run = await hutong.services.settlement.run({ merchantId: options.merchant, windowEnd: options.windowEnd === undefined ? undefined : new Date(options.windowEnd) });
+        const run = await hutong.services.settlement.run({
+          merchantId: options.merchant,
+          windowEnd: options.windowEnd === undefined ? undefined : new Date(options.windowEnd),
+        });
         if (isFailure(run)) throw new Error(run.detail);
         for (const s of run.statements) {
-          console.log(`${s.id}  ${s.merchantId}  ${s.currency}  lines ${s.linesCount}  total ${s.linesTotal}  reserve ${s.reserve}  payout ${s.payout}  carried ${s.carriedOut}`);
+          console.log(
+            `${s.id}  ${s.merchantId}  ${s.currency}  lines ${s.linesCount}  total ${s.linesTotal}  reserve ${s.reserve}  payout ${s.payout}  carried ${s.carriedOut}`,
+          );
         }
-        console.log(`settled: ${run.statements.length} statements (${run.replayed} found made by an earlier run, ${run.reservesReleased} reserves released) in ${Date.now() - started} ms`);
+        console.log(
+          `settled: ${run.statements.length} statements (${run.replayed} found made by an earlier run, ${run.reservesReleased} reserves released) in ${Date.now() - started} ms`,
+        );
         if (options.payouts) {
           const sent = await hutong.services.payouts.send();
           if (isFailure(sent)) throw new Error(sent.detail);
@@ -89,7 +99,9 @@ export function registerSettlementCommands(program: Command): void {
             if (lines < nextReport) return;
             nextReport = lines + 100_000;
             const seconds = (Date.now() - started) / 1000;
-            console.error(`reconcile: ${lines.toLocaleString('en')} lines matched (${Math.round(lines / seconds).toLocaleString('en')} lines/s)`);
+            console.error(
+              `reconcile: ${lines.toLocaleString('en')} lines matched (${Math.round(lines / seconds).toLocaleString('en')} lines/s)`,
+            );
           },
         });
         if (isFailure(report)) {
@@ -99,7 +111,9 @@ export function registerSettlementCommands(program: Command): void {
         }
         if (options.json) console.log(JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
         else {
-          console.log(`${report.id}: ${report.lines} lines, ${report.matched} matched, ${report.exceptions} exceptions ${JSON.stringify(report.byKind)} in ${Date.now() - started} ms`);
+          console.log(
+            `${report.id}: ${report.lines} lines, ${report.matched} matched, ${report.exceptions} exceptions ${JSON.stringify(report.byKind)} in ${Date.now() - started} ms`,
+          );
           if (report.exceptions > 0) console.log('exceptions: GET /v1/operator/reconciliation/exceptions?status=open');
         }
       } finally {

@@ -8,7 +8,10 @@ import { sandboxSecretDefault, startThreeDSecureWorld } from '../../sandbox/thre
  * 3-D Secure for `hutong start`: the directory server at HUTONG_3DS_URL (with HUTONG_3DS_SECRET),
  * or the sandbox 3-D Secure world started in-process with the sandbox secret.
  */
-export async function startThreeDSecure(config: HutongConfig, clock: Clock): Promise<{ port: ThreeDSecurePort; url: string; sandbox: boolean; close(): Promise<void> }> {
+export async function startThreeDSecure(
+  config: HutongConfig,
+  clock: Clock,
+): Promise<{ port: ThreeDSecurePort; url: string; sandbox: boolean; close(): Promise<void> }> {
   if (config.threeDSecure.url !== undefined) {
     if (config.threeDSecure.secret === undefined) throw new Error('HUTONG_3DS_URL needs HUTONG_3DS_SECRET');
     const client = createThreeDSecureClient({ baseUrl: config.threeDSecure.url, secret: config.threeDSecure.secret, clock });

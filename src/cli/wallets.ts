@@ -12,7 +12,10 @@ export async function startWallets(clock: Clock): Promise<{ port: WalletsPort; u
   const world = await startWalletWorld({ port: 0, clock });
   const connectors = new Map<string, WalletConnectorPort>();
   for (const name of walletNames) {
-    connectors.set(name, createWalletConnector(name, { baseUrl: world.baseUrl, key: sandboxProfiles[name as WalletName].keyDefault, clock }));
+    connectors.set(
+      name,
+      createWalletConnector(name, { baseUrl: world.baseUrl, key: sandboxProfiles[name as WalletName].keyDefault, clock }),
+    );
   }
   return { port: { wallet: (name) => connectors.get(name) }, url: world.baseUrl, close: () => world.close() };
 }

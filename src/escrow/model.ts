@@ -64,7 +64,15 @@ export interface Escrow {
 }
 
 // JSON columns keep minor units as decimal strings (JSON has no bigint).
-type Stored<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] extends bigint | null ? string | null : T[K] extends Resolution | null ? Stored<Resolution> | null : T[K] };
+type Stored<T> = {
+  [K in keyof T]: T[K] extends bigint
+    ? string
+    : T[K] extends bigint | null
+      ? string | null
+      : T[K] extends Resolution | null
+        ? Stored<Resolution> | null
+        : T[K];
+};
 
 export function storeJson(value: RefundRequest | Dispute | Resolution | Settlement | null): string | null {
   return value === null ? null : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -91,14 +99,23 @@ export function toEscrow(row: Database['escrows']): Escrow {
     releasedMinor: row.amount_released,
     refundedMinor: row.amount_refunded,
     feeMinor: row.fee,
-    shipping: row.carrier === null ? null : { carrier: row.carrier, waybillNumber: row.waybill_number ?? '', shippedAt: row.shipped_at ?? '' },
+    shipping:
+      row.carrier === null ? null : { carrier: row.carrier, waybillNumber: row.waybill_number ?? '', shippedAt: row.shipped_at ?? '' },
     confirmDueAt: row.confirm_due_at,
     confirmRemainingMs: row.confirm_remaining_ms === null ? null : Number(row.confirm_remaining_ms),
     extensions: Number(row.extensions),
     refundRequest: request === null ? null : { ...request, amountMinor: BigInt(request.amountMinor) },
     dispute: row.dispute === null ? null : (JSON.parse(row.dispute) as Dispute),
     resolution: resolutionFrom(row.resolution === null ? null : (JSON.parse(row.resolution) as Stored<Resolution>)),
-    settlement: settlement === null ? null : { ...settlement, refundMinor: BigInt(settlement.refundMinor), releaseMinor: BigInt(settlement.releaseMinor), resolution: resolutionFrom(settlement.resolution) },
+    settlement:
+      settlement === null
+        ? null
+        : {
+            ...settlement,
+            refundMinor: BigInt(settlement.refundMinor),
+            releaseMinor: BigInt(settlement.releaseMinor),
+            resolution: resolutionFrom(settlement.resolution),
+          },
     settleSeq: Number(row.settle_seq),
     closeDueAt: row.close_due_at,
     createdAt: row.created_at,
@@ -123,17 +140,34 @@ export function escrowView(e: Escrow, audience: 'merchant' | 'buyer' = 'merchant
     merchant_order_id: e.merchantOrderId,
     description: e.description,
     payment: e.paymentId,
-    shipping: e.shipping === null ? null : { carrier: e.shipping.carrier, waybill_number: e.shipping.waybillNumber, shipped_at: e.shipping.shippedAt },
+    shipping:
+      e.shipping === null
+        ? null
+        : { carrier: e.shipping.carrier, waybill_number: e.shipping.waybillNumber, shipped_at: e.shipping.shippedAt },
     confirm_due_at: e.confirmDueAt,
     confirm_paused_remaining_ms: e.confirmRemainingMs,
     extensions: e.extensions,
     refund_request:
-      e.refundRequest === null ? null : { amount: minor(e.refundRequest.amountMinor), reason: e.refundRequest.reason, note: e.refundRequest.note, requested_at: e.refundRequest.requestedAt },
+      e.refundRequest === null
+        ? null
+        : {
+            amount: minor(e.refundRequest.amountMinor),
+            reason: e.refundRequest.reason,
+            note: e.refundRequest.note,
+            requested_at: e.refundRequest.requestedAt,
+          },
     dispute: e.dispute === null ? null : { seller_reason: e.dispute.sellerReason, opened_at: e.dispute.openedAt },
     resolution:
       e.resolution === null
         ? null
-        : { by: e.resolution.by, decision: e.resolution.decision, refunded: minor(e.resolution.refundMinor), released: minor(e.resolution.releaseMinor), note: e.resolution.note, at: e.resolution.at },
+        : {
+            by: e.resolution.by,
+            decision: e.resolution.decision,
+            refunded: minor(e.resolution.refundMinor),
+            released: minor(e.resolution.releaseMinor),
+            note: e.resolution.note,
+            at: e.resolution.at,
+          },
     settling: e.settlement !== null,
     close_due_at: e.status === 'awaiting_payment' ? e.closeDueAt : null,
     created_at: e.createdAt,

@@ -15,7 +15,16 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { EscrowError } from './errors.js';
 import { escrowView, storeJson, toEscrow, type Escrow, type RefundRequest, type Resolution, type Settlement } from './model.js';
-import { checkMove, defaultEscrowSettings, holdingStatuses, type ArbitrationDecision, type EscrowSettings, type EscrowStatus, type GoodsType, type RefundReason } from './state.js';
+import {
+  checkMove,
+  defaultEscrowSettings,
+  holdingStatuses,
+  type ArbitrationDecision,
+  type EscrowSettings,
+  type EscrowStatus,
+  type GoodsType,
+  type RefundReason,
+} from './state.js';
 import type { BuyerTokens } from './token.js';
 
 export interface EscrowDeps {
@@ -42,12 +51,21 @@ export interface NewEscrow {
 }
 
 /** Who acts: the seller (merchant key), the buyer (signed link), the operator, or a timer. */
-export type Actor = { readonly kind: 'merchant'; readonly merchantId: string } | { readonly kind: 'buyer'; readonly token: string } | { readonly kind: 'operator' } | { readonly kind: 'timer' };
+export type Actor =
+  | { readonly kind: 'merchant'; readonly merchantId: string }
+  | { readonly kind: 'buyer'; readonly token: string }
+  | { readonly kind: 'operator' }
+  | { readonly kind: 'timer' };
 
 type Trx = Transaction<Database>;
 type EscrowFailure = Failure<string>;
 
-export const timerKinds = { autoConfirm: 'escrow.auto_confirm', autoClose: 'escrow.auto_close', settle: 'escrow.settle', refundAutoAgree: 'escrow.refund_auto_agree' } as const;
+export const timerKinds = {
+  autoConfirm: 'escrow.auto_confirm',
+  autoClose: 'escrow.auto_close',
+  settle: 'escrow.settle',
+  refundAutoAgree: 'escrow.refund_auto_agree',
+} as const;
 
 /**
  * Escrow trades ("guaranteed transactions", issue 4). Every step is one writer unit that re-reads
@@ -72,7 +90,10 @@ export function createEscrow(deps: EscrowDeps) {
   /** Writer keys: the payment (the trade row follows it) and the accounts a step may move. */
   function keysOf(e: { paymentId: string; merchantId: string; amount: Amount }): string[] {
     const c = e.amount.currency;
-    return [e.paymentId, ...[chart.escrowHeld(e.merchantId, c), chart.merchantPending(e.merchantId, c), chart.feeRevenue(c)].map((s) => accountIdFor(s))];
+    return [
+      e.paymentId,
+      ...[chart.escrowHeld(e.merchantId, c), chart.merchantPending(e.merchantId, c), chart.feeRevenue(c)].map((s) => accountIdFor(s)),
+    ];
   }
 
   /** What a timer job needs to find the trade and declare the same writer keys as every other step. */
@@ -89,7 +110,11 @@ export function createEscrow(deps: EscrowDeps) {
   }
 
   async function write(trx: Trx, id: string, set: Partial<Database['escrows']>): Promise<Escrow> {
-    await trx.updateTable('escrows').set({ ...set, updated_at: now() }).where('id', '=', id).execute();
+    await trx
+      .updateTable('escrows')
+      .set({ ...set, updated_at: now() })
+      .where('id', '=', id)
+      .execute();
     return toEscrow(await trx.selectFrom('escrows').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
   }
 
@@ -104,7 +129,11 @@ export function createEscrow(deps: EscrowDeps) {
 
   // ---------------------------------------------------------------- creation and reading
 
-  async function create(merchantId: string, input: NewEscrow, idempotencyKey?: string): Promise<{ escrow: Escrow; payment: Payment } | EscrowFailure> {
+  async function create(
+    merchantId: string,
+    input: NewEscrow,
+    idempotencyKey?: string,
+  ): Promise<{ escrow: Escrow; payment: Payment } | EscrowFailure> {
     if (input.customerId !== undefined) {
       const missing = await parties.firstMissingCustomer(merchantId, [input.customerId]);
       if (missing !== undefined) return fail('customer_not_found', `no customer ${missing}`);
@@ -146,25 +175,48 @@ export function createEscrow(deps: EscrowDeps) {
       created_at: at.toISOString(),
       updated_at: at.toISOString(),
     };
-    const made = await writer.run(async (trx) => {
-      const existing = await trx.selectFrom('escrows').selectAll().where('id', '=', id).executeTakeFirst();
-      if (existing !== undefined) {
-        return existing.request_digest === digest && existing.merchant_id === merchantId ? toEscrow(existing) : fail(EscrowError.IdempotencyConflict, 'this Idempotency-Key created a different escrow trade');
-      }
-      const taken = await trx.selectFrom('payments').select('id').where('merchant_id', '=', merchantId).where('merchant_order_id', '=', input.merchantOrderId).executeTakeFirst();
-      if (taken !== undefined) return fail(EscrowError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
-      await trx.insertInto('escrows').values(row).execute();
-      await timers.schedule(trx, { kind: timerKinds.autoClose, key: closeKey(id), dueAt: new Date(row.close_due_at), payload: { tradeId: id } });
-      const trade = toEscrow(row);
-      await emit(trx, trade, 'escrow.created');
-      return trade;
-    }, { keys: [paymentId] });
+    const made = await writer.run(
+      async (trx) => {
+        const existing = await trx.selectFrom('escrows').selectAll().where('id', '=', id).executeTakeFirst();
+        if (existing !== undefined) {
+          return existing.request_digest === digest && existing.merchant_id === merchantId
+            ? toEscrow(existing)
+            : fail(EscrowError.IdempotencyConflict, 'this Idempotency-Key created a different escrow trade');
+        }
+        const taken = await trx
+          .selectFrom('payments')
+          .select('id')
+          .where('merchant_id', '=', merchantId)
+          .where('merchant_order_id', '=', input.merchantOrderId)
+          .executeTakeFirst();
+        if (taken !== undefined)
+          return fail(EscrowError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
+        await trx.insertInto('escrows').values(row).execute();
+        await timers.schedule(trx, {
+          kind: timerKinds.autoClose,
+          key: closeKey(id),
+          dueAt: new Date(row.close_due_at),
+          payload: { tradeId: id },
+        });
+        const trade = toEscrow(row);
+        await emit(trx, trade, 'escrow.created');
+        return trade;
+      },
+      { keys: [paymentId] },
+    );
     if (isFailure(made)) return made;
     const payment = await payments.create(
       merchantId,
-      { amount: input.amount, merchantOrderId: input.merchantOrderId, description: input.description, metadata: { ...input.metadata, escrow: id }, captureMethod: 'automatic', customerId: input.customerId,
+      {
+        amount: input.amount,
+        merchantOrderId: input.merchantOrderId,
+        description: input.description,
+        metadata: { ...input.metadata, escrow: id },
+        captureMethod: 'automatic',
+        customerId: input.customerId,
         // Escrow holds the shopper's own currency; the payment never converts (docs/escrow.md).
-        fx: { settlementCurrency: input.amount.currency } },
+        fx: { settlementCurrency: input.amount.currency },
+      },
       paymentKey,
     );
     if (isFailure(payment)) return payment;
@@ -186,14 +238,19 @@ export function createEscrow(deps: EscrowDeps) {
 
   async function get(actor: Actor, id: string): Promise<Escrow | EscrowFailure> {
     const e = await find(id);
-    if (e === undefined || (actor.kind === 'merchant' && !allowed(e, actor))) return fail(EscrowError.EscrowNotFound, `no escrow trade ${id}`);
+    if (e === undefined || (actor.kind === 'merchant' && !allowed(e, actor)))
+      return fail(EscrowError.EscrowNotFound, `no escrow trade ${id}`);
     if (!allowed(e, actor)) return fail(EscrowError.BuyerTokenInvalid, 'the buyer link is not valid for this trade, or has expired');
-    if (actor.kind === 'buyer' && (await parties.getMerchant(e.merchantId))?.status !== 'active') return fail(EscrowError.MerchantSuspended, 'the shop is suspended: this order cannot be seen or changed here now; contact Hutong');
+    if (actor.kind === 'buyer' && (await parties.getMerchant(e.merchantId))?.status !== 'active')
+      return fail(EscrowError.MerchantSuspended, 'the shop is suspended: this order cannot be seen or changed here now; contact Hutong');
     return e;
   }
 
   /** A merchant's trades; the operator (merchantId undefined) sees every merchant's, e.g. the disputed queue. */
-  async function list(merchantId: string | undefined, request: PageRequest & { status?: string }): Promise<Page<Escrow> | Failure<'cursor_invalid'>> {
+  async function list(
+    merchantId: string | undefined,
+    request: PageRequest & { status?: string },
+  ): Promise<Page<Escrow> | Failure<'cursor_invalid'>> {
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
     if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
     const limit = pageLimit(request);
@@ -209,15 +266,26 @@ export function createEscrow(deps: EscrowDeps) {
    * One step on one trade, as one unit: the trade is re-read under lock, the actor checked, the
    * step applied. A step that returns a Failure rolls back, so bad input changes nothing.
    */
-  async function step(actor: Actor, id: string, work: (trx: Trx, e: Escrow) => Promise<Escrow | EscrowFailure>): Promise<Escrow | EscrowFailure> {
+  async function step(
+    actor: Actor,
+    id: string,
+    work: (trx: Trx, e: Escrow) => Promise<Escrow | EscrowFailure>,
+  ): Promise<Escrow | EscrowFailure> {
     const seen = await get(actor, id);
     if (isFailure(seen)) return seen;
-    return writer.run(async (trx) => {
-      const e = await lockTrade(trx, { id });
-      assert.ok(e !== undefined, `escrow ${id} exists`);
-      if (e.settlement !== null) return fail(EscrowError.Settling, `a refund of ${e.settlement.refundMinor} is being paid out for trade ${id}; try again when it is done`);
-      return work(trx, e);
-    }, { keys: keysOf(seen) });
+    return writer.run(
+      async (trx) => {
+        const e = await lockTrade(trx, { id });
+        assert.ok(e !== undefined, `escrow ${id} exists`);
+        if (e.settlement !== null)
+          return fail(
+            EscrowError.Settling,
+            `a refund of ${e.settlement.refundMinor} is being paid out for trade ${id}; try again when it is done`,
+          );
+        return work(trx, e);
+      },
+      { keys: keysOf(seen) },
+    );
   }
 
   // ---------------------------------------------------------------- money
@@ -229,7 +297,8 @@ export function createEscrow(deps: EscrowDeps) {
     const payment = toPayment(await trx.selectFrom('payments').selectAll().where('id', '=', e.paymentId).executeTakeFirstOrThrow());
     const { currency } = e.amount;
     const method = payment.method?.type === 'card' ? 'card' : 'wallet';
-    const brand = payment.method?.type === 'card' ? payment.method.brand : payment.method?.type === 'external_wallet' ? payment.channel : null;
+    const brand =
+      payment.method?.type === 'card' ? payment.method.brand : payment.method?.type === 'external_wallet' ? payment.channel : null;
     const feeMinor = feeFor(await payments.feePlanOf(trx, e.merchantId), { method, brand, amountMinor: releaseMinor, currency });
     const held = await ledger.ensureAccount(trx, chart.escrowHeld(e.merchantId, currency));
     const pending = await ledger.ensureAccount(trx, chart.merchantPending(e.merchantId, currency));
@@ -241,7 +310,12 @@ export function createEscrow(deps: EscrowDeps) {
       postings: [
         { accountId: held, currency, amountMinor: releaseMinor },
         { accountId: pending, currency, amountMinor: -releaseMinor },
-        ...(feeMinor === 0n ? [] : [{ accountId: pending, currency, amountMinor: feeMinor }, { accountId: revenue, currency, amountMinor: -feeMinor }]),
+        ...(feeMinor === 0n
+          ? []
+          : [
+              { accountId: pending, currency, amountMinor: feeMinor },
+              { accountId: revenue, currency, amountMinor: -feeMinor },
+            ]),
       ],
     });
     assert.ok(!isFailure(entry), `release of escrow ${e.id}: ${isFailure(entry) ? entry.detail : ''}`);
@@ -276,7 +350,12 @@ export function createEscrow(deps: EscrowDeps) {
   async function beginSettlement(trx: Trx, e: Escrow, plan: Omit<Settlement, 'seq'>): Promise<Escrow> {
     assert.ok(plan.refundMinor > 0n && plan.refundMinor + plan.releaseMinor <= e.heldMinor);
     const seq = e.settleSeq + 1;
-    await timers.schedule(trx, { kind: timerKinds.settle, key: settleKey(e.id), dueAt: new Date(clock.now().getTime() + settings.settleRetryAfterMs), payload: { tradeId: e.id } });
+    await timers.schedule(trx, {
+      kind: timerKinds.settle,
+      key: settleKey(e.id),
+      dueAt: new Date(clock.now().getTime() + settings.settleRetryAfterMs),
+      payload: { tradeId: e.id },
+    });
     return write(trx, e.id, { settlement: storeJson({ ...plan, seq }), settle_seq: BigInt(seq) });
   }
 
@@ -284,11 +363,19 @@ export function createEscrow(deps: EscrowDeps) {
     const e = await find(id);
     if (e === undefined || e.settlement === null) return e ?? fail(EscrowError.EscrowNotFound, `no escrow trade ${id}`);
     const s = e.settlement;
-    const refund = await payments.refund(e.merchantId, { paymentId: e.paymentId, amountMinor: s.refundMinor, reason: s.reason }, `escrow:${e.id}:settle:${s.seq}`, { fromEscrow: true });
+    const refund = await payments.refund(
+      e.merchantId,
+      { paymentId: e.paymentId, amountMinor: s.refundMinor, reason: s.reason },
+      `escrow:${e.id}:settle:${s.seq}`,
+      { fromEscrow: true },
+    );
     if (isFailure(refund)) return refund;
     if (refund.status === 'failed') {
       const back = await abandonSettlement(e, s, refund);
-      return fail(EscrowError.RefundFailed, `the channel refused the refund (${refund.failureCode ?? 'no reason'}); nothing was refunded and the trade is ${back.status} again`);
+      return fail(
+        EscrowError.RefundFailed,
+        `the channel refused the refund (${refund.failureCode ?? 'no reason'}); nothing was refunded and the trade is ${back.status} again`,
+      );
     }
     return (await find(id)) as Escrow;
   }
@@ -299,18 +386,31 @@ export function createEscrow(deps: EscrowDeps) {
    * refund under the next settlement number.
    */
   async function abandonSettlement(e: Escrow, s: Settlement, refund: Refund): Promise<Escrow> {
-    return writer.run(async (trx) => {
-      const current = await lockTrade(trx, { id: e.id });
-      if (current === undefined || current.settlement?.seq !== s.seq) return current as Escrow;
-      await timers.cancel(trx, settleKey(e.id));
-      const back = await write(trx, e.id, { settlement: null });
-      await events.recordEvent(trx, { merchantId: e.merchantId, type: 'escrow.refund_failed', objectType: 'escrow', objectId: e.id, data: { ...escrowView(back), failure_reason: refund.failureCode } });
-      return back;
-    }, { keys: keysOf(e) });
+    return writer.run(
+      async (trx) => {
+        const current = await lockTrade(trx, { id: e.id });
+        if (current === undefined || current.settlement?.seq !== s.seq) return current as Escrow;
+        await timers.cancel(trx, settleKey(e.id));
+        const back = await write(trx, e.id, { settlement: null });
+        await events.recordEvent(trx, {
+          merchantId: e.merchantId,
+          type: 'escrow.refund_failed',
+          objectType: 'escrow',
+          objectId: e.id,
+          data: { ...escrowView(back), failure_reason: refund.failureCode },
+        });
+        return back;
+      },
+      { keys: keysOf(e) },
+    );
   }
 
   /** Decides (seller agrees, operator arbitrates) and pays; the answer is the trade afterwards. */
-  async function decide(actor: Actor, id: string, work: (trx: Trx, e: Escrow) => Promise<Escrow | EscrowFailure>): Promise<Escrow | EscrowFailure> {
+  async function decide(
+    actor: Actor,
+    id: string,
+    work: (trx: Trx, e: Escrow) => Promise<Escrow | EscrowFailure>,
+  ): Promise<Escrow | EscrowFailure> {
     const decided = await step(actor, id, work);
     if (isFailure(decided) || decided.settlement === null) return decided;
     const settled = await runSettle(id);
@@ -335,7 +435,12 @@ export function createEscrow(deps: EscrowDeps) {
   }
 
   /** Back to held or shipped (request withdrawn or agreed in part); a shipped trade's timer resumes. */
-  async function reopen(trx: Trx, e: Escrow, to: 'held' | 'shipped', set: Partial<Database['escrows']>): Promise<Partial<Database['escrows']>> {
+  async function reopen(
+    trx: Trx,
+    e: Escrow,
+    to: 'held' | 'shipped',
+    set: Partial<Database['escrows']>,
+  ): Promise<Partial<Database['escrows']>> {
     await timers.cancel(trx, answerKey(e.id));
     const resumed = to === 'shipped' ? await startConfirmTimer(trx, e, e.confirmRemainingMs ?? settings.confirmAfterMs[e.goodsType]) : {};
     return { ...set, ...resumed, status: to, refund_request: null };
@@ -346,9 +451,16 @@ export function createEscrow(deps: EscrowDeps) {
   async function ship(merchantId: string, id: string, input: { carrier: string; waybillNumber: string }): Promise<Escrow | EscrowFailure> {
     return step({ kind: 'merchant', merchantId }, id, async (trx, e) => {
       const bad = checkMove(e.status, 'shipped', 'ship');
-      if (bad !== undefined) return e.status === 'awaiting_payment' ? fail(EscrowError.StateInvalid, 'cannot ship a trade that is not paid yet') : bad;
+      if (bad !== undefined)
+        return e.status === 'awaiting_payment' ? fail(EscrowError.StateInvalid, 'cannot ship a trade that is not paid yet') : bad;
       const timer = await startConfirmTimer(trx, e, settings.confirmAfterMs[e.goodsType]);
-      const shipped = await write(trx, e.id, { status: 'shipped', carrier: input.carrier, waybill_number: input.waybillNumber, shipped_at: now(), ...timer });
+      const shipped = await write(trx, e.id, {
+        status: 'shipped',
+        carrier: input.carrier,
+        waybill_number: input.waybillNumber,
+        shipped_at: now(),
+        ...timer,
+      });
       await emit(trx, shipped, 'escrow.shipped');
       return shipped;
     });
@@ -356,9 +468,12 @@ export function createEscrow(deps: EscrowDeps) {
 
   async function extend(merchantId: string, id: string, days: number): Promise<Escrow | EscrowFailure> {
     return step({ kind: 'merchant', merchantId }, id, async (trx, e) => {
-      if (e.status !== 'shipped' || e.confirmDueAt === null) return fail(EscrowError.StateInvalid, `only a shipped trade's confirm period can be extended; this one is ${e.status}`);
-      if (!Number.isInteger(days) || days < 1 || days > settings.extensionDaysMax) return fail(EscrowError.ExtensionInvalid, `extend by 1 to ${settings.extensionDaysMax} days`);
-      if (e.extensions >= settings.extensionsMax) return fail(EscrowError.ExtensionInvalid, `the confirm period was already extended ${settings.extensionsMax} times`);
+      if (e.status !== 'shipped' || e.confirmDueAt === null)
+        return fail(EscrowError.StateInvalid, `only a shipped trade's confirm period can be extended; this one is ${e.status}`);
+      if (!Number.isInteger(days) || days < 1 || days > settings.extensionDaysMax)
+        return fail(EscrowError.ExtensionInvalid, `extend by 1 to ${settings.extensionDaysMax} days`);
+      if (e.extensions >= settings.extensionsMax)
+        return fail(EscrowError.ExtensionInvalid, `the confirm period was already extended ${settings.extensionsMax} times`);
       const dueAt = new Date(new Date(e.confirmDueAt).getTime() + days * 24 * 60 * 60 * 1000);
       await timers.schedule(trx, { kind: timerKinds.autoConfirm, key: confirmKey(e.id), dueAt, payload: timerPayload(e) });
       const extended = await write(trx, e.id, { confirm_due_at: dueAt.toISOString(), extensions: BigInt(e.extensions + 1) });
@@ -375,11 +490,25 @@ export function createEscrow(deps: EscrowDeps) {
   async function agree(actor: Actor, id: string): Promise<Escrow | EscrowFailure> {
     return decide(actor, id, async (trx, e) => {
       const request = e.refundRequest;
-      if (e.status !== 'refunding' || request === null) return fail(EscrowError.StateInvalid, `there is no refund request to agree to; the trade is ${e.status}`);
+      if (e.status !== 'refunding' || request === null)
+        return fail(EscrowError.StateInvalid, `there is no refund request to agree to; the trade is ${e.status}`);
       const full = request.amountMinor === e.heldMinor;
       await timers.cancel(trx, answerKey(e.id));
-      const resolution: Resolution = { by: actor.kind === 'timer' ? 'timer' : 'seller', decision: actor.kind === 'timer' ? 'refund_auto_agreed' : 'refund_agreed', refundMinor: request.amountMinor, releaseMinor: 0n, note: null, at: now() };
-      const started = await beginSettlement(trx, e, { refundMinor: request.amountMinor, releaseMinor: 0n, next: full ? 'refunded' : request.fromStatus, reason: `escrow refund: ${request.reason}`, resolution });
+      const resolution: Resolution = {
+        by: actor.kind === 'timer' ? 'timer' : 'seller',
+        decision: actor.kind === 'timer' ? 'refund_auto_agreed' : 'refund_agreed',
+        refundMinor: request.amountMinor,
+        releaseMinor: 0n,
+        note: null,
+        at: now(),
+      };
+      const started = await beginSettlement(trx, e, {
+        refundMinor: request.amountMinor,
+        releaseMinor: 0n,
+        next: full ? 'refunded' : request.fromStatus,
+        reason: `escrow refund: ${request.reason}`,
+        resolution,
+      });
       await emit(trx, started, 'escrow.refund_agreed');
       return started;
     });
@@ -387,7 +516,10 @@ export function createEscrow(deps: EscrowDeps) {
 
   async function refuseRefund(merchantId: string, id: string, reason: string): Promise<Escrow | EscrowFailure> {
     return step({ kind: 'merchant', merchantId }, id, async (trx, e) => {
-      const bad = e.refundRequest === null ? fail(EscrowError.StateInvalid, `there is no refund request to refuse; the trade is ${e.status}`) : checkMove(e.status, 'disputed', 'refuse a refund on');
+      const bad =
+        e.refundRequest === null
+          ? fail(EscrowError.StateInvalid, `there is no refund request to refuse; the trade is ${e.status}`)
+          : checkMove(e.status, 'disputed', 'refuse a refund on');
       if (bad !== undefined) return bad;
       await timers.cancel(trx, answerKey(e.id));
       const disputed = await write(trx, e.id, { status: 'disputed', dispute: storeJson({ sellerReason: reason, openedAt: now() }) });
@@ -411,20 +543,44 @@ export function createEscrow(deps: EscrowDeps) {
   async function confirmReceipt(token: string, id: string): Promise<Escrow | EscrowFailure> {
     return step({ kind: 'buyer', token }, id, async (trx, e) => {
       const bad = checkMove(e.status, 'completed', 'confirm receipt of');
-      if (bad !== undefined || e.status !== 'shipped') return bad ?? fail(EscrowError.StateInvalid, `cannot confirm receipt of a trade that is ${e.status}`);
-      return complete(trx, e, { by: 'buyer', decision: 'receipt_confirmed', refundMinor: 0n, releaseMinor: e.heldMinor, note: null, at: now() });
+      if (bad !== undefined || e.status !== 'shipped')
+        return bad ?? fail(EscrowError.StateInvalid, `cannot confirm receipt of a trade that is ${e.status}`);
+      return complete(trx, e, {
+        by: 'buyer',
+        decision: 'receipt_confirmed',
+        refundMinor: 0n,
+        releaseMinor: e.heldMinor,
+        note: null,
+        at: now(),
+      });
     });
   }
 
-  async function requestRefund(token: string, id: string, input: { amountMinor?: bigint; reason: RefundReason; note?: string }): Promise<Escrow | EscrowFailure> {
+  async function requestRefund(
+    token: string,
+    id: string,
+    input: { amountMinor?: bigint; reason: RefundReason; note?: string },
+  ): Promise<Escrow | EscrowFailure> {
     return step({ kind: 'buyer', token }, id, async (trx, e) => {
       const bad = checkMove(e.status, 'refunding', 'request a refund on');
       if (bad !== undefined) return bad;
       const amountMinor = input.amountMinor ?? e.heldMinor;
-      if (amountMinor <= 0n || amountMinor > e.heldMinor) return fail(EscrowError.RefundExceedsHeld, `cannot ask for ${amountMinor}: the trade holds ${e.heldMinor}`);
-      const request: RefundRequest = { amountMinor, reason: input.reason, note: input.note ?? null, fromStatus: e.status as 'held' | 'shipped', requestedAt: now() };
+      if (amountMinor <= 0n || amountMinor > e.heldMinor)
+        return fail(EscrowError.RefundExceedsHeld, `cannot ask for ${amountMinor}: the trade holds ${e.heldMinor}`);
+      const request: RefundRequest = {
+        amountMinor,
+        reason: input.reason,
+        note: input.note ?? null,
+        fromStatus: e.status as 'held' | 'shipped',
+        requestedAt: now(),
+      };
       const paused = await pauseConfirmTimer(trx, e);
-      await timers.schedule(trx, { kind: timerKinds.refundAutoAgree, key: answerKey(e.id), dueAt: new Date(clock.now().getTime() + settings.sellerAnswerAfterMs), payload: { tradeId: e.id, requestedAt: request.requestedAt } });
+      await timers.schedule(trx, {
+        kind: timerKinds.refundAutoAgree,
+        key: answerKey(e.id),
+        dueAt: new Date(clock.now().getTime() + settings.sellerAnswerAfterMs),
+        payload: { tradeId: e.id, requestedAt: request.requestedAt },
+      });
       const requested = await write(trx, e.id, { status: 'refunding', refund_request: storeJson(request), ...paused });
       await emit(trx, requested, 'escrow.refund_requested');
       return requested;
@@ -433,7 +589,8 @@ export function createEscrow(deps: EscrowDeps) {
 
   async function withdrawRefundRequest(token: string, id: string): Promise<Escrow | EscrowFailure> {
     return step({ kind: 'buyer', token }, id, async (trx, e) => {
-      if (e.status !== 'refunding' || e.refundRequest === null) return fail(EscrowError.StateInvalid, `there is no open refund request; the trade is ${e.status}`);
+      if (e.status !== 'refunding' || e.refundRequest === null)
+        return fail(EscrowError.StateInvalid, `there is no open refund request; the trade is ${e.status}`);
       const back = await write(trx, e.id, await reopen(trx, e, e.refundRequest.fromStatus, {}));
       await emit(trx, back, 'escrow.refund_withdrawn');
       return back;
@@ -442,15 +599,32 @@ export function createEscrow(deps: EscrowDeps) {
 
   // ---------------------------------------------------------------- operator
 
-  async function arbitrate(id: string, input: { decision: ArbitrationDecision; refundMinor?: bigint; note?: string }): Promise<Escrow | EscrowFailure> {
+  async function arbitrate(
+    id: string,
+    input: { decision: ArbitrationDecision; refundMinor?: bigint; note?: string },
+  ): Promise<Escrow | EscrowFailure> {
     return decide({ kind: 'operator' }, id, async (trx, e) => {
       if (e.status !== 'disputed') return fail(EscrowError.StateInvalid, `only a disputed trade is arbitrated; this one is ${e.status}`);
       const refundMinor = input.decision === 'refund' ? e.heldMinor : input.decision === 'release' ? 0n : (input.refundMinor ?? -1n);
-      if (input.decision === 'split' && (refundMinor <= 0n || refundMinor >= e.heldMinor)) return fail(EscrowError.RefundExceedsHeld, `a split refunds more than 0 and less than the ${e.heldMinor} held`);
+      if (input.decision === 'split' && (refundMinor <= 0n || refundMinor >= e.heldMinor))
+        return fail(EscrowError.RefundExceedsHeld, `a split refunds more than 0 and less than the ${e.heldMinor} held`);
       const releaseMinor = e.heldMinor - refundMinor;
-      const resolution: Resolution = { by: 'operator', decision: input.decision, refundMinor, releaseMinor, note: input.note ?? null, at: now() };
+      const resolution: Resolution = {
+        by: 'operator',
+        decision: input.decision,
+        refundMinor,
+        releaseMinor,
+        note: input.note ?? null,
+        at: now(),
+      };
       if (refundMinor === 0n) return complete(trx, e, resolution);
-      const started = await beginSettlement(trx, e, { refundMinor, releaseMinor, next: releaseMinor === 0n ? 'refunded' : 'completed', reason: `escrow arbitration: ${input.decision}`, resolution });
+      const started = await beginSettlement(trx, e, {
+        refundMinor,
+        releaseMinor,
+        next: releaseMinor === 0n ? 'refunded' : 'completed',
+        reason: `escrow arbitration: ${input.decision}`,
+        resolution,
+      });
       await emit(trx, started, 'escrow.arbitrated');
       return started;
     });
@@ -468,21 +642,47 @@ export function createEscrow(deps: EscrowDeps) {
       assert.ok(e !== undefined && e.status === 'awaiting_payment', `escrow of payment ${payment.id} awaits its payment (is ${e?.status})`);
       assert.equal(payment.amountCapturedMinor, e.amount.minor, 'an escrow payment is captured in full');
       await timers.cancel(trx, closeKey(e.id));
-      const held = await write(trx, e.id, { status: 'held', amount_held: payment.amountCapturedMinor, customer_id: e.customerId ?? payment.customerId });
+      const held = await write(trx, e.id, {
+        status: 'held',
+        amount_held: payment.amountCapturedMinor,
+        customer_id: e.customerId ?? payment.customerId,
+      });
       await emit(trx, held, 'escrow.held');
     },
     async refunded(trx, payment, refund: Refund) {
       const e = await lockTrade(trx, { paymentId: payment.id });
       const s = e?.settlement;
-      assert.ok(e !== undefined && s !== null && s !== undefined && s.refundMinor === refund.amount.minor, `refund ${refund.id} is the settlement of escrow of payment ${payment.id}`);
-      const after: Escrow = { ...e, heldMinor: e.heldMinor - refund.amount.minor, refundedMinor: e.refundedMinor + refund.amount.minor, settlement: null };
+      assert.ok(
+        e !== undefined && s !== null && s !== undefined && s.refundMinor === refund.amount.minor,
+        `refund ${refund.id} is the settlement of escrow of payment ${payment.id}`,
+      );
+      const after: Escrow = {
+        ...e,
+        heldMinor: e.heldMinor - refund.amount.minor,
+        refundedMinor: e.refundedMinor + refund.amount.minor,
+        settlement: null,
+      };
       await timers.cancel(trx, settleKey(e.id));
       await write(trx, e.id, { amount_held: after.heldMinor, amount_refunded: after.refundedMinor, settlement: null });
       if (s.next === 'completed') {
-        await complete(trx, after, s.resolution ?? { by: 'operator', decision: 'split', refundMinor: s.refundMinor, releaseMinor: s.releaseMinor, note: null, at: now() });
+        await complete(
+          trx,
+          after,
+          s.resolution ?? {
+            by: 'operator',
+            decision: 'split',
+            refundMinor: s.refundMinor,
+            releaseMinor: s.releaseMinor,
+            note: null,
+            at: now(),
+          },
+        );
         return;
       }
-      const set = s.next === 'refunded' ? { status: 'refunded', refund_request: null, confirm_due_at: null, confirm_remaining_ms: null } : await reopen(trx, after, s.next as 'held' | 'shipped', {});
+      const set =
+        s.next === 'refunded'
+          ? { status: 'refunded', refund_request: null, confirm_due_at: null, confirm_remaining_ms: null }
+          : await reopen(trx, after, s.next as 'held' | 'shipped', {});
       const done = await write(trx, e.id, { ...set, resolution: storeJson(s.resolution) });
       if (s.next === 'refunded') await timers.cancel(trx, confirmKey(e.id));
       await emit(trx, done, 'escrow.refunded');
@@ -500,23 +700,41 @@ export function createEscrow(deps: EscrowDeps) {
     }
     const open = !isFailure(payment) && payment.status !== 'canceled' && payment.status !== 'failed';
     if (open) return (await find(e.id))?.status === 'awaiting_payment' ? 'payment_in_flight' : ((await find(e.id)) as Escrow);
-    return writer.run(async (trx) => {
-      const current = await lockTrade(trx, { id: e.id });
-      if (current === undefined || current.status !== 'awaiting_payment') return current as Escrow;
-      await timers.cancel(trx, closeKey(e.id));
-      const closed = await write(trx, e.id, { status: 'closed', resolution: storeJson({ by: 'timer', decision: why, refundMinor: 0n, releaseMinor: 0n, note: null, at: now() }) });
-      await emit(trx, closed, 'escrow.closed');
-      return closed;
-    }, { keys: keysOf(e) });
+    return writer.run(
+      async (trx) => {
+        const current = await lockTrade(trx, { id: e.id });
+        if (current === undefined || current.status !== 'awaiting_payment') return current as Escrow;
+        await timers.cancel(trx, closeKey(e.id));
+        const closed = await write(trx, e.id, {
+          status: 'closed',
+          resolution: storeJson({ by: 'timer', decision: why, refundMinor: 0n, releaseMinor: 0n, note: null, at: now() }),
+        });
+        await emit(trx, closed, 'escrow.closed');
+        return closed;
+      },
+      { keys: keysOf(e) },
+    );
   }
 
   timers.register(timerKinds.autoConfirm, {
-    keys: (job) => keysOf({ paymentId: String(job.payload.paymentId), merchantId: String(job.payload.merchantId), amount: { minor: 0n, currency: String(job.payload.currency) } }),
+    keys: (job) =>
+      keysOf({
+        paymentId: String(job.payload.paymentId),
+        merchantId: String(job.payload.merchantId),
+        amount: { minor: 0n, currency: String(job.payload.currency) },
+      }),
     async inUnit(trx, job) {
       const e = await lockTrade(trx, { id: String(job.payload.tradeId) });
       if (e === undefined || e.status !== 'shipped' || e.settlement !== null || e.confirmDueAt === null) return undefined;
       if (e.confirmDueAt > now()) return { retryAt: new Date(e.confirmDueAt) };
-      await complete(trx, e, { by: 'timer', decision: 'auto_confirmed', refundMinor: 0n, releaseMinor: e.heldMinor, note: null, at: now() });
+      await complete(trx, e, {
+        by: 'timer',
+        decision: 'auto_confirmed',
+        refundMinor: 0n,
+        releaseMinor: e.heldMinor,
+        note: null,
+        at: now(),
+      });
       return undefined;
     },
   });
@@ -534,9 +752,11 @@ export function createEscrow(deps: EscrowDeps) {
   timers.register(timerKinds.settle, {
     async outside(job) {
       const settled = await runSettle(String(job.payload.tradeId));
-      if (isFailure(settled) && settled.failure !== EscrowError.RefundFailed) throw new Error(`escrow settlement ${String(job.payload.tradeId)}: ${settled.failure} ${settled.detail}`);
+      if (isFailure(settled) && settled.failure !== EscrowError.RefundFailed)
+        throw new Error(`escrow settlement ${String(job.payload.tradeId)}: ${settled.failure} ${settled.detail}`);
       // The channel has not answered yet (the refund is pending): look again later, until it has.
-      if (!isFailure(settled) && settled.settlement !== null) return { retryAt: new Date(clock.now().getTime() + settings.settleRetryAfterMs) };
+      if (!isFailure(settled) && settled.settlement !== null)
+        return { retryAt: new Date(clock.now().getTime() + settings.settleRetryAfterMs) };
       return undefined;
     },
   });
@@ -553,7 +773,24 @@ export function createEscrow(deps: EscrowDeps) {
     },
   });
 
-  return { create, get, list, buyerLink, ship, extend, agreeRefund, refuseRefund, cancel, confirmReceipt, requestRefund, withdrawRefundRequest, arbitrate, runSettle, port, settings };
+  return {
+    create,
+    get,
+    list,
+    buyerLink,
+    ship,
+    extend,
+    agreeRefund,
+    refuseRefund,
+    cancel,
+    confirmReceipt,
+    requestRefund,
+    withdrawRefundRequest,
+    arbitrate,
+    runSettle,
+    port,
+    settings,
+  };
 }
 
 export type EscrowService = ReturnType<typeof createEscrow>;

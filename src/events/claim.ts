@@ -42,7 +42,9 @@ export async function claimDue(db: Kysely<EventsDb>, dialect: Dialect, request: 
       .select(['d.id', 'd.attempts'])
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', nowIso)
-      .where('d.endpoint_id', 'in', (eb) => eb.selectFrom('webhook_endpoints').select('webhook_endpoints.id').where('webhook_endpoints.status', '=', 'enabled'))
+      .where('d.endpoint_id', 'in', (eb) =>
+        eb.selectFrom('webhook_endpoints').select('webhook_endpoints.id').where('webhook_endpoints.status', '=', 'enabled'),
+      )
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -74,7 +76,11 @@ export async function claimDue(db: Kysely<EventsDb>, dialect: Dialect, request: 
       await trx
         .updateTable('webhook_deliveries')
         .set((eb) => ({ attempts: eb('attempts', '+', 1n), next_attempt_at: request.leaseUntil.toISOString(), updated_at: nowIso }))
-        .where('id', 'in', taken.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          taken.map((r) => r.id),
+        )
         .execute();
     }
     return taken.map((r) => ({ deliveryId: r.id, attempt: Number(r.attempts) + 1 }));

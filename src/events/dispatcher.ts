@@ -96,7 +96,15 @@ export function createWebhookDispatcher(options: DispatcherOptions): WebhookDisp
       .selectFrom('webhook_deliveries as d')
       .innerJoin('events as e', 'e.id', 'd.event_id')
       .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
-      .select(['e.id as eventId', 'e.type', 'e.created_at as createdAt', 'e.data', 'w.id as endpointId', 'w.url', 'w.secret_sealed as secretSealed'])
+      .select([
+        'e.id as eventId',
+        'e.type',
+        'e.created_at as createdAt',
+        'e.data',
+        'w.id as endpointId',
+        'w.url',
+        'w.secret_sealed as secretSealed',
+      ])
       .where('d.id', '=', claim.deliveryId)
       .executeTakeFirstOrThrow();
     const body = webhookBody(target);
@@ -110,7 +118,13 @@ export function createWebhookDispatcher(options: DispatcherOptions): WebhookDisp
     const startedMs = performance.now();
     const elapsedMs = () => Math.round(performance.now() - startedMs);
     try {
-      const response = await send(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(requestTimeoutMs) });
+      const response = await send(url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      });
       // The receiver's body is not needed; dropping it frees the connection.
       await response.body?.cancel().catch(() => undefined);
       const ok = response.status >= 200 && response.status < 300;
@@ -197,6 +211,7 @@ function describeError(error: unknown, timeoutMs: number): string {
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const text = typeof cause?.code === 'string' ? `${String(error)} (${cause.code})` : error instanceof Error ? error.message : String(error);
+  const text =
+    typeof cause?.code === 'string' ? `${String(error)} (${cause.code})` : error instanceof Error ? error.message : String(error);
   return text.slice(0, attemptErrorLengthMax);
 }

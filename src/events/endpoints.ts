@@ -35,15 +35,18 @@ export const endpointsPerMerchantMax = 16;
 
 /** Only http(s), and no credentials in the URL: the URL is shown back in lists and logs. */
 export function checkWebhookUrl(text: string): EndpointFailure | undefined {
-  if (text.length > webhookUrlLengthMax) return fail(EventError.WebhookUrlInvalid, `the URL is longer than ${webhookUrlLengthMax} characters`);
+  if (text.length > webhookUrlLengthMax)
+    return fail(EventError.WebhookUrlInvalid, `the URL is longer than ${webhookUrlLengthMax} characters`);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return fail(EventError.WebhookUrlInvalid, 'the URL is not an absolute URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail(EventError.WebhookUrlInvalid, `the URL scheme must be https or http, not ${url.protocol.replace(/:$/, '')}`);
-  if (url.username !== '' || url.password !== '') return fail(EventError.WebhookUrlInvalid, 'the URL may not carry a user name or password');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return fail(EventError.WebhookUrlInvalid, `the URL scheme must be https or http, not ${url.protocol.replace(/:$/, '')}`);
+  if (url.username !== '' || url.password !== '')
+    return fail(EventError.WebhookUrlInvalid, 'the URL may not carry a user name or password');
   if (url.hostname === '') return fail(EventError.WebhookUrlInvalid, 'the URL has no host');
   return undefined;
 }
@@ -52,7 +55,8 @@ export function checkEnabledEvents(types: readonly string[]): EndpointFailure | 
   if (types.length === 0) return fail(EventError.WebhookEventsInvalid, `name at least one event type, or "${anyEventType}" for all`);
   if (types.length > enabledEventsMax) return fail(EventError.WebhookEventsInvalid, `at most ${enabledEventsMax} event types`);
   const bad = types.find((t) => t !== anyEventType && (t.length > eventTypeLengthMax || !eventTypePattern.test(t)));
-  if (bad !== undefined) return fail(EventError.WebhookEventsInvalid, `${JSON.stringify(bad)} is not an event type such as payment.succeeded`);
+  if (bad !== undefined)
+    return fail(EventError.WebhookEventsInvalid, `${JSON.stringify(bad)} is not an event type such as payment.succeeded`);
   return undefined;
 }
 
@@ -62,7 +66,11 @@ export function createEndpoints(deps: { store: Store; cipher: Cipher; clock: Clo
   const db = eventsDb(store.db);
   const reader = eventsDb(store.reader);
 
-  async function createEndpoint(merchantId: string, input: NewEndpoint, idempotency?: IdempotencyScope): Promise<EndpointWithSecret | EndpointFailure> {
+  async function createEndpoint(
+    merchantId: string,
+    input: NewEndpoint,
+    idempotency?: IdempotencyScope,
+  ): Promise<EndpointWithSecret | EndpointFailure> {
     const invalid = checkWebhookUrl(input.url) ?? checkEnabledEvents(input.enabledEvents);
     if (invalid !== undefined) return invalid;
     const enabledEvents = [...new Set(input.enabledEvents)];
@@ -84,7 +92,10 @@ export function createEndpoints(deps: { store: Store; cipher: Cipher; clock: Clo
       .where('deleted_at', 'is', null)
       .executeTakeFirstOrThrow();
     if (BigInt(live.n) >= BigInt(endpointsPerMerchantMax)) {
-      return fail(EventError.WebhookEndpointsTooMany, `a merchant may have at most ${endpointsPerMerchantMax} webhook endpoints; delete one first`);
+      return fail(
+        EventError.WebhookEndpointsTooMany,
+        `a merchant may have at most ${endpointsPerMerchantMax} webhook endpoints; delete one first`,
+      );
     }
     const secret = newWebhookSecret();
     const at = now.toISOString();
@@ -111,7 +122,13 @@ export function createEndpoints(deps: { store: Store; cipher: Cipher; clock: Clo
   }
 
   async function findEndpoint(merchantId: string, id: string): Promise<WebhookEndpoint | undefined> {
-    const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).where('deleted_at', 'is', null).executeTakeFirst();
+    const row = await db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .where('merchant_id', '=', merchantId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return row === undefined ? undefined : toEndpoint(row);
   }
 
@@ -149,7 +166,12 @@ export function createEndpoints(deps: { store: Store; cipher: Cipher; clock: Clo
     if (endpoint === undefined) return fail(EventError.WebhookEndpointNotFound, `no webhook endpoint ${id}`);
     const at = clock.now().toISOString();
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('webhook_endpoints').set({ status: 'disabled', deleted_at: at, updated_at: at }).where('id', '=', id).where('merchant_id', '=', merchantId).execute();
+      await trx
+        .updateTable('webhook_endpoints')
+        .set({ status: 'disabled', deleted_at: at, updated_at: at })
+        .where('id', '=', id)
+        .where('merchant_id', '=', merchantId)
+        .execute();
       await trx
         .updateTable('webhook_deliveries')
         .set({ status: 'failed', next_attempt_at: null, last_error: 'the endpoint was deleted', updated_at: at })

@@ -24,8 +24,18 @@ describe('webhook backoff', () => {
 describe('webhook signing', () => {
   it('signs what the standardwebhooks verifier accepts, on the exact bytes sent', () => {
     const secret = newWebhookSecret();
-    const body = webhookBody({ eventId: 'evt_1', type: 'payment.succeeded', createdAt: '2026-01-01T00:00:00.000Z', data: '{"id":"pay_1","amount":1999}' });
-    expect(JSON.parse(body)).toEqual({ id: 'evt_1', type: 'payment.succeeded', created_at: '2026-01-01T00:00:00.000Z', data: { object: { id: 'pay_1', amount: 1999 } } });
+    const body = webhookBody({
+      eventId: 'evt_1',
+      type: 'payment.succeeded',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      data: '{"id":"pay_1","amount":1999}',
+    });
+    expect(JSON.parse(body)).toEqual({
+      id: 'evt_1',
+      type: 'payment.succeeded',
+      created_at: '2026-01-01T00:00:00.000Z',
+      data: { object: { id: 'pay_1', amount: 1999 } },
+    });
     const headers = webhookHeaders(secret, 'evt_1', new Date(), body);
     expect(headers['webhook-id']).toBe('evt_1');
     expect(new Webhook(secret).verify(Buffer.from(body), headers)).toEqual(JSON.parse(body));

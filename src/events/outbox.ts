@@ -36,7 +36,10 @@ export function createOutbox(deps: { clock: Clock }) {
   const { clock } = deps;
 
   async function recordEvent(transaction: Transaction<Database>, input: NewEvent): Promise<HutongEvent> {
-    assert.ok(input.type.length <= eventTypeLengthMax && eventTypePattern.test(input.type), `event type ${input.type} is not <object>.<what happened>`);
+    assert.ok(
+      input.type.length <= eventTypeLengthMax && eventTypePattern.test(input.type),
+      `event type ${input.type} is not <object>.<what happened>`,
+    );
     const data = snapshotJson(input);
     const trx = eventsTrx(transaction);
     const now = clock.now();
@@ -89,7 +92,10 @@ function snapshotJson(input: NewEvent): string {
   } catch (error) {
     throw new Error(`event ${input.type}: data is not JSON-able; pass the object's API view (${String(error)})`);
   }
-  assert.ok(text !== undefined && Buffer.byteLength(text) <= eventDataBytesMax, `event ${input.type}: data is missing or above ${eventDataBytesMax} bytes`);
+  assert.ok(
+    text !== undefined && Buffer.byteLength(text) <= eventDataBytesMax,
+    `event ${input.type}: data is missing or above ${eventDataBytesMax} bytes`,
+  );
   return text;
 }
 

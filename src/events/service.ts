@@ -5,7 +5,16 @@ import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest
 import type { Cipher } from '../vault/cipher.js';
 import { createEndpoints } from './endpoints.js';
 import { EventError } from './errors.js';
-import { eventsDb, subscribes, toAttempt, toDelivery, toEvent, type HutongEvent, type WebhookAttempt, type WebhookDelivery } from './model.js';
+import {
+  eventsDb,
+  subscribes,
+  toAttempt,
+  toDelivery,
+  toEvent,
+  type HutongEvent,
+  type WebhookAttempt,
+  type WebhookDelivery,
+} from './model.js';
 import { createOutbox, newDeliveryRow } from './outbox.js';
 
 export interface EventQuery extends PageRequest {
@@ -50,13 +59,21 @@ export function createEvents(deps: { store: Store; cipher: Cipher; clock: Clock 
   }
 
   /** The delivery log of one endpoint, newest first, each delivery with all its attempts. */
-  async function listDeliveries(merchantId: string, endpointId: string, request: PageRequest): Promise<Page<DeliveryRecord> | EventFailure> {
+  async function listDeliveries(
+    merchantId: string,
+    endpointId: string,
+    request: PageRequest,
+  ): Promise<Page<DeliveryRecord> | EventFailure> {
     const endpoint = await endpoints.getEndpoint(merchantId, endpointId);
     if (isFailure(endpoint)) return endpoint;
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
     if (request.cursor !== undefined && after === undefined) return fail(EventError.CursorInvalid, 'the cursor was not issued by this API');
     const limit = pageLimit(request);
-    const rows = await pageQuery(reader.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpoint.id), after, limit).execute();
+    const rows = await pageQuery(
+      reader.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpoint.id),
+      after,
+      limit,
+    ).execute();
     return withLog(toPage(rows, limit, toDelivery));
   }
 
@@ -67,7 +84,11 @@ export function createEvents(deps: { store: Store; cipher: Cipher; clock: Clock 
     const attempts = await reader
       .selectFrom('webhook_attempts')
       .selectAll()
-      .where('delivery_id', 'in', page.data.map((d) => d.id))
+      .where(
+        'delivery_id',
+        'in',
+        page.data.map((d) => d.id),
+      )
       .orderBy('delivery_id')
       .orderBy('attempt')
       .execute();
@@ -91,7 +112,12 @@ export function createEvents(deps: { store: Store; cipher: Cipher; clock: Clock 
    * The receiver sees the same `webhook-id` as before and can drop a duplicate.
    */
   async function redeliver(merchantId: string, eventId: string): Promise<DeliveryRecord[] | EventFailure> {
-    const event = await db.selectFrom('events').selectAll().where('id', '=', eventId).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const event = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', '=', eventId)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     if (event === undefined) return fail(EventError.EventNotFound, `no event ${eventId}`);
     const now = clock.now();
     const current = await db

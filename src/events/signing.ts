@@ -15,7 +15,12 @@ export interface WebhookMessage {
 }
 
 export function webhookBody(message: WebhookMessage): string {
-  return JSON.stringify({ id: message.eventId, type: message.type, created_at: message.createdAt, data: { object: JSON.parse(message.data) as unknown } });
+  return JSON.stringify({
+    id: message.eventId,
+    type: message.type,
+    created_at: message.createdAt,
+    data: { object: JSON.parse(message.data) as unknown },
+  });
 }
 
 export function webhookHeaders(secret: string, eventId: string, at: Date, body: string): Record<string, string> {

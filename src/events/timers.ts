@@ -38,7 +38,10 @@ export interface TimerJob {
 export type TimerOutcome = undefined | { readonly retryAt: Date; readonly payload?: Record<string, unknown> };
 
 export type TimerHandler =
-  | { readonly inUnit: (trx: Transaction<Database>, job: TimerJob) => Promise<TimerOutcome>; readonly keys?: (job: TimerJob) => readonly string[] }
+  | {
+      readonly inUnit: (trx: Transaction<Database>, job: TimerJob) => Promise<TimerOutcome>;
+      readonly keys?: (job: TimerJob) => readonly string[];
+    }
   | { readonly outside: (job: TimerJob) => Promise<TimerOutcome>; readonly leaseMs?: number };
 
 export interface TimerSettings {
@@ -52,7 +55,13 @@ export const defaultTimerSettings: TimerSettings = { leaseMs: 60_000, batchMax: 
 
 type Trx = Transaction<Database>;
 
-export function createTimers(deps: { store: Store; writer: Writer; clock: Clock; settings?: TimerSettings; onError?: (error: unknown) => void }) {
+export function createTimers(deps: {
+  store: Store;
+  writer: Writer;
+  clock: Clock;
+  settings?: TimerSettings;
+  onError?: (error: unknown) => void;
+}) {
   const { store, writer, clock } = deps;
   const settings = deps.settings ?? defaultTimerSettings;
   const handlers = new Map<string, TimerHandler>();
@@ -66,20 +75,61 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
   /** Schedules (or moves) the job with this key, inside the caller's unit. */
   async function schedule(trx: Trx, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void> {
     const at = clock.now().toISOString();
-    const row = { key: job.key, kind: job.kind, status: 'pending', due_at: job.dueAt.toISOString(), payload: JSON.stringify(job.payload ?? {}), attempts: 0n, locked_until: null, claimed_by: null, last_error: null, created_at: at, updated_at: at };
+    const row = {
+      key: job.key,
+      kind: job.kind,
+      status: 'pending',
+      due_at: job.dueAt.toISOString(),
+      payload: JSON.stringify(job.payload ?? {}),
+      attempts: 0n,
+      locked_until: null,
+      claimed_by: null,
+      last_error: null,
+      created_at: at,
+      updated_at: at,
+    };
     await trx
       .insertInto('timers')
       .values(row)
-      .onConflict((oc) => oc.column('key').doUpdateSet({ kind: row.kind, status: 'pending', due_at: row.due_at, payload: row.payload, attempts: 0n, locked_until: null, claimed_by: null, last_error: null, updated_at: at }))
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({
+            kind: row.kind,
+            status: 'pending',
+            due_at: row.due_at,
+            payload: row.payload,
+            attempts: 0n,
+            locked_until: null,
+            claimed_by: null,
+            last_error: null,
+            updated_at: at,
+          }),
+      )
       .execute();
   }
 
   /** Schedules the job only if no job has this key yet (a recurring job that must not be moved). */
-  async function scheduleIfAbsent(trx: Trx, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void> {
+  async function scheduleIfAbsent(
+    trx: Trx,
+    job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> },
+  ): Promise<void> {
     const at = clock.now().toISOString();
     await trx
       .insertInto('timers')
-      .values({ key: job.key, kind: job.kind, status: 'pending', due_at: job.dueAt.toISOString(), payload: JSON.stringify(job.payload ?? {}), attempts: 0n, locked_until: null, claimed_by: null, last_error: null, created_at: at, updated_at: at })
+      .values({
+        key: job.key,
+        kind: job.kind,
+        status: 'pending',
+        due_at: job.dueAt.toISOString(),
+        payload: JSON.stringify(job.payload ?? {}),
+        attempts: 0n,
+        locked_until: null,
+        claimed_by: null,
+        last_error: null,
+        created_at: at,
+        updated_at: at,
+      })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
   }
@@ -114,15 +164,33 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
       await trx
         .updateTable('timers')
         .set((eb) => ({ attempts: eb('attempts', '+', 1n), locked_until: leaseUntil, claimed_by: token, updated_at: nowIso }))
-        .where('key', 'in', rows.map((r) => r.key))
+        .where(
+          'key',
+          'in',
+          rows.map((r) => r.key),
+        )
         .execute();
-      return rows.map((r) => ({ token, job: { key: r.key, kind: r.kind, dueAt: r.due_at, payload: JSON.parse(r.payload) as Record<string, unknown>, attempts: Number(r.attempts) + 1 } }));
+      return rows.map((r) => ({
+        token,
+        job: {
+          key: r.key,
+          kind: r.kind,
+          dueAt: r.due_at,
+          payload: JSON.parse(r.payload) as Record<string, unknown>,
+          attempts: Number(r.attempts) + 1,
+        },
+      }));
     });
   }
 
   /** Inside a unit: the claim still holds (locks the row on PostgreSQL until commit). */
   async function stillClaimed(trx: Trx, key: string, token: string): Promise<boolean> {
-    const held = await trx.updateTable('timers').set({ claimed_by: token }).where('key', '=', key).where('claimed_by', '=', token).executeTakeFirst();
+    const held = await trx
+      .updateTable('timers')
+      .set({ claimed_by: token })
+      .where('key', '=', key)
+      .where('claimed_by', '=', token)
+      .executeTakeFirst();
     return held.numUpdatedRows === 1n;
   }
 
@@ -134,7 +202,14 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
     }
     await trx
       .updateTable('timers')
-      .set({ due_at: outcome.retryAt.toISOString(), ...(outcome.payload === undefined ? {} : { payload: JSON.stringify(outcome.payload) }), attempts: 0n, locked_until: null, claimed_by: null, updated_at: clock.now().toISOString() })
+      .set({
+        due_at: outcome.retryAt.toISOString(),
+        ...(outcome.payload === undefined ? {} : { payload: JSON.stringify(outcome.payload) }),
+        attempts: 0n,
+        locked_until: null,
+        claimed_by: null,
+        updated_at: clock.now().toISOString(),
+      })
       .where('key', '=', key)
       .where('claimed_by', '=', token)
       .execute();
@@ -145,25 +220,35 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
     if (handler === undefined) return failJob(job, token, `no handler for timer kind ${job.kind}`);
     try {
       if ('inUnit' in handler) {
-        const done = await writer.run(async (trx) => {
-          if (!(await stillClaimed(trx, job.key, token))) return false;
-          const outcome = await handler.inUnit(trx, job);
-          await finish(trx, job.key, token, outcome);
-          return true;
-        }, { keys: [`timer:${job.key}`, ...(handler.keys?.(job) ?? [])] });
+        const done = await writer.run(
+          async (trx) => {
+            if (!(await stillClaimed(trx, job.key, token))) return false;
+            const outcome = await handler.inUnit(trx, job);
+            await finish(trx, job.key, token, outcome);
+            return true;
+          },
+          { keys: [`timer:${job.key}`, ...(handler.keys?.(job) ?? [])] },
+        );
         return done;
       }
       // A long job (a settlement run) holds its claim longer than the default lease.
       if (handler.leaseMs !== undefined) {
         const until = new Date(clock.now().getTime() + handler.leaseMs).toISOString();
-        await writer.run((trx) => trx.updateTable('timers').set({ locked_until: until }).where('key', '=', job.key).where('claimed_by', '=', token).execute(), { keys: [`timer:${job.key}`] });
+        await writer.run(
+          (trx) =>
+            trx.updateTable('timers').set({ locked_until: until }).where('key', '=', job.key).where('claimed_by', '=', token).execute(),
+          { keys: [`timer:${job.key}`] },
+        );
       }
       const outcome = await handler.outside(job);
-      return writer.run(async (trx) => {
-        if (!(await stillClaimed(trx, job.key, token))) return false;
-        await finish(trx, job.key, token, outcome);
-        return true;
-      }, { keys: [`timer:${job.key}`] });
+      return writer.run(
+        async (trx) => {
+          if (!(await stillClaimed(trx, job.key, token))) return false;
+          await finish(trx, job.key, token, outcome);
+          return true;
+        },
+        { keys: [`timer:${job.key}`] },
+      );
     } catch (error) {
       deps.onError?.(error);
       return failJob(job, token, String(error));
@@ -173,14 +258,24 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
   async function failJob(job: TimerJob, token: string, why: string): Promise<false> {
     const spent = job.attempts >= settings.attemptsMax;
     const retryAt = new Date(clock.now().getTime() + retryDelayMs(Math.min(job.attempts, webhookAttemptsMaxBound))).toISOString();
-    await writer.run(async (trx) => {
-      await trx
-        .updateTable('timers')
-        .set({ status: spent ? 'failed' : 'pending', due_at: spent ? job.dueAt : retryAt, locked_until: null, claimed_by: null, last_error: why.slice(0, 500), updated_at: clock.now().toISOString() })
-        .where('key', '=', job.key)
-        .where('claimed_by', '=', token)
-        .execute();
-    }, { keys: [`timer:${job.key}`] });
+    await writer.run(
+      async (trx) => {
+        await trx
+          .updateTable('timers')
+          .set({
+            status: spent ? 'failed' : 'pending',
+            due_at: spent ? job.dueAt : retryAt,
+            locked_until: null,
+            claimed_by: null,
+            last_error: why.slice(0, 500),
+            updated_at: clock.now().toISOString(),
+          })
+          .where('key', '=', job.key)
+          .where('claimed_by', '=', token)
+          .execute();
+      },
+      { keys: [`timer:${job.key}`] },
+    );
     return false;
   }
 
@@ -210,4 +305,3 @@ export function createTimers(deps: { store: Store; writer: Writer; clock: Clock;
 }
 
 export type Timers = ReturnType<typeof createTimers>;
-

@@ -84,7 +84,13 @@ export function webhookDeliveryView(r: DeliveryRecord) {
     next_attempt_at: d.nextAttemptAt,
     last_status_code: d.lastStatusCode,
     last_error: d.lastError,
-    attempt_log: r.attemptLog.map((a) => ({ attempt: a.attempt, at: a.at, status_code: a.statusCode, error: a.error, duration_ms: a.durationMs })),
+    attempt_log: r.attemptLog.map((a) => ({
+      attempt: a.attempt,
+      at: a.at,
+      status_code: a.statusCode,
+      error: a.error,
+      duration_ms: a.durationMs,
+    })),
     created_at: d.createdAt,
     updated_at: d.updatedAt,
   };

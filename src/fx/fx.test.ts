@@ -44,7 +44,10 @@ describe('rate feeds', () => {
   });
 
   it('takes the newest day of a historical document', () => {
-    const hist = ecb.replace("<Cube time='2026-11-20'>", "<Cube time='2026-11-19'><Cube currency='USD' rate='9.9'/></Cube><Cube time='2026-11-20'>");
+    const hist = ecb.replace(
+      "<Cube time='2026-11-20'>",
+      "<Cube time='2026-11-19'><Cube currency='USD' rate='9.9'/></Cube><Cube time='2026-11-20'>",
+    );
     const snapshot = parseEcbXml(hist);
     expect(isFailure(snapshot) ? snapshot : snapshot.rates.find((r) => r.currency === 'USD')?.rate).toBe('1.0850');
   });
@@ -122,19 +125,26 @@ describe('conversion and rounding (docs/fx.md)', () => {
 
   it('amount × mid rate − margin = merchant amount, within one minor unit; nothing is created or lost', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 10_000_000_000n }), fc.constantFrom(...currencies), fc.constantFrom(...currencies), scaledRate, fc.integer({ min: 0, max: 1000 }), (minor, from, to, mid, bps) => {
-        const client = clientScaled(mid, bps);
-        const c = convertWithMargin({ minor, currency: from }, to, mid, client);
-        const fromExp = BigInt(findCurrency(from)!.exponent);
-        const toExp = BigInt(findCurrency(to)!.exponent);
-        // Exact value of amount × mid in target minor units, as a fraction over D.
-        const D = 10n ** (10n + fromExp);
-        const exactTimesD = minor * mid * 10n ** toExp;
-        const diff = exactTimesD - (c.marginMinor + c.merchantMinor) * D;
-        expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(D); // |amount×rate − margin − merchant| ≤ 1 minor unit
-        expect(c.midMinor).toBe(c.marginMinor + c.merchantMinor); // the S side balances exactly
-        expect(c.marginMinor >= 0n).toBe(true); // the markup never pays the merchant more than mid
-      }),
+      fc.property(
+        fc.bigInt({ min: 1n, max: 10_000_000_000n }),
+        fc.constantFrom(...currencies),
+        fc.constantFrom(...currencies),
+        scaledRate,
+        fc.integer({ min: 0, max: 1000 }),
+        (minor, from, to, mid, bps) => {
+          const client = clientScaled(mid, bps);
+          const c = convertWithMargin({ minor, currency: from }, to, mid, client);
+          const fromExp = BigInt(findCurrency(from)!.exponent);
+          const toExp = BigInt(findCurrency(to)!.exponent);
+          // Exact value of amount × mid in target minor units, as a fraction over D.
+          const D = 10n ** (10n + fromExp);
+          const exactTimesD = minor * mid * 10n ** toExp;
+          const diff = exactTimesD - (c.marginMinor + c.merchantMinor) * D;
+          expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(D); // |amount×rate − margin − merchant| ≤ 1 minor unit
+          expect(c.midMinor).toBe(c.marginMinor + c.merchantMinor); // the S side balances exactly
+          expect(c.marginMinor >= 0n).toBe(true); // the markup never pays the merchant more than mid
+        },
+      ),
     );
   });
 
@@ -163,32 +173,42 @@ describe('conversion and rounding (docs/fx.md)', () => {
 
   it('sellFor finds the smallest amount that pays a price', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 1_000_000_000n }), fc.constantFrom(...currencies), fc.constantFrom(...currencies), scaledRate, (price, from, to, rate) => {
-        const sell = sellFor({ minor: price, currency: to }, from, rate);
-        expect(convertMinor({ minor: sell, currency: from }, rate, to) >= price).toBe(true);
-        if (sell > 1n) expect(convertMinor({ minor: sell - 1n, currency: from }, rate, to) < price).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: 1n, max: 1_000_000_000n }),
+        fc.constantFrom(...currencies),
+        fc.constantFrom(...currencies),
+        scaledRate,
+        (price, from, to, rate) => {
+          const sell = sellFor({ minor: price, currency: to }, from, rate);
+          expect(convertMinor({ minor: sell, currency: from }, rate, to) >= price).toBe(true);
+          if (sell > 1n) expect(convertMinor({ minor: sell - 1n, currency: from }, rate, to) < price).toBe(true);
+        },
+      ),
     );
   });
 
   it('refund shares add up to the whole, in any number of parts', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 10_000_000n }), fc.array(fc.bigInt({ min: 1n, max: 1000n }), { minLength: 1, maxLength: 8 }), (total, parts) => {
-        const whole = parts.reduce((a, b) => a + b, 0n);
-        let done = 0n;
-        let given = 0n;
-        for (const p of parts) {
-          done += p;
-          given = shareOf(total, done, whole);
-        }
-        expect(given).toBe(total);
-      }),
+      fc.property(
+        fc.bigInt({ min: 1n, max: 10_000_000n }),
+        fc.array(fc.bigInt({ min: 1n, max: 1000n }), { minLength: 1, maxLength: 8 }),
+        (total, parts) => {
+          const whole = parts.reduce((a, b) => a + b, 0n);
+          let done = 0n;
+          let given = 0n;
+          for (const p of parts) {
+            done += p;
+            given = shareOf(total, done, whole);
+          }
+          expect(given).toBe(total);
+        },
+      ),
     );
   });
 });
 
 describe('issuers by BIN', () => {
-  it('knows the sandbox issuers\' countries and billing currencies', () => {
+  it("knows the sandbox issuers' countries and billing currencies", () => {
     expect(lookupBin('411111')).toMatchObject({ brand: 'visa', country: 'US', currency: 'USD' });
     expect(lookupBin('555555')).toMatchObject({ brand: 'mastercard', currency: 'GBP' });
     expect(lookupBin('353011')).toMatchObject({ brand: 'jcb', currency: 'JPY' });

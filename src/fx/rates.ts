@@ -67,7 +67,12 @@ export function timestampOf(time: string): string | undefined {
 export function parseEcbXml(xml: string, source = 'ecb'): FeedSnapshot | Failure<FxError> {
   let doc: unknown;
   try {
-    doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', removeNSPrefix: true, isArray: (name) => name === 'Cube' }).parse(xml, true);
+    doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '@',
+      removeNSPrefix: true,
+      isArray: (name) => name === 'Cube',
+    }).parse(xml, true);
   } catch (error) {
     return fail(FxError.FeedInvalid, `the rate feed is not well-formed XML: ${(error as Error).message}`);
   }
@@ -81,8 +86,10 @@ export function parseEcbXml(xml: string, source = 'ecb'): FeedSnapshot | Failure
   for (const r of newest.rates) {
     const currency = r['@currency'] ?? '';
     const rate = String(r['@rate'] ?? '');
-    if (findCurrency(currency) === undefined) return fail(FxError.FeedInvalid, `the rate feed names ${JSON.stringify(currency)}, not a supported ISO 4217 currency`);
-    if (rationalOf(rate) === undefined) return fail(FxError.FeedInvalid, `the rate of ${currency} is not a positive decimal: ${JSON.stringify(rate)}`);
+    if (findCurrency(currency) === undefined)
+      return fail(FxError.FeedInvalid, `the rate feed names ${JSON.stringify(currency)}, not a supported ISO 4217 currency`);
+    if (rationalOf(rate) === undefined)
+      return fail(FxError.FeedInvalid, `the rate of ${currency} is not a positive decimal: ${JSON.stringify(rate)}`);
     rates.push({ currency, rate, asOf: newest.at as string });
   }
   if (rates.length === 0) return fail(FxError.FeedInvalid, 'the rate feed lists no rates');
@@ -94,7 +101,10 @@ export function parseEcbXml(xml: string, source = 'ecb'): FeedSnapshot | Failure
  * `EUR,USD,1.0823,2026-11-20T14:00:00Z`. All lines must share one base.
  */
 export function parseRatesCsv(text: string, source = 'csv'): FeedSnapshot | Failure<FxError> {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const header = lines.shift()?.toLowerCase().replace(/\s/g, '');
   if (header !== 'base,currency,rate,as_of') return fail(FxError.FeedInvalid, 'the CSV header must be base,currency,rate,as_of');
   let base: string | undefined;
@@ -103,7 +113,8 @@ export function parseRatesCsv(text: string, source = 'csv'): FeedSnapshot | Fail
     const [b = '', currency = '', rate = '', asOfText = '', ...rest] = line.split(',').map((c) => c.trim());
     const where = `CSV line ${i + 2}`;
     if (rest.length > 0) return fail(FxError.FeedInvalid, `${where} has more than four columns`);
-    if (findCurrency(b) === undefined || findCurrency(currency) === undefined) return fail(FxError.FeedInvalid, `${where}: ${b}/${currency} is not a pair of ISO 4217 currencies`);
+    if (findCurrency(b) === undefined || findCurrency(currency) === undefined)
+      return fail(FxError.FeedInvalid, `${where}: ${b}/${currency} is not a pair of ISO 4217 currencies`);
     if (base !== undefined && b !== base) return fail(FxError.FeedInvalid, `${where}: every line must have the base ${base}`);
     base = b;
     if (rationalOf(rate) === undefined) return fail(FxError.FeedInvalid, `${where}: the rate is not a positive decimal`);
@@ -131,7 +142,8 @@ export function createRateStore(options: RateStoreOptions) {
   let loadedAt: string | undefined;
 
   function load(snapshot: FeedSnapshot, now: Date): { loaded: number } | Failure<FxError> {
-    if (base !== undefined && snapshot.base !== base) return fail(FxError.FeedInvalid, `the store holds rates against ${base}, the feed gives ${snapshot.base}`);
+    if (base !== undefined && snapshot.base !== base)
+      return fail(FxError.FeedInvalid, `the store holds rates against ${base}, the feed gives ${snapshot.base}`);
     base = snapshot.base;
     let loaded = 0;
     for (const r of snapshot.rates) {
@@ -157,22 +169,41 @@ export function createRateStore(options: RateStoreOptions) {
    * currencies and rates older than the staleness bound are failures, never a guess.
    */
   function pair(from: string, to: string, now: Date): PairRate | Failure<FxError> {
-    if (findCurrency(from) === undefined || findCurrency(to) === undefined) return fail(FxError.PairUnsupported, `${from}/${to} is not a pair of supported ISO 4217 currencies`);
+    if (findCurrency(from) === undefined || findCurrency(to) === undefined)
+      return fail(FxError.PairUnsupported, `${from}/${to} is not a pair of supported ISO 4217 currencies`);
     if (from === to) return { from, to, rate: { num: 1n, den: 1n }, asOf: now.toISOString() };
     const a = leg(from);
     const b = leg(to);
-    if (a === undefined || b === undefined) return fail(FxError.PairUnsupported, `no rate for ${a === undefined ? from : to}; rates are known for ${[base, ...byCurrency.keys()].filter((c) => c !== undefined).join(', ') || 'no currency yet'}`);
+    if (a === undefined || b === undefined)
+      return fail(
+        FxError.PairUnsupported,
+        `no rate for ${a === undefined ? from : to}; rates are known for ${[base, ...byCurrency.keys()].filter((c) => c !== undefined).join(', ') || 'no currency yet'}`,
+      );
     // (to per base) / (from per base) = to per from
     const rate = { num: b.rate.num * a.rate.den, den: b.rate.den * a.rate.num };
     const times = [a.asOf, b.asOf].filter((t): t is string => t !== undefined);
     const asOf = times.reduce((x, y) => (x <= y ? x : y));
     const ageMs = now.getTime() - new Date(asOf).getTime();
-    if (ageMs > options.staleAfterMs) return fail(FxError.RateStale, `the ${from}/${to} rate is from ${asOf}, older than the ${Math.round(options.staleAfterMs / 60000)} minute bound; no quote until the feed is fresh`);
+    if (ageMs > options.staleAfterMs)
+      return fail(
+        FxError.RateStale,
+        `the ${from}/${to} rate is from ${asOf}, older than the ${Math.round(options.staleAfterMs / 60000)} minute bound; no quote until the feed is fresh`,
+      );
     return { from, to, rate, asOf };
   }
 
-  function list(): { base: string | undefined; loadedAt: string | undefined; rates: { currency: string; rate: string; asOf: string; source: string }[] } {
-    return { base, loadedAt, rates: [...byCurrency].map(([currency, r]) => ({ currency, rate: r.text, asOf: r.asOf, source: r.source })).sort((x, y) => (x.currency < y.currency ? -1 : 1)) };
+  function list(): {
+    base: string | undefined;
+    loadedAt: string | undefined;
+    rates: { currency: string; rate: string; asOf: string; source: string }[];
+  } {
+    return {
+      base,
+      loadedAt,
+      rates: [...byCurrency]
+        .map(([currency, r]) => ({ currency, rate: r.text, asOf: r.asOf, source: r.source }))
+        .sort((x, y) => (x.currency < y.currency ? -1 : 1)),
+    };
   }
 
   return { load, pair, list };
@@ -199,4 +230,3 @@ export function scaledOf(text: string): bigint | Failure<FxError> {
   if (isMoneyFailure(parsed) || parsed.scale > rateScale) return fail(FxError.FeedInvalid, `not a rate: ${text}`);
   return parsed.scaled * 10n ** BigInt(rateScale - parsed.scale);
 }
-

@@ -87,7 +87,12 @@ export interface CrossBorderRecord {
   readonly merchantName: string;
   readonly merchantCountry: string;
   readonly direction: 'export' | 'import';
-  readonly payer: { readonly customerId: string | null; readonly name: string | null; readonly idType: string | null; readonly idNumberMasked: string | null };
+  readonly payer: {
+    readonly customerId: string | null;
+    readonly name: string | null;
+    readonly idType: string | null;
+    readonly idNumberMasked: string | null;
+  };
   readonly presentment: Amount;
   readonly settlement: Amount;
   readonly rate: string | null;
@@ -179,15 +184,29 @@ export function createFx(deps: FxDeps) {
 
   /** Sets a merchant's markup over the mid rate (operator). Later quotes and conversions use it. */
   async function setMarkup(merchantId: string, markupBps: number): Promise<{ markupBps: number } | FxFailure> {
-    if (!Number.isInteger(markupBps) || markupBps < 0 || markupBps > markupBpsMax) return fail(FxError.MarkupInvalid, `markup_bps must be an integer from 0 to ${markupBpsMax}`);
+    if (!Number.isInteger(markupBps) || markupBps < 0 || markupBps > markupBpsMax)
+      return fail(FxError.MarkupInvalid, `markup_bps must be an integer from 0 to ${markupBpsMax}`);
     if ((await parties.getMerchant(merchantId)) === undefined) return fail('merchant_not_found', `no merchant ${merchantId}`);
     const at = now().toISOString();
-    await writer.run((trx) => trx.insertInto('fx_settings').values({ merchant_id: merchantId, markup_bps: BigInt(markupBps), updated_at: at }).onConflict((oc) => oc.column('merchant_id').doUpdateSet({ markup_bps: BigInt(markupBps), updated_at: at })).execute(), { keys: [] });
+    await writer.run(
+      (trx) =>
+        trx
+          .insertInto('fx_settings')
+          .values({ merchant_id: merchantId, markup_bps: BigInt(markupBps), updated_at: at })
+          .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ markup_bps: BigInt(markupBps), updated_at: at }))
+          .execute(),
+      { keys: [] },
+    );
     return { markupBps };
   }
 
   /** The mid and the merchant's rate for a pair now, as scaled decimals. */
-  async function ratesFor(db: Executor, merchantId: string, from: string, to: string): Promise<{ mid: bigint; client: bigint; markupBps: number; asOf: string } | FxFailure> {
+  async function ratesFor(
+    db: Executor,
+    merchantId: string,
+    from: string,
+    to: string,
+  ): Promise<{ mid: bigint; client: bigint; markupBps: number; asOf: string } | FxFailure> {
     const pair = rates.pair(from, to, now());
     if (isFailure(pair)) return pair;
     const mid = midScaled(pair.rate);
@@ -196,7 +215,8 @@ export function createFx(deps: FxDeps) {
   }
 
   async function createQuote(merchantId: string, input: QuoteRequest, idempotencyKey?: string): Promise<Quote | FxFailure> {
-    if ((input.sellAmountMinor === undefined) === (input.buyAmountMinor === undefined)) return fail('request_invalid', 'give exactly one of sell_amount and buy_amount');
+    if ((input.sellAmountMinor === undefined) === (input.buyAmountMinor === undefined))
+      return fail('request_invalid', 'give exactly one of sell_amount and buy_amount');
     if (input.sellCurrency === input.buyCurrency) return fail(FxError.PairUnsupported, 'sell and buy currencies are the same');
     const r = await ratesFor(store.reader, merchantId, input.sellCurrency, input.buyCurrency);
     if (isFailure(r)) return r;
@@ -209,11 +229,20 @@ export function createFx(deps: FxDeps) {
       sell = sellFor({ minor: input.buyAmountMinor as bigint, currency: input.buyCurrency }, input.sellCurrency, r.client);
       buy = convertMinor({ minor: sell, currency: input.sellCurrency }, r.client, input.buyCurrency);
     }
-    if (buy <= 0n || sell <= 0n) return fail(FxError.AmountTooSmall, `${input.sellCurrency} ${sell} minor units convert to less than one minor unit of ${input.buyCurrency}`);
-    if (buy > amountMinorMax || sell > amountMinorMax) return fail('amount_too_large', `the converted amount exceeds ${amountMinorMax} minor units`);
+    if (buy <= 0n || sell <= 0n)
+      return fail(
+        FxError.AmountTooSmall,
+        `${input.sellCurrency} ${sell} minor units convert to less than one minor unit of ${input.buyCurrency}`,
+      );
+    if (buy > amountMinorMax || sell > amountMinorMax)
+      return fail('amount_too_large', `the converted amount exceeds ${amountMinorMax} minor units`);
     const at = now();
     const id = idempotencyKey === undefined ? newId('fxq', at.getTime()) : derivedId('fxq', `${merchantId}/fx_quotes`, idempotencyKey);
-    const digest = digestOf({ ...input, sellAmountMinor: input.sellAmountMinor?.toString(), buyAmountMinor: input.buyAmountMinor?.toString() });
+    const digest = digestOf({
+      ...input,
+      sellAmountMinor: input.sellAmountMinor?.toString(),
+      buyAmountMinor: input.buyAmountMinor?.toString(),
+    });
     const row: Database['fx_quotes'] = {
       id,
       merchant_id: merchantId,
@@ -229,12 +258,18 @@ export function createFx(deps: FxDeps) {
       request_digest: digest,
       created_at: at.toISOString(),
     };
-    return writer.run(async (trx) => {
-      const existing = await trx.selectFrom('fx_quotes').selectAll().where('id', '=', id).executeTakeFirst();
-      if (existing !== undefined) return existing.request_digest === digest && existing.merchant_id === merchantId ? toQuote(existing) : fail('idempotency_key_reused', 'this Idempotency-Key created a different quote');
-      await trx.insertInto('fx_quotes').values(row).execute();
-      return toQuote(row);
-    }, { keys: [id] });
+    return writer.run(
+      async (trx) => {
+        const existing = await trx.selectFrom('fx_quotes').selectAll().where('id', '=', id).executeTakeFirst();
+        if (existing !== undefined)
+          return existing.request_digest === digest && existing.merchant_id === merchantId
+            ? toQuote(existing)
+            : fail('idempotency_key_reused', 'this Idempotency-Key created a different quote');
+        await trx.insertInto('fx_quotes').values(row).execute();
+        return toQuote(row);
+      },
+      { keys: [id] },
+    );
   }
 
   /** A quote is only ever found by its own merchant: another merchant's quote does not exist. */
@@ -262,14 +297,19 @@ export function createFx(deps: FxDeps) {
 
   function overSingle(cny: bigint): FxFailure | undefined {
     if (cny <= settings.importSingleMaxCnyMinor) return undefined;
-    return fail(FxError.ImportSingleLimitExceeded, `a cross-border import order may be at most CNY ${formatDecimal({ minor: settings.importSingleMaxCnyMinor, currency: 'CNY' })}; this one is CNY ${formatDecimal({ minor: cny, currency: 'CNY' })}`);
+    return fail(
+      FxError.ImportSingleLimitExceeded,
+      `a cross-border import order may be at most CNY ${formatDecimal({ minor: settings.importSingleMaxCnyMinor, currency: 'CNY' })}; this one is CNY ${formatDecimal({ minor: cny, currency: 'CNY' })}`,
+    );
   }
 
   async function annualUsed(db: Executor, key: string, year: number, exceptPaymentId: string): Promise<bigint> {
     const row = await db
       .selectFrom('payment_fx')
       .innerJoin('payments', 'payments.id', 'payment_fx.payment_id')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>(eb('payment_fx.amount_cny', '-', eb.ref('payment_fx.refunded_cny'))), eb.val(0n)).as('used'))
+      .select((eb) =>
+        eb.fn.coalesce(eb.fn.sum<bigint>(eb('payment_fx.amount_cny', '-', eb.ref('payment_fx.refunded_cny'))), eb.val(0n)).as('used'),
+      )
       .where('payment_fx.person_key', '=', key)
       .where('payment_fx.limit_year', '=', BigInt(year))
       .where('payment_fx.payment_id', '!=', exceptPaymentId)
@@ -279,15 +319,27 @@ export function createFx(deps: FxDeps) {
   }
 
   /** How much of a person's annual allowance is left (for the customer's own view). */
-  async function allowanceOf(merchantId: string, customerId: string): Promise<{ year: number; usedCnyMinor: bigint; remainingCnyMinor: bigint; singleMaxCnyMinor: bigint; annualMaxCnyMinor: bigint } | FxFailure> {
+  async function allowanceOf(
+    merchantId: string,
+    customerId: string,
+  ): Promise<
+    { year: number; usedCnyMinor: bigint; remainingCnyMinor: bigint; singleMaxCnyMinor: bigint; annualMaxCnyMinor: bigint } | FxFailure
+  > {
     const customer = await parties.getCustomer(merchantId, customerId);
     if (isFailure(customer)) return customer;
     const number = await parties.revealIdNumber(merchantId, customerId);
-    if (customer.identity === null || number === null) return fail(FxError.PayerIdentityRequired, `customer ${customerId} has no verified identity`);
+    if (customer.identity === null || number === null)
+      return fail(FxError.PayerIdentityRequired, `customer ${customerId} has no verified identity`);
     const year = limitYear(now());
     const used = await annualUsed(store.reader, personKey(customer.identity.type, number), year, '');
     const remaining = settings.importAnnualMaxCnyMinor - used;
-    return { year, usedCnyMinor: used, remainingCnyMinor: remaining < 0n ? 0n : remaining, singleMaxCnyMinor: settings.importSingleMaxCnyMinor, annualMaxCnyMinor: settings.importAnnualMaxCnyMinor };
+    return {
+      year,
+      usedCnyMinor: used,
+      remainingCnyMinor: remaining < 0n ? 0n : remaining,
+      singleMaxCnyMinor: settings.importSingleMaxCnyMinor,
+      annualMaxCnyMinor: settings.importAnnualMaxCnyMinor,
+    };
   }
 
   const port: FxPort = {
@@ -299,34 +351,57 @@ export function createFx(deps: FxDeps) {
       const presentment = payment.amount.currency;
       const settlement = input?.settlementCurrency ?? (settings.convertToSettlement ? merchant.settlementCurrency : presentment);
       if (settlement !== merchant.settlementCurrency && settlement !== presentment) {
-        return fail(FxError.SettlementCurrencyNotAllowed, `a payment settles in the merchant's currency (${merchant.settlementCurrency}) or in its own (${presentment}), not ${settlement}`);
+        return fail(
+          FxError.SettlementCurrencyNotAllowed,
+          `a payment settles in the merchant's currency (${merchant.settlementCurrency}) or in its own (${presentment}), not ${settlement}`,
+        );
       }
       const converts = settlement !== presentment;
       if (input?.quoteId !== undefined) {
         const quote = await getQuote(store.reader, payment.merchantId, input.quoteId);
         if (isFailure(quote)) return quote;
-        if (now().toISOString() >= quote.expiresAt) return fail(FxError.QuoteExpired, `quote ${quote.id} expired at ${quote.expiresAt}; ask for a new one`);
-        if (!converts || quote.sell.currency !== presentment || quote.buy.currency !== settlement || quote.sell.minor !== payment.amount.minor) {
-          return fail(FxError.QuoteMismatch, `quote ${quote.id} sells ${quote.sell.currency} ${quote.sell.minor} for ${quote.buy.currency}; this payment is ${presentment} ${payment.amount.minor} settling in ${settlement}`);
+        if (now().toISOString() >= quote.expiresAt)
+          return fail(FxError.QuoteExpired, `quote ${quote.id} expired at ${quote.expiresAt}; ask for a new one`);
+        if (
+          !converts ||
+          quote.sell.currency !== presentment ||
+          quote.buy.currency !== settlement ||
+          quote.sell.minor !== payment.amount.minor
+        ) {
+          return fail(
+            FxError.QuoteMismatch,
+            `quote ${quote.id} sells ${quote.sell.currency} ${quote.sell.minor} for ${quote.buy.currency}; this payment is ${presentment} ${payment.amount.minor} settling in ${settlement}`,
+          );
         }
       } else if (converts) {
         // Fail early: the rate is taken (and locked) when the shopper confirms.
         const r = await ratesFor(store.reader, payment.merchantId, presentment, settlement);
         if (isFailure(r)) return r;
         const converted = convertMinor(payment.amount, r.client, settlement);
-        if (converted === 0n) return fail(FxError.AmountTooSmall, `${presentment} ${payment.amount.minor} minor units convert to less than one minor unit of ${settlement}`);
-        if (converted > amountMinorMax) return fail('amount_too_large', `the amount converts to more than ${amountMinorMax} minor units of ${settlement}`);
+        if (converted === 0n)
+          return fail(
+            FxError.AmountTooSmall,
+            `${presentment} ${payment.amount.minor} minor units convert to less than one minor unit of ${settlement}`,
+          );
+        if (converted > amountMinorMax)
+          return fail('amount_too_large', `the amount converts to more than ${amountMinorMax} minor units of ${settlement}`);
       }
       let payer: { name: string; idType: string; hint: string; key: string } | undefined;
       if (input?.importOrder !== undefined) {
         const order = input.importOrder;
-        if (payment.customerId === null) return fail(FxError.PayerIdentityRequired, 'a cross-border import order needs `customer`: the payer, with a verified identity');
+        if (payment.customerId === null)
+          return fail(FxError.PayerIdentityRequired, 'a cross-border import order needs `customer`: the payer, with a verified identity');
         const customer = await parties.getCustomer(payment.merchantId, payment.customerId);
         if (isFailure(customer)) return customer;
         const number = await parties.revealIdNumber(payment.merchantId, payment.customerId);
-        if (customer.identity === null || number === null) return fail(FxError.PayerIdentityRequired, `customer ${customer.id} has no verified identity (name and ID number)`);
-        if (customer.identity.type !== order.idType || number !== order.idNumber.toUpperCase() || customer.name.trim() !== order.payerName.trim()) {
-          return fail(FxError.PayerIdentityMismatch, 'the payer\'s name and ID number must be those of the customer\'s verified identity');
+        if (customer.identity === null || number === null)
+          return fail(FxError.PayerIdentityRequired, `customer ${customer.id} has no verified identity (name and ID number)`);
+        if (
+          customer.identity.type !== order.idType ||
+          number !== order.idNumber.toUpperCase() ||
+          customer.name.trim() !== order.payerName.trim()
+        ) {
+          return fail(FxError.PayerIdentityMismatch, "the payer's name and ID number must be those of the customer's verified identity");
         }
         const cny = inCny(payment.amount);
         if (isFailure(cny)) return cny;
@@ -337,39 +412,47 @@ export function createFx(deps: FxDeps) {
       if (!converts && payer === undefined) return undefined;
       return async (trx, paymentId) => {
         const at = now().toISOString();
-        await trx.insertInto('payment_fx').values({
-          payment_id: paymentId,
-          merchant_id: payment.merchantId,
-          presentment_currency: presentment,
-          presentment_amount: payment.amount.minor,
-          settlement_currency: settlement,
-          quote_id: input?.quoteId ?? null,
-          mid_rate: null,
-          rate: null,
-          markup_bps: null,
-          rate_as_of: null,
-          locked_at: null,
-          captured_presentment: 0n,
-          settlement_amount: 0n,
-          mid_amount: 0n,
-          margin: 0n,
-          refunded_presentment: 0n,
-          refunded_settlement: 0n,
-          refunded_mid: 0n,
-          captured_at: null,
-          import_order: payer === undefined ? 0n : 1n,
-          customer_id: payment.customerId,
-          payer_name: payer?.name ?? null,
-          payer_id_type: payer?.idType ?? null,
-          payer_id_hint: payer?.hint ?? null,
-          person_key: payer?.key ?? null,
-          amount_cny: null,
-          limit_year: null,
-          refunded_cny: 0n,
-          created_at: at,
-          updated_at: at,
-        }).execute();
-        if (converts) await trx.updateTable('payments').set({ settlement_currency: settlement, fx_quote_id: input?.quoteId ?? null }).where('id', '=', paymentId).execute();
+        await trx
+          .insertInto('payment_fx')
+          .values({
+            payment_id: paymentId,
+            merchant_id: payment.merchantId,
+            presentment_currency: presentment,
+            presentment_amount: payment.amount.minor,
+            settlement_currency: settlement,
+            quote_id: input?.quoteId ?? null,
+            mid_rate: null,
+            rate: null,
+            markup_bps: null,
+            rate_as_of: null,
+            locked_at: null,
+            captured_presentment: 0n,
+            settlement_amount: 0n,
+            mid_amount: 0n,
+            margin: 0n,
+            refunded_presentment: 0n,
+            refunded_settlement: 0n,
+            refunded_mid: 0n,
+            captured_at: null,
+            import_order: payer === undefined ? 0n : 1n,
+            customer_id: payment.customerId,
+            payer_name: payer?.name ?? null,
+            payer_id_type: payer?.idType ?? null,
+            payer_id_hint: payer?.hint ?? null,
+            person_key: payer?.key ?? null,
+            amount_cny: null,
+            limit_year: null,
+            refunded_cny: 0n,
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
+        if (converts)
+          await trx
+            .updateTable('payments')
+            .set({ settlement_currency: settlement, fx_quote_id: input?.quoteId ?? null })
+            .where('id', '=', paymentId)
+            .execute();
       };
     },
 
@@ -382,14 +465,17 @@ export function createFx(deps: FxDeps) {
       if (converts && row.quote_id !== null) {
         const quote = await getQuote(store.reader, payment.merchantId, row.quote_id);
         if (isFailure(quote)) return quote;
-        if (at.toISOString() >= quote.expiresAt) return fail(FxError.QuoteExpired, `quote ${quote.id} expired at ${quote.expiresAt}; create the payment again with a new quote`);
+        if (at.toISOString() >= quote.expiresAt)
+          return fail(FxError.QuoteExpired, `quote ${quote.id} expired at ${quote.expiresAt}; create the payment again with a new quote`);
         lock = { mid: quote.midRate, rate: quote.rate, markupBps: BigInt(quote.markupBps), asOf: quote.rateAsOf };
       } else if (converts) {
         const r = await ratesFor(store.reader, payment.merchantId, row.presentment_currency, row.settlement_currency);
         if (isFailure(r)) return r;
         const converted = convertMinor(payment.amount, r.client, row.settlement_currency);
-        if (converted === 0n) return fail(FxError.AmountTooSmall, `the amount converts to less than one minor unit of ${row.settlement_currency}`);
-        if (converted > amountMinorMax) return fail('amount_too_large', `the amount converts to more than ${amountMinorMax} minor units of ${row.settlement_currency}`);
+        if (converted === 0n)
+          return fail(FxError.AmountTooSmall, `the amount converts to less than one minor unit of ${row.settlement_currency}`);
+        if (converted > amountMinorMax)
+          return fail('amount_too_large', `the amount converts to more than ${amountMinorMax} minor units of ${row.settlement_currency}`);
         lock = { mid: formatScaled(r.mid), rate: formatScaled(r.client), markupBps: BigInt(r.markupBps), asOf: r.asOf };
       }
       let cny: bigint | undefined;
@@ -402,25 +488,38 @@ export function createFx(deps: FxDeps) {
         cny = counted;
       }
       const key = row.person_key;
-      return writer.run(async (trx) => {
-        // A confirm racing another that already claimed the payment must not move its locked rate.
-        const current = await trx.selectFrom('payments').select('status').where('id', '=', payment.id).executeTakeFirst();
-        if (current?.status !== 'requires_payment_method') return fail('payment_state_invalid', 'the payment is no longer waiting for a payment method');
-        if (cny !== undefined && key !== null) {
-          const used = await annualUsed(trx, key, year, payment.id);
-          if (used + cny > settings.importAnnualMaxCnyMinor) {
-            const left = settings.importAnnualMaxCnyMinor - used;
-            return fail(FxError.ImportAnnualLimitExceeded, `the payer's cross-border import allowance for ${year} is CNY ${formatDecimal({ minor: settings.importAnnualMaxCnyMinor, currency: 'CNY' })}; CNY ${formatDecimal({ minor: left < 0n ? 0n : left, currency: 'CNY' })} is left, this order is CNY ${formatDecimal({ minor: cny, currency: 'CNY' })}`);
+      return writer.run(
+        async (trx) => {
+          // A confirm racing another that already claimed the payment must not move its locked rate.
+          const current = await trx.selectFrom('payments').select('status').where('id', '=', payment.id).executeTakeFirst();
+          if (current?.status !== 'requires_payment_method')
+            return fail('payment_state_invalid', 'the payment is no longer waiting for a payment method');
+          if (cny !== undefined && key !== null) {
+            const used = await annualUsed(trx, key, year, payment.id);
+            if (used + cny > settings.importAnnualMaxCnyMinor) {
+              const left = settings.importAnnualMaxCnyMinor - used;
+              return fail(
+                FxError.ImportAnnualLimitExceeded,
+                `the payer's cross-border import allowance for ${year} is CNY ${formatDecimal({ minor: settings.importAnnualMaxCnyMinor, currency: 'CNY' })}; CNY ${formatDecimal({ minor: left < 0n ? 0n : left, currency: 'CNY' })} is left, this order is CNY ${formatDecimal({ minor: cny, currency: 'CNY' })}`,
+              );
+            }
           }
-        }
-        await trx.updateTable('payment_fx').set({
-          ...(lock === undefined ? {} : { mid_rate: lock.mid, rate: lock.rate, markup_bps: lock.markupBps, rate_as_of: lock.asOf, locked_at: at.toISOString() }),
-          ...(cny === undefined ? {} : { amount_cny: cny, limit_year: BigInt(year) }),
-          updated_at: at.toISOString(),
-        }).where('payment_id', '=', payment.id).execute();
-        if (lock !== undefined) await trx.updateTable('payments').set({ fx_rate: lock.rate }).where('id', '=', payment.id).execute();
-        return undefined;
-      }, { keys: [payment.id, ...(key === null ? [] : [`fx.person:${key}`])] });
+          await trx
+            .updateTable('payment_fx')
+            .set({
+              ...(lock === undefined
+                ? {}
+                : { mid_rate: lock.mid, rate: lock.rate, markup_bps: lock.markupBps, rate_as_of: lock.asOf, locked_at: at.toISOString() }),
+              ...(cny === undefined ? {} : { amount_cny: cny, limit_year: BigInt(year) }),
+              updated_at: at.toISOString(),
+            })
+            .where('payment_id', '=', payment.id)
+            .execute();
+          if (lock !== undefined) await trx.updateTable('payments').set({ fx_rate: lock.rate }).where('id', '=', payment.id).execute();
+          return undefined;
+        },
+        { keys: [payment.id, ...(key === null ? [] : [`fx.person:${key}`])] },
+      );
     },
 
     async onCapture(trx, payment, capturedMinor) {
@@ -429,7 +528,18 @@ export function createFx(deps: FxDeps) {
       const at = now().toISOString();
       const cny = row.amount_cny === null ? null : shareOf(row.amount_cny, capturedMinor, row.presentment_amount);
       if (row.settlement_currency === row.presentment_currency) {
-        await trx.updateTable('payment_fx').set({ captured_presentment: capturedMinor, settlement_amount: capturedMinor, mid_amount: capturedMinor, captured_at: at, amount_cny: cny, updated_at: at }).where('payment_id', '=', payment.id).execute();
+        await trx
+          .updateTable('payment_fx')
+          .set({
+            captured_presentment: capturedMinor,
+            settlement_amount: capturedMinor,
+            mid_amount: capturedMinor,
+            captured_at: at,
+            amount_cny: cny,
+            updated_at: at,
+          })
+          .where('payment_id', '=', payment.id)
+          .execute();
         return undefined;
       }
       if (row.mid_rate === null || row.rate === null) throw new Error(`payment ${payment.id} converts but its rate was never locked`);
@@ -437,7 +547,19 @@ export function createFx(deps: FxDeps) {
       const client = scaledOf(row.rate);
       if (isFailure(mid) || isFailure(client)) throw new Error(`payment ${payment.id} has an unreadable locked rate`);
       const c = convertWithMargin({ minor: capturedMinor, currency: row.presentment_currency }, row.settlement_currency, mid, client);
-      await trx.updateTable('payment_fx').set({ captured_presentment: capturedMinor, settlement_amount: c.merchantMinor, mid_amount: c.midMinor, margin: c.marginMinor, captured_at: at, amount_cny: cny, updated_at: at }).where('payment_id', '=', payment.id).execute();
+      await trx
+        .updateTable('payment_fx')
+        .set({
+          captured_presentment: capturedMinor,
+          settlement_amount: c.merchantMinor,
+          mid_amount: c.midMinor,
+          margin: c.marginMinor,
+          captured_at: at,
+          amount_cny: cny,
+          updated_at: at,
+        })
+        .where('payment_id', '=', payment.id)
+        .execute();
       await trx.updateTable('payments').set({ settlement_amount: c.merchantMinor }).where('id', '=', payment.id).execute();
       return { currency: row.settlement_currency, midMinor: c.midMinor, merchantMinor: c.merchantMinor } satisfies Conversion;
     },
@@ -450,9 +572,23 @@ export function createFx(deps: FxDeps) {
       const settlementTarget = shareOf(row.settlement_amount, refunded, whole);
       const midTarget = shareOf(row.mid_amount, refunded, whole);
       const cnyTarget = row.amount_cny === null ? 0n : shareOf(row.amount_cny, refunded, whole);
-      await trx.updateTable('payment_fx').set({ refunded_presentment: refunded, refunded_settlement: settlementTarget, refunded_mid: midTarget, refunded_cny: cnyTarget, updated_at: now().toISOString() }).where('payment_id', '=', payment.id).execute();
+      await trx
+        .updateTable('payment_fx')
+        .set({
+          refunded_presentment: refunded,
+          refunded_settlement: settlementTarget,
+          refunded_mid: midTarget,
+          refunded_cny: cnyTarget,
+          updated_at: now().toISOString(),
+        })
+        .where('payment_id', '=', payment.id)
+        .execute();
       if (row.settlement_currency === row.presentment_currency) return undefined;
-      return { currency: row.settlement_currency, midMinor: midTarget - row.refunded_mid, merchantMinor: settlementTarget - row.refunded_settlement };
+      return {
+        currency: row.settlement_currency,
+        midMinor: midTarget - row.refunded_mid,
+        merchantMinor: settlementTarget - row.refunded_settlement,
+      };
     },
 
     async keysOf(payment) {
@@ -472,7 +608,11 @@ export function createFx(deps: FxDeps) {
     if (scope.merchantId !== undefined) query = query.where('payment_fx.merchant_id', '=', scope.merchantId);
     if (scope.from !== undefined) query = query.where('payment_fx.captured_at', '>=', scope.from);
     if (scope.to !== undefined) query = query.where('payment_fx.captured_at', '<', scope.to);
-    const rows = await query.orderBy('payment_fx.captured_at').orderBy('payment_fx.payment_id').limit(scope.limit ?? 100_000).execute();
+    const rows = await query
+      .orderBy('payment_fx.captured_at')
+      .orderBy('payment_fx.payment_id')
+      .limit(scope.limit ?? 100_000)
+      .execute();
     return rows.map((r) => ({
       paymentId: r.payment_id,
       merchantId: r.merchant_id,
@@ -497,8 +637,17 @@ export function createFx(deps: FxDeps) {
    * What a cashier shows before the shopper confirms: the card's issuer (by BIN) and, when the
    * card bills in another currency, a quote for the payment's price in that currency.
    */
-  async function presentmentOptions(merchantId: string, paymentId: string, bin: string): Promise<{ card: CardIssuer; payment: Amount; quote: Quote | null } | FxFailure> {
-    const row = await store.reader.selectFrom('payments').select(['amount', 'currency', 'status']).where('id', '=', paymentId).where('merchant_id', '=', merchantId).executeTakeFirst();
+  async function presentmentOptions(
+    merchantId: string,
+    paymentId: string,
+    bin: string,
+  ): Promise<{ card: CardIssuer; payment: Amount; quote: Quote | null } | FxFailure> {
+    const row = await store.reader
+      .selectFrom('payments')
+      .select(['amount', 'currency', 'status'])
+      .where('id', '=', paymentId)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     if (row === undefined) return fail('payment_not_found', `no payment ${paymentId}`);
     const card = lookupBin(bin);
     if (card === undefined) return fail('card_bin_unknown', `no issuer is known for BIN ${bin}`);
@@ -520,36 +669,137 @@ export function createFx(deps: FxDeps) {
     const merchant = await parties.getMerchant(merchantId);
     if (merchant === undefined) return fail('merchant_not_found', `no merchant ${merchantId}`);
     const at = now().toISOString();
-    return writer.run(async (trx) => {
-      const payment = await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchantId).executeTakeFirst();
-      if (payment === undefined) return fail('payment_not_found', `no payment ${paymentId}`);
-      if (payment.status !== 'requires_payment_method' || payment.method_type !== null) return fail('payment_state_invalid', 'only an unpaid payment with no attempt yet can change its currency');
-      if ((await trx.selectFrom('payment_fx').select('payment_id').where('payment_id', '=', paymentId).executeTakeFirst()) !== undefined) return fail('payment_state_invalid', 'this payment already has a conversion or is an import order');
-      if (payment.currency !== merchant.settlementCurrency) return fail(FxError.SettlementCurrencyNotAllowed, `only a payment priced in the merchant's settlement currency (${merchant.settlementCurrency}) can be offered in another`);
-      const client = scaledOf(quote.rate);
-      if (isFailure(client)) return client;
-      if (quote.buy.currency !== payment.currency || quote.sell.minor !== sellFor({ minor: payment.amount, currency: payment.currency }, quote.sell.currency, client)) {
-        return fail(FxError.QuoteMismatch, `quote ${quote.id} is not for ${payment.currency} ${payment.amount}`);
-      }
-      await trx.insertInto('payment_fx').values({
-        payment_id: paymentId, merchant_id: merchantId, presentment_currency: quote.sell.currency, presentment_amount: quote.sell.minor, settlement_currency: payment.currency, quote_id: quote.id,
-        mid_rate: null, rate: null, markup_bps: null, rate_as_of: null, locked_at: null, captured_presentment: 0n, settlement_amount: 0n, mid_amount: 0n, margin: 0n,
-        refunded_presentment: 0n, refunded_settlement: 0n, refunded_mid: 0n, captured_at: null, import_order: 0n, customer_id: payment.customer_id,
-        payer_name: null, payer_id_type: null, payer_id_hint: null, person_key: null, amount_cny: null, limit_year: null, refunded_cny: 0n, created_at: at, updated_at: at,
-      }).execute();
-      await trx.updateTable('payments').set({ amount: quote.sell.minor, currency: quote.sell.currency, settlement_currency: payment.currency, fx_quote_id: quote.id, updated_at: at }).where('id', '=', paymentId).execute();
-      const price = `${payment.currency} ${formatDecimal({ minor: payment.amount, currency: payment.currency })}`;
-      await recordTransition(trx, { paymentId, from: 'requires_payment_method', to: 'requires_payment_method', reason: `the shopper pays ${quote.sell.currency} ${formatDecimal(quote.sell)} for ${price} (quote ${quote.id})`, at });
-      return { paymentId };
-    }, { keys: [paymentId] });
+    return writer.run(
+      async (trx) => {
+        const payment = await trx
+          .selectFrom('payments')
+          .selectAll()
+          .where('id', '=', paymentId)
+          .where('merchant_id', '=', merchantId)
+          .executeTakeFirst();
+        if (payment === undefined) return fail('payment_not_found', `no payment ${paymentId}`);
+        if (payment.status !== 'requires_payment_method' || payment.method_type !== null)
+          return fail('payment_state_invalid', 'only an unpaid payment with no attempt yet can change its currency');
+        if ((await trx.selectFrom('payment_fx').select('payment_id').where('payment_id', '=', paymentId).executeTakeFirst()) !== undefined)
+          return fail('payment_state_invalid', 'this payment already has a conversion or is an import order');
+        if (payment.currency !== merchant.settlementCurrency)
+          return fail(
+            FxError.SettlementCurrencyNotAllowed,
+            `only a payment priced in the merchant's settlement currency (${merchant.settlementCurrency}) can be offered in another`,
+          );
+        const client = scaledOf(quote.rate);
+        if (isFailure(client)) return client;
+        if (
+          quote.buy.currency !== payment.currency ||
+          quote.sell.minor !== sellFor({ minor: payment.amount, currency: payment.currency }, quote.sell.currency, client)
+        ) {
+          return fail(FxError.QuoteMismatch, `quote ${quote.id} is not for ${payment.currency} ${payment.amount}`);
+        }
+        await trx
+          .insertInto('payment_fx')
+          .values({
+            payment_id: paymentId,
+            merchant_id: merchantId,
+            presentment_currency: quote.sell.currency,
+            presentment_amount: quote.sell.minor,
+            settlement_currency: payment.currency,
+            quote_id: quote.id,
+            mid_rate: null,
+            rate: null,
+            markup_bps: null,
+            rate_as_of: null,
+            locked_at: null,
+            captured_presentment: 0n,
+            settlement_amount: 0n,
+            mid_amount: 0n,
+            margin: 0n,
+            refunded_presentment: 0n,
+            refunded_settlement: 0n,
+            refunded_mid: 0n,
+            captured_at: null,
+            import_order: 0n,
+            customer_id: payment.customer_id,
+            payer_name: null,
+            payer_id_type: null,
+            payer_id_hint: null,
+            person_key: null,
+            amount_cny: null,
+            limit_year: null,
+            refunded_cny: 0n,
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
+        await trx
+          .updateTable('payments')
+          .set({
+            amount: quote.sell.minor,
+            currency: quote.sell.currency,
+            settlement_currency: payment.currency,
+            fx_quote_id: quote.id,
+            updated_at: at,
+          })
+          .where('id', '=', paymentId)
+          .execute();
+        const price = `${payment.currency} ${formatDecimal({ minor: payment.amount, currency: payment.currency })}`;
+        await recordTransition(trx, {
+          paymentId,
+          from: 'requires_payment_method',
+          to: 'requires_payment_method',
+          reason: `the shopper pays ${quote.sell.currency} ${formatDecimal(quote.sell)} for ${price} (quote ${quote.id})`,
+          at,
+        });
+        return { paymentId };
+      },
+      { keys: [paymentId] },
+    );
   }
 
-  return { settings, rates, loadEcbXml, presentmentOptions, applyPresentment, loadCsv, fetchFeed, startPolling, stopPolling, setMarkup, markupOf, createQuote, getQuote: (merchantId: string, id: string) => getQuote(store.reader, merchantId, id), allowanceOf, records, port };
+  return {
+    settings,
+    rates,
+    loadEcbXml,
+    presentmentOptions,
+    applyPresentment,
+    loadCsv,
+    fetchFeed,
+    startPolling,
+    stopPolling,
+    setMarkup,
+    markupOf,
+    createQuote,
+    getQuote: (merchantId: string, id: string) => getQuote(store.reader, merchantId, id),
+    allowanceOf,
+    records,
+    port,
+  };
 }
 
 export type Fx = ReturnType<typeof createFx>;
 
-const csvColumns = ['captured_at', 'payment_id', 'merchant_id', 'merchant_name', 'merchant_country', 'direction', 'payer_customer', 'payer_name', 'payer_id_type', 'payer_id_masked', 'presentment_currency', 'presentment_amount', 'settlement_currency', 'settlement_amount', 'rate', 'mid_rate', 'fx_margin', 'refunded_presentment', 'refunded_settlement', 'amount_cny', 'quote_id'];
+const csvColumns = [
+  'captured_at',
+  'payment_id',
+  'merchant_id',
+  'merchant_name',
+  'merchant_country',
+  'direction',
+  'payer_customer',
+  'payer_name',
+  'payer_id_type',
+  'payer_id_masked',
+  'presentment_currency',
+  'presentment_amount',
+  'settlement_currency',
+  'settlement_amount',
+  'rate',
+  'mid_rate',
+  'fx_margin',
+  'refunded_presentment',
+  'refunded_settlement',
+  'amount_cny',
+  'quote_id',
+];
 
 function csvCell(value: string | null): string {
   if (value === null) return '';
@@ -560,32 +810,37 @@ function csvCell(value: string | null): string {
 
 /** The cross-border records as CSV (RFC 4180), amounts as decimals in their currency. */
 export function recordsCsv(records: readonly CrossBorderRecord[]): string {
-  const decimal = (minor: bigint, currency: string) => (findCurrency(currency) === undefined ? minor.toString() : formatDecimal({ minor, currency }));
+  const decimal = (minor: bigint, currency: string) =>
+    findCurrency(currency) === undefined ? minor.toString() : formatDecimal({ minor, currency });
   const lines = [csvColumns.join(',')];
   for (const r of records) {
-    lines.push([
-      r.capturedAt,
-      r.paymentId,
-      r.merchantId,
-      r.merchantName,
-      r.merchantCountry,
-      r.direction,
-      r.payer.customerId,
-      r.payer.name,
-      r.payer.idType,
-      r.payer.idNumberMasked,
-      r.presentment.currency,
-      decimal(r.presentment.minor, r.presentment.currency),
-      r.settlement.currency,
-      decimal(r.settlement.minor, r.settlement.currency),
-      r.rate,
-      r.midRate,
-      decimal(r.marginMinor, r.settlement.currency),
-      decimal(r.refundedPresentmentMinor, r.presentment.currency),
-      decimal(r.refundedSettlementMinor, r.settlement.currency),
-      r.amountCnyMinor === null ? null : decimal(r.amountCnyMinor, 'CNY'),
-      r.quoteId,
-    ].map(csvCell).join(','));
+    lines.push(
+      [
+        r.capturedAt,
+        r.paymentId,
+        r.merchantId,
+        r.merchantName,
+        r.merchantCountry,
+        r.direction,
+        r.payer.customerId,
+        r.payer.name,
+        r.payer.idType,
+        r.payer.idNumberMasked,
+        r.presentment.currency,
+        decimal(r.presentment.minor, r.presentment.currency),
+        r.settlement.currency,
+        decimal(r.settlement.minor, r.settlement.currency),
+        r.rate,
+        r.midRate,
+        decimal(r.marginMinor, r.settlement.currency),
+        decimal(r.refundedPresentmentMinor, r.presentment.currency),
+        decimal(r.refundedSettlementMinor, r.settlement.currency),
+        r.amountCnyMinor === null ? null : decimal(r.amountCnyMinor, 'CNY'),
+        r.quoteId,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
   }
   return `${lines.join('\r\n')}\r\n`;
 }

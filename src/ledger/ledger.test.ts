@@ -62,7 +62,11 @@ describeEachStore('ledger', (dialect) => {
     await f.writer.run((trx) => f.ledger.post(trx, move(uniqueOwner('e'), bank, a, 1000n)));
     const holdId = uniqueOwner('h');
     await f.writer.run((trx) => f.ledger.hold(trx, move(holdId, a, b, 700n)));
-    expect(balanceOf((await f.ledger.getAccount(f.store.reader, a))!)).toMatchObject({ postedMinor: 1000n, pendingOutMinor: 700n, availableMinor: 300n });
+    expect(balanceOf((await f.ledger.getAccount(f.store.reader, a))!)).toMatchObject({
+      postedMinor: 1000n,
+      pendingOutMinor: 700n,
+      availableMinor: 300n,
+    });
     // The hold reserves: spending more than what is left fails.
     const over = await f.writer.run((trx) => f.ledger.post(trx, move(uniqueOwner('e'), a, b, 301n)));
     expect(isFailure(over) && over.failure).toBe(LedgerError.InsufficientFunds);
@@ -70,7 +74,11 @@ describeEachStore('ledger', (dialect) => {
     const postId = uniqueOwner('p');
     const posted = await f.writer.run((trx) => f.ledger.postPending(trx, { id: postId, pendingId: holdId, amountMinor: 600n }));
     expect(isFailure(posted)).toBe(false);
-    expect(balanceOf((await f.ledger.getAccount(f.store.reader, a))!)).toMatchObject({ postedMinor: 400n, pendingOutMinor: 0n, availableMinor: 400n });
+    expect(balanceOf((await f.ledger.getAccount(f.store.reader, a))!)).toMatchObject({
+      postedMinor: 400n,
+      pendingOutMinor: 0n,
+      availableMinor: 400n,
+    });
     expect(balanceOf((await f.ledger.getAccount(f.store.reader, b))!).postedMinor).toBe(600n);
 
     const replay = (await f.writer.run((trx) => f.ledger.postPending(trx, { id: postId, pendingId: holdId, amountMinor: 600n }))) as Entry;
@@ -90,7 +98,11 @@ describeEachStore('ledger', (dialect) => {
     await f.writer.run((trx) => f.ledger.hold(trx, move(holdId, a, b, 50n)));
     const voided = await f.writer.run((trx) => f.ledger.voidPending(trx, { id: uniqueOwner('v'), pendingId: holdId }));
     expect(isFailure(voided)).toBe(false);
-    expect(balanceOf((await f.ledger.getAccount(f.store.reader, a))!)).toMatchObject({ postedMinor: 50n, availableMinor: 50n, pendingOutMinor: 0n });
+    expect(balanceOf((await f.ledger.getAccount(f.store.reader, a))!)).toMatchObject({
+      postedMinor: 50n,
+      availableMinor: 50n,
+      pendingOutMinor: 0n,
+    });
     const post = await f.writer.run((trx) => f.ledger.postPending(trx, { id: uniqueOwner('p'), pendingId: holdId }));
     expect(isFailure(post) && post.failure).toBe(LedgerError.PendingAlreadyVoided);
     const missing = await f.writer.run((trx) => f.ledger.postPending(trx, { id: uniqueOwner('p'), pendingId: 'nope' }));
@@ -108,7 +120,14 @@ describeEachStore('ledger', (dialect) => {
     const { bank, a } = await wallets('CNY');
     const usd = await f.account(chart.reserveBank('USD', uniqueOwner('bank')));
     const mismatch = await f.writer.run((trx) =>
-      f.ledger.post(trx, { id: uniqueOwner('e'), reason: 't', postings: [{ accountId: usd, currency: 'CNY', amountMinor: 5n }, { accountId: a, currency: 'CNY', amountMinor: -5n }] }),
+      f.ledger.post(trx, {
+        id: uniqueOwner('e'),
+        reason: 't',
+        postings: [
+          { accountId: usd, currency: 'CNY', amountMinor: 5n },
+          { accountId: a, currency: 'CNY', amountMinor: -5n },
+        ],
+      }),
     );
     expect(isFailure(mismatch) && mismatch.failure).toBe(LedgerError.CurrencyMismatch);
     const unknown = await f.writer.run((trx) => f.ledger.post(trx, move(uniqueOwner('e'), bank, 'acct_missing', 5n)));
@@ -119,9 +138,20 @@ describeEachStore('ledger', (dialect) => {
     const { bank, a } = await wallets();
     const id = uniqueOwner('e');
     await expect(
-      f.writer.run((trx) => f.ledger.post(trx, { id, reason: 't', postings: [{ accountId: bank, currency: 'CNY', amountMinor: 5n }, { accountId: a, currency: 'CNY', amountMinor: -4n }] })),
+      f.writer.run((trx) =>
+        f.ledger.post(trx, {
+          id,
+          reason: 't',
+          postings: [
+            { accountId: bank, currency: 'CNY', amountMinor: 5n },
+            { accountId: a, currency: 'CNY', amountMinor: -4n },
+          ],
+        }),
+      ),
     ).rejects.toThrow(/does not balance/);
-    await expect(f.writer.run((trx) => f.ledger.post(trx, { id, reason: 't', postings: [{ accountId: bank, currency: 'CNY', amountMinor: 5n }] }))).rejects.toThrow(/postings/);
+    await expect(
+      f.writer.run((trx) => f.ledger.post(trx, { id, reason: 't', postings: [{ accountId: bank, currency: 'CNY', amountMinor: 5n }] })),
+    ).rejects.toThrow(/postings/);
     expect(await f.ledger.getEntry(f.store.reader, id)).toBeUndefined();
   });
 
@@ -147,7 +177,9 @@ describeEachStore('ledger', (dialect) => {
   });
 
   it('verify names an orphan posting', async () => {
-    await sql`insert into ledger_postings (entry_id, seq, account_id, currency, amount) values ('orphan', 0, 'nowhere', 'CNY', 1)`.execute(f.store.db);
+    await sql`insert into ledger_postings (entry_id, seq, account_id, currency, amount) values ('orphan', 0, 'nowhere', 'CNY', 1)`.execute(
+      f.store.db,
+    );
     const report = await verifyLedger(f.store.reader);
     const check = report.checks.find((c) => c.name === 'every posting belongs to an entry and an account')!;
     expect(check.offenders).toEqual(['orphan']);

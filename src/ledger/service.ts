@@ -86,7 +86,9 @@ const insertPostingsSql = new Map<number, Statement>();
 function insertPostingsFor(count: number): Statement {
   let st = insertPostingsSql.get(count);
   if (st === undefined) {
-    st = statement(`insert into ledger_postings (entry_id, seq, account_id, currency, amount) values ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
+    st = statement(
+      `insert into ledger_postings (entry_id, seq, account_id, currency, amount) values ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?)').join(', ')}`,
+    );
     insertPostingsSql.set(count, st);
   }
   return st;
@@ -106,7 +108,9 @@ function recordSqlFor(postingsCount: number, accountsCount: number): Statement {
   const cacheKey = `${postingsCount}/${accountsCount}`;
   let st = recordSqlCache.get(cacheKey);
   if (st !== undefined) return st;
-  const deltaRows = Array.from({ length: accountsCount }, () => '(?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::bigint)').join(', ');
+  const deltaRows = Array.from({ length: accountsCount }, () => '(?::text, ?::text, ?::bigint, ?::bigint, ?::bigint, ?::bigint)').join(
+    ', ',
+  );
   const postingRows = Array.from({ length: postingsCount }, () => '(?::bigint, ?::text, ?::text, ?::bigint)').join(', ');
   st = statement(`with e as (
       insert into ledger_entries (id, kind, pending_id, reason, link_type, link_id, digest, created_at)
@@ -137,7 +141,17 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
 
   async function ensureAccount(trx: Transaction<Database>, spec: AccountSpec): Promise<string> {
     const id = accountIdFor(spec);
-    const params = [id, spec.ownerType, spec.ownerId, spec.code, spec.currency, spec.kind, normalSideOf(spec.kind), spec.noNegative ? 1n : 0n, clock.now().toISOString()];
+    const params = [
+      id,
+      spec.ownerType,
+      spec.ownerId,
+      spec.code,
+      spec.currency,
+      spec.kind,
+      normalSideOf(spec.kind),
+      spec.noNegative ? 1n : 0n,
+      clock.now().toISOString(),
+    ];
     await exec(trx, insertAccountSql, params);
     return id;
   }
@@ -173,12 +187,20 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
     if (applied !== undefined) return applied;
     await insertPostings(trx, request.id, request.postings);
     if (kind === 'pending') {
-      await trx.insertInto('ledger_holds').values({ entry_id: request.id, state: 'pending', resolved_by: null, updated_at: clock.now().toISOString() }).execute();
+      await trx
+        .insertInto('ledger_holds')
+        .values({ entry_id: request.id, state: 'pending', resolved_by: null, updated_at: clock.now().toISOString() })
+        .execute();
     }
     return entryOf(request.id, kind, null, request, clock.now().toISOString());
   }
 
-  async function recordInOneTrip(trx: Transaction<Database>, request: EntryRequest, kind: 'posted' | 'pending', digest: string): Promise<LedgerResult> {
+  async function recordInOneTrip(
+    trx: Transaction<Database>,
+    request: EntryRequest,
+    kind: 'posted' | 'pending',
+    digest: string,
+  ): Promise<LedgerResult> {
     const deltas = new Map<string, Delta>();
     for (const posting of request.postings) addDelta(deltas, posting, kind === 'pending' ? 'pending' : 'posted', 1n);
     const ids = [...deltas.keys()].sort();
@@ -216,12 +238,21 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
       .executeTakeFirst();
     if (moved.numUpdatedRows === 0n) return holdNotPending(trx, request, digest);
 
-    const held = await trx.selectFrom('ledger_postings').select(['account_id', 'currency', 'amount']).where('entry_id', '=', request.pendingId).orderBy('seq').execute();
+    const held = await trx
+      .selectFrom('ledger_postings')
+      .select(['account_id', 'currency', 'amount'])
+      .where('entry_id', '=', request.pendingId)
+      .orderBy('seq')
+      .execute();
     const heldPostings: Posting[] = held.map((p) => ({ accountId: p.account_id, currency: p.currency, amountMinor: p.amount }));
     const posted = to === 'posted' ? postedPart(heldPostings, request.amountMinor) : [];
     if (!Array.isArray(posted)) return posted;
 
-    const pending = await trx.selectFrom('ledger_entries').select(['reason', 'link_type', 'link_id']).where('id', '=', request.pendingId).executeTakeFirstOrThrow();
+    const pending = await trx
+      .selectFrom('ledger_entries')
+      .select(['reason', 'link_type', 'link_id'])
+      .where('id', '=', request.pendingId)
+      .executeTakeFirstOrThrow();
     const link = pending.link_type === null || pending.link_id === null ? undefined : { type: pending.link_type, id: pending.link_id };
     const inserted = await insertEntry(trx, { id: request.id, kind, pendingId: request.pendingId, reason: pending.reason, link, digest });
     if (!inserted) return fail(LedgerError.EntryConflict, `entry ${request.id} already exists with other content`);
@@ -235,7 +266,11 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
   }
 
   /** The hold is not pending: an idempotent replay of this very resolution, or a real conflict. */
-  async function holdNotPending(trx: Transaction<Database>, request: { id: string; pendingId: string }, digest: string): Promise<LedgerResult> {
+  async function holdNotPending(
+    trx: Transaction<Database>,
+    request: { id: string; pendingId: string },
+    digest: string,
+  ): Promise<LedgerResult> {
     const hold = await trx.selectFrom('ledger_holds').selectAll().where('entry_id', '=', request.pendingId).executeTakeFirst();
     if (hold === undefined) return fail(LedgerError.PendingNotFound, `no pending entry ${request.pendingId}`);
     if (hold.resolved_by === request.id) return replay(trx, request.id, digest);
@@ -257,15 +292,32 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
   async function getEntry(db: Executor, id: string): Promise<Entry | undefined> {
     const row = await db.selectFrom('ledger_entries').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) return undefined;
-    const postings = await db.selectFrom('ledger_postings').select(['account_id', 'currency', 'amount']).where('entry_id', '=', id).orderBy('seq').execute();
+    const postings = await db
+      .selectFrom('ledger_postings')
+      .select(['account_id', 'currency', 'amount'])
+      .where('entry_id', '=', id)
+      .orderBy('seq')
+      .execute();
     return toEntry(row, postings);
   }
 
   async function entriesFor(db: Executor, link: { type: string; id: string }): Promise<Entry[]> {
-    const rows = await db.selectFrom('ledger_entries').selectAll().where('link_type', '=', link.type).where('link_id', '=', link.id).orderBy('created_at').orderBy('id').execute();
+    const rows = await db
+      .selectFrom('ledger_entries')
+      .selectAll()
+      .where('link_type', '=', link.type)
+      .where('link_id', '=', link.id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     const entries: Entry[] = [];
     for (const row of rows) {
-      const postings = await db.selectFrom('ledger_postings').select(['account_id', 'currency', 'amount']).where('entry_id', '=', row.id).orderBy('seq').execute();
+      const postings = await db
+        .selectFrom('ledger_postings')
+        .select(['account_id', 'currency', 'amount'])
+        .where('entry_id', '=', row.id)
+        .orderBy('seq')
+        .execute();
       entries.push(toEntry(row, postings));
     }
     return entries;
@@ -275,7 +327,16 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
     trx: Transaction<Database>,
     entry: { id: string; kind: EntryKind; pendingId: string | null; reason: string; link: EntryRequest['link']; digest: string },
   ): Promise<boolean> {
-    const params = [entry.id, entry.kind, entry.pendingId, entry.reason, entry.link?.type ?? null, entry.link?.id ?? null, entry.digest, clock.now().toISOString()];
+    const params = [
+      entry.id,
+      entry.kind,
+      entry.pendingId,
+      entry.reason,
+      entry.link?.type ?? null,
+      entry.link?.id ?? null,
+      entry.digest,
+      clock.now().toISOString(),
+    ];
     return (await exec(trx, insertEntrySql, params)).changes === 1n;
   }
 
@@ -304,7 +365,8 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
   async function diagnose(trx: Transaction<Database>, id: string, currency: string): Promise<Failure<LedgerError>> {
     const account = await getAccount(trx, id);
     if (account === undefined) return fail(LedgerError.AccountNotFound, `no ledger account ${id}`);
-    if (account.currency !== currency) return fail(LedgerError.CurrencyMismatch, `account ${id} holds ${account.currency}, not ${currency}`);
+    if (account.currency !== currency)
+      return fail(LedgerError.CurrencyMismatch, `account ${id} holds ${account.currency}, not ${currency}`);
     return fail(LedgerError.InsufficientFunds, `account ${id} would go below zero`);
   }
 
@@ -324,7 +386,10 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
 /** A malformed entry is a programmer error, not a business failure: crash loudly (STYLE.md). */
 function assertWellFormed(request: EntryRequest): void {
   assert.ok(request.id.length > 0 && request.id.length <= 200, 'entry id length');
-  assert.ok(request.postings.length >= 2 && request.postings.length <= postingsPerEntryMax, `entry ${request.id}: 2..${postingsPerEntryMax} postings`);
+  assert.ok(
+    request.postings.length >= 2 && request.postings.length <= postingsPerEntryMax,
+    `entry ${request.id}: 2..${postingsPerEntryMax} postings`,
+  );
   const sums = new Map<string, bigint>();
   for (const p of request.postings) {
     assert.equal(typeof p.amountMinor, 'bigint', `entry ${request.id}: amounts are bigint`);
@@ -363,7 +428,13 @@ function postedPart(held: Posting[], amountMinor: bigint | undefined): Posting[]
   return held.map((p) => ({ ...p, amountMinor: p.amountMinor > 0n ? amountMinor : -amountMinor }));
 }
 
-function entryOf(id: string, kind: EntryKind, pendingId: string | null, request: Pick<EntryRequest, 'reason' | 'link' | 'postings'>, createdAt: string): Entry {
+function entryOf(
+  id: string,
+  kind: EntryKind,
+  pendingId: string | null,
+  request: Pick<EntryRequest, 'reason' | 'link' | 'postings'>,
+  createdAt: string,
+): Entry {
   return {
     id,
     kind,
@@ -378,7 +449,15 @@ function entryOf(id: string, kind: EntryKind, pendingId: string | null, request:
 }
 
 function toEntry(
-  row: { id: string; kind: string; pending_id: string | null; reason: string; link_type: string | null; link_id: string | null; created_at: string },
+  row: {
+    id: string;
+    kind: string;
+    pending_id: string | null;
+    reason: string;
+    link_type: string | null;
+    link_id: string | null;
+    created_at: string;
+  },
   postings: { account_id: string; currency: string; amount: bigint }[],
 ): Entry {
   return {

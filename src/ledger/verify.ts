@@ -31,7 +31,11 @@ const checks: Check[] = [
   {
     name: 'entries balance per currency',
     query: async (db) =>
-      (await sql<{ id: string }>`select entry_id as id from ledger_postings group by entry_id, currency having sum(amount) <> 0 limit ${offendersMax}`.execute(db)).rows,
+      (
+        await sql<{
+          id: string;
+        }>`select entry_id as id from ledger_postings group by entry_id, currency having sum(amount) <> 0 limit ${offendersMax}`.execute(db)
+      ).rows,
   },
   {
     name: 'posted and pending entries have at least two postings',

@@ -40,9 +40,7 @@ const moneyErrorValues: ReadonlySet<string> = new Set(Object.values(MoneyError))
 export function isMoneyFailure(x: unknown): x is MoneyFailure {
   if (typeof x !== 'object' || x === null) return false;
   const candidate = x as { failure?: unknown; detail?: unknown };
-  return typeof candidate.failure === 'string'
-    && moneyErrorValues.has(candidate.failure)
-    && typeof candidate.detail === 'string';
+  return typeof candidate.failure === 'string' && moneyErrorValues.has(candidate.failure) && typeof candidate.detail === 'string';
 }
 
 export function moneyFailure(failure: MoneyError, detail: string): MoneyFailure {
@@ -58,13 +56,11 @@ function makeAmount(minor: bigint, currency: string): Amount {
 }
 
 function unsupportedCurrency(code: string): MoneyFailure {
-  return moneyFailure(MoneyError.CurrencyUnsupported,
-    `currency ${JSON.stringify(code)} is not a supported upper-case ISO 4217 code`);
+  return moneyFailure(MoneyError.CurrencyUnsupported, `currency ${JSON.stringify(code)} is not a supported upper-case ISO 4217 code`);
 }
 
 function tooLarge(currency: Currency): MoneyFailure {
-  return moneyFailure(MoneyError.AmountTooLarge,
-    `amount exceeds ${amountMinorMax} minor units of ${currency.code}`);
+  return moneyFailure(MoneyError.AmountTooLarge, `amount exceeds ${amountMinorMax} minor units of ${currency.code}`);
 }
 
 // Optional '-', one or more ASCII digits, optional '.' followed by one or more
@@ -77,25 +73,19 @@ const decimalPattern = /^(-?)([0-9]+)(?:\.([0-9]+))?$/;
  * More fraction digits than the currency's exponent is refused (even zeros,
  * "12.340" USD): silently dropping digits would be an implicit rounding.
  */
-export function parseDecimal(
-  text: string,
-  currencyCode: string,
-  options?: { allowNegative?: boolean },
-): Amount | MoneyFailure {
+export function parseDecimal(text: string, currencyCode: string, options?: { allowNegative?: boolean }): Amount | MoneyFailure {
   const currency = findCurrency(currencyCode);
   if (currency === undefined) return unsupportedCurrency(currencyCode);
   const match = typeof text === 'string' ? decimalPattern.exec(text) : null;
   if (match === null) {
-    return moneyFailure(MoneyError.AmountInvalid,
-      'amount must be a decimal like "12.34": digits, optional "." and fraction digits');
+    return moneyFailure(MoneyError.AmountInvalid, 'amount must be a decimal like "12.34": digits, optional "." and fraction digits');
   }
   const [, sign = '', integerDigits = '', fractionDigits = ''] = match;
   if (sign === '-' && options?.allowNegative !== true) {
     return moneyFailure(MoneyError.AmountNegative, 'amount must not be negative');
   }
   if (fractionDigits.length > currency.exponent) {
-    return moneyFailure(MoneyError.AmountTooPrecise,
-      `${currency.code} allows at most ${currency.exponent} fraction digits`);
+    return moneyFailure(MoneyError.AmountTooPrecise, `${currency.code} allows at most ${currency.exponent} fraction digits`);
   }
   // More than 15 significant integer digits is >= 10^15 major units, which is
   // over the limit for every exponent; checking first keeps BigInt input short.
@@ -121,8 +111,7 @@ export function amountFromMinor(
   if (typeof value === 'bigint') minor = value;
   else if (typeof value === 'number' && Number.isSafeInteger(value)) minor = BigInt(value);
   else {
-    return moneyFailure(MoneyError.AmountInvalid,
-      'amount must be an integer number of minor units');
+    return moneyFailure(MoneyError.AmountInvalid, 'amount must be an integer number of minor units');
   }
   if (minor < 0n && options?.allowNegative !== true) {
     return moneyFailure(MoneyError.AmountNegative, 'amount must not be negative');
@@ -143,7 +132,9 @@ function currencyOf(a: Amount): Currency {
 /** Formats with exactly `exponent` fraction digits: 5n USD -> "0.05". */
 export function formatDecimal(a: Amount): string {
   const { exponent } = currencyOf(a);
-  const digits = absolute(a.minor).toString().padStart(exponent + 1, '0');
+  const digits = absolute(a.minor)
+    .toString()
+    .padStart(exponent + 1, '0');
   const sign = a.minor < 0n ? '-' : '';
   if (exponent === 0) return sign + digits;
   const cut = digits.length - exponent;
@@ -157,8 +148,7 @@ export function formatDecimal(a: Amount): string {
 export function amount(minor: bigint, currencyCode: string): Amount {
   assert.ok(typeof minor === 'bigint', 'minor must be a bigint');
   assert.ok(findCurrency(currencyCode) !== undefined, `unsupported currency ${currencyCode}`);
-  assert.ok(absolute(minor) <= amountMinorMax,
-    `${minor} minor units of ${currencyCode} exceeds amountMinorMax`);
+  assert.ok(absolute(minor) <= amountMinorMax, `${minor} minor units of ${currencyCode} exceeds amountMinorMax`);
   return makeAmount(minor, currencyCode);
 }
 
@@ -194,7 +184,6 @@ export function isZero(a: Amount): boolean {
 /** Minor units as a JSON number; exact because |minor| <= amountMinorMax < 2^53. */
 export function toJSONMinor(a: Amount): number {
   const value = Number(a.minor);
-  assert.ok(Number.isSafeInteger(value) && BigInt(value) === a.minor,
-    `${a.minor} is not a safe JSON integer`);
+  assert.ok(Number.isSafeInteger(value) && BigInt(value) === a.minor, `${a.minor} is not a safe JSON integer`);
   return value;
 }

@@ -23,8 +23,19 @@ export interface Currency {
 // pay with, so they are excluded. XAF, XOF, XPF and XCD are real currencies
 // whose codes merely start with X; they stay.
 const notPayableCodes: ReadonlySet<string> = new Set([
-  'XAG', 'XAU', 'XBA', 'XBB', 'XBC', 'XBD', 'XDR',
-  'XPD', 'XPT', 'XSU', 'XTS', 'XUA', 'XXX',
+  'XAG',
+  'XAU',
+  'XBA',
+  'XBB',
+  'XBC',
+  'XBD',
+  'XDR',
+  'XPD',
+  'XPT',
+  'XSU',
+  'XTS',
+  'XUA',
+  'XXX',
 ]);
 
 function toCurrency(record: CurrencyCodeRecord): Currency {
@@ -38,9 +49,13 @@ function toCurrency(record: CurrencyCodeRecord): Currency {
 }
 
 function isWellFormed(record: CurrencyCodeRecord): boolean {
-  return /^[A-Z]{3}$/.test(record.code)
-    && /^\d{3}$/.test(record.number)
-    && Number.isInteger(record.digits) && record.digits >= 0 && record.digits <= 4;
+  return (
+    /^[A-Z]{3}$/.test(record.code) &&
+    /^\d{3}$/.test(record.number) &&
+    Number.isInteger(record.digits) &&
+    record.digits >= 0 &&
+    record.digits <= 4
+  );
 }
 
 const currenciesByCode: ReadonlyMap<string, Currency> = new Map(
@@ -49,9 +64,7 @@ const currenciesByCode: ReadonlyMap<string, Currency> = new Map(
     .map((record) => [record.code, toCurrency(record)] as const),
 );
 
-const currencyList: readonly Currency[] = Object.freeze(
-  [...currenciesByCode.values()].sort((a, b) => (a.code < b.code ? -1 : 1)),
-);
+const currencyList: readonly Currency[] = Object.freeze([...currenciesByCode.values()].sort((a, b) => (a.code < b.code ? -1 : 1)));
 
 /**
  * Looks up a payable ISO 4217 currency. Only the exact upper-case code

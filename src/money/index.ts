@@ -19,11 +19,4 @@ export {
   type Amount,
   type MoneyFailure,
 } from './amount.js';
-export {
-  convert,
-  divideRounded,
-  multiplyRatio,
-  parseRate,
-  type DecimalRate,
-  type RoundingMode,
-} from './rounding.js';
+export { convert, divideRounded, multiplyRatio, parseRate, type DecimalRate, type RoundingMode } from './rounding.js';

@@ -29,9 +29,7 @@ import {
   type RoundingMode,
 } from './index.js';
 
-const allModes: readonly RoundingMode[] = [
-  'half_up', 'half_even', 'half_down', 'down', 'up', 'floor', 'ceiling',
-];
+const allModes: readonly RoundingMode[] = ['half_up', 'half_even', 'half_down', 'down', 'up', 'floor', 'ceiling'];
 
 /** Unwraps a success; fails the test with the failure detail otherwise. */
 function ok<T extends object>(result: T | MoneyFailure): T {
@@ -51,8 +49,25 @@ const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 
 describe('currency', () => {
   // ISO 4217 List One minor units for every currency that is not 2.
-  const exponentZero = ['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF',
-    'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'];
+  const exponentZero = [
+    'BIF',
+    'CLP',
+    'DJF',
+    'GNF',
+    'ISK',
+    'JPY',
+    'KMF',
+    'KRW',
+    'PYG',
+    'RWF',
+    'UGX',
+    'UYI',
+    'VND',
+    'VUV',
+    'XAF',
+    'XOF',
+    'XPF',
+  ];
   const exponentThree = ['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'];
   const exponentFour = ['CLF', 'UYW'];
   const expected = new Map<string, number>([
@@ -80,10 +95,12 @@ describe('currency', () => {
   });
 
   it.each(['XAU', 'XAG', 'XPT', 'XPD', 'XDR', 'XBA', 'XBB', 'XBC', 'XBD', 'XSU', 'XTS', 'XUA', 'XXX'])(
-    'excludes non-payable ISO 4217 code %s (minor unit N.A.)', (code) => {
+    'excludes non-payable ISO 4217 code %s (minor unit N.A.)',
+    (code) => {
       expect(findCurrency(code)).toBeUndefined();
       expect(isCurrencyCode(code)).toBe(false);
-    });
+    },
+  );
 
   it('keeps real X-currencies', () => {
     expect(findCurrency('XOF')).toMatchObject({ exponent: 0, numeric: '952' });
@@ -132,17 +149,42 @@ describe('parseDecimal', () => {
   it('accepts negatives only when allowed', () => {
     expect(parseDecimal('-12.34', 'USD', { allowNegative: true })).toEqual({ minor: -1234n, currency: 'USD' });
     expect(parseDecimal('-0', 'USD', { allowNegative: true })).toEqual({ minor: 0n, currency: 'USD' });
-    expect(parseDecimal('-9999999999999.99', 'USD', { allowNegative: true }))
-      .toEqual({ minor: -amountMinorMax, currency: 'USD' });
+    expect(parseDecimal('-9999999999999.99', 'USD', { allowNegative: true })).toEqual({ minor: -amountMinorMax, currency: 'USD' });
     expect(failureOf(parseDecimal('-1', 'USD'))).toBe(MoneyError.AmountNegative);
     expect(failureOf(parseDecimal('-0', 'USD'))).toBe(MoneyError.AmountNegative);
     expect(failureOf(parseDecimal('-1', 'USD', { allowNegative: false }))).toBe(MoneyError.AmountNegative);
   });
 
   it.each([
-    '', ' ', ' 1', '1 ', '1 000', '+1', '1e3', '1E3', '1.', '.5', '1,000', '1,5', '12abc', 'abc12',
-    'NaN', 'Infinity', '-Infinity', '1.2.3', '--1', '-', '-.5', '0x10', '1_000', '\n1', '1\n',
-    '١٢', '１２', '12.3 ', '\u00a012',
+    '',
+    ' ',
+    ' 1',
+    '1 ',
+    '1 000',
+    '+1',
+    '1e3',
+    '1E3',
+    '1.',
+    '.5',
+    '1,000',
+    '1,5',
+    '12abc',
+    'abc12',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '1.2.3',
+    '--1',
+    '-',
+    '-.5',
+    '0x10',
+    '1_000',
+    '\n1',
+    '1\n',
+    '١٢',
+    '１２',
+    '12.3 ',
+    '\u00a012',
   ])('rejects %j as amount_invalid', (text) => {
     const result = parseDecimal(text, 'USD', { allowNegative: true });
     expect(failureOf(result)).toBe(MoneyError.AmountInvalid);
@@ -150,22 +192,30 @@ describe('parseDecimal', () => {
   });
 
   it.each([
-    ['12.340', 'USD'], ['12.345', 'USD'], ['1.0', 'JPY'], ['1.5', 'JPY'], ['1.2345', 'KWD'],
-    ['1.23456', 'CLF'], ['0.000', 'USD'],
+    ['12.340', 'USD'],
+    ['12.345', 'USD'],
+    ['1.0', 'JPY'],
+    ['1.5', 'JPY'],
+    ['1.2345', 'KWD'],
+    ['1.23456', 'CLF'],
+    ['0.000', 'USD'],
   ])('rejects %j %s as amount_too_precise', (text, code) => {
     expect(failureOf(parseDecimal(text, code))).toBe(MoneyError.AmountTooPrecise);
   });
 
   it.each([
-    ['10000000000000.00', 'USD'], ['10000000000000', 'USD'], ['1000000000000000', 'JPY'],
-    ['100000000000', 'CLF'], ['9'.repeat(10_000), 'USD'], ['0000' + '1'.repeat(16), 'JPY'],
+    ['10000000000000.00', 'USD'],
+    ['10000000000000', 'USD'],
+    ['1000000000000000', 'JPY'],
+    ['100000000000', 'CLF'],
+    ['9'.repeat(10_000), 'USD'],
+    ['0000' + '1'.repeat(16), 'JPY'],
   ])('rejects %j %s as amount_too_large', (text, code) => {
     expect(failureOf(parseDecimal(text, code))).toBe(MoneyError.AmountTooLarge);
   });
 
   it('rejects too-large negatives as amount_too_large', () => {
-    expect(failureOf(parseDecimal('-10000000000000', 'USD', { allowNegative: true })))
-      .toBe(MoneyError.AmountTooLarge);
+    expect(failureOf(parseDecimal('-10000000000000', 'USD', { allowNegative: true }))).toBe(MoneyError.AmountTooLarge);
   });
 
   it('accepts many leading zeros within the limit', () => {
@@ -177,15 +227,19 @@ describe('parseDecimal', () => {
   });
 
   it('never throws and only accepts the decimal grammar (property)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 24 }), fc.boolean(), (text, allowNegative) => {
-      const result = parseDecimal(text, 'KWD', { allowNegative });
-      if (isMoneyFailure(result)) return;
-      expect(text).toMatch(/^-?[0-9]+(\.[0-9]{1,3})?$/);
-      expect(abs(result.minor)).toBeLessThanOrEqual(amountMinorMax);
-    }));
-    fc.assert(fc.property(fc.stringMatching(/^-?[0-9]{1,20}(\.[0-9]{1,5})?$/), (text) => {
-      expect(() => parseDecimal(text, 'USD', { allowNegative: true })).not.toThrow();
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 24 }), fc.boolean(), (text, allowNegative) => {
+        const result = parseDecimal(text, 'KWD', { allowNegative });
+        if (isMoneyFailure(result)) return;
+        expect(text).toMatch(/^-?[0-9]+(\.[0-9]{1,3})?$/);
+        expect(abs(result.minor)).toBeLessThanOrEqual(amountMinorMax);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^-?[0-9]{1,20}(\.[0-9]{1,5})?$/), (text) => {
+        expect(() => parseDecimal(text, 'USD', { allowNegative: true })).not.toThrow();
+      }),
+    );
   });
 });
 
@@ -220,16 +274,26 @@ describe('amountFromMinor', () => {
     expect(amountFromMinor(-0, 'USD')).toEqual({ minor: 0n, currency: 'USD' });
     expect(amountFromMinor(-5, 'USD', { allowNegative: true })).toEqual({ minor: -5n, currency: 'USD' });
     expect(amountFromMinor(amountMinorMax, 'JPY')).toEqual({ minor: amountMinorMax, currency: 'JPY' });
-    expect(amountFromMinor(-amountMinorMax, 'JPY', { allowNegative: true }))
-      .toEqual({ minor: -amountMinorMax, currency: 'JPY' });
+    expect(amountFromMinor(-amountMinorMax, 'JPY', { allowNegative: true })).toEqual({ minor: -amountMinorMax, currency: 'JPY' });
     expect(amountFromMinor(1, 'USD', { allowZero: false })).toEqual({ minor: 1n, currency: 'USD' });
   });
 
   it.each([
-    ['1.5', 1.5], ['0.1', 0.1], ['NaN', Number.NaN], ['Infinity', Number.POSITIVE_INFINITY],
-    ['-Infinity', Number.NEGATIVE_INFINITY], ['2^53', 2 ** 53], ['-2^53', -(2 ** 53)], ['string', '100'],
-    ['null', null], ['undefined', undefined], ['true', true], ['false', false], ['object', {}],
-    ['array', [1]], ['boxed', Object(1n)],
+    ['1.5', 1.5],
+    ['0.1', 0.1],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+    ['2^53', 2 ** 53],
+    ['-2^53', -(2 ** 53)],
+    ['string', '100'],
+    ['null', null],
+    ['undefined', undefined],
+    ['true', true],
+    ['false', false],
+    ['object', {}],
+    ['array', [1]],
+    ['boxed', Object(1n)],
   ])('rejects %s as amount_invalid', (_label, value) => {
     expect(failureOf(amountFromMinor(value, 'USD', { allowNegative: true }))).toBe(MoneyError.AmountInvalid);
   });
@@ -248,8 +312,7 @@ describe('amountFromMinor', () => {
   it('rejects values beyond amountMinorMax', () => {
     expect(failureOf(amountFromMinor(amountMinorMax + 1n, 'USD'))).toBe(MoneyError.AmountTooLarge);
     expect(failureOf(amountFromMinor(10 ** 15, 'USD'))).toBe(MoneyError.AmountTooLarge);
-    expect(failureOf(amountFromMinor(-amountMinorMax - 1n, 'USD', { allowNegative: true })))
-      .toBe(MoneyError.AmountTooLarge);
+    expect(failureOf(amountFromMinor(-amountMinorMax - 1n, 'USD', { allowNegative: true }))).toBe(MoneyError.AmountTooLarge);
   });
 
   it('rejects unsupported currencies', () => {
@@ -258,10 +321,12 @@ describe('amountFromMinor', () => {
   });
 
   it('never throws on arbitrary input (property)', () => {
-    fc.assert(fc.property(fc.anything(), (value) => {
-      const result = amountFromMinor(value, 'EUR', { allowNegative: true });
-      if (!isMoneyFailure(result)) expect(typeof value === 'bigint' || Number.isSafeInteger(value)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        const result = amountFromMinor(value, 'EUR', { allowNegative: true });
+        if (!isMoneyFailure(result)) expect(typeof value === 'bigint' || Number.isSafeInteger(value)).toBe(true);
+      }),
+    );
   });
 });
 
@@ -284,7 +349,11 @@ describe('isMoneyFailure', () => {
 
   it('uses the documented string values', () => {
     expect(Object.values(MoneyError).sort()).toEqual([
-      'amount_invalid', 'amount_negative', 'amount_too_large', 'amount_too_precise', 'currency_unsupported',
+      'amount_invalid',
+      'amount_negative',
+      'amount_too_large',
+      'amount_too_precise',
+      'currency_unsupported',
     ]);
   });
 });
@@ -332,16 +401,18 @@ describe('amount arithmetic', () => {
   it('add and subtract are inverse; add commutes; negate is an involution (property)', () => {
     const half = amountMinorMax / 2n;
     const minor = fc.bigInt({ min: -half, max: half });
-    fc.assert(fc.property(minor, minor, fc.constantFrom(...listCurrencies()), (x, y, currency) => {
-      const a = amount(x, currency.code);
-      const b = amount(y, currency.code);
-      expect(subtract(add(a, b), b)).toEqual(a);
-      expect(add(subtract(a, b), b)).toEqual(a);
-      expect(add(a, b)).toEqual(add(b, a));
-      expect(negate(negate(a))).toEqual(a);
-      expect(add(a, negate(a)).minor).toBe(0n);
-      expect(compare(a, b)).toBe(-compare(b, a) || 0);
-    }));
+    fc.assert(
+      fc.property(minor, minor, fc.constantFrom(...listCurrencies()), (x, y, currency) => {
+        const a = amount(x, currency.code);
+        const b = amount(y, currency.code);
+        expect(subtract(add(a, b), b)).toEqual(a);
+        expect(add(subtract(a, b), b)).toEqual(a);
+        expect(add(a, b)).toEqual(add(b, a));
+        expect(negate(negate(a))).toEqual(a);
+        expect(add(a, negate(a)).minor).toBe(0n);
+        expect(compare(a, b)).toBe(-compare(b, a) || 0);
+      }),
+    );
   });
 });
 
@@ -349,17 +420,16 @@ describe('decimal round trips (property)', () => {
   const currencies = listCurrencies();
 
   it('parseDecimal(formatDecimal(x)) === x for every amount in range', () => {
-    fc.assert(fc.property(
-      fc.bigInt({ min: -amountMinorMax, max: amountMinorMax }),
-      fc.constantFrom(...currencies),
-      (minor, currency) => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -amountMinorMax, max: amountMinorMax }), fc.constantFrom(...currencies), (minor, currency) => {
         const a = amount(minor, currency.code);
         const text = formatDecimal(a);
         const fraction = currency.exponent === 0 ? '' : `\\.[0-9]{${currency.exponent}}`;
         expect(text).toMatch(new RegExp(`^-?(0|[1-9][0-9]*)${fraction}$`));
         expect(parseDecimal(text, currency.code, { allowNegative: true })).toEqual(a);
-      },
-    ), { numRuns: 500 });
+      }),
+      { numRuns: 500 },
+    );
   });
 
   const digits = (minLength: number, maxLength: number): fc.Arbitrary<string> =>
@@ -367,33 +437,37 @@ describe('decimal round trips (property)', () => {
 
   /** A valid decimal string for `currency` plus its canonical (formatted) form. */
   const decimalText = (currency: Currency): fc.Arbitrary<{ text: string; canonical: string }> =>
-    fc.tuple(
-      fc.boolean(),
-      digits(0, 3), // leading zeros source
-      digits(0, 15 - currency.exponent),
-      digits(currency.exponent === 0 ? 0 : 1, currency.exponent),
-      fc.boolean(),
-    ).map(([negative, zerosSource, integerDigits, fractionDigits, withFraction]) => {
-      const zeros = '0'.repeat(zerosSource.length);
-      const integerText = zeros + integerDigits || '0';
-      const fraction = withFraction ? fractionDigits : '';
-      const text = (negative ? '-' : '') + integerText + (fraction === '' ? '' : `.${fraction}`);
-      const integerCanonical = integerText.replace(/^0+(?=[0-9])/, '');
-      const fractionCanonical = fraction.padEnd(currency.exponent, '0');
-      const isZeroValue = /^0+$/.test(integerCanonical + fractionCanonical);
-      const canonical = (negative && !isZeroValue ? '-' : '') + integerCanonical
-        + (currency.exponent === 0 ? '' : `.${fractionCanonical}`);
-      return { text, canonical };
-    });
+    fc
+      .tuple(
+        fc.boolean(),
+        digits(0, 3), // leading zeros source
+        digits(0, 15 - currency.exponent),
+        digits(currency.exponent === 0 ? 0 : 1, currency.exponent),
+        fc.boolean(),
+      )
+      .map(([negative, zerosSource, integerDigits, fractionDigits, withFraction]) => {
+        const zeros = '0'.repeat(zerosSource.length);
+        const integerText = zeros + integerDigits || '0';
+        const fraction = withFraction ? fractionDigits : '';
+        const text = (negative ? '-' : '') + integerText + (fraction === '' ? '' : `.${fraction}`);
+        const integerCanonical = integerText.replace(/^0+(?=[0-9])/, '');
+        const fractionCanonical = fraction.padEnd(currency.exponent, '0');
+        const isZeroValue = /^0+$/.test(integerCanonical + fractionCanonical);
+        const canonical =
+          (negative && !isZeroValue ? '-' : '') + integerCanonical + (currency.exponent === 0 ? '' : `.${fractionCanonical}`);
+        return { text, canonical };
+      });
 
   it('formatDecimal(parseDecimal(s)) is the canonical form of s', () => {
-    const arbitrary = fc.constantFrom(...currencies)
-      .chain((currency) => decimalText(currency).map((sample) => ({ currency, ...sample })));
-    fc.assert(fc.property(arbitrary, ({ currency, text, canonical }) => {
-      const parsed = ok(parseDecimal(text, currency.code, { allowNegative: true }));
-      expect(formatDecimal(parsed)).toBe(canonical);
-      expect(parseDecimal(canonical, currency.code, { allowNegative: true })).toEqual(parsed);
-    }), { numRuns: 500 });
+    const arbitrary = fc.constantFrom(...currencies).chain((currency) => decimalText(currency).map((sample) => ({ currency, ...sample })));
+    fc.assert(
+      fc.property(arbitrary, ({ currency, text, canonical }) => {
+        const parsed = ok(parseDecimal(text, currency.code, { allowNegative: true }));
+        expect(formatDecimal(parsed)).toBe(canonical);
+        expect(parseDecimal(canonical, currency.code, { allowNegative: true })).toEqual(parsed);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -417,7 +491,8 @@ describe('divideRounded', () => {
     [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n],
   ];
   const cases = table.flatMap(([tenths, ...expected]) =>
-    allModes.map((mode, i) => [`${Number(tenths) / 10}`, mode, tenths, expected[i]] as const));
+    allModes.map((mode, i) => [`${Number(tenths) / 10}`, mode, tenths, expected[i]] as const),
+  );
 
   it.each(cases)('%s rounds %s to %s', (_label, mode, tenths, expected) => {
     expect(divideRounded(tenths, 10n, mode)).toBe(expected);
@@ -434,33 +509,36 @@ describe('divideRounded', () => {
   it('bounds the error and follows each mode direction (property)', () => {
     const nonZero = fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).filter((d) => d !== 0n);
     const small = fc.bigInt({ min: -50n, max: 50n }).filter((d) => d !== 0n);
-    fc.assert(fc.property(
-      fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
-      fc.oneof(nonZero, small),
-      fc.constantFrom(...allModes),
-      (numerator, denominator, mode) => {
-        const r = divideRounded(numerator, denominator, mode);
-        // Normalise to a positive denominator: exact value is n / d.
-        const n = denominator < 0n ? -numerator : numerator;
-        const d = abs(denominator);
-        const error = abs(n - r * d); // |exact - r| * d
-        if (mode.startsWith('half_')) expect(2n * error <= d).toBe(true);
-        else expect(error < d).toBe(true);
-        const lowerOk = r * d <= n; // r <= exact
-        const upperOk = r * d >= n; // r >= exact
-        expect(lowerOk || upperOk).toBe(true);
-        const towardZero = n >= 0n ? lowerOk : upperOk;
-        const awayFromZero = n >= 0n ? upperOk : lowerOk;
-        const tie = 2n * error === d;
-        if (mode === 'floor') expect(lowerOk).toBe(true);
-        if (mode === 'ceiling') expect(upperOk).toBe(true);
-        if (mode === 'down') expect(towardZero && r * n >= 0n).toBe(true);
-        if (mode === 'up') expect(awayFromZero).toBe(true);
-        if (tie && mode === 'half_up') expect(awayFromZero).toBe(true);
-        if (tie && mode === 'half_down') expect(towardZero).toBe(true);
-        if (tie && mode === 'half_even') expect(r % 2n).toBe(0n);
-      },
-    ), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+        fc.oneof(nonZero, small),
+        fc.constantFrom(...allModes),
+        (numerator, denominator, mode) => {
+          const r = divideRounded(numerator, denominator, mode);
+          // Normalise to a positive denominator: exact value is n / d.
+          const n = denominator < 0n ? -numerator : numerator;
+          const d = abs(denominator);
+          const error = abs(n - r * d); // |exact - r| * d
+          if (mode.startsWith('half_')) expect(2n * error <= d).toBe(true);
+          else expect(error < d).toBe(true);
+          const lowerOk = r * d <= n; // r <= exact
+          const upperOk = r * d >= n; // r >= exact
+          expect(lowerOk || upperOk).toBe(true);
+          const towardZero = n >= 0n ? lowerOk : upperOk;
+          const awayFromZero = n >= 0n ? upperOk : lowerOk;
+          const tie = 2n * error === d;
+          if (mode === 'floor') expect(lowerOk).toBe(true);
+          if (mode === 'ceiling') expect(upperOk).toBe(true);
+          if (mode === 'down') expect(towardZero && r * n >= 0n).toBe(true);
+          if (mode === 'up') expect(awayFromZero).toBe(true);
+          if (tie && mode === 'half_up') expect(awayFromZero).toBe(true);
+          if (tie && mode === 'half_down') expect(towardZero).toBe(true);
+          if (tie && mode === 'half_even') expect(r % 2n).toBe(0n);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -518,8 +596,7 @@ describe('convert', () => {
     [1000n, 'USD', '0.30', 'KWD', 3000n],
     [-10000n, 'USD', '7.1234', 'CNY', -71234n],
   ])('converts %s %s at %s to %s minor %s', (minor, fromCode, rateText, toCode, expected) => {
-    expect(convert(amount(minor, fromCode), rate(rateText), toCode, 'half_up'))
-      .toEqual({ minor: expected, currency: toCode });
+    expect(convert(amount(minor, fromCode), rate(rateText), toCode, 'half_up')).toEqual({ minor: expected, currency: toCode });
   });
 
   it('rounds with the given mode', () => {
@@ -543,48 +620,57 @@ describe('convert', () => {
   const currencies = listCurrencies();
 
   it('rate 1 between same-exponent currencies is the identity (property)', () => {
-    const pair = fc.constantFrom(...currencies).chain((from) =>
-      fc.constantFrom(...currencies.filter((c) => c.exponent === from.exponent)).map((to) => [from, to] as const));
-    fc.assert(fc.property(
-      fc.bigInt({ min: -amountMinorMax, max: amountMinorMax }), pair, fc.constantFrom(...allModes),
-      fc.constantFrom('1', '1.0', '1.000000000000'),
-      (minor, [from, to], mode, one) => {
-        expect(convert(amount(minor, from.code), rate(one), to.code, mode)).toEqual({ minor, currency: to.code });
-      },
-    ));
+    const pair = fc
+      .constantFrom(...currencies)
+      .chain((from) => fc.constantFrom(...currencies.filter((c) => c.exponent === from.exponent)).map((to) => [from, to] as const));
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -amountMinorMax, max: amountMinorMax }),
+        pair,
+        fc.constantFrom(...allModes),
+        fc.constantFrom('1', '1.0', '1.000000000000'),
+        (minor, [from, to], mode, one) => {
+          expect(convert(amount(minor, from.code), rate(one), to.code, mode)).toEqual({ minor, currency: to.code });
+        },
+      ),
+    );
   });
 
   it('rate 1 to a finer currency and back is the identity (property)', () => {
-    const pair = fc.constantFrom(...currencies).chain((from) =>
-      fc.constantFrom(...currencies.filter((c) => c.exponent >= from.exponent)).map((to) => [from, to] as const));
-    fc.assert(fc.property(
-      fc.bigInt({ min: -(10n ** 10n), max: 10n ** 10n }), pair, fc.constantFrom(...allModes),
-      (minor, [from, to], mode) => {
+    const pair = fc
+      .constantFrom(...currencies)
+      .chain((from) => fc.constantFrom(...currencies.filter((c) => c.exponent >= from.exponent)).map((to) => [from, to] as const));
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 10n), max: 10n ** 10n }), pair, fc.constantFrom(...allModes), (minor, [from, to], mode) => {
         const there = convert(amount(minor, from.code), rate('1'), to.code, mode);
         expect(there.minor).toBe(minor * 10n ** BigInt(to.exponent - from.exponent));
         expect(convert(there, rate('1'), from.code, mode)).toEqual(amount(minor, from.code));
-      },
-    ));
+      }),
+    );
   });
 
   it('floor and ceiling bracket the exact value within one minor unit (property)', () => {
-    fc.assert(fc.property(
-      fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }),
-      fc.constantFrom(...currencies), fc.constantFrom(...currencies),
-      fc.bigInt({ min: 1n, max: 10n ** 4n }), fc.integer({ min: 0, max: 12 }),
-      (minor, from, to, scaled, scale) => {
-        const r: DecimalRate = { scaled, scale };
-        const low = convert(amount(minor, from.code), r, to.code, 'floor').minor;
-        const high = convert(amount(minor, from.code), r, to.code, 'ceiling').minor;
-        const nearest = convert(amount(minor, from.code), r, to.code, 'half_even').minor;
-        // exact = numerator / denominator, in target minor units
-        const numerator = minor * scaled * 10n ** BigInt(to.exponent);
-        const denominator = 10n ** BigInt(scale + from.exponent);
-        expect(low * denominator <= numerator && numerator <= high * denominator).toBe(true);
-        expect(high - low === 0n || high - low === 1n).toBe(true);
-        expect(high - low === 0n).toBe(numerator % denominator === 0n);
-        expect(nearest === low || nearest === high).toBe(true);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }),
+        fc.constantFrom(...currencies),
+        fc.constantFrom(...currencies),
+        fc.bigInt({ min: 1n, max: 10n ** 4n }),
+        fc.integer({ min: 0, max: 12 }),
+        (minor, from, to, scaled, scale) => {
+          const r: DecimalRate = { scaled, scale };
+          const low = convert(amount(minor, from.code), r, to.code, 'floor').minor;
+          const high = convert(amount(minor, from.code), r, to.code, 'ceiling').minor;
+          const nearest = convert(amount(minor, from.code), r, to.code, 'half_even').minor;
+          // exact = numerator / denominator, in target minor units
+          const numerator = minor * scaled * 10n ** BigInt(to.exponent);
+          const denominator = 10n ** BigInt(scale + from.exponent);
+          expect(low * denominator <= numerator && numerator <= high * denominator).toBe(true);
+          expect(high - low === 0n || high - low === 1n).toBe(true);
+          expect(high - low === 0n).toBe(numerator % denominator === 0n);
+          expect(nearest === low || nearest === high).toBe(true);
+        },
+      ),
+    );
   });
 });

@@ -18,12 +18,18 @@ export type RoundingMode =
 function roundInexact(quotient: bigint, sign: bigint, half: number, mode: RoundingMode): bigint {
   const away = quotient + sign;
   switch (mode) {
-    case 'down': return quotient;
-    case 'up': return away;
-    case 'floor': return sign < 0n ? away : quotient;
-    case 'ceiling': return sign > 0n ? away : quotient;
-    case 'half_up': return half >= 0 ? away : quotient;
-    case 'half_down': return half > 0 ? away : quotient;
+    case 'down':
+      return quotient;
+    case 'up':
+      return away;
+    case 'floor':
+      return sign < 0n ? away : quotient;
+    case 'ceiling':
+      return sign > 0n ? away : quotient;
+    case 'half_up':
+      return half >= 0 ? away : quotient;
+    case 'half_down':
+      return half > 0 ? away : quotient;
     case 'half_even':
       if (half !== 0) return half > 0 ? away : quotient;
       return quotient % 2n === 0n ? quotient : away;
@@ -49,12 +55,7 @@ export function divideRounded(numerator: bigint, denominator: bigint, mode: Roun
 }
 
 /** round(minor * ratioNumerator / ratioDenominator), e.g. a fee of 29/1000. */
-export function multiplyRatio(
-  minor: bigint,
-  ratioNumerator: bigint,
-  ratioDenominator: bigint,
-  mode: RoundingMode,
-): bigint {
+export function multiplyRatio(minor: bigint, ratioNumerator: bigint, ratioDenominator: bigint, mode: RoundingMode): bigint {
   return divideRounded(minor * ratioNumerator, ratioDenominator, mode);
 }
 
@@ -80,12 +81,10 @@ export function parseRate(text: string): DecimalRate | MoneyFailure {
   const [, sign = '', integerDigits = '', fractionDigits = ''] = match;
   if (sign === '-') return moneyFailure(MoneyError.AmountNegative, 'rate must be positive');
   if (fractionDigits.length > rateFractionDigitsMax) {
-    return moneyFailure(MoneyError.AmountTooPrecise,
-      `rate allows at most ${rateFractionDigitsMax} fraction digits`);
+    return moneyFailure(MoneyError.AmountTooPrecise, `rate allows at most ${rateFractionDigitsMax} fraction digits`);
   }
   if (integerDigits.replace(/^0+/, '').length > rateIntegerDigitsMax) {
-    return moneyFailure(MoneyError.AmountTooLarge,
-      `rate allows at most ${rateIntegerDigitsMax} integer digits`);
+    return moneyFailure(MoneyError.AmountTooLarge, `rate allows at most ${rateIntegerDigitsMax} integer digits`);
   }
   const scaled = BigInt(integerDigits + fractionDigits);
   if (scaled === 0n) return moneyFailure(MoneyError.AmountInvalid, 'rate must be positive, not zero');
@@ -99,18 +98,12 @@ export function parseRate(text: string): DecimalRate | MoneyFailure {
  * Unknown currencies, a non-positive rate, or a result beyond amountMinorMax
  * are programmer errors (AssertionError): validate inputs first.
  */
-export function convert(
-  from: Amount,
-  rate: DecimalRate,
-  toCurrencyCode: string,
-  mode: RoundingMode,
-): Amount {
+export function convert(from: Amount, rate: DecimalRate, toCurrencyCode: string, mode: RoundingMode): Amount {
   const source = findCurrency(from.currency);
   const target = findCurrency(toCurrencyCode);
   assert.ok(source !== undefined, `unsupported currency ${from.currency}`);
   assert.ok(target !== undefined, `unsupported currency ${toCurrencyCode}`);
-  assert.ok(rate.scaled > 0n && Number.isInteger(rate.scale) && rate.scale >= 0,
-    'rate must be a positive DecimalRate');
+  assert.ok(rate.scaled > 0n && Number.isInteger(rate.scale) && rate.scale >= 0, 'rate must be a positive DecimalRate');
   const numerator = from.minor * rate.scaled * 10n ** BigInt(target.exponent);
   const denominator = 10n ** BigInt(rate.scale + source.exponent);
   return amount(divideRounded(numerator, denominator, mode), target.code);

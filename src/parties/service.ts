@@ -81,19 +81,37 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
     idempotency?: IdempotencyScope,
   ): Promise<{ merchant: Merchant; apiKey: ApiKey; secretKey: string | null } | Failure<PartyError>> {
     if (!isCountryCode(input.country)) return fail(PartyError.CountryInvalid, `${input.country} is not an ISO 3166-1 alpha-2 country code`);
-    if (!isCurrencyCode(input.settlementCurrency)) return fail(PartyError.CurrencyUnsupported, `${input.settlementCurrency} is not a supported ISO 4217 currency`);
+    if (!isCurrencyCode(input.settlementCurrency))
+      return fail(PartyError.CurrencyUnsupported, `${input.settlementCurrency} is not a supported ISO 4217 currency`);
     const now = clock.now();
     const id = idempotency === undefined ? newId('mer', now.getTime()) : derivedId('mer', idempotency.scope, idempotency.key);
     const secretKey = newSecretKey('test');
-    const apiKey: ApiKey = { id: newId('key', now.getTime()), merchantId: id, hint: keyHint(secretKey), mode: 'test', createdAt: now.toISOString(), revokedAt: null };
+    const apiKey: ApiKey = {
+      id: newId('key', now.getTime()),
+      merchantId: id,
+      hint: keyHint(secretKey),
+      mode: 'test',
+      createdAt: now.toISOString(),
+      revokedAt: null,
+    };
     const created = await db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('merchants')
-        .values({ id, name: input.name, country: input.country, settlement_currency: input.settlementCurrency, status: 'active', created_at: now.toISOString() })
+        .values({
+          id,
+          name: input.name,
+          country: input.country,
+          settlement_currency: input.settlementCurrency,
+          status: 'active',
+          created_at: now.toISOString(),
+        })
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
       if (inserted.numInsertedOrUpdatedRows !== 1n) return false;
-      await trx.insertInto('api_keys').values(apiKeyRow(apiKey, hashSecret(secretKey))).execute();
+      await trx
+        .insertInto('api_keys')
+        .values(apiKeyRow(apiKey, hashSecret(secretKey)))
+        .execute();
       return true;
     });
     const merchant = await getMerchant(id);
@@ -119,12 +137,25 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
     return (await getMerchant(id)) as Merchant;
   }
 
-  async function createApiKey(merchantId: string, mode: KeyMode = 'test'): Promise<{ apiKey: ApiKey; secretKey: string } | Failure<PartyError>> {
+  async function createApiKey(
+    merchantId: string,
+    mode: KeyMode = 'test',
+  ): Promise<{ apiKey: ApiKey; secretKey: string } | Failure<PartyError>> {
     if ((await getMerchant(merchantId)) === undefined) return fail(PartyError.MerchantNotFound, `no merchant ${merchantId}`);
     const secretKey = newSecretKey(mode);
     const now = clock.now();
-    const apiKey: ApiKey = { id: newId('key', now.getTime()), merchantId, hint: keyHint(secretKey), mode, createdAt: now.toISOString(), revokedAt: null };
-    await db.insertInto('api_keys').values(apiKeyRow(apiKey, hashSecret(secretKey))).execute();
+    const apiKey: ApiKey = {
+      id: newId('key', now.getTime()),
+      merchantId,
+      hint: keyHint(secretKey),
+      mode,
+      createdAt: now.toISOString(),
+      revokedAt: null,
+    };
+    await db
+      .insertInto('api_keys')
+      .values(apiKeyRow(apiKey, hashSecret(secretKey)))
+      .execute();
     return { apiKey, secretKey };
   }
 
@@ -137,12 +168,23 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
       .where('revoked_at', 'is', null)
       .execute();
     principals.clear();
-    const row = await db.selectFrom('api_keys').selectAll().where('id', '=', keyId).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', keyId)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row === undefined ? fail(PartyError.ApiKeyNotFound, `no API key ${keyId}`) : toApiKey(row);
   }
 
   async function listApiKeys(merchantId: string): Promise<ApiKey[]> {
-    const rows = await store.reader.selectFrom('api_keys').selectAll().where('merchant_id', '=', merchantId).orderBy('created_at').orderBy('id').execute();
+    const rows = await store.reader
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     return rows.map(toApiKey);
   }
 
@@ -205,7 +247,11 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
     return principal;
   }
 
-  async function createCustomer(merchantId: string, input: NewCustomer, idempotency?: IdempotencyScope): Promise<Customer | Failure<PartyError>> {
+  async function createCustomer(
+    merchantId: string,
+    input: NewCustomer,
+    idempotency?: IdempotencyScope,
+  ): Promise<Customer | Failure<PartyError>> {
     if (input.identity !== undefined && !isValidIdNumber(input.identity.type, input.identity.number)) {
       return fail(PartyError.IdDocumentInvalid, `the ${input.identity.type} number is not valid`);
     }
@@ -237,7 +283,12 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
 
   /** A customer is only ever found through its own merchant. */
   async function getCustomer(merchantId: string, id: string): Promise<Customer | Failure<PartyError>> {
-    const row = await store.reader.selectFrom('customers').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await store.reader
+      .selectFrom('customers')
+      .selectAll()
+      .where('id', '=', id)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row === undefined ? fail(PartyError.CustomerNotFound, `no customer ${id}`) : toCustomer(row);
   }
 
@@ -249,7 +300,12 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
   async function firstMissingCustomer(merchantId: string, customerIds: readonly string[]): Promise<string | undefined> {
     const unknown = customerIds.filter((id) => customerOwners.get(id) !== merchantId);
     if (unknown.length === 0) return undefined;
-    const rows = await store.reader.selectFrom('customers').select('id').where('merchant_id', '=', merchantId).where('id', 'in', unknown).execute();
+    const rows = await store.reader
+      .selectFrom('customers')
+      .select('id')
+      .where('merchant_id', '=', merchantId)
+      .where('id', 'in', unknown)
+      .execute();
     if (customerOwners.size + rows.length > customerOwnersSizeMax) customerOwners.clear();
     for (const row of rows) customerOwners.set(row.id, merchantId);
     return unknown.find((id) => customerOwners.get(id) !== merchantId);
@@ -257,7 +313,12 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
 
   /** The verified ID number, for modules that must check it (customs, KYC); never for display. */
   async function revealIdNumber(merchantId: string, id: string): Promise<string | null> {
-    const row = await store.reader.selectFrom('customers').select(['id_number_sealed']).where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await store.reader
+      .selectFrom('customers')
+      .select(['id_number_sealed'])
+      .where('id', '=', id)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row?.id_number_sealed == null ? null : cipher.open(row.id_number_sealed, `customer.id_number:${id}`);
   }
 
@@ -265,7 +326,11 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
     if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
     const limit = pageLimit(request);
-    const rows = await pageQuery(store.reader.selectFrom('customers').selectAll().where('merchant_id', '=', merchantId), after, limit).execute();
+    const rows = await pageQuery(
+      store.reader.selectFrom('customers').selectAll().where('merchant_id', '=', merchantId),
+      after,
+      limit,
+    ).execute();
     return toPage(rows, limit, toCustomer);
   }
 
@@ -289,15 +354,37 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
 export type Parties = ReturnType<typeof createParties>;
 
 function apiKeyRow(key: ApiKey, keyHash: string): Database['api_keys'] {
-  return { id: key.id, merchant_id: key.merchantId, key_hash: keyHash, key_hint: key.hint, mode: key.mode, created_at: key.createdAt, revoked_at: key.revokedAt };
+  return {
+    id: key.id,
+    merchant_id: key.merchantId,
+    key_hash: keyHash,
+    key_hint: key.hint,
+    mode: key.mode,
+    created_at: key.createdAt,
+    revoked_at: key.revokedAt,
+  };
 }
 
 function toMerchant(row: Database['merchants']): Merchant {
-  return { id: row.id, name: row.name, country: row.country, settlementCurrency: row.settlement_currency, status: row.status as MerchantStatus, createdAt: row.created_at };
+  return {
+    id: row.id,
+    name: row.name,
+    country: row.country,
+    settlementCurrency: row.settlement_currency,
+    status: row.status as MerchantStatus,
+    createdAt: row.created_at,
+  };
 }
 
 function toApiKey(row: Database['api_keys']): ApiKey {
-  return { id: row.id, merchantId: row.merchant_id, hint: row.key_hint, mode: row.mode as KeyMode, createdAt: row.created_at, revokedAt: row.revoked_at };
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    hint: row.key_hint,
+    mode: row.mode as KeyMode,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
 }
 
 function toCustomer(row: Database['customers']): Customer {
@@ -307,7 +394,8 @@ function toCustomer(row: Database['customers']): Customer {
     name: row.name,
     email: row.email,
     phone: row.phone,
-    identity: row.id_type === null || row.id_number_hint === null ? null : { type: row.id_type as IdType, numberMasked: row.id_number_hint },
+    identity:
+      row.id_type === null || row.id_number_hint === null ? null : { type: row.id_type as IdType, numberMasked: row.id_number_hint },
     createdAt: row.created_at,
   };
 }

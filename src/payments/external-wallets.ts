@@ -29,13 +29,33 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
   async function confirm(payment: Payment, walletName: string): Promise<Payment | PaymentFailure> {
     const connector = connectorOf(walletName);
     if (connector === undefined) return fail(PaymentError.MethodInvalid, `no wallet ${walletName}`);
-    if (!connector.currencies.includes(payment.amount.currency)) return fail(PaymentError.CurrencyNotSupported, `${walletName} does not take ${payment.amount.currency}`);
+    if (!connector.currencies.includes(payment.amount.currency))
+      return fail(PaymentError.CurrencyNotSupported, `${walletName} does not take ${payment.amount.currency}`);
     const attemptId = newId('att');
-    const claimed = await writer.run(async (trx) => {
-      const ok = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: `confirmed with ${walletName}`, at: now(), set: { method_type: 'external_wallet', channel: walletName } });
-      if (ok) await insertAttempt(trx, { id: attemptId, paymentId: payment.id, kind: 'purchase', channel: walletName, amountMinor: payment.amount.minor, currency: payment.amount.currency, at: now() });
-      return ok;
-    }, { keys: [payment.id] });
+    const claimed = await writer.run(
+      async (trx) => {
+        const ok = await moveStatus(trx, {
+          id: payment.id,
+          from: 'requires_payment_method',
+          to: 'processing',
+          reason: `confirmed with ${walletName}`,
+          at: now(),
+          set: { method_type: 'external_wallet', channel: walletName },
+        });
+        if (ok)
+          await insertAttempt(trx, {
+            id: attemptId,
+            paymentId: payment.id,
+            kind: 'purchase',
+            channel: walletName,
+            amountMinor: payment.amount.minor,
+            currency: payment.amount.currency,
+            at: now(),
+          });
+        return ok;
+      },
+      { keys: [payment.id] },
+    );
     if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
     const order = await connector.createOrder({
       orderId: attemptId,
@@ -45,20 +65,36 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
       returnUrl: payment.returnUrl ?? undefined,
     });
     if (order.status === 'unavailable') {
-      await writer.run((trx) => settleAttempt(trx, { id: attemptId, status: 'declined', reason: order.reason, at: now() }), { keys: [payment.id] });
+      await writer.run((trx) => settleAttempt(trx, { id: attemptId, status: 'declined', reason: order.reason, at: now() }), {
+        keys: [payment.id],
+      });
       return core.giveBack(payment, PaymentError.ChannelUnavailable, `${walletName} did not answer: ${order.reason}`);
     }
-    return writer.run(async (trx) => {
-      await settleAttempt(trx, { id: attemptId, status: 'pending', reference: order.walletOrderId, at: now() });
-      await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_action', reason: `waiting for the shopper in ${walletName}`, at: now(), set: { next_action_url: order.redirectUrl, next_action_qr: order.qrCode } });
-      const waiting = await core.reload(trx, payment.id);
-      await core.emit(trx, waiting, 'payment.requires_action');
-      return waiting;
-    }, { keys: [payment.id] });
+    return writer.run(
+      async (trx) => {
+        await settleAttempt(trx, { id: attemptId, status: 'pending', reference: order.walletOrderId, at: now() });
+        await moveStatus(trx, {
+          id: payment.id,
+          from: 'processing',
+          to: 'requires_action',
+          reason: `waiting for the shopper in ${walletName}`,
+          at: now(),
+          set: { next_action_url: order.redirectUrl, next_action_qr: order.qrCode },
+        });
+        const waiting = await core.reload(trx, payment.id);
+        await core.emit(trx, waiting, 'payment.requires_action');
+        return waiting;
+      },
+      { keys: [payment.id] },
+    );
   }
 
   /** A notification from a wallet: verified on its raw bytes, then settled once. */
-  async function acceptNotification(walletName: string, rawBody: string, headers: Record<string, string | undefined>): Promise<{ ack: WalletConnectorPort['ack'] } | PaymentFailure> {
+  async function acceptNotification(
+    walletName: string,
+    rawBody: string,
+    headers: Record<string, string | undefined>,
+  ): Promise<{ ack: WalletConnectorPort['ack'] } | PaymentFailure> {
     const connector = connectorOf(walletName);
     if (connector === undefined) return fail(PaymentError.MethodInvalid, `no wallet ${walletName}`);
     const notification = connector.verifyNotification(rawBody, headers);
@@ -68,11 +104,19 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
   }
 
   async function settlePaid(walletName: string, paid: WalletNotification): Promise<Payment | PaymentFailure> {
-    const attempt = await store.reader.selectFrom('payment_attempts').selectAll().where('id', '=', paid.orderId).where('channel', '=', walletName).executeTakeFirst();
+    const attempt = await store.reader
+      .selectFrom('payment_attempts')
+      .selectAll()
+      .where('id', '=', paid.orderId)
+      .where('channel', '=', walletName)
+      .executeTakeFirst();
     if (attempt === undefined) return fail('wallet_notification_invalid', `no ${walletName} order ${paid.orderId}`);
     // Integrity: what the wallet says was paid must be what Hutong asked for.
     if (attempt.amount !== paid.amount.minor || attempt.currency !== paid.amount.currency) {
-      return fail('wallet_notification_invalid', `${walletName} reports ${paid.amount.minor} ${paid.amount.currency} for an order of ${attempt.amount} ${attempt.currency}`);
+      return fail(
+        'wallet_notification_invalid',
+        `${walletName} reports ${paid.amount.minor} ${paid.amount.currency} for an order of ${attempt.amount} ${attempt.currency}`,
+      );
     }
     const row = await store.reader.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).executeTakeFirstOrThrow();
     const payment = toPayment(row);
@@ -80,24 +124,60 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
     const source: Source = { kind: 'channel', channel: walletName };
     const { currency } = payment.amount;
     const conversionKeys = await core.fxKeys(payment);
-    return writer.run(async (trx) => {
-      const current = await core.reload(trx, payment.id);
-      if (current.status !== 'requires_action') return current; // canceled or settled meanwhile: see docs/payments.md
-      await settleAttempt(trx, { id: attempt.id, status: 'approved', reference: paid.walletOrderId, at: now() });
-      await moveStatus(trx, { id: payment.id, from: 'requires_action', to: 'processing', reason: `${walletName} reports paid`, at: now(), set: { next_action_url: null, next_action_qr: null } });
-      const destination = await core.destinationOf(trx, payment);
-      // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
-      const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
-      const fee = destination === 'escrow' ? 0n : feeFor(await core.feePlanOf(trx, payment.merchantId), { method: 'wallet', brand: walletName, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
-      const capture = { entryId: attempt.id, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee };
-      const entry = conversion === undefined ? await core.paymentLedger.captureNow(trx, { ...capture, destination }) : await core.convertedLedger.captureNow(trx, { ...capture, conversion });
-      if (isFailure(entry)) return entry;
-      await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: `paid in ${walletName} (${paid.walletOrderId})`, at: now(), set: { amount_captured: payment.amount.minor, fee } });
-      const done = await core.reload(trx, payment.id);
-      await core.emit(trx, done, 'payment.succeeded');
-      await core.afterCapture(trx, done, destination);
-      return done;
-    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
+    return writer.run(
+      async (trx) => {
+        const current = await core.reload(trx, payment.id);
+        if (current.status !== 'requires_action') return current; // canceled or settled meanwhile: see docs/payments.md
+        await settleAttempt(trx, { id: attempt.id, status: 'approved', reference: paid.walletOrderId, at: now() });
+        await moveStatus(trx, {
+          id: payment.id,
+          from: 'requires_action',
+          to: 'processing',
+          reason: `${walletName} reports paid`,
+          at: now(),
+          set: { next_action_url: null, next_action_qr: null },
+        });
+        const destination = await core.destinationOf(trx, payment);
+        // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
+        const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+        const fee =
+          destination === 'escrow'
+            ? 0n
+            : feeFor(await core.feePlanOf(trx, payment.merchantId), {
+                method: 'wallet',
+                brand: walletName,
+                amountMinor: conversion?.merchantMinor ?? payment.amount.minor,
+                currency: conversion?.currency ?? currency,
+              });
+        const capture = {
+          entryId: attempt.id,
+          paymentId: payment.id,
+          merchantId: payment.merchantId,
+          source,
+          currency,
+          grossMinor: payment.amount.minor,
+          feeMinor: fee,
+        };
+        const entry =
+          conversion === undefined
+            ? await core.paymentLedger.captureNow(trx, { ...capture, destination })
+            : await core.convertedLedger.captureNow(trx, { ...capture, conversion });
+        if (isFailure(entry)) return entry;
+        await moveStatus(trx, {
+          id: payment.id,
+          from: 'processing',
+          to: 'succeeded',
+          reason: `paid in ${walletName} (${paid.walletOrderId})`,
+          at: now(),
+          set: { amount_captured: payment.amount.minor, fee },
+        });
+        const done = await core.reload(trx, payment.id);
+        await core.emit(trx, done, 'payment.succeeded');
+        await core.afterCapture(trx, done, destination);
+        return done;
+      },
+      { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] },
+    );
   }
 
   /** The sweep: ask the wallet about orders whose notification is late. */
@@ -118,7 +198,13 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
       if (connector === undefined) continue;
       const answer = await connector.query(attempt.id);
       if (answer.status !== 'paid') continue;
-      const done = await settlePaid(attempt.channel, { orderId: attempt.id, walletOrderId: answer.walletOrderId, status: 'paid', amount: answer.amount, paidAt: answer.paidAt ?? now() });
+      const done = await settlePaid(attempt.channel, {
+        orderId: attempt.id,
+        walletOrderId: answer.walletOrderId,
+        status: 'paid',
+        amount: answer.amount,
+        paidAt: answer.paidAt ?? now(),
+      });
       if (!isFailure(done) && done.status === 'succeeded') settled++;
     }
     return settled;

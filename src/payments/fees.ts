@@ -53,7 +53,10 @@ export function validateFeePlan(plan: FeePlan): Failure<PaymentError> | undefine
   return undefined;
 }
 
-export function feeFor(plan: FeePlan, payment: { method: 'card' | 'wallet'; brand: string | null; amountMinor: bigint; currency: string }): bigint {
+export function feeFor(
+  plan: FeePlan,
+  payment: { method: 'card' | 'wallet'; brand: string | null; amountMinor: bigint; currency: string },
+): bigint {
   const rule = plan.rules.find((r) => (r.method === '*' || r.method === payment.method) && (r.brand === '*' || r.brand === payment.brand));
   if (rule === undefined) return 0n;
   const percent = divideRounded(payment.amountMinor * BigInt(rule.percentBps), basisPointsPerUnit, 'half_up');

@@ -25,7 +25,11 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
   }
 
   function keysOf(payment: Payment, conversionKeys: readonly string[] = []): string[] {
-    return [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, sourceOf(payment), payment.amount.currency), ...conversionKeys];
+    return [
+      payment.id,
+      ...accountKeys({ accountIdFor }, payment.merchantId, sourceOf(payment), payment.amount.currency),
+      ...conversionKeys,
+    ];
   }
 
   /** The approved authorization or purchase a follow-up message must name. */
@@ -63,34 +67,92 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     if (isFailure(payment)) return payment;
     if (payment.status !== 'requires_capture') return fail(PaymentError.StateInvalid, `cannot capture a payment that is ${payment.status}`);
     const captured = amountMinor ?? payment.amount.minor;
-    if (captured > payment.amount.minor) return fail(PaymentError.CaptureExceedsAuthorized, `cannot capture ${captured} of an authorization of ${payment.amount.minor}`);
+    if (captured > payment.amount.minor)
+      return fail(PaymentError.CaptureExceedsAuthorized, `cannot capture ${captured} of an authorization of ${payment.amount.minor}`);
     const attemptId = newId('att');
     if (payment.method?.type === 'card') {
       const original = await originalOf(payment);
       if (isFailure(original)) return original;
       const connector = connectorOf(payment);
-      await writer.run((trx) => insertAttempt(trx, { id: attemptId, paymentId: id, kind: 'capture', channel: connector.name, amountMinor: captured, currency: payment.amount.currency, originalAttemptId: original.attemptId, at: now() }), { keys: [id] });
-      const outcome = await connector.capture({ operationId: attemptId, original, amount: { minor: captured, currency: payment.amount.currency } });
+      await writer.run(
+        (trx) =>
+          insertAttempt(trx, {
+            id: attemptId,
+            paymentId: id,
+            kind: 'capture',
+            channel: connector.name,
+            amountMinor: captured,
+            currency: payment.amount.currency,
+            originalAttemptId: original.attemptId,
+            at: now(),
+          }),
+        { keys: [id] },
+      );
+      const outcome = await connector.capture({
+        operationId: attemptId,
+        original,
+        amount: { minor: captured, currency: payment.amount.currency },
+      });
       if (outcome.status !== 'approved') {
-        await writer.run((trx) => settleAttempt(trx, { id: attemptId, status: outcome.status, responseCode: outcome.status === 'declined' ? outcome.responseCode : null, reason: outcome.reason, at: now() }), { keys: [id] });
-        return fail(outcome.status === 'declined' ? PaymentError.CardDeclined : PaymentError.ChannelUnavailable, `the acquirer did not accept the capture: ${outcome.reason}`);
+        await writer.run(
+          (trx) =>
+            settleAttempt(trx, {
+              id: attemptId,
+              status: outcome.status,
+              responseCode: outcome.status === 'declined' ? outcome.responseCode : null,
+              reason: outcome.reason,
+              at: now(),
+            }),
+          { keys: [id] },
+        );
+        return fail(
+          outcome.status === 'declined' ? PaymentError.CardDeclined : PaymentError.ChannelUnavailable,
+          `the acquirer did not accept the capture: ${outcome.reason}`,
+        );
       }
     }
     const conversionKeys = await core.fxKeys(payment);
-    return writer.run(async (trx) => {
-      if (payment.method?.type === 'card') await settleAttempt(trx, { id: attemptId, status: 'approved', at: now() });
-      const plan = await core.feePlanOf(trx, merchantId);
-      const conversion = await deps.fx?.onCapture(trx, payment, captured);
-      const fee = feeFor(plan, { method: payment.method?.type === 'card' ? 'card' : 'wallet', brand: payment.method?.brand ?? null, amountMinor: conversion?.merchantMinor ?? captured, currency: conversion?.currency ?? payment.amount.currency });
-      const moved = await moveStatus(trx, { id, from: 'requires_capture', to: 'succeeded', reason: `captured ${captured}`, at: now(), set: { amount_captured: captured, fee } });
-      if (!moved) return fail(PaymentError.StateInvalid, 'the payment was captured or canceled meanwhile');
-      const hold = { entryId: `${id}:capture`, holdId: payment.holdEntryId as string, paymentId: id, merchantId, source: sourceOf(payment), currency: payment.amount.currency, capturedMinor: captured, feeMinor: fee };
-      const entry = conversion === undefined ? await core.paymentLedger.captureHold(trx, hold) : await core.convertedLedger.captureHold(trx, { ...hold, conversion });
-      if (isFailure(entry)) return entry;
-      const settled = await core.reload(trx, id);
-      await core.emit(trx, settled, 'payment.succeeded');
-      return settled;
-    }, { keys: keysOf(payment, conversionKeys) });
+    return writer.run(
+      async (trx) => {
+        if (payment.method?.type === 'card') await settleAttempt(trx, { id: attemptId, status: 'approved', at: now() });
+        const plan = await core.feePlanOf(trx, merchantId);
+        const conversion = await deps.fx?.onCapture(trx, payment, captured);
+        const fee = feeFor(plan, {
+          method: payment.method?.type === 'card' ? 'card' : 'wallet',
+          brand: payment.method?.brand ?? null,
+          amountMinor: conversion?.merchantMinor ?? captured,
+          currency: conversion?.currency ?? payment.amount.currency,
+        });
+        const moved = await moveStatus(trx, {
+          id,
+          from: 'requires_capture',
+          to: 'succeeded',
+          reason: `captured ${captured}`,
+          at: now(),
+          set: { amount_captured: captured, fee },
+        });
+        if (!moved) return fail(PaymentError.StateInvalid, 'the payment was captured or canceled meanwhile');
+        const hold = {
+          entryId: `${id}:capture`,
+          holdId: payment.holdEntryId as string,
+          paymentId: id,
+          merchantId,
+          source: sourceOf(payment),
+          currency: payment.amount.currency,
+          capturedMinor: captured,
+          feeMinor: fee,
+        };
+        const entry =
+          conversion === undefined
+            ? await core.paymentLedger.captureHold(trx, hold)
+            : await core.convertedLedger.captureHold(trx, { ...hold, conversion });
+        if (isFailure(entry)) return entry;
+        const settled = await core.reload(trx, id);
+        await core.emit(trx, settled, 'payment.succeeded');
+        return settled;
+      },
+      { keys: keysOf(payment, conversionKeys) },
+    );
   }
 
   async function cancel(merchantId: string, id: string): Promise<Payment | PaymentFailure> {
@@ -98,12 +160,16 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     if (isFailure(payment)) return payment;
     if (payment.status === 'requires_payment_method' || payment.status === 'requires_action') {
       const from = payment.status;
-      return writer.run(async (trx) => {
-        if (!(await moveStatus(trx, { id, from, to: 'canceled', reason: 'canceled by the merchant', at: now() }))) return fail(PaymentError.StateInvalid, 'the payment moved on meanwhile');
-        const settled = await core.reload(trx, id);
-        await core.emit(trx, settled, 'payment.canceled');
-        return settled;
-      }, { keys: [id] });
+      return writer.run(
+        async (trx) => {
+          if (!(await moveStatus(trx, { id, from, to: 'canceled', reason: 'canceled by the merchant', at: now() })))
+            return fail(PaymentError.StateInvalid, 'the payment moved on meanwhile');
+          const settled = await core.reload(trx, id);
+          await core.emit(trx, settled, 'payment.canceled');
+          return settled;
+        },
+        { keys: [id] },
+      );
     }
     if (payment.status !== 'requires_capture') return fail(PaymentError.StateInvalid, `cannot cancel a payment that is ${payment.status}`);
     if (payment.method?.type === 'card') {
@@ -111,19 +177,46 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       if (isFailure(original)) return original;
       const connector = connectorOf(payment);
       const attemptId = newId('att');
-      await writer.run((trx) => insertAttempt(trx, { id: attemptId, paymentId: id, kind: 'reverse', channel: connector.name, amountMinor: payment.amount.minor, currency: payment.amount.currency, originalAttemptId: original.attemptId, at: now() }), { keys: [id] });
+      await writer.run(
+        (trx) =>
+          insertAttempt(trx, {
+            id: attemptId,
+            paymentId: id,
+            kind: 'reverse',
+            channel: connector.name,
+            amountMinor: payment.amount.minor,
+            currency: payment.amount.currency,
+            originalAttemptId: original.attemptId,
+            at: now(),
+          }),
+        { keys: [id] },
+      );
       const outcome = await connector.reverse({ operationId: attemptId, original, amount: payment.amount });
-      await writer.run((trx) => settleAttempt(trx, { id: attemptId, status: outcome.status === 'approved' ? 'approved' : outcome.status, reason: outcome.status === 'approved' ? null : outcome.reason, at: now() }), { keys: [id] });
-      if (outcome.status !== 'approved') return fail(PaymentError.ChannelUnavailable, `the acquirer did not confirm the reversal: ${outcome.reason}`);
+      await writer.run(
+        (trx) =>
+          settleAttempt(trx, {
+            id: attemptId,
+            status: outcome.status === 'approved' ? 'approved' : outcome.status,
+            reason: outcome.status === 'approved' ? null : outcome.reason,
+            at: now(),
+          }),
+        { keys: [id] },
+      );
+      if (outcome.status !== 'approved')
+        return fail(PaymentError.ChannelUnavailable, `the acquirer did not confirm the reversal: ${outcome.reason}`);
     }
-    return writer.run(async (trx) => {
-      if (!(await moveStatus(trx, { id, from: 'requires_capture', to: 'canceled', reason: 'authorization released', at: now() }))) return fail(PaymentError.StateInvalid, 'the payment moved on meanwhile');
-      const voided = await core.paymentLedger.voidHold(trx, { entryId: `${id}:void`, holdId: payment.holdEntryId as string });
-      if (isFailure(voided)) return voided;
-      const settled = await core.reload(trx, id);
-      await core.emit(trx, settled, 'payment.canceled');
-      return settled;
-    }, { keys: keysOf(payment) });
+    return writer.run(
+      async (trx) => {
+        if (!(await moveStatus(trx, { id, from: 'requires_capture', to: 'canceled', reason: 'authorization released', at: now() })))
+          return fail(PaymentError.StateInvalid, 'the payment moved on meanwhile');
+        const voided = await core.paymentLedger.voidHold(trx, { entryId: `${id}:void`, holdId: payment.holdEntryId as string });
+        if (isFailure(voided)) return voided;
+        const settled = await core.reload(trx, id);
+        await core.emit(trx, settled, 'payment.canceled');
+        return settled;
+      },
+      { keys: keysOf(payment) },
+    );
   }
 
   /**
@@ -131,31 +224,57 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
    * concurrent refunds can never exceed what was captured), then asks the channel, then posts the
    * ledger entry — or, if the channel refuses, gives the reservation back.
    */
-  async function refund(merchantId: string, input: { paymentId: string; amountMinor?: bigint; reason?: string }, idempotencyKey?: string, options: { fromEscrow?: boolean } = {}): Promise<Refund | PaymentFailure> {
+  async function refund(
+    merchantId: string,
+    input: { paymentId: string; amountMinor?: bigint; reason?: string },
+    idempotencyKey?: string,
+    options: { fromEscrow?: boolean } = {},
+  ): Promise<Refund | PaymentFailure> {
     const payment = await core.get(merchantId, input.paymentId);
     if (isFailure(payment)) return payment;
     if (payment.status !== 'succeeded') return fail(PaymentError.StateInvalid, `cannot refund a payment that is ${payment.status}`);
     // Money in escrow leaves only by the trade's own steps (src/escrow), never by a direct refund.
-    if (options.fromEscrow !== true && (await core.destinationOf(store.reader, payment)) === 'escrow') return fail('escrow_funds_held', `payment ${payment.id} pays an escrow trade that still holds its money; refund through the trade`);
+    if (options.fromEscrow !== true && (await core.destinationOf(store.reader, payment)) === 'escrow')
+      return fail('escrow_funds_held', `payment ${payment.id} pays an escrow trade that still holds its money; refund through the trade`);
     const amountMinor = input.amountMinor ?? payment.amountCapturedMinor - payment.amountRefundedMinor;
     if (amountMinor <= 0n) return fail(PaymentError.RefundExceedsCaptured, 'nothing is left to refund');
     const at = clock.now();
     const id = idempotencyKey === undefined ? newId('re', at.getTime()) : derivedId('re', `${merchantId}/refunds`, idempotencyKey);
     const digest = digestOf({ paymentId: input.paymentId, amountMinor: amountMinor.toString(), reason: input.reason ?? null });
-    const reserved = await writer.run(async (trx) => {
-      const existing = await trx.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
-      if (existing !== undefined) return existing.request_digest === digest ? toRefund(existing) : fail(PaymentError.IdempotencyConflict, 'this Idempotency-Key created a different refund');
-      const taken = await trx
-        .updateTable('payments')
-        .set((eb) => ({ amount_refunded: eb('amount_refunded', '+', amountMinor), updated_at: at.toISOString() }))
-        .where('id', '=', payment.id)
-        .where((eb) => eb(eb('amount_captured', '-', eb.ref('amount_refunded')), '>=', amountMinor))
-        .executeTakeFirst();
-      if (taken.numUpdatedRows !== 1n) return fail(PaymentError.RefundExceedsCaptured, `cannot refund ${amountMinor}: more than is left of the captured amount`);
-      const row = { id, merchant_id: merchantId, payment_id: payment.id, amount: amountMinor, currency: payment.amount.currency, fee_returned: 0n, status: 'pending', reason: input.reason ?? null, failure_code: null, request_digest: digest, created_at: at.toISOString(), updated_at: at.toISOString() };
-      await trx.insertInto('refunds').values(row).execute();
-      return toRefund(row);
-    }, { keys: [payment.id] });
+    const reserved = await writer.run(
+      async (trx) => {
+        const existing = await trx.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
+        if (existing !== undefined)
+          return existing.request_digest === digest
+            ? toRefund(existing)
+            : fail(PaymentError.IdempotencyConflict, 'this Idempotency-Key created a different refund');
+        const taken = await trx
+          .updateTable('payments')
+          .set((eb) => ({ amount_refunded: eb('amount_refunded', '+', amountMinor), updated_at: at.toISOString() }))
+          .where('id', '=', payment.id)
+          .where((eb) => eb(eb('amount_captured', '-', eb.ref('amount_refunded')), '>=', amountMinor))
+          .executeTakeFirst();
+        if (taken.numUpdatedRows !== 1n)
+          return fail(PaymentError.RefundExceedsCaptured, `cannot refund ${amountMinor}: more than is left of the captured amount`);
+        const row = {
+          id,
+          merchant_id: merchantId,
+          payment_id: payment.id,
+          amount: amountMinor,
+          currency: payment.amount.currency,
+          fee_returned: 0n,
+          status: 'pending',
+          reason: input.reason ?? null,
+          failure_code: null,
+          request_digest: digest,
+          created_at: at.toISOString(),
+          updated_at: at.toISOString(),
+        };
+        await trx.insertInto('refunds').values(row).execute();
+        return toRefund(row);
+      },
+      { keys: [payment.id] },
+    );
     if (isFailure(reserved) || reserved.status !== 'pending') return reserved;
     return completeRefund(payment, reserved);
   }
@@ -176,48 +295,120 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     }
     if (payment.method?.type === 'external_wallet') {
       const wallet = deps.wallets?.wallet(payment.channel as string);
-      const order = await store.reader.selectFrom('payment_attempts').select('id').where('payment_id', '=', payment.id).where('status', '=', 'approved').executeTakeFirst();
-      if (wallet === undefined || order === undefined) return fail(PaymentError.StateInvalid, `payment ${payment.id} has no paid wallet order`);
+      const order = await store.reader
+        .selectFrom('payment_attempts')
+        .select('id')
+        .where('payment_id', '=', payment.id)
+        .where('status', '=', 'approved')
+        .executeTakeFirst();
+      if (wallet === undefined || order === undefined)
+        return fail(PaymentError.StateInvalid, `payment ${payment.id} has no paid wallet order`);
       // The refund id is the wallet's idempotency key: asking again never refunds twice.
       const outcome = await wallet.refund({ orderId: order.id, refundId: pending.id, amount: pending.amount });
       if (outcome.status === 'unknown') return pending;
       if (outcome.status === 'failed') return failRefund(payment, pending, outcome.reason);
     }
     const conversionKeys = await core.fxKeys(payment);
-    return writer.run(async (trx) => {
-      const destination = await core.destinationOf(trx, payment);
-      const plan = await core.feePlanOf(trx, payment.merchantId);
-      const returned = await trx.selectFrom('refunds').select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum')).where('payment_id', '=', payment.id).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
-      const feeBack = destination === 'escrow' ? 0n : feeReturned(plan.refundFeePolicy, { feeMinor: payment.feeMinor, capturedMinor: payment.amountCapturedMinor, refundMinor: pending.amount.minor, refundedBeforeMinor: payment.amountRefundedMinor, alreadyReturnedMinor: BigInt(returned.sum) });
-      const moved = await trx.updateTable('refunds').set({ status: 'succeeded', fee_returned: feeBack, updated_at: now(), channel_reference: channelReference }).where('id', '=', pending.id).where('status', '=', 'pending').executeTakeFirst();
-      if (moved.numUpdatedRows !== 1n) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
-      const conversion = destination === 'escrow' ? undefined : await deps.fx?.onRefund(trx, payment, pending.amount.minor);
-      const back = { entryId: pending.id, paymentId: payment.id, merchantId: payment.merchantId, source: sourceOf(payment), currency: payment.amount.currency, refundMinor: pending.amount.minor, feeReturnedMinor: feeBack };
-      const entry = conversion === undefined ? await core.paymentLedger.refund(trx, { ...back, destination }) : await core.convertedLedger.refund(trx, { ...back, conversion });
-      if (isFailure(entry)) return entry;
-      const done = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
-      await events?.record(trx, { merchantId: payment.merchantId, type: 'refund.succeeded', objectType: 'refund', objectId: done.id, data: done });
-      if (destination === 'escrow') await deps.escrow?.refunded(trx, await core.reload(trx, payment.id), done);
-      return done;
-    }, { keys: keysOf(payment, conversionKeys) });
+    return writer.run(
+      async (trx) => {
+        const destination = await core.destinationOf(trx, payment);
+        const plan = await core.feePlanOf(trx, payment.merchantId);
+        const returned = await trx
+          .selectFrom('refunds')
+          .select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum'))
+          .where('payment_id', '=', payment.id)
+          .where('status', '=', 'succeeded')
+          .executeTakeFirstOrThrow();
+        const feeBack =
+          destination === 'escrow'
+            ? 0n
+            : feeReturned(plan.refundFeePolicy, {
+                feeMinor: payment.feeMinor,
+                capturedMinor: payment.amountCapturedMinor,
+                refundMinor: pending.amount.minor,
+                refundedBeforeMinor: payment.amountRefundedMinor,
+                alreadyReturnedMinor: BigInt(returned.sum),
+              });
+        const moved = await trx
+          .updateTable('refunds')
+          .set({ status: 'succeeded', fee_returned: feeBack, updated_at: now(), channel_reference: channelReference })
+          .where('id', '=', pending.id)
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        if (moved.numUpdatedRows !== 1n)
+          return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+        const conversion = destination === 'escrow' ? undefined : await deps.fx?.onRefund(trx, payment, pending.amount.minor);
+        const back = {
+          entryId: pending.id,
+          paymentId: payment.id,
+          merchantId: payment.merchantId,
+          source: sourceOf(payment),
+          currency: payment.amount.currency,
+          refundMinor: pending.amount.minor,
+          feeReturnedMinor: feeBack,
+        };
+        const entry =
+          conversion === undefined
+            ? await core.paymentLedger.refund(trx, { ...back, destination })
+            : await core.convertedLedger.refund(trx, { ...back, conversion });
+        if (isFailure(entry)) return entry;
+        const done = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+        await events?.record(trx, {
+          merchantId: payment.merchantId,
+          type: 'refund.succeeded',
+          objectType: 'refund',
+          objectId: done.id,
+          data: done,
+        });
+        if (destination === 'escrow') await deps.escrow?.refunded(trx, await core.reload(trx, payment.id), done);
+        return done;
+      },
+      { keys: keysOf(payment, conversionKeys) },
+    );
   }
 
   async function failRefund(payment: Payment, pending: Refund, why: string): Promise<Refund> {
-    return writer.run(async (trx) => {
-      await trx.updateTable('refunds').set({ status: 'failed', failure_code: why, updated_at: now() }).where('id', '=', pending.id).where('status', '=', 'pending').execute();
-      await trx.updateTable('payments').set((eb) => ({ amount_refunded: eb('amount_refunded', '-', pending.amount.minor), updated_at: now() })).where('id', '=', payment.id).execute();
-      const failed = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
-      await events?.record(trx, { merchantId: payment.merchantId, type: 'refund.failed', objectType: 'refund', objectId: failed.id, data: failed });
-      return failed;
-    }, { keys: [payment.id] });
+    return writer.run(
+      async (trx) => {
+        await trx
+          .updateTable('refunds')
+          .set({ status: 'failed', failure_code: why, updated_at: now() })
+          .where('id', '=', pending.id)
+          .where('status', '=', 'pending')
+          .execute();
+        await trx
+          .updateTable('payments')
+          .set((eb) => ({ amount_refunded: eb('amount_refunded', '-', pending.amount.minor), updated_at: now() }))
+          .where('id', '=', payment.id)
+          .execute();
+        const failed = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+        await events?.record(trx, {
+          merchantId: payment.merchantId,
+          type: 'refund.failed',
+          objectType: 'refund',
+          objectId: failed.id,
+          data: failed,
+        });
+        return failed;
+      },
+      { keys: [payment.id] },
+    );
   }
 
   async function getRefund(merchantId: string, id: string): Promise<Refund | PaymentFailure> {
-    const row = await store.reader.selectFrom('refunds').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await store.reader
+      .selectFrom('refunds')
+      .selectAll()
+      .where('id', '=', id)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row === undefined ? fail(PaymentError.RefundNotFound, `no refund ${id}`) : toRefund(row);
   }
 
-  async function listRefunds(merchantId: string, request: PageRequest & { paymentId?: string }): Promise<Page<Refund> | Failure<'cursor_invalid'>> {
+  async function listRefunds(
+    merchantId: string,
+    request: PageRequest & { paymentId?: string },
+  ): Promise<Page<Refund> | Failure<'cursor_invalid'>> {
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
     if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
     const limit = pageLimit(request);
@@ -232,7 +423,13 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
    * twice). Bounded per sweep.
    */
   async function resumePendingRefunds(olderThan: Date, batchMax: number): Promise<number> {
-    const rows = await store.reader.selectFrom('refunds').selectAll().where('status', '=', 'pending').where('created_at', '<', olderThan.toISOString()).limit(batchMax).execute();
+    const rows = await store.reader
+      .selectFrom('refunds')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('created_at', '<', olderThan.toISOString())
+      .limit(batchMax)
+      .execute();
     let done = 0;
     for (const row of rows) {
       const payment = await core.get(row.merchant_id, row.payment_id);

@@ -24,7 +24,10 @@ export interface FxPort {
    * Before the creating unit: validates the payment's FX facts (reads only). Gives what to record
    * inside the unit, or nothing when the payment neither converts nor is an import order.
    */
-  prepareCreate(payment: { merchantId: string; amount: Amount; customerId: string | null }, input: PaymentFxInput | undefined): Promise<Failure | undefined | ((trx: Transaction<Database>, paymentId: string) => Promise<void>)>;
+  prepareCreate(
+    payment: { merchantId: string; amount: Amount; customerId: string | null },
+    input: PaymentFxInput | undefined,
+  ): Promise<Failure | undefined | ((trx: Transaction<Database>, paymentId: string) => Promise<void>)>;
   /** Before a confirm claims the payment: locks the rate, checks and reserves import allowance. */
   onConfirm(payment: Payment, method: PaymentMethodInput): Promise<Failure | undefined>;
   /** Inside a capturing unit: records the capture and gives its conversion (none: same currency). */

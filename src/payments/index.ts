@@ -17,7 +17,19 @@ export function createPaymentServices(deps: PaymentsDeps) {
   hooks.confirmExternal = externals.confirm;
   const followUps = createFollowUps(deps, core);
   const sweeper = createPaymentSweeper(deps, core, followUps.resumePendingRefunds, externals.queryLate);
-  return { create: core.create, get: core.get, details: core.details, list: core.list, confirm: core.confirm, completeChallenge: core.completeChallenge, feePlanOf: core.feePlanOf, setFeePlan: core.setFeePlan, sweeper, acceptWalletNotification: externals.acceptNotification, ...followUps };
+  return {
+    create: core.create,
+    get: core.get,
+    details: core.details,
+    list: core.list,
+    confirm: core.confirm,
+    completeChallenge: core.completeChallenge,
+    feePlanOf: core.feePlanOf,
+    setFeePlan: core.setFeePlan,
+    sweeper,
+    acceptWalletNotification: externals.acceptNotification,
+    ...followUps,
+  };
 }
 
 export type PaymentServices = ReturnType<typeof createPaymentServices>;

@@ -46,7 +46,12 @@ export interface Payment {
    * there (gross, set at capture), the locked rate and the quote that set it. Null otherwise.
    * For such a payment `feeMinor` is in the settlement currency.
    */
-  readonly settlement?: { readonly currency: string; readonly amountMinor: bigint | null; readonly fxRate: string | null; readonly quoteId: string | null } | null;
+  readonly settlement?: {
+    readonly currency: string;
+    readonly amountMinor: bigint | null;
+    readonly fxRate: string | null;
+    readonly quoteId: string | null;
+  } | null;
 }
 
 export interface Attempt {
@@ -99,7 +104,10 @@ export type PaymentMethodInput =
 
 /** What payments need from the card vault (src/cards). */
 export interface CardVaultPort {
-  tokenize(merchantId: string, input: CardInput): Promise<{ card: { id: string; brand: CardBrand; last4: string }; securityCode: string | undefined } | Failure>;
+  tokenize(
+    merchantId: string,
+    input: CardInput,
+  ): Promise<{ card: { id: string; brand: CardBrand; last4: string }; securityCode: string | undefined } | Failure>;
   cardholderData(merchantId: string, cardId: string, securityCode?: string): Promise<CardholderData | Failure>;
 }
 
@@ -111,12 +119,22 @@ export interface ChannelsPort {
 
 /** What payments need from 3-D Secure (src/channels/three-d-secure). */
 export interface ThreeDSecurePort {
-  authenticate(input: { requestorTransactionId: string; pan: string; amount: Amount; merchantName: string; notificationUrl: string }): Promise<
+  authenticate(input: {
+    requestorTransactionId: string;
+    pan: string;
+    amount: Amount;
+    merchantName: string;
+    notificationUrl: string;
+  }): Promise<
     | { status: 'frictionless'; acsTransactionId: string; eci: string; authenticationValue: string }
     | { status: 'challenge'; acsTransactionId: string; challengeUrl: string }
     | { status: 'unavailable'; reason: string }
   >;
-  verifyResult(token: string): { acsTransactionId: string; requestorTransactionId: string; authenticated: boolean; eci: string; authenticationValue?: string } | Failure;
+  verifyResult(
+    token: string,
+  ):
+    | { acsTransactionId: string; requestorTransactionId: string; authenticated: boolean; eci: string; authenticationValue?: string }
+    | Failure;
 }
 
 /** An outside wallet (src/channels/wallets): orders paid by QR or redirect, signed notifications. */
@@ -131,11 +149,28 @@ export interface WalletNotification {
 export interface WalletConnectorPort {
   readonly name: string;
   readonly currencies: readonly string[];
-  createOrder(input: { orderId: string; amount: Amount; subject: string; notifyUrl: string; returnUrl?: string }): Promise<{ status: 'created'; walletOrderId: string; qrCode: string; redirectUrl: string } | { status: 'unavailable'; reason: string }>;
+  createOrder(input: {
+    orderId: string;
+    amount: Amount;
+    subject: string;
+    notifyUrl: string;
+    returnUrl?: string;
+  }): Promise<
+    { status: 'created'; walletOrderId: string; qrCode: string; redirectUrl: string } | { status: 'unavailable'; reason: string }
+  >;
   verifyNotification(rawBody: string, headers: Record<string, string | undefined>): WalletNotification | Failure;
   readonly ack: { readonly contentType: string; readonly body: string };
-  query(orderId: string): Promise<{ status: 'paid' | 'pending' | 'closed'; walletOrderId: string; amount: Amount; paidAt?: string } | { status: 'unavailable'; reason: string }>;
-  refund(input: { orderId: string; refundId: string; amount: Amount }): Promise<{ status: 'succeeded' } | { status: 'failed'; reason: string } | { status: 'unknown'; reason: string }>;
+  query(
+    orderId: string,
+  ): Promise<
+    | { status: 'paid' | 'pending' | 'closed'; walletOrderId: string; amount: Amount; paidAt?: string }
+    | { status: 'unavailable'; reason: string }
+  >;
+  refund(input: {
+    orderId: string;
+    refundId: string;
+    amount: Amount;
+  }): Promise<{ status: 'succeeded' } | { status: 'failed'; reason: string } | { status: 'unknown'; reason: string }>;
 }
 
 export interface WalletsPort {
@@ -144,7 +179,10 @@ export interface WalletsPort {
 
 /** What payments need from the events outbox (src/events): record inside the state change's unit. */
 export interface EventsPort {
-  record(trx: Transaction<Database>, event: { merchantId: string; type: string; objectType: string; objectId: string; data: unknown }): Promise<void>;
+  record(
+    trx: Transaction<Database>,
+    event: { merchantId: string; type: string; objectType: string; objectId: string; data: unknown },
+  ): Promise<void>;
 }
 
 /**
@@ -175,16 +213,36 @@ export function toPayment(row: Database['payments']): Payment {
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     customerId: row.customer_id,
     returnUrl: row.return_url,
-    method: row.method_type === null ? null : { type: row.method_type as MethodType, cardId: row.card_id, brand: row.card_brand, last4: row.card_last4, expiryYymm: row.card_expiry_yymm },
+    method:
+      row.method_type === null
+        ? null
+        : {
+            type: row.method_type as MethodType,
+            cardId: row.card_id,
+            brand: row.card_brand,
+            last4: row.card_last4,
+            expiryYymm: row.card_expiry_yymm,
+          },
     channel: row.channel,
     holdEntryId: row.hold_entry_id,
-    nextAction: row.status === 'requires_action' && row.next_action_url !== null ? { type: 'redirect_to_url', url: row.next_action_url, qrCode: row.next_action_qr } : null,
+    nextAction:
+      row.status === 'requires_action' && row.next_action_url !== null
+        ? { type: 'redirect_to_url', url: row.next_action_url, qrCode: row.next_action_qr }
+        : null,
     threeDSTransactionId: row.three_ds_transaction_id,
     lastError: row.last_error_code === null ? null : { code: row.last_error_code, message: row.last_error_message ?? '' },
     expiresAt: row.expires_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    settlement: row.settlement_currency == null ? null : { currency: row.settlement_currency, amountMinor: row.settlement_amount ?? null, fxRate: row.fx_rate ?? null, quoteId: row.fx_quote_id ?? null },
+    settlement:
+      row.settlement_currency == null
+        ? null
+        : {
+            currency: row.settlement_currency,
+            amountMinor: row.settlement_amount ?? null,
+            fxRate: row.fx_rate ?? null,
+            quoteId: row.fx_quote_id ?? null,
+          },
   };
 }
 

@@ -33,8 +33,18 @@ export function sourceAccount(source: Source, currency: string): AccountSpec {
  * The accounts a payment's units may lock: the writer's keys for concurrent batches. The merchant's
  * escrow account is among them because an escrow payment captures into it (src/escrow).
  */
-export function accountKeys(ledger: { accountIdFor: (spec: AccountSpec) => string }, merchantId: string, source: Source, currency: string): string[] {
-  return [sourceAccount(source, currency), chart.merchantPending(merchantId, currency), chart.escrowHeld(merchantId, currency), chart.feeRevenue(currency)].map((spec) => ledger.accountIdFor(spec));
+export function accountKeys(
+  ledger: { accountIdFor: (spec: AccountSpec) => string },
+  merchantId: string,
+  source: Source,
+  currency: string,
+): string[] {
+  return [
+    sourceAccount(source, currency),
+    chart.merchantPending(merchantId, currency),
+    chart.escrowHeld(merchantId, currency),
+    chart.feeRevenue(currency),
+  ].map((spec) => ledger.accountIdFor(spec));
 }
 
 interface Accounts {
@@ -46,14 +56,25 @@ interface Accounts {
 }
 
 /** Opens the accounts a payment moves money through (the source wallet must already exist). */
-async function accounts(ledger: Ledger, trx: Transaction<Database>, merchantId: string, source: Source, currency: string, accountIdFor: (spec: AccountSpec) => string, destination: Destination = 'merchant'): Promise<Accounts> {
+async function accounts(
+  ledger: Ledger,
+  trx: Transaction<Database>,
+  merchantId: string,
+  source: Source,
+  currency: string,
+  accountIdFor: (spec: AccountSpec) => string,
+  destination: Destination = 'merchant',
+): Promise<Accounts> {
   const sourceSpec = sourceAccount(source, currency);
   return {
     // A wallet that never held money cannot pay; a channel receivable opens on first use.
     source: source.kind === 'wallet' ? accountIdFor(sourceSpec) : await ledger.ensureAccount(trx, sourceSpec),
     merchant: await ledger.ensureAccount(trx, chart.merchantPending(merchantId, currency)),
     revenue: await ledger.ensureAccount(trx, chart.feeRevenue(currency)),
-    funds: destination === 'escrow' ? await ledger.ensureAccount(trx, chart.escrowHeld(merchantId, currency)) : accountIdFor(chart.merchantPending(merchantId, currency)),
+    funds:
+      destination === 'escrow'
+        ? await ledger.ensureAccount(trx, chart.escrowHeld(merchantId, currency))
+        : accountIdFor(chart.merchantPending(merchantId, currency)),
   };
 }
 
@@ -67,12 +88,51 @@ function feePostings(a: Accounts, currency: string, feeMinor: bigint): Posting[]
 
 export interface PaymentLedger {
   /** Automatic capture: gross from the source to the merchant, fee to revenue, one entry. */
-  captureNow(trx: Transaction<Database>, p: { entryId: string; paymentId: string; merchantId: string; source: Source; currency: string; grossMinor: bigint; feeMinor: bigint; destination?: Destination }): ReturnType<Ledger['post']>;
-  hold(trx: Transaction<Database>, p: { entryId: string; paymentId: string; merchantId: string; source: Source; currency: string; grossMinor: bigint }): ReturnType<Ledger['hold']>;
+  captureNow(
+    trx: Transaction<Database>,
+    p: {
+      entryId: string;
+      paymentId: string;
+      merchantId: string;
+      source: Source;
+      currency: string;
+      grossMinor: bigint;
+      feeMinor: bigint;
+      destination?: Destination;
+    },
+  ): ReturnType<Ledger['post']>;
+  hold(
+    trx: Transaction<Database>,
+    p: { entryId: string; paymentId: string; merchantId: string; source: Source; currency: string; grossMinor: bigint },
+  ): ReturnType<Ledger['hold']>;
   /** Posts (part of) a hold and takes the fee. */
-  captureHold(trx: Transaction<Database>, p: { entryId: string; holdId: string; paymentId: string; merchantId: string; source: Source; currency: string; capturedMinor: bigint; feeMinor: bigint }): ReturnType<Ledger['post']>;
+  captureHold(
+    trx: Transaction<Database>,
+    p: {
+      entryId: string;
+      holdId: string;
+      paymentId: string;
+      merchantId: string;
+      source: Source;
+      currency: string;
+      capturedMinor: bigint;
+      feeMinor: bigint;
+    },
+  ): ReturnType<Ledger['post']>;
   voidHold(trx: Transaction<Database>, p: { entryId: string; holdId: string }): ReturnType<Ledger['voidPending']>;
-  refund(trx: Transaction<Database>, p: { entryId: string; paymentId: string; merchantId: string; source: Source; currency: string; refundMinor: bigint; feeReturnedMinor: bigint; destination?: Destination }): ReturnType<Ledger['post']>;
+  refund(
+    trx: Transaction<Database>,
+    p: {
+      entryId: string;
+      paymentId: string;
+      merchantId: string;
+      source: Source;
+      currency: string;
+      refundMinor: bigint;
+      feeReturnedMinor: bigint;
+      destination?: Destination;
+    },
+  ): ReturnType<Ledger['post']>;
 }
 
 export function createPaymentLedger(ledger: Ledger, accountIdFor: (spec: AccountSpec) => string): PaymentLedger {
@@ -108,7 +168,12 @@ export function createPaymentLedger(ledger: Ledger, accountIdFor: (spec: Account
       const posted = await ledger.postPending(trx, { id: p.entryId, pendingId: p.holdId, amountMinor: p.capturedMinor });
       if (isFailure(posted) || p.feeMinor === 0n) return posted;
       const a = await accounts(ledger, trx, p.merchantId, p.source, p.currency, accountIdFor);
-      return ledger.post(trx, { id: `${p.entryId}:fee`, reason: 'payment.fee', link: { type: 'payment', id: p.paymentId }, postings: feePostings(a, p.currency, p.feeMinor) });
+      return ledger.post(trx, {
+        id: `${p.entryId}:fee`,
+        reason: 'payment.fee',
+        link: { type: 'payment', id: p.paymentId },
+        postings: feePostings(a, p.currency, p.feeMinor),
+      });
     },
     voidHold(trx, p) {
       return ledger.voidPending(trx, { id: p.entryId, pendingId: p.holdId });
@@ -156,11 +221,34 @@ export interface Conversion {
 }
 
 /** The accounts a conversion may lock, beyond `accountKeys` (writer keys). */
-export function conversionKeys(ledger: { accountIdFor: (spec: AccountSpec) => string }, merchantId: string, presentment: string, settlement: string): string[] {
-  return [chart.fxPosition(presentment), chart.fxPosition(settlement), chart.fxRevenue(settlement), chart.merchantPending(merchantId, settlement), chart.feeRevenue(settlement)].map((spec) => ledger.accountIdFor(spec));
+export function conversionKeys(
+  ledger: { accountIdFor: (spec: AccountSpec) => string },
+  merchantId: string,
+  presentment: string,
+  settlement: string,
+): string[] {
+  return [
+    chart.fxPosition(presentment),
+    chart.fxPosition(settlement),
+    chart.fxRevenue(settlement),
+    chart.merchantPending(merchantId, settlement),
+    chart.feeRevenue(settlement),
+  ].map((spec) => ledger.accountIdFor(spec));
 }
 
-async function conversionPostings(ledger: Ledger, trx: Transaction<Database>, p: { merchantId: string; from: string; presentment: string; grossMinor: bigint; feeMinor: bigint; conversion: Conversion; sign: 1n | -1n }): Promise<Posting[]> {
+async function conversionPostings(
+  ledger: Ledger,
+  trx: Transaction<Database>,
+  p: {
+    merchantId: string;
+    from: string;
+    presentment: string;
+    grossMinor: bigint;
+    feeMinor: bigint;
+    conversion: Conversion;
+    sign: 1n | -1n;
+  },
+): Promise<Posting[]> {
   const s = p.conversion.currency;
   const position = await ledger.ensureAccount(trx, chart.fxPosition(p.presentment));
   const positionS = await ledger.ensureAccount(trx, chart.fxPosition(s));
@@ -183,18 +271,63 @@ async function conversionPostings(ledger: Ledger, trx: Transaction<Database>, p:
 
 export interface ConvertedPaymentLedger {
   /** Automatic capture with conversion: one entry. `feeMinor` is in the settlement currency. */
-  captureNow(trx: Transaction<Database>, p: { entryId: string; paymentId: string; merchantId: string; source: Source; currency: string; grossMinor: bigint; feeMinor: bigint; conversion: Conversion }): ReturnType<Ledger['post']>;
+  captureNow(
+    trx: Transaction<Database>,
+    p: {
+      entryId: string;
+      paymentId: string;
+      merchantId: string;
+      source: Source;
+      currency: string;
+      grossMinor: bigint;
+      feeMinor: bigint;
+      conversion: Conversion;
+    },
+  ): ReturnType<Ledger['post']>;
   /** Posts (part of) a hold in P to the merchant, then converts what was posted (`:fx` entry). */
-  captureHold(trx: Transaction<Database>, p: { entryId: string; holdId: string; paymentId: string; merchantId: string; source: Source; currency: string; capturedMinor: bigint; feeMinor: bigint; conversion: Conversion }): ReturnType<Ledger['post']>;
+  captureHold(
+    trx: Transaction<Database>,
+    p: {
+      entryId: string;
+      holdId: string;
+      paymentId: string;
+      merchantId: string;
+      source: Source;
+      currency: string;
+      capturedMinor: bigint;
+      feeMinor: bigint;
+      conversion: Conversion;
+    },
+  ): ReturnType<Ledger['post']>;
   /** Refund of `refundMinor` in P; `conversion` is the refunded share in S, `feeReturnedMinor` in S. */
-  refund(trx: Transaction<Database>, p: { entryId: string; paymentId: string; merchantId: string; source: Source; currency: string; refundMinor: bigint; feeReturnedMinor: bigint; conversion: Conversion }): ReturnType<Ledger['post']>;
+  refund(
+    trx: Transaction<Database>,
+    p: {
+      entryId: string;
+      paymentId: string;
+      merchantId: string;
+      source: Source;
+      currency: string;
+      refundMinor: bigint;
+      feeReturnedMinor: bigint;
+      conversion: Conversion;
+    },
+  ): ReturnType<Ledger['post']>;
 }
 
 export function createConvertedPaymentLedger(ledger: Ledger, accountIdFor: (spec: AccountSpec) => string): ConvertedPaymentLedger {
   return {
     async captureNow(trx, p) {
       const a = await accounts(ledger, trx, p.merchantId, p.source, p.currency, accountIdFor);
-      const postings = await conversionPostings(ledger, trx, { merchantId: p.merchantId, from: a.source, presentment: p.currency, grossMinor: p.grossMinor, feeMinor: p.feeMinor, conversion: p.conversion, sign: 1n });
+      const postings = await conversionPostings(ledger, trx, {
+        merchantId: p.merchantId,
+        from: a.source,
+        presentment: p.currency,
+        grossMinor: p.grossMinor,
+        feeMinor: p.feeMinor,
+        conversion: p.conversion,
+        sign: 1n,
+      });
       return ledger.post(trx, { id: p.entryId, reason: 'payment.capture', link: { type: 'payment', id: p.paymentId }, postings });
     },
     async captureHold(trx, p) {
@@ -202,12 +335,28 @@ export function createConvertedPaymentLedger(ledger: Ledger, accountIdFor: (spec
       if (isFailure(posted)) return posted;
       // The hold credited the merchant in P; the conversion takes that back into Hutong's position.
       const merchantP = await ledger.ensureAccount(trx, chart.merchantPending(p.merchantId, p.currency));
-      const postings = await conversionPostings(ledger, trx, { merchantId: p.merchantId, from: merchantP, presentment: p.currency, grossMinor: p.capturedMinor, feeMinor: p.feeMinor, conversion: p.conversion, sign: 1n });
+      const postings = await conversionPostings(ledger, trx, {
+        merchantId: p.merchantId,
+        from: merchantP,
+        presentment: p.currency,
+        grossMinor: p.capturedMinor,
+        feeMinor: p.feeMinor,
+        conversion: p.conversion,
+        sign: 1n,
+      });
       return ledger.post(trx, { id: `${p.entryId}:fx`, reason: 'payment.fx', link: { type: 'payment', id: p.paymentId }, postings });
     },
     async refund(trx, p) {
       const a = await accounts(ledger, trx, p.merchantId, p.source, p.currency, accountIdFor);
-      const postings = await conversionPostings(ledger, trx, { merchantId: p.merchantId, from: a.source, presentment: p.currency, grossMinor: p.refundMinor, feeMinor: p.feeReturnedMinor, conversion: p.conversion, sign: -1n });
+      const postings = await conversionPostings(ledger, trx, {
+        merchantId: p.merchantId,
+        from: a.source,
+        presentment: p.currency,
+        grossMinor: p.refundMinor,
+        feeMinor: p.feeReturnedMinor,
+        conversion: p.conversion,
+        sign: -1n,
+      });
       return ledger.post(trx, { id: p.entryId, reason: 'refund', link: { type: 'payment', id: p.paymentId }, postings });
     },
   };

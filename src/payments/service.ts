@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import type { AuthorizeRequest, CardConnector, CardholderData, ChannelOutcome, MerchantDescriptor, OriginalReference } from '../channels/connector.js';
+import type {
+  AuthorizeRequest,
+  CardConnector,
+  CardholderData,
+  ChannelOutcome,
+  MerchantDescriptor,
+  OriginalReference,
+} from '../channels/connector.js';
 import type { Clock } from '../core/clock.js';
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
@@ -13,7 +20,21 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { PaymentError } from './errors.js';
 import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';
-import { toAttempt, toPayment, type Attempt, type CaptureMethod, type CardVaultPort, type ChannelsPort, type EscrowPort, type EventsPort, type Payment, type PaymentMethodInput, type ThreeDSecurePort, type Transition, type WalletsPort } from './model.js';
+import {
+  toAttempt,
+  toPayment,
+  type Attempt,
+  type CaptureMethod,
+  type CardVaultPort,
+  type ChannelsPort,
+  type EscrowPort,
+  type EventsPort,
+  type Payment,
+  type PaymentMethodInput,
+  type ThreeDSecurePort,
+  type Transition,
+  type WalletsPort,
+} from './model.js';
 import { accountKeys, createConvertedPaymentLedger, createPaymentLedger, type Destination, type Source } from './postings.js';
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
@@ -154,42 +175,80 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       created_at: at.toISOString(),
       updated_at: at.toISOString(),
     };
-    const fxRecord = deps.fx === undefined ? undefined : await deps.fx.prepareCreate({ merchantId, amount: input.amount, customerId: input.customerId ?? null }, input.fx);
+    const fxRecord =
+      deps.fx === undefined
+        ? undefined
+        : await deps.fx.prepareCreate({ merchantId, amount: input.amount, customerId: input.customerId ?? null }, input.fx);
     if (isFailure(fxRecord)) {
       // A retry of a request that created its payment finds it, even if its quote expired since.
-      const created = await store.reader.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+      const created = await store.reader
+        .selectFrom('payments')
+        .selectAll()
+        .where('id', '=', id)
+        .where('merchant_id', '=', merchantId)
+        .executeTakeFirst();
       return created?.request_digest === digest ? toPayment(created) : fxRecord;
     }
-    return writer.run(async (trx) => {
-      const existing = await trx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
-      if (existing !== undefined) {
-        return existing.request_digest === digest && existing.merchant_id === merchantId ? toPayment(existing) : fail(PaymentError.IdempotencyConflict, 'this Idempotency-Key created a different payment');
-      }
-      const taken = await trx.selectFrom('payments').select('id').where('merchant_id', '=', merchantId).where('merchant_order_id', '=', input.merchantOrderId).executeTakeFirst();
-      if (taken !== undefined) return fail(PaymentError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
-      await trx.insertInto('payments').values(row).execute();
-      if (fxRecord !== undefined) await fxRecord(trx, id);
-      await recordTransition(trx, { paymentId: id, from: null, to: 'requires_payment_method', reason: 'created', at: row.created_at });
-      const payment = fxRecord === undefined ? toPayment(row) : await reload(trx, id);
-      await emit(trx, payment, 'payment.created');
-      return payment;
-    }, { keys: [id] });
+    return writer.run(
+      async (trx) => {
+        const existing = await trx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+        if (existing !== undefined) {
+          return existing.request_digest === digest && existing.merchant_id === merchantId
+            ? toPayment(existing)
+            : fail(PaymentError.IdempotencyConflict, 'this Idempotency-Key created a different payment');
+        }
+        const taken = await trx
+          .selectFrom('payments')
+          .select('id')
+          .where('merchant_id', '=', merchantId)
+          .where('merchant_order_id', '=', input.merchantOrderId)
+          .executeTakeFirst();
+        if (taken !== undefined)
+          return fail(PaymentError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
+        await trx.insertInto('payments').values(row).execute();
+        if (fxRecord !== undefined) await fxRecord(trx, id);
+        await recordTransition(trx, { paymentId: id, from: null, to: 'requires_payment_method', reason: 'created', at: row.created_at });
+        const payment = fxRecord === undefined ? toPayment(row) : await reload(trx, id);
+        await emit(trx, payment, 'payment.created');
+        return payment;
+      },
+      { keys: [id] },
+    );
   }
 
   async function get(merchantId: string, id: string): Promise<Payment | PaymentFailure> {
-    const row = await store.reader.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await store.reader
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', id)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row === undefined ? fail(PaymentError.PaymentNotFound, `no payment ${id}`) : toPayment(row);
   }
 
-  async function details(merchantId: string, id: string): Promise<{ payment: Payment; attempts: Attempt[]; timeline: Transition[] } | PaymentFailure> {
+  async function details(
+    merchantId: string,
+    id: string,
+  ): Promise<{ payment: Payment; attempts: Attempt[]; timeline: Transition[] } | PaymentFailure> {
     const payment = await get(merchantId, id);
     if (isFailure(payment)) return payment;
-    const attempts = await store.reader.selectFrom('payment_attempts').selectAll().where('payment_id', '=', id).orderBy('created_at').orderBy('id').execute();
+    const attempts = await store.reader
+      .selectFrom('payment_attempts')
+      .selectAll()
+      .where('payment_id', '=', id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     const timeline = await store.reader.selectFrom('payment_transitions').selectAll().where('payment_id', '=', id).orderBy('seq').execute();
     return {
       payment,
       attempts: attempts.map(toAttempt),
-      timeline: timeline.map((t) => ({ from: t.from_status as PaymentStatus | null, to: t.to_status as PaymentStatus, reason: t.reason, at: t.at })),
+      timeline: timeline.map((t) => ({
+        from: t.from_status as PaymentStatus | null,
+        to: t.to_status as PaymentStatus,
+        reason: t.reason,
+        at: t.at,
+      })),
     };
   }
 
@@ -211,7 +270,15 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   async function feePlanOf(trx: Executor, merchantId: string): Promise<FeePlan> {
     const row = await trx.selectFrom('fee_plans').selectAll().where('merchant_id', '=', merchantId).executeTakeFirst();
     if (row === undefined) return defaultFeePlan;
-    const rules = (JSON.parse(row.rules) as { method: 'card' | 'wallet' | '*'; brand: string; percentBps: number; fixedMinor: string; fixedCurrency: string | null }[]).map((r) => ({ ...r, fixedMinor: BigInt(r.fixedMinor) }));
+    const rules = (
+      JSON.parse(row.rules) as {
+        method: 'card' | 'wallet' | '*';
+        brand: string;
+        percentBps: number;
+        fixedMinor: string;
+        fixedCurrency: string | null;
+      }[]
+    ).map((r) => ({ ...r, fixedMinor: BigInt(r.fixedMinor) }));
     return { rules, refundFeePolicy: row.refund_fee_policy as FeePlan['refundFeePolicy'] };
   }
 
@@ -220,8 +287,25 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const invalid = validateFeePlan(plan);
     if (invalid !== undefined) return invalid;
     if ((await parties.getMerchant(merchantId)) === undefined) return fail('merchant_not_found', `no merchant ${merchantId}`);
-    const row = { merchant_id: merchantId, rules: JSON.stringify(plan.rules.map((r) => ({ ...r, fixedMinor: r.fixedMinor.toString() }))), refund_fee_policy: plan.refundFeePolicy, updated_at: now() };
-    await writer.run((trx) => trx.insertInto('fee_plans').values(row).onConflict((oc) => oc.column('merchant_id').doUpdateSet({ rules: row.rules, refund_fee_policy: row.refund_fee_policy, updated_at: row.updated_at })).execute(), { keys: [] });
+    const row = {
+      merchant_id: merchantId,
+      rules: JSON.stringify(plan.rules.map((r) => ({ ...r, fixedMinor: r.fixedMinor.toString() }))),
+      refund_fee_policy: plan.refundFeePolicy,
+      updated_at: now(),
+    };
+    await writer.run(
+      (trx) =>
+        trx
+          .insertInto('fee_plans')
+          .values(row)
+          .onConflict((oc) =>
+            oc
+              .column('merchant_id')
+              .doUpdateSet({ rules: row.rules, refund_fee_policy: row.refund_fee_policy, updated_at: row.updated_at }),
+          )
+          .execute(),
+      { keys: [] },
+    );
     return plan;
   }
 
@@ -234,7 +318,10 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   /** Expired unpaid payments are canceled on touch (and by the sweeper). */
   async function expireIfDue(payment: Payment): Promise<PaymentFailure | undefined> {
     if (payment.status !== 'requires_payment_method' || clock.now().toISOString() < payment.expiresAt) return undefined;
-    await writer.run((trx) => moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'canceled', reason: 'expired', at: now() }), { keys: [payment.id] });
+    await writer.run(
+      (trx) => moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'canceled', reason: 'expired', at: now() }),
+      { keys: [payment.id] },
+    );
     return fail(PaymentError.PaymentExpired, `payment ${payment.id} expired at ${payment.expiresAt}`);
   }
 
@@ -243,7 +330,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (isFailure(payment)) return payment;
     const expired = await expireIfDue(payment);
     if (expired !== undefined) return expired;
-    if (payment.status !== 'requires_payment_method') return fail(PaymentError.StateInvalid, `cannot confirm a payment that is ${payment.status}`);
+    if (payment.status !== 'requires_payment_method')
+      return fail(PaymentError.StateInvalid, `cannot confirm a payment that is ${payment.status}`);
     const fxRefused = await deps.fx?.onConfirm(payment, method);
     if (fxRefused !== undefined) return fxRefused;
     if (method.type === 'wallet') return confirmWallet(payment, method.customerId);
@@ -261,29 +349,87 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const { currency } = payment.amount;
     const plan = await feePlanOf(store.reader, payment.merchantId);
     const conversionKeys = await fxKeys(payment);
-    return writer.run(async (trx) => {
-      const claimed = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: 'confirmed with wallet', at: now(), set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' } });
-      if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
-      const entryId = `${payment.id}:wallet`;
-      const destination = await destinationOf(trx, payment);
-      if (payment.captureMethod === 'automatic') {
-        // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
-        const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
-        const fee = destination === 'escrow' ? 0n : feeFor(plan, { method: 'wallet', brand: null, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
-        const capture = { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor, feeMinor: fee };
-        const entry = conversion === undefined ? await paymentLedger.captureNow(trx, { ...capture, destination }) : await convertedLedger.captureNow(trx, { ...capture, conversion });
-        if (isFailure(entry)) return fail(entry.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : entry.failure, 'the wallet has too little to pay this');
-        await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: 'paid from wallet', at: now(), set: { amount_captured: payment.amount.minor, fee } });
-      } else {
-        const hold = await paymentLedger.hold(trx, { entryId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor });
-        if (isFailure(hold)) return fail(hold.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : hold.failure, 'the wallet has too little to pay this');
-        await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_capture', reason: 'wallet funds held', at: now(), set: { hold_entry_id: entryId } });
-      }
-      const settled = await reload(trx, payment.id);
-      await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
-      await afterCapture(trx, settled, destination);
-      return settled;
-    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
+    return writer.run(
+      async (trx) => {
+        const claimed = await moveStatus(trx, {
+          id: payment.id,
+          from: 'requires_payment_method',
+          to: 'processing',
+          reason: 'confirmed with wallet',
+          at: now(),
+          set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' },
+        });
+        if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+        const entryId = `${payment.id}:wallet`;
+        const destination = await destinationOf(trx, payment);
+        if (payment.captureMethod === 'automatic') {
+          // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
+          const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+          const fee =
+            destination === 'escrow'
+              ? 0n
+              : feeFor(plan, {
+                  method: 'wallet',
+                  brand: null,
+                  amountMinor: conversion?.merchantMinor ?? payment.amount.minor,
+                  currency: conversion?.currency ?? currency,
+                });
+          const capture = {
+            entryId,
+            paymentId: payment.id,
+            merchantId: payment.merchantId,
+            source,
+            currency,
+            grossMinor: payment.amount.minor,
+            feeMinor: fee,
+          };
+          const entry =
+            conversion === undefined
+              ? await paymentLedger.captureNow(trx, { ...capture, destination })
+              : await convertedLedger.captureNow(trx, { ...capture, conversion });
+          if (isFailure(entry))
+            return fail(
+              entry.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : entry.failure,
+              'the wallet has too little to pay this',
+            );
+          await moveStatus(trx, {
+            id: payment.id,
+            from: 'processing',
+            to: 'succeeded',
+            reason: 'paid from wallet',
+            at: now(),
+            set: { amount_captured: payment.amount.minor, fee },
+          });
+        } else {
+          const hold = await paymentLedger.hold(trx, {
+            entryId,
+            paymentId: payment.id,
+            merchantId: payment.merchantId,
+            source,
+            currency,
+            grossMinor: payment.amount.minor,
+          });
+          if (isFailure(hold))
+            return fail(
+              hold.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : hold.failure,
+              'the wallet has too little to pay this',
+            );
+          await moveStatus(trx, {
+            id: payment.id,
+            from: 'processing',
+            to: 'requires_capture',
+            reason: 'wallet funds held',
+            at: now(),
+            set: { hold_entry_id: entryId },
+          });
+        }
+        const settled = await reload(trx, payment.id);
+        await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
+        await afterCapture(trx, settled, destination);
+        return settled;
+      },
+      { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] },
+    );
   }
 
   async function confirmCard(payment: Payment, method: Extract<PaymentMethodInput, { type: 'card' }>): Promise<Payment | PaymentFailure> {
@@ -291,11 +437,18 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (isFailure(resolved)) return resolved;
     const { cardId, cardholder } = resolved;
     const connectors = channels.route({ brand: cardholder.brand, currency: payment.amount.currency, merchantId: payment.merchantId });
-    if (connectors.length === 0) return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
+    if (connectors.length === 0)
+      return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
     const merchant = await descriptorOf(payment.merchantId);
     const claim: Claim = {
       reason: `confirmed with a ${cardholder.brand} card`,
-      set: { method_type: 'card', card_id: cardId, card_brand: cardholder.brand, card_last4: cardholder.pan.slice(-4), card_expiry_yymm: cardholder.expiryYymm },
+      set: {
+        method_type: 'card',
+        card_id: cardId,
+        card_brand: cardholder.brand,
+        card_last4: cardholder.pan.slice(-4),
+        card_expiry_yymm: cardholder.expiryYymm,
+      },
     };
     // 3-D Secure comes before the claim, so that the claim and the first attempt are one unit;
     // two racing confirms may both ask the directory server, only one claims the payment.
@@ -307,16 +460,27 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         merchantName: merchant.name,
         notificationUrl: `${publicBaseUrl}/v1/payments/${payment.id}/3ds_return`,
       });
-      if (authentication.status === 'challenge') return requireChallenge(payment, claim, authentication.acsTransactionId, authentication.challengeUrl);
+      if (authentication.status === 'challenge')
+        return requireChallenge(payment, claim, authentication.acsTransactionId, authentication.challengeUrl);
       // Frictionless: go on. Unavailable: go on without authentication (the issuer decides;
       // documented in docs/payments.md) rather than block every payment on the directory server.
     }
     const first = cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
-    const claimed = await writer.run(async (trx) => {
-      const ok = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: claim.reason, at: now(), set: claim.set });
-      if (ok) await recordAttempt(trx, payment, connectors[0] as CardConnector, first);
-      return ok;
-    }, { keys: [payment.id] });
+    const claimed = await writer.run(
+      async (trx) => {
+        const ok = await moveStatus(trx, {
+          id: payment.id,
+          from: 'requires_payment_method',
+          to: 'processing',
+          reason: claim.reason,
+          at: now(),
+          set: claim.set,
+        });
+        if (ok) await recordAttempt(trx, payment, connectors[0] as CardConnector, first);
+        return ok;
+      },
+      { keys: [payment.id] },
+    );
     if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
     return authorizeCard(payment, cardholder, merchant, connectors, first);
   }
@@ -326,7 +490,12 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
    * time). Its attempt id names the message at the channel (the STAN is derived from it), so an id
    * whose trace another operation already carries in that second is drawn again.
    */
-  function cardRequest(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor, connector: CardConnector): AuthorizeRequest {
+  function cardRequest(
+    payment: Payment,
+    cardholder: CardholderData,
+    merchant: MerchantDescriptor,
+    connector: CardConnector,
+  ): AuthorizeRequest {
     const sentAt = new Date(Math.floor(clock.now().getTime() / 1000) * 1000);
     let attemptId = newId('att');
     for (let draws = 1; connector.reserveTrace?.(attemptId, sentAt) === false && draws < traceDrawsMax; draws++) attemptId = newId('att');
@@ -335,11 +504,25 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
 
   async function recordAttempt(trx: Trx, payment: Payment, connector: CardConnector, request: AuthorizeRequest): Promise<void> {
     const at = (request.sentAt ?? clock.now()).toISOString();
-    await insertAttempt(trx, { id: request.attemptId, paymentId: payment.id, kind: request.capture ? 'purchase' : 'authorize', channel: connector.name, amountMinor: payment.amount.minor, currency: payment.amount.currency, at });
+    await insertAttempt(trx, {
+      id: request.attemptId,
+      paymentId: payment.id,
+      kind: request.capture ? 'purchase' : 'authorize',
+      channel: connector.name,
+      amountMinor: payment.amount.minor,
+      currency: payment.amount.currency,
+      at,
+    });
   }
 
   /** Tries the connectors in order; `first`, if given, is already recorded for the first one. */
-  async function authorizeCard(payment: Payment, cardholder: CardholderData, merchant: MerchantDescriptor, connectors: readonly CardConnector[], first?: AuthorizeRequest): Promise<Payment | PaymentFailure> {
+  async function authorizeCard(
+    payment: Payment,
+    cardholder: CardholderData,
+    merchant: MerchantDescriptor,
+    connectors: readonly CardConnector[],
+    first?: AuthorizeRequest,
+  ): Promise<Payment | PaymentFailure> {
     for (const [i, connector] of connectors.entries()) {
       const recorded = i === 0 ? first : undefined;
       const request = recorded ?? cardRequest(payment, cardholder, merchant, connector);
@@ -350,16 +533,40 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer answered; nothing was charged');
   }
 
-  async function requireChallenge(payment: Payment, claim: Claim, acsTransactionId: string, challengeUrl: string): Promise<Payment | PaymentFailure> {
-    return writer.run(async (trx) => {
-      if (!(await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'processing', reason: claim.reason, at: now(), set: claim.set }))) {
-        return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
-      }
-      await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_action', reason: '3-D Secure challenge', at: now(), set: { three_ds_transaction_id: acsTransactionId, next_action_url: challengeUrl } });
-      const waiting = await reload(trx, payment.id);
-      await emit(trx, waiting, 'payment.requires_action');
-      return waiting;
-    }, { keys: [payment.id] });
+  async function requireChallenge(
+    payment: Payment,
+    claim: Claim,
+    acsTransactionId: string,
+    challengeUrl: string,
+  ): Promise<Payment | PaymentFailure> {
+    return writer.run(
+      async (trx) => {
+        if (
+          !(await moveStatus(trx, {
+            id: payment.id,
+            from: 'requires_payment_method',
+            to: 'processing',
+            reason: claim.reason,
+            at: now(),
+            set: claim.set,
+          }))
+        ) {
+          return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+        }
+        await moveStatus(trx, {
+          id: payment.id,
+          from: 'processing',
+          to: 'requires_action',
+          reason: '3-D Secure challenge',
+          at: now(),
+          set: { three_ds_transaction_id: acsTransactionId, next_action_url: challengeUrl },
+        });
+        const waiting = await reload(trx, payment.id);
+        await emit(trx, waiting, 'payment.requires_action');
+        return waiting;
+      },
+      { keys: [payment.id] },
+    );
   }
 
   /**
@@ -378,18 +585,23 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const payment = toPayment(row);
     if (payment.status !== 'requires_action') return payment;
     const to: PaymentStatus = result.authenticated ? 'processing' : 'requires_payment_method';
-    const moved = await writer.run(async (trx) => {
-      const ok = await moveStatus(trx, {
-        id: paymentId,
-        from: 'requires_action',
-        to,
-        reason: result.authenticated ? `3-D Secure authenticated (ECI ${result.eci})` : '3-D Secure failed',
-        at: now(),
-        set: result.authenticated ? { next_action_url: null } : { next_action_url: null, last_error_code: 'three_ds_failed', last_error_message: 'the cardholder did not pass 3-D Secure' },
-      });
-      if (ok && !result.authenticated) await emit(trx, await reload(trx, paymentId), 'payment.failed');
-      return ok;
-    }, { keys: [paymentId] });
+    const moved = await writer.run(
+      async (trx) => {
+        const ok = await moveStatus(trx, {
+          id: paymentId,
+          from: 'requires_action',
+          to,
+          reason: result.authenticated ? `3-D Secure authenticated (ECI ${result.eci})` : '3-D Secure failed',
+          at: now(),
+          set: result.authenticated
+            ? { next_action_url: null }
+            : { next_action_url: null, last_error_code: 'three_ds_failed', last_error_message: 'the cardholder did not pass 3-D Secure' },
+        });
+        if (ok && !result.authenticated) await emit(trx, await reload(trx, paymentId), 'payment.failed');
+        return ok;
+      },
+      { keys: [paymentId] },
+    );
     if (!moved || !result.authenticated) return (await get(payment.merchantId, paymentId)) as Payment;
     const cardholder = await vault.cardholderData(payment.merchantId, payment.method?.cardId ?? '');
     if (isFailure(cardholder)) return giveBack(payment, PaymentError.MethodInvalid, cardholder.detail);
@@ -398,7 +610,10 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return isFailure(outcome) ? ((await get(payment.merchantId, paymentId)) as Payment) : outcome;
   }
 
-  async function cardOf(merchantId: string, method: Extract<PaymentMethodInput, { type: 'card' }>): Promise<{ cardId: string; cardholder: CardholderData } | PaymentFailure> {
+  async function cardOf(
+    merchantId: string,
+    method: Extract<PaymentMethodInput, { type: 'card' }>,
+  ): Promise<{ cardId: string; cardholder: CardholderData } | PaymentFailure> {
     if ('card' in method) {
       const tokenized = await vault.tokenize(merchantId, method.card);
       if (isFailure(tokenized)) return tokenized;
@@ -415,22 +630,47 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
    * is reversed first (the issuer may have approved it), then the next acquirer is tried; if even
    * the reversal goes unanswered the payment stays processing for the recovery sweep.
    */
-  async function authorizeOnce(payment: Payment, connector: CardConnector, request: AuthorizeRequest): Promise<Payment | PaymentFailure | 'fail_over'> {
+  async function authorizeOnce(
+    payment: Payment,
+    connector: CardConnector,
+    request: AuthorizeRequest,
+  ): Promise<Payment | PaymentFailure | 'fail_over'> {
     // The attempt is recorded (with this send time, DE 7) before the request leaves.
     const sentAt = request.sentAt ?? clock.now();
     const outcome = await connector.authorize(request);
     if (outcome.status === 'approved') return settleApproved(payment, connector.name, request, outcome);
-    if (outcome.status === 'declined' && outcome.responseCode !== issuerInoperative) return settleDeclined(payment, request.attemptId, outcome);
+    if (outcome.status === 'declined' && outcome.responseCode !== issuerInoperative)
+      return settleDeclined(payment, request.attemptId, outcome);
     if (outcome.status === 'declined') {
-      await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'declined', responseCode: outcome.responseCode, reason: outcome.reason, at: now() }), { keys: [payment.id] });
+      await writer.run(
+        (trx) =>
+          settleAttempt(trx, {
+            id: request.attemptId,
+            status: 'declined',
+            responseCode: outcome.responseCode,
+            reason: outcome.reason,
+            at: now(),
+          }),
+        { keys: [payment.id] },
+      );
       return 'fail_over';
     }
     const reversed = await reverseAttempt(payment, connector, request, sentAt, outcome);
-    return reversed ? 'fail_over' : fail(PaymentError.ChannelUnavailable, 'the acquirer did not answer; the payment will be resolved by reversal shortly');
+    return reversed
+      ? 'fail_over'
+      : fail(PaymentError.ChannelUnavailable, 'the acquirer did not answer; the payment will be resolved by reversal shortly');
   }
 
-  async function reverseAttempt(payment: Payment, connector: CardConnector, request: AuthorizeRequest, sentAt: Date, unanswered: Extract<ChannelOutcome, { status: 'unknown' }>): Promise<boolean> {
-    await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'unknown', reason: unanswered.reason, at: now() }), { keys: [payment.id] });
+  async function reverseAttempt(
+    payment: Payment,
+    connector: CardConnector,
+    request: AuthorizeRequest,
+    sentAt: Date,
+    unanswered: Extract<ChannelOutcome, { status: 'unknown' }>,
+  ): Promise<boolean> {
+    await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'unknown', reason: unanswered.reason, at: now() }), {
+      keys: [payment.id],
+    });
     const original: OriginalReference = {
       attemptId: request.attemptId,
       reference: '',
@@ -442,61 +682,185 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       kind: request.capture ? 'purchase' : 'authorization',
     };
     const reversalId = newId('att');
-    await writer.run((trx) => insertAttempt(trx, { id: reversalId, paymentId: payment.id, kind: 'reverse', channel: connector.name, amountMinor: request.amount.minor, currency: request.amount.currency, originalAttemptId: request.attemptId, at: now() }), { keys: [payment.id] });
+    await writer.run(
+      (trx) =>
+        insertAttempt(trx, {
+          id: reversalId,
+          paymentId: payment.id,
+          kind: 'reverse',
+          channel: connector.name,
+          amountMinor: request.amount.minor,
+          currency: request.amount.currency,
+          originalAttemptId: request.attemptId,
+          at: now(),
+        }),
+      { keys: [payment.id] },
+    );
     const outcome = await connector.reverse({ operationId: reversalId, original, amount: request.amount });
     const done = outcome.status !== 'unknown';
-    await writer.run(async (trx) => {
-      await settleAttempt(trx, { id: reversalId, status: done ? 'approved' : 'unknown', responseCode: outcome.status === 'unknown' ? null : outcome.responseCode, reason: outcome.status === 'approved' ? null : outcome.reason, at: now() });
-      if (done) await settleAttempt(trx, { id: request.attemptId, status: 'reversed', at: now() });
-    }, { keys: [payment.id] });
+    await writer.run(
+      async (trx) => {
+        await settleAttempt(trx, {
+          id: reversalId,
+          status: done ? 'approved' : 'unknown',
+          responseCode: outcome.status === 'unknown' ? null : outcome.responseCode,
+          reason: outcome.status === 'approved' ? null : outcome.reason,
+          at: now(),
+        });
+        if (done) await settleAttempt(trx, { id: request.attemptId, status: 'reversed', at: now() });
+      },
+      { keys: [payment.id] },
+    );
     return done;
   }
 
-  async function settleApproved(payment: Payment, channel: string, request: AuthorizeRequest, outcome: Extract<ChannelOutcome, { status: 'approved' }>): Promise<Payment | PaymentFailure> {
+  async function settleApproved(
+    payment: Payment,
+    channel: string,
+    request: AuthorizeRequest,
+    outcome: Extract<ChannelOutcome, { status: 'approved' }>,
+  ): Promise<Payment | PaymentFailure> {
     const source: Source = { kind: 'channel', channel };
     const { currency } = payment.amount;
     const conversionKeys = await fxKeys(payment);
-    return writer.run(async (trx) => {
-      await settleAttempt(trx, { id: request.attemptId, status: 'approved', responseCode: outcome.responseCode, reference: outcome.reference, authorizationCode: outcome.authorizationCode, at: now() });
-      const common = { entryId: request.attemptId, paymentId: payment.id, merchantId: payment.merchantId, source, currency, grossMinor: payment.amount.minor };
-      const destination = await destinationOf(trx, payment);
-      if (request.capture) {
-        const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
-        const fee = destination === 'escrow' ? 0n : feeFor(await feePlanOf(trx, payment.merchantId), { method: 'card', brand: request.card.brand, amountMinor: conversion?.merchantMinor ?? payment.amount.minor, currency: conversion?.currency ?? currency });
-        const entry = conversion === undefined ? await paymentLedger.captureNow(trx, { ...common, feeMinor: fee, destination }) : await convertedLedger.captureNow(trx, { ...common, feeMinor: fee, conversion });
-        assert.ok(!isFailure(entry), `capture entry for ${payment.id}: ${isFailure(entry) ? entry.detail : ''}`);
-        await moveStatus(trx, { id: payment.id, from: 'processing', to: 'succeeded', reason: `approved by ${channel} (${outcome.authorizationCode})`, at: now(), set: { amount_captured: payment.amount.minor, fee, channel, last_error_code: null, last_error_message: null } });
-      } else {
-        const hold = await paymentLedger.hold(trx, common);
-        assert.ok(!isFailure(hold), `authorization hold for ${payment.id}: ${isFailure(hold) ? hold.detail : ''}`);
-        await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_capture', reason: `authorized by ${channel} (${outcome.authorizationCode})`, at: now(), set: { hold_entry_id: request.attemptId, channel, last_error_code: null, last_error_message: null } });
-      }
-      const settled = await reload(trx, payment.id);
-      await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
-      await afterCapture(trx, settled, destination);
-      return settled;
-    }, { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] });
+    return writer.run(
+      async (trx) => {
+        await settleAttempt(trx, {
+          id: request.attemptId,
+          status: 'approved',
+          responseCode: outcome.responseCode,
+          reference: outcome.reference,
+          authorizationCode: outcome.authorizationCode,
+          at: now(),
+        });
+        const common = {
+          entryId: request.attemptId,
+          paymentId: payment.id,
+          merchantId: payment.merchantId,
+          source,
+          currency,
+          grossMinor: payment.amount.minor,
+        };
+        const destination = await destinationOf(trx, payment);
+        if (request.capture) {
+          const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+          const fee =
+            destination === 'escrow'
+              ? 0n
+              : feeFor(await feePlanOf(trx, payment.merchantId), {
+                  method: 'card',
+                  brand: request.card.brand,
+                  amountMinor: conversion?.merchantMinor ?? payment.amount.minor,
+                  currency: conversion?.currency ?? currency,
+                });
+          const entry =
+            conversion === undefined
+              ? await paymentLedger.captureNow(trx, { ...common, feeMinor: fee, destination })
+              : await convertedLedger.captureNow(trx, { ...common, feeMinor: fee, conversion });
+          assert.ok(!isFailure(entry), `capture entry for ${payment.id}: ${isFailure(entry) ? entry.detail : ''}`);
+          await moveStatus(trx, {
+            id: payment.id,
+            from: 'processing',
+            to: 'succeeded',
+            reason: `approved by ${channel} (${outcome.authorizationCode})`,
+            at: now(),
+            set: { amount_captured: payment.amount.minor, fee, channel, last_error_code: null, last_error_message: null },
+          });
+        } else {
+          const hold = await paymentLedger.hold(trx, common);
+          assert.ok(!isFailure(hold), `authorization hold for ${payment.id}: ${isFailure(hold) ? hold.detail : ''}`);
+          await moveStatus(trx, {
+            id: payment.id,
+            from: 'processing',
+            to: 'requires_capture',
+            reason: `authorized by ${channel} (${outcome.authorizationCode})`,
+            at: now(),
+            set: { hold_entry_id: request.attemptId, channel, last_error_code: null, last_error_message: null },
+          });
+        }
+        const settled = await reload(trx, payment.id);
+        await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
+        await afterCapture(trx, settled, destination);
+        return settled;
+      },
+      { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] },
+    );
   }
 
-  async function settleDeclined(payment: Payment, attemptId: string, outcome: Extract<ChannelOutcome, { status: 'declined' }>): Promise<PaymentFailure> {
+  async function settleDeclined(
+    payment: Payment,
+    attemptId: string,
+    outcome: Extract<ChannelOutcome, { status: 'declined' }>,
+  ): Promise<PaymentFailure> {
     // The unit must commit the decline, so it returns nothing; the caller gets the failure after.
-    await writer.run(async (trx) => {
-      await settleAttempt(trx, { id: attemptId, status: 'declined', responseCode: outcome.responseCode, reason: outcome.reason, at: now() });
-      const declined = await trx.selectFrom('payment_attempts').select((eb) => eb.fn.countAll<bigint>().as('n')).where('payment_id', '=', payment.id).where('status', '=', 'declined').executeTakeFirstOrThrow();
-      const to: PaymentStatus = Number(declined.n) >= settings.declinedAttemptsMax ? 'failed' : 'requires_payment_method';
-      await moveStatus(trx, { id: payment.id, from: 'processing', to, reason: `declined (${outcome.responseCode} ${outcome.reason})`, at: now(), set: { last_error_code: PaymentError.CardDeclined, last_error_message: `${outcome.responseCode} ${outcome.reason}` } });
-      await emit(trx, await reload(trx, payment.id), 'payment.failed');
-    }, { keys: [payment.id] });
+    await writer.run(
+      async (trx) => {
+        await settleAttempt(trx, {
+          id: attemptId,
+          status: 'declined',
+          responseCode: outcome.responseCode,
+          reason: outcome.reason,
+          at: now(),
+        });
+        const declined = await trx
+          .selectFrom('payment_attempts')
+          .select((eb) => eb.fn.countAll<bigint>().as('n'))
+          .where('payment_id', '=', payment.id)
+          .where('status', '=', 'declined')
+          .executeTakeFirstOrThrow();
+        const to: PaymentStatus = Number(declined.n) >= settings.declinedAttemptsMax ? 'failed' : 'requires_payment_method';
+        await moveStatus(trx, {
+          id: payment.id,
+          from: 'processing',
+          to,
+          reason: `declined (${outcome.responseCode} ${outcome.reason})`,
+          at: now(),
+          set: { last_error_code: PaymentError.CardDeclined, last_error_message: `${outcome.responseCode} ${outcome.reason}` },
+        });
+        await emit(trx, await reload(trx, payment.id), 'payment.failed');
+      },
+      { keys: [payment.id] },
+    );
     return fail(PaymentError.CardDeclined, `${outcome.responseCode} ${outcome.reason}`);
   }
 
   /** Back to requires_payment_method with a reason, when no channel could take the payment. */
   async function giveBack(payment: Payment, code: PaymentError, message: string): Promise<PaymentFailure> {
-    await writer.run((trx) => moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_payment_method', reason: message, at: now(), set: { last_error_code: code, last_error_message: message } }), { keys: [payment.id] });
+    await writer.run(
+      (trx) =>
+        moveStatus(trx, {
+          id: payment.id,
+          from: 'processing',
+          to: 'requires_payment_method',
+          reason: message,
+          at: now(),
+          set: { last_error_code: code, last_error_message: message },
+        }),
+      { keys: [payment.id] },
+    );
     return fail(code, message);
   }
 
-  return { create, get, details, list, confirm, completeChallenge, giveBack, feePlanOf, setFeePlan, descriptorOf, paymentLedger, reload, emit, reverseAttempt, convertedLedger, fxKeys, destinationOf, afterCapture };
+  return {
+    create,
+    get,
+    details,
+    list,
+    confirm,
+    completeChallenge,
+    giveBack,
+    feePlanOf,
+    setFeePlan,
+    descriptorOf,
+    paymentLedger,
+    reload,
+    emit,
+    reverseAttempt,
+    convertedLedger,
+    fxKeys,
+    destinationOf,
+    afterCapture,
+  };
 }
 
 /** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */

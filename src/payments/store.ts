@@ -25,7 +25,10 @@ export async function moveStatus(
 }
 
 /** Appends to the payment's timeline; the next sequence number is computed in the same statement. */
-export async function recordTransition(trx: Trx, t: { paymentId: string; from: PaymentStatus | null; to: PaymentStatus; reason: string; at: string }): Promise<void> {
+export async function recordTransition(
+  trx: Trx,
+  t: { paymentId: string; from: PaymentStatus | null; to: PaymentStatus; reason: string; at: string },
+): Promise<void> {
   await sql`insert into payment_transitions (payment_id, seq, from_status, to_status, reason, at)
     select ${t.paymentId}, coalesce(max(seq), -1) + 1, ${t.from}, ${t.to}, ${t.reason}, ${t.at}
     from payment_transitions where payment_id = ${t.paymentId}`.execute(trx);
@@ -33,7 +36,16 @@ export async function recordTransition(trx: Trx, t: { paymentId: string; from: P
 
 export async function insertAttempt(
   trx: Trx,
-  a: { id: string; paymentId: string; kind: AttemptKind; channel: string; amountMinor: bigint; currency: string; originalAttemptId?: string; at: string },
+  a: {
+    id: string;
+    paymentId: string;
+    kind: AttemptKind;
+    channel: string;
+    amountMinor: bigint;
+    currency: string;
+    originalAttemptId?: string;
+    at: string;
+  },
 ): Promise<void> {
   await trx
     .insertInto('payment_attempts')
@@ -59,7 +71,15 @@ export async function insertAttempt(
 
 export async function settleAttempt(
   trx: Trx,
-  a: { id: string; status: AttemptStatus; responseCode?: string | null; reason?: string | null; reference?: string | null; authorizationCode?: string | null; at: string },
+  a: {
+    id: string;
+    status: AttemptStatus;
+    responseCode?: string | null;
+    reason?: string | null;
+    reference?: string | null;
+    authorizationCode?: string | null;
+    at: string;
+  },
 ): Promise<void> {
   // Only what this answer says is written: a reversal must not erase the original's reference.
   const set: Partial<Database['payment_attempts']> = { status: a.status, updated_at: a.at };

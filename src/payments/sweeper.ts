@@ -57,13 +57,29 @@ export function createPaymentSweeper(
     return resolved;
   }
 
-  async function reverseOne(payment: Payment, attempt: { id: string; kind: string; channel: string; amount: bigint; currency: string; sent_at: string }): Promise<boolean> {
+  async function reverseOne(
+    payment: Payment,
+    attempt: { id: string; kind: string; channel: string; amount: bigint; currency: string; sent_at: string },
+  ): Promise<boolean> {
     const connector = channels.connector(attempt.channel);
     const card = await vault.cardholderData(payment.merchantId, payment.method?.cardId ?? '');
     if (connector === undefined || isFailure(card)) return false;
     const amount = { minor: attempt.amount, currency: attempt.currency };
     const reversalId = newId('att');
-    await writer.run((trx) => insertAttempt(trx, { id: reversalId, paymentId: payment.id, kind: 'reverse', channel: connector.name, amountMinor: attempt.amount, currency: attempt.currency, originalAttemptId: attempt.id, at: clock.now().toISOString() }), { keys: [payment.id] });
+    await writer.run(
+      (trx) =>
+        insertAttempt(trx, {
+          id: reversalId,
+          paymentId: payment.id,
+          kind: 'reverse',
+          channel: connector.name,
+          amountMinor: attempt.amount,
+          currency: attempt.currency,
+          originalAttemptId: attempt.id,
+          at: clock.now().toISOString(),
+        }),
+      { keys: [payment.id] },
+    );
     const outcome = await connector.reverse({
       operationId: reversalId,
       original: {
@@ -78,26 +94,59 @@ export function createPaymentSweeper(
       amount,
     });
     const at = clock.now().toISOString();
-    return writer.run(async (trx) => {
-      await settleAttempt(trx, { id: reversalId, status: outcome.status === 'unknown' ? 'unknown' : 'approved', reason: outcome.status === 'approved' ? null : outcome.reason, at });
-      if (outcome.status === 'unknown') return false;
-      await settleAttempt(trx, { id: attempt.id, status: 'reversed', at });
-      await moveStatus(trx, { id: payment.id, from: 'processing', to: 'requires_payment_method', reason: 'unanswered authorization reversed', at, set: { last_error_code: 'channel_unavailable', last_error_message: 'the acquirer did not answer; the authorization was reversed' } });
-      await core.emit(trx, await core.reload(trx, payment.id), 'payment.failed');
-      return true;
-    }, { keys: [payment.id] });
+    return writer.run(
+      async (trx) => {
+        await settleAttempt(trx, {
+          id: reversalId,
+          status: outcome.status === 'unknown' ? 'unknown' : 'approved',
+          reason: outcome.status === 'approved' ? null : outcome.reason,
+          at,
+        });
+        if (outcome.status === 'unknown') return false;
+        await settleAttempt(trx, { id: attempt.id, status: 'reversed', at });
+        await moveStatus(trx, {
+          id: payment.id,
+          from: 'processing',
+          to: 'requires_payment_method',
+          reason: 'unanswered authorization reversed',
+          at,
+          set: {
+            last_error_code: 'channel_unavailable',
+            last_error_message: 'the acquirer did not answer; the authorization was reversed',
+          },
+        });
+        await core.emit(trx, await core.reload(trx, payment.id), 'payment.failed');
+        return true;
+      },
+      { keys: [payment.id] },
+    );
   }
 
   async function expireUnpaid(): Promise<number> {
-    const due = await store.reader.selectFrom('payments').selectAll().where('status', '=', 'requires_payment_method').where('expires_at', '<', clock.now().toISOString()).limit(settings.sweepBatchMax).execute();
+    const due = await store.reader
+      .selectFrom('payments')
+      .selectAll()
+      .where('status', '=', 'requires_payment_method')
+      .where('expires_at', '<', clock.now().toISOString())
+      .limit(settings.sweepBatchMax)
+      .execute();
     let expired = 0;
     for (const row of due) {
       const payment = toPayment(row);
-      const moved = await writer.run(async (trx) => {
-        const ok = await moveStatus(trx, { id: payment.id, from: 'requires_payment_method', to: 'canceled', reason: 'expired', at: clock.now().toISOString() });
-        if (ok) await core.emit(trx, await core.reload(trx, payment.id), 'payment.canceled');
-        return ok;
-      }, { keys: [payment.id] });
+      const moved = await writer.run(
+        async (trx) => {
+          const ok = await moveStatus(trx, {
+            id: payment.id,
+            from: 'requires_payment_method',
+            to: 'canceled',
+            reason: 'expired',
+            at: clock.now().toISOString(),
+          });
+          if (ok) await core.emit(trx, await core.reload(trx, payment.id), 'payment.canceled');
+          return ok;
+        },
+        { keys: [payment.id] },
+      );
       if (moved) expired++;
     }
     return expired;

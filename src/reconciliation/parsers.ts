@@ -94,7 +94,8 @@ function lineReader(kind: 'acquirer_csv' | 'wallet_bill', meta: FileMeta, option
   if (kind === 'acquirer_csv') meta.ownerId = options.channel ?? 'sandbox_acquirer';
   const csv = (line: string, out: FileLine[]) => {
     if (lineNo === 1) {
-      if (line !== 'settlement_date,rrn,type,amount,currency') throw new ReconFileError('line 1: expected the header settlement_date,rrn,type,amount,currency');
+      if (line !== 'settlement_date,rrn,type,amount,currency')
+        throw new ReconFileError('line 1: expected the header settlement_date,rrn,type,amount,currency');
       return;
     }
     const f = line.split(',');
@@ -108,7 +109,8 @@ function lineReader(kind: 'acquirer_csv' | 'wallet_bill', meta: FileMeta, option
     if (!knownCurrency(code)) throw new ReconFileError(`line ${lineNo}: unknown currency ${code || '(none)'}`);
     const parsed = parseDecimal(decimal, code);
     if (isMoneyFailure(parsed)) throw new ReconFileError(`line ${lineNo}: amount ${decimal}: ${parsed.detail}`);
-    if (type !== 'purchase' && type !== 'refund' && type !== 'chargeback') throw new ReconFileError(`line ${lineNo}: type ${type} is not purchase, refund or chargeback`);
+    if (type !== 'purchase' && type !== 'refund' && type !== 'chargeback')
+      throw new ReconFileError(`line ${lineNo}: type ${type} is not purchase, refund or chargeback`);
     if (rrn === '') throw new ReconFileError(`line ${lineNo}: no rrn`);
     records++;
     if (date > maxDate) maxDate = date;
@@ -123,7 +125,8 @@ function lineReader(kind: 'acquirer_csv' | 'wallet_bill', meta: FileMeta, option
       return;
     }
     if (lineNo === 2) {
-      if (line !== 'trade_no|out_trade_no|kind|amount_minor|currency|finished_at') throw new ReconFileError('line 2: expected the column line trade_no|out_trade_no|kind|amount_minor|currency|finished_at');
+      if (line !== 'trade_no|out_trade_no|kind|amount_minor|currency|finished_at')
+        throw new ReconFileError('line 2: expected the column line trade_no|out_trade_no|kind|amount_minor|currency|finished_at');
       return;
     }
     const end = /^# end (\d+) records$/.exec(line);
@@ -138,7 +141,13 @@ function lineReader(kind: 'acquirer_csv' | 'wallet_bill', meta: FileMeta, option
     if (!/^\d{1,18}$/.test(minor)) throw new ReconFileError(`line ${lineNo}: amount_minor ${minor} is not a whole number of minor units`);
     if (kindField !== 'PAY' && kindField !== 'REFUND') throw new ReconFileError(`line ${lineNo}: kind ${kindField} is not PAY or REFUND`);
     records++;
-    out.push({ lineNo, reference: outTradeNo, amountMinor: kindField === 'PAY' ? BigInt(minor) : -BigInt(minor), currency: code, date: finishedAt.slice(0, 10) });
+    out.push({
+      lineNo,
+      reference: outTradeNo,
+      amountMinor: kindField === 'PAY' ? BigInt(minor) : -BigInt(minor),
+      currency: code,
+      date: finishedAt.slice(0, 10),
+    });
   };
   const one = kind === 'acquirer_csv' ? csv : bill;
   return {
@@ -154,7 +163,8 @@ function lineReader(kind: 'acquirer_csv' | 'wallet_bill', meta: FileMeta, option
     },
     end() {
       if (trailer === undefined) throw new ReconFileError(`the file ends at line ${lineNo} without its trailer: truncated`);
-      if (trailer !== records) throw new ReconFileError(`the trailer counts ${trailer} records, the file has ${records}: truncated or altered`);
+      if (trailer !== records)
+        throw new ReconFileError(`the trailer counts ${trailer} records, the file has ${records}: truncated or altered`);
       meta.records = records;
       meta.until = maxDate === '' ? meta.until : dayAfter(maxDate);
     },
@@ -182,7 +192,14 @@ function camtReader(meta: FileMeta): Reader {
     if (m === null) throw new ReconFileError(`the statement is for account ${camt.account}, not one of Hutong's`);
     // The statement covers everything booked up to its making: ledger postings up to the import.
     const until = new Date(Date.parse(started) + 1).toISOString();
-    Object.assign(meta, { ownerType: 'bank', ownerId: 'sandbox', code: 'reserve', until, currency: camt.currency, closing: { currency: camt.currency, minor: camt.closingMinor } });
+    Object.assign(meta, {
+      ownerType: 'bank',
+      ownerId: 'sandbox',
+      code: 'reserve',
+      until,
+      currency: camt.currency,
+      closing: { currency: camt.currency, minor: camt.closingMinor },
+    });
     return camt;
   };
   const drain = (out: FileLine[]) => {
@@ -239,7 +256,12 @@ function camtReader(meta: FileMeta): Reader {
  * header lines). `meta` is filled as the stream goes and is complete once the generator is done.
  * Throws ReconFileError naming the line for anything malformed or a missing trailer.
  */
-export async function* parseBatches(kind: FileKind, batches: AsyncIterable<readonly string[]>, meta: FileMeta, options: { channel?: string } = {}): AsyncGenerator<FileLine[]> {
+export async function* parseBatches(
+  kind: FileKind,
+  batches: AsyncIterable<readonly string[]>,
+  meta: FileMeta,
+  options: { channel?: string } = {},
+): AsyncGenerator<FileLine[]> {
   const reader = kind === 'camt053' ? camtReader(meta) : lineReader(kind, meta, options);
   for await (const batch of batches) {
     const out: FileLine[] = [];
@@ -252,6 +274,11 @@ export async function* parseBatches(kind: FileKind, batches: AsyncIterable<reado
 }
 
 /** The same, one line at a time. */
-export async function* parseFile(kind: FileKind, lines: AsyncIterable<string>, meta: FileMeta, options: { channel?: string } = {}): AsyncGenerator<FileLine> {
+export async function* parseFile(
+  kind: FileKind,
+  lines: AsyncIterable<string>,
+  meta: FileMeta,
+  options: { channel?: string } = {},
+): AsyncGenerator<FileLine> {
   for await (const batch of parseBatches(kind, batchesOf(lines), meta, options)) yield* batch;
 }

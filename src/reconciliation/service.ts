@@ -160,7 +160,13 @@ type Counts = { lines: number; matched: number; exceptions: number; byKind: Reco
  * channel (one anti-join at the end). Differences go to the exception queue. A malformed or
  * truncated file is refused with the line named, and what its chunks had written is removed.
  */
-export function createReconciliation(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock; log?: (message: string) => void }) {
+export function createReconciliation(deps: {
+  store: Store;
+  writer: Writer;
+  ledger: Ledger;
+  clock: Clock;
+  log?: (message: string) => void;
+}) {
   const { store, writer, ledger, clock } = deps;
   const reader = store.reader;
   const sqlite = store.dialect === 'sqlite';
@@ -189,11 +195,19 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       hash.update('\n');
     }
     const fileHash = hash.digest('hex');
-    const before = await reader.selectFrom('recon_imports').select(['id', 'created_at', 'summary', 'lines']).where('file_hash', '=', fileHash).executeTakeFirst();
+    const before = await reader
+      .selectFrom('recon_imports')
+      .select(['id', 'created_at', 'summary', 'lines'])
+      .where('file_hash', '=', fileHash)
+      .executeTakeFirst();
     // An import that never finished (the process died) is resumed under its own id: the records its
     // committed chunks matched are skipped, the rest are matched, nothing is reported twice.
     const resumed = before !== undefined && (JSON.parse(before.summary) as { status?: string }).status === 'running';
-    if (before !== undefined && !resumed) return fail(SettlementError.ReconFileDuplicate, `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`);
+    if (before !== undefined && !resumed)
+      return fail(
+        SettlementError.ReconFileDuplicate,
+        `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`,
+      );
     const id = resumed ? before.id : newId('rimp', clock.now().getTime());
     const createdAt = resumed ? before.created_at : clock.now().toISOString();
     const skip = resumed ? Number(before.lines) : 0;
@@ -201,7 +215,17 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       const claimed = await writer.run(async (trx) => {
         const r = await trx
           .insertInto('recon_imports')
-          .values({ id, kind: input.kind, file_hash: fileHash, name: input.name, lines: 0n, matched: 0n, exceptions: 0n, summary: JSON.stringify({ status: 'running' }), created_at: createdAt })
+          .values({
+            id,
+            kind: input.kind,
+            file_hash: fileHash,
+            name: input.name,
+            lines: 0n,
+            matched: 0n,
+            exceptions: 0n,
+            summary: JSON.stringify({ status: 'running' }),
+            created_at: createdAt,
+          })
           .onConflict((oc) => oc.column('file_hash').doNothing())
           .executeTakeFirst();
         return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
@@ -227,7 +251,11 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       const ahead = lookupAhead(input.kind, meta, accounts, lines);
       ahead.catch(() => undefined); // awaited by its unit
       const previous = inflight;
-      const unit = previous.then(async () => matchChunk(id, input.kind, meta, targetOf(meta), accounts as Map<string, string>, lines, await ahead, done, counts)).then(() => input.onProgress?.(done));
+      const unit = previous
+        .then(async () =>
+          matchChunk(id, input.kind, meta, targetOf(meta), accounts as Map<string, string>, lines, await ahead, done, counts),
+        )
+        .then(() => input.onProgress?.(done));
       unit.catch(() => undefined); // awaited before the next chunk is parsed past, the sweep or the refusal
       inflight = unit;
       // At most this chunk is in flight while the next one is parsed (memory stays a few chunks).
@@ -265,17 +293,47 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     await sweepMissing(id, meta, target, accounts ?? (await targetAccounts(meta)), counts);
     input.onProgress?.(meta.records);
     // The report counts what the database holds for the import (the same after a resume).
-    const kinds = await reader.selectFrom('recon_exceptions').select(['kind', (eb) => eb.fn.countAll<string>().as('n')]).where('import_id', '=', id).groupBy('kind').execute();
+    const kinds = await reader
+      .selectFrom('recon_exceptions')
+      .select(['kind', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('import_id', '=', id)
+      .groupBy('kind')
+      .execute();
     counts.byKind = Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)]));
     counts.exceptions = kinds.reduce((sum, k) => sum + Number(k.n), 0);
     counts.lines = meta.records;
     counts.matched = meta.records - (counts.exceptions - (counts.byKind.missing_at_channel ?? 0));
     const closing = meta.closing ?? null;
-    const summary = { status: 'done', account: target, byKind: counts.byKind, closing: closing === null ? null : { currency: closing.currency, minor: closing.minor.toString() } };
+    const summary = {
+      status: 'done',
+      account: target,
+      byKind: counts.byKind,
+      closing: closing === null ? null : { currency: closing.currency, minor: closing.minor.toString() },
+    };
     await writer.run((trx) =>
-      trx.updateTable('recon_imports').set({ lines: BigInt(counts.lines), matched: BigInt(counts.matched), exceptions: BigInt(counts.exceptions), summary: JSON.stringify(summary) }).where('id', '=', id).execute(),
+      trx
+        .updateTable('recon_imports')
+        .set({
+          lines: BigInt(counts.lines),
+          matched: BigInt(counts.matched),
+          exceptions: BigInt(counts.exceptions),
+          summary: JSON.stringify(summary),
+        })
+        .where('id', '=', id)
+        .execute(),
     );
-    return { id, kind: input.kind, name: input.name, account: target, lines: counts.lines, matched: counts.matched, exceptions: counts.exceptions, byKind: counts.byKind, closing, createdAt };
+    return {
+      id,
+      kind: input.kind,
+      name: input.name,
+      account: target,
+      lines: counts.lines,
+      matched: counts.matched,
+      exceptions: counts.exceptions,
+      byKind: counts.byKind,
+      closing,
+      createdAt,
+    };
   }
 
   /** Channel references (RRN, wallet order) name payment attempts (refunds: negative lines); the ledger knows the payment. */
@@ -288,7 +346,10 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       refs.add(l.reference);
       if (l.amountMinor < 0n) negative.add(l.reference);
     }
-    const attempts = await store.exec(trx, kind === 'acquirer_csv' ? attemptsByReferenceSql : attemptsByIdSql, [listParam([...refs]), meta.ownerId]);
+    const attempts = await store.exec(trx, kind === 'acquirer_csv' ? attemptsByReferenceSql : attemptsByIdSql, [
+      listParam([...refs]),
+      meta.ownerId,
+    ]);
     for (const r of attempts.rows as { ref: string; payment_id: string }[]) keys.set(r.ref, r.payment_id);
     if (kind === 'acquirer_csv' && negative.size > 0) {
       const refunds = await store.exec(trx, refundsByReferenceSql, [listParam([...negative])]);
@@ -299,12 +360,22 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
 
   /** The ledger accounts a statement reports on, one per currency (few rows). */
   async function targetAccounts(meta: FileMeta): Promise<Map<string, string>> {
-    const rows = await reader.selectFrom('ledger_accounts').select(['id', 'currency']).where('owner_type', '=', meta.ownerType).where('owner_id', '=', meta.ownerId).where('code', '=', meta.code).execute();
+    const rows = await reader
+      .selectFrom('ledger_accounts')
+      .select(['id', 'currency'])
+      .where('owner_type', '=', meta.ownerType)
+      .where('owner_id', '=', meta.ownerId)
+      .where('code', '=', meta.code)
+      .execute();
     return new Map(rows.map((r) => [r.id, r.currency]));
   }
 
   /** The ledger's sums per key and side (`key\u0000side`), per currency, on the reported accounts. */
-  async function ledgerGroups(trx: Transaction<Database>, accounts: Map<string, string>, keys: string[]): Promise<Map<string, LedgerGroup[]>> {
+  async function ledgerGroups(
+    trx: Transaction<Database>,
+    accounts: Map<string, string>,
+    keys: string[],
+  ): Promise<Map<string, LedgerGroup[]>> {
     const groups = new Map<string, LedgerGroup[]>();
     if (accounts.size === 0 || keys.length === 0) return groups;
     const { rows } = await store.exec(trx, ledgerPostingsSql, [listParam(keys), listParam([...accounts.keys()])]);
@@ -324,7 +395,13 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
   }
 
   const insertClaims = (trx: Transaction<Database>, st: Statement, target: string, importId: string, pairs: readonly Keyed[]) =>
-    store.exec(trx, st, sqlite ? [target, importId, JSON.stringify(pairs.map((p) => [p.key, p.side]))] : [target, importId, pairs.map((p) => p.key), pairs.map((p) => p.side)]);
+    store.exec(
+      trx,
+      st,
+      sqlite
+        ? [target, importId, JSON.stringify(pairs.map((p) => [p.key, p.side]))]
+        : [target, importId, pairs.map((p) => p.key), pairs.map((p) => p.side)],
+    );
 
   /**
    * Claims the chunk's unique (key, side) pairs. Usually every pair is new and one plain insert
@@ -332,7 +409,12 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
    * insert is undone to its savepoint, the earlier claims are read (with the import that made them)
    * and the new pairs alone are inserted.
    */
-  async function claim(trx: Transaction<Database>, target: string, importId: string, chunkPairs: readonly Keyed[]): Promise<Map<string, string>> {
+  async function claim(
+    trx: Transaction<Database>,
+    target: string,
+    importId: string,
+    chunkPairs: readonly Keyed[],
+  ): Promise<Map<string, string>> {
     const before = new Map<string, string>();
     if (chunkPairs.length === 0) return before;
     // Claimed in key order: each insert lands beside the one before in the unique index.
@@ -350,8 +432,15 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       await sql`rollback to savepoint recon_claim`.execute(trx);
       const keys = [...new Set(pairs.map((p) => p.key))];
       const { rows } = await store.exec(trx, claimedBySql, [listParam(keys), target]);
-      for (const r of rows as { reference: string; side: string; import_id: string }[]) before.set(`${r.reference}\u0000${r.side}`, r.import_id);
-      await insertClaims(trx, claimSql, target, importId, pairs.filter((p) => !before.has(p.pair)));
+      for (const r of rows as { reference: string; side: string; import_id: string }[])
+        before.set(`${r.reference}\u0000${r.side}`, r.import_id);
+      await insertClaims(
+        trx,
+        claimSql,
+        target,
+        importId,
+        pairs.filter((p) => !before.has(p.pair)),
+      );
     }
     await sql`release savepoint recon_claim`.execute(trx);
     return before;
@@ -362,7 +451,13 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
    * (key, side) — the first of each pair is matched, the others are duplicates within the chunk —
    * and the ledger's postings for its keys.
    */
-  async function lookupChunk(trx: Transaction<Database>, kind: FileKind, meta: FileMeta, accounts: Map<string, string>, lines: FileLine[]): Promise<ChunkLookup> {
+  async function lookupChunk(
+    trx: Transaction<Database>,
+    kind: FileKind,
+    meta: FileMeta,
+    accounts: Map<string, string>,
+    lines: FileLine[],
+  ): Promise<ChunkLookup> {
     const translated = await keysOf(trx, kind, meta, lines);
     const first = new Map<string, Keyed>();
     const dupInChunk: { line: FileLine; key: string }[] = [];
@@ -389,7 +484,12 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
    * overlap the previous chunk's unit (the reads change nothing; duplicates are still decided by
    * the claims, in the writer, in file order). SQLite reads in the unit (one connection does all).
    */
-  async function lookupAhead(kind: FileKind, meta: FileMeta, accounts: Map<string, string>, lines: FileLine[]): Promise<ChunkLookup | undefined> {
+  async function lookupAhead(
+    kind: FileKind,
+    meta: FileMeta,
+    accounts: Map<string, string>,
+    lines: FileLine[],
+  ): Promise<ChunkLookup | undefined> {
     if (sqlite) return undefined;
     return reader.transaction().execute(async (trx) => {
       // The chunk's lookups are thousands of index seeks the planner costs high enough to compile
@@ -399,7 +499,17 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     });
   }
 
-  async function matchChunk(importId: string, kind: FileKind, meta: FileMeta, target: string, accounts: Map<string, string>, lines: FileLine[], ahead: ChunkLookup | undefined, done: number, counts: Counts): Promise<void> {
+  async function matchChunk(
+    importId: string,
+    kind: FileKind,
+    meta: FileMeta,
+    target: string,
+    accounts: Map<string, string>,
+    lines: FileLine[],
+    ahead: ChunkLookup | undefined,
+    done: number,
+    counts: Counts,
+  ): Promise<void> {
     const now = clock.now().toISOString();
     const nowMs = Date.parse(now);
     await writer.run(async (trx) => {
@@ -409,7 +519,22 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       const owners = await claim(trx, target, importId, unique);
       const exceptions: Database['recon_exceptions'][] = [];
       const raise = (k: DiscrepancyKind, key: string, l: FileLine, expected: bigint | null, detail: string) => {
-        exceptions.push({ id: newId('rex', nowMs), import_id: importId, kind: k, reference: key, account_id: target, currency: l.currency, expected_amount: expected, actual_amount: l.amountMinor, detail: `line ${l.lineNo}: ${detail}`, status: 'open', resolution: null, resolution_entry_id: null, created_at: now, resolved_at: null });
+        exceptions.push({
+          id: newId('rex', nowMs),
+          import_id: importId,
+          kind: k,
+          reference: key,
+          account_id: target,
+          currency: l.currency,
+          expected_amount: expected,
+          actual_amount: l.amountMinor,
+          detail: `line ${l.lineNo}: ${detail}`,
+          status: 'open',
+          resolution: null,
+          resolution_entry_id: null,
+          created_at: now,
+          resolved_at: null,
+        });
       };
       for (const d of dupInChunk) raise('duplicate', d.key, d.line, null, `${d.line.reference} appears twice in the file`);
       let matched = 0;
@@ -418,22 +543,39 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
         const l = u.line;
         const owner = owners.get(pair);
         if (owner !== undefined) {
-          raise('duplicate', u.key, l, null, owner === importId ? `${l.reference} appears twice in the file` : `${l.reference} was already reconciled (import ${owner})`);
+          raise(
+            'duplicate',
+            u.key,
+            l,
+            null,
+            owner === importId ? `${l.reference} appears twice in the file` : `${l.reference} was already reconciled (import ${owner})`,
+          );
           continue;
         }
         const found = groups.get(pair);
         const same = found?.find((g) => g.currency === l.currency);
         if (same !== undefined) {
           if (same.amount === l.amountMinor) matched++;
-          else raise('amount_mismatch', u.key, l, same.amount, `${l.reference}: file ${l.amountMinor}, ledger ${same.amount} ${l.currency}`);
+          else
+            raise('amount_mismatch', u.key, l, same.amount, `${l.reference}: file ${l.amountMinor}, ledger ${same.amount} ${l.currency}`);
         } else if (found !== undefined && found.length > 0) {
           const other = found[0] as LedgerGroup;
           raise('currency_mismatch', u.key, l, other.amount, `${l.reference}: file in ${l.currency}, ledger in ${other.currency}`);
         } else {
-          raise('missing_in_hutong', u.key, l, null, `${l.reference}: ${l.amountMinor} ${l.currency} on the statement, nothing in the ledger`);
+          raise(
+            'missing_in_hutong',
+            u.key,
+            l,
+            null,
+            `${l.reference}: ${l.amountMinor} ${l.currency} on the statement, nothing in the ledger`,
+          );
         }
       }
-      for (let i = 0; i < exceptions.length; i += 500) await trx.insertInto('recon_exceptions').values(exceptions.slice(i, i + 500)).execute();
+      for (let i = 0; i < exceptions.length; i += 500)
+        await trx
+          .insertInto('recon_exceptions')
+          .values(exceptions.slice(i, i + 500))
+          .execute();
       // The progress commits with the chunk: a resumed import starts after it.
       await store.exec(trx, progressSql, [done, importId]);
       counts.lines += lines.length;
@@ -448,7 +590,13 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
    * claimed: one anti-join over the account's postings (covering index, migration 010), the claim
    * probed per posting before anything is grouped, so only the missing ones are summed.
    */
-  async function sweepMissing(importId: string, meta: FileMeta, target: string, accounts: Map<string, string>, counts: { exceptions: number; byKind: Record<string, number> }): Promise<void> {
+  async function sweepMissing(
+    importId: string,
+    meta: FileMeta,
+    target: string,
+    accounts: Map<string, string>,
+    counts: { exceptions: number; byKind: Record<string, number> },
+  ): Promise<void> {
     const excluded = meta.ownerType === 'channel' ? 'clearing.settle' : '';
     const ids = [...accounts].filter(([, currency]) => meta.currency === undefined || currency === meta.currency).map(([id]) => id);
     if (ids.length === 0) return;
@@ -475,11 +623,20 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
         select reference, account_id, side, sum(amount) as amount from missing group by reference, account_id, side
          limit 5000`;
       // PostgreSQL would compile the scan (JIT) on every call, for longer than it runs.
-      const found = sqlite ? await query.execute(reader) : await reader.transaction().execute(async (trx) => {
-        await sql`set local jit = off`.execute(trx);
-        return query.execute(trx);
-      });
-      const rows = { rows: found.rows.map((r) => ({ reference: r.reference, currency: accounts.get(r.account_id) as string, side: r.side, amount: r.amount })) };
+      const found = sqlite
+        ? await query.execute(reader)
+        : await reader.transaction().execute(async (trx) => {
+            await sql`set local jit = off`.execute(trx);
+            return query.execute(trx);
+          });
+      const rows = {
+        rows: found.rows.map((r) => ({
+          reference: r.reference,
+          currency: accounts.get(r.account_id) as string,
+          side: r.side,
+          amount: r.amount,
+        })),
+      };
       if (rows.rows.length === 0) return;
       const now = clock.now().toISOString();
       await writer.run(async (trx) => {
@@ -560,7 +717,12 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       }
       const moved = await trx
         .updateTable('recon_exceptions')
-        .set({ status: input.action === 'adjust' ? 'resolved' : 'explained', resolution: input.note, resolution_entry_id: entryId, resolved_at: clock.now().toISOString() })
+        .set({
+          status: input.action === 'adjust' ? 'resolved' : 'explained',
+          resolution: input.note,
+          resolution_entry_id: entryId,
+          resolved_at: clock.now().toISOString(),
+        })
         .where('id', '=', id)
         .where('status', '=', 'open')
         .executeTakeFirst();
@@ -574,8 +736,23 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
   async function listImports(): Promise<ImportReport[]> {
     const rows = await reader.selectFrom('recon_imports').selectAll().orderBy('created_at', 'desc').limit(50).execute();
     return rows.map((r) => {
-      const s = JSON.parse(r.summary) as { account?: string; byKind?: Record<string, number>; closing?: { currency: string; minor: string } | null };
-      return { id: r.id, kind: r.kind as FileKind, name: r.name, account: s.account ?? '', lines: Number(r.lines), matched: Number(r.matched), exceptions: Number(r.exceptions), byKind: s.byKind ?? {}, closing: s.closing ? { currency: s.closing.currency, minor: BigInt(s.closing.minor) } : null, createdAt: r.created_at };
+      const s = JSON.parse(r.summary) as {
+        account?: string;
+        byKind?: Record<string, number>;
+        closing?: { currency: string; minor: string } | null;
+      };
+      return {
+        id: r.id,
+        kind: r.kind as FileKind,
+        name: r.name,
+        account: s.account ?? '',
+        lines: Number(r.lines),
+        matched: Number(r.matched),
+        exceptions: Number(r.exceptions),
+        byKind: s.byKind ?? {},
+        closing: s.closing ? { currency: s.closing.currency, minor: BigInt(s.closing.minor) } : null,
+        createdAt: r.created_at,
+      };
     });
   }
 
@@ -586,7 +763,9 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
    */
   async function reserveCheck(): Promise<ReserveReport[]> {
     const sums = await sql<{ currency: string; owner_type: string; code: string; kind: string; balance: string | bigint }>`
-      select currency, owner_type, code, kind, sum(credits_posted - debits_posted) as balance from ledger_accounts group by currency, owner_type, code, kind`.execute(reader);
+      select currency, owner_type, code, kind, sum(credits_posted - debits_posted) as balance from ledger_accounts group by currency, owner_type, code, kind`.execute(
+      reader,
+    );
     const by = new Map<string, { liabilities: bigint; bank: bigint; receivables: bigint }>();
     for (const r of sums.rows) {
       const c = by.get(r.currency) ?? { liabilities: 0n, bank: 0n, receivables: 0n };
@@ -607,16 +786,30 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
     for (const [currency, c] of [...by].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const statement = statements.get(currency) ?? null;
       const alerts: string[] = [];
-      if (statement !== null && statement !== c.bank) alerts.push(`the bank statement shows ${statement}, the ledger books ${c.bank} ${currency} on the reserve account`);
+      if (statement !== null && statement !== c.bank)
+        alerts.push(`the bank statement shows ${statement}, the ledger books ${c.bank} ${currency} on the reserve account`);
       const shortfall = c.liabilities - ((statement ?? c.bank) + c.receivables);
       if (shortfall > 0n) alerts.push(`the reserve is ${shortfall} ${currency} short of the customer and merchant money held`);
-      reports.push({ currency, liabilitiesMinor: c.liabilities, ledgerBankMinor: c.bank, statementBankMinor: statement, receivablesMinor: c.receivables, shortfallMinor: shortfall, ok: alerts.length === 0, alerts });
+      reports.push({
+        currency,
+        liabilitiesMinor: c.liabilities,
+        ledgerBankMinor: c.bank,
+        statementBankMinor: statement,
+        receivablesMinor: c.receivables,
+        shortfallMinor: shortfall,
+        ok: alerts.length === 0,
+        alerts,
+      });
     }
     // Each alert is also an exception in the operators' queue, once per currency, statement and figure.
     const now = clock.now().toISOString();
     const alerts = reports.flatMap((r) =>
       r.alerts.map((a) => ({
-        id: derivedId('rex', 'reserve-alert', `${r.currency}/${statementIds.get(r.currency) ?? 'none'}/${r.ledgerBankMinor}/${r.liabilitiesMinor}/${a}`),
+        id: derivedId(
+          'rex',
+          'reserve-alert',
+          `${r.currency}/${statementIds.get(r.currency) ?? 'none'}/${r.ledgerBankMinor}/${r.liabilitiesMinor}/${a}`,
+        ),
         import_id: statementIds.get(r.currency) ?? 'reserve_check',
         kind: 'reserve_mismatch',
         reference: `reserve/${r.currency}`,
@@ -633,7 +826,14 @@ export function createReconciliation(deps: { store: Store; writer: Writer; ledge
       })),
     );
     for (const a of alerts) deps.log?.(`reserve check ${a.currency}: ${a.detail}`);
-    if (alerts.length > 0) await writer.run((trx) => trx.insertInto('recon_exceptions').values(alerts).onConflict((oc) => oc.column('id').doNothing()).execute());
+    if (alerts.length > 0)
+      await writer.run((trx) =>
+        trx
+          .insertInto('recon_exceptions')
+          .values(alerts)
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute(),
+      );
     return reports;
   }
 

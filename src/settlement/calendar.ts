@@ -9,7 +9,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formatters.set(timeZone, f);
   }
   return f;
@@ -28,7 +37,14 @@ export function isTimeZone(timeZone: string): boolean {
 function wall(ms: number, timeZone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { y: parts.year as number, m: parts.month as number, d: parts.day as number, h: parts.hour as number, min: parts.minute as number, s: parts.second as number };
+  return {
+    y: parts.year as number,
+    m: parts.month as number,
+    d: parts.day as number,
+    h: parts.hour as number,
+    min: parts.minute as number,
+    s: parts.second as number,
+  };
 }
 
 function offsetMs(ms: number, timeZone: string): number {
@@ -59,5 +75,5 @@ export function windowEnd(now: Date, schedule: { delayDays: number; cutoffHour: 
     const end = zonedInstant(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), schedule.cutoffHour, schedule.timeZone);
     if (end.getTime() <= now.getTime()) return end;
   }
-  throw new Error('unreachable: the previous day\'s cut-off is always in the past');
+  throw new Error("unreachable: the previous day's cut-off is always in the past");
 }

@@ -46,7 +46,14 @@ export function createClearing(deps: { store: Store; writer: Writer; ledger: Led
 
   async function net(currency: string, windowEndIso?: string): Promise<ClearingWindow> {
     const end = windowEndIso ?? clock.now().toISOString();
-    const previous = await store.reader.selectFrom('clearing_windows').select(['window_end']).where('currency', '=', currency).where('window_end', '<', end).orderBy('window_end', 'desc').limit(1).executeTakeFirst();
+    const previous = await store.reader
+      .selectFrom('clearing_windows')
+      .select(['window_end'])
+      .where('currency', '=', currency)
+      .where('window_end', '<', end)
+      .orderBy('window_end', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     const start = previous?.window_end ?? '';
     const id = derivedId('clr', 'clearing', `${currency}/${end}`);
     const found = await store.reader.selectFrom('clearing_windows').selectAll().where('id', '=', id).executeTakeFirst();
@@ -67,12 +74,21 @@ export function createClearing(deps: { store: Store; writer: Writer; ledger: Led
       return { participant: r.participant, owesMinor: owes, owedMinor: owed, netMinor: owes - owed };
     });
     const channelsNet = positions.reduce((s, p) => s + p.netMinor, 0n);
-    positions.push({ participant: hutongParticipant, owesMinor: positions.reduce((s, p) => s + p.owedMinor, 0n), owedMinor: positions.reduce((s, p) => s + p.owesMinor, 0n), netMinor: -channelsNet });
+    positions.push({
+      participant: hutongParticipant,
+      owesMinor: positions.reduce((s, p) => s + p.owedMinor, 0n),
+      owedMinor: positions.reduce((s, p) => s + p.owesMinor, 0n),
+      netMinor: -channelsNet,
+    });
     const proofSumMinor = positions.reduce((s, p) => s + p.netMinor, 0n);
     if (proofSumMinor !== 0n) throw new Error(`clearing ${id}: positions sum to ${proofSumMinor}`);
     const window: ClearingWindow = { id, currency, windowStart: start, windowEnd: end, positions, proofSumMinor, settled: [] };
     await writer.run((trx) =>
-      trx.insertInto('clearing_windows').values({ id, currency, window_end: end, positions: toJson(window), created_at: clock.now().toISOString() }).onConflict((oc) => oc.column('id').doNothing()).execute(),
+      trx
+        .insertInto('clearing_windows')
+        .values({ id, currency, window_end: end, positions: toJson(window), created_at: clock.now().toISOString() })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute(),
     );
     return window;
   }
@@ -89,7 +105,13 @@ export function createClearing(deps: { store: Store; writer: Writer; ledger: Led
       if (p.participant === hutongParticipant || p.netMinor === 0n || settled.some((s) => s.participant === p.participant)) continue;
       // An ISO 20022 reference is at most 35 characters: a derived id (29) names window and participant.
       const reference = derivedId('cs', 'clearing-settle', `${id}/${p.participant}`);
-      const sent = await bank.credit({ account: bankAccountNames.reserve(window.currency), amountMinor: p.netMinor, currency: window.currency, reference, from: p.participant });
+      const sent = await bank.credit({
+        account: bankAccountNames.reserve(window.currency),
+        amountMinor: p.netMinor,
+        currency: window.currency,
+        reference,
+        from: p.participant,
+      });
       if (isFailure(sent)) return fail(SettlementError.BankUnavailable, sent.detail);
       const receivable = accountIdFor(chart.channelReceivable(p.participant, window.currency));
       await writer.run(async (trx) => {
@@ -105,7 +127,11 @@ export function createClearing(deps: { store: Store; writer: Writer; ledger: Led
         });
         if (isFailure(posted)) throw new Error(`clearing ${id}: ${posted.detail}`);
         settled.push({ participant: p.participant, reference, amountMinor: p.netMinor });
-        await trx.updateTable('clearing_windows').set({ positions: toJson({ ...window, settled }) }).where('id', '=', id).execute();
+        await trx
+          .updateTable('clearing_windows')
+          .set({ positions: toJson({ ...window, settled }) })
+          .where('id', '=', id)
+          .execute();
       });
     }
     return { ...window, settled };
@@ -113,7 +139,13 @@ export function createClearing(deps: { store: Store; writer: Writer; ledger: Led
 
   /** The latest windows, newest first (the console's list). */
   async function list(limit = 50): Promise<ClearingWindow[]> {
-    const rows = await store.reader.selectFrom('clearing_windows').select('positions').orderBy('window_end', 'desc').orderBy('id').limit(limit).execute();
+    const rows = await store.reader
+      .selectFrom('clearing_windows')
+      .select('positions')
+      .orderBy('window_end', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => fromJson(r.positions));
   }
 

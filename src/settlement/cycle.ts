@@ -79,7 +79,12 @@ export function createSettlementCycle(deps: {
 
   async function ensureCohort(trx: Trx, cutoffHour: number, timeZone: string): Promise<void> {
     const cutoff = nextCutoff(clock.now(), cutoffHour, timeZone);
-    await timers.scheduleIfAbsent(trx, { kind: cycleKinds.settlement, key: cohortKey(cutoffHour, timeZone), dueAt: new Date(cutoff.getTime() + settings.graceMs), payload: { cutoffHour, timeZone, cutoff: cutoff.toISOString() } });
+    await timers.scheduleIfAbsent(trx, {
+      kind: cycleKinds.settlement,
+      key: cohortKey(cutoffHour, timeZone),
+      dueAt: new Date(cutoff.getTime() + settings.graceMs),
+      payload: { cutoffHour, timeZone, cutoff: cutoff.toISOString() },
+    });
   }
 
   /** `hutong start`: a timer for every cohort in use (and the default one) and the reserve check. Idempotent. */
@@ -89,7 +94,12 @@ export function createSettlementCycle(deps: {
     await writer.run(async (trx) => {
       await ensureCohort(trx, defaultSchedule.cutoffHour, defaultSchedule.timeZone);
       for (const c of cohorts) await ensureCohort(trx, Number(c.cutoff_hour), c.time_zone);
-      await timers.scheduleIfAbsent(trx, { kind: cycleKinds.reserveCheck, key: reserveKey, dueAt: next, payload: { at: next.toISOString() } });
+      await timers.scheduleIfAbsent(trx, {
+        kind: cycleKinds.reserveCheck,
+        key: reserveKey,
+        dueAt: next,
+        payload: { at: next.toISOString() },
+      });
     });
   }
 
@@ -109,17 +119,37 @@ export function createSettlementCycle(deps: {
       trx
         .insertInto('scheduled_runs')
         .values({ id, kind, occurrence, status: 'running', attempts: 1n, result: null, started_at: now, finished_at: null })
-        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ status: 'running', attempts: eb('scheduled_runs.attempts', '+', 1n), started_at: now, finished_at: null })))
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet((eb) => ({
+              status: 'running',
+              attempts: eb('scheduled_runs.attempts', '+', 1n),
+              started_at: now,
+              finished_at: null,
+            })),
+        )
         .execute(),
     );
   }
 
   async function end(id: string, status: string, result: Record<string, unknown>): Promise<void> {
-    await writer.run((trx) => trx.updateTable('scheduled_runs').set({ status, result: JSON.stringify(result), finished_at: clock.now().toISOString() }).where('id', '=', id).execute());
+    await writer.run((trx) =>
+      trx
+        .updateTable('scheduled_runs')
+        .set({ status, result: JSON.stringify(result), finished_at: clock.now().toISOString() })
+        .where('id', '=', id)
+        .execute(),
+    );
   }
 
   /** Runs `work` as the occurrence `id`; a throw marks it failed (the timers retry it) and rethrows. */
-  async function occurrence(id: string, kind: string, at: string, work: () => Promise<{ status: string; result: Record<string, unknown> }>): Promise<void> {
+  async function occurrence(
+    id: string,
+    kind: string,
+    at: string,
+    work: () => Promise<{ status: string; result: Record<string, unknown> }>,
+  ): Promise<void> {
     await begin(id, kind, at);
     try {
       const done = await work();
@@ -148,14 +178,22 @@ export function createSettlementCycle(deps: {
           replayed: run.replayed,
           reserves_released: run.reservesReleased,
           payout_totals: totals,
-          payouts: isFailure(paid) ? { error: paid.detail } : { files: paid.files.length, paid: paid.paid, failed: paid.failed, waiting: paid.waiting },
+          payouts: isFailure(paid)
+            ? { error: paid.detail }
+            : { files: paid.files.length, paid: paid.paid, failed: paid.failed, waiting: paid.waiting },
         },
       };
     });
     // A cohort nobody uses any more stops (a schedule set to it later starts it again).
     const key = cohortKey(cutoffHour, timeZone);
     if (key !== defaultKey) {
-      const used = await store.reader.selectFrom('settlement_schedules').select('merchant_id').where('cutoff_hour', '=', BigInt(cutoffHour)).where('time_zone', '=', timeZone).limit(1).executeTakeFirst();
+      const used = await store.reader
+        .selectFrom('settlement_schedules')
+        .select('merchant_id')
+        .where('cutoff_hour', '=', BigInt(cutoffHour))
+        .where('time_zone', '=', timeZone)
+        .limit(1)
+        .executeTakeFirst();
       if (used === undefined) return undefined;
     }
     const next = nextCutoff(at, cutoffHour, timeZone);
@@ -169,7 +207,18 @@ export function createSettlementCycle(deps: {
       const ok = reports.every((r) => r.ok);
       return {
         status: ok ? 'done' : 'alert',
-        result: { ok, currencies: reports.map((r) => ({ currency: r.currency, liabilities: Number(r.liabilitiesMinor), statement_balance: r.statementBankMinor === null ? null : Number(r.statementBankMinor), ledger_balance: Number(r.ledgerBankMinor), shortfall: Number(r.shortfallMinor), ok: r.ok, alerts: r.alerts })) },
+        result: {
+          ok,
+          currencies: reports.map((r) => ({
+            currency: r.currency,
+            liabilities: Number(r.liabilitiesMinor),
+            statement_balance: r.statementBankMinor === null ? null : Number(r.statementBankMinor),
+            ledger_balance: Number(r.ledgerBankMinor),
+            shortfall: Number(r.shortfallMinor),
+            ok: r.ok,
+            alerts: r.alerts,
+          })),
+        },
       };
     });
     const next = nextCutoff(new Date(at), settings.reserveCheckHourUtc, 'UTC');
@@ -182,13 +231,31 @@ export function createSettlementCycle(deps: {
   async function listRuns(options: { kind?: string; limit?: number } = {}): Promise<ScheduledRun[]> {
     let q = store.reader.selectFrom('scheduled_runs').selectAll();
     if (options.kind !== undefined) q = q.where('kind', '=', options.kind);
-    const rows = await q.orderBy('occurrence', 'desc').orderBy('id').limit(Math.min(options.limit ?? 50, 200)).execute();
-    return rows.map((r) => ({ id: r.id, kind: r.kind, occurrence: r.occurrence, status: r.status, attempts: Number(r.attempts), result: r.result === null ? null : (JSON.parse(r.result) as Record<string, unknown>), startedAt: r.started_at, finishedAt: r.finished_at }));
+    const rows = await q
+      .orderBy('occurrence', 'desc')
+      .orderBy('id')
+      .limit(Math.min(options.limit ?? 50, 200))
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      occurrence: r.occurrence,
+      status: r.status,
+      attempts: Number(r.attempts),
+      result: r.result === null ? null : (JSON.parse(r.result) as Record<string, unknown>),
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+    }));
   }
 
   /** The cycle's timers: when each cohort and the reserve check run next. */
   async function upcoming(): Promise<{ key: string; kind: string; dueAt: string; status: string; lastError: string | null }[]> {
-    const rows = await store.reader.selectFrom('timers').selectAll().where('kind', 'in', [cycleKinds.settlement, cycleKinds.reserveCheck]).orderBy('due_at').execute();
+    const rows = await store.reader
+      .selectFrom('timers')
+      .selectAll()
+      .where('kind', 'in', [cycleKinds.settlement, cycleKinds.reserveCheck])
+      .orderBy('due_at')
+      .execute();
     return rows.map((r) => ({ key: r.key, kind: r.kind, dueAt: r.due_at, status: r.status, lastError: r.last_error }));
   }
 

@@ -19,7 +19,16 @@ export * from './clearing.js';
 export * from './cycle.js';
 
 /** Settlement, payouts, clearing and reconciliation, wired once (src/app.ts). */
-export function createSettlementServices(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock; events: Events; bank: () => BankClient | undefined; log?: (message: string) => void; timers: Timers }) {
+export function createSettlementServices(deps: {
+  store: Store;
+  writer: Writer;
+  ledger: Ledger;
+  clock: Clock;
+  events: Events;
+  bank: () => BankClient | undefined;
+  log?: (message: string) => void;
+  timers: Timers;
+}) {
   const settlement = createSettlement(deps);
   const payouts = createPayouts(deps);
   const reconciliation = createReconciliation(deps);

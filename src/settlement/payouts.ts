@@ -36,7 +36,10 @@ export interface PayoutRunResult {
 }
 
 /** Hutong's accounts at the settlement bank (the reserve account pays out and receives the channels). */
-export const bankAccountNames = { reserve: (currency: string) => `HUTONG-RESERVE-${currency}`, settlement: (currency: string) => `HUTONG-SETTLEMENT-${currency}` };
+export const bankAccountNames = {
+  reserve: (currency: string) => `HUTONG-RESERVE-${currency}`,
+  settlement: (currency: string) => `HUTONG-SETTLEMENT-${currency}`,
+};
 
 /**
  * Payouts through the bank connector: pending payouts become one pain.001 file per currency
@@ -44,7 +47,14 @@ export const bankAccountNames = { reserve: (currency: string) => `HUTONG-RESERVE
  * the money leaves the reserve bank account; rejected: it goes back to the merchant's pending
  * balance (and settles again next run) with a `payout.failed` event.
  */
-export function createPayouts(deps: { store: Store; writer: Writer; ledger: Ledger; clock: Clock; events: Events; bank: () => BankClient | undefined }) {
+export function createPayouts(deps: {
+  store: Store;
+  writer: Writer;
+  ledger: Ledger;
+  clock: Clock;
+  events: Events;
+  bank: () => BankClient | undefined;
+}) {
   const { store, writer, ledger, clock, events } = deps;
   const reader = store.reader;
 
@@ -55,7 +65,9 @@ export function createPayouts(deps: { store: Store; writer: Writer; ledger: Ledg
     // 1. New files for pending payouts with a bank account (the account at sending time counts).
     const pending = await reader
       .selectFrom('payouts as p')
-      .innerJoin('merchant_bank_accounts as b', (j) => j.onRef('b.merchant_id', '=', 'p.merchant_id').onRef('b.currency', '=', 'p.currency').on('b.status', '=', 'active'))
+      .innerJoin('merchant_bank_accounts as b', (j) =>
+        j.onRef('b.merchant_id', '=', 'p.merchant_id').onRef('b.currency', '=', 'p.currency').on('b.status', '=', 'active'),
+      )
       .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
       .select(['p.id', 'p.currency', 'p.amount', 'b.id as bank_id', 'b.holder_name', 'b.iban', 'b.account_number', 'b.bank_code', 'm.name'])
       .where('p.status', '=', 'pending')
@@ -72,25 +84,57 @@ export function createPayouts(deps: { store: Store; writer: Writer; ledger: Ledg
         debtorName: 'Hutong Payments',
         debtorAccount: bankAccountNames.reserve(currency),
         executionDate: now.toISOString().slice(0, 10),
-        transfers: rows.map((r) => ({ endToEndId: r.id, amountMinor: r.amount, currency, creditorName: r.holder_name, iban: r.iban, accountNumber: r.account_number, bankCode: r.bank_code })),
+        transfers: rows.map((r) => ({
+          endToEndId: r.id,
+          amountMinor: r.amount,
+          currency,
+          creditorName: r.holder_name,
+          iban: r.iban,
+          accountNumber: r.account_number,
+          bankCode: r.bank_code,
+        })),
       });
       // A payout another run (a concurrent click, a second timer worker) put in its file first
       // voids this file whole: every payout is in exactly one file.
-      const stored = await writer.run(async (trx) => {
-        for (const r of rows) {
-          const taken = await trx.updateTable('payouts').set({ status: 'sent', file_id: fileId, bank_account_id: r.bank_id, updated_at: now.toISOString() }).where('id', '=', r.id).where('status', '=', 'pending').executeTakeFirst();
-          if (taken.numUpdatedRows !== 1n) throw new PayoutTaken();
-        }
-        await trx.insertInto('bank_files').values({ id: fileId, kind: 'pain.001', message_id: fileId, content: xml, response: null, status: 'sent', created_at: now.toISOString() }).execute();
-        return true;
-      }).catch((error: unknown) => {
-        if (error instanceof PayoutTaken) return false;
-        throw error;
-      });
+      const stored = await writer
+        .run(async (trx) => {
+          for (const r of rows) {
+            const taken = await trx
+              .updateTable('payouts')
+              .set({ status: 'sent', file_id: fileId, bank_account_id: r.bank_id, updated_at: now.toISOString() })
+              .where('id', '=', r.id)
+              .where('status', '=', 'pending')
+              .executeTakeFirst();
+            if (taken.numUpdatedRows !== 1n) throw new PayoutTaken();
+          }
+          await trx
+            .insertInto('bank_files')
+            .values({
+              id: fileId,
+              kind: 'pain.001',
+              message_id: fileId,
+              content: xml,
+              response: null,
+              status: 'sent',
+              created_at: now.toISOString(),
+            })
+            .execute();
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof PayoutTaken) return false;
+          throw error;
+        });
       if (!stored) continue;
     }
     // 2. Every file without an answer yet is (re)sent: the bank answers a known MsgId with its first answer.
-    const files = await reader.selectFrom('bank_files').selectAll().where('kind', '=', 'pain.001').where('status', '=', 'sent').orderBy('created_at').execute();
+    const files = await reader
+      .selectFrom('bank_files')
+      .selectAll()
+      .where('kind', '=', 'pain.001')
+      .where('status', '=', 'sent')
+      .orderBy('created_at')
+      .execute();
     const result: PayoutRunResult = { files: [], paid: 0, failed: 0, waiting: 0 };
     for (const file of files) {
       const answer = await bank.sendPain001(file.content);
@@ -104,25 +148,40 @@ export function createPayouts(deps: { store: Store; writer: Writer; ledger: Ledg
       (result as { paid: number }).paid += applied.paid;
       (result as { failed: number }).failed += applied.failed;
     }
-    const waiting = await reader.selectFrom('payouts').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+    const waiting = await reader
+      .selectFrom('payouts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
     return { ...result, waiting: Number(waiting.n) };
   }
 
-  async function applyStatusReport(fileId: string, xml: string): Promise<{ currency: string; paid: number; failed: number } | Failure<SettlementError>> {
+  async function applyStatusReport(
+    fileId: string,
+    xml: string,
+  ): Promise<{ currency: string; paid: number; failed: number } | Failure<SettlementError>> {
     const report = parsePain002(xml);
     if (isFailure(report)) return fail(SettlementError.BankUnavailable, `the bank's pain.002 is not valid: ${report.detail}`);
-    if (report.originalMessageId !== fileId) return fail(SettlementError.BankUnavailable, `the pain.002 answers ${report.originalMessageId}, not ${fileId}`);
+    if (report.originalMessageId !== fileId)
+      return fail(SettlementError.BankUnavailable, `the pain.002 answers ${report.originalMessageId}, not ${fileId}`);
     let paid = 0;
     let failed = 0;
     let currency = '';
     for (const tx of report.transactions) {
       const outcome = await writer.run(async (trx) => {
-        const payout = await trx.selectFrom('payouts').selectAll().where('id', '=', tx.endToEndId).where('file_id', '=', fileId).executeTakeFirst();
+        const payout = await trx
+          .selectFrom('payouts')
+          .selectAll()
+          .where('id', '=', tx.endToEndId)
+          .where('file_id', '=', fileId)
+          .executeTakeFirst();
         if (payout === undefined || payout.status !== 'sent') return undefined;
         currency = payout.currency;
         const accepted = tx.status === 'ACCP' || tx.status === 'ACSC' || tx.status === 'ACSP' || tx.status === 'ACTC';
         const inFlight = accountIdFor(chart.payoutInFlight(payout.merchant_id, payout.currency));
-        const destination = accepted ? await ledger.ensureAccount(trx, chart.reserveBank(payout.currency)) : await ledger.ensureAccount(trx, chart.merchantPending(payout.merchant_id, payout.currency));
+        const destination = accepted
+          ? await ledger.ensureAccount(trx, chart.reserveBank(payout.currency))
+          : await ledger.ensureAccount(trx, chart.merchantPending(payout.merchant_id, payout.currency));
         const posted = await ledger.post(trx, {
           id: `${payout.id}:${accepted ? 'paid' : 'returned'}`,
           reason: accepted ? 'payout.paid' : 'payout.returned',
@@ -136,11 +195,22 @@ export function createPayouts(deps: { store: Store; writer: Writer; ledger: Ledg
         const updatedAt = clock.now().toISOString();
         await trx
           .updateTable('payouts')
-          .set({ status: accepted ? 'paid' : 'failed', failure_code: accepted ? null : (tx.reasonCode ?? 'RJCT'), failure_reason: accepted ? null : (tx.reasonText ?? tx.reasonCode), updated_at: updatedAt })
+          .set({
+            status: accepted ? 'paid' : 'failed',
+            failure_code: accepted ? null : (tx.reasonCode ?? 'RJCT'),
+            failure_reason: accepted ? null : (tx.reasonText ?? tx.reasonCode),
+            updated_at: updatedAt,
+          })
           .where('id', '=', payout.id)
           .execute();
         const after = await trx.selectFrom('payouts').selectAll().where('id', '=', payout.id).executeTakeFirstOrThrow();
-        await events.recordEvent(trx, { merchantId: payout.merchant_id, type: accepted ? 'payout.paid' : 'payout.failed', objectType: 'payout', objectId: payout.id, data: payoutJson(toPayout(after)) });
+        await events.recordEvent(trx, {
+          merchantId: payout.merchant_id,
+          type: accepted ? 'payout.paid' : 'payout.failed',
+          objectType: 'payout',
+          objectId: payout.id,
+          data: payoutJson(toPayout(after)),
+        });
         return accepted ? 'paid' : 'failed';
       });
       if (outcome === 'paid') paid++;

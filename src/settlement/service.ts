@@ -23,7 +23,14 @@ export interface Schedule {
   readonly reserveHoldDays: number;
 }
 
-export const defaultSchedule: Omit<Schedule, 'merchantId'> = { delayDays: 1, cutoffHour: 0, timeZone: 'UTC', minimumPayoutMinor: 0n, reserveBps: 0, reserveHoldDays: 0 };
+export const defaultSchedule: Omit<Schedule, 'merchantId'> = {
+  delayDays: 1,
+  cutoffHour: 0,
+  timeZone: 'UTC',
+  minimumPayoutMinor: 0n,
+  reserveBps: 0,
+  reserveHoldDays: 0,
+};
 
 export interface BankAccount {
   readonly id: string;
@@ -118,13 +125,19 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
   async function setSchedule(merchantId: string, input: Partial<Omit<Schedule, 'merchantId'>>): Promise<Schedule | SettlementFailure> {
     const s: Schedule = { ...(await getSchedule(merchantId)), ...input, merchantId };
     const problem =
-      !Number.isInteger(s.delayDays) || s.delayDays < 0 || s.delayDays > 30 ? 'delay_days is 0–30'
-      : !Number.isInteger(s.cutoffHour) || s.cutoffHour < 0 || s.cutoffHour > 23 ? 'cutoff_hour is 0–23'
-      : !isTimeZone(s.timeZone) ? `time_zone ${s.timeZone} is not an IANA time zone`
-      : s.minimumPayoutMinor < 0n ? 'minimum_payout may not be negative'
-      : !Number.isInteger(s.reserveBps) || s.reserveBps < 0 || s.reserveBps > 10_000 ? 'reserve_bps is 0–10000'
-      : !Number.isInteger(s.reserveHoldDays) || s.reserveHoldDays < 0 || s.reserveHoldDays > 365 ? 'reserve_hold_days is 0–365'
-      : undefined;
+      !Number.isInteger(s.delayDays) || s.delayDays < 0 || s.delayDays > 30
+        ? 'delay_days is 0–30'
+        : !Number.isInteger(s.cutoffHour) || s.cutoffHour < 0 || s.cutoffHour > 23
+          ? 'cutoff_hour is 0–23'
+          : !isTimeZone(s.timeZone)
+            ? `time_zone ${s.timeZone} is not an IANA time zone`
+            : s.minimumPayoutMinor < 0n
+              ? 'minimum_payout may not be negative'
+              : !Number.isInteger(s.reserveBps) || s.reserveBps < 0 || s.reserveBps > 10_000
+                ? 'reserve_bps is 0–10000'
+                : !Number.isInteger(s.reserveHoldDays) || s.reserveHoldDays < 0 || s.reserveHoldDays > 365
+                  ? 'reserve_hold_days is 0–365'
+                  : undefined;
     if (problem !== undefined) return fail(SettlementError.ScheduleInvalid, problem);
     const row = {
       merchant_id: merchantId,
@@ -137,7 +150,11 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       updated_at: clock.now().toISOString(),
     };
     await writer.run((trx) =>
-      trx.insertInto('settlement_schedules').values(row).onConflict((oc) => oc.column('merchant_id').doUpdateSet({ ...row, merchant_id: undefined } as never)).execute(),
+      trx
+        .insertInto('settlement_schedules')
+        .values(row)
+        .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ ...row, merchant_id: undefined } as never))
+        .execute(),
     );
     await hooks.scheduleSet?.(s);
     return s;
@@ -147,21 +164,27 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     merchantId: string,
     input: { currency: string; holderName: string; iban?: string; accountNumber?: string; bankCode?: string; idempotencyKey?: string },
   ): Promise<BankAccount | SettlementFailure> {
-    if (findCurrency(input.currency) === undefined) return fail(SettlementError.BankAccountInvalid, `currency ${input.currency} is not supported`);
+    if (findCurrency(input.currency) === undefined)
+      return fail(SettlementError.BankAccountInvalid, `currency ${input.currency} is not supported`);
     if (input.holderName.trim() === '') return fail(SettlementError.BankAccountInvalid, 'holder_name is required');
     let iban: string | null = null;
     if (input.iban !== undefined) {
-      if (input.accountNumber !== undefined || input.bankCode !== undefined) return fail(SettlementError.BankAccountInvalid, 'give either an iban or account_number with bank_code, not both');
+      if (input.accountNumber !== undefined || input.bankCode !== undefined)
+        return fail(SettlementError.BankAccountInvalid, 'give either an iban or account_number with bank_code, not both');
       const problem = ibanProblem(input.iban);
       if (problem !== undefined) return fail(SettlementError.BankAccountInvalid, problem);
       iban = normalizeIban(input.iban);
     } else {
-      if (input.accountNumber === undefined || input.bankCode === undefined) return fail(SettlementError.BankAccountInvalid, 'give an iban, or account_number with bank_code');
+      if (input.accountNumber === undefined || input.bankCode === undefined)
+        return fail(SettlementError.BankAccountInvalid, 'give an iban, or account_number with bank_code');
       const problem = domesticProblem(input.accountNumber, input.bankCode);
       if (problem !== undefined) return fail(SettlementError.BankAccountInvalid, problem);
     }
     const now = clock.now().toISOString();
-    const id = input.idempotencyKey === undefined ? newId('ba', clock.now().getTime()) : derivedId('ba', `bank-account/${merchantId}`, input.idempotencyKey);
+    const id =
+      input.idempotencyKey === undefined
+        ? newId('ba', clock.now().getTime())
+        : derivedId('ba', `bank-account/${merchantId}`, input.idempotencyKey);
     const row = {
       id,
       merchant_id: merchantId,
@@ -174,20 +197,42 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       created_at: now,
     };
     await writer.run(async (trx) => {
-      await trx.updateTable('merchant_bank_accounts').set({ status: 'replaced' }).where('merchant_id', '=', merchantId).where('currency', '=', input.currency).where('status', '=', 'active').where('id', '<>', id).execute();
-      await trx.insertInto('merchant_bank_accounts').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await trx
+        .updateTable('merchant_bank_accounts')
+        .set({ status: 'replaced' })
+        .where('merchant_id', '=', merchantId)
+        .where('currency', '=', input.currency)
+        .where('status', '=', 'active')
+        .where('id', '<>', id)
+        .execute();
+      await trx
+        .insertInto('merchant_bank_accounts')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
     });
     const saved = await reader.selectFrom('merchant_bank_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return toBankAccount(saved);
   }
 
   async function listBankAccounts(merchantId: string): Promise<BankAccount[]> {
-    const rows = await reader.selectFrom('merchant_bank_accounts').selectAll().where('merchant_id', '=', merchantId).where('status', '=', 'active').orderBy('currency').execute();
+    const rows = await reader
+      .selectFrom('merchant_bank_accounts')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('status', '=', 'active')
+      .orderBy('currency')
+      .execute();
     return rows.map(toBankAccount);
   }
 
   /** One merchant and currency: the statement of the window, made whole in one unit (or found). */
-  async function settleOne(merchantId: string, currency: string, schedule: Schedule, end: Date): Promise<{ statement: Statement; replayed: boolean } | undefined> {
+  async function settleOne(
+    merchantId: string,
+    currency: string,
+    schedule: Schedule,
+    end: Date,
+  ): Promise<{ statement: Statement; replayed: boolean } | undefined> {
     const windowEndIso = end.toISOString();
     const id = derivedId('stl', 'settlement', `${merchantId}/${currency}/${windowEndIso}`);
     const pendingId = accountIdFor(chart.merchantPending(merchantId, currency));
@@ -206,7 +251,10 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
           where p.account_id = ${pendingId} and e.created_at < ${windowEndIso} and e.kind in ('posted', 'post_pending') and e.reason <> ${settlementReason}
             and not exists (select 1 from settlement_lines l where l.entry_id = p.entry_id and l.account_id = p.account_id)
           group by p.entry_id, p.account_id, e.reason, e.link_type, e.link_id, e.created_at`.execute(trx);
-        const sums = await sql<{ total: bigint | null; count: bigint }>`select sum(amount) as total, count(*) as count from settlement_lines where statement_id = ${id}`.execute(trx);
+        const sums = await sql<{
+          total: bigint | null;
+          count: bigint;
+        }>`select sum(amount) as total, count(*) as count from settlement_lines where statement_id = ${id}`.execute(trx);
         const count = Number(sums.rows[0]?.count ?? 0n);
         if (count === 0) return undefined;
         const linesTotal = BigInt(sums.rows[0]?.total ?? 0n);
@@ -220,23 +268,47 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
           .limit(1)
           .executeTakeFirst();
         const carriedIn = previous?.carried_out ?? 0n;
-        const figures = settle(carriedIn, linesTotal, { minimumPayoutMinor: schedule.minimumPayoutMinor, reserveBps: BigInt(schedule.reserveBps) });
+        const figures = settle(carriedIn, linesTotal, {
+          minimumPayoutMinor: schedule.minimumPayoutMinor,
+          reserveBps: BigInt(schedule.reserveBps),
+        });
         let entryId: string | null = null;
         let payoutId: string | null = null;
         if (figures.payout + figures.reserve > 0n) {
           entryId = `${id}:settle`;
           const postings = [{ accountId: pendingId, currency, amountMinor: figures.payout + figures.reserve }];
-          if (figures.reserve > 0n) postings.push({ accountId: await ledger.ensureAccount(trx, reserveSpec), currency, amountMinor: -figures.reserve });
-          if (figures.payout > 0n) postings.push({ accountId: await ledger.ensureAccount(trx, payoutSpec), currency, amountMinor: -figures.payout });
+          if (figures.reserve > 0n)
+            postings.push({ accountId: await ledger.ensureAccount(trx, reserveSpec), currency, amountMinor: -figures.reserve });
+          if (figures.payout > 0n)
+            postings.push({ accountId: await ledger.ensureAccount(trx, payoutSpec), currency, amountMinor: -figures.payout });
           const posted = await ledger.post(trx, { id: entryId, reason: settlementReason, link: { type: 'settlement', id }, postings });
           if (isFailure(posted)) throw new Error(`settlement ${id}: ${posted.detail}`);
         }
         if (figures.payout > 0n) {
           payoutId = derivedId('po', 'payout', id);
-          const bank = await trx.selectFrom('merchant_bank_accounts').select('id').where('merchant_id', '=', merchantId).where('currency', '=', currency).where('status', '=', 'active').executeTakeFirst();
+          const bank = await trx
+            .selectFrom('merchant_bank_accounts')
+            .select('id')
+            .where('merchant_id', '=', merchantId)
+            .where('currency', '=', currency)
+            .where('status', '=', 'active')
+            .executeTakeFirst();
           await trx
             .insertInto('payouts')
-            .values({ id: payoutId, merchant_id: merchantId, statement_id: id, bank_account_id: bank?.id ?? null, currency, amount: figures.payout, status: 'pending', file_id: null, failure_code: null, failure_reason: null, created_at: now.toISOString(), updated_at: now.toISOString() })
+            .values({
+              id: payoutId,
+              merchant_id: merchantId,
+              statement_id: id,
+              bank_account_id: bank?.id ?? null,
+              currency,
+              amount: figures.payout,
+              status: 'pending',
+              file_id: null,
+              failure_code: null,
+              failure_reason: null,
+              created_at: now.toISOString(),
+              updated_at: now.toISOString(),
+            })
             .execute();
         }
         const releaseAt = figures.reserve > 0n ? new Date(now.getTime() + schedule.reserveHoldDays * 86_400_000).toISOString() : null;
@@ -267,12 +339,22 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
   /** Reserves whose hold is over go back to the merchant's pending balance (and settle next run). */
   async function releaseReserves(merchantId?: string): Promise<number> {
     const nowIso = clock.now().toISOString();
-    let q = reader.selectFrom('settlement_statements').select(['id', 'merchant_id', 'currency', 'reserve']).where('reserve', '>', 0n).where('reserve_released', '=', 0n).where('reserve_release_at', '<=', nowIso);
+    let q = reader
+      .selectFrom('settlement_statements')
+      .select(['id', 'merchant_id', 'currency', 'reserve'])
+      .where('reserve', '>', 0n)
+      .where('reserve_released', '=', 0n)
+      .where('reserve_release_at', '<=', nowIso);
     if (merchantId !== undefined) q = q.where('merchant_id', '=', merchantId);
     const due = await q.execute();
     for (const s of due) {
       await writer.run(async (trx) => {
-        const moved = await trx.updateTable('settlement_statements').set({ reserve_released: 1n }).where('id', '=', s.id).where('reserve_released', '=', 0n).executeTakeFirst();
+        const moved = await trx
+          .updateTable('settlement_statements')
+          .set({ reserve_released: 1n })
+          .where('id', '=', s.id)
+          .where('reserve_released', '=', 0n)
+          .executeTakeFirst();
         if (moved.numUpdatedRows === 0n) return;
         const posted = await ledger.post(trx, {
           id: `${s.id}:release`,
@@ -280,7 +362,11 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
           link: { type: 'settlement', id: s.id },
           postings: [
             { accountId: accountIdFor(chart.merchantReserve(s.merchant_id, s.currency)), currency: s.currency, amountMinor: s.reserve },
-            { accountId: await ledger.ensureAccount(trx, chart.merchantPending(s.merchant_id, s.currency)), currency: s.currency, amountMinor: -s.reserve },
+            {
+              accountId: await ledger.ensureAccount(trx, chart.merchantPending(s.merchant_id, s.currency)),
+              currency: s.currency,
+              amountMinor: -s.reserve,
+            },
           ],
         });
         if (isFailure(posted)) throw new Error(`reserve release ${s.id}: ${posted.detail}`);
@@ -296,13 +382,23 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
    * and currency is its own unit: a crash leaves some statements made and the rest untouched, and
    * the rerun completes exactly the missing ones.
    */
-  async function run(options: { merchantId?: string; windowEnd?: Date; cohort?: { cutoffHour: number; timeZone: string }; at?: Date } = {}): Promise<RunResult | SettlementFailure> {
-    if (options.at !== undefined && options.at.getTime() > clock.now().getTime()) return fail(SettlementError.ScheduleInvalid, 'a run is for a time in the past');
-    if (options.windowEnd !== undefined && (Number.isNaN(options.windowEnd.getTime()) || options.windowEnd.getTime() > clock.now().getTime())) {
+  async function run(
+    options: { merchantId?: string; windowEnd?: Date; cohort?: { cutoffHour: number; timeZone: string }; at?: Date } = {},
+  ): Promise<RunResult | SettlementFailure> {
+    if (options.at !== undefined && options.at.getTime() > clock.now().getTime())
+      return fail(SettlementError.ScheduleInvalid, 'a run is for a time in the past');
+    if (
+      options.windowEnd !== undefined &&
+      (Number.isNaN(options.windowEnd.getTime()) || options.windowEnd.getTime() > clock.now().getTime())
+    ) {
       return fail(SettlementError.ScheduleInvalid, 'window_end must be a time in the past: a window is settled once it has closed');
     }
     const reservesReleased = await releaseReserves(options.merchantId);
-    let q = reader.selectFrom('ledger_accounts').select(['owner_id', 'currency']).where('owner_type', '=', 'merchant').where('code', '=', 'pending');
+    let q = reader
+      .selectFrom('ledger_accounts')
+      .select(['owner_id', 'currency'])
+      .where('owner_type', '=', 'merchant')
+      .where('code', '=', 'pending');
     if (options.merchantId !== undefined) q = q.where('owner_id', '=', options.merchantId);
     const accounts = await q.orderBy('owner_id').orderBy('currency').execute();
     const statements: Statement[] = [];
@@ -316,7 +412,11 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       while (next < accounts.length) {
         const a = accounts[next++] as { owner_id: string; currency: string };
         const schedule = await getSchedule(a.owner_id);
-        if (options.cohort !== undefined && (schedule.cutoffHour !== options.cohort.cutoffHour || schedule.timeZone !== options.cohort.timeZone)) continue;
+        if (
+          options.cohort !== undefined &&
+          (schedule.cutoffHour !== options.cohort.cutoffHour || schedule.timeZone !== options.cohort.timeZone)
+        )
+          continue;
         const made = await settleOne(a.owner_id, a.currency, schedule, options.windowEnd ?? windowEnd(now, schedule));
         if (made === undefined) continue;
         if (made.replayed) replayed++;
@@ -334,12 +434,21 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
     if (page.cursor !== undefined && after === undefined) return fail(SettlementError.StatementNotFound, 'the cursor is not valid');
     const limit = pageLimit(page);
-    const rows = await pageQuery(reader.selectFrom('settlement_statements').selectAll().where('merchant_id', '=', merchantId), after, limit).execute();
+    const rows = await pageQuery(
+      reader.selectFrom('settlement_statements').selectAll().where('merchant_id', '=', merchantId),
+      after,
+      limit,
+    ).execute();
     return toPage(rows, limit, toStatement);
   }
 
   async function getStatement(merchantId: string, id: string): Promise<Statement | SettlementFailure> {
-    const row = await reader.selectFrom('settlement_statements').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await reader
+      .selectFrom('settlement_statements')
+      .selectAll()
+      .where('id', '=', id)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row === undefined ? fail(SettlementError.StatementNotFound, `no settlement ${id}`) : toStatement(row);
   }
 
@@ -356,8 +465,13 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       select l.statement_id, l.reason, sum(l.amount) as amount,
         sum((select -sum(p.amount) from ledger_postings p join ledger_accounts a on a.id = p.account_id where p.entry_id = l.entry_id and a.owner_type = 'platform' and a.code = 'fees')) as fee
       from settlement_lines l where l.statement_id in (${sql.join(statementIds)}) group by l.statement_id, l.reason`.execute(reader);
-    const payouts = await reader.selectFrom('payouts').select(['statement_id', 'status']).where('statement_id', 'in', statementIds).execute();
-    for (const id of statementIds) out.set(id, { grossMinor: 0n, feesMinor: 0n, refundsMinor: 0n, chargebacksMinor: 0n, otherMinor: 0n, payoutStatus: null });
+    const payouts = await reader
+      .selectFrom('payouts')
+      .select(['statement_id', 'status'])
+      .where('statement_id', 'in', statementIds)
+      .execute();
+    for (const id of statementIds)
+      out.set(id, { grossMinor: 0n, feesMinor: 0n, refundsMinor: 0n, chargebacksMinor: 0n, otherMinor: 0n, payoutStatus: null });
     for (const r of rows.rows) {
       const x = out.get(r.statement_id) as { -readonly [K in keyof StatementSummary]: StatementSummary[K] };
       const fee = BigInt(r.fee ?? 0n);
@@ -365,7 +479,8 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       x.feesMinor += fee;
       if (r.reason === 'refund') x.refundsMinor += before;
       else if (r.reason === 'chargeback') x.chargebacksMinor += before;
-      else if (r.reason === 'payout.returned' || r.reason === 'settlement.reserve_release' || r.reason.startsWith('reconciliation')) x.otherMinor += before;
+      else if (r.reason === 'payout.returned' || r.reason === 'settlement.reserve_release' || r.reason.startsWith('reconciliation'))
+        x.otherMinor += before;
       else x.grossMinor += before;
     }
     for (const p of payouts) (out.get(p.statement_id) as { payoutStatus: string | null }).payoutStatus = p.status;
@@ -379,10 +494,20 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       let q = reader.selectFrom('settlement_lines').selectAll().where('statement_id', '=', statementId);
       if (after !== undefined) {
         const a = after;
-        q = q.where((eb) => eb.or([eb('entry_created_at', '>', a.at), eb.and([eb('entry_created_at', '=', a.at), eb('entry_id', '>', a.id)])]));
+        q = q.where((eb) =>
+          eb.or([eb('entry_created_at', '>', a.at), eb.and([eb('entry_created_at', '=', a.at), eb('entry_id', '>', a.id)])]),
+        );
       }
       const rows = await q.orderBy('entry_created_at').orderBy('entry_id').limit(pageSize).execute();
-      for (const r of rows) yield { entryId: r.entry_id, reason: r.reason, linkType: r.link_type, linkId: r.link_id, amountMinor: r.amount, postedAt: r.entry_created_at };
+      for (const r of rows)
+        yield {
+          entryId: r.entry_id,
+          reason: r.reason,
+          linkType: r.link_type,
+          linkId: r.link_id,
+          amountMinor: r.amount,
+          postedAt: r.entry_created_at,
+        };
       if (rows.length < pageSize) return;
       const last = rows[rows.length - 1] as { entry_created_at: string; entry_id: string };
       after = { at: last.entry_created_at, id: last.entry_id };
@@ -393,11 +518,20 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
    * A chargeback reported by the channel: the money goes back from the merchant's pending balance
    * to the channel (which took it from Hutong), and settles like any other line.
    */
-  async function chargeback(input: { paymentId: string; amountMinor: bigint; reference: string }): Promise<{ entryId: string; merchantId: string; currency: string; amountMinor: bigint } | SettlementFailure> {
-    const payment = await reader.selectFrom('payments').select(['id', 'merchant_id', 'currency', 'channel', 'amount_captured']).where('id', '=', input.paymentId).executeTakeFirst();
+  async function chargeback(input: {
+    paymentId: string;
+    amountMinor: bigint;
+    reference: string;
+  }): Promise<{ entryId: string; merchantId: string; currency: string; amountMinor: bigint } | SettlementFailure> {
+    const payment = await reader
+      .selectFrom('payments')
+      .select(['id', 'merchant_id', 'currency', 'channel', 'amount_captured'])
+      .where('id', '=', input.paymentId)
+      .executeTakeFirst();
     if (payment === undefined) return fail(SettlementError.ChargebackInvalid, `no payment ${input.paymentId}`);
     if (payment.channel === null) return fail(SettlementError.ChargebackInvalid, `payment ${payment.id} did not go through a channel`);
-    if (input.amountMinor <= 0n || input.amountMinor > payment.amount_captured) return fail(SettlementError.ChargebackInvalid, `a chargeback is 1..${payment.amount_captured} (the captured amount)`);
+    if (input.amountMinor <= 0n || input.amountMinor > payment.amount_captured)
+      return fail(SettlementError.ChargebackInvalid, `a chargeback is 1..${payment.amount_captured} (the captured amount)`);
     const entryId = derivedId('ent', 'chargeback', `${payment.id}/${input.reference}`);
     const merchantAccount = accountIdFor(chart.merchantPending(payment.merchant_id, payment.currency));
     const channelAccount = accountIdFor(chart.channelReceivable(payment.channel, payment.currency));
@@ -418,7 +552,21 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     return { entryId, merchantId: payment.merchant_id, currency: payment.currency, amountMinor: input.amountMinor };
   }
 
-  return { getSchedule, setSchedule, addBankAccount, listBankAccounts, run, settleOne, releaseReserves, listStatements, getStatement, lines, chargeback, hooks, summaries };
+  return {
+    getSchedule,
+    setSchedule,
+    addBankAccount,
+    listBankAccounts,
+    run,
+    settleOne,
+    releaseReserves,
+    listStatements,
+    getStatement,
+    lines,
+    chargeback,
+    hooks,
+    summaries,
+  };
 }
 
 export type Settlement = ReturnType<typeof createSettlement>;
@@ -426,7 +574,16 @@ export type Settlement = ReturnType<typeof createSettlement>;
 export type Trx = Transaction<Database>;
 
 function toBankAccount(r: Database['merchant_bank_accounts']): BankAccount {
-  return { id: r.id, merchantId: r.merchant_id, currency: r.currency, holderName: r.holder_name, iban: r.iban, accountNumber: r.account_number, bankCode: r.bank_code, createdAt: r.created_at };
+  return {
+    id: r.id,
+    merchantId: r.merchant_id,
+    currency: r.currency,
+    holderName: r.holder_name,
+    iban: r.iban,
+    accountNumber: r.account_number,
+    bankCode: r.bank_code,
+    createdAt: r.created_at,
+  };
 }
 
 function toStatement(r: Database['settlement_statements']): Statement {

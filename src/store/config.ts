@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 
-export type StoreConfig =
-  | { readonly dialect: 'sqlite'; readonly path: string }
-  | { readonly dialect: 'postgres'; readonly url: string };
+export type StoreConfig = { readonly dialect: 'sqlite'; readonly path: string } | { readonly dialect: 'postgres'; readonly url: string };
 
 export const defaultDatabaseUrl = 'sqlite:./data/hutong.db';
 

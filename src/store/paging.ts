@@ -46,9 +46,14 @@ export function pageQuery<DB, TB extends keyof DB, O>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let q = query as SelectQueryBuilder<any, any, O>;
   if (after !== undefined) {
-    q = q.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+    q = q.where((eb) =>
+      eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+    );
   }
-  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1) as SelectQueryBuilder<DB, TB, O>;
+  return q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1) as SelectQueryBuilder<DB, TB, O>;
 }
 
 export function toPage<Row extends { created_at: string; id: string }, T>(rows: Row[], limit: number, map: (row: Row) => T): Page<T> {

@@ -307,7 +307,6 @@ export interface WebhookAttemptsTable {
   duration_ms: bigint;
 }
 
-
 export interface CheckoutSessionsTable {
   /** SHA-256 of the bearer token in the cashier URL; the token itself is never stored. */
   token_hash: string;

@@ -10,7 +10,9 @@ describeEachStore('group-commit writer', (dialect) => {
 
   async function table(name: string): Promise<void> {
     await sql.raw(`create table ${name}_parent (id bigint primary key)`).execute(f.store.db);
-    await sql.raw(`create table ${name} (id bigint primary key, parent_id bigint references ${name}_parent(id) deferrable initially deferred)`).execute(f.store.db);
+    await sql
+      .raw(`create table ${name} (id bigint primary key, parent_id bigint references ${name}_parent(id) deferrable initially deferred)`)
+      .execute(f.store.db);
   }
 
   async function ids(name: string): Promise<number[]> {

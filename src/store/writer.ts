@@ -217,7 +217,10 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
     } catch (error) {
       // Also after a failed COMMIT: SQLite keeps the transaction open then, and Kysely only
       // releases the connection on a successful commit or on rollback.
-      await trx.rollback().execute().catch(() => undefined);
+      await trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
       throw error;
     }
     return outcomes;

@@ -3,7 +3,16 @@ import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
-import { accountIdFor as accountId, balanceOf, chart, LedgerError, type AccountSpec, type Balance, type Ledger, type Posting } from '../ledger/index.js';
+import {
+  accountIdFor as accountId,
+  balanceOf,
+  chart,
+  LedgerError,
+  type AccountSpec,
+  type Balance,
+  type Ledger,
+  type Posting,
+} from '../ledger/index.js';
 import { formatDecimal, type Amount } from '../money/index.js';
 import type { Parties } from '../parties/service.js';
 import type { Store } from '../store/database.js';
@@ -49,7 +58,18 @@ interface Leg {
 const idPrefix: Record<MovementType, string> = { top_up: 'tu', transfer: 'tr', withdrawal: 'wd' };
 
 const movementColumns = [
-  'id', 'merchant_id', 'type', 'source_id', 'destination_id', 'currency', 'amount', 'status', 'description', 'entry_id', 'request_digest', 'created_at',
+  'id',
+  'merchant_id',
+  'type',
+  'source_id',
+  'destination_id',
+  'currency',
+  'amount',
+  'status',
+  'description',
+  'entry_id',
+  'request_digest',
+  'created_at',
 ] as const satisfies readonly (keyof Database['wallet_movements'])[];
 // A retry finds the row by its id (derived from the Idempotency-Key) instead of inserting twice.
 const insertMovementSql = statement(`insert into wallet_movements (${movementColumns.join(', ')})
@@ -98,19 +118,34 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
     };
     const keys = legs.map(({ leg }) => accountId(leg.spec));
     const requestDigest = digestOf({ ...row, amount: row.amount.toString() });
-    return writer.run(async (trx) => {
-      const full: Database['wallet_movements'] = { ...row, status, entry_id: row.id, request_digest: requestDigest, created_at: clock.now().toISOString() };
-      const inserted = await store.exec(trx, insertMovementSql, movementColumns.map((column) => full[column]));
-      if (inserted.changes !== 1n) {
-        const existing = await trx.selectFrom('wallet_movements').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-        return existing.request_digest === requestDigest ? toMovement(existing) : fail(WalletError.IdempotencyConflict, 'this Idempotency-Key was used for a different request');
-      }
-      const request = { id: row.id, reason: `wallet.${row.type}`, link: { type: row.type, id: row.id }, postings: await postings(trx) };
-      const entry = kind === 'post' ? await ledger.post(trx, request) : await ledger.hold(trx, request);
-      if (isFailure(entry)) return explain(entry, row);
-      assert.ok(!entry.replayed, `movement ${row.id} was new but its ledger entry existed`);
-      return toMovement(full);
-    }, { keys });
+    return writer.run(
+      async (trx) => {
+        const full: Database['wallet_movements'] = {
+          ...row,
+          status,
+          entry_id: row.id,
+          request_digest: requestDigest,
+          created_at: clock.now().toISOString(),
+        };
+        const inserted = await store.exec(
+          trx,
+          insertMovementSql,
+          movementColumns.map((column) => full[column]),
+        );
+        if (inserted.changes !== 1n) {
+          const existing = await trx.selectFrom('wallet_movements').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+          return existing.request_digest === requestDigest
+            ? toMovement(existing)
+            : fail(WalletError.IdempotencyConflict, 'this Idempotency-Key was used for a different request');
+        }
+        const request = { id: row.id, reason: `wallet.${row.type}`, link: { type: row.type, id: row.id }, postings: await postings(trx) };
+        const entry = kind === 'post' ? await ledger.post(trx, request) : await ledger.hold(trx, request);
+        if (isFailure(entry)) return explain(entry, row);
+        assert.ok(!entry.replayed, `movement ${row.id} was new but its ledger entry existed`);
+        return toMovement(full);
+      },
+      { keys },
+    );
   }
 
   async function topUp(merchantId: string, customerId: string, request: MovementRequest): Promise<Movement | WalletFailure> {
@@ -118,21 +153,56 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
     if (missing !== undefined) return missing;
     const { amount } = request;
     const id = movementId('top_up', merchantId, request.idempotencyKey);
-    const row = { id, merchant_id: merchantId, type: 'top_up', source_id: null, destination_id: customerId, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
-    return move(row, 'succeeded', 'post', { spec: chart.reserveBank(amount.currency), create: true }, { spec: chart.customerWallet(customerId, amount.currency), create: true });
+    const row = {
+      id,
+      merchant_id: merchantId,
+      type: 'top_up',
+      source_id: null,
+      destination_id: customerId,
+      currency: amount.currency,
+      amount: amount.minor,
+      description: request.description ?? null,
+    };
+    return move(
+      row,
+      'succeeded',
+      'post',
+      { spec: chart.reserveBank(amount.currency), create: true },
+      { spec: chart.customerWallet(customerId, amount.currency), create: true },
+    );
   }
 
   /** Customer to customer, or customer to the merchant's own balance; never across merchants. */
-  async function transfer(merchantId: string, request: MovementRequest & { sourceId: string; destinationId: string }): Promise<Movement | WalletFailure> {
+  async function transfer(
+    merchantId: string,
+    request: MovementRequest & { sourceId: string; destinationId: string },
+  ): Promise<Movement | WalletFailure> {
     if (request.sourceId === request.destinationId) return fail(WalletError.TransferInvalid, 'source and destination are the same');
     const toMerchant = request.destinationId === merchantId;
     const missing = await customersOf(merchantId, toMerchant ? [request.sourceId] : [request.sourceId, request.destinationId]);
     if (missing !== undefined) return missing;
     const { amount } = request;
     const id = movementId('transfer', merchantId, request.idempotencyKey);
-    const row = { id, merchant_id: merchantId, type: 'transfer', source_id: request.sourceId, destination_id: request.destinationId, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
-    const destination = toMerchant ? chart.merchantAvailable(merchantId, amount.currency) : chart.customerWallet(request.destinationId, amount.currency);
-    return move(row, 'succeeded', 'post', { spec: chart.customerWallet(request.sourceId, amount.currency), create: false }, { spec: destination, create: true });
+    const row = {
+      id,
+      merchant_id: merchantId,
+      type: 'transfer',
+      source_id: request.sourceId,
+      destination_id: request.destinationId,
+      currency: amount.currency,
+      amount: amount.minor,
+      description: request.description ?? null,
+    };
+    const destination = toMerchant
+      ? chart.merchantAvailable(merchantId, amount.currency)
+      : chart.customerWallet(request.destinationId, amount.currency);
+    return move(
+      row,
+      'succeeded',
+      'post',
+      { spec: chart.customerWallet(request.sourceId, amount.currency), create: false },
+      { spec: destination, create: true },
+    );
   }
 
   /**
@@ -145,8 +215,23 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
     if (missing !== undefined) return missing;
     const { amount } = request;
     const id = movementId('withdrawal', merchantId, request.idempotencyKey);
-    const row = { id, merchant_id: merchantId, type: 'withdrawal', source_id: customerId, destination_id: null, currency: amount.currency, amount: amount.minor, description: request.description ?? null };
-    const held = await move(row, 'pending', 'hold', { spec: chart.customerWallet(customerId, amount.currency), create: false }, { spec: chart.reserveBank(amount.currency), create: true });
+    const row = {
+      id,
+      merchant_id: merchantId,
+      type: 'withdrawal',
+      source_id: customerId,
+      destination_id: null,
+      currency: amount.currency,
+      amount: amount.minor,
+      description: request.description ?? null,
+    };
+    const held = await move(
+      row,
+      'pending',
+      'hold',
+      { spec: chart.customerWallet(customerId, amount.currency), create: false },
+      { spec: chart.reserveBank(amount.currency), create: true },
+    );
     if (isFailure(held) || held.status !== 'pending') return held;
     return completeWithdrawal(held, true);
   }
@@ -154,37 +239,58 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
   async function completeWithdrawal(movement: Movement, accepted: boolean): Promise<Movement | WalletFailure> {
     const { currency } = movement.amount;
     const keys = [accountId(chart.customerWallet(movement.sourceId as string, currency)), accountId(chart.reserveBank(currency))];
-    return writer.run(async (trx) => {
-      const resolution = { id: `${movement.id}:${accepted ? 'post' : 'void'}`, pendingId: movement.entryId };
-      const entry = accepted ? await ledger.postPending(trx, resolution) : await ledger.voidPending(trx, resolution);
-      if (isFailure(entry)) return entry;
-      await trx.updateTable('wallet_movements').set({ status: accepted ? 'succeeded' : 'failed' }).where('id', '=', movement.id).where('status', '=', 'pending').execute();
-      return toMovement(await trx.selectFrom('wallet_movements').selectAll().where('id', '=', movement.id).executeTakeFirstOrThrow());
-    }, { keys });
+    return writer.run(
+      async (trx) => {
+        const resolution = { id: `${movement.id}:${accepted ? 'post' : 'void'}`, pendingId: movement.entryId };
+        const entry = accepted ? await ledger.postPending(trx, resolution) : await ledger.voidPending(trx, resolution);
+        if (isFailure(entry)) return entry;
+        await trx
+          .updateTable('wallet_movements')
+          .set({ status: accepted ? 'succeeded' : 'failed' })
+          .where('id', '=', movement.id)
+          .where('status', '=', 'pending')
+          .execute();
+        return toMovement(await trx.selectFrom('wallet_movements').selectAll().where('id', '=', movement.id).executeTakeFirstOrThrow());
+      },
+      { keys },
+    );
   }
 
   async function customerBalances(merchantId: string, customerId: string): Promise<Balance[] | WalletFailure> {
     const missing = await customerOf(merchantId, customerId);
     if (missing !== undefined) return missing;
-    return (await ledger.listAccounts(store.reader, { ownerType: 'customer', ownerId: customerId })).filter((a) => a.code === 'wallet').map(balanceOf);
+    return (await ledger.listAccounts(store.reader, { ownerType: 'customer', ownerId: customerId }))
+      .filter((a) => a.code === 'wallet')
+      .map(balanceOf);
   }
 
   async function merchantBalances(merchantId: string): Promise<Balance[]> {
-    return (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: merchantId })).filter((a) => a.code === 'available').map(balanceOf);
+    return (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: merchantId }))
+      .filter((a) => a.code === 'available')
+      .map(balanceOf);
   }
 
   async function getMovement(merchantId: string, id: string): Promise<Movement | WalletFailure> {
-    const row = await store.reader.selectFrom('wallet_movements').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await store.reader
+      .selectFrom('wallet_movements')
+      .selectAll()
+      .where('id', '=', id)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row === undefined ? fail(WalletError.MovementNotFound, `no transfer ${id}`) : toMovement(row);
   }
 
-  async function listMovements(merchantId: string, request: PageRequest & { customerId?: string }): Promise<Page<Movement> | Failure<'cursor_invalid'>> {
+  async function listMovements(
+    merchantId: string,
+    request: PageRequest & { customerId?: string },
+  ): Promise<Page<Movement> | Failure<'cursor_invalid'>> {
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
     if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
     const limit = pageLimit(request);
     let query = store.reader.selectFrom('wallet_movements').selectAll().where('merchant_id', '=', merchantId);
     const { customerId } = request;
-    if (customerId !== undefined) query = query.where((eb) => eb.or([eb('source_id', '=', customerId), eb('destination_id', '=', customerId)]));
+    if (customerId !== undefined)
+      query = query.where((eb) => eb.or([eb('source_id', '=', customerId), eb('destination_id', '=', customerId)]));
     return toPage(await pageQuery(query, after, limit).execute(), limit, toMovement);
   }
 

@@ -18,7 +18,9 @@ describeEachStore('wallets under concurrency', (dialect) => {
     await wallets.topUp(m.id, source, { amount: amount(1_000n, 'CNY') });
     // 50 concurrent transfers of 30 from a wallet of 1,000: exactly 33 can succeed.
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => wallets.transfer(m.id, { sourceId: source, destinationId: sinks[i % 5]!, amount: amount(30n, 'CNY') })),
+      Array.from({ length: 50 }, (_, i) =>
+        wallets.transfer(m.id, { sourceId: source, destinationId: sinks[i % 5]!, amount: amount(30n, 'CNY') }),
+      ),
     );
     const ok = results.filter((r) => !isFailure(r));
     expect(ok).toHaveLength(33);
@@ -35,9 +37,25 @@ describeEachStore('wallets under concurrency', (dialect) => {
     const customers = await Promise.all(Array.from({ length: 6 }, (_, i) => t.makeCustomer(m.key, `p${i}`)));
     const currencies = ['CNY', 'USD', 'JPY', 'KWD'] as const;
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('top_up' as const), to: fc.nat(5), currency: fc.constantFrom(...currencies), minor: fc.bigInt(1n, 5_000n) }),
-      fc.record({ kind: fc.constant('transfer' as const), from: fc.nat(5), to: fc.nat(6), currency: fc.constantFrom(...currencies), minor: fc.bigInt(1n, 5_000n) }),
-      fc.record({ kind: fc.constant('withdrawal' as const), from: fc.nat(5), currency: fc.constantFrom(...currencies), minor: fc.bigInt(1n, 5_000n) }),
+      fc.record({
+        kind: fc.constant('top_up' as const),
+        to: fc.nat(5),
+        currency: fc.constantFrom(...currencies),
+        minor: fc.bigInt(1n, 5_000n),
+      }),
+      fc.record({
+        kind: fc.constant('transfer' as const),
+        from: fc.nat(5),
+        to: fc.nat(6),
+        currency: fc.constantFrom(...currencies),
+        minor: fc.bigInt(1n, 5_000n),
+      }),
+      fc.record({
+        kind: fc.constant('withdrawal' as const),
+        from: fc.nat(5),
+        currency: fc.constantFrom(...currencies),
+        minor: fc.bigInt(1n, 5_000n),
+      }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), async (ops) => {
@@ -54,7 +72,11 @@ describeEachStore('wallets under concurrency', (dialect) => {
         const totals = await sql<{ currency: string; net: bigint }>`
           select currency, sum(debits_posted - credits_posted) as net from ledger_accounts group by currency`.execute(store.reader);
         for (const row of totals.rows) expect(row.net, row.currency).toBe(0n);
-        const negative = await sql<{ id: string }>`select id from ledger_accounts where no_negative = 1 and credits_posted - debits_posted - debits_pending < 0`.execute(store.reader);
+        const negative = await sql<{
+          id: string;
+        }>`select id from ledger_accounts where no_negative = 1 and credits_posted - debits_posted - debits_pending < 0`.execute(
+          store.reader,
+        );
         expect(negative.rows).toEqual([]);
         const report = await verifyLedger(store.reader);
         expect(report.checks.filter((c) => !c.ok)).toEqual([]);

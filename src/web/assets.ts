@@ -23,7 +23,14 @@ function asset(name: string, ext: 'js' | 'css', text: string): Asset {
   const body = Buffer.from(text, 'utf8');
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
   const br = brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
-  return { path: `/assets/${name}.${hash}.${ext}`, type: ext === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', body, etag: `"${hash}"`, br, gzip: gzipSync(body, { level: 9 }) };
+  return {
+    path: `/assets/${name}.${hash}.${ext}`,
+    type: ext === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
+    body,
+    etag: `"${hash}"`,
+    br,
+    gzip: gzipSync(body, { level: 9 }),
+  };
 }
 
 export const assets = {

@@ -53,7 +53,8 @@ export const buyerText = {
     expired: 'This link is unknown or has expired. Ask the shop for a new one.',
     suspended: 'This shop is suspended: the order cannot be seen or changed here now. Contact Hutong about your payment.',
     pay: 'Pay',
-    footer: 'Hutong holds your payment and pays the seller only when you confirm receipt (or when the confirm period ends). Keep this page: it is your access to this order.',
+    footer:
+      'Hutong holds your payment and pays the seller only when you confirm receipt (or when the confirm period ends). Keep this page: it is your access to this order.',
     days: 'days',
     hours: 'hours',
     by: { buyer: 'you', seller: 'the seller', operator: 'Hutong', timer: 'automatically' } as Record<string, string>,
@@ -71,9 +72,10 @@ export const buyerText = {
     notes: {
       awaiting_payment: 'The shop has not received your payment yet. Pay with the payment link from the shop; an unpaid order closes on',
       held: 'Hutong holds your payment. The seller ships next; you will see the waybill here.',
-      shipped: 'When the goods arrive and are as described, confirm receipt and Hutong pays the seller. If something is wrong, ask for a refund before the date below.',
+      shipped:
+        'When the goods arrive and are as described, confirm receipt and Hutong pays the seller. If something is wrong, ask for a refund before the date below.',
       refunding: 'The seller is asked to agree to your request. If the seller does not answer within 5 days, the refund is paid.',
-      disputed: 'The seller refused your request. Hutong\'s staff will look at both sides and decide.',
+      disputed: "The seller refused your request. Hutong's staff will look at both sides and decide.",
       completed: 'This order is complete: the money was paid to the seller.',
       refunded: 'Your money went back to how you paid.',
       closed: 'This order was closed without payment.',
@@ -146,7 +148,9 @@ function left(ms: number, lang: Lang): string {
 }
 
 function langSwitch(lang: Lang): Raw {
-  return html`<nav aria-label="Language">${lang === 'en' ? html`<a href="?lang=zh" id="lang-zh" lang="zh-CN">中文</a>` : html`<a href="?lang=en" id="lang-en" lang="en">English</a>`}</nav>`;
+  return html`<nav aria-label="Language">
+    ${lang === 'en' ? html`<a href="?lang=zh" id="lang-zh" lang="zh-CN">中文</a>` : html`<a href="?lang=en" id="lang-en" lang="en">English</a>`}
+  </nav>`;
 }
 
 function shell(lang: Lang, title: string, body: Raw): string {
@@ -167,50 +171,92 @@ export function buyerPage(input: { lang: Lang; token: string; trade: Escrow; mer
   ];
   const current = steps.findIndex((s) => !s.done);
   const request = e.refundRequest;
-  const row = (label: string, value: string, id: string) => html`<tr><th>${label}</th><td id="${id}">${value}</td></tr>`;
+  const row = (label: string, value: string, id: string) =>
+    html`<tr>
+      <th>${label}</th>
+      <td id="${id}">${value}</td>
+    </tr>`;
   const body = html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header>
-<main id="buyer" class="panel" data-escrow="${e.id}" data-token="${token}" data-status="${e.status}" data-settling="${e.settlement !== null ? 'true' : ''}" data-currency="${cur}" data-exponent="${findCurrency(cur)?.exponent ?? 2}" data-held="${e.heldMinor.toString()}">
-<section class="summary">
-<p class="merchant" id="merchant">${input.merchantName}</p>
-<p class="order">${t.order} <span id="order">${e.merchantOrderId}</span></p>
-${e.description === null ? '' : html`<p class="muted" id="description">${e.description}</p>`}
-<p class="amount" id="amount">${m(e.amount.minor)}</p>
-<p><span class="status" id="status">${t.status[e.status] ?? e.status}</span></p>
-</section>
-<ol class="steps" id="progress">${steps.map((s, i) => html`<li class="${s.done ? 'done' : i === current ? 'now' : ''}">${s.label}</li>`)}</ol>
-<p class="muted" id="note">${t.notes[e.status] ?? ''}${e.status === 'awaiting_payment' ? html` <strong>${when(e.closeDueAt)}</strong>` : ''}</p>
-<table class="facts"><tbody>
-${e.shipping === null ? '' : [row(t.carrier, e.shipping.carrier, 'carrier'), row(t.waybill, e.shipping.waybillNumber, 'waybill'), row(t.shippedAt, when(e.shipping.shippedAt), 'shipped-at')]}
-${e.status === 'shipped' && e.confirmDueAt !== null ? row(t.autoConfirm, when(e.confirmDueAt), 'confirm-due') : ''}
-${e.confirmRemainingMs !== null && (e.status === 'refunding' || e.status === 'disputed') ? row(t.paused, left(e.confirmRemainingMs, lang), 'confirm-paused') : ''}
-${paid ? row(t.held, m(e.heldMinor), 'held') : ''}
-${e.refundedMinor > 0n ? row(t.refundedToYou, m(e.refundedMinor), 'refunded') : ''}
-${e.releasedMinor > 0n ? row(t.releasedToSeller, m(e.releasedMinor), 'released') : ''}
-${request === null ? '' : row(t.request, `${m(request.amountMinor)} · ${t.reasons[request.reason] ?? request.reason}${request.note === null ? '' : ` · ${request.note}`}`, 'request')}
-${e.dispute === null || e.resolution !== null ? '' : row(t.sellerRefused, e.dispute.sellerReason, 'seller-reason')}
-${e.resolution === null ? '' : row(t.decision, `${t.by[e.resolution.by] ?? e.resolution.by}: ${t.refundedToYou} ${m(e.resolution.refundMinor)}, ${t.releasedToSeller} ${m(e.resolution.releaseMinor)}${e.resolution.note === null ? '' : ` · ${e.resolution.note}`}`, 'resolution')}
-</tbody></table>
-<div id="message" class="msg" role="alert" hidden></div>
-${e.status === 'awaiting_payment' ? html`<button type="button" class="primary" id="pay">${t.pay} ${m(e.amount.minor)}</button>` : ''}
-${e.status === 'shipped' ? html`<button type="button" class="primary" id="confirm-receipt" data-ask="${t.confirmAsk}">${t.confirm}</button>` : ''}
-${e.status === 'held' || e.status === 'shipped' ? html`<details id="refund"><summary>${t.askRefund}</summary><form id="refund-form" novalidate>
-<label for="refund-amount">${t.refundAmount}</label><input id="refund-amount" inputmode="decimal" placeholder="${money(e.heldMinor, cur).split(' ')[1]}">
-<label for="refund-reason">${t.reason}</label><select id="refund-reason">${Object.entries(t.reasons).map(([k, v]) => html`<option value="${k}">${v}</option>`)}</select>
-<label for="refund-note">${t.note}</label><input id="refund-note" maxlength="500">
-<button type="submit" class="primary" id="send-refund">${t.send}</button></form></details>` : ''}
-${e.status === 'refunding' ? html`<button type="button" class="primary" id="withdraw-refund">${t.withdraw}</button>` : ''}
-<p class="small">${t.footer}</p>
-</main>`;
+    <main
+      id="buyer"
+      class="panel"
+      data-escrow="${e.id}"
+      data-token="${token}"
+      data-status="${e.status}"
+      data-settling="${e.settlement !== null ? 'true' : ''}"
+      data-currency="${cur}"
+      data-exponent="${findCurrency(cur)?.exponent ?? 2}"
+      data-held="${e.heldMinor.toString()}"
+    >
+      <section class="summary">
+        <p class="merchant" id="merchant">${input.merchantName}</p>
+        <p class="order">${t.order} <span id="order">${e.merchantOrderId}</span></p>
+        ${e.description === null ? '' : html`<p class="muted" id="description">${e.description}</p>`}
+        <p class="amount" id="amount">${m(e.amount.minor)}</p>
+        <p><span class="status" id="status">${t.status[e.status] ?? e.status}</span></p>
+      </section>
+      <ol class="steps" id="progress">
+        ${steps.map((s, i) => html`<li class="${s.done ? 'done' : i === current ? 'now' : ''}">${s.label}</li>`)}
+      </ol>
+      <p class="muted" id="note">
+        ${t.notes[e.status] ?? ''}${e.status === 'awaiting_payment' ? html` <strong>${when(e.closeDueAt)}</strong>` : ''}
+      </p>
+      <table class="facts">
+        <tbody>
+          ${e.shipping === null ? '' : [row(t.carrier, e.shipping.carrier, 'carrier'), row(t.waybill, e.shipping.waybillNumber, 'waybill'), row(t.shippedAt, when(e.shipping.shippedAt), 'shipped-at')]}
+          ${e.status === 'shipped' && e.confirmDueAt !== null ? row(t.autoConfirm, when(e.confirmDueAt), 'confirm-due') : ''}
+          ${e.confirmRemainingMs !== null && (e.status === 'refunding' || e.status === 'disputed') ? row(t.paused, left(e.confirmRemainingMs, lang), 'confirm-paused') : ''}
+          ${paid ? row(t.held, m(e.heldMinor), 'held') : ''}
+          ${e.refundedMinor > 0n ? row(t.refundedToYou, m(e.refundedMinor), 'refunded') : ''}
+          ${e.releasedMinor > 0n ? row(t.releasedToSeller, m(e.releasedMinor), 'released') : ''}
+          ${request === null ? '' : row(t.request, `${m(request.amountMinor)} · ${t.reasons[request.reason] ?? request.reason}${request.note === null ? '' : ` · ${request.note}`}`, 'request')}
+          ${e.dispute === null || e.resolution !== null ? '' : row(t.sellerRefused, e.dispute.sellerReason, 'seller-reason')}
+          ${e.resolution === null ? '' : row(t.decision, `${t.by[e.resolution.by] ?? e.resolution.by}: ${t.refundedToYou} ${m(e.resolution.refundMinor)}, ${t.releasedToSeller} ${m(e.resolution.releaseMinor)}${e.resolution.note === null ? '' : ` · ${e.resolution.note}`}`, 'resolution')}
+        </tbody>
+      </table>
+      <div id="message" class="msg" role="alert" hidden></div>
+      ${e.status === 'awaiting_payment' ? html`<button type="button" class="primary" id="pay">${t.pay} ${m(e.amount.minor)}</button>` : ''}
+      ${e.status === 'shipped' ? html`<button type="button" class="primary" id="confirm-receipt" data-ask="${t.confirmAsk}">${t.confirm}</button>` : ''}
+      ${
+        e.status === 'held' || e.status === 'shipped'
+          ? html`<details id="refund">
+              <summary>${t.askRefund}</summary>
+              <form id="refund-form" novalidate>
+                <label for="refund-amount">${t.refundAmount}</label
+                ><input id="refund-amount" inputmode="decimal" placeholder="${money(e.heldMinor, cur).split(' ')[1]}" />
+                <label for="refund-reason">${t.reason}</label
+                ><select id="refund-reason">
+                  ${Object.entries(t.reasons).map(([k, v]) => html`<option value="${k}">${v}</option>`)}
+                </select>
+                <label for="refund-note">${t.note}</label><input id="refund-note" maxlength="500" />
+                <button type="submit" class="primary" id="send-refund">${t.send}</button>
+              </form>
+            </details>`
+          : ''
+      }
+      ${e.status === 'refunding' ? html`<button type="button" class="primary" id="withdraw-refund">${t.withdraw}</button>` : ''}
+      <p class="small">${t.footer}</p>
+    </main>`;
   return shell(lang, `${t.title} ${e.merchantOrderId} · ${input.merchantName}`, body);
 }
 
 function expiredPage(lang: Lang, why: 'expired' | 'suspended' = 'expired'): string {
-  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="${why}" class="msg">${buyerText[lang][why]}</p></main>`);
+  return shell(
+    lang,
+    'Hutong',
+    html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header>
+      <main class="panel"><p id="${why}" class="msg">${buyerText[lang][why]}</p></main>`,
+  );
 }
 
 /** The page's URL carries the token only on the first load: the log line shows it redacted. */
 const logSerializers = {
-  req: (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'), host: req.host, remoteAddress: req.ip }),
+  req: (req: FastifyRequest) => ({
+    method: req.method,
+    url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'),
+    host: req.host,
+    remoteAddress: req.ip,
+  }),
 };
 
 export function registerBuyerPages(fastify: FastifyInstance, services: ApiServices): void {
@@ -223,21 +269,30 @@ export function registerBuyerPages(fastify: FastifyInstance, services: ApiServic
       logSerializers,
       schema: {
         tags: ['escrows (buyer)'],
-        summary: 'A hosted cashier link for the unpaid trade\'s payment (buyer link token in Hutong-Buyer-Token)',
+        summary: "A hosted cashier link for the unpaid trade's payment (buyer link token in Hutong-Buyer-Token)",
         params: Type.Object({ id: Type.String({ maxLength: 40 }) }),
-        response: { 201: Type.Object({ url: Type.String(), expires_at: Timestamp }), 403: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...problemResponses },
+        response: {
+          201: Type.Object({ url: Type.String(), expires_at: Timestamp }),
+          403: Type.Ref('Problem'),
+          409: Type.Ref('Problem'),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
       // The answer carries a bearer token: never replay it from the idempotency store.
       request.idempotency = undefined;
       const header = request.headers['hutong-buyer-token'];
-      if (typeof header !== 'string' || header === '') throw new ProblemError('escrow_buyer_token_invalid', 'send the buyer link\'s token in the Hutong-Buyer-Token header');
+      if (typeof header !== 'string' || header === '')
+        throw new ProblemError('escrow_buyer_token_invalid', "send the buyer link's token in the Hutong-Buyer-Token header");
       const trade = await escrow.get({ kind: 'buyer', token: header }, (request.params as { id: string }).id);
       if (isFailure(trade)) throw problemFromFailure(trade);
-      if (trade.status !== 'awaiting_payment') throw new ProblemError('escrow_state_invalid', `the trade is ${trade.status}: there is nothing to pay`);
+      if (trade.status !== 'awaiting_payment')
+        throw new ProblemError('escrow_state_invalid', `the trade is ${trade.status}: there is nothing to pay`);
       // After paying, the cashier leads back to this trade's buyer page (its cookie is on that path).
-      const made = await web.createCheckoutSession(trade.merchantId, trade.paymentId, undefined, { returnUrl: `/escrow/${encodeURIComponent(trade.id)}` });
+      const made = await web.createCheckoutSession(trade.merchantId, trade.paymentId, undefined, {
+        returnUrl: `/escrow/${encodeURIComponent(trade.id)}`,
+      });
       if (isFailure(made)) throw problemFromFailure(made);
       return reply.code(201).send({ url: web.checkoutUrl(made.token), expires_at: made.session.expiresAt });
     },
@@ -246,7 +301,8 @@ export function registerBuyerPages(fastify: FastifyInstance, services: ApiServic
   fastify.get('/escrow/:id', { logSerializers, schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const query = request.query as { token?: string; lang?: string };
     const lang = pickLang(query.lang, cookieOf(request, langCookie), request.headers['accept-language']);
-    const cookies: string[] = query.lang === 'en' || query.lang === 'zh' ? [`${langCookie}=${query.lang}; Path=/; SameSite=Lax; Max-Age=31536000`] : [];
+    const cookies: string[] =
+      query.lang === 'en' || query.lang === 'zh' ? [`${langCookie}=${query.lang}; Path=/; SameSite=Lax; Max-Age=31536000`] : [];
     const { id } = request.params as { id: string };
     const token = query.token ?? cookieOf(request, buyerCookie);
     const trade = token === undefined || token === '' ? undefined : await escrow.get({ kind: 'buyer', token }, id);
@@ -254,7 +310,10 @@ export function registerBuyerPages(fastify: FastifyInstance, services: ApiServic
     if (token === undefined || trade === undefined || isFailure(trade) || merchant === undefined) {
       if (cookies.length > 0) reply.header('set-cookie', cookies);
       const suspended = trade !== undefined && isFailure(trade) && trade.failure === 'merchant_suspended';
-      return reply.code(suspended ? 403 : 404).headers(pageHeaders).send(expiredPage(lang, suspended ? 'suspended' : 'expired'));
+      return reply
+        .code(suspended ? 403 : 404)
+        .headers(pageHeaders)
+        .send(expiredPage(lang, suspended ? 'suspended' : 'expired'));
     }
     if (query.token !== undefined) {
       // Kept for this trade's path only, until the link itself expires.
@@ -263,6 +322,9 @@ export function registerBuyerPages(fastify: FastifyInstance, services: ApiServic
       cookies.push(`${buyerCookie}=${token}; Path=/escrow/${encodeURIComponent(id)}; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`);
     }
     if (cookies.length > 0) reply.header('set-cookie', cookies);
-    return reply.code(200).headers(pageHeaders).send(buyerPage({ lang, token, trade, merchantName: merchant.name }));
+    return reply
+      .code(200)
+      .headers(pageHeaders)
+      .send(buyerPage({ lang, token, trade, merchantName: merchant.name }));
   });
 }

@@ -67,5 +67,17 @@ export interface Layout {
 }
 
 export function page(l: Layout): string {
-  return `<!doctype html>${html`<html lang="${l.lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${l.title}</title><link rel="stylesheet" href="${l.stylesheet}"></head><body class="${l.bodyClass ?? ''}">${l.body}${l.scripts.map((s) => html`<script src="${s}" defer></script>`)}</body></html>`.value}`;
+  return `<!doctype html>${
+    html`<html lang="${l.lang === 'zh' ? 'zh-CN' : 'en'}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>${l.title}</title>
+        <link rel="stylesheet" href="${l.stylesheet}" />
+      </head>
+      <body class="${l.bodyClass ?? ''}">
+        ${l.body}${l.scripts.map((s) => html`<script src="${s}" defer></script>`)}
+      </body>
+    </html>`.value
+  }`;
 }

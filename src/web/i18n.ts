@@ -14,7 +14,7 @@ export const cashierText = {
     holder: 'Name on card',
     pay: 'Pay',
     payWallet: 'Pay from my Hutong wallet',
-    scan: 'Scan the code with the wallet app, or open the wallet\'s page:',
+    scan: "Scan the code with the wallet app, or open the wallet's page:",
     openWallet: 'Open the wallet page',
     waiting: 'Waiting for the payment…',
     secure: 'Card details go only to Hutong, encrypted in transit; the shop never sees them.',

@@ -44,49 +44,115 @@ function shell(lang: Lang, title: string, body: Raw, script = assets.cashier.pat
 }
 
 function langSwitch(lang: Lang): Raw {
-  return html`<nav aria-label="Language">${lang === 'en' ? html`<a href="?lang=zh" id="lang-zh" lang="zh-CN">中文</a>` : html`<a href="?lang=en" id="lang-en" lang="en">English</a>`}</nav>`;
+  return html`<nav aria-label="Language">
+    ${lang === 'en' ? html`<a href="?lang=zh" id="lang-zh" lang="zh-CN">中文</a>` : html`<a href="?lang=en" id="lang-en" lang="en">English</a>`}
+  </nav>`;
 }
 
 export const money = (minor: bigint, currency: string) => `${currency} ${formatDecimal({ minor, currency })}`;
 
-export function cashierPage(input: { lang: Lang; token: string; payment: Payment; merchantName: string; convertedPrice?: string; offerFx?: boolean; orderUrl?: string | null }): string {
+export function cashierPage(input: {
+  lang: Lang;
+  token: string;
+  payment: Payment;
+  merchantName: string;
+  convertedPrice?: string;
+  offerFx?: boolean;
+  orderUrl?: string | null;
+}): string {
   const { lang, token, payment: p } = input;
   const t = cashierText[lang];
   const total = money(p.amount.minor, p.amount.currency);
   const wallets = externalWallets[p.amount.currency] ?? [];
   const tabs = [
     html`<button type="button" data-panel="card" aria-selected="true" id="tab-card">${t.card}</button>`,
-    p.customerId === null ? '' : html`<button type="button" data-panel="wallet" aria-selected="false" id="tab-wallet">${t.hutongWallet}</button>`,
-    wallets.length === 0 ? '' : html`<button type="button" data-panel="external" aria-selected="false" id="tab-external">${lang === 'zh' ? '扫码支付' : 'QR wallets'}</button>`,
+    p.customerId === null
+      ? ''
+      : html`<button type="button" data-panel="wallet" aria-selected="false" id="tab-wallet">${t.hutongWallet}</button>`,
+    wallets.length === 0
+      ? ''
+      : html`<button type="button" data-panel="external" aria-selected="false" id="tab-external">
+          ${lang === 'zh' ? '扫码支付' : 'QR wallets'}
+        </button>`,
   ];
   const body = html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header>
-<main id="cashier" class="panel" data-token="${token}" data-payment="${p.id}" data-status="${p.status}" data-return-url="${p.returnUrl ?? ''}" data-customer="${p.customerId ?? ''}" data-last-error="${p.status === 'requires_payment_method' ? (p.lastError?.code ?? '') : ''}" data-fx-offer="${input.offerFx === true ? '1' : ''}" data-order-url="${input.orderUrl ?? ''}">
-<section class="summary" aria-label="${t.total}">
-<p class="merchant" id="merchant">${input.merchantName}</p>
-<p class="order">${t.order} <span id="order">${p.merchantOrderId}</span></p>
-${p.description === null ? '' : html`<p class="muted" id="description">${p.description}</p>`}
-<p class="amount" id="amount">${total}</p>
-<p class="converted" id="converted-price"${input.convertedPrice === undefined ? html` hidden` : ''}>${input.convertedPrice === undefined ? '' : html`${t.convertedNote} <strong>${input.convertedPrice}</strong>`}</p>
-</section>
-<div id="message" class="msg" role="alert" hidden></div>
-<section id="methods">
-<div class="tabs" role="tablist">${tabs}</div>
-<form id="card-panel" novalidate autocomplete="on"><div id="card-form-fields">
-<label for="card-number">${t.cardNumber}</label>
-<div class="pan"><input id="card-number" name="cardnumber" inputmode="numeric" autocomplete="cc-number" maxlength="23" placeholder="4111 1111 1111 1111" aria-describedby="card-number-error"><span id="card-brand" class="badge"></span></div>
-<p class="err" id="card-number-error"></p>
-<div class="row"><div><label for="card-expiry">${t.expiry}</label><input id="card-expiry" name="exp-date" inputmode="numeric" autocomplete="cc-exp" maxlength="5" placeholder="MM/YY"><p class="err" id="card-expiry-error"></p></div>
-<div><label for="card-cvc">${t.cvc}</label><input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" maxlength="4" placeholder="123"><p class="err" id="card-cvc-error"></p></div></div>
-<label for="card-name">${t.holder}</label><input id="card-name" name="ccname" autocomplete="cc-name" maxlength="100">
-<fieldset id="fx-choice" class="fx" hidden><legend>${t.fxChoice}</legend><label><input type="radio" name="fx" id="fx-shopper" value="shopper"><span id="fx-shopper-label"></span></label><label><input type="radio" name="fx" id="fx-merchant" value="merchant" checked><span id="fx-merchant-label"></span></label></fieldset>
-<button type="submit" class="primary" id="pay-card">${t.pay} ${total}</button>
-<p class="small">${t.secure}</p></div></form>
-${p.customerId === null ? '' : html`<div id="wallet-panel" hidden><button type="button" class="primary" id="pay-wallet">${t.payWallet} · ${total}</button></div>`}
-${wallets.length === 0 ? '' : html`<div id="external-panel" hidden>${wallets.map((w) => html`<button type="button" class="primary" id="pay-${w}" data-wallet="${w}">${walletLabels[w]?.[lang] ?? w}</button>`)}
-<div id="qr" class="qr" hidden><img id="qr-image" alt="QR"><p class="small">${t.scan} <a id="wallet-link" href="#" target="_blank" rel="noopener">${t.openWallet}</a></p><p id="qr-status" aria-live="polite"></p></div></div>`}
-</section>
-<p><a id="return-link" href="#" hidden>${input.orderUrl ? t.backToOrder : t.back}</a></p>
-</main>`;
+    <main
+      id="cashier"
+      class="panel"
+      data-token="${token}"
+      data-payment="${p.id}"
+      data-status="${p.status}"
+      data-return-url="${p.returnUrl ?? ''}"
+      data-customer="${p.customerId ?? ''}"
+      data-last-error="${p.status === 'requires_payment_method' ? (p.lastError?.code ?? '') : ''}"
+      data-fx-offer="${input.offerFx === true ? '1' : ''}"
+      data-order-url="${input.orderUrl ?? ''}"
+    >
+      <section class="summary" aria-label="${t.total}">
+        <p class="merchant" id="merchant">${input.merchantName}</p>
+        <p class="order">${t.order} <span id="order">${p.merchantOrderId}</span></p>
+        ${p.description === null ? '' : html`<p class="muted" id="description">${p.description}</p>`}
+        <p class="amount" id="amount">${total}</p>
+        <p class="converted" id="converted-price" ${input.convertedPrice === undefined ? html` hidden` : ''}>
+          ${input.convertedPrice === undefined ? '' : html`${t.convertedNote} <strong>${input.convertedPrice}</strong>`}
+        </p>
+      </section>
+      <div id="message" class="msg" role="alert" hidden></div>
+      <section id="methods">
+        <div class="tabs" role="tablist">${tabs}</div>
+        <form id="card-panel" novalidate autocomplete="on">
+          <div id="card-form-fields">
+            <label for="card-number">${t.cardNumber}</label>
+            <div class="pan">
+              <input
+                id="card-number"
+                name="cardnumber"
+                inputmode="numeric"
+                autocomplete="cc-number"
+                maxlength="23"
+                placeholder="4111 1111 1111 1111"
+                aria-describedby="card-number-error"
+              /><span id="card-brand" class="badge"></span>
+            </div>
+            <p class="err" id="card-number-error"></p>
+            <div class="row">
+              <div>
+                <label for="card-expiry">${t.expiry}</label
+                ><input id="card-expiry" name="exp-date" inputmode="numeric" autocomplete="cc-exp" maxlength="5" placeholder="MM/YY" />
+                <p class="err" id="card-expiry-error"></p>
+              </div>
+              <div>
+                <label for="card-cvc">${t.cvc}</label
+                ><input id="card-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" maxlength="4" placeholder="123" />
+                <p class="err" id="card-cvc-error"></p>
+              </div>
+            </div>
+            <label for="card-name">${t.holder}</label><input id="card-name" name="ccname" autocomplete="cc-name" maxlength="100" />
+            <fieldset id="fx-choice" class="fx" hidden>
+              <legend>${t.fxChoice}</legend>
+              <label><input type="radio" name="fx" id="fx-shopper" value="shopper" /><span id="fx-shopper-label"></span></label
+              ><label><input type="radio" name="fx" id="fx-merchant" value="merchant" checked /><span id="fx-merchant-label"></span></label>
+            </fieldset>
+            <button type="submit" class="primary" id="pay-card">${t.pay} ${total}</button>
+            <p class="small">${t.secure}</p>
+          </div>
+        </form>
+        ${p.customerId === null ? '' : html`<div id="wallet-panel" hidden><button type="button" class="primary" id="pay-wallet">${t.payWallet} · ${total}</button></div>`}
+        ${
+          wallets.length === 0
+            ? ''
+            : html`<div id="external-panel" hidden>
+                ${wallets.map((w) => html`<button type="button" class="primary" id="pay-${w}" data-wallet="${w}">${walletLabels[w]?.[lang] ?? w}</button>`)}
+                <div id="qr" class="qr" hidden>
+                  <img id="qr-image" alt="QR" />
+                  <p class="small">${t.scan} <a id="wallet-link" href="#" target="_blank" rel="noopener">${t.openWallet}</a></p>
+                  <p id="qr-status" aria-live="polite"></p>
+                </div>
+              </div>`
+        }
+      </section>
+      <p><a id="return-link" href="#" hidden>${input.orderUrl ? t.backToOrder : t.back}</a></p>
+    </main>`;
   return shell(lang, `${t.title} ${total} · ${input.merchantName}`, body);
 }
 
@@ -94,12 +160,29 @@ ${wallets.length === 0 ? '' : html`<div id="external-panel" hidden>${wallets.map
 export function challengeResultPage(payment: Payment, acceptLanguage: string | undefined): string {
   const lang = pickLang(undefined, undefined, acceptLanguage);
   const ok = payment.status === 'succeeded' || payment.status === 'requires_capture';
-  const text = ok ? cashierText[lang].paid : lang === 'zh' ? '支付未完成：发卡行验证未通过。请返回商户重试或换一张卡。' : 'The payment was not completed: your bank could not confirm it was you. Go back to the shop to try again or use another card.';
-  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span></header><main class="panel"><p id="result" class="${ok ? 'msg ok' : 'msg'}" data-status="${payment.status}">${text}</p><p class="muted">${money(payment.amount.minor, payment.amount.currency)} · ${payment.merchantOrderId}</p></main>`);
+  const text = ok
+    ? cashierText[lang].paid
+    : lang === 'zh'
+      ? '支付未完成：发卡行验证未通过。请返回商户重试或换一张卡。'
+      : 'The payment was not completed: your bank could not confirm it was you. Go back to the shop to try again or use another card.';
+  return shell(
+    lang,
+    'Hutong',
+    html`<header class="bar"><span class="logo">Hutong 互通</span></header>
+      <main class="panel">
+        <p id="result" class="${ok ? 'msg ok' : 'msg'}" data-status="${payment.status}">${text}</p>
+        <p class="muted">${money(payment.amount.minor, payment.amount.currency)} · ${payment.merchantOrderId}</p>
+      </main>`,
+  );
 }
 
 function expiredPage(lang: Lang, why: 'expired' | 'suspended' = 'expired'): string {
-  return shell(lang, 'Hutong', html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header><main class="panel"><p id="${why}" class="msg">${cashierText[lang][why]}</p></main>`);
+  return shell(
+    lang,
+    'Hutong',
+    html`<header class="bar"><span class="logo">Hutong 互通</span>${langSwitch(lang)}</header>
+      <main class="panel"><p id="${why}" class="msg">${cashierText[lang][why]}</p></main>`,
+  );
 }
 
 function signInPage(kind: 'dashboard' | 'ops'): string {
@@ -110,35 +193,73 @@ function signInPage(kind: 'dashboard' | 'ops'): string {
     stylesheet: assets.css.path,
     scripts: [assets.console.path],
     body: html`<header class="bar"><span class="logo">Hutong 互通 ${kind === 'ops' ? 'Console' : 'Dashboard'}</span></header>
-<main class="panel" id="sign-in-page" data-kind="${kind}"><h2>Sign in</h2>
-<form id="sign-in-form"><label for="secret-key">${label}</label><input id="secret-key" type="password" autocomplete="current-password" required>
-<button type="submit" class="primary" id="sign-in">Sign in</button></form>
-${kind === 'dashboard' ? html`<h3>Or with a login from your operator</h3><form id="password-form"><label for="email">Email</label><input id="email" type="email" autocomplete="username" required>
-<label for="password">Password</label><input id="password" type="password" autocomplete="current-password" required>
-<button type="submit" class="primary" id="sign-in-password">Sign in</button></form>` : ''}
-<div id="message" class="msg" role="alert" hidden></div>
-<p class="small">The key is exchanged for a session cookie and is not stored in the browser.</p></main>`,
+      <main class="panel" id="sign-in-page" data-kind="${kind}">
+        <h2>Sign in</h2>
+        <form id="sign-in-form">
+          <label for="secret-key">${label}</label><input id="secret-key" type="password" autocomplete="current-password" required />
+          <button type="submit" class="primary" id="sign-in">Sign in</button>
+        </form>
+        ${
+          kind === 'dashboard'
+            ? html`<h3>Or with a login from your operator</h3>
+                <form id="password-form">
+                  <label for="email">Email</label><input id="email" type="email" autocomplete="username" required />
+                  <label for="password">Password</label><input id="password" type="password" autocomplete="current-password" required />
+                  <button type="submit" class="primary" id="sign-in-password">Sign in</button>
+                </form>`
+            : ''
+        }
+        <div id="message" class="msg" role="alert" hidden></div>
+        <p class="small">The key is exchanged for a session cookie and is not stored in the browser.</p>
+      </main>`,
   });
 }
 
 function consolePage(kind: 'dashboard' | 'ops', title: string): string {
-  const nav = kind === 'ops'
-    ? [{ id: 'merchants', label: 'Merchants' }, { id: 'ledger', label: 'Ledger' }, { id: 'disputes', label: 'Disputes' }, { id: 'settlement', label: 'Settlement' }, { id: 'reconciliation', label: 'Reconciliation' }, ...(webHooks.opsNav ?? [])]
-    : [{ id: 'overview', label: 'Overview' }, { id: 'payments', label: 'Payments' }, { id: 'webhooks', label: 'Webhooks' }, { id: 'keys', label: 'API keys' }, { id: 'escrow', label: 'Escrow' }, { id: 'settlements', label: 'Settlements' }, ...(webHooks.dashboardNav ?? [])];
+  const nav =
+    kind === 'ops'
+      ? [
+          { id: 'merchants', label: 'Merchants' },
+          { id: 'ledger', label: 'Ledger' },
+          { id: 'disputes', label: 'Disputes' },
+          { id: 'settlement', label: 'Settlement' },
+          { id: 'reconciliation', label: 'Reconciliation' },
+          ...(webHooks.opsNav ?? []),
+        ]
+      : [
+          { id: 'overview', label: 'Overview' },
+          { id: 'payments', label: 'Payments' },
+          { id: 'webhooks', label: 'Webhooks' },
+          { id: 'keys', label: 'API keys' },
+          { id: 'escrow', label: 'Escrow' },
+          { id: 'settlements', label: 'Settlements' },
+          ...(webHooks.dashboardNav ?? []),
+        ];
   return page({
     lang: 'en',
     title,
     stylesheet: assets.css.path,
     scripts: [assets.console.path],
-    body: html`<header class="bar"><span class="logo">Hutong 互通 ${kind === 'ops' ? 'Console' : 'Dashboard'}</span><span><span id="who"></span><a href="#" id="sign-out">Sign out</a></span></header>
-<main class="panel wide" id="app" data-kind="${kind}"><nav class="side" id="nav">${nav.map((n) => html`<a href="#${n.id}" id="nav-${n.id}">${n.label}</a>`)}</nav>
-<div id="message" class="msg" role="alert" hidden></div><div id="view" aria-live="polite"></div></main>`,
+    body: html`<header class="bar">
+        <span class="logo">Hutong 互通 ${kind === 'ops' ? 'Console' : 'Dashboard'}</span
+        ><span><span id="who"></span><a href="#" id="sign-out">Sign out</a></span>
+      </header>
+      <main class="panel wide" id="app" data-kind="${kind}">
+        <nav class="side" id="nav">${nav.map((n) => html`<a href="#${n.id}" id="nav-${n.id}">${n.label}</a>`)}</nav>
+        <div id="message" class="msg" role="alert" hidden></div>
+        <div id="view" aria-live="polite"></div>
+      </main>`,
   });
 }
 
 /** The cashier's URL carries its session token (a bearer credential): the log line shows it redacted. */
 const checkoutLogSerializers = {
-  req: (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/^\/checkout\/[^/?#]+/, '/checkout/[redacted]'), host: req.host, remoteAddress: req.ip }),
+  req: (req: FastifyRequest) => ({
+    method: req.method,
+    url: req.url.replace(/^\/checkout\/[^/?#]+/, '/checkout/[redacted]'),
+    host: req.host,
+    remoteAddress: req.ip,
+  }),
 };
 
 export function registerWebPages(fastify: FastifyInstance, services: ApiServices): void {
@@ -147,7 +268,12 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
   fastify.get('/assets/:file', { schema: { hide: true } }, async (request, reply) => {
     const found = assetsByPath.get(request.url.split('?')[0] as string);
     if (found === undefined) return reply.code(404).type('text/plain').send('not found');
-    reply.headers({ 'content-type': found.type, 'cache-control': 'public, max-age=31536000, immutable', etag: found.etag, 'x-content-type-options': 'nosniff' });
+    reply.headers({
+      'content-type': found.type,
+      'cache-control': 'public, max-age=31536000, immutable',
+      etag: found.etag,
+      'x-content-type-options': 'nosniff',
+    });
     reply.header('vary', 'accept-encoding');
     if (request.headers['if-none-match'] === found.etag) return reply.code(304).send();
     const accepted = String(request.headers['accept-encoding'] ?? '');
@@ -166,18 +292,36 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
     if (merchant.status !== 'active') return send(reply, 403, expiredPage(lang, 'suspended'));
     const convertedPrice = await webHooks.convertedPrice?.(payment, lang);
     // The card's currency is offered (FX, docs/fx.md) only where POST /presentment can accept it.
-    const offerFx = payment.status === 'requires_payment_method' && payment.method === null && payment.amount.currency === merchant.settlementCurrency && (payment.settlement ?? null) === null;
-    return send(reply, 200, cashierPage({ lang, token, payment, merchantName: merchant.name, convertedPrice, offerFx, orderUrl: session.returnUrl }));
+    const offerFx =
+      payment.status === 'requires_payment_method' &&
+      payment.method === null &&
+      payment.amount.currency === merchant.settlementCurrency &&
+      (payment.settlement ?? null) === null;
+    return send(
+      reply,
+      200,
+      cashierPage({ lang, token, payment, merchantName: merchant.name, convertedPrice, offerFx, orderUrl: session.returnUrl }),
+    );
   });
 
   fastify.get('/checkout/:token/qr.svg', { logSerializers: checkoutLogSerializers, schema: { hide: true } }, async (request, reply) => {
     const { token } = request.params as { token: string };
     const session = await web.checkoutSession(token);
-    const payment = session === undefined || (await parties.getMerchant(session.merchantId))?.status !== 'active' ? undefined : await web.paymentOf(session.merchantId, session.paymentId);
+    const payment =
+      session === undefined || (await parties.getMerchant(session.merchantId))?.status !== 'active'
+        ? undefined
+        : await web.paymentOf(session.merchantId, session.paymentId);
     const qr = payment?.status === 'requires_action' ? payment.nextAction?.qrCode : undefined;
     if (qr === undefined || qr === null) return reply.code(404).type('text/plain').send('no QR code for this payment now');
     const svg = await QRCode.toString(qr, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
-    return reply.headers({ 'content-type': 'image/svg+xml', 'cache-control': 'no-store', 'content-security-policy': contentSecurityPolicy, 'x-content-type-options': 'nosniff' }).send(svg);
+    return reply
+      .headers({
+        'content-type': 'image/svg+xml',
+        'cache-control': 'no-store',
+        'content-security-policy': contentSecurityPolicy,
+        'x-content-type-options': 'nosniff',
+      })
+      .send(svg);
   });
 
   async function signedIn(request: FastifyRequest, kind: 'merchant' | 'operator'): Promise<boolean> {

@@ -20,7 +20,13 @@ export const webSessionTtlMs = 8 * 60 * 60 * 1000;
 export const checkoutTokenPrefix = 'cs_';
 const payableStatuses = new Set(['requires_payment_method', 'requires_action', 'processing']);
 
-export type WebError = 'checkout_session_not_found' | 'payment_not_found' | 'payment_state_invalid' | 'merchant_not_found' | 'login_invalid' | 'login_email_taken';
+export type WebError =
+  | 'checkout_session_not_found'
+  | 'payment_not_found'
+  | 'payment_state_invalid'
+  | 'merchant_not_found'
+  | 'login_invalid'
+  | 'login_email_taken';
 
 export interface DashboardLogin {
   readonly id: string;
@@ -37,7 +43,9 @@ const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/;
 const scryptParams = { N: 16_384, r: 8, p: 1 };
 
 function scryptAsync(password: string, salt: Buffer, params = scryptParams): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password, salt, 32, { ...params, maxmem: 64 * 1024 * 1024 }, (error, key) => (error === null ? resolve(key) : reject(error))));
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, 32, { ...params, maxmem: 64 * 1024 * 1024 }, (error, key) => (error === null ? resolve(key) : reject(error))),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {
@@ -109,23 +117,52 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
   const { db } = store;
 
   async function paymentOf(merchantId: string, paymentId: string): Promise<Payment | undefined> {
-    const row = await store.reader.selectFrom('payments').selectAll().where('id', '=', paymentId).where('merchant_id', '=', merchantId).executeTakeFirst();
+    const row = await store.reader
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', paymentId)
+      .where('merchant_id', '=', merchantId)
+      .executeTakeFirst();
     return row === undefined ? undefined : toPayment(row);
   }
 
   /** A cashier link for one of the merchant's open payments; the token is returned once. */
-  async function createCheckoutSession(merchantId: string, paymentId: string, ttlMs = checkoutTtlMsDefault, options: { returnUrl?: string } = {}): Promise<{ session: CheckoutSession; token: string; payment: Payment } | Failure<WebError>> {
+  async function createCheckoutSession(
+    merchantId: string,
+    paymentId: string,
+    ttlMs = checkoutTtlMsDefault,
+    options: { returnUrl?: string } = {},
+  ): Promise<{ session: CheckoutSession; token: string; payment: Payment } | Failure<WebError>> {
     const payment = await paymentOf(merchantId, paymentId);
     if (payment === undefined) return fail('payment_not_found', `no payment ${paymentId}`);
-    if (!payableStatuses.has(payment.status)) return fail('payment_state_invalid', `the payment is ${payment.status}; only an open payment gets a checkout session`);
+    if (!payableStatuses.has(payment.status))
+      return fail('payment_state_invalid', `the payment is ${payment.status}; only an open payment gets a checkout session`);
     const now = clock.now();
     const paymentExpiresMs = Date.parse(payment.expiresAt);
-    const expiresMs = Math.min(now.getTime() + Math.min(ttlMs, checkoutTtlMsMax), Number.isNaN(paymentExpiresMs) ? Infinity : paymentExpiresMs);
+    const expiresMs = Math.min(
+      now.getTime() + Math.min(ttlMs, checkoutTtlMsMax),
+      Number.isNaN(paymentExpiresMs) ? Infinity : paymentExpiresMs,
+    );
     const token = newToken(checkoutTokenPrefix);
-    const session: CheckoutSession = { id: newId('cs', now.getTime()), merchantId, paymentId, expiresAt: new Date(expiresMs).toISOString(), createdAt: now.toISOString(), returnUrl: options.returnUrl ?? null };
+    const session: CheckoutSession = {
+      id: newId('cs', now.getTime()),
+      merchantId,
+      paymentId,
+      expiresAt: new Date(expiresMs).toISOString(),
+      createdAt: now.toISOString(),
+      returnUrl: options.returnUrl ?? null,
+    };
     await db
       .insertInto('checkout_sessions')
-      .values({ token_hash: hashOf(token), id: session.id, merchant_id: merchantId, payment_id: paymentId, expires_at: session.expiresAt, created_at: session.createdAt, return_url: session.returnUrl })
+      .values({
+        token_hash: hashOf(token),
+        id: session.id,
+        merchant_id: merchantId,
+        payment_id: paymentId,
+        expires_at: session.expiresAt,
+        created_at: session.createdAt,
+        return_url: session.returnUrl,
+      })
       .execute();
     return { session, token, payment };
   }
@@ -135,7 +172,14 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     if (!token.startsWith(checkoutTokenPrefix)) return undefined;
     const row = await store.reader.selectFrom('checkout_sessions').selectAll().where('token_hash', '=', hashOf(token)).executeTakeFirst();
     if (row === undefined || Date.parse(row.expires_at) <= clock.now().getTime()) return undefined;
-    return { id: row.id, merchantId: row.merchant_id, paymentId: row.payment_id, expiresAt: row.expires_at, createdAt: row.created_at, returnUrl: row.return_url ?? null };
+    return {
+      id: row.id,
+      merchantId: row.merchant_id,
+      paymentId: row.payment_id,
+      expiresAt: row.expires_at,
+      createdAt: row.created_at,
+      returnUrl: row.return_url ?? null,
+    };
   }
 
   /** The cashier's principal; a suspended merchant's tokens are refused (as its API keys are). */
@@ -155,7 +199,10 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     return openSession(principal, { keyId: principal.type === 'merchant' ? principal.keyId : undefined });
   }
 
-  async function openSession(principal: Principal, via: { keyId?: string; loginId?: string }): Promise<{ token: string; session: WebSession }> {
+  async function openSession(
+    principal: Principal,
+    via: { keyId?: string; loginId?: string },
+  ): Promise<{ token: string; session: WebSession }> {
     const now = clock.now();
     const token = newToken('ws_');
     const csrfToken = randomBytes(24).toString('base64url');
@@ -189,7 +236,11 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
         .where('dashboard_logins.id', '=', row.login_id)
         .executeTakeFirst();
       if (login === undefined || login.disabledAt !== null || login.status !== 'active') return undefined;
-      return { principal: { type: 'merchant', merchantId: row.merchant_id as string, keyId: row.login_id, mode: 'test' }, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+      return {
+        principal: { type: 'merchant', merchantId: row.merchant_id as string, keyId: row.login_id, mode: 'test' },
+        csrfToken: row.csrf_token,
+        expiresAt: row.expires_at,
+      };
     }
     const key = await store.reader
       .selectFrom('api_keys')
@@ -199,20 +250,32 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
       .where('api_keys.merchant_id', '=', row.merchant_id ?? '')
       .executeTakeFirst();
     if (key === undefined || key.revokedAt !== null || key.status !== 'active') return undefined;
-    return { principal: { type: 'merchant', merchantId: row.merchant_id as string, keyId: row.key_id as string, mode: key.mode as 'test' }, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+    return {
+      principal: { type: 'merchant', merchantId: row.merchant_id as string, keyId: row.key_id as string, mode: key.mode as 'test' },
+      csrfToken: row.csrf_token,
+      expiresAt: row.expires_at,
+    };
   }
 
   /** A dashboard login for a merchant's staff (operator). The password is kept as a scrypt hash. */
   async function createLogin(merchantId: string, input: { email: string; password: string }): Promise<DashboardLogin | Failure<WebError>> {
     const email = input.email.trim().toLowerCase();
     if (!emailPattern.test(email)) return fail('login_invalid', 'the email address is not valid');
-    if (input.password.length < passwordLengthMin) return fail('login_invalid', `the password needs at least ${passwordLengthMin} characters`);
+    if (input.password.length < passwordLengthMin)
+      return fail('login_invalid', `the password needs at least ${passwordLengthMin} characters`);
     if ((await parties.getMerchant(merchantId)) === undefined) return fail('merchant_not_found', `no merchant ${merchantId}`);
     const now = clock.now();
     const login: DashboardLogin = { id: newId('login', now.getTime()), merchantId, email, createdAt: now.toISOString(), disabledAt: null };
     const inserted = await db
       .insertInto('dashboard_logins')
-      .values({ id: login.id, merchant_id: merchantId, email, password_hash: await hashPassword(input.password), created_at: login.createdAt, disabled_at: null })
+      .values({
+        id: login.id,
+        merchant_id: merchantId,
+        email,
+        password_hash: await hashPassword(input.password),
+        created_at: login.createdAt,
+        disabled_at: null,
+      })
       .onConflict((oc) => oc.column('email').doNothing())
       .executeTakeFirst();
     if (inserted.numInsertedOrUpdatedRows !== 1n) return fail('login_email_taken', `${email} already has a login`);
@@ -220,12 +283,24 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
   }
 
   async function listLogins(merchantId: string): Promise<DashboardLogin[]> {
-    const rows = await store.reader.selectFrom('dashboard_logins').selectAll().where('merchant_id', '=', merchantId).orderBy('created_at').orderBy('id').execute();
+    const rows = await store.reader
+      .selectFrom('dashboard_logins')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({ id: r.id, merchantId: r.merchant_id, email: r.email, createdAt: r.created_at, disabledAt: r.disabled_at }));
   }
 
   async function disableLogin(merchantId: string, loginId: string): Promise<boolean> {
-    const result = await db.updateTable('dashboard_logins').set({ disabled_at: clock.now().toISOString() }).where('id', '=', loginId).where('merchant_id', '=', merchantId).where('disabled_at', 'is', null).executeTakeFirst();
+    const result = await db
+      .updateTable('dashboard_logins')
+      .set({ disabled_at: clock.now().toISOString() })
+      .where('id', '=', loginId)
+      .where('merchant_id', '=', merchantId)
+      .where('disabled_at', 'is', null)
+      .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
 
@@ -233,7 +308,13 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     const row = await store.reader
       .selectFrom('dashboard_logins')
       .innerJoin('merchants', 'merchants.id', 'dashboard_logins.merchant_id')
-      .select(['dashboard_logins.id as id', 'dashboard_logins.merchant_id as merchantId', 'dashboard_logins.password_hash as hash', 'dashboard_logins.disabled_at as disabledAt', 'merchants.status as status'])
+      .select([
+        'dashboard_logins.id as id',
+        'dashboard_logins.merchant_id as merchantId',
+        'dashboard_logins.password_hash as hash',
+        'dashboard_logins.disabled_at as disabledAt',
+        'merchants.status as status',
+      ])
       .where('dashboard_logins.email', '=', emailGiven.trim().toLowerCase())
       .executeTakeFirst();
     const matches = await passwordMatches(password, row?.hash ?? (await decoyHash));
@@ -266,18 +347,47 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
   /** Every ledger line of a payment: its entries and the captures or voids of its holds. */
   async function paymentLedgerLines(merchantId: string, paymentId: string): Promise<LedgerLine[] | Failure<'payment_not_found'>> {
     if ((await paymentOf(merchantId, paymentId)) === undefined) return fail('payment_not_found', `no payment ${paymentId}`);
-    const linked = store.reader.selectFrom('ledger_entries').select('id').where('link_type', '=', 'payment').where('link_id', '=', paymentId);
+    const linked = store.reader
+      .selectFrom('ledger_entries')
+      .select('id')
+      .where('link_type', '=', 'payment')
+      .where('link_id', '=', paymentId);
     const rows = await store.reader
       .selectFrom('ledger_entries as e')
       .innerJoin('ledger_postings as p', 'p.entry_id', 'e.id')
       .innerJoin('ledger_accounts as a', 'a.id', 'p.account_id')
-      .select(['e.id as entryId', 'e.kind as kind', 'e.reason as reason', 'e.pending_id as pendingId', 'e.created_at as createdAt', 'p.account_id as accountId', 'a.code as accountCode', 'a.owner_type as ownerType', 'p.currency as currency', 'p.amount as amount', 'p.seq as seq'])
-      .where((eb) => eb.or([eb.and([eb('e.link_type', '=', 'payment'), eb('e.link_id', '=', paymentId)]), eb('e.pending_id', 'in', linked)]))
+      .select([
+        'e.id as entryId',
+        'e.kind as kind',
+        'e.reason as reason',
+        'e.pending_id as pendingId',
+        'e.created_at as createdAt',
+        'p.account_id as accountId',
+        'a.code as accountCode',
+        'a.owner_type as ownerType',
+        'p.currency as currency',
+        'p.amount as amount',
+        'p.seq as seq',
+      ])
+      .where((eb) =>
+        eb.or([eb.and([eb('e.link_type', '=', 'payment'), eb('e.link_id', '=', paymentId)]), eb('e.pending_id', 'in', linked)]),
+      )
       .orderBy('e.created_at')
       .orderBy('e.id')
       .orderBy('p.seq')
       .execute();
-    return rows.map((r) => ({ entryId: r.entryId, kind: r.kind, reason: r.reason, pendingId: r.pendingId, createdAt: r.createdAt, accountId: r.accountId, accountCode: r.accountCode, ownerType: r.ownerType, currency: r.currency, amountMinor: BigInt(r.amount) }));
+    return rows.map((r) => ({
+      entryId: r.entryId,
+      kind: r.kind,
+      reason: r.reason,
+      pendingId: r.pendingId,
+      createdAt: r.createdAt,
+      accountId: r.accountId,
+      accountCode: r.accountCode,
+      ownerType: r.ownerType,
+      currency: r.currency,
+      amountMinor: BigInt(r.amount),
+    }));
   }
 
   /** Captured volume per UTC day, currency and method over the last `days` days (today included). */
@@ -286,14 +396,26 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     const day = sql<string>`substr(created_at, 1, 10)`;
     const rows = await store.reader
       .selectFrom('payments')
-      .select([day.as('date'), 'currency', sql<string>`coalesce(method_type, 'none')`.as('method'), sql<string>`count(*)`.as('count'), sql<string>`sum(amount_captured)`.as('amount')])
+      .select([
+        day.as('date'),
+        'currency',
+        sql<string>`coalesce(method_type, 'none')`.as('method'),
+        sql<string>`count(*)`.as('count'),
+        sql<string>`sum(amount_captured)`.as('amount'),
+      ])
       .where('merchant_id', '=', merchantId)
       .where('created_at', '>=', since)
       .where('amount_captured', '>', 0n)
       .groupBy([day, 'currency', sql`coalesce(method_type, 'none')`])
       .orderBy(day)
       .execute();
-    return rows.map((r) => ({ date: r.date, currency: r.currency, method: r.method, count: Number(r.count), amountMinor: BigInt(r.amount) }));
+    return rows.map((r) => ({
+      date: r.date,
+      currency: r.currency,
+      method: r.method,
+      count: Number(r.count),
+      amountMinor: BigInt(r.amount),
+    }));
   }
 
   async function listMerchants(request: PageRequest) {
@@ -301,10 +423,35 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     if (request.cursor !== undefined && after === undefined) return fail('cursor_invalid', 'the cursor was not issued by this API');
     const limit = pageLimit(request);
     const rows = await pageQuery(store.reader.selectFrom('merchants').selectAll(), after, limit).execute();
-    return toPage(rows, limit, (r) => ({ id: r.id, name: r.name, country: r.country, settlementCurrency: r.settlement_currency, status: r.status as 'active' | 'suspended', createdAt: r.created_at }));
+    return toPage(rows, limit, (r) => ({
+      id: r.id,
+      name: r.name,
+      country: r.country,
+      settlementCurrency: r.settlement_currency,
+      status: r.status as 'active' | 'suspended',
+      createdAt: r.created_at,
+    }));
   }
 
-  return { signInBlocked, signInFailed, createLogin, listLogins, disableLogin, signInWithPassword, checkoutUrl, createCheckoutSession, checkoutSession, checkoutPrincipal, signIn, webSession, signOut, paymentLedgerLines, dailyVolume, listMerchants, paymentOf };
+  return {
+    signInBlocked,
+    signInFailed,
+    createLogin,
+    listLogins,
+    disableLogin,
+    signInWithPassword,
+    checkoutUrl,
+    createCheckoutSession,
+    checkoutSession,
+    checkoutPrincipal,
+    signIn,
+    webSession,
+    signOut,
+    paymentLedgerLines,
+    dailyVolume,
+    listMerchants,
+    paymentOf,
+  };
 }
 
 export type Web = ReturnType<typeof createWeb>;

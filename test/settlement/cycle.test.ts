@@ -54,7 +54,12 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
   }
 
   async function app(store: Awaited<ReturnType<typeof world>>): Promise<Hutong> {
-    const h = await createHutong(testConfig(store), { clock, logger: false, vaultKey: randomBytes(32), bank: createBankClient(bank.baseUrl) });
+    const h = await createHutong(testConfig(store), {
+      clock,
+      logger: false,
+      vaultKey: randomBytes(32),
+      bank: createBankClient(bank.baseUrl),
+    });
     await h.server.ready();
     open.push(h);
     return h;
@@ -64,14 +69,29 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
     const made = await h.services.parties.createMerchant({ name, country: 'CN', settlementCurrency: 'CNY' });
     if (isFailure(made)) throw new Error(made.detail);
     const id = made.merchant.id;
-    const account = await h.services.settlement.addBankAccount(id, { currency: 'CNY', holderName: name, accountNumber: '6222020200112233', bankCode: '102100099996' });
+    const account = await h.services.settlement.addBankAccount(id, {
+      currency: 'CNY',
+      holderName: name,
+      accountNumber: '6222020200112233',
+      bankCode: '102100099996',
+    });
     if (isFailure(account)) throw new Error(account.detail);
     return id;
   }
 
   async function capture(h: Hutong, merchantId: string, grossMinor: bigint): Promise<void> {
     const { writer, ledger } = h.services;
-    const posted = await writer.run((trx) => createPaymentLedger(ledger, accountIdFor).captureNow(trx, { entryId: newId('ent'), paymentId: newId('pay'), merchantId, source: { kind: 'channel', channel: 'sandbox_acquirer' }, currency: 'CNY', grossMinor, feeMinor: grossMinor / 100n }));
+    const posted = await writer.run((trx) =>
+      createPaymentLedger(ledger, accountIdFor).captureNow(trx, {
+        entryId: newId('ent'),
+        paymentId: newId('pay'),
+        merchantId,
+        source: { kind: 'channel', channel: 'sandbox_acquirer' },
+        currency: 'CNY',
+        grossMinor,
+        feeMinor: grossMinor / 100n,
+      }),
+    );
     if (isFailure(posted)) throw new Error(posted.detail);
   }
 
@@ -88,7 +108,12 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
   }
 
   async function statements(h: Hutong, merchantId: string) {
-    return h.services.store.reader.selectFrom('settlement_statements').selectAll().where('merchant_id', '=', merchantId).orderBy('window_end').execute();
+    return h.services.store.reader
+      .selectFrom('settlement_statements')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .orderBy('window_end')
+      .execute();
   }
 
   async function ledgerOk(h: Hutong): Promise<void> {
@@ -134,12 +159,23 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
     ]);
     const teaStatements = await statements(h, tea);
     const sums = await h.services.settlement.summaries(teaStatements.map((x) => x.id));
-    expect(sums.get(teaStatements[1]?.id ?? '')).toEqual({ grossMinor: 30_000n, feesMinor: 300n, refundsMinor: 0n, chargebacksMinor: 0n, otherMinor: 0n, payoutStatus: 'paid' });
+    expect(sums.get(teaStatements[1]?.id ?? '')).toEqual({
+      grossMinor: 30_000n,
+      feesMinor: 300n,
+      refundsMinor: 0n,
+      chargebacksMinor: 0n,
+      otherMinor: 0n,
+      payoutStatus: 'paid',
+    });
     // Silk (T+1, 18:00 Shanghai): the first run at 03-01 18:00 settles business day 02-28 (nothing);
     // business day 03-01 (captured 16:00 Shanghai) is settled at 03-02 18:00. The second capture
     // (03-02 17:00 Shanghai) belongs to business day 03-02, due on 03-03 18:00.
     expect((await statements(h, silk)).map((s) => [s.window_end, s.payout])).toEqual([['2026-03-01T10:00:00.000Z', 19_800n]]);
-    const payouts = await h.services.store.reader.selectFrom('payouts').select(['merchant_id', 'status', 'amount']).orderBy('created_at').execute();
+    const payouts = await h.services.store.reader
+      .selectFrom('payouts')
+      .select(['merchant_id', 'status', 'amount'])
+      .orderBy('created_at')
+      .execute();
     expect(payouts.map((p) => p.status)).toEqual(['paid', 'paid', 'paid']);
     const checks = await runs(h, 'reserve_check');
     expect(checks.map((r) => r.occurrence)).toEqual(['2026-03-02T06:00:00.000Z', '2026-03-03T06:00:00.000Z']);
@@ -148,7 +184,11 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
     // Nothing more runs until the next cut-off; the jobs wait for it.
     await tick([h], new Date('2026-03-03T09:00:00Z'));
     expect((await runs(h, 'settlement')).length).toBe(4);
-    expect((await h.services.cycle.upcoming()).map((t) => t.dueAt)).toEqual(['2026-03-03T10:05:00.000Z', '2026-03-04T00:05:00.000Z', '2026-03-04T06:00:00.000Z']);
+    expect((await h.services.cycle.upcoming()).map((t) => t.dueAt)).toEqual([
+      '2026-03-03T10:05:00.000Z',
+      '2026-03-04T00:05:00.000Z',
+      '2026-03-04T06:00:00.000Z',
+    ]);
     await ledgerOk(h);
   });
 
@@ -182,7 +222,13 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
     // A worker that claimed the next day and died holds it until its lease ends, then it runs once.
     await capture(second, tea, 5_000n);
     clock.set(new Date('2026-04-03T00:05:00Z'));
-    await second.services.writer.run((trx) => trx.updateTable('timers').set({ claimed_by: 'dead-worker', locked_until: new Date(clock.now().getTime() + 30 * 60_000).toISOString() }).where('key', '=', 'settlement.daily/0/UTC').execute());
+    await second.services.writer.run((trx) =>
+      trx
+        .updateTable('timers')
+        .set({ claimed_by: 'dead-worker', locked_until: new Date(clock.now().getTime() + 30 * 60_000).toISOString() })
+        .where('key', '=', 'settlement.daily/0/UTC')
+        .execute(),
+    );
     expect(await second.timers.runDue()).toBe(0);
     await tick([second], new Date('2026-04-03T02:00:00Z'));
     expect((await runs(second, 'settlement')).map((r) => [r.occurrence, r.status, r.attempts])).toEqual([
@@ -195,7 +241,13 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
     await capture(second, tea, 1_000n);
     clock.set(new Date('2026-04-06T12:00:00Z'));
     for (let i = 0; i < 5; i++) await second.timers.runDue();
-    expect((await runs(second, 'settlement')).map((r) => r.occurrence)).toEqual(['2026-04-02T00:00:00.000Z', '2026-04-03T00:00:00.000Z', '2026-04-04T00:00:00.000Z', '2026-04-05T00:00:00.000Z', '2026-04-06T00:00:00.000Z']);
+    expect((await runs(second, 'settlement')).map((r) => r.occurrence)).toEqual([
+      '2026-04-02T00:00:00.000Z',
+      '2026-04-03T00:00:00.000Z',
+      '2026-04-04T00:00:00.000Z',
+      '2026-04-05T00:00:00.000Z',
+      '2026-04-06T00:00:00.000Z',
+    ]);
     expect((await statements(second, tea)).map((s) => [s.window_end, s.payout])).toEqual([
       ['2026-04-02T00:00:00.000Z', 9_900n],
       ['2026-04-03T00:00:00.000Z', 4_950n],
@@ -219,7 +271,11 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
       ['2026-07-02T00:00:00.000Z', 990n, 8_910n],
       ['2026-07-04T00:00:00.000Z', 99n, 891n],
     ]);
-    const released = await h.services.store.reader.selectFrom('settlement_lines').select(['reason', 'amount']).where('statement_id', '=', made[1]?.id ?? '').execute();
+    const released = await h.services.store.reader
+      .selectFrom('settlement_lines')
+      .select(['reason', 'amount'])
+      .where('statement_id', '=', made[1]?.id ?? '')
+      .execute();
     expect(released).toEqual([{ reason: 'settlement.reserve_release', amount: 990n }]);
     expect(JSON.parse((await runs(h, 'settlement'))[1]?.result ?? '{}')).toMatchObject({ reserves_released: 1 });
     await ledgerOk(h);
@@ -239,7 +295,14 @@ describeEachStore('the daily settlement cycle', (dialect: Dialect) => {
     }
     expect((await get('/v1/operator/scheduled_runs?kind=nope', generated as string)).statusCode).toBe(400);
     const body = JSON.parse((await get('/v1/operator/scheduled_runs', generated as string)).body);
-    expect(body).toMatchObject({ object: 'list', data: [], upcoming: [{ key: 'settlement.daily/0/UTC', due_at: '2026-06-02T00:05:00.000Z' }, { key: 'reserve.daily_check', due_at: '2026-06-02T06:00:00.000Z' }] });
+    expect(body).toMatchObject({
+      object: 'list',
+      data: [],
+      upcoming: [
+        { key: 'settlement.daily/0/UTC', due_at: '2026-06-02T00:05:00.000Z' },
+        { key: 'reserve.daily_check', due_at: '2026-06-02T06:00:00.000Z' },
+      ],
+    });
   });
 
   (dialect === 'postgres' ? it : notOnThisStore)('two timer workers on one PostgreSQL database run each day once', async () => {

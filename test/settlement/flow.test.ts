@@ -22,14 +22,34 @@ async function capture(app: TestApp, merchantId: string, grossMinor: bigint, fee
   const { writer, ledger } = app.hutong.services;
   const paymentId = newId('pay');
   const postings = createPaymentLedger(ledger, accountIdFor);
-  const posted = await writer.run((trx) => postings.captureNow(trx, { entryId: newId('ent'), paymentId, merchantId, source: { kind: 'channel', channel }, currency, grossMinor, feeMinor }));
+  const posted = await writer.run((trx) =>
+    postings.captureNow(trx, {
+      entryId: newId('ent'),
+      paymentId,
+      merchantId,
+      source: { kind: 'channel', channel },
+      currency,
+      grossMinor,
+      feeMinor,
+    }),
+  );
   if (isFailure(posted)) throw new Error(posted.detail);
   return paymentId;
 }
 
 async function refund(app: TestApp, merchantId: string, paymentId: string, minor: bigint, currency = 'CNY'): Promise<void> {
   const { writer, ledger } = app.hutong.services;
-  const posted = await writer.run((trx) => createPaymentLedger(ledger, accountIdFor).refund(trx, { entryId: newId('ent'), paymentId, merchantId, source: { kind: 'channel', channel }, currency, refundMinor: minor, feeReturnedMinor: 0n }));
+  const posted = await writer.run((trx) =>
+    createPaymentLedger(ledger, accountIdFor).refund(trx, {
+      entryId: newId('ent'),
+      paymentId,
+      merchantId,
+      source: { kind: 'channel', channel },
+      currency,
+      refundMinor: minor,
+      feeReturnedMinor: 0n,
+    }),
+  );
   if (isFailure(posted)) throw new Error(posted.detail);
 }
 
@@ -45,7 +65,10 @@ async function expectLedgerOk(app: TestApp): Promise<void> {
 }
 
 async function pendingBalance(app: TestApp, merchantId: string, currency = 'CNY'): Promise<bigint> {
-  const a = await app.hutong.services.ledger.getAccount(app.hutong.services.store.reader, accountIdFor(chart.merchantPending(merchantId, currency)));
+  const a = await app.hutong.services.ledger.getAccount(
+    app.hutong.services.store.reader,
+    accountIdFor(chart.merchantPending(merchantId, currency)),
+  );
   return a === undefined ? 0n : a.creditsPosted - a.debitsPosted;
 }
 
@@ -56,14 +79,20 @@ it('every settlement error code has a problem status', () => {
 describe('settlement arithmetic', () => {
   it('statement lines always equal payout + reserve + carried (carried in included)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }), fc.array(fc.bigInt({ min: -(10n ** 7n), max: 10n ** 8n }), { maxLength: 50 }), fc.bigInt({ min: 0n, max: 10n ** 7n }), fc.integer({ min: 0, max: 10_000 }), (carriedIn, lines, minimum, bps) => {
-        const total = lines.reduce((s, l) => s + l, 0n);
-        const f = settle(carriedIn, total, { minimumPayoutMinor: minimum, reserveBps: BigInt(bps) });
-        expect(f.payout + f.reserve + f.carriedOut).toBe(carriedIn + total);
-        expect(f.payout >= 0n && f.reserve >= 0n).toBe(true);
-        if (f.payout > 0n) expect(f.payout >= minimum).toBe(true);
-        if (carriedIn + total <= 0n) expect(f.payout).toBe(0n);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }),
+        fc.array(fc.bigInt({ min: -(10n ** 7n), max: 10n ** 8n }), { maxLength: 50 }),
+        fc.bigInt({ min: 0n, max: 10n ** 7n }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (carriedIn, lines, minimum, bps) => {
+          const total = lines.reduce((s, l) => s + l, 0n);
+          const f = settle(carriedIn, total, { minimumPayoutMinor: minimum, reserveBps: BigInt(bps) });
+          expect(f.payout + f.reserve + f.carriedOut).toBe(carriedIn + total);
+          expect(f.payout >= 0n && f.reserve >= 0n).toBe(true);
+          if (f.payout > 0n) expect(f.payout >= minimum).toBe(true);
+          if (carriedIn + total <= 0n) expect(f.payout).toBe(0n);
+        },
+      ),
     );
   });
 
@@ -73,7 +102,9 @@ describe('settlement arithmetic', () => {
     expect(windowEnd(new Date('2026-03-03T04:00:00Z'), schedule).toISOString()).toBe('2026-03-02T10:00:00.000Z');
     expect(windowEnd(new Date('2026-03-03T04:00:00Z'), { ...schedule, delayDays: 0 }).toISOString()).toBe('2026-03-02T10:00:00.000Z');
     expect(windowEnd(new Date('2026-03-03T11:00:00Z'), { ...schedule, delayDays: 0 }).toISOString()).toBe('2026-03-03T10:00:00.000Z');
-    expect(windowEnd(new Date('2026-07-01T12:00:00Z'), { delayDays: 2, cutoffHour: 0, timeZone: 'Europe/Berlin' }).toISOString()).toBe('2026-06-29T22:00:00.000Z');
+    expect(windowEnd(new Date('2026-07-01T12:00:00Z'), { delayDays: 2, cutoffHour: 0, timeZone: 'Europe/Berlin' }).toISOString()).toBe(
+      '2026-06-29T22:00:00.000Z',
+    );
   });
 
   it('validates IBANs with mod 97', () => {
@@ -106,7 +137,11 @@ describe('ISO 20022 files', () => {
       const report = parsePain002(answer);
       if (isFailure(report)) throw new Error(report.detail);
       expect(report.groupStatus).toBe('PART');
-      expect(report.transactions.map((t) => [t.endToEndId, t.status, t.reasonCode])).toEqual([['po_1', 'ACCP', null], ['po_2', 'RJCT', 'AC01'], ['po_3', 'RJCT', 'AC04']]);
+      expect(report.transactions.map((t) => [t.endToEndId, t.status, t.reasonCode])).toEqual([
+        ['po_1', 'ACCP', null],
+        ['po_2', 'RJCT', 'AC01'],
+        ['po_3', 'RJCT', 'AC04'],
+      ]);
       // The same file again: the same answer, nothing executed twice.
       expect(await client.sendPain001(xml)).toBe(answer);
       expect(bank.balance('HUTONG-RESERVE-EUR')).toBe(-12345n);
@@ -135,9 +170,26 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
 
   it('settles a day of captures, fees, refunds and a chargeback exactly once; a rerun pays nothing twice', async () => {
     const m = await app.makeMerchant('Settle Shop');
-    expect((await app.request('POST', `/v1/merchants/${m.id}/settlement_schedule`, { ...op(), body: { delay_days: 1, cutoff_hour: 0, time_zone: 'UTC', reserve_percent_bps: 1000, reserve_hold_days: 7 } })).status).toBe(200);
-    expect((await app.request('POST', '/v1/bank_accounts', { key: m.key, body: { currency: 'CNY', holder_name: 'Settle Shop Ltd', iban: 'DE89 3704 0044 0532 0130 00' } })).status).toBe(201);
-    const bad = await app.request('POST', '/v1/bank_accounts', { key: m.key, body: { currency: 'CNY', holder_name: 'X', iban: 'DE89370400440532013001' } });
+    expect(
+      (
+        await app.request('POST', `/v1/merchants/${m.id}/settlement_schedule`, {
+          ...op(),
+          body: { delay_days: 1, cutoff_hour: 0, time_zone: 'UTC', reserve_percent_bps: 1000, reserve_hold_days: 7 },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await app.request('POST', '/v1/bank_accounts', {
+          key: m.key,
+          body: { currency: 'CNY', holder_name: 'Settle Shop Ltd', iban: 'DE89 3704 0044 0532 0130 00' },
+        })
+      ).status,
+    ).toBe(201);
+    const bad = await app.request('POST', '/v1/bank_accounts', {
+      key: m.key,
+      body: { currency: 'CNY', holder_name: 'X', iban: 'DE89370400440532013001' },
+    });
     expect(bad.body.code).toBe('bank_account_invalid');
     const p1 = await capture(app, m.id, 10_000n, 300n);
     await capture(app, m.id, 5_000n, 150n);
@@ -154,7 +206,10 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     expect(s.lines_total + s.carried_in).toBe(s.payout_amount + s.reserve + s.carried_out);
     expect(await pendingBalance(app, m.id)).toBe(0n);
     await expectLedgerOk(app);
-    const future = await app.request('POST', '/v1/operator/settlement_runs', { ...op(), body: { merchant: m.id, window_end: new Date(app.clock.now().getTime() + 60_000).toISOString() } });
+    const future = await app.request('POST', '/v1/operator/settlement_runs', {
+      ...op(),
+      body: { merchant: m.id, window_end: new Date(app.clock.now().getTime() + 60_000).toISOString() },
+    });
     expect(future.body.code).toBe('settlement_schedule_invalid');
     const again = await app.request('POST', '/v1/operator/settlement_runs', { ...op(), body: { merchant: m.id } });
     expect(again.body).toMatchObject({ statements: [], replayed: 1 });
@@ -163,7 +218,11 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     expect((await runOk(app, { merchantId: m.id })).statements).toEqual([]);
     const lines = await app.request('GET', `/v1/settlements/${s.id}/lines`, { key: m.key });
     expect(lines.body.data.map((l: { amount: number }) => l.amount).sort((a: number, b: number) => a - b)).toEqual([-2000, 4850, 9700]);
-    const csv = await app.hutong.server.inject({ method: 'GET', url: `/v1/settlements/${s.id}/lines.csv`, headers: { authorization: `Bearer ${m.key}` } });
+    const csv = await app.hutong.server.inject({
+      method: 'GET',
+      url: `/v1/settlements/${s.id}/lines.csv`,
+      headers: { authorization: `Bearer ${m.key}` },
+    });
     expect(csv.statusCode).toBe(200);
     expect(csv.body.split('\n').filter((l) => l.startsWith(s.id))).toHaveLength(3);
   });
@@ -237,7 +296,15 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     const all = await store.reader.selectFrom('settlement_statements').selectAll().where('merchant_id', 'in', [a.id, b.id]).execute();
     expect(all).toHaveLength(2);
     expect(made.length + rerun.replayed).toBeGreaterThanOrEqual(2);
-    const lines = await store.reader.selectFrom('settlement_lines').select(['statement_id']).where('statement_id', 'in', all.map((s) => s.id)).execute();
+    const lines = await store.reader
+      .selectFrom('settlement_lines')
+      .select(['statement_id'])
+      .where(
+        'statement_id',
+        'in',
+        all.map((s) => s.id),
+      )
+      .execute();
     expect(lines).toHaveLength(10);
     expect(await pendingBalance(app, a.id)).toBe(0n);
     expect(await pendingBalance(app, b.id)).toBe(0n);
@@ -249,8 +316,14 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
   it('pays out through the bank; a rejected payout returns the money with an event; the statement reconciles', async () => {
     const good = await app.makeMerchant('Paid Shop');
     const closed = await app.makeMerchant('Closed Account Shop');
-    await app.request('POST', '/v1/bank_accounts', { key: good.key, body: { currency: 'CNY', holder_name: 'Paid Shop', account_number: '6222020200112233', bank_code: '102100099996' } });
-    await app.request('POST', '/v1/bank_accounts', { key: closed.key, body: { currency: 'CNY', holder_name: 'Closed Shop', account_number: '999000111222', bank_code: '102100099996' } });
+    await app.request('POST', '/v1/bank_accounts', {
+      key: good.key,
+      body: { currency: 'CNY', holder_name: 'Paid Shop', account_number: '6222020200112233', bank_code: '102100099996' },
+    });
+    await app.request('POST', '/v1/bank_accounts', {
+      key: closed.key,
+      body: { currency: 'CNY', holder_name: 'Closed Shop', account_number: '999000111222', bank_code: '102100099996' },
+    });
     await capture(app, good.id, 30_000n, 900n);
     await capture(app, closed.id, 7_000n, 0n);
     app.clock.advance(day);
@@ -288,15 +361,25 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
     // The alert is queued for the operators once, however often the check runs.
     await app.request('GET', '/v1/operator/reserve_check', op());
     const queued = await app.request('GET', '/v1/operator/reconciliation/exceptions?status=open&limit=100', op());
-    const alerts = queued.body.data.filter((e: { kind: string; detail: string }) => e.kind === 'reserve_mismatch' && /bank statement shows/.test(e.detail));
+    const alerts = queued.body.data.filter(
+      (e: { kind: string; detail: string }) => e.kind === 'reserve_mismatch' && /bank statement shows/.test(e.detail),
+    );
     expect(alerts).toHaveLength(1);
-    const resolved = await app.request('POST', `/v1/operator/reconciliation/exceptions/${fee.id}/resolve`, { ...op(), body: { action: 'adjust', note: 'sandbox bank account fee' } });
+    const resolved = await app.request('POST', `/v1/operator/reconciliation/exceptions/${fee.id}/resolve`, {
+      ...op(),
+      body: { action: 'adjust', note: 'sandbox bank account fee' },
+    });
     expect(resolved.body).toMatchObject({ status: 'resolved' });
     expect(resolved.body.resolution_entry).toBeTruthy();
-    const twice = await app.request('POST', `/v1/operator/reconciliation/exceptions/${fee.id}/resolve`, { ...op(), body: { action: 'explain', note: 'again' } });
+    const twice = await app.request('POST', `/v1/operator/reconciliation/exceptions/${fee.id}/resolve`, {
+      ...op(),
+      body: { action: 'explain', note: 'again' },
+    });
     expect(twice.body.code).toBe('recon_exception_closed');
     const check2 = await app.request('GET', '/v1/operator/reserve_check', op());
-    expect(check2.body.currencies.find((c: { currency: string }) => c.currency === 'CNY').alerts.join(' ')).not.toMatch(/bank statement shows/);
+    expect(check2.body.currencies.find((c: { currency: string }) => c.currency === 'CNY').alerts.join(' ')).not.toMatch(
+      /bank statement shows/,
+    );
     await expectLedgerOk(app);
   });
 
@@ -315,29 +398,60 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
       // ids[4], ids[5]: missing at the channel (and every earlier unreconciled capture of this channel)
     ];
     const content = ['settlement_date,rrn,type,amount,currency', ...rows, `TRAILER,${rows.length}`].join('\n');
-    const r = await app.request('POST', '/v1/operator/reconciliation/imports', { ...op(), body: { kind: 'acquirer_csv', name: 'acq.csv', content, channel } });
+    const r = await app.request('POST', '/v1/operator/reconciliation/imports', {
+      ...op(),
+      body: { kind: 'acquirer_csv', name: 'acq.csv', content, channel },
+    });
     expect(r.status).toBe(201);
     expect(r.body.matched).toBe(2);
     expect(r.body.by_kind).toMatchObject({ amount_mismatch: 1, currency_mismatch: 1, duplicate: 1, missing_in_hutong: 1 });
     const open = await app.request('GET', '/v1/operator/reconciliation/exceptions?status=open&limit=100', op());
-    const missing = open.body.data.filter((e: { kind: string; reference: string }) => e.kind === 'missing_at_channel' && (e.reference === ids[4] || e.reference === ids[5]));
+    const missing = open.body.data.filter(
+      (e: { kind: string; reference: string }) => e.kind === 'missing_at_channel' && (e.reference === ids[4] || e.reference === ids[5]),
+    );
     expect(missing).toHaveLength(2);
-    const again = await app.request('POST', '/v1/operator/reconciliation/imports', { ...op(), body: { kind: 'acquirer_csv', name: 'acq-again.csv', content, channel } });
+    const again = await app.request('POST', '/v1/operator/reconciliation/imports', {
+      ...op(),
+      body: { kind: 'acquirer_csv', name: 'acq-again.csv', content, channel },
+    });
     expect(again.body.code).toBe('recon_file_duplicate');
     const truncated = content.split('\n').slice(0, -1).join('\n');
-    const t = await app.request('POST', '/v1/operator/reconciliation/imports', { ...op(), body: { kind: 'acquirer_csv', name: 'cut.csv', content: truncated, channel } });
+    const t = await app.request('POST', '/v1/operator/reconciliation/imports', {
+      ...op(),
+      body: { kind: 'acquirer_csv', name: 'cut.csv', content: truncated, channel },
+    });
     expect(t.body.code).toBe('recon_file_invalid');
     expect(t.body.detail).toMatch(/truncated/);
     const badCurrency = content.replace('10.00,USD', '10.00,XYZ');
-    const u = await app.request('POST', '/v1/operator/reconciliation/imports', { ...op(), body: { kind: 'acquirer_csv', name: 'ccy.csv', content: badCurrency, channel } });
+    const u = await app.request('POST', '/v1/operator/reconciliation/imports', {
+      ...op(),
+      body: { kind: 'acquirer_csv', name: 'ccy.csv', content: badCurrency, channel },
+    });
     expect(u.body.detail).toMatch(/line 2: unknown currency XYZ/);
     // Resolve the amount mismatch with an adjustment: the ledger stays verified.
     const mismatch = open.body.data.find((e: { kind: string }) => e.kind === 'amount_mismatch');
-    const fixed = await app.request('POST', `/v1/operator/reconciliation/exceptions/${mismatch.id}/resolve`, { ...op(), body: { action: 'adjust', note: 'acquirer rounding' } });
+    const fixed = await app.request('POST', `/v1/operator/reconciliation/exceptions/${mismatch.id}/resolve`, {
+      ...op(),
+      body: { action: 'adjust', note: 'acquirer rounding' },
+    });
     expect(fixed.body.status).toBe('resolved');
     const dup = open.body.data.find((e: { kind: string }) => e.kind === 'duplicate');
-    expect((await app.request('POST', `/v1/operator/reconciliation/exceptions/${dup.id}/resolve`, { ...op(), body: { action: 'adjust', note: 'x' } })).body.code).toBe('recon_exception_closed');
-    expect((await app.request('POST', `/v1/operator/reconciliation/exceptions/${dup.id}/resolve`, { ...op(), body: { action: 'explain', note: 'acquirer sent the line twice' } })).body.status).toBe('explained');
+    expect(
+      (
+        await app.request('POST', `/v1/operator/reconciliation/exceptions/${dup.id}/resolve`, {
+          ...op(),
+          body: { action: 'adjust', note: 'x' },
+        })
+      ).body.code,
+    ).toBe('recon_exception_closed');
+    expect(
+      (
+        await app.request('POST', `/v1/operator/reconciliation/exceptions/${dup.id}/resolve`, {
+          ...op(),
+          body: { action: 'explain', note: 'acquirer sent the line twice' },
+        })
+      ).body.status,
+    ).toBe('explained');
     await expectLedgerOk(app);
   });
 
@@ -355,21 +469,50 @@ describeEachStore('settlement, payouts and reconciliation', (dialect) => {
         yield line;
       }
     }
-    await expect(reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel: 'crash_acquirer', open })).rejects.toThrow('simulated crash');
-    const resumed = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel: 'crash_acquirer', open: async function* () { yield* file; } });
+    await expect(reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel: 'crash_acquirer', open })).rejects.toThrow(
+      'simulated crash',
+    );
+    const resumed = await reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name: 'crash.csv',
+      channel: 'crash_acquirer',
+      open: async function* () {
+        yield* file;
+      },
+    });
     if (isFailure(resumed)) throw new Error(resumed.detail);
     expect(resumed).toMatchObject({ lines: 12_000, matched: 0, exceptions: 12_000, byKind: { missing_in_hutong: 12_000 } });
-    const rows = await app.hutong.services.store.reader.selectFrom('recon_exceptions').select((eb) => eb.fn.countAll<string>().as('n')).where('import_id', '=', resumed.id).executeTakeFirstOrThrow();
+    const rows = await app.hutong.services.store.reader
+      .selectFrom('recon_exceptions')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('import_id', '=', resumed.id)
+      .executeTakeFirstOrThrow();
     expect(Number(rows.n)).toBe(12_000);
-    const again = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel: 'crash_acquirer', open: async function* () { yield* file; } });
+    const again = await reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name: 'crash.csv',
+      channel: 'crash_acquirer',
+      open: async function* () {
+        yield* file;
+      },
+    });
     expect(isFailure(again) && again.failure).toBe('recon_file_duplicate');
   });
 
   it('the sandbox bank injects each discrepancy kind into camt.053 and reconciliation names it', async () => {
-    const expected: Record<string, string> = { missing: 'missing_at_channel', duplicate: 'duplicate', amount: 'amount_mismatch', currency: 'currency_mismatch', unknown: 'missing_in_hutong' };
+    const expected: Record<string, string> = {
+      missing: 'missing_at_channel',
+      duplicate: 'duplicate',
+      amount: 'amount_mismatch',
+      currency: 'currency_mismatch',
+      unknown: 'missing_in_hutong',
+    };
     for (const [kind, found] of Object.entries(expected)) {
       const m = await app.makeMerchant(`Inject ${kind}`);
-      await app.request('POST', '/v1/bank_accounts', { key: m.key, body: { currency: 'CNY', holder_name: 'Inject', account_number: '6222020200112233', bank_code: '102100099996' } });
+      await app.request('POST', '/v1/bank_accounts', {
+        key: m.key,
+        body: { currency: 'CNY', holder_name: 'Inject', account_number: '6222020200112233', bank_code: '102100099996' },
+      });
       await capture(app, m.id, 5_000n, 0n);
       app.clock.advance(day);
       await runOk(app, { merchantId: m.id });

@@ -5,12 +5,26 @@ import { isFailure } from '../../src/core/failure.js';
 import { newId } from '../../src/core/ids.js';
 import { accountIdFor } from '../../src/ledger/index.js';
 import { createPaymentLedger } from '../../src/payments/postings.js';
-import { batchesOf, parseBatches, parseFile, ReconFileError, type FileKind, type FileLine, type FileMeta } from '../../src/reconciliation/parsers.js';
+import {
+  batchesOf,
+  parseBatches,
+  parseFile,
+  ReconFileError,
+  type FileKind,
+  type FileLine,
+  type FileMeta,
+} from '../../src/reconciliation/parsers.js';
 import type { ImportReport } from '../../src/reconciliation/service.js';
 import { useTestApp, type TestApp } from '../support/app.js';
 import { describeEachStore } from '../support/stores.js';
 
-const freshMeta = (): FileMeta => ({ ownerType: 'channel', ownerId: '', code: 'receivable', until: '2026-11-21T00:00:00.000Z', records: 0 });
+const freshMeta = (): FileMeta => ({
+  ownerType: 'channel',
+  ownerId: '',
+  code: 'receivable',
+  until: '2026-11-21T00:00:00.000Z',
+  records: 0,
+});
 
 async function* from<T>(items: readonly T[]): AsyncGenerator<T> {
   for (const item of items) yield item;
@@ -38,7 +52,10 @@ async function collect(kind: FileKind, batches: readonly (readonly string[])[], 
 function camt(entries: readonly { ref: string; minor: number }[], options: { pretty?: boolean } = {}): string {
   const nl = options.pretty === false ? '' : '\n';
   const ntry = entries
-    .map((e, i) => `  <Ntry>${nl}    <NtryRef>${i + 1}</NtryRef>${nl}    <Amt Ccy="CNY">${(Math.abs(e.minor) / 100).toFixed(2)}</Amt>${nl}    <CdtDbtInd>${e.minor < 0 ? 'DBIT' : 'CRDT'}</CdtDbtInd>${nl}    <BookgDt><Dt>2026-11-20</Dt></BookgDt>${nl}    <AcctSvcrRef>B${i + 1}</AcctSvcrRef>${nl}    <NtryDtls><TxDtls><Refs><EndToEndId>${e.ref}</EndToEndId></Refs></TxDtls></NtryDtls>${nl}  </Ntry>`)
+    .map(
+      (e, i) =>
+        `  <Ntry>${nl}    <NtryRef>${i + 1}</NtryRef>${nl}    <Amt Ccy="CNY">${(Math.abs(e.minor) / 100).toFixed(2)}</Amt>${nl}    <CdtDbtInd>${e.minor < 0 ? 'DBIT' : 'CRDT'}</CdtDbtInd>${nl}    <BookgDt><Dt>2026-11-20</Dt></BookgDt>${nl}    <AcctSvcrRef>B${i + 1}</AcctSvcrRef>${nl}    <NtryDtls><TxDtls><Refs><EndToEndId>${e.ref}</EndToEndId></Refs></TxDtls></NtryDtls>${nl}  </Ntry>`,
+    )
     .join(nl);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -76,16 +93,29 @@ describe('statement files parsed in batches', () => {
     for (const pretty of [true, false]) {
       const text = camt(entries, { pretty });
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 200 }), async (sizes, width) => {
-          // One-line documents are cut inside tags: a "line" here is any slice of the text.
-          const pieces = pretty ? text.split('\n') : (text.match(new RegExp(`[^]{1,${width}}`, 'g')) ?? []);
-          const batches = pretty ? cut(pieces, sizes) : pieces.map((p) => [p]);
-          const meta = freshMeta();
-          const source = pretty ? batches : [[batches.map((b) => b[0]).join('')]];
-          const got = await collect('camt053', source, meta);
-          expect(got.map((l) => [l.reference, l.amountMinor, l.currency])).toEqual(expected.entries.map((e) => [e.reference, e.amountMinor, e.currency]));
-          expect(meta).toMatchObject({ ownerType: 'bank', ownerId: 'sandbox', code: 'reserve', currency: 'CNY', records: 25, closing: { currency: 'CNY', minor: 1234n } });
-        }),
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }),
+          fc.integer({ min: 1, max: 200 }),
+          async (sizes, width) => {
+            // One-line documents are cut inside tags: a "line" here is any slice of the text.
+            const pieces = pretty ? text.split('\n') : (text.match(new RegExp(`[^]{1,${width}}`, 'g')) ?? []);
+            const batches = pretty ? cut(pieces, sizes) : pieces.map((p) => [p]);
+            const meta = freshMeta();
+            const source = pretty ? batches : [[batches.map((b) => b[0]).join('')]];
+            const got = await collect('camt053', source, meta);
+            expect(got.map((l) => [l.reference, l.amountMinor, l.currency])).toEqual(
+              expected.entries.map((e) => [e.reference, e.amountMinor, e.currency]),
+            );
+            expect(meta).toMatchObject({
+              ownerType: 'bank',
+              ownerId: 'sandbox',
+              code: 'reserve',
+              currency: 'CNY',
+              records: 25,
+              closing: { currency: 'CNY', minor: 1234n },
+            });
+          },
+        ),
         { numRuns: 15 },
       );
     }
@@ -113,22 +143,41 @@ describe('statement files parsed in batches', () => {
   });
 
   it('a camt.053 written with namespace prefixes is read whole, with every entry', async () => {
-    const text = camt([{ ref: 'A', minor: 100 }, { ref: 'B', minor: -200 }])
+    const text = camt([
+      { ref: 'A', minor: 100 },
+      { ref: 'B', minor: -200 },
+    ])
       .replace('<Document xmlns=', '<c:Document xmlns:c=')
       .replace(/<(\/?)(?!\?)(?!c:)([A-Za-z])/g, '<$1c:$2');
     expect(text).toContain('<c:Ntry>');
     const got = await collect('camt053', [text.split('\n')]);
-    expect(got.map((l) => [l.reference, l.amountMinor])).toEqual([['A', 100n], ['B', -200n]]);
+    expect(got.map((l) => [l.reference, l.amountMinor])).toEqual([
+      ['A', 100n],
+      ['B', -200n],
+    ]);
   });
 
   it('a truncated or malformed camt.053 is refused, naming where', async () => {
-    const text = camt([{ ref: 'A', minor: 100 }, { ref: 'B', minor: 200 }, { ref: 'C', minor: 300 }]);
+    const text = camt([
+      { ref: 'A', minor: 100 },
+      { ref: 'B', minor: 200 },
+      { ref: 'C', minor: 300 },
+    ]);
     const lines = text.split('\n');
     const inEntry = lines.findIndex((l) => l.includes('<EndToEndId>C'));
     await expect(collect('camt053', [lines.slice(0, inEntry)])).rejects.toThrow(/entry 3 has no <\/Ntry>: the statement is truncated/);
     await expect(collect('camt053', [lines.slice(0, -1)])).rejects.toThrow(ReconFileError);
     await expect(collect('camt053', [lines.slice(0, 4)])).rejects.toThrow(/header|OPBD|truncated|well-formed/);
-    await expect(collect('camt053', [text.replace('<CdtDbtInd>CRDT</CdtDbtInd>\n    <BookgDt><Dt>2026-11-20</Dt></BookgDt>\n    <AcctSvcrRef>B2', '<CdtDbtInd>XXXX</CdtDbtInd>\n    <BookgDt><Dt>2026-11-20</Dt></BookgDt>\n    <AcctSvcrRef>B2').split('\n')])).rejects.toThrow(/entry 2: CdtDbtInd/);
+    await expect(
+      collect('camt053', [
+        text
+          .replace(
+            '<CdtDbtInd>CRDT</CdtDbtInd>\n    <BookgDt><Dt>2026-11-20</Dt></BookgDt>\n    <AcctSvcrRef>B2',
+            '<CdtDbtInd>XXXX</CdtDbtInd>\n    <BookgDt><Dt>2026-11-20</Dt></BookgDt>\n    <AcctSvcrRef>B2',
+          )
+          .split('\n'),
+      ]),
+    ).rejects.toThrow(/entry 2: CdtDbtInd/);
     await expect(collect('camt053', [text.replace('Ccy="CNY">2.00', 'Ccy="XYZ">2.00').split('\n')])).rejects.toThrow(/entry 2/);
   });
 });
@@ -144,7 +193,17 @@ describeEachStore('reconciliation in chunks', (dialect) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
       const paymentId = newId('pay');
-      const posted = await writer.run((trx) => postings.captureNow(trx, { entryId: newId('ent'), paymentId, merchantId: m.id, source: { kind: 'channel', channel }, currency: 'USD', grossMinor: BigInt(100 * (i + 1)), feeMinor: 0n }));
+      const posted = await writer.run((trx) =>
+        postings.captureNow(trx, {
+          entryId: newId('ent'),
+          paymentId,
+          merchantId: m.id,
+          source: { kind: 'channel', channel },
+          currency: 'USD',
+          grossMinor: BigInt(100 * (i + 1)),
+          feeMinor: 0n,
+        }),
+      );
       if (isFailure(posted)) throw new Error(posted.detail);
       ids.push(paymentId);
     }
@@ -173,13 +232,25 @@ describeEachStore('reconciliation in chunks', (dialect) => {
   }
 
   async function importOk(channel: string, lines: string[], chunkLines?: number, name = `${channel}.csv`): Promise<ImportReport> {
-    const r = await app.hutong.services.reconciliation.importFile({ kind: 'acquirer_csv', name, channel, open: () => from(lines), chunkLines });
+    const r = await app.hutong.services.reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name,
+      channel,
+      open: () => from(lines),
+      chunkLines,
+    });
     if (isFailure(r)) throw new Error(r.detail);
     return r;
   }
 
   async function exceptionsOf(importId: string) {
-    return app.hutong.services.store.reader.selectFrom('recon_exceptions').selectAll().where('import_id', '=', importId).orderBy('reference').orderBy('detail').execute();
+    return app.hutong.services.store.reader
+      .selectFrom('recon_exceptions')
+      .selectAll()
+      .where('import_id', '=', importId)
+      .orderBy('reference')
+      .orderBy('detail')
+      .execute();
   }
 
   it('finds every discrepancy whatever the chunk size, across chunk boundaries and in the last partial chunk', async () => {
@@ -188,7 +259,12 @@ describeEachStore('reconciliation in chunks', (dialect) => {
       const channel = `chunks_${size}`;
       const ids = await captures(app, channel, 9);
       const r = await importOk(channel, chunkFile(ids), size);
-      expect(r, `chunks of ${size}`).toMatchObject({ lines: 11, matched: 7, exceptions: 5, byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 } });
+      expect(r, `chunks of ${size}`).toMatchObject({
+        lines: 11,
+        matched: 7,
+        exceptions: 5,
+        byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 },
+      });
       const ex = await exceptionsOf(r.id);
       const byRef = (ref: string) => ex.filter((e) => e.reference === ref).map((e) => e.kind);
       expect(byRef(ids[3] as string)).toEqual(['duplicate']);
@@ -199,7 +275,11 @@ describeEachStore('reconciliation in chunks', (dialect) => {
       expect(ex.find((e) => e.reference === ids[3])?.detail).toMatch(/line 6: .* appears twice in the file/);
       outcomes.push(JSON.stringify(ex.map((e) => `${e.kind} ${e.detail.replace(/pay_\w+/g, 'p')}`).sort()));
       // Every line's key is claimed once, plus the posting missing at the channel.
-      const claims = await app.hutong.services.store.reader.selectFrom('recon_matched').select((eb) => eb.fn.countAll<string>().as('n')).where('import_id', '=', r.id).executeTakeFirstOrThrow();
+      const claims = await app.hutong.services.store.reader
+        .selectFrom('recon_matched')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('import_id', '=', r.id)
+        .executeTakeFirstOrThrow();
       expect(Number(claims.n)).toBe(9 + 1);
     }
     expect(new Set(outcomes).size).toBe(1);
@@ -231,20 +311,40 @@ describeEachStore('reconciliation in chunks', (dialect) => {
         yield [line];
       }
     }
-    await expect(reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel, openBatches: crashing, chunkLines: 4 })).rejects.toThrow('simulated crash');
+    await expect(
+      reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel, openBatches: crashing, chunkLines: 4 }),
+    ).rejects.toThrow('simulated crash');
     const running = await store.reader.selectFrom('recon_imports').selectAll().where('name', '=', 'crash.csv').executeTakeFirstOrThrow();
     expect(JSON.parse(running.summary).status).toBe('running');
     expect(Number(running.lines)).toBe(4);
     expect(await exceptionsOf(running.id)).toHaveLength(0);
     const progress: number[] = [];
-    const resumed = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel, open: () => from(lines), chunkLines: 4, onProgress: (n) => progress.push(n) });
+    const resumed = await reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name: 'crash.csv',
+      channel,
+      open: () => from(lines),
+      chunkLines: 4,
+      onProgress: (n) => progress.push(n),
+    });
     if (isFailure(resumed)) throw new Error(resumed.detail);
     expect(resumed.id).toBe(running.id);
     // Chunks after the resume point: records 5–8 and 9–11, not 1–4 again.
     expect(progress.slice(0, 2)).toEqual([8, 11]);
-    expect(resumed).toMatchObject({ lines: 11, matched: 7, exceptions: 5, byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 } });
+    expect(resumed).toMatchObject({
+      lines: 11,
+      matched: 7,
+      exceptions: 5,
+      byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 },
+    });
     expect(await exceptionsOf(resumed.id)).toHaveLength(5);
-    const again = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'crash.csv', channel, open: () => from(lines), chunkLines: 4 });
+    const again = await reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name: 'crash.csv',
+      channel,
+      open: () => from(lines),
+      chunkLines: 4,
+    });
     expect(isFailure(again) && again.failure).toBe('recon_file_duplicate');
   });
 
@@ -269,15 +369,31 @@ describeEachStore('reconciliation in chunks', (dialect) => {
     const running = await store.reader.selectFrom('recon_imports').selectAll().where('name', '=', 'pipeline.csv').executeTakeFirstOrThrow();
     expect(JSON.parse(running.summary).status).toBe('running');
     expect(Number(running.lines)).toBe(4);
-    const claims = await store.reader.selectFrom('recon_matched').select((eb) => eb.fn.countAll<string>().as('n')).where('import_id', '=', running.id).executeTakeFirstOrThrow();
+    const claims = await store.reader
+      .selectFrom('recon_matched')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('import_id', '=', running.id)
+      .executeTakeFirstOrThrow();
     expect(Number(claims.n)).toBe(4);
     expect(await exceptionsOf(running.id)).toHaveLength(0);
     const progress: number[] = [];
-    const resumed = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'pipeline.csv', channel, openBatches: () => batchesOf(from(lines), 1), chunkLines: 4, onProgress: (n) => progress.push(n) });
+    const resumed = await reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name: 'pipeline.csv',
+      channel,
+      openBatches: () => batchesOf(from(lines), 1),
+      chunkLines: 4,
+      onProgress: (n) => progress.push(n),
+    });
     if (isFailure(resumed)) throw new Error(resumed.detail);
     expect(resumed.id).toBe(running.id);
     expect(progress.slice(0, 2)).toEqual([8, 11]);
-    expect(resumed).toMatchObject({ lines: 11, matched: 7, exceptions: 5, byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 } });
+    expect(resumed).toMatchObject({
+      lines: 11,
+      matched: 7,
+      exceptions: 5,
+      byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 },
+    });
     expect(await exceptionsOf(resumed.id)).toHaveLength(5);
   });
 
@@ -288,16 +404,32 @@ describeEachStore('reconciliation in chunks', (dialect) => {
     const bad = [...good];
     bad[9] = `${date()},${ids[8]},purchase,1.0.0,USD`;
     const { reconciliation, store } = app.hutong.services;
-    const before = await store.reader.selectFrom('recon_matched').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await store.reader
+      .selectFrom('recon_matched')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     // Line batches of one line: chunks 1–4 (records 1–8) are matched and committed before line 10 is read.
-    const r = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'bad.csv', channel, openBatches: () => batchesOf(from(bad), 1), chunkLines: 2 });
+    const r = await reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name: 'bad.csv',
+      channel,
+      openBatches: () => batchesOf(from(bad), 1),
+      chunkLines: 2,
+    });
     expect(isFailure(r) && r.failure).toBe('recon_file_invalid');
     expect(isFailure(r) && r.detail).toMatch(/bad\.csv: line 10: amount 1\.0\.0/);
-    const after = await store.reader.selectFrom('recon_matched').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await store.reader
+      .selectFrom('recon_matched')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
     expect(await store.reader.selectFrom('recon_imports').select('id').where('name', '=', 'bad.csv').execute()).toHaveLength(0);
     // Nothing was claimed, so the corrected file matches as if the bad one had never come.
-    expect(await importOk(channel, good, 2, 'fixed.csv')).toMatchObject({ lines: 11, matched: 7, byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 } });
+    expect(await importOk(channel, good, 2, 'fixed.csv')).toMatchObject({
+      lines: 11,
+      matched: 7,
+      byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 },
+    });
     const cut = good.slice(0, -1);
     const t = await reconciliation.importFile({ kind: 'acquirer_csv', name: 'cut.csv', channel, open: () => from(cut), chunkLines: 2 });
     expect(isFailure(t) && t.detail).toMatch(/truncated/);
@@ -307,8 +439,18 @@ describeEachStore('reconciliation in chunks', (dialect) => {
     const channel = 'chunks_batches';
     const ids = await captures(app, channel, 9);
     const lines = chunkFile(ids);
-    const r = await app.hutong.services.reconciliation.importFile({ kind: 'acquirer_csv', name: 'batches.csv', channel, openBatches: () => batchesOf(from(lines), 3), chunkLines: 4 });
+    const r = await app.hutong.services.reconciliation.importFile({
+      kind: 'acquirer_csv',
+      name: 'batches.csv',
+      channel,
+      openBatches: () => batchesOf(from(lines), 3),
+      chunkLines: 4,
+    });
     if (isFailure(r)) throw new Error(r.detail);
-    expect(r).toMatchObject({ lines: 11, matched: 7, byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 } });
+    expect(r).toMatchObject({
+      lines: 11,
+      matched: 7,
+      byKind: { duplicate: 2, amount_mismatch: 1, missing_in_hutong: 1, missing_at_channel: 1 },
+    });
   });
 });

@@ -12,7 +12,11 @@ export interface TestApp {
   operatorKey: string;
   clock: ManualClock;
   /** fastify.inject with JSON in and out. */
-  request(method: string, url: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  request(
+    method: string,
+    url: string,
+    options?: { key?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   makeMerchant(name?: string): Promise<{ id: string; key: string }>;
   makeCustomer(merchantKey: string, name?: string): Promise<string>;
 }
@@ -44,7 +48,15 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
       await threeDS?.close();
       await bank?.close();
     };
-    const hutong = await createHutong(testConfig(fresh.store), { clock, logger: false, vaultKey: randomBytes(32), channels, threeDSecure: threeDS?.port, fx: options.fx, bank: bank?.client });
+    const hutong = await createHutong(testConfig(fresh.store), {
+      clock,
+      logger: false,
+      vaultKey: randomBytes(32),
+      channels,
+      threeDSecure: threeDS?.port,
+      fx: options.fx,
+      bank: bank?.client,
+    });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
     app.hutong = hutong;
@@ -53,12 +65,20 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     app.request = async (method, url, options = {}) => {
       const headers: Record<string, string> = { ...options.headers };
       if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
-      const response = await hutong.server.inject({ method: method as 'GET', url, headers, ...(options.body === undefined ? {} : { payload: options.body as object }) });
+      const response = await hutong.server.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        ...(options.body === undefined ? {} : { payload: options.body as object }),
+      });
       const text = response.body;
       return { status: response.statusCode, body: text === '' ? undefined : JSON.parse(text), headers: response.headers };
     };
     app.makeMerchant = async (name = 'Shop') => {
-      const res = await app.request('POST', '/v1/merchants', { key: app.operatorKey, body: { name, country: 'CN', settlement_currency: 'CNY' } });
+      const res = await app.request('POST', '/v1/merchants', {
+        key: app.operatorKey,
+        body: { name, country: 'CN', settlement_currency: 'CNY' },
+      });
       if (res.status !== 201) throw new Error(`makeMerchant: ${res.status} ${JSON.stringify(res.body)}`);
       return { id: res.body.id, key: res.body.api_key.secret_key };
     };

@@ -15,7 +15,12 @@ export interface CardWorldFixture {
 export function cardWorldChannels(fixture: CardWorldFixture, options: { timeoutMs?: number; switchInoperative?: boolean } = {}) {
   return async () => {
     fixture.world = await startCardWorld({ port: 0, switchInoperative: options.switchInoperative });
-    const acquirer = createIso8583Acquirer({ name: 'sandbox_acquirer', host: '127.0.0.1', port: fixture.world.acquirerPort, timeoutMs: options.timeoutMs ?? 400 });
+    const acquirer = createIso8583Acquirer({
+      name: 'sandbox_acquirer',
+      host: '127.0.0.1',
+      port: fixture.world.acquirerPort,
+      timeoutMs: options.timeoutMs ?? 400,
+    });
     const registry = createConnectorRegistry({ connectors: [acquirer] });
     fixture.channels = {
       route: (query: RouteQuery) => registry.route(query),

@@ -14,12 +14,25 @@ export function escrowKit(t: TestApp) {
       return { m, c };
     },
     async create(key: string, body: Record<string, unknown> = {}) {
-      const res = await t.request('POST', '/v1/escrows', { key, body: { amount: 10_000, currency: 'CNY', merchant_order_id: `esc-${++order}-${Math.random().toString(36).slice(2, 8)}`, goods_type: 'physical', description: 'silk scarf', ...body } });
+      const res = await t.request('POST', '/v1/escrows', {
+        key,
+        body: {
+          amount: 10_000,
+          currency: 'CNY',
+          merchant_order_id: `esc-${++order}-${Math.random().toString(36).slice(2, 8)}`,
+          goods_type: 'physical',
+          description: 'silk scarf',
+          ...body,
+        },
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return res.body as { id: string; payment: string; buyer_token: string; buyer_url: string; status: string };
     },
     async pay(key: string, paymentId: string, customer: string) {
-      const res = await t.request('POST', `/v1/payments/${paymentId}/confirm`, { key, body: { payment_method: { type: 'wallet', customer } } });
+      const res = await t.request('POST', `/v1/payments/${paymentId}/confirm`, {
+        key,
+        body: { payment_method: { type: 'wallet', customer } },
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       return res.body;
     },
@@ -29,13 +42,17 @@ export function escrowKit(t: TestApp) {
       return e;
     },
     get: (key: string, id: string) => t.request('GET', `/v1/escrows/${id}`, { key }),
-    seller: (key: string, id: string, action: string, body: unknown = {}) => t.request('POST', `/v1/escrows/${id}/${action}`, { key, body }),
-    buyer: (token: string, id: string, action: string, body: unknown = {}) => t.request('POST', `/v1/buyer/escrows/${id}/${action}?token=${encodeURIComponent(token)}`, { body }),
+    seller: (key: string, id: string, action: string, body: unknown = {}) =>
+      t.request('POST', `/v1/escrows/${id}/${action}`, { key, body }),
+    buyer: (token: string, id: string, action: string, body: unknown = {}) =>
+      t.request('POST', `/v1/buyer/escrows/${id}/${action}?token=${encodeURIComponent(token)}`, { body }),
     operator: (id: string, body: unknown) => t.request('POST', `/v1/escrows/${id}/arbitrate`, { key: t.operatorKey, body }),
     /** Posted balance of a merchant account by code (pending, escrow), credit-normal. */
     async merchantBalance(merchantId: string, code: string): Promise<bigint> {
       const { ledger, store } = t.hutong.services;
-      const account = (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: merchantId })).find((a) => a.code === code);
+      const account = (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: merchantId })).find(
+        (a) => a.code === code,
+      );
       return account === undefined ? 0n : account.creditsPosted - account.debitsPosted;
     },
     async wallet(key: string, customer: string): Promise<number> {
@@ -44,7 +61,12 @@ export function escrowKit(t: TestApp) {
     /** The trade's events in their per-object delivery order (merchant-visible through GET /v1/events). */
     async eventTypes(key: string, id: string): Promise<string[]> {
       const res = await t.request('GET', `/v1/events?object_id=${id}&limit=100`, { key });
-      const rows = await t.hutong.services.store.reader.selectFrom('events').select(['id', 'type']).where('object_id', '=', id).orderBy('sequence').execute();
+      const rows = await t.hutong.services.store.reader
+        .selectFrom('events')
+        .select(['id', 'type'])
+        .where('object_id', '=', id)
+        .orderBy('sequence')
+        .execute();
       expect(new Set((res.body.data as { id: string }[]).map((e) => e.id))).toEqual(new Set(rows.map((r) => r.id)));
       return rows.map((r) => r.type);
     },

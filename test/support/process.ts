@@ -150,7 +150,9 @@ export async function startServer(env: Record<string, string>, options: StartOpt
     let lastProbe = 'no answer yet';
     for (;;) {
       if (exited(child)) {
-        lastError = new Error(`the server exited (code ${child.exitCode}, signal ${child.signalCode}) before /healthz answered\n${output()}`);
+        lastError = new Error(
+          `the server exited (code ${child.exitCode}, signal ${child.signalCode}) before /healthz answered\n${output()}`,
+        );
         break;
       }
       if (spawnError !== undefined) {
@@ -187,7 +189,11 @@ export interface CliResult {
 
 /** Runs one CLI command to completion (killed after `timeoutMs`). */
 export async function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
-  const child = spawn(cliCommand[0], [...cliCommand.slice(1), ...args], { cwd: repoRoot, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cliCommand[0], [...cliCommand.slice(1), ...args], {
+    cwd: repoRoot,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   trackChild(child);
   const stdout = capture(child.stdout);
   const stderr = capture(child.stderr);

@@ -33,7 +33,12 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
 
   async function checkout(body: Record<string, unknown>): Promise<{ url: string; paymentId: string; orderId: string }> {
     const orderId = `web-${++order}`;
-    const res = await world.api('POST', '/v1/checkout_sessions', merchant.key, { merchant_order_id: orderId, return_url: `${world.shopUrl}/return`, description: 'Longjing tea, 250 g', ...body });
+    const res = await world.api('POST', '/v1/checkout_sessions', merchant.key, {
+      merchant_order_id: orderId,
+      return_url: `${world.shopUrl}/return`,
+      description: 'Longjing tea, 250 g',
+      ...body,
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return { url: res.body.url, paymentId: res.body.payment.id, orderId };
   }
@@ -155,7 +160,9 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await page.click('#tab-external');
     await page.click('#pay-alipay_sandbox');
     await page.waitForSelector('#qr-image', { state: 'visible' });
-    await expect.poll(() => page.$eval('#qr-image', (img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(50);
+    await expect
+      .poll(() => page.$eval('#qr-image', (img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+      .toBeGreaterThan(50);
     await page.screenshot({ path: join(screenshots, 'cashier-qr.png') });
     // The shopper "scans": opens the wallet's pay page and pays there.
     const walletPage = await context.newPage();
@@ -163,21 +170,29 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await walletPage.click('#pay');
     await page.waitForURL(`${world.shopUrl}/return?**`, { timeout: 20_000 });
     expect(new URL(page.url()).searchParams.get('status')).toBe('succeeded');
-    expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body).toMatchObject({ status: 'succeeded', channel: 'alipay_sandbox' });
+    expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body).toMatchObject({
+      status: 'succeeded',
+      channel: 'alipay_sandbox',
+    });
     paid.push({ id: paymentId, brand: 'alipay', orderId });
     await context.close();
   });
 
-  it('pays from the shopper\'s Hutong wallet', async () => {
+  it("pays from the shopper's Hutong wallet", async () => {
     const customer = await world.api('POST', '/v1/customers', merchant.key, { name: 'Li Lei' });
-    expect((await world.api('POST', `/v1/customers/${customer.body.id}/top_ups`, merchant.key, { amount: 10_000, currency: 'CNY' })).status).toBe(201);
+    expect(
+      (await world.api('POST', `/v1/customers/${customer.body.id}/top_ups`, merchant.key, { amount: 10_000, currency: 'CNY' })).status,
+    ).toBe(201);
     const { url, paymentId } = await checkout({ amount: 3_000, currency: 'CNY', customer: customer.body.id });
     const { context, page } = await shopper();
     await page.goto(url);
     await page.click('#tab-wallet');
     await page.click('#pay-wallet');
     await page.waitForURL(`${world.shopUrl}/return?**`);
-    expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body).toMatchObject({ status: 'succeeded', payment_method: { type: 'wallet' } });
+    expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body).toMatchObject({
+      status: 'succeeded',
+      payment_method: { type: 'wallet' },
+    });
     expect((await world.api('GET', `/v1/customers/${customer.body.id}/balances`, merchant.key)).body.data[0].available).toBe(7_000);
     await context.close();
   });
@@ -237,18 +252,33 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await page.screenshot({ path: join(screenshots, 'dashboard-payment.png') });
     // The refund's webhook in the delivery log, and sent again on request.
     await page.click('#nav-webhooks');
-    await expect.poll(async () => {
-      await page.click('#nav-payments');
-      await page.click('#nav-webhooks');
-      await page.waitForSelector('table[id^="deliveries-"]');
-      return page.$$eval('table[id^="deliveries-"] tbody tr', (rows) => rows.map((r) => r.textContent ?? '').join('|'));
-    }, { timeout: 15_000 }).toContain('refund.succeeded');
+    await expect
+      .poll(
+        async () => {
+          await page.click('#nav-payments');
+          await page.click('#nav-webhooks');
+          await page.waitForSelector('table[id^="deliveries-"]');
+          return page.$$eval('table[id^="deliveries-"] tbody tr', (rows) => rows.map((r) => r.textContent ?? '').join('|'));
+        },
+        { timeout: 15_000 },
+      )
+      .toContain('refund.succeeded');
     await page.locator('table[id^="deliveries-"] tbody tr', { hasText: 'refund.succeeded' }).locator('button.redeliver').click();
     await expect.poll(() => page.textContent('#message')).toContain('Queued again');
     const refunds = await world.api('GET', `/v1/refunds?payment=${target!.id}`, merchant.key);
     expect(refunds.body.data).toMatchObject([{ amount: 1_000, status: 'succeeded' }]);
     // A forged request without the CSRF header is refused even with the cookie.
-    const forged = await page.evaluate(async (id) => (await fetch('/v1/refunds', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payment: id, amount: 1 }) })).status, target!.id);
+    const forged = await page.evaluate(
+      async (id) =>
+        (
+          await fetch('/v1/refunds', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ payment: id, amount: 1 }),
+          })
+        ).status,
+      target!.id,
+    );
     expect(forged).toBe(403);
     expect((await verifyLedger(world.hutong.services.store.reader)).ok).toBe(true);
     await context.close();

@@ -10,7 +10,12 @@ describeEachStore('escrow buyer page', (dialect) => {
   const k = escrowKit(t);
   const get = async (url: string, headers: Record<string, string> = {}) => {
     const res = await t.hutong.server.inject({ method: 'GET', url, headers });
-    return { status: res.statusCode, body: res.body, headers: res.headers, cookies: ([] as string[]).concat((res.headers['set-cookie'] as string | string[] | undefined) ?? []) };
+    return {
+      status: res.statusCode,
+      body: res.body,
+      headers: res.headers,
+      cookies: ([] as string[]).concat((res.headers['set-cookie'] as string | string[] | undefined) ?? []),
+    };
   };
 
   it('opens from buyer_url, keeps the token in a cookie for this trade only, and shows each state', async () => {
@@ -57,11 +62,19 @@ describeEachStore('escrow buyer page', (dialect) => {
     const { m } = await k.setup();
     const a = await k.create(m.key);
     const b = await k.create(m.key);
-    for (const url of [`/escrow/${a.id}`, `/escrow/${a.id}?token=${b.buyer_token}`, `/escrow/${a.id}?token=nonsense`, `/escrow/esc_unknown?token=${a.buyer_token}`]) {
+    for (const url of [
+      `/escrow/${a.id}`,
+      `/escrow/${a.id}?token=${b.buyer_token}`,
+      `/escrow/${a.id}?token=nonsense`,
+      `/escrow/esc_unknown?token=${a.buyer_token}`,
+    ]) {
       const res = await get(url);
       expect(res.status, url).toBe(404);
       expect(res.body).toContain('id="expired"');
-      expect(res.cookies.some((x) => x.startsWith('hutong_buyer=')), url).toBe(false);
+      expect(
+        res.cookies.some((x) => x.startsWith('hutong_buyer=')),
+        url,
+      ).toBe(false);
     }
     expect((await get(`/escrow/${a.id}`, { cookie: `hutong_buyer=${b.buyer_token}` })).status).toBe(404);
     const json = await t.request('GET', `/v1/buyer/escrows/${a.id}`, { headers: { 'hutong-buyer-token': a.buyer_token } });
@@ -70,7 +83,9 @@ describeEachStore('escrow buyer page', (dialect) => {
     // A cashier link for the unpaid trade's payment, only with this trade's token.
     const path = `/v1/buyer/escrows/${a.id}/checkout_session`;
     expect((await t.request('POST', path, {})).status).toBe(403);
-    expect((await t.request('POST', path, { headers: { 'hutong-buyer-token': b.buyer_token } })).body.code).toBe('escrow_buyer_token_invalid');
+    expect((await t.request('POST', path, { headers: { 'hutong-buyer-token': b.buyer_token } })).body.code).toBe(
+      'escrow_buyer_token_invalid',
+    );
     const made = await t.request('POST', path, { headers: { 'hutong-buyer-token': a.buyer_token } });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     expect(made.body.url).toMatch(/^http:\/\/127\.0\.0\.1:4000\/checkout\/cs_/);

@@ -14,7 +14,7 @@ const screenshots = join(import.meta.dirname, '..', '..', 'docs', 'screenshots')
 const phone = { width: 390, height: 760 };
 const quoteTtlMs = 6_000;
 
-describe.skipIf(!chromiumAvailable)('the cashier in the card\'s currency, in a real browser', () => {
+describe.skipIf(!chromiumAvailable)("the cashier in the card's currency, in a real browser", () => {
   let world: WebWorld;
   let browser: Browser;
   let merchant: { id: string; key: string };
@@ -31,7 +31,13 @@ describe.skipIf(!chromiumAvailable)('the cashier in the card\'s currency, in a r
   });
 
   async function checkout(amount: number) {
-    const res = await world.api('POST', '/v1/checkout_sessions', merchant.key, { amount, currency: 'CNY', merchant_order_id: `fx-web-${++order}`, return_url: `${world.shopUrl}/return`, description: 'Jade bracelet' });
+    const res = await world.api('POST', '/v1/checkout_sessions', merchant.key, {
+      amount,
+      currency: 'CNY',
+      merchant_order_id: `fx-web-${++order}`,
+      return_url: `${world.shopUrl}/return`,
+      description: 'Jade bracelet',
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return { url: res.body.url as string, paymentId: res.body.payment.id as string };
   }
@@ -47,7 +53,9 @@ describe.skipIf(!chromiumAvailable)('the cashier in the card\'s currency, in a r
     await page.fill('#card-expiry', '12/30');
     await page.fill('#card-cvc', '123');
     // mid 7.85 / 1.085 = 7.2350230415, less 50 bps = 7.1988479262: USD 95.58 is worth at least CNY 688.00.
-    await expect.poll(() => page.textContent('#converted-price')).toMatch(/^≈ USD 95\.58 \(rate 1 USD = 7\.1988479262 CNY, quote valid until \d\d:\d\d\)$/);
+    await expect
+      .poll(() => page.textContent('#converted-price'))
+      .toMatch(/^≈ USD 95\.58 \(rate 1 USD = 7\.1988479262 CNY, quote valid until \d\d:\d\d\)$/);
     expect(await page.textContent('#fx-shopper-label')).toBe('Pay in USD: USD 95.58');
     expect(await page.textContent('#fx-merchant-label')).toBe('Pay in CNY: CNY 688.00');
     expect(await page.textContent('#pay-card')).toBe('Pay CNY 688.00');
@@ -62,20 +70,32 @@ describe.skipIf(!chromiumAvailable)('the cashier in the card\'s currency, in a r
     await page.waitForURL(`${world.shopUrl}/return?**`);
     expect(new URL(page.url()).searchParams.get('status')).toBe('succeeded');
     const paid = await world.api('GET', `/v1/payments/${paymentId}`, merchant.key);
-    expect(paid.body).toMatchObject({ status: 'succeeded', amount: 9_558, currency: 'USD', amount_captured: 9_558, settlement_currency: 'CNY', settlement_amount: 68_807, fx_rate: '7.1988479262', fx_quote: quote, payment_method: { card: { brand: 'visa' } } });
+    expect(paid.body).toMatchObject({
+      status: 'succeeded',
+      amount: 9_558,
+      currency: 'USD',
+      amount_captured: 9_558,
+      settlement_currency: 'CNY',
+      settlement_amount: 68_807,
+      fx_rate: '7.1988479262',
+      fx_quote: quote,
+      payment_method: { card: { brand: 'visa' } },
+    });
     expect(first).not.toBe(quote);
     const report = await verifyLedger(world.hutong.services.store.reader);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     await context.close();
   });
 
-  it('in Chinese; a card in the payment\'s own currency is offered nothing, and the shop\'s currency stays the default', async () => {
+  it("in Chinese; a card in the payment's own currency is offered nothing, and the shop's currency stays the default", async () => {
     const { url, paymentId } = await checkout(12_800);
     const context = await browser.newContext({ viewport: phone, locale: 'zh-CN', deviceScaleFactor: 1 });
     const page = await context.newPage();
     await page.goto(url);
     await page.type('#card-number', testCardFor('jcb', 'approved').pan);
-    await expect.poll(() => page.textContent('#converted-price')).toMatch(/^≈ JPY 2,?\d{3}（汇率 1 JPY = 0\.\d+ CNY，报价有效至 \d\d:\d\d）$/);
+    await expect
+      .poll(() => page.textContent('#converted-price'))
+      .toMatch(/^≈ JPY 2,?\d{3}（汇率 1 JPY = 0\.\d+ CNY，报价有效至 \d\d:\d\d）$/);
     expect(await page.textContent('#fx-merchant-label')).toBe('以 CNY 支付：CNY 128.00');
     expect(await page.textContent('#fx-shopper-label')).toMatch(/^以 JPY 支付：JPY \d+$/);
     // Another card, from a CNY issuer: the offer goes away.
@@ -87,7 +107,13 @@ describe.skipIf(!chromiumAvailable)('the cashier in the card\'s currency, in a r
     await page.fill('#card-cvc', '123');
     await page.click('#pay-card');
     await page.waitForURL(`${world.shopUrl}/return?**`);
-    expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body).toMatchObject({ status: 'succeeded', amount: 12_800, currency: 'CNY', settlement_currency: null, fx_quote: null });
+    expect((await world.api('GET', `/v1/payments/${paymentId}`, merchant.key)).body).toMatchObject({
+      status: 'succeeded',
+      amount: 12_800,
+      currency: 'CNY',
+      settlement_currency: null,
+      fx_quote: null,
+    });
     await context.close();
   });
 });

@@ -31,12 +31,22 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await world?.close();
   });
 
-  const signIn = (path: 'dashboard' | 'ops', key: string): Promise<Page> => signInWithKey(browser, world.baseUrl, path, key, { viewport: desk, deviceScaleFactor: 1 });
+  const signIn = (path: 'dashboard' | 'ops', key: string): Promise<Page> =>
+    signInWithKey(browser, world.baseUrl, path, key, { viewport: desk, deviceScaleFactor: 1 });
 
   it('pays, ships, asks for a refund, refuses, splits, and the ledger verifies', async () => {
     const customer = await world.api('POST', '/v1/customers', merchant.key, { name: 'Li Lei' });
-    expect((await world.api('POST', `/v1/customers/${customer.body.id}/top_ups`, merchant.key, { amount: 50_000, currency: 'CNY' })).status).toBe(201);
-    const created = await world.api('POST', '/v1/escrows', merchant.key, { amount: 25_000, currency: 'CNY', merchant_order_id: 'tea-1001', goods_type: 'physical', description: 'Longjing tea, 500 g', customer: customer.body.id });
+    expect(
+      (await world.api('POST', `/v1/customers/${customer.body.id}/top_ups`, merchant.key, { amount: 50_000, currency: 'CNY' })).status,
+    ).toBe(201);
+    const created = await world.api('POST', '/v1/escrows', merchant.key, {
+      amount: 25_000,
+      currency: 'CNY',
+      merchant_order_id: 'tea-1001',
+      goods_type: 'physical',
+      description: 'Longjing tea, 500 g',
+      customer: customer.body.id,
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const trade = created.body as { id: string; payment: string; buyer_url: string; buyer_token: string };
     expect(trade.buyer_url).toBe(`${world.baseUrl}/escrow/${trade.id}?token=${trade.buyer_token}`);
@@ -121,8 +131,16 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await dispute.locator('button.split').click();
     await expect.poll(() => ops.textContent('#message')).toContain('completed: refunded CNY 60.00, released CNY 190.00');
     await ops.waitForSelector('#no-disputes');
-    expect((await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body).toMatchObject({ status: 'completed', amount_held: 0, amount_refunded: 6_000, amount_released: 19_000, resolution: { by: 'operator', decision: 'split' } });
-    expect((await world.api('GET', `/v1/customers/${customer.body.id}/balances`, merchant.key)).body.data[0].available).toBe(50_000 - 25_000 + 6_000);
+    expect((await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body).toMatchObject({
+      status: 'completed',
+      amount_held: 0,
+      amount_refunded: 6_000,
+      amount_released: 19_000,
+      resolution: { by: 'operator', decision: 'split' },
+    });
+    expect((await world.api('GET', `/v1/customers/${customer.body.id}/balances`, merchant.key)).body.data[0].available).toBe(
+      50_000 - 25_000 + 6_000,
+    );
 
     // The buyer sees the decision, in Chinese.
     await page.goto(`${world.baseUrl}/escrow/${trade.id}?lang=zh`);
@@ -143,7 +161,12 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
   });
 
   it('the buyer pays from the page at the cashier, confirms receipt, and the seller is paid', async () => {
-    const created = await world.api('POST', '/v1/escrows', merchant.key, { amount: 1_200, currency: 'USD', merchant_order_id: 'scarf-7', goods_type: 'virtual' });
+    const created = await world.api('POST', '/v1/escrows', merchant.key, {
+      amount: 1_200,
+      currency: 'USD',
+      merchant_order_id: 'scarf-7',
+      goods_type: 'virtual',
+    });
     const trade = created.body as { id: string; payment: string; buyer_url: string };
     const context = await browser.newContext({ viewport: phone, locale: 'zh-CN', deviceScaleFactor: 1 });
     const page = await context.newPage();
@@ -165,15 +188,23 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await page.waitForURL(`${world.baseUrl}/escrow/${trade.id}`);
     await expect.poll(() => page.getAttribute('#buyer', 'data-status')).toBe('held');
     // Paid, there is nothing more to pay.
-    const again = await fetch(`${world.baseUrl}/v1/buyer/escrows/${trade.id}/checkout_session`, { method: 'POST', headers: { 'hutong-buyer-token': new URL(trade.buyer_url).searchParams.get('token') as string } });
+    const again = await fetch(`${world.baseUrl}/v1/buyer/escrows/${trade.id}/checkout_session`, {
+      method: 'POST',
+      headers: { 'hutong-buyer-token': new URL(trade.buyer_url).searchParams.get('token') as string },
+    });
     expect(again.status).toBe(409);
-    expect((await world.api('POST', `/v1/escrows/${trade.id}/ship`, merchant.key, { carrier: 'Email', waybill_number: 'KEY-42' })).status).toBe(200);
+    expect(
+      (await world.api('POST', `/v1/escrows/${trade.id}/ship`, merchant.key, { carrier: 'Email', waybill_number: 'KEY-42' })).status,
+    ).toBe(200);
     await page.reload();
     page.once('dialog', (d) => void d.accept());
     await page.click('#confirm-receipt');
     await expect.poll(() => page.getAttribute('#buyer', 'data-status')).toBe('completed');
     expect(await page.$$eval('#progress li', (li) => li.map((x) => x.className))).toEqual(['done', 'done', 'done']);
-    expect((await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body).toMatchObject({ status: 'completed', amount_released: 1_200 });
+    expect((await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body).toMatchObject({
+      status: 'completed',
+      amount_released: 1_200,
+    });
     // A wrong token is an unknown link, in the page and in the API.
     const wrong = await page.goto(`${world.baseUrl}/escrow/${trade.id}?token=1999999999.${'A'.repeat(43)}`);
     expect(wrong?.status()).toBe(404);
@@ -184,11 +215,34 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
   it('the merchant extends, agrees to a refund and closes an unpaid trade in the dashboard', async () => {
     const customer = await world.api('POST', '/v1/customers', merchant.key, { name: 'Han Meimei' });
     await world.api('POST', `/v1/customers/${customer.body.id}/top_ups`, merchant.key, { amount: 10_000, currency: 'CNY' });
-    const trade = (await world.api('POST', '/v1/escrows', merchant.key, { amount: 4_000, currency: 'CNY', merchant_order_id: 'cup-3', goods_type: 'physical', customer: customer.body.id })).body as { id: string; payment: string; buyer_token: string };
-    expect((await world.api('POST', `/v1/payments/${trade.payment}/confirm`, merchant.key, { payment_method: { type: 'wallet', customer: customer.body.id } })).body.status).toBe('succeeded');
-    expect((await world.api('POST', `/v1/escrows/${trade.id}/ship`, merchant.key, { carrier: 'EMS', waybill_number: 'EE1' })).status).toBe(200);
+    const trade = (
+      await world.api('POST', '/v1/escrows', merchant.key, {
+        amount: 4_000,
+        currency: 'CNY',
+        merchant_order_id: 'cup-3',
+        goods_type: 'physical',
+        customer: customer.body.id,
+      })
+    ).body as { id: string; payment: string; buyer_token: string };
+    expect(
+      (
+        await world.api('POST', `/v1/payments/${trade.payment}/confirm`, merchant.key, {
+          payment_method: { type: 'wallet', customer: customer.body.id },
+        })
+      ).body.status,
+    ).toBe('succeeded');
+    expect((await world.api('POST', `/v1/escrows/${trade.id}/ship`, merchant.key, { carrier: 'EMS', waybill_number: 'EE1' })).status).toBe(
+      200,
+    );
     const before = (await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body.confirm_due_at as string;
-    const unpaid = (await world.api('POST', '/v1/escrows', merchant.key, { amount: 999, currency: 'CNY', merchant_order_id: 'cup-4', goods_type: 'virtual' })).body as { id: string };
+    const unpaid = (
+      await world.api('POST', '/v1/escrows', merchant.key, {
+        amount: 999,
+        currency: 'CNY',
+        merchant_order_id: 'cup-4',
+        goods_type: 'virtual',
+      })
+    ).body as { id: string };
 
     const dash = await signIn('dashboard', merchant.key);
     await dash.goto(`${world.baseUrl}/dashboard#escrow/${trade.id}`);
@@ -197,7 +251,11 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await expect.poll(() => dash.textContent('#message')).toContain('is now shipped');
     const after = (await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body.confirm_due_at as string;
     expect(Date.parse(after) - Date.parse(before)).toBe(5 * 86_400_000);
-    const asked = await fetch(`${world.baseUrl}/v1/buyer/escrows/${trade.id}/refund_request`, { method: 'POST', headers: { 'hutong-buyer-token': trade.buyer_token, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'not_received' }) });
+    const asked = await fetch(`${world.baseUrl}/v1/buyer/escrows/${trade.id}/refund_request`, {
+      method: 'POST',
+      headers: { 'hutong-buyer-token': trade.buyer_token, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'not_received' }),
+    });
     expect(asked.status).toBe(200);
     await dash.reload();
     dash.once('dialog', (d) => void d.accept());

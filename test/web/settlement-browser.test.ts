@@ -34,7 +34,8 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     await world?.close();
   });
 
-  const signIn = (path: 'dashboard' | 'ops', key: string): Promise<Page> => signInWithKey(browser, world.baseUrl, path, key, { viewport: desk, deviceScaleFactor: 1, acceptDownloads: true });
+  const signIn = (path: 'dashboard' | 'ops', key: string): Promise<Page> =>
+    signInWithKey(browser, world.baseUrl, path, key, { viewport: desk, deviceScaleFactor: 1, acceptDownloads: true });
 
   it('settles a day of payments, pays out, exports the CSV, reconciles the bank statement', async () => {
     // The merchant's payout account, added in the dashboard.
@@ -52,7 +53,9 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     const paid: string[] = [];
     for (const [i, amount] of [12_800, 35_000, 9_900].entries()) {
       const created = await world.api('POST', '/v1/payments', merchant.key, { amount, currency: 'CNY', merchant_order_id: `tea-${i}` });
-      const confirmed = await world.api('POST', `/v1/payments/${created.body.id}/confirm`, merchant.key, { payment_method: { type: 'card', card: card(testCardFor('visa', 'approved').pan) } });
+      const confirmed = await world.api('POST', `/v1/payments/${created.body.id}/confirm`, merchant.key, {
+        payment_method: { type: 'card', card: card(testCardFor('visa', 'approved').pan) },
+      });
       expect(confirmed.body.status, JSON.stringify(confirmed.body)).toBe('succeeded');
       paid.push(created.body.id);
     }
@@ -82,15 +85,32 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     await dash.click('#nav-settlements');
     await expect.poll(() => dash.$$eval('#settlements-table tbody tr', (tr) => tr.length)).toBe(1);
     const row = await dash.$$eval('#settlements-table tbody tr td', (td) => td.map((x) => x.textContent));
-    expect(row.slice(1)).toEqual(['CNY', 'CNY 577.00', `CNY -${(fees / 100).toFixed(2)}`, 'CNY -50.00', 'CNY 0.00', 'CNY 0.00', 'CNY 0.00', `CNY ${(statement.payout_amount / 100).toFixed(2)}`, 'paid']);
+    expect(row.slice(1)).toEqual([
+      'CNY',
+      'CNY 577.00',
+      `CNY -${(fees / 100).toFixed(2)}`,
+      'CNY -50.00',
+      'CNY 0.00',
+      'CNY 0.00',
+      'CNY 0.00',
+      `CNY ${(statement.payout_amount / 100).toFixed(2)}`,
+      'paid',
+    ]);
     expect(await dash.textContent('#payouts-table')).toContain('paid');
     await dash.screenshot({ path: join(screenshots, 'dashboard-settlements.png'), fullPage: true });
     await dash.click(`#settlements-table a`);
     await expect.poll(() => dash.$$eval('#lines tbody tr', (tr) => tr.length)).toBe(4);
-    expect(await dash.$$eval('#lines tbody tr', (tr) => tr.map((x) => x.getAttribute('data-reason')))).toEqual(['payment.capture', 'payment.capture', 'payment.capture', 'refund']);
+    expect(await dash.$$eval('#lines tbody tr', (tr) => tr.map((x) => x.getAttribute('data-reason')))).toEqual([
+      'payment.capture',
+      'payment.capture',
+      'payment.capture',
+      'refund',
+    ]);
     const [download] = await Promise.all([dash.waitForEvent('download'), dash.click('#lines-csv')]);
     expect(download.suggestedFilename()).toBe(`${statement.id}.csv`);
-    const csv = readFileSync((await download.path()) as string, 'utf8').trim().split('\n');
+    const csv = readFileSync((await download.path()) as string, 'utf8')
+      .trim()
+      .split('\n');
     expect(csv[0]).toBe('settlement,posted_at,reason,object_type,object_id,entry,amount,currency');
     expect(csv).toHaveLength(1 + 4 + 1);
     expect(csv[5]).toContain(`payout ${statement.payout_amount}`);
@@ -105,7 +125,15 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
 
     // The bank's camt.053 with one injected discrepancy: an account fee Hutong never booked.
     const bankUrl = world.bank?.baseUrl as string;
-    expect((await fetch(`${bankUrl}/control/inject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'unknown' }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${bankUrl}/control/inject`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ kind: 'unknown' }),
+        })
+      ).status,
+    ).toBe(200);
     const camt = await (await fetch(`${bankUrl}/statements/HUTONG-RESERVE-CNY/next`)).text();
     const file = join(tmpdir(), `camt053-${Date.now()}.xml`);
     writeFileSync(file, camt);
@@ -122,7 +150,10 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     await ops.click('#exceptions .adjust');
     await expect.poll(() => ops.textContent('#message')).toMatch(/resolved \(ledger entry /);
     // The reserve check's alerts wait in the queue too; the operator closes them with a note.
-    expect(await ops.$$eval('#exceptions tbody tr', (tr) => tr.map((x) => x.getAttribute('data-kind')))).toEqual(['reserve_mismatch', 'reserve_mismatch']);
+    expect(await ops.$$eval('#exceptions tbody tr', (tr) => tr.map((x) => x.getAttribute('data-kind')))).toEqual([
+      'reserve_mismatch',
+      'reserve_mismatch',
+    ]);
     expect(await ops.$('#exceptions .adjust')).toBeNull();
     for (let i = 0; i < 2; i++) {
       await ops.fill('#exceptions .note', 'checked with the bank');

@@ -23,17 +23,33 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
  * The whole platform on real ports, as a browser meets it: Hutong with the sandbox card world,
  * 3-D Secure and the outside wallets, plus a tiny "shop" that shoppers return to. 127.0.0.1 only.
  */
-export const chromiumPath = process.env.HUTONG_CHROMIUM ?? '/usr/bin/chromium';
-export const chromiumAvailable = existsSync(chromiumPath);
-if (!chromiumAvailable) {
-  const message = `Chromium is not installed at ${chromiumPath}`;
-  if (process.env.CI) throw new Error(`${message}: CI must run the browser suite (apt-get install -y chromium)`);
-  console.warn(`\n*** SKIPPING the browser suite: ${message}. Install it with apt-get install -y chromium. ***\n`);
+export const chromiumPath = await resolveChromium();
+export const chromiumAvailable = true;
+
+/**
+ * The browser: HUTONG_CHROMIUM if set, else the Chromium that the devDependency @sparticuz/chromium
+ * ships (unpacked on first use, never downloaded), so `npm ci && npm test` needs no apt step. Debian's
+ * /usr/bin/chromium works too (HUTONG_CHROMIUM=/usr/bin/chromium).
+ */
+async function resolveChromium(): Promise<string> {
+  const given = process.env.HUTONG_CHROMIUM;
+  if (given !== undefined && given !== '') {
+    if (!existsSync(given)) throw new Error(`HUTONG_CHROMIUM=${given}: no such file`);
+    return given;
+  }
+  const packaged = (await import('@sparticuz/chromium')).default;
+  return packaged.executablePath();
 }
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 /** A page signed in to the dashboard or the console through its login form, as a person would. */
-export async function signInWithKey(browser: Browser, baseUrl: string, path: 'dashboard' | 'ops', key: string, context: BrowserContextOptions): Promise<Page> {
+export async function signInWithKey(
+  browser: Browser,
+  baseUrl: string,
+  path: 'dashboard' | 'ops',
+  key: string,
+  context: BrowserContextOptions,
+): Promise<Page> {
   const page = await (await browser.newContext(context)).newPage();
   await page.goto(`${baseUrl}/${path}/login`);
   await page.fill('#secret-key', key);
@@ -60,28 +76,40 @@ export interface WebWorld {
  * `fx`: FX settings as test/fx.test.ts gives them (e.g. `{ convertToSettlement: true }`); the
  * world then also holds reference rates (test/web/fx-rates.ts) timed now. Without it, no FX.
  */
-export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?: Partial<FxSettings>; bank?: boolean } = {}): Promise<WebWorld> {
+export async function startWebWorld(
+  dialect: Dialect = 'sqlite',
+  options: { fx?: Partial<FxSettings>; bank?: boolean } = {},
+): Promise<WebWorld> {
   const fresh = await freshStore(dialect);
   const cards = await startCardWorld({ port: 0 });
-  const registry = createConnectorRegistry({ connectors: [createIso8583Acquirer({ name: 'sandbox_acquirer', host: '127.0.0.1', port: cards.acquirerPort, timeoutMs: 2000 })] });
+  const registry = createConnectorRegistry({
+    connectors: [createIso8583Acquirer({ name: 'sandbox_acquirer', host: '127.0.0.1', port: cards.acquirerPort, timeoutMs: 2000 })],
+  });
   const secret = 'web-test-3ds-secret-0123456789';
   const threeDS = await startThreeDSecureWorld({ port: 0, secret, clock: systemClock });
   const wallets = await startWalletWorld({ port: 0, notifyRetryDelayMs: 50 });
   const connectors = new Map<string, WalletConnectorPort>();
-  for (const name of walletNames) connectors.set(name, createWalletConnector(name, { baseUrl: wallets.baseUrl, key: walletProfiles[name as WalletName].keyDefault, clock: systemClock }));
+  for (const name of walletNames)
+    connectors.set(
+      name,
+      createWalletConnector(name, { baseUrl: wallets.baseUrl, key: walletProfiles[name as WalletName].keyDefault, clock: systemClock }),
+    );
 
   const bank = options.bank === true ? await startSandboxBank({ port: 0 }) : undefined;
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const hutong = await createHutong({ ...testConfig(fresh.store), publicBaseUrl: baseUrl }, {
-    logger: false,
-    vaultKey: randomBytes(32),
-    channels: { route: (q) => registry.route(q), connector: (n) => registry.connector(n) },
-    threeDSecure: createThreeDSecureClient({ baseUrl: threeDS.baseUrl, secret, clock: systemClock }),
-    wallets: { wallet: (name) => connectors.get(name) },
-    fx: options.fx,
-    bank: bank === undefined ? undefined : createBankClient(bank.baseUrl),
-  });
+  const hutong = await createHutong(
+    { ...testConfig(fresh.store), publicBaseUrl: baseUrl },
+    {
+      logger: false,
+      vaultKey: randomBytes(32),
+      channels: { route: (q) => registry.route(q), connector: (n) => registry.connector(n) },
+      threeDSecure: createThreeDSecureClient({ baseUrl: threeDS.baseUrl, secret, clock: systemClock }),
+      wallets: { wallet: (name) => connectors.get(name) },
+      fx: options.fx,
+      bank: bank === undefined ? undefined : createBankClient(bank.baseUrl),
+    },
+  );
   if (options.fx !== undefined) hutong.services.fx.loadEcbXml(ecbRates(new Date()));
   await hutong.server.listen({ port, host: '127.0.0.1' });
   const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
@@ -89,14 +117,20 @@ export async function startWebWorld(dialect: Dialect = 'sqlite', options: { fx?:
   const shop: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://shop');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><title>Shop</title><h1 id="shop-return">Back at the shop</h1><p id="shop-status">${url.searchParams.get('status') === 'succeeded' ? 'succeeded' : 'other'}</p>`);
+    res.end(
+      `<!doctype html><title>Shop</title><h1 id="shop-return">Back at the shop</h1><p id="shop-status">${url.searchParams.get('status') === 'succeeded' ? 'succeeded' : 'other'}</p>`,
+    );
   });
   await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
   const address = shop.address();
   const shopUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
 
   async function api(method: string, path: string, key: string, body?: unknown) {
-    const res = await fetch(`${baseUrl}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
   }

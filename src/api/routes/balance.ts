@@ -12,7 +12,11 @@ export function registerBalanceRoutes(fastify: FastifyInstance, services: ApiSer
     '/v1/balance',
     {
       config: { auth: 'merchant' },
-      schema: { tags: ['balance'], summary: 'The calling merchant\'s balances, one per currency', response: { 200: Type.Object({ object: Type.Literal('balance'), data: Type.Array(BalanceView) }), ...problemResponses } },
+      schema: {
+        tags: ['balance'],
+        summary: "The calling merchant's balances, one per currency",
+        response: { 200: Type.Object({ object: Type.Literal('balance'), data: Type.Array(BalanceView) }), ...problemResponses },
+      },
     },
     async (request) => {
       const balances = await services.wallets.merchantBalances(merchantIdOf(request));

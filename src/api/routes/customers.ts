@@ -42,11 +42,23 @@ export function registerCustomerRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.post(
     '/v1/customers',
-    { config: { auth: 'merchant' }, schema: { tags: ['customers'], headers: IdempotencyHeaders, body: CreateCustomer, response: { 201: CustomerView, ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['customers'],
+        headers: IdempotencyHeaders,
+        body: CreateCustomer,
+        response: { 201: CustomerView, ...problemResponses },
+      },
+    },
     async (request, reply) => {
       const merchantId = merchantIdOf(request);
       const key = idempotencyKeyOf(request.headers);
-      const customer = await parties.createCustomer(merchantId, request.body, key === undefined ? undefined : { scope: `${merchantId}/customers`, key });
+      const customer = await parties.createCustomer(
+        merchantId,
+        request.body,
+        key === undefined ? undefined : { scope: `${merchantId}/customers`, key },
+      );
       if (isFailure(customer)) throw problemFromFailure(customer);
       return reply.code(201).send(customerView(customer));
     },
@@ -54,7 +66,10 @@ export function registerCustomerRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.get(
     '/v1/customers',
-    { config: { auth: 'merchant' }, schema: { tags: ['customers'], querystring: ListQuery, response: { 200: ListOf(CustomerView), ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: { tags: ['customers'], querystring: ListQuery, response: { 200: ListOf(CustomerView), ...problemResponses } },
+    },
     async (request) => {
       const page = await parties.listCustomers(merchantIdOf(request), request.query);
       if (isFailure(page)) throw problemFromFailure(page);
@@ -64,7 +79,10 @@ export function registerCustomerRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.get(
     '/v1/customers/:id',
-    { config: { auth: 'merchant' }, schema: { tags: ['customers'], params: CustomerParams, response: { 200: CustomerView, ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: { tags: ['customers'], params: CustomerParams, response: { 200: CustomerView, ...problemResponses } },
+    },
     async (request) => {
       const customer = await parties.getCustomer(merchantIdOf(request), request.params.id);
       if (isFailure(customer)) throw problemFromFailure(customer);
@@ -74,15 +92,22 @@ export function registerCustomerRoutes(fastify: FastifyInstance, services: ApiSe
 
   // Money into and out of a wallet: the same request shape, one service call each.
   const movements = [
-    { path: 'top_ups', summary: 'Credit the customer\'s wallet from the (sandbox) bank', run: wallets.topUp },
-    { path: 'withdrawals', summary: 'Pay wallet money out to the customer\'s bank account', run: wallets.withdraw },
+    { path: 'top_ups', summary: "Credit the customer's wallet from the (sandbox) bank", run: wallets.topUp },
+    { path: 'withdrawals', summary: "Pay wallet money out to the customer's bank account", run: wallets.withdraw },
   ] as const;
   for (const movement of movements) {
     app.post(
       `/v1/customers/:id/${movement.path}`,
       {
         config: { auth: 'merchant' },
-        schema: { tags: ['wallets'], summary: movement.summary, headers: IdempotencyHeaders, params: CustomerParams, body: MoneyBody, response: { 201: MovementView, ...problemResponses } },
+        schema: {
+          tags: ['wallets'],
+          summary: movement.summary,
+          headers: IdempotencyHeaders,
+          params: CustomerParams,
+          body: MoneyBody,
+          response: { 201: MovementView, ...problemResponses },
+        },
       },
       async (request, reply) => {
         const result = await movement.run(merchantIdOf(request), request.params.id, {
@@ -98,7 +123,14 @@ export function registerCustomerRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.get(
     '/v1/customers/:id/balances',
-    { config: { auth: 'merchant' }, schema: { tags: ['wallets'], params: CustomerParams, response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(BalanceView) }), ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['wallets'],
+        params: CustomerParams,
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(BalanceView) }), ...problemResponses },
+      },
+    },
     async (request) => {
       const balances = await wallets.customerBalances(merchantIdOf(request), request.params.id);
       if (isFailure(balances)) throw problemFromFailure(balances);
@@ -108,7 +140,15 @@ export function registerCustomerRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.get(
     '/v1/customers/:id/transfers',
-    { config: { auth: 'merchant' }, schema: { tags: ['wallets'], params: CustomerParams, querystring: ListQuery, response: { 200: ListOf(MovementView), ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['wallets'],
+        params: CustomerParams,
+        querystring: ListQuery,
+        response: { 200: ListOf(MovementView), ...problemResponses },
+      },
+    },
     async (request) => {
       const merchantId = merchantIdOf(request);
       const customer = await parties.getCustomer(merchantId, request.params.id);

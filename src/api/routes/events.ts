@@ -5,7 +5,15 @@ import { isFailure } from '../../core/failure.js';
 import { enabledEventsMax, webhookUrlLengthMax } from '../../events/endpoints.js';
 import { eventTypeLengthMax } from '../../events/outbox.js';
 import type { Events } from '../../events/service.js';
-import { DeletedView, eventView, EventView, webhookDeliveryView, WebhookDeliveryView, webhookEndpointView, WebhookEndpointView } from '../../events/views.js';
+import {
+  DeletedView,
+  eventView,
+  EventView,
+  webhookDeliveryView,
+  WebhookDeliveryView,
+  webhookEndpointView,
+  WebhookEndpointView,
+} from '../../events/views.js';
 import { merchantIdOf } from '../auth.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { listView } from '../presenters.js';
@@ -14,8 +22,16 @@ import { problemFromFailure } from '../server.js';
 
 const CreateEndpoint = Type.Object(
   {
-    url: Type.String({ maxLength: webhookUrlLengthMax, description: 'https:// (or http://) URL that receives the events', examples: ['https://shop.example/hooks/hutong'] }),
-    enabled_events: Type.Array(Type.String({ maxLength: eventTypeLengthMax }), { maxItems: enabledEventsMax, description: 'Event types to send, or ["*"] for all', examples: [['payment.succeeded', 'refund.succeeded']] }),
+    url: Type.String({
+      maxLength: webhookUrlLengthMax,
+      description: 'https:// (or http://) URL that receives the events',
+      examples: ['https://shop.example/hooks/hutong'],
+    }),
+    enabled_events: Type.Array(Type.String({ maxLength: eventTypeLengthMax }), {
+      maxItems: enabledEventsMax,
+      description: 'Event types to send, or ["*"] for all',
+      examples: [['payment.succeeded', 'refund.succeeded']],
+    }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
@@ -62,7 +78,11 @@ export function registerEventRoutes(fastify: FastifyInstance, services: { events
       const merchantId = merchantIdOf(request);
       const key = idempotencyKeyOf(request.headers);
       const input = { url: request.body.url, enabledEvents: request.body.enabled_events, description: request.body.description };
-      const result = await events.createEndpoint(merchantId, input, key === undefined ? undefined : { scope: `${merchantId}/webhook_endpoints`, key });
+      const result = await events.createEndpoint(
+        merchantId,
+        input,
+        key === undefined ? undefined : { scope: `${merchantId}/webhook_endpoints`, key },
+      );
       if (isFailure(result)) throw problemFromFailure(result);
       return reply.code(201).send(webhookEndpointView(result.endpoint, result.secret));
     },
@@ -70,7 +90,10 @@ export function registerEventRoutes(fastify: FastifyInstance, services: { events
 
   app.get(
     '/v1/webhook_endpoints',
-    { config: { auth: 'merchant' }, schema: { tags: ['webhooks'], querystring: ListQuery, response: { 200: ListOf(WebhookEndpointView), ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: { tags: ['webhooks'], querystring: ListQuery, response: { 200: ListOf(WebhookEndpointView), ...problemResponses } },
+    },
     async (request) => {
       const page = await events.listEndpoints(merchantIdOf(request), request.query);
       if (isFailure(page)) throw problemFromFailure(page);
@@ -80,7 +103,10 @@ export function registerEventRoutes(fastify: FastifyInstance, services: { events
 
   app.get(
     '/v1/webhook_endpoints/:id',
-    { config: { auth: 'merchant' }, schema: { tags: ['webhooks'], params: IdParams, response: { 200: WebhookEndpointView, ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: { tags: ['webhooks'], params: IdParams, response: { 200: WebhookEndpointView, ...problemResponses } },
+    },
     async (request) => {
       const endpoint = await events.getEndpoint(merchantIdOf(request), request.params.id);
       if (isFailure(endpoint)) throw problemFromFailure(endpoint);
@@ -92,7 +118,12 @@ export function registerEventRoutes(fastify: FastifyInstance, services: { events
     '/v1/webhook_endpoints/:id',
     {
       config: { auth: 'merchant' },
-      schema: { tags: ['webhooks'], summary: 'Stop sending to this URL; its pending deliveries are given up', params: IdParams, response: { 200: DeletedView, ...problemResponses } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Stop sending to this URL; its pending deliveries are given up',
+        params: IdParams,
+        response: { 200: DeletedView, ...problemResponses },
+      },
     },
     async (request) => {
       const endpoint = await events.deleteEndpoint(merchantIdOf(request), request.params.id);
@@ -105,7 +136,12 @@ export function registerEventRoutes(fastify: FastifyInstance, services: { events
     '/v1/webhook_endpoints/:id/rotate_secret',
     {
       config: { auth: 'merchant' },
-      schema: { tags: ['webhooks'], summary: 'Replace the signing secret; the new one is shown once', params: IdParams, response: { 200: WebhookEndpointView, ...problemResponses } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Replace the signing secret; the new one is shown once',
+        params: IdParams,
+        response: { 200: WebhookEndpointView, ...problemResponses },
+      },
     },
     async (request) => {
       skipIdempotencyRecord(request);
@@ -119,7 +155,13 @@ export function registerEventRoutes(fastify: FastifyInstance, services: { events
     '/v1/webhook_endpoints/:id/deliveries',
     {
       config: { auth: 'merchant' },
-      schema: { tags: ['webhooks'], summary: 'The delivery log: every delivery and attempt, newest first', params: IdParams, querystring: ListQuery, response: { 200: ListOf(WebhookDeliveryView), ...problemResponses } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'The delivery log: every delivery and attempt, newest first',
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: ListOf(WebhookDeliveryView), ...problemResponses },
+      },
     },
     async (request) => {
       const page = await events.listDeliveries(merchantIdOf(request), request.params.id, request.query);
@@ -130,7 +172,10 @@ export function registerEventRoutes(fastify: FastifyInstance, services: { events
 
   app.get(
     '/v1/events',
-    { config: { auth: 'merchant' }, schema: { tags: ['webhooks'], querystring: EventListQuery, response: { 200: ListOf(EventView), ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: { tags: ['webhooks'], querystring: EventListQuery, response: { 200: ListOf(EventView), ...problemResponses } },
+    },
     async (request) => {
       const { type, object_id: objectId, ...paging } = request.query;
       const page = await events.listEvents(merchantIdOf(request), { ...paging, type, objectId });

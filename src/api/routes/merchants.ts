@@ -46,7 +46,10 @@ export function registerMerchantRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.get(
     '/v1/merchants/:id',
-    { config: { auth: 'operator' }, schema: { tags: ['merchants'], params: Type.Object({ id: Type.String() }), response: { 200: MerchantView, ...problemResponses } } },
+    {
+      config: { auth: 'operator' },
+      schema: { tags: ['merchants'], params: Type.Object({ id: Type.String() }), response: { 200: MerchantView, ...problemResponses } },
+    },
     async (request) => {
       const merchant = await parties.getMerchant(request.params.id);
       if (merchant === undefined) throw problemFromFailure({ failure: 'merchant_not_found', detail: `no merchant ${request.params.id}` });
@@ -58,7 +61,13 @@ export function registerMerchantRoutes(fastify: FastifyInstance, services: ApiSe
     '/v1/merchants/:id/api_keys',
     {
       config: { auth: 'operator' },
-      schema: { tags: ['merchants'], summary: 'Issue another secret key (shown once)', headers: IdempotencyHeaders, params: Type.Object({ id: Type.String() }), response: { 201: ApiKeyView, ...problemResponses } },
+      schema: {
+        tags: ['merchants'],
+        summary: 'Issue another secret key (shown once)',
+        headers: IdempotencyHeaders,
+        params: Type.Object({ id: Type.String() }),
+        response: { 201: ApiKeyView, ...problemResponses },
+      },
     },
     async (request, reply) => {
       const result = await parties.createApiKey(request.params.id);
@@ -71,7 +80,13 @@ export function registerMerchantRoutes(fastify: FastifyInstance, services: ApiSe
     '/v1/merchants/:id/api_keys/:keyId/revoke',
     {
       config: { auth: 'operator' },
-      schema: { tags: ['merchants'], summary: 'Revoke a secret key at once', headers: IdempotencyHeaders, params: Type.Object({ id: Type.String(), keyId: Type.String() }), response: { 200: ApiKeyView, ...problemResponses } },
+      schema: {
+        tags: ['merchants'],
+        summary: 'Revoke a secret key at once',
+        headers: IdempotencyHeaders,
+        params: Type.Object({ id: Type.String(), keyId: Type.String() }),
+        response: { 200: ApiKeyView, ...problemResponses },
+      },
     },
     async (request) => {
       const result = await parties.revokeApiKey(request.params.id, request.params.keyId);
@@ -82,7 +97,15 @@ export function registerMerchantRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.post(
     '/v1/merchants/:id/suspend',
-    { config: { auth: 'operator' }, schema: { tags: ['merchants'], headers: IdempotencyHeaders, params: Type.Object({ id: Type.String() }), response: { 200: MerchantView, ...problemResponses } } },
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['merchants'],
+        headers: IdempotencyHeaders,
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: MerchantView, ...problemResponses },
+      },
+    },
     async (request) => {
       const result = await parties.setMerchantStatus(request.params.id, 'suspended');
       if (isFailure(result)) throw problemFromFailure(result);

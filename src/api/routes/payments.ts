@@ -26,7 +26,7 @@ export const PaymentView = Type.Object({
   currency: Currency,
   amount_captured: Type.Integer(),
   amount_refunded: Type.Integer(),
-  fee: Type.Integer({ description: 'Hutong\'s fee on the captured amount, in minor units' }),
+  fee: Type.Integer({ description: "Hutong's fee on the captured amount, in minor units" }),
   status: Type.String(),
   capture_method: Type.String(),
   merchant_order_id: Type.String(),
@@ -37,7 +37,15 @@ export const PaymentView = Type.Object({
   payment_method: Nullable(
     Type.Object({
       type: Type.String(),
-      card: Nullable(Type.Object({ id: Type.String(), brand: Type.String(), last4: Type.String(), exp_month: Nullable(Type.Integer()), exp_year: Nullable(Type.Integer()) })),
+      card: Nullable(
+        Type.Object({
+          id: Type.String(),
+          brand: Type.String(),
+          last4: Type.String(),
+          exp_month: Nullable(Type.Integer()),
+          exp_year: Nullable(Type.Integer()),
+        }),
+      ),
     }),
   ),
   channel: Nullable(Type.String()),
@@ -45,7 +53,7 @@ export const PaymentView = Type.Object({
   next_action: Nullable(
     Type.Object({
       type: Type.Literal('redirect_to_url'),
-      url: Type.String({ description: 'Send the shopper here (3-D Secure challenge, or the wallet\'s pay page)' }),
+      url: Type.String({ description: "Send the shopper here (3-D Secure challenge, or the wallet's pay page)" }),
       qr_code: Nullable(Type.String({ description: 'An EMV merchant-presented QR payload the shopper can scan with the wallet' })),
     }),
   ),
@@ -53,8 +61,19 @@ export const PaymentView = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   settlement_currency: Type.Optional(Nullable(Currency)),
-  settlement_amount: Type.Optional(Nullable(Type.Integer({ description: 'What the merchant is credited in settlement_currency (gross of fee; the fee is then in settlement_currency too); set at capture' }))),
-  fx_rate: Type.Optional(Nullable(Type.String({ description: 'Units of settlement_currency per unit of currency, locked when the payment was confirmed (docs/fx.md)' }))),
+  settlement_amount: Type.Optional(
+    Nullable(
+      Type.Integer({
+        description:
+          'What the merchant is credited in settlement_currency (gross of fee; the fee is then in settlement_currency too); set at capture',
+      }),
+    ),
+  ),
+  fx_rate: Type.Optional(
+    Nullable(
+      Type.String({ description: 'Units of settlement_currency per unit of currency, locked when the payment was confirmed (docs/fx.md)' }),
+    ),
+  ),
   fx_quote: Type.Optional(Nullable(Type.String())),
 });
 
@@ -78,7 +97,13 @@ export function paymentView(p: Payment) {
     payment_method:
       p.method === null
         ? null
-        : { type: p.method.type, card: p.method.cardId === null ? null : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '', ...expiryOf(p.method.expiryYymm) } },
+        : {
+            type: p.method.type,
+            card:
+              p.method.cardId === null
+                ? null
+                : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '', ...expiryOf(p.method.expiryYymm) },
+          },
     channel: p.channel,
     last_error: p.lastError,
     next_action: p.nextAction === null ? null : { type: p.nextAction.type, url: p.nextAction.url, qr_code: p.nextAction.qrCode },
@@ -86,7 +111,8 @@ export function paymentView(p: Payment) {
     created_at: p.createdAt,
     updated_at: p.updatedAt,
     settlement_currency: p.settlement?.currency ?? null,
-    settlement_amount: p.settlement?.amountMinor == null ? null : toJSONMinor({ minor: p.settlement.amountMinor, currency: p.settlement.currency }),
+    settlement_amount:
+      p.settlement?.amountMinor == null ? null : toJSONMinor({ minor: p.settlement.amountMinor, currency: p.settlement.currency }),
     fx_rate: p.settlement?.fxRate ?? null,
     fx_quote: p.settlement?.quoteId ?? null,
   };
@@ -97,21 +123,36 @@ export function paymentView(p: Payment) {
  * acts on, nothing of the merchant's side (fee, metadata, customer, captures, channel, attempts,
  * timeline, settlement and FX margin, the stored card's id). docs/web.md, "Security summary".
  */
-export const ShopperPaymentView = Type.Object({
-  id: Type.String(),
-  object: Type.Literal('payment'),
-  amount: Type.Integer(),
-  currency: Currency,
-  status: Type.String(),
-  merchant_order_id: Type.String(),
-  description: Nullable(Type.String()),
-  return_url: Nullable(Type.String()),
-  payment_method: Nullable(Type.Object({ type: Type.String(), card: Nullable(Type.Object({ brand: Type.String(), last4: Type.String(), exp_month: Nullable(Type.Integer()), exp_year: Nullable(Type.Integer()) })) })),
-  last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
-  next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String(), qr_code: Nullable(Type.String()) })),
-  expires_at: Timestamp,
-  updated_at: Timestamp,
-}, { additionalProperties: false });
+export const ShopperPaymentView = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('payment'),
+    amount: Type.Integer(),
+    currency: Currency,
+    status: Type.String(),
+    merchant_order_id: Type.String(),
+    description: Nullable(Type.String()),
+    return_url: Nullable(Type.String()),
+    payment_method: Nullable(
+      Type.Object({
+        type: Type.String(),
+        card: Nullable(
+          Type.Object({
+            brand: Type.String(),
+            last4: Type.String(),
+            exp_month: Nullable(Type.Integer()),
+            exp_year: Nullable(Type.Integer()),
+          }),
+        ),
+      }),
+    ),
+    last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String(), qr_code: Nullable(Type.String()) })),
+    expires_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { additionalProperties: false },
+);
 
 export function shopperPaymentView(p: Payment) {
   const full = paymentView(p);
@@ -125,7 +166,13 @@ export function shopperPaymentView(p: Payment) {
     merchant_order_id: full.merchant_order_id,
     description: full.description,
     return_url: full.return_url,
-    payment_method: full.payment_method === null ? null : { type: full.payment_method.type, card: card === null ? null : { brand: card.brand, last4: card.last4, exp_month: card.exp_month, exp_year: card.exp_year } },
+    payment_method:
+      full.payment_method === null
+        ? null
+        : {
+            type: full.payment_method.type,
+            card: card === null ? null : { brand: card.brand, last4: card.last4, exp_month: card.exp_month, exp_year: card.exp_year },
+          },
     last_error: full.last_error,
     next_action: full.next_action,
     expires_at: full.expires_at,
@@ -217,16 +264,28 @@ const CreatePayment = Type.Object(
     capture_method: Type.Optional(Type.Union([Type.Literal('automatic'), Type.Literal('manual')])),
     customer: Type.Optional(Type.String({ maxLength: 40 })),
     return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
-    settlement_currency: Type.Optional({ ...Currency, description: 'Defaults to the merchant\'s; may only be the merchant\'s or this payment\'s currency (docs/fx.md)' }),
-    fx_quote: Type.Optional(Type.String({ maxLength: 40, description: 'A quote from POST /v1/fx/quotes: locks its rate (amount and currencies must match)' })),
+    settlement_currency: Type.Optional({
+      ...Currency,
+      description: "Defaults to the merchant's; may only be the merchant's or this payment's currency (docs/fx.md)",
+    }),
+    fx_quote: Type.Optional(
+      Type.String({ maxLength: 40, description: 'A quote from POST /v1/fx/quotes: locks its rate (amount and currencies must match)' }),
+    ),
     import_order: Type.Optional(
       Type.Object(
         {
           payer_name: Type.String({ minLength: 1, maxLength: 100 }),
           id_type: Type.Union([Type.Literal('resident_id'), Type.Literal('passport')]),
-          id_number: Type.String({ minLength: 5, maxLength: 20, description: 'Checked against the customer\'s verified identity; never stored in clear or shown' }),
+          id_number: Type.String({
+            minLength: 5,
+            maxLength: 20,
+            description: "Checked against the customer's verified identity; never stored in clear or shown",
+          }),
         },
-        { additionalProperties: false, description: 'A cross-border retail import order: needs `customer`, counts against the payer\'s CNY limits' },
+        {
+          additionalProperties: false,
+          description: "A cross-border retail import order: needs `customer`, counts against the payer's CNY limits",
+        },
       ),
     ),
   },
@@ -248,9 +307,18 @@ const ConfirmPayment = Type.Object(
   {
     payment_method: Type.Union([
       Type.Object({ type: Type.Literal('card'), card: CardBody }, { additionalProperties: false }),
-      Type.Object({ type: Type.Literal('card'), card_id: Type.String({ maxLength: 40 }), cvc: Type.Optional(Type.String({ maxLength: 8 })) }, { additionalProperties: false }),
+      Type.Object(
+        { type: Type.Literal('card'), card_id: Type.String({ maxLength: 40 }), cvc: Type.Optional(Type.String({ maxLength: 8 })) },
+        { additionalProperties: false },
+      ),
       Type.Object({ type: Type.Literal('wallet'), customer: Type.String({ maxLength: 40 }) }, { additionalProperties: false }),
-      Type.Object({ type: Type.Literal('external_wallet'), wallet: Type.String({ maxLength: 40, description: 'alipay_sandbox, wechat_sandbox or quickpass_sandbox' }) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          type: Type.Literal('external_wallet'),
+          wallet: Type.String({ maxLength: 40, description: 'alipay_sandbox, wechat_sandbox or quickpass_sandbox' }),
+        },
+        { additionalProperties: false },
+      ),
     ]),
   },
   { additionalProperties: false },
@@ -260,7 +328,13 @@ const ConfirmPayment = Type.Object(
 function fxInputOf(b: Static<typeof CreatePayment>): { fx?: PaymentFxInput } {
   if (b.settlement_currency === undefined && b.fx_quote === undefined && b.import_order === undefined) return {};
   const order = b.import_order;
-  return { fx: { settlementCurrency: b.settlement_currency, quoteId: b.fx_quote, importOrder: order === undefined ? undefined : { payerName: order.payer_name, idType: order.id_type, idNumber: order.id_number } } };
+  return {
+    fx: {
+      settlementCurrency: b.settlement_currency,
+      quoteId: b.fx_quote,
+      importOrder: order === undefined ? undefined : { payerName: order.payer_name, idType: order.id_type, idNumber: order.id_number },
+    },
+  };
 }
 
 function methodOf(body: Static<typeof ConfirmPayment>): PaymentMethodInput {
@@ -277,12 +351,19 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
  * A cashier (checkout session token) pays with a card it enters, or with the wallet of the payment's
  * own customer: never another customer's wallet, never a card stored with the merchant.
  */
-async function checkCashierMethod(payments: PaymentServices, merchantId: string, paymentId: string, method: PaymentMethodInput): Promise<void> {
-  if (method.type === 'card' && 'cardId' in method) throw new ProblemError('forbidden', 'at the cashier, enter the card: stored cards are for the merchant\'s own requests');
+async function checkCashierMethod(
+  payments: PaymentServices,
+  merchantId: string,
+  paymentId: string,
+  method: PaymentMethodInput,
+): Promise<void> {
+  if (method.type === 'card' && 'cardId' in method)
+    throw new ProblemError('forbidden', "at the cashier, enter the card: stored cards are for the merchant's own requests");
   if (method.type !== 'wallet') return;
   const payment = await payments.get(merchantId, paymentId);
   if (isFailure(payment)) return;
-  if (payment.customerId !== method.customerId) throw new ProblemError('forbidden', 'at the cashier, only the wallet of the payment\'s own customer can pay');
+  if (payment.customerId !== method.customerId)
+    throw new ProblemError('forbidden', "at the cashier, only the wallet of the payment's own customer can pay");
 }
 const PaymentListQuery = Type.Object(
   {
@@ -298,78 +379,177 @@ const PaymentListQuery = Type.Object(
   { additionalProperties: false },
 );
 const DetailView = Type.Intersect([PaymentView, Type.Object({ attempts: Type.Array(AttemptView), timeline: Type.Array(TransitionView) })]);
-const paymentResponses = { 200: PaymentView, 402: Type.Ref('Problem'), 409: Type.Ref('Problem'), 503: Type.Ref('Problem'), ...problemResponses };
+const paymentResponses = {
+  200: PaymentView,
+  402: Type.Ref('Problem'),
+  409: Type.Ref('Problem'),
+  503: Type.Ref('Problem'),
+  ...problemResponses,
+};
 
 export function registerPaymentRoutes(fastify: FastifyInstance, services: { payments: PaymentServices }): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { payments } = services;
 
-  app.post('/v1/payments', { config: { auth: 'merchant' }, schema: { tags: ['payments'], headers: IdempotencyHeaders, body: CreatePayment, response: { 201: PaymentView, 409: Type.Ref('Problem'), ...problemResponses } } }, async (request, reply) => {
-    const b = request.body;
-    const result = await payments.create(
-      merchantIdOf(request),
-      { amount: amountFromBody(b.amount, b.currency), merchantOrderId: b.merchant_order_id, description: b.description, metadata: b.metadata, captureMethod: b.capture_method, customerId: b.customer, returnUrl: b.return_url, ...fxInputOf(b) },
-      idempotencyKeyOf(request.headers),
-    );
-    if (isFailure(result)) throw problemFromFailure(result);
-    return reply.code(201).send(paymentView(result));
-  });
-
-  app.get('/v1/payments', { config: { auth: 'merchant' }, schema: { tags: ['payments'], querystring: PaymentListQuery, response: { 200: ListOf(PaymentView), ...problemResponses } } }, async (request) => {
-    const { merchant_order_id: merchantOrderId, created_gte: createdGte, created_lt: createdLt, ...rest } = request.query;
-    const page = await payments.list(merchantIdOf(request), { ...rest, merchantOrderId, createdGte, createdLt });
-    if (isFailure(page)) throw problemFromFailure(page);
-    return listView(page, paymentView);
-  });
-
-  app.get('/v1/payments/:id', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'A payment with its attempts at channels and its timeline (a checkout session\'s token: the shopper\'s view of its own payment)', params: IdParams, response: { 200: Type.Union([DetailView, ShopperPaymentView]), ...problemResponses } } }, async (request) => {
-    const found = await payments.details(merchantIdOf(request), request.params.id);
-    if (isFailure(found)) throw problemFromFailure(found);
-    if (request.principal?.type === 'checkout') return shopperPaymentView(found.payment);
-    return { ...paymentView(found.payment), attempts: found.attempts.map(attemptView), timeline: found.timeline.map(transitionView) };
-  });
-
-  app.post('/v1/payments/:id/confirm', { config: { auth: 'merchant', checkout: true }, schema: { tags: ['payments'], summary: 'Pay with a card or the Hutong wallet', headers: IdempotencyHeaders, params: IdParams, body: ConfirmPayment, response: { ...paymentResponses, 200: Type.Union([PaymentView, ShopperPaymentView]) } } }, async (request) => {
-    const method = methodOf(request.body);
-    if (request.principal?.type === 'checkout') await checkCashierMethod(payments, request.principal.merchantId, request.params.id, method);
-    const result = await payments.confirm(merchantIdOf(request), request.params.id, method);
-    if (isFailure(result)) throw problemFromFailure(result);
-    return paymentViewFor(request.principal, result);
-  });
-
-  app.post('/v1/payments/:id/capture', {
-    config: { auth: 'merchant' },
-    schema: { tags: ['payments'], summary: 'Capture an authorization, in full (no body) or in part, once', headers: IdempotencyHeaders, params: IdParams, body: Type.Object({ amount: Type.Optional(AmountMinor) }, { additionalProperties: false }), response: paymentResponses },
-    // No body means "capture it all".
-    preValidation: async (request) => {
-      request.body ??= {};
+  app.post(
+    '/v1/payments',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['payments'],
+        headers: IdempotencyHeaders,
+        body: CreatePayment,
+        response: { 201: PaymentView, 409: Type.Ref('Problem'), ...problemResponses },
+      },
     },
-  }, async (request) => {
-    const amount = request.body.amount;
-    const result = await payments.capture(merchantIdOf(request), request.params.id, amount === undefined ? undefined : BigInt(amount));
-    if (isFailure(result)) throw problemFromFailure(result);
-    return paymentView(result);
-  });
+    async (request, reply) => {
+      const b = request.body;
+      const result = await payments.create(
+        merchantIdOf(request),
+        {
+          amount: amountFromBody(b.amount, b.currency),
+          merchantOrderId: b.merchant_order_id,
+          description: b.description,
+          metadata: b.metadata,
+          captureMethod: b.capture_method,
+          customerId: b.customer,
+          returnUrl: b.return_url,
+          ...fxInputOf(b),
+        },
+        idempotencyKeyOf(request.headers),
+      );
+      if (isFailure(result)) throw problemFromFailure(result);
+      return reply.code(201).send(paymentView(result));
+    },
+  );
 
-  app.post('/v1/payments/:id/cancel', { config: { auth: 'merchant' }, schema: { tags: ['payments'], summary: 'Cancel an unpaid payment or release an authorization', headers: IdempotencyHeaders, params: IdParams, response: paymentResponses } }, async (request) => {
-    const result = await payments.cancel(merchantIdOf(request), request.params.id);
-    if (isFailure(result)) throw problemFromFailure(result);
-    return paymentView(result);
-  });
+  app.get(
+    '/v1/payments',
+    {
+      config: { auth: 'merchant' },
+      schema: { tags: ['payments'], querystring: PaymentListQuery, response: { 200: ListOf(PaymentView), ...problemResponses } },
+    },
+    async (request) => {
+      const { merchant_order_id: merchantOrderId, created_gte: createdGte, created_lt: createdLt, ...rest } = request.query;
+      const page = await payments.list(merchantIdOf(request), { ...rest, merchantOrderId, createdGte, createdLt });
+      if (isFailure(page)) throw problemFromFailure(page);
+      return listView(page, paymentView);
+    },
+  );
+
+  app.get(
+    '/v1/payments/:id',
+    {
+      config: { auth: 'merchant', checkout: true },
+      schema: {
+        tags: ['payments'],
+        summary:
+          "A payment with its attempts at channels and its timeline (a checkout session's token: the shopper's view of its own payment)",
+        params: IdParams,
+        response: { 200: Type.Union([DetailView, ShopperPaymentView]), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const found = await payments.details(merchantIdOf(request), request.params.id);
+      if (isFailure(found)) throw problemFromFailure(found);
+      if (request.principal?.type === 'checkout') return shopperPaymentView(found.payment);
+      return { ...paymentView(found.payment), attempts: found.attempts.map(attemptView), timeline: found.timeline.map(transitionView) };
+    },
+  );
+
+  app.post(
+    '/v1/payments/:id/confirm',
+    {
+      config: { auth: 'merchant', checkout: true },
+      schema: {
+        tags: ['payments'],
+        summary: 'Pay with a card or the Hutong wallet',
+        headers: IdempotencyHeaders,
+        params: IdParams,
+        body: ConfirmPayment,
+        response: { ...paymentResponses, 200: Type.Union([PaymentView, ShopperPaymentView]) },
+      },
+    },
+    async (request) => {
+      const method = methodOf(request.body);
+      if (request.principal?.type === 'checkout')
+        await checkCashierMethod(payments, request.principal.merchantId, request.params.id, method);
+      const result = await payments.confirm(merchantIdOf(request), request.params.id, method);
+      if (isFailure(result)) throw problemFromFailure(result);
+      return paymentViewFor(request.principal, result);
+    },
+  );
+
+  app.post(
+    '/v1/payments/:id/capture',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Capture an authorization, in full (no body) or in part, once',
+        headers: IdempotencyHeaders,
+        params: IdParams,
+        body: Type.Object({ amount: Type.Optional(AmountMinor) }, { additionalProperties: false }),
+        response: paymentResponses,
+      },
+      // No body means "capture it all".
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
+    async (request) => {
+      const amount = request.body.amount;
+      const result = await payments.capture(merchantIdOf(request), request.params.id, amount === undefined ? undefined : BigInt(amount));
+      if (isFailure(result)) throw problemFromFailure(result);
+      return paymentView(result);
+    },
+  );
+
+  app.post(
+    '/v1/payments/:id/cancel',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Cancel an unpaid payment or release an authorization',
+        headers: IdempotencyHeaders,
+        params: IdParams,
+        response: paymentResponses,
+      },
+    },
+    async (request) => {
+      const result = await payments.cancel(merchantIdOf(request), request.params.id);
+      if (isFailure(result)) throw problemFromFailure(result);
+      return paymentView(result);
+    },
+  );
 
   // The shopper's browser returns here from the issuer's 3-D Secure page. No API key: the signed
   // result is the credential, and it must name this payment and its challenge.
-  app.get('/v1/payments/:id/3ds_return', { schema: { tags: ['payments'], summary: 'Where the 3-D Secure challenge returns the shopper', params: IdParams, querystring: Type.Object({ result: Type.String({ maxLength: 4096 }) }), response: { 200: PaymentView, 303: Type.Null(), ...problemResponses } } }, async (request, reply) => {
-    const result = await payments.completeChallenge(request.params.id, request.query.result);
-    if (isFailure(result)) throw problemFromFailure(result);
-    // A shopper's browser with no shop to go back to gets a page rather than JSON (src/web).
-    if (result.returnUrl === null && (request.headers.accept ?? '').includes('text/html')) return reply.headers(pageHeaders).send(challengeResultPage(result, request.headers['accept-language']));
-    if (result.returnUrl === null) return paymentView(result);
-    const target = new URL(result.returnUrl);
-    target.searchParams.set('payment_id', result.id);
-    target.searchParams.set('status', result.status);
-    return reply.code(303).header('location', target.toString()).send();
-  });
+  app.get(
+    '/v1/payments/:id/3ds_return',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Where the 3-D Secure challenge returns the shopper',
+        params: IdParams,
+        querystring: Type.Object({ result: Type.String({ maxLength: 4096 }) }),
+        response: { 200: PaymentView, 303: Type.Null(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await payments.completeChallenge(request.params.id, request.query.result);
+      if (isFailure(result)) throw problemFromFailure(result);
+      // A shopper's browser with no shop to go back to gets a page rather than JSON (src/web).
+      if (result.returnUrl === null && (request.headers.accept ?? '').includes('text/html'))
+        return reply.headers(pageHeaders).send(challengeResultPage(result, request.headers['accept-language']));
+      if (result.returnUrl === null) return paymentView(result);
+      const target = new URL(result.returnUrl);
+      target.searchParams.set('payment_id', result.id);
+      target.searchParams.set('status', result.status);
+      return reply.code(303).header('location', target.toString()).send();
+    },
+  );
 
   // Outside wallets call back here. No API key: the wallet's signature over the raw bytes is the
   // credential, so this scope keeps bodies as the exact text that arrived.
@@ -396,37 +576,99 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     { additionalProperties: false },
   );
   const FeePlanBody = Type.Object(
-    { rules: Type.Array(FeeRuleBody, { minItems: 1, maxItems: 20 }), refund_fee_policy: Type.Union([Type.Literal('proportional'), Type.Literal('none')]) },
+    {
+      rules: Type.Array(FeeRuleBody, { minItems: 1, maxItems: 20 }),
+      refund_fee_policy: Type.Union([Type.Literal('proportional'), Type.Literal('none')]),
+    },
     { additionalProperties: false },
   );
-  app.post('/v1/merchants/:id/fee_plan', { config: { auth: 'operator' }, schema: { tags: ['merchants'], summary: 'Set a merchant\'s fee plan (first matching rule wins)', headers: IdempotencyHeaders, params: IdParams, body: FeePlanBody, response: { 200: FeePlanBody, ...problemResponses } } }, async (request) => {
-    const plan = {
-      rules: request.body.rules.map((r) => ({ method: r.method, brand: r.brand, percentBps: r.percent_bps, fixedMinor: BigInt(r.fixed_amount ?? 0), fixedCurrency: r.fixed_currency ?? null })),
-      refundFeePolicy: request.body.refund_fee_policy,
-    };
-    const result = await payments.setFeePlan(request.params.id, plan);
-    if (isFailure(result)) throw problemFromFailure(result);
-    return request.body;
-  });
+  app.post(
+    '/v1/merchants/:id/fee_plan',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['merchants'],
+        summary: "Set a merchant's fee plan (first matching rule wins)",
+        headers: IdempotencyHeaders,
+        params: IdParams,
+        body: FeePlanBody,
+        response: { 200: FeePlanBody, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const plan = {
+        rules: request.body.rules.map((r) => ({
+          method: r.method,
+          brand: r.brand,
+          percentBps: r.percent_bps,
+          fixedMinor: BigInt(r.fixed_amount ?? 0),
+          fixedCurrency: r.fixed_currency ?? null,
+        })),
+        refundFeePolicy: request.body.refund_fee_policy,
+      };
+      const result = await payments.setFeePlan(request.params.id, plan);
+      if (isFailure(result)) throw problemFromFailure(result);
+      return request.body;
+    },
+  );
 
-  const CreateRefund = Type.Object({ payment: Type.String({ maxLength: 40 }), amount: Type.Optional(AmountMinor), reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
-  app.post('/v1/refunds', { config: { auth: 'merchant' }, schema: { tags: ['refunds'], summary: 'Refund a payment, in full or in part; several refunds never exceed what was captured', headers: IdempotencyHeaders, body: CreateRefund, response: { 201: RefundView, 402: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...problemResponses } } }, async (request, reply) => {
-    const { payment, amount, reason } = request.body;
-    if (amount !== undefined && !Number.isSafeInteger(amount)) throw new ProblemError('amount_invalid', 'amount must be an integer of minor units');
-    const result = await payments.refund(merchantIdOf(request), { paymentId: payment, amountMinor: amount === undefined ? undefined : BigInt(amount), reason }, idempotencyKeyOf(request.headers));
-    if (isFailure(result)) throw problemFromFailure(result);
-    return reply.code(201).send(refundView(result));
-  });
+  const CreateRefund = Type.Object(
+    { payment: Type.String({ maxLength: 40 }), amount: Type.Optional(AmountMinor), reason: Type.Optional(Type.String({ maxLength: 500 })) },
+    { additionalProperties: false },
+  );
+  app.post(
+    '/v1/refunds',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['refunds'],
+        summary: 'Refund a payment, in full or in part; several refunds never exceed what was captured',
+        headers: IdempotencyHeaders,
+        body: CreateRefund,
+        response: { 201: RefundView, 402: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { payment, amount, reason } = request.body;
+      if (amount !== undefined && !Number.isSafeInteger(amount))
+        throw new ProblemError('amount_invalid', 'amount must be an integer of minor units');
+      const result = await payments.refund(
+        merchantIdOf(request),
+        { paymentId: payment, amountMinor: amount === undefined ? undefined : BigInt(amount), reason },
+        idempotencyKeyOf(request.headers),
+      );
+      if (isFailure(result)) throw problemFromFailure(result);
+      return reply.code(201).send(refundView(result));
+    },
+  );
 
-  app.get('/v1/refunds', { config: { auth: 'merchant' }, schema: { tags: ['refunds'], querystring: Type.Object({ ...ListQuery.properties, payment: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }), response: { 200: ListOf(RefundView), ...problemResponses } } }, async (request) => {
-    const page = await payments.listRefunds(merchantIdOf(request), { ...request.query, paymentId: request.query.payment });
-    if (isFailure(page)) throw problemFromFailure(page);
-    return listView(page, refundView);
-  });
+  app.get(
+    '/v1/refunds',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['refunds'],
+        querystring: Type.Object(
+          { ...ListQuery.properties, payment: Type.Optional(Type.String({ maxLength: 40 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(RefundView), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const page = await payments.listRefunds(merchantIdOf(request), { ...request.query, paymentId: request.query.payment });
+      if (isFailure(page)) throw problemFromFailure(page);
+      return listView(page, refundView);
+    },
+  );
 
-  app.get('/v1/refunds/:id', { config: { auth: 'merchant' }, schema: { tags: ['refunds'], params: IdParams, response: { 200: RefundView, ...problemResponses } } }, async (request) => {
-    const result = await payments.getRefund(merchantIdOf(request), request.params.id);
-    if (isFailure(result)) throw problemFromFailure(result);
-    return refundView(result);
-  });
+  app.get(
+    '/v1/refunds/:id',
+    { config: { auth: 'merchant' }, schema: { tags: ['refunds'], params: IdParams, response: { 200: RefundView, ...problemResponses } } },
+    async (request) => {
+      const result = await payments.getRefund(merchantIdOf(request), request.params.id);
+      if (isFailure(result)) throw problemFromFailure(result);
+      return refundView(result);
+    },
+  );
 }

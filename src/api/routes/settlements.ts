@@ -8,7 +8,14 @@ import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { Currency, IdempotencyHeaders, ListQuery, problemResponses } from '../schemas.js';
 import { problemFromFailure } from '../server.js';
-import { payoutJson, type BankAccount, type ClearingWindow, type Statement, type StatementLine, type StatementSummary } from '../../settlement/index.js';
+import {
+  payoutJson,
+  type BankAccount,
+  type ClearingWindow,
+  type Statement,
+  type StatementLine,
+  type StatementSummary,
+} from '../../settlement/index.js';
 import type { ImportReport, ReconException, ReserveReport } from '../../reconciliation/service.js';
 import { fileKinds, type FileKind } from '../../reconciliation/parsers.js';
 import { bankAccountNames } from '../../settlement/payouts.js';
@@ -31,10 +38,28 @@ export const statementView = (s: Statement, sum?: StatementSummary) => ({
   reserve_release_at: s.reserveReleaseAt,
   payout: s.payoutId,
   created_at: s.createdAt,
-  ...(sum === undefined ? {} : { summary: { gross: Number(sum.grossMinor), fees: Number(sum.feesMinor), refunds: Number(sum.refundsMinor), chargebacks: Number(sum.chargebacksMinor), other: Number(sum.otherMinor), payout_status: sum.payoutStatus } }),
+  ...(sum === undefined
+    ? {}
+    : {
+        summary: {
+          gross: Number(sum.grossMinor),
+          fees: Number(sum.feesMinor),
+          refunds: Number(sum.refundsMinor),
+          chargebacks: Number(sum.chargebacksMinor),
+          other: Number(sum.otherMinor),
+          payout_status: sum.payoutStatus,
+        },
+      }),
 });
 
-const lineView = (l: StatementLine) => ({ entry: l.entryId, reason: l.reason, object_type: l.linkType, object_id: l.linkId, amount: Number(l.amountMinor), posted_at: l.postedAt });
+const lineView = (l: StatementLine) => ({
+  entry: l.entryId,
+  reason: l.reason,
+  object_type: l.linkType,
+  object_id: l.linkId,
+  amount: Number(l.amountMinor),
+  posted_at: l.postedAt,
+});
 
 const bankAccountView = (b: BankAccount) => ({
   id: b.id,
@@ -85,7 +110,12 @@ export const clearingView = (w: ClearingWindow) => ({
   currency: w.currency,
   window_start: w.windowStart === '' ? null : w.windowStart,
   window_end: w.windowEnd,
-  positions: w.positions.map((p) => ({ participant: p.participant, owes: Number(p.owesMinor), owed: Number(p.owedMinor), net: Number(p.netMinor) })),
+  positions: w.positions.map((p) => ({
+    participant: p.participant,
+    owes: Number(p.owesMinor),
+    owed: Number(p.owedMinor),
+    net: Number(p.netMinor),
+  })),
   proof_sum: Number(w.proofSumMinor),
   settled: w.settled.map((s) => ({ participant: s.participant, reference: s.reference, amount: Number(s.amountMinor) })),
 });
@@ -113,20 +143,50 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
   const operator = { config: { auth: 'operator' as const } };
 
   // ---- merchant: settlements, lines, CSV, schedule, bank accounts, payouts
-  app.get('/v1/settlements', { ...merchant, schema: { tags: ['settlements'], summary: 'Your settlement statements, newest first', querystring: ListQuery, response: problemResponses } }, async (request) => {
-    const page = await settlement.listStatements(merchantIdOf(request), request.query);
-    if (isFailure(page)) throw problemFromFailure(page);
-    const sums = await settlement.summaries(page.data.map((s) => s.id));
-    return { object: 'list' as const, data: page.data.map((s) => statementView(s, sums.get(s.id))), has_more: page.hasMore, next_cursor: page.nextCursor };
-  });
-  app.get('/v1/settlements/:id', { ...merchant, schema: { tags: ['settlements'], params: IdParams, response: problemResponses } }, async (request) => {
-    const s = await settlement.getStatement(merchantIdOf(request), request.params.id);
-    if (isFailure(s)) throw problemFromFailure(s);
-    return statementView(s, (await settlement.summaries([s.id])).get(s.id));
-  });
+  app.get(
+    '/v1/settlements',
+    {
+      ...merchant,
+      schema: {
+        tags: ['settlements'],
+        summary: 'Your settlement statements, newest first',
+        querystring: ListQuery,
+        response: problemResponses,
+      },
+    },
+    async (request) => {
+      const page = await settlement.listStatements(merchantIdOf(request), request.query);
+      if (isFailure(page)) throw problemFromFailure(page);
+      const sums = await settlement.summaries(page.data.map((s) => s.id));
+      return {
+        object: 'list' as const,
+        data: page.data.map((s) => statementView(s, sums.get(s.id))),
+        has_more: page.hasMore,
+        next_cursor: page.nextCursor,
+      };
+    },
+  );
+  app.get(
+    '/v1/settlements/:id',
+    { ...merchant, schema: { tags: ['settlements'], params: IdParams, response: problemResponses } },
+    async (request) => {
+      const s = await settlement.getStatement(merchantIdOf(request), request.params.id);
+      if (isFailure(s)) throw problemFromFailure(s);
+      return statementView(s, (await settlement.summaries([s.id])).get(s.id));
+    },
+  );
   app.get(
     '/v1/settlements/:id/lines',
-    { ...merchant, schema: { tags: ['settlements'], summary: 'The statement lines: every payment, fee, refund and chargeback settled, once', params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })) }), response: problemResponses } },
+    {
+      ...merchant,
+      schema: {
+        tags: ['settlements'],
+        summary: 'The statement lines: every payment, fee, refund and chargeback settled, once',
+        params: IdParams,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })) }),
+        response: problemResponses,
+      },
+    },
     async (request) => {
       const s = await settlement.getStatement(merchantIdOf(request), request.params.id);
       if (isFailure(s)) throw problemFromFailure(s);
@@ -139,18 +199,28 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
       return { object: 'list' as const, settlement: statementView(s), data, has_more: data.length < s.linesCount };
     },
   );
-  app.get('/v1/settlements/:id/lines.csv', { ...merchant, schema: { tags: ['settlements'], summary: 'The statement lines as CSV (streamed)', params: IdParams } }, async (request, reply) => {
-    const s = await settlement.getStatement(merchantIdOf(request), request.params.id);
-    if (isFailure(s)) throw problemFromFailure(s);
-    const st = s;
-    const lines = settlement.lines(st.id);
-    async function* csv(): AsyncGenerator<string> {
-      yield 'settlement,posted_at,reason,object_type,object_id,entry,amount,currency\n';
-      for await (const l of lines) yield [st.id, l.postedAt, l.reason, l.linkType, l.linkId, l.entryId, Number(l.amountMinor), st.currency].map(csvCell).join(',') + '\n';
-      yield `# total,${st.linesCount} lines,${Number(st.linesTotal)},carried_in ${Number(st.carriedIn)},reserve ${Number(st.reserve)},payout ${Number(st.payout)},carried_out ${Number(st.carriedOut)}\n`;
-    }
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${s.id}.csv"`).send(Readable.from(csv()));
-  });
+  app.get(
+    '/v1/settlements/:id/lines.csv',
+    { ...merchant, schema: { tags: ['settlements'], summary: 'The statement lines as CSV (streamed)', params: IdParams } },
+    async (request, reply) => {
+      const s = await settlement.getStatement(merchantIdOf(request), request.params.id);
+      if (isFailure(s)) throw problemFromFailure(s);
+      const st = s;
+      const lines = settlement.lines(st.id);
+      async function* csv(): AsyncGenerator<string> {
+        yield 'settlement,posted_at,reason,object_type,object_id,entry,amount,currency\n';
+        for await (const l of lines)
+          yield (
+            [st.id, l.postedAt, l.reason, l.linkType, l.linkId, l.entryId, Number(l.amountMinor), st.currency].map(csvCell).join(',') + '\n'
+          );
+        yield `# total,${st.linesCount} lines,${Number(st.linesTotal)},carried_in ${Number(st.carriedIn)},reserve ${Number(st.reserve)},payout ${Number(st.payout)},carried_out ${Number(st.carriedOut)}\n`;
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${s.id}.csv"`)
+        .send(Readable.from(csv()));
+    },
+  );
 
   const ScheduleBody = Type.Object(
     {
@@ -158,7 +228,9 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
       cutoff_hour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
       time_zone: Type.Optional(Type.String({ maxLength: 64, examples: ['Asia/Shanghai'] })),
       minimum_payout: Type.Optional(Type.Integer({ minimum: 0 })),
-      reserve_percent_bps: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'Rolling reserve in basis points (1000 = 10%)' })),
+      reserve_percent_bps: Type.Optional(
+        Type.Integer({ minimum: 0, maximum: 10_000, description: 'Rolling reserve in basis points (1000 = 10%)' }),
+      ),
       reserve_hold_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 })),
     },
     { additionalProperties: false },
@@ -172,7 +244,9 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
     reserve_percent_bps: s.reserveBps,
     reserve_hold_days: s.reserveHoldDays,
   });
-  app.get('/v1/settlement_schedule', { ...merchant, schema: { tags: ['settlements'], response: problemResponses } }, async (request) => scheduleView(await settlement.getSchedule(merchantIdOf(request))));
+  app.get('/v1/settlement_schedule', { ...merchant, schema: { tags: ['settlements'], response: problemResponses } }, async (request) =>
+    scheduleView(await settlement.getSchedule(merchantIdOf(request))),
+  );
   const setSchedule = async (merchantId: string, b: typeof ScheduleBody.static) => {
     const s = await settlement.setSchedule(merchantId, {
       ...(b.delay_days === undefined ? {} : { delayDays: b.delay_days }),
@@ -186,7 +260,14 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
     return scheduleView(s);
   };
   // The schedule is part of the merchant's contract: the operator sets it.
-  app.post('/v1/merchants/:id/settlement_schedule', { ...operator, schema: { tags: ['settlements'], headers: IdempotencyHeaders, params: IdParams, body: ScheduleBody, response: problemResponses } }, async (request) => setSchedule(request.params.id, request.body));
+  app.post(
+    '/v1/merchants/:id/settlement_schedule',
+    {
+      ...operator,
+      schema: { tags: ['settlements'], headers: IdempotencyHeaders, params: IdParams, body: ScheduleBody, response: problemResponses },
+    },
+    async (request) => setSchedule(request.params.id, request.body),
+  );
 
   const BankAccountBody = Type.Object(
     {
@@ -198,58 +279,186 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
     },
     { additionalProperties: false },
   );
-  app.post('/v1/bank_accounts', { ...merchant, schema: { tags: ['settlements'], summary: 'Where payouts in this currency go (replaces the previous one)', headers: IdempotencyHeaders, body: BankAccountBody, response: { 201: Type.Unknown(), ...problemResponses } } }, async (request, reply) => {
-    const b = request.body;
-    const saved = await settlement.addBankAccount(merchantIdOf(request), { currency: b.currency, holderName: b.holder_name, iban: b.iban, accountNumber: b.account_number, bankCode: b.bank_code, idempotencyKey: idempotencyKeyOf(request.headers) });
-    if (isFailure(saved)) throw problemFromFailure(saved);
-    return reply.code(201).send(bankAccountView(saved));
-  });
-  app.get('/v1/bank_accounts', { ...merchant, schema: { tags: ['settlements'], response: problemResponses } }, async (request) => ({ object: 'list' as const, data: (await settlement.listBankAccounts(merchantIdOf(request))).map(bankAccountView) }));
+  app.post(
+    '/v1/bank_accounts',
+    {
+      ...merchant,
+      schema: {
+        tags: ['settlements'],
+        summary: 'Where payouts in this currency go (replaces the previous one)',
+        headers: IdempotencyHeaders,
+        body: BankAccountBody,
+        response: { 201: Type.Unknown(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const saved = await settlement.addBankAccount(merchantIdOf(request), {
+        currency: b.currency,
+        holderName: b.holder_name,
+        iban: b.iban,
+        accountNumber: b.account_number,
+        bankCode: b.bank_code,
+        idempotencyKey: idempotencyKeyOf(request.headers),
+      });
+      if (isFailure(saved)) throw problemFromFailure(saved);
+      return reply.code(201).send(bankAccountView(saved));
+    },
+  );
+  app.get('/v1/bank_accounts', { ...merchant, schema: { tags: ['settlements'], response: problemResponses } }, async (request) => ({
+    object: 'list' as const,
+    data: (await settlement.listBankAccounts(merchantIdOf(request))).map(bankAccountView),
+  }));
 
-  app.get('/v1/payouts', { ...merchant, schema: { tags: ['settlements'], querystring: ListQuery, response: problemResponses } }, async (request) => {
-    const page = await payouts.list(merchantIdOf(request), request.query);
-    if (isFailure(page)) throw problemFromFailure(page);
-    return { object: 'list' as const, data: page.data.map(payoutJson), has_more: page.hasMore, next_cursor: page.nextCursor };
-  });
-  app.get('/v1/payouts/:id', { ...merchant, schema: { tags: ['settlements'], params: IdParams, response: problemResponses } }, async (request) => {
-    const p = await payouts.get(merchantIdOf(request), request.params.id);
-    if (isFailure(p)) throw problemFromFailure(p);
-    return payoutJson(p);
-  });
+  app.get(
+    '/v1/payouts',
+    { ...merchant, schema: { tags: ['settlements'], querystring: ListQuery, response: problemResponses } },
+    async (request) => {
+      const page = await payouts.list(merchantIdOf(request), request.query);
+      if (isFailure(page)) throw problemFromFailure(page);
+      return { object: 'list' as const, data: page.data.map(payoutJson), has_more: page.hasMore, next_cursor: page.nextCursor };
+    },
+  );
+  app.get(
+    '/v1/payouts/:id',
+    { ...merchant, schema: { tags: ['settlements'], params: IdParams, response: problemResponses } },
+    async (request) => {
+      const p = await payouts.get(merchantIdOf(request), request.params.id);
+      if (isFailure(p)) throw problemFromFailure(p);
+      return payoutJson(p);
+    },
+  );
 
   // ---- operator: runs, netting, chargebacks, reconciliation, reserve check
   app.post(
     '/v1/operator/settlement_runs',
-    { ...operator, schema: { tags: ['operator'], summary: 'Settle every merchant (or one) for the windows that are due; idempotent', headers: IdempotencyHeaders, body: Type.Optional(Type.Object({ merchant: Type.Optional(Type.String({ maxLength: 40 })), window_end: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T', maxLength: 40, description: 'An operator cut-off in the past (intraday run); default: each merchant\'s schedule' })) }, { additionalProperties: false })), response: problemResponses } },
+    {
+      ...operator,
+      schema: {
+        tags: ['operator'],
+        summary: 'Settle every merchant (or one) for the windows that are due; idempotent',
+        headers: IdempotencyHeaders,
+        body: Type.Optional(
+          Type.Object(
+            {
+              merchant: Type.Optional(Type.String({ maxLength: 40 })),
+              window_end: Type.Optional(
+                Type.String({
+                  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T',
+                  maxLength: 40,
+                  description: "An operator cut-off in the past (intraday run); default: each merchant's schedule",
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        response: problemResponses,
+      },
+    },
     async (request) => {
       const windowEnd = request.body?.window_end;
-      const result = await settlement.run({ merchantId: request.body?.merchant, windowEnd: windowEnd === undefined ? undefined : new Date(windowEnd) });
+      const result = await settlement.run({
+        merchantId: request.body?.merchant,
+        windowEnd: windowEnd === undefined ? undefined : new Date(windowEnd),
+      });
       if (isFailure(result)) throw problemFromFailure(result);
-      return { object: 'settlement_run' as const, statements: result.statements.map((s) => statementView(s)), replayed: result.replayed, reserves_released: result.reservesReleased };
+      return {
+        object: 'settlement_run' as const,
+        statements: result.statements.map((s) => statementView(s)),
+        replayed: result.replayed,
+        reserves_released: result.reservesReleased,
+      };
     },
   );
-  app.post('/v1/operator/payout_runs', { ...operator, schema: { tags: ['operator'], summary: 'Send pending payouts to the bank as pain.001 and apply its pain.002', headers: IdempotencyHeaders, response: problemResponses } }, async () => {
-    const result = await payouts.send();
-    if (isFailure(result)) throw problemFromFailure(result);
-    return { object: 'payout_run' as const, files: result.files, paid: result.paid, failed: result.failed, waiting: result.waiting };
-  });
+  app.post(
+    '/v1/operator/payout_runs',
+    {
+      ...operator,
+      schema: {
+        tags: ['operator'],
+        summary: 'Send pending payouts to the bank as pain.001 and apply its pain.002',
+        headers: IdempotencyHeaders,
+        response: problemResponses,
+      },
+    },
+    async () => {
+      const result = await payouts.send();
+      if (isFailure(result)) throw problemFromFailure(result);
+      return { object: 'payout_run' as const, files: result.files, paid: result.paid, failed: result.failed, waiting: result.waiting };
+    },
+  );
   app.post(
     '/v1/operator/netting_windows',
-    { ...operator, schema: { tags: ['operator'], summary: 'Net the gross obligations of a window into one position per participant', headers: IdempotencyHeaders, body: Type.Object({ currency: Currency, window_end: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }), response: problemResponses } },
+    {
+      ...operator,
+      schema: {
+        tags: ['operator'],
+        summary: 'Net the gross obligations of a window into one position per participant',
+        headers: IdempotencyHeaders,
+        body: Type.Object(
+          { currency: Currency, window_end: Type.Optional(Type.String({ maxLength: 40 })) },
+          { additionalProperties: false },
+        ),
+        response: problemResponses,
+      },
+    },
     async (request) => clearingView(await clearing.net(request.body.currency, request.body.window_end)),
   );
-  app.post('/v1/operator/netting_windows/:id/settle', { ...operator, schema: { tags: ['operator'], summary: 'The channels pay their net positions into Hutong\'s reserve account', headers: IdempotencyHeaders, params: IdParams, response: problemResponses } }, async (request) => {
-    const w = await clearing.settleWindow(request.params.id);
-    if (isFailure(w)) throw problemFromFailure(w);
-    return clearingView(w);
-  });
+  app.post(
+    '/v1/operator/netting_windows/:id/settle',
+    {
+      ...operator,
+      schema: {
+        tags: ['operator'],
+        summary: "The channels pay their net positions into Hutong's reserve account",
+        headers: IdempotencyHeaders,
+        params: IdParams,
+        response: problemResponses,
+      },
+    },
+    async (request) => {
+      const w = await clearing.settleWindow(request.params.id);
+      if (isFailure(w)) throw problemFromFailure(w);
+      return clearingView(w);
+    },
+  );
   app.post(
     '/v1/operator/chargebacks',
-    { ...operator, schema: { tags: ['operator'], summary: 'Book a chargeback the channel reported; it settles against the merchant', headers: IdempotencyHeaders, body: Type.Object({ payment: Type.String({ maxLength: 40 }), amount: Type.Integer({ minimum: 1 }), reference: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 201: Type.Unknown(), ...problemResponses } } },
+    {
+      ...operator,
+      schema: {
+        tags: ['operator'],
+        summary: 'Book a chargeback the channel reported; it settles against the merchant',
+        headers: IdempotencyHeaders,
+        body: Type.Object(
+          {
+            payment: Type.String({ maxLength: 40 }),
+            amount: Type.Integer({ minimum: 1 }),
+            reference: Type.String({ minLength: 1, maxLength: 64 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Unknown(), ...problemResponses },
+      },
+    },
     async (request, reply) => {
-      const c = await settlement.chargeback({ paymentId: request.body.payment, amountMinor: BigInt(request.body.amount), reference: request.body.reference });
+      const c = await settlement.chargeback({
+        paymentId: request.body.payment,
+        amountMinor: BigInt(request.body.amount),
+        reference: request.body.reference,
+      });
       if (isFailure(c)) throw problemFromFailure(c);
-      return reply.code(201).send({ object: 'chargeback' as const, entry: c.entryId, merchant: c.merchantId, payment: request.body.payment, amount: Number(c.amountMinor), currency: c.currency });
+      return reply
+        .code(201)
+        .send({
+          object: 'chargeback' as const,
+          entry: c.entryId,
+          merchant: c.merchantId,
+          payment: request.body.payment,
+          amount: Number(c.amountMinor),
+          currency: c.currency,
+        });
     },
   );
   app.post(
@@ -261,7 +470,15 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
         tags: ['operator'],
         summary: 'Import a statement file (acquirer CSV, wallet bill, camt.053) and match it against the ledger',
         headers: IdempotencyHeaders,
-        body: Type.Object({ kind: Type.Union(fileKinds.map((k) => Type.Literal(k))), name: Type.String({ minLength: 1, maxLength: 200 }), content: Type.String({ maxLength: importBodyLimitBytes }), channel: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            kind: Type.Union(fileKinds.map((k) => Type.Literal(k))),
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            content: Type.String({ maxLength: importBodyLimitBytes }),
+            channel: Type.Optional(Type.String({ maxLength: 40 })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 201: Type.Unknown(), ...problemResponses },
       },
     },
@@ -274,21 +491,50 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
   );
   app.post(
     '/v1/operator/reconciliation/bank_statements',
-    { ...operator, schema: { tags: ['operator'], summary: 'Fetch the bank\'s next camt.053 for Hutong\'s reserve account and reconcile it', headers: IdempotencyHeaders, body: Type.Object({ currency: Currency }, { additionalProperties: false }), response: { 201: Type.Unknown(), ...problemResponses } } },
+    {
+      ...operator,
+      schema: {
+        tags: ['operator'],
+        summary: "Fetch the bank's next camt.053 for Hutong's reserve account and reconcile it",
+        headers: IdempotencyHeaders,
+        body: Type.Object({ currency: Currency }, { additionalProperties: false }),
+        response: { 201: Type.Unknown(), ...problemResponses },
+      },
+    },
     async (request, reply) => {
       const bankClient = services.bank();
       if (bankClient === undefined) throw problemFromFailure({ failure: 'bank_unavailable', detail: 'no settlement bank is configured' });
       const xml = await bankClient.nextStatement(bankAccountNames.reserve(request.body.currency));
       if (isFailure(xml)) throw problemFromFailure(xml);
-      const report = await reconciliation.importFile({ kind: 'camt053', name: `camt.053 ${bankAccountNames.reserve(request.body.currency)} ${services.clock.now().toISOString()}`, open: () => linesOf(xml) });
+      const report = await reconciliation.importFile({
+        kind: 'camt053',
+        name: `camt.053 ${bankAccountNames.reserve(request.body.currency)} ${services.clock.now().toISOString()}`,
+        open: () => linesOf(xml),
+      });
       if (isFailure(report)) throw problemFromFailure(report);
       return reply.code(201).send(importView(report));
     },
   );
-  app.get('/v1/operator/reconciliation/imports', { ...operator, schema: { tags: ['operator'], response: problemResponses } }, async () => ({ object: 'list' as const, data: (await reconciliation.listImports()).map(importView) }));
+  app.get('/v1/operator/reconciliation/imports', { ...operator, schema: { tags: ['operator'], response: problemResponses } }, async () => ({
+    object: 'list' as const,
+    data: (await reconciliation.listImports()).map(importView),
+  }));
   app.get(
     '/v1/operator/reconciliation/exceptions',
-    { ...operator, schema: { tags: ['operator'], querystring: Type.Object({ ...ListQuery.properties, status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('explained')])) }, { additionalProperties: false }), response: problemResponses } },
+    {
+      ...operator,
+      schema: {
+        tags: ['operator'],
+        querystring: Type.Object(
+          {
+            ...ListQuery.properties,
+            status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('explained')])),
+          },
+          { additionalProperties: false },
+        ),
+        response: problemResponses,
+      },
+    },
     async (request) => {
       const page = await reconciliation.listExceptions(request.query);
       if (isFailure(page)) throw problemFromFailure(page);
@@ -297,17 +543,37 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
   );
   app.post(
     '/v1/operator/reconciliation/exceptions/:id/resolve',
-    { ...operator, schema: { tags: ['operator'], summary: 'adjust: book the difference in the ledger; explain: close with a note', headers: IdempotencyHeaders, params: IdParams, body: Type.Object({ action: Type.Union([Type.Literal('adjust'), Type.Literal('explain')]), note: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }), response: problemResponses } },
+    {
+      ...operator,
+      schema: {
+        tags: ['operator'],
+        summary: 'adjust: book the difference in the ledger; explain: close with a note',
+        headers: IdempotencyHeaders,
+        params: IdParams,
+        body: Type.Object(
+          { action: Type.Union([Type.Literal('adjust'), Type.Literal('explain')]), note: Type.String({ minLength: 1, maxLength: 500 }) },
+          { additionalProperties: false },
+        ),
+        response: problemResponses,
+      },
+    },
     async (request) => {
       const e = await reconciliation.resolve(request.params.id, request.body);
       if (isFailure(e)) throw problemFromFailure(e);
       return exceptionView(e);
     },
   );
-  app.get('/v1/operator/reserve_check', { ...operator, schema: { tags: ['operator'], summary: 'Customer and merchant money held vs the reserve bank account', response: problemResponses } }, async () => {
-    const reports = await reconciliation.reserveCheck();
-    return { object: 'reserve_check' as const, ok: reports.every((r) => r.ok), currencies: reports.map(reserveView) };
-  });
+  app.get(
+    '/v1/operator/reserve_check',
+    {
+      ...operator,
+      schema: { tags: ['operator'], summary: 'Customer and merchant money held vs the reserve bank account', response: problemResponses },
+    },
+    async () => {
+      const reports = await reconciliation.reserveCheck();
+      return { object: 'reserve_check' as const, ok: reports.every((r) => r.ok), currencies: reports.map(reserveView) };
+    },
+  );
 }
 
 /** A text body as lines, the same shape a file stream gives. */

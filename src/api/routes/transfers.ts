@@ -29,7 +29,13 @@ export function registerTransferRoutes(fastify: FastifyInstance, services: ApiSe
     '/v1/transfers',
     {
       config: { auth: 'merchant' },
-      schema: { tags: ['wallets'], summary: 'Move wallet money; never overdraws the source', headers: IdempotencyHeaders, body: CreateTransfer, response: { 201: MovementView, ...problemResponses } },
+      schema: {
+        tags: ['wallets'],
+        summary: 'Move wallet money; never overdraws the source',
+        headers: IdempotencyHeaders,
+        body: CreateTransfer,
+        response: { 201: MovementView, ...problemResponses },
+      },
     },
     async (request, reply) => {
       const movement = await wallets.transfer(merchantIdOf(request), {
@@ -46,7 +52,10 @@ export function registerTransferRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.get(
     '/v1/transfers',
-    { config: { auth: 'merchant' }, schema: { tags: ['wallets'], querystring: ListQuery, response: { 200: ListOf(MovementView), ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: { tags: ['wallets'], querystring: ListQuery, response: { 200: ListOf(MovementView), ...problemResponses } },
+    },
     async (request) => {
       const page = await wallets.listMovements(merchantIdOf(request), request.query);
       if (isFailure(page)) throw problemFromFailure(page);
@@ -56,7 +65,14 @@ export function registerTransferRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.get(
     '/v1/transfers/:id',
-    { config: { auth: 'merchant' }, schema: { tags: ['wallets'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }), response: { 200: MovementView, ...problemResponses } } },
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['wallets'],
+        params: Type.Object({ id: Type.String({ maxLength: 40 }) }),
+        response: { 200: MovementView, ...problemResponses },
+      },
+    },
     async (request) => {
       const movement = await wallets.getMovement(merchantIdOf(request), request.params.id);
       if (isFailure(movement)) throw problemFromFailure(movement);

@@ -10,7 +10,13 @@ export interface BankClient {
   readonly baseUrl: string;
   sendPain001(xml: string): Promise<string | Failure<'bank_unavailable'>>;
   nextStatement(account: string): Promise<string | Failure<'bank_unavailable'>>;
-  credit(input: { account: string; amountMinor: bigint; currency: string; reference: string; from: string }): Promise<true | Failure<'bank_unavailable'>>;
+  credit(input: {
+    account: string;
+    amountMinor: bigint;
+    currency: string;
+    reference: string;
+    from: string;
+  }): Promise<true | Failure<'bank_unavailable'>>;
 }
 
 export function createBankClient(baseUrl: string, timeoutMs = 10_000): BankClient {

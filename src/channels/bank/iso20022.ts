@@ -55,33 +55,99 @@ export function controlSumOf(transfers: readonly Pick<CreditTransfer, 'amountMin
 export function buildPain001(p: Pain001): string {
   const total = controlSumOf(p.transfers);
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(painNs, 'Document').ele('CstmrCdtTrfInitn');
-  root.ele('GrpHdr').ele('MsgId').txt(p.messageId).up().ele('CreDtTm').txt(p.createdAt).up().ele('NbOfTxs').txt(String(p.transfers.length)).up()
-    .ele('CtrlSum').txt(total).up().ele('InitgPty').ele('Nm').txt(p.debtorName);
+  root
+    .ele('GrpHdr')
+    .ele('MsgId')
+    .txt(p.messageId)
+    .up()
+    .ele('CreDtTm')
+    .txt(p.createdAt)
+    .up()
+    .ele('NbOfTxs')
+    .txt(String(p.transfers.length))
+    .up()
+    .ele('CtrlSum')
+    .txt(total)
+    .up()
+    .ele('InitgPty')
+    .ele('Nm')
+    .txt(p.debtorName);
   const info = root.ele('PmtInf');
-  info.ele('PmtInfId').txt(p.messageId).up().ele('PmtMtd').txt('TRF').up().ele('NbOfTxs').txt(String(p.transfers.length)).up()
-    .ele('ReqdExctnDt').ele('Dt').txt(p.executionDate).up().up()
-    .ele('Dbtr').ele('Nm').txt(p.debtorName).up().up()
-    .ele('DbtrAcct').ele('Id').ele('Othr').ele('Id').txt(p.debtorAccount).up().up().up().up()
-    .ele('DbtrAgt').ele('FinInstnId').ele('BICFI').txt('SBOXCNSHXXX');
+  info
+    .ele('PmtInfId')
+    .txt(p.messageId)
+    .up()
+    .ele('PmtMtd')
+    .txt('TRF')
+    .up()
+    .ele('NbOfTxs')
+    .txt(String(p.transfers.length))
+    .up()
+    .ele('ReqdExctnDt')
+    .ele('Dt')
+    .txt(p.executionDate)
+    .up()
+    .up()
+    .ele('Dbtr')
+    .ele('Nm')
+    .txt(p.debtorName)
+    .up()
+    .up()
+    .ele('DbtrAcct')
+    .ele('Id')
+    .ele('Othr')
+    .ele('Id')
+    .txt(p.debtorAccount)
+    .up()
+    .up()
+    .up()
+    .up()
+    .ele('DbtrAgt')
+    .ele('FinInstnId')
+    .ele('BICFI')
+    .txt('SBOXCNSHXXX');
   for (const t of p.transfers) {
     const tx = info.ele('CdtTrfTxInf');
-    tx.ele('PmtId').ele('EndToEndId').txt(t.endToEndId).up().up()
-      .ele('Amt').ele('InstdAmt', { Ccy: t.currency }).txt(decimalOf(t.amountMinor, t.currency)).up().up();
-    if (t.bankCode !== undefined && t.bankCode !== null) tx.ele('CdtrAgt').ele('FinInstnId').ele('ClrSysMmbId').ele('MmbId').txt(t.bankCode);
+    tx.ele('PmtId')
+      .ele('EndToEndId')
+      .txt(t.endToEndId)
+      .up()
+      .up()
+      .ele('Amt')
+      .ele('InstdAmt', { Ccy: t.currency })
+      .txt(decimalOf(t.amountMinor, t.currency))
+      .up()
+      .up();
+    if (t.bankCode !== undefined && t.bankCode !== null)
+      tx.ele('CdtrAgt').ele('FinInstnId').ele('ClrSysMmbId').ele('MmbId').txt(t.bankCode);
     tx.ele('Cdtr').ele('Nm').txt(t.creditorName);
     const id = tx.ele('CdtrAcct').ele('Id');
     if (t.iban !== undefined && t.iban !== null) id.ele('IBAN').txt(t.iban);
-    else id.ele('Othr').ele('Id').txt(t.accountNumber ?? '');
+    else
+      id.ele('Othr')
+        .ele('Id')
+        .txt(t.accountNumber ?? '');
   }
   return root.end({ prettyPrint: true });
 }
 
 const arrays = new Set(['CdtTrfTxInf', 'TxInfAndSts', 'Ntry', 'Bal', 'Stmt', 'PmtInf', 'StsRsnInf', 'NtryDtls', 'TxDtls']);
-export const xmlParser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, removeNSPrefix: true, isArray: (name) => arrays.has(name) });
+export const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  parseTagValue: false,
+  removeNSPrefix: true,
+  isArray: (name) => arrays.has(name),
+});
 
 type Node = Record<string, unknown>;
-const at = (node: unknown, ...path: string[]): unknown => path.reduce<unknown>((n, k) => (n !== null && typeof n === 'object' ? (n as Node)[k] : undefined), node);
-const text = (node: unknown): string | undefined => (typeof node === 'string' ? node : typeof node === 'object' && node !== null && typeof (node as Node)['#text'] === 'string' ? ((node as Node)['#text'] as string) : undefined);
+const at = (node: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((n, k) => (n !== null && typeof n === 'object' ? (n as Node)[k] : undefined), node);
+const text = (node: unknown): string | undefined =>
+  typeof node === 'string'
+    ? node
+    : typeof node === 'object' && node !== null && typeof (node as Node)['#text'] === 'string'
+      ? ((node as Node)['#text'] as string)
+      : undefined;
 const list = (node: unknown): unknown[] => (Array.isArray(node) ? node : node === undefined ? [] : [node]);
 
 export type BankFileFailure = Failure<'bank_file_invalid'>;
@@ -111,7 +177,14 @@ function amountOf(node: unknown, where: string): { minor: bigint; currency: stri
 export interface Pain001Parsed {
   readonly messageId: string;
   readonly debtorAccount: string;
-  readonly transfers: { endToEndId: string; amountMinor: bigint; currency: string; creditorName: string; iban: string | null; account: string | null }[];
+  readonly transfers: {
+    endToEndId: string;
+    amountMinor: bigint;
+    currency: string;
+    creditorName: string;
+    iban: string | null;
+    account: string | null;
+  }[];
 }
 
 export function parsePain001(xml: string): Pain001Parsed | BankFileFailure {
@@ -153,15 +226,22 @@ export function parsePain002(xml: string): Pain002 | BankFileFailure {
   const original = at(body, 'OrgnlGrpInfAndSts');
   const originalMessageId = text(at(original, 'OrgnlMsgId'));
   const groupStatus = text(at(original, 'GrpSts'));
-  if (originalMessageId === undefined || groupStatus === undefined) return fail('bank_file_invalid', 'OrgnlGrpInfAndSts/OrgnlMsgId and GrpSts are required');
+  if (originalMessageId === undefined || groupStatus === undefined)
+    return fail('bank_file_invalid', 'OrgnlGrpInfAndSts/OrgnlMsgId and GrpSts are required');
   const transactions: Pain002['transactions'] = [];
   for (const info of list(at(body, 'OrgnlPmtInfAndSts'))) {
     for (const tx of list(at(info, 'TxInfAndSts'))) {
       const endToEndId = text(at(tx, 'OrgnlEndToEndId'));
       const status = text(at(tx, 'TxSts'));
-      if (endToEndId === undefined || status === undefined) return fail('bank_file_invalid', 'a TxInfAndSts needs OrgnlEndToEndId and TxSts');
+      if (endToEndId === undefined || status === undefined)
+        return fail('bank_file_invalid', 'a TxInfAndSts needs OrgnlEndToEndId and TxSts');
       const reason = list(at(tx, 'StsRsnInf'))[0];
-      transactions.push({ endToEndId, status, reasonCode: text(at(reason, 'Rsn', 'Cd')) ?? null, reasonText: text(at(reason, 'AddtlInf')) ?? null });
+      transactions.push({
+        endToEndId,
+        status,
+        reasonCode: text(at(reason, 'Rsn', 'Cd')) ?? null,
+        reasonText: text(at(reason, 'AddtlInf')) ?? null,
+      });
     }
   }
   return { originalMessageId, groupStatus, transactions };
@@ -194,7 +274,8 @@ export function parseCamt053(xml: string): Camt053 | BankFileFailure {
   const statementId = text(at(stmt, 'Id'));
   const account = text(at(stmt, 'Acct', 'Id', 'Othr', 'Id')) ?? text(at(stmt, 'Acct', 'Id', 'IBAN'));
   const currency = text(at(stmt, 'Acct', 'Ccy'));
-  if (statementId === undefined || account === undefined || currency === undefined) return fail('bank_file_invalid', 'Stmt/Id, Acct/Id and Acct/Ccy are required');
+  if (statementId === undefined || account === undefined || currency === undefined)
+    return fail('bank_file_invalid', 'Stmt/Id, Acct/Id and Acct/Ccy are required');
   let openingMinor: bigint | undefined;
   let closingMinor: bigint | undefined;
   for (const bal of list(at(stmt, 'Bal'))) {
@@ -205,7 +286,8 @@ export function parseCamt053(xml: string): Camt053 | BankFileFailure {
     if (code === 'OPBD') openingMinor = signed;
     if (code === 'CLBD') closingMinor = signed;
   }
-  if (openingMinor === undefined || closingMinor === undefined) return fail('bank_file_invalid', 'the statement needs OPBD and CLBD balances (truncated?)');
+  if (openingMinor === undefined || closingMinor === undefined)
+    return fail('bank_file_invalid', 'the statement needs OPBD and CLBD balances (truncated?)');
   const entries: CamtEntry[] = [];
   for (const [i, ntry] of list(at(stmt, 'Ntry')).entries()) {
     const entry = camtEntryOf(ntry, i + 1);
@@ -225,7 +307,13 @@ function camtEntryOf(ntry: unknown, n: number): CamtEntry | BankFileFailure {
   const bankReference = text(at(ntry, 'AcctSvcrRef')) ?? null;
   const reference = endToEnd ?? bankReference;
   if (reference === undefined || reference === null) return fail('bank_file_invalid', `entry ${n}: no EndToEndId or AcctSvcrRef`);
-  return { reference, amountMinor: indicator === 'CRDT' ? amt.minor : -amt.minor, currency: amt.currency, bookingDate: text(at(ntry, 'BookgDt', 'Dt')) ?? '', bankReference };
+  return {
+    reference,
+    amountMinor: indicator === 'CRDT' ? amt.minor : -amt.minor,
+    currency: amt.currency,
+    bookingDate: text(at(ntry, 'BookgDt', 'Dt')) ?? '',
+    bankReference,
+  };
 }
 
 /**

@@ -27,7 +27,10 @@ function request(): AuthorizeRequest {
 }
 
 function approve(message: Iso8583Message, extra: Record<number, string> = {}): Iso8583Message {
-  return { mti: responseMtiOf(message.mti), fields: { ...message.fields, 37: '616610000001', 38: 'OK' + message.fields[11]!.slice(2), 39: '00', ...extra } };
+  return {
+    mti: responseMtiOf(message.mti),
+    fields: { ...message.fields, 37: '616610000001', 38: 'OK' + message.fields[11]!.slice(2), 39: '00', ...extra },
+  };
 }
 
 const opened: { acquirers: ScriptedAcquirer[]; connectors: Iso8583AcquirerConnector[] } = { acquirers: [], connectors: [] };
@@ -39,10 +42,19 @@ afterEach(async () => {
   opened.connectors = [];
 });
 
-async function setup(script: Script, options: Partial<Iso8583AcquirerOptions> = {}): Promise<{ acquirer: ScriptedAcquirer; connector: Iso8583AcquirerConnector; lines: string[] }> {
+async function setup(
+  script: Script,
+  options: Partial<Iso8583AcquirerOptions> = {},
+): Promise<{ acquirer: ScriptedAcquirer; connector: Iso8583AcquirerConnector; lines: string[] }> {
   const acquirer = await startScriptedAcquirer(script);
   const lines: string[] = [];
-  const connector = createIso8583Acquirer({ host: acquirer.host, port: acquirer.port, timeoutMs, log: (line) => lines.push(line), ...options });
+  const connector = createIso8583Acquirer({
+    host: acquirer.host,
+    port: acquirer.port,
+    timeoutMs,
+    log: (line) => lines.push(line),
+    ...options,
+  });
   opened.acquirers.push(acquirer);
   opened.connectors.push(connector);
   return { acquirer, connector, lines };
@@ -94,8 +106,16 @@ describe('matching answers to requests', () => {
     const [one, two] = [request(), request()];
     const [first, second] = await Promise.all([connector.authorize(one), connector.authorize(two)]);
     expect(held[0]![0].fields[11]).toBe(stanOf(one.attemptId));
-    expect(first).toMatchObject({ status: 'approved', authorizationCode: 'OK' + stanOf(one.attemptId).slice(2), trace: { stan: stanOf(one.attemptId) } });
-    expect(second).toMatchObject({ status: 'approved', authorizationCode: 'OK' + stanOf(two.attemptId).slice(2), trace: { stan: stanOf(two.attemptId) } });
+    expect(first).toMatchObject({
+      status: 'approved',
+      authorizationCode: 'OK' + stanOf(one.attemptId).slice(2),
+      trace: { stan: stanOf(one.attemptId) },
+    });
+    expect(second).toMatchObject({
+      status: 'approved',
+      authorizationCode: 'OK' + stanOf(two.attemptId).slice(2),
+      trace: { stan: stanOf(two.attemptId) },
+    });
   });
 
   it('drops an answer that arrives after its timeout and serves the next request normally', async () => {

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCardWorld, testCardFor, testCards, type CardWorld, type SandboxBrand, type TestCard, type TestCardOutcome } from '../../../sandbox/card-world/index.js';
+import {
+  startCardWorld,
+  testCardFor,
+  testCards,
+  type CardWorld,
+  type SandboxBrand,
+  type TestCard,
+  type TestCardOutcome,
+} from '../../../sandbox/card-world/index.js';
 import type { Iso8583Message } from '../../protocols/iso8583/index.js';
 import type { AuthorizeRequest, ChannelOutcome, FollowUpRequest, MerchantDescriptor } from '../connector.js';
 import { Iso8583Client } from './client.js';
@@ -124,7 +132,14 @@ describe('naming the original from stored data only', () => {
     const reversal = await connector.reverse({
       operationId: 'op_sweep',
       amount: request.amount,
-      original: { attemptId: request.attemptId, reference: '', amount: request.amount, card: { pan: card.pan, expiryYymm: card.expiryYymm, brand: card.brand }, merchant, sentAt },
+      original: {
+        attemptId: request.attemptId,
+        reference: '',
+        amount: request.amount,
+        card: { pan: card.pan, expiryYymm: card.expiryYymm, brand: card.brand },
+        merchant,
+        sentAt,
+      },
     });
     expect(reversal).toMatchObject({ status: 'approved', responseCode: '00' });
     expect(account(card).pendingMinor).toBe(0n);
@@ -144,8 +159,13 @@ describe('naming the original from stored data only', () => {
 
 describe('UnionPay numbers outside Luhn', () => {
   it('approves the non-Luhn card and refuses the listed one with 14', async () => {
-    expect(await connector.authorize(authorizeRequest(testCardFor('unionpay', 'approved-non-luhn'), 100n))).toMatchObject({ status: 'approved' });
-    expect(await connector.authorize(authorizeRequest(testCardFor('unionpay', 'invalid-number'), 100n))).toMatchObject({ status: 'declined', responseCode: '14' });
+    expect(await connector.authorize(authorizeRequest(testCardFor('unionpay', 'approved-non-luhn'), 100n))).toMatchObject({
+      status: 'approved',
+    });
+    expect(await connector.authorize(authorizeRequest(testCardFor('unionpay', 'invalid-number'), 100n))).toMatchObject({
+      status: 'declined',
+      responseCode: '14',
+    });
   });
 });
 
@@ -160,7 +180,11 @@ describe('money at the issuer', () => {
     expect(account(card).pendingMinor).toBe(before.pendingMinor + 10_000n);
     expect(await connector.capture(followUp(request, auth, 10_001n))).toMatchObject({ status: 'declined', responseCode: '13' });
     const capture = await connector.capture(followUp(request, auth, 7_500n));
-    expect(capture).toMatchObject({ status: 'approved', responseCode: '00', authorizationCode: (auth as { authorizationCode: string }).authorizationCode });
+    expect(capture).toMatchObject({
+      status: 'approved',
+      responseCode: '00',
+      authorizationCode: (auth as { authorizationCode: string }).authorizationCode,
+    });
     expect(account(card)).toMatchObject({ pendingMinor: before.pendingMinor, postedMinor: before.postedMinor + 7_500n });
   });
 
@@ -194,7 +218,9 @@ describe('money at the issuer', () => {
     const before = account(card);
     const client = new Iso8583Client({ host: world.host, port: world.acquirerPort });
     const message = buildAuthorization(authorizeRequest(card, 3_000n, { capture: true }), {
-      stan: '900001', sentAt: new Date(), acquiringInstitutionId: '10000000001',
+      stan: '900001',
+      sentAt: new Date(),
+      acquiringInstitutionId: '10000000001',
     }) as Iso8583Message;
     const first = await client.exchange(message, timeoutMs);
     const second = await client.exchange(message, timeoutMs);
@@ -212,7 +238,10 @@ describe('requests that are never sent', () => {
     const chf = await connector.authorize(authorizeRequest(card, 100n, { currency: 'CHF' }));
     expect(chf).toMatchObject({ status: 'unknown', reason: 'invalid_request' });
     expect(chf.trace).toBeUndefined();
-    const discover = await connector.authorize({ ...authorizeRequest(card, 100n), card: { pan: '6011000995500000', expiryYymm: '4912', brand: 'discover' } });
+    const discover = await connector.authorize({
+      ...authorizeRequest(card, 100n),
+      card: { pan: '6011000995500000', expiryYymm: '4912', brand: 'discover' },
+    });
     expect(discover).toMatchObject({ status: 'unknown', reason: 'invalid_request' });
     expect(account(card)).toEqual(before);
   });

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCardWorld, startScriptedAcquirer, testCardFor, type CardWorld, type ScriptedAcquirer, type TestCard } from '../../../sandbox/card-world/index.js';
+import {
+  startCardWorld,
+  startScriptedAcquirer,
+  testCardFor,
+  type CardWorld,
+  type ScriptedAcquirer,
+  type TestCard,
+} from '../../../sandbox/card-world/index.js';
 import { parseOriginalData, responseMtiOf, type Iso8583Message } from '../../protocols/iso8583/index.js';
 import type { AuthorizeRequest, CardBrand, CardConnector, ChannelOutcome, FollowUpRequest } from '../connector.js';
 import { authorizeWithFailover, createConnectorRegistry, failoverAttemptsMax } from '../registry.js';
@@ -15,7 +22,12 @@ interface StubConnector extends CardConnector {
 }
 
 /** A connector that answers authorizations and reversals from a script, in order. */
-function stub(name: string, answers: readonly ChannelOutcome[], reversals: readonly ChannelOutcome[] = [], support: { brands?: CardBrand[]; currencies?: string[] } = {}): StubConnector {
+function stub(
+  name: string,
+  answers: readonly ChannelOutcome[],
+  reversals: readonly ChannelOutcome[] = [],
+  support: { brands?: CardBrand[]; currencies?: string[] } = {},
+): StubConnector {
   const reversalRequests: FollowUpRequest[] = [];
   let authorizations = 0;
   const unexpected = async (): Promise<ChannelOutcome> => {
@@ -52,7 +64,9 @@ const approved: ChannelOutcome = { status: 'approved', reference: 'R1', authoriz
 const declined = (responseCode: string): ChannelOutcome => ({ status: 'declined', responseCode, reason: 'r', sentAt, trace });
 const unknown = (reason: string): ChannelOutcome => ({ status: 'unknown', reason, sentAt, trace });
 
-function authorizeRequest(card: Pick<TestCard, 'pan' | 'expiryYymm' | 'brand' | 'currency'> = testCardFor('visa', 'approved')): AuthorizeRequest {
+function authorizeRequest(
+  card: Pick<TestCard, 'pan' | 'expiryYymm' | 'brand' | 'currency'> = testCardFor('visa', 'approved'),
+): AuthorizeRequest {
   return {
     attemptId: 'att_failover',
     card: { pan: card.pan, expiryYymm: card.expiryYymm, brand: card.brand, securityCode: '999' },
@@ -108,7 +122,9 @@ describe('failover rule', () => {
     const result = await authorizeWithFailover([first, second, third], authorizeRequest());
     expect(result).toMatchObject({ connector: 'third', outcome: approved, needsReversal: false });
     expect(result.attempts.map((a) => [a.connector, a.attemptId, a.outcome.status])).toEqual([
-      ['first', 'att_failover', 'declined'], ['second', 'att_failover.2', 'unknown'], ['third', 'att_failover.3', 'approved'],
+      ['first', 'att_failover', 'declined'],
+      ['second', 'att_failover.2', 'unknown'],
+      ['third', 'att_failover.3', 'approved'],
     ]);
     expect(first.reversals).toHaveLength(0);
   });
@@ -172,7 +188,10 @@ describe('failover over real sockets', () => {
     const down = await world({ switchInoperative: true });
     const up = await world();
     const card = testCardFor('visa', 'approved');
-    const result = await authorizeWithFailover([connectorTo('acquirer-a', down.acquirerPort), connectorTo('acquirer-b', up.acquirerPort)], authorizeRequest(card));
+    const result = await authorizeWithFailover(
+      [connectorTo('acquirer-a', down.acquirerPort), connectorTo('acquirer-b', up.acquirerPort)],
+      authorizeRequest(card),
+    );
     expect(result).toMatchObject({ connector: 'acquirer-b', outcome: { status: 'approved' } });
     expect(result.attempts[0]).toMatchObject({ connector: 'acquirer-a', outcome: { status: 'declined', responseCode: '91' } });
     expect(down.cardholder(card.pan)?.pendingMinor).toBe(0n);
@@ -184,11 +203,18 @@ describe('failover over real sockets', () => {
       if (message.mti === '0400') reply({ mti: responseMtiOf(message.mti), fields: { ...message.fields, 39: '00' } });
     });
     const up = await world();
-    const result = await authorizeWithFailover([connectorTo('silent', silent.port), connectorTo('up', up.acquirerPort)], authorizeRequest());
+    const result = await authorizeWithFailover(
+      [connectorTo('silent', silent.port), connectorTo('up', up.acquirerPort)],
+      authorizeRequest(),
+    );
     expect(result).toMatchObject({ connector: 'up', outcome: { status: 'approved' } });
     const [authorization, reversal] = silent.received;
     expect(reversal?.mti).toBe('0400');
-    expect(parseOriginalData(reversal!.fields[90]!)).toMatchObject({ mti: '0100', stan: authorization!.fields[11], transmissionDateTime: authorization!.fields[7] });
+    expect(parseOriginalData(reversal!.fields[90]!)).toMatchObject({
+      mti: '0100',
+      stan: authorization!.fields[11],
+      transmissionDateTime: authorization!.fields[7],
+    });
     expect(reversal!.fields[4]).toBe(authorization!.fields[4]);
   });
 
@@ -207,7 +233,10 @@ describe('failover over real sockets', () => {
     const a = await world();
     const b = await world();
     const card = testCardFor('jcb', 'no-answer');
-    const result = await authorizeWithFailover([connectorTo('a', a.acquirerPort), connectorTo('b', b.acquirerPort)], authorizeRequest(card));
+    const result = await authorizeWithFailover(
+      [connectorTo('a', a.acquirerPort), connectorTo('b', b.acquirerPort)],
+      authorizeRequest(card),
+    );
     expect(result).toMatchObject({ connector: 'b', outcome: { status: 'unknown', reason: 'timeout' }, needsReversal: false });
     expect(result.attempts.map((x) => x.reversal?.status)).toEqual(['approved', 'approved']);
     expect(a.cardholder(card.pan)?.availableMinor).toBe(card.creditLimitMinor);

@@ -94,7 +94,9 @@ export function createIso8583Acquirer(options: Iso8583AcquirerOptions): Iso8583A
     const exchange = await client.exchange(built, timeoutMs);
     const outcome = outcomeOf(exchange, { request: built, sentAt: wire.sentAt, trace: messageTrace(built), authorizationCodeFallback });
     const detail = outcome.status === 'unknown' ? outcome.reason : outcome.responseCode;
-    log(`${name}: ${built.mti} stan=${wire.stan} -> ${outcome.status} ${detail}${exchange.kind === 'not_sent' ? ` (${exchange.detail})` : ''}`);
+    log(
+      `${name}: ${built.mti} stan=${wire.stan} -> ${outcome.status} ${detail}${exchange.kind === 'not_sent' ? ` (${exchange.detail})` : ''}`,
+    );
     return outcome;
   }
 

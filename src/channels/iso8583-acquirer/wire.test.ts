@@ -4,7 +4,16 @@ import { isIso8583Failure, packMessage, parseOriginalData, type Iso8583Message }
 import { UnknownReason, type AuthorizeRequest, type FollowUpRequest, type MerchantDescriptor } from '../connector.js';
 import { createStanCounter, stanMax, stanOf } from './stan.js';
 import { outcomeOf } from './status.js';
-import { acceptorFields, asciiText, buildAuthorization, buildCompletion, buildRefund, buildReversal, messageTrace, type WireContext } from './wire.js';
+import {
+  acceptorFields,
+  asciiText,
+  buildAuthorization,
+  buildCompletion,
+  buildRefund,
+  buildReversal,
+  messageTrace,
+  type WireContext,
+} from './wire.js';
 
 const merchant: MerchantDescriptor = { id: 'mer_0001', name: 'Hutong Test Shop', country: 'CN', mcc: '5999' };
 const sentAt = new Date('2026-06-15T10:30:05.250Z');
@@ -26,10 +35,14 @@ function followUp(amountMinor: bigint, trace = { mti: '0100', stan: '000007', pr
     operationId: 'op_1',
     amount: { minor: amountMinor, currency: 'USD' },
     original: {
-      attemptId: 'att_1', reference: '616610000001', authorizationCode: '000001',
+      attemptId: 'att_1',
+      reference: '616610000001',
+      authorizationCode: '000001',
       amount: { minor: 1999n, currency: 'USD' },
       card: { pan: '4111111111111004', expiryYymm: '4912', brand: 'visa' },
-      merchant, sentAt: new Date('2026-06-15T10:29:59Z'), trace,
+      merchant,
+      sentAt: new Date('2026-06-15T10:29:59Z'),
+      trace,
     },
   };
 }
@@ -51,8 +64,19 @@ describe('wire: requests', () => {
     const message = built(buildAuthorization(authorizeRequest(), context));
     expect(message.mti).toBe('0100');
     expect(message.fields).toMatchObject({
-      2: '4111111111111004', 3: '000000', 4: '000000001999', 7: '0615103005', 11: '000042', 12: '103005',
-      13: '0615', 14: '4912', 18: '5999', 22: '812', 32: '12345', 42: 'mer_0001       ', 49: '840',
+      2: '4111111111111004',
+      3: '000000',
+      4: '000000001999',
+      7: '0615103005',
+      11: '000042',
+      12: '103005',
+      13: '0615',
+      14: '4912',
+      18: '5999',
+      22: '812',
+      32: '12345',
+      42: 'mer_0001       ',
+      49: '840',
     });
     expect(Object.keys(message.fields).map(Number)).toEqual([2, 3, 4, 7, 11, 12, 13, 14, 18, 22, 32, 41, 42, 43, 49]);
     expect(JSON.stringify(message)).not.toContain('"123"');
@@ -103,7 +127,11 @@ describe('wire: requests', () => {
     const reversal = built(buildReversal(followUp(1500n, { mti: '0200', stan: '000009', processingCode: '200000' }), context));
     expect(reversal).toMatchObject({ mti: '0400', fields: { 3: '200000', 4: '000000001999' } });
     expect(parseOriginalData(reversal.fields[90]!)).toEqual({
-      mti: '0200', stan: '000009', transmissionDateTime: '0615102959', acquirerId: '00000012345', forwardingId: '00000000000',
+      mti: '0200',
+      stan: '000009',
+      transmissionDateTime: '0615102959',
+      acquirerId: '00000012345',
+      forwardingId: '00000000000',
     });
     expect(completion.fields[90]!.slice(0, 10)).toBe('0100000007');
   });
@@ -112,19 +140,30 @@ describe('wire: requests', () => {
     const original = without(followUp(1n).original, 'trace');
     const reversal = built(buildReversal({ ...followUp(1n), original }, context));
     expect(reversal.fields[3]).toBe('000000');
-    expect(parseOriginalData(reversal.fields[90]!)).toMatchObject({ mti: '0100', stan: stanOf('att_1'), transmissionDateTime: '0615102959' });
+    expect(parseOriginalData(reversal.fields[90]!)).toMatchObject({
+      mti: '0100',
+      stan: stanOf('att_1'),
+      transmissionDateTime: '0615102959',
+    });
   });
 });
 
 describe('status: from the wire to an outcome', () => {
   const request = built(buildAuthorization(authorizeRequest(), context));
   const trace = messageTrace(request);
-  const answer = (fields: Record<number, string>): Iso8583Message => ({ mti: '0110', fields: { ...request.fields, 37: '616610000001', ...fields } });
+  const answer = (fields: Record<number, string>): Iso8583Message => ({
+    mti: '0110',
+    fields: { ...request.fields, 37: '616610000001', ...fields },
+  });
   const outcome = (response: Iso8583Message) => outcomeOf({ kind: 'answered', response }, { request, sentAt, trace });
 
   it('approves on 00 with the reference, authorization code and trace', () => {
     expect(outcome(answer({ 39: '00', 38: 'A1B2C3' }))).toEqual({
-      status: 'approved', reference: '616610000001', authorizationCode: 'A1B2C3', responseCode: '00', sentAt,
+      status: 'approved',
+      reference: '616610000001',
+      authorizationCode: 'A1B2C3',
+      responseCode: '00',
+      sentAt,
       trace: { mti: '0100', stan: '000042', processingCode: '000000' },
     });
   });
@@ -143,8 +182,14 @@ describe('status: from the wire to an outcome', () => {
   });
 
   it('does not believe an answer without amount, or without response code', () => {
-    expect(outcome({ mti: '0110', fields: without(answer({ 39: '00' }).fields, 4) })).toMatchObject({ status: 'unknown', reason: 'integrity' });
-    expect(outcome({ mti: '0110', fields: without(answer({}).fields, 39) })).toMatchObject({ status: 'unknown', reason: 'malformed_response' });
+    expect(outcome({ mti: '0110', fields: without(answer({ 39: '00' }).fields, 4) })).toMatchObject({
+      status: 'unknown',
+      reason: 'integrity',
+    });
+    expect(outcome({ mti: '0110', fields: without(answer({}).fields, 39) })).toMatchObject({
+      status: 'unknown',
+      reason: 'malformed_response',
+    });
   });
 
   it('maps silence and broken connections to unknown', () => {
@@ -157,9 +202,11 @@ describe('status: from the wire to an outcome', () => {
 describe('STAN derived from the operation id', () => {
   it('is stable, six digits, never 000000, and spreads over the range', () => {
     expect(stanOf('att_1')).toBe(stanOf('att_1'));
-    fc.assert(fc.property(fc.string(), (id) => {
-      expect(stanOf(id)).toMatch(/^(?!000000)[0-9]{6}$/);
-    }));
+    fc.assert(
+      fc.property(fc.string(), (id) => {
+        expect(stanOf(id)).toMatch(/^(?!000000)[0-9]{6}$/);
+      }),
+    );
     const stans = new Set(Array.from({ length: 1_000 }, (_, i) => stanOf(`att_${i}`)));
     expect(stans.size).toBeGreaterThan(995);
   });
@@ -169,9 +216,11 @@ describe('STAN counter (network management)', () => {
   it('counts 000001–999999 and wraps to 000001, never 000000', () => {
     const next = createStanCounter(stanMax - 1);
     expect([next(), next(), next()]).toEqual(['999998', '999999', '000001']);
-    fc.assert(fc.property(fc.integer({ min: 1, max: stanMax }), fc.integer({ min: 1, max: 50 }), (start, count) => {
-      const counter = createStanCounter(start);
-      for (let i = 0; i < count; i++) expect(counter()).toMatch(/^(?!000000)[0-9]{6}$/);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: stanMax }), fc.integer({ min: 1, max: 50 }), (start, count) => {
+        const counter = createStanCounter(start);
+        for (let i = 0; i < count; i++) expect(counter()).toMatch(/^(?!000000)[0-9]{6}$/);
+      }),
+    );
   });
 });

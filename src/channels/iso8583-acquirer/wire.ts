@@ -10,7 +10,14 @@ import {
   validateElement,
   type Iso8583Message,
 } from '../../protocols/iso8583/index.js';
-import type { AuthorizeRequest, CardholderData, FollowUpRequest, MerchantDescriptor, MessageTrace, OriginalReference } from '../connector.js';
+import type {
+  AuthorizeRequest,
+  CardholderData,
+  FollowUpRequest,
+  MerchantDescriptor,
+  MessageTrace,
+  OriginalReference,
+} from '../connector.js';
 import { stanOf } from './stan.js';
 
 /**
@@ -63,7 +70,13 @@ function cardFields(card: Omit<CardholderData, 'securityCode'>): Record<number, 
 
 /** Printable ASCII only (DE 43 is ans): accents are dropped to their base letter, other scripts removed. */
 export function asciiText(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').replace(/\s+/g, ' ').replace(/[^\x20-\x7E]/g, '').replace(/ {2,}/g, ' ').trim();
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7E]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
 }
 
 /** A fixed-width, upper-case hex digest: ids longer than their element stay distinct. */
@@ -112,15 +125,27 @@ function combine(mti: string, ...groups: (Record<number, string> | WireProblem)[
 /** 0100 (authorize only) or 0200 (authorize and capture), processing code 000000. */
 export function buildAuthorization(request: AuthorizeRequest, context: WireContext): Iso8583Message | WireProblem {
   const mti = request.capture ? MessageType.FinancialRequest : MessageType.AuthorizationRequest;
-  return combine(mti, { 3: ProcessingCode.Purchase, 22: posEntryModeEcommerce }, cardFields(request.card),
-    amountFields(request.amount), timeFields(context), acceptorFields(request.merchant));
+  return combine(
+    mti,
+    { 3: ProcessingCode.Purchase, 22: posEntryModeEcommerce },
+    cardFields(request.card),
+    amountFields(request.amount),
+    timeFields(context),
+    acceptorFields(request.merchant),
+  );
 }
 
 /** 0200 with processing code 200000: money back to the card. */
 export function buildRefund(request: FollowUpRequest, context: WireContext): Iso8583Message | WireProblem {
   const { original } = request;
-  return combine(MessageType.FinancialRequest, { 3: ProcessingCode.Refund, 22: posEntryModeEcommerce }, cardFields(original.card),
-    amountFields(request.amount), timeFields(context), acceptorFields(original.merchant));
+  return combine(
+    MessageType.FinancialRequest,
+    { 3: ProcessingCode.Refund, 22: posEntryModeEcommerce },
+    cardFields(original.card),
+    amountFields(request.amount),
+    timeFields(context),
+    acceptorFields(original.merchant),
+  );
 }
 
 /**
@@ -153,20 +178,37 @@ function originalDataField(original: OriginalReference, context: WireContext): R
 /** 0220 completion advice for up to the authorized amount, naming the authorization in DE 90. */
 export function buildCompletion(request: FollowUpRequest, context: WireContext): Iso8583Message | WireProblem {
   const { original } = request;
-  return combine(MessageType.FinancialAdvice, { 3: traceOf(original).processingCode, 22: posEntryModeEcommerce }, cardFields(original.card),
-    amountFields(request.amount), timeFields(context), acceptorFields(original.merchant), originalDataField(original, context));
+  return combine(
+    MessageType.FinancialAdvice,
+    { 3: traceOf(original).processingCode, 22: posEntryModeEcommerce },
+    cardFields(original.card),
+    amountFields(request.amount),
+    timeFields(context),
+    acceptorFields(original.merchant),
+    originalDataField(original, context),
+  );
 }
 
 /** 0400 for the whole original (the issuer matches DE 4 against it), naming it in DE 90. */
 export function buildReversal(request: FollowUpRequest, context: WireContext): Iso8583Message | WireProblem {
   const { original } = request;
-  return combine(MessageType.ReversalRequest, { 3: traceOf(original).processingCode, 22: posEntryModeEcommerce }, cardFields(original.card),
-    amountFields(original.amount), timeFields(context), acceptorFields(original.merchant), originalDataField(original, context));
+  return combine(
+    MessageType.ReversalRequest,
+    { 3: traceOf(original).processingCode, 22: posEntryModeEcommerce },
+    cardFields(original.card),
+    amountFields(original.amount),
+    timeFields(context),
+    acceptorFields(original.merchant),
+    originalDataField(original, context),
+  );
 }
 
 /** 0800 echo test (DE 70 = 301). */
 export function buildEcho(context: WireContext): Iso8583Message {
-  return { mti: MessageType.NetworkManagementRequest, fields: { 7: formatTransmissionDateTime(context.sentAt), 11: context.stan, 70: '301' } };
+  return {
+    mti: MessageType.NetworkManagementRequest,
+    fields: { 7: formatTransmissionDateTime(context.sentAt), 11: context.stan, 70: '301' },
+  };
 }
 
 /** The trace an outcome carries for the message just built. */

@@ -7,7 +7,13 @@ import { testCardFor } from '../../../sandbox/card-world/test-cards.js';
 import { ManualClock } from '../../core/clock.js';
 import { isFailure } from '../../core/failure.js';
 import { amount } from '../../money/index.js';
-import { createThreeDSecureClient, ThreeDSecureError, UnavailableReason, type AuthenticationInput, type ThreeDSecureClient } from './index.js';
+import {
+  createThreeDSecureClient,
+  ThreeDSecureError,
+  UnavailableReason,
+  type AuthenticationInput,
+  type ThreeDSecureClient,
+} from './index.js';
 
 /** Hutong's 3-D Secure client against the sandbox directory server and ACS, over real HTTP. */
 const secret = 'client-test-secret-0123456789';
@@ -127,9 +133,27 @@ describe('authenticate', () => {
   });
 
   it.each([
-    ['another requestor transaction', (id: string) => ({ status: 'Y', requestorTransactionId: `${id}x`, acsTransactionId: 'acs_1', eci: '05', authenticationValue: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' }), UnavailableReason.Integrity],
-    ['a Y without a CAVV', (id: string) => ({ status: 'Y', requestorTransactionId: id, acsTransactionId: 'acs_1', eci: '05' }), UnavailableReason.MalformedResponse],
-    ['a C without a URL', (id: string) => ({ status: 'C', requestorTransactionId: id, acsTransactionId: 'acs_1', challengeUrl: 'javascript:x' }), UnavailableReason.MalformedResponse],
+    [
+      'another requestor transaction',
+      (id: string) => ({
+        status: 'Y',
+        requestorTransactionId: `${id}x`,
+        acsTransactionId: 'acs_1',
+        eci: '05',
+        authenticationValue: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      }),
+      UnavailableReason.Integrity,
+    ],
+    [
+      'a Y without a CAVV',
+      (id: string) => ({ status: 'Y', requestorTransactionId: id, acsTransactionId: 'acs_1', eci: '05' }),
+      UnavailableReason.MalformedResponse,
+    ],
+    [
+      'a C without a URL',
+      (id: string) => ({ status: 'C', requestorTransactionId: id, acsTransactionId: 'acs_1', challengeUrl: 'javascript:x' }),
+      UnavailableReason.MalformedResponse,
+    ],
     ['an N', (id: string) => ({ status: 'N', requestorTransactionId: id, acsTransactionId: 'acs_1' }), UnavailableReason.NotEnrolled],
     ['a huge answer', () => 'x'.repeat(100_000), UnavailableReason.MalformedResponse],
     ['not JSON', () => 'oops', UnavailableReason.MalformedResponse],
@@ -157,7 +181,10 @@ describe('challenge results', () => {
   it('reads three wrong codes, and a cancel, as not authenticated', async () => {
     const wrong = await challengeFor();
     for (let i = 0; i < 2; i++) expect((await submit(wrong.challengeUrl, { otp: '999999' })).status).toBe(422);
-    expect(client.verifyResult(resultOf(await submit(wrong.challengeUrl, { otp: '999999' })))).toMatchObject({ authenticated: false, eci: '07' });
+    expect(client.verifyResult(resultOf(await submit(wrong.challengeUrl, { otp: '999999' })))).toMatchObject({
+      authenticated: false,
+      eci: '07',
+    });
     const canceled = await challengeFor();
     const result = client.verifyResult(resultOf(await submit(canceled.challengeUrl, { cancel: '1' })));
     expect(result).toMatchObject({ acsTransactionId: canceled.acsTransactionId, authenticated: false });
@@ -205,6 +232,9 @@ describe('challenge results', () => {
     later.advance(60_000 + 5_000);
     expect(strict.verifyResult(token)).toMatchObject({ failure: ThreeDSecureError.ResultInvalid });
     later.set(new Date(Date.now() - 5 * 60_000));
-    expect(strict.verifyResult(token)).toMatchObject({ failure: ThreeDSecureError.ResultInvalid, detail: 'the result is dated in the future' });
+    expect(strict.verifyResult(token)).toMatchObject({
+      failure: ThreeDSecureError.ResultInvalid,
+      detail: 'the result is dated in the future',
+    });
   });
 });

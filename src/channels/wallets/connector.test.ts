@@ -6,7 +6,14 @@ import { ManualClock } from '../../core/clock.js';
 import { isFailure } from '../../core/failure.js';
 import { amount } from '../../money/index.js';
 import { fieldValue, parseEmvPayload, parseTlv } from './emv-qr.js';
-import { createWalletConnector, WalletConnectorError, WalletUnavailableReason, walletNames, type WalletConnector, type WalletName } from './index.js';
+import {
+  createWalletConnector,
+  WalletConnectorError,
+  WalletUnavailableReason,
+  walletNames,
+  type WalletConnector,
+  type WalletName,
+} from './index.js';
 
 /** Hutong's wallet connectors against the sandbox wallets, over real HTTP both ways. */
 interface Received {
@@ -18,7 +25,11 @@ interface Received {
 /** A merchant endpoint: records every notification and answers what `answerFor` says. */
 class Receiver {
   readonly received: Received[] = [];
-  answerFor: (path: string) => { status: number; contentType: string; body: string } = () => ({ status: 500, contentType: 'text/plain', body: 'no' });
+  answerFor: (path: string) => { status: number; contentType: string; body: string } = () => ({
+    status: 500,
+    contentType: 'text/plain',
+    body: 'no',
+  });
   #server: Server = createServer((request, response) => {
     void readAll(request).then((rawBody) => {
       const path = request.url ?? '/';
@@ -87,7 +98,9 @@ describe.each(walletNames)('%s', (wallet) => {
     receiver.answerFor = (path) => {
       const name = path.split('/')[1] as WalletName;
       const ack = createWalletConnector(name, { baseUrl: world.baseUrl, key: keys[name], clock }).ack;
-      return path.includes('nack') ? { status: 200, contentType: 'text/plain', body: 'received, thanks' } : { status: 200, contentType: ack.contentType, body: ack.body };
+      return path.includes('nack')
+        ? { status: 200, contentType: 'text/plain', body: 'received, thanks' }
+        : { status: 200, contentType: ack.contentType, body: ack.body };
     };
   });
 
@@ -180,14 +193,25 @@ describe.each(walletNames)('%s', (wallet) => {
     await world.pay(wallet, input.orderId, { notify: false });
     await world.settled();
     expect(receiver.at(new URL(input.notifyUrl).pathname)).toHaveLength(0);
-    expect(await connector.query(input.orderId)).toEqual({ status: 'paid', walletOrderId: order.walletOrderId, amount: input.amount, paidAt: clock.now().toISOString() });
-    expect(await connector.query(`${input.orderId}_unknown`)).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.OrderNotFound });
+    expect(await connector.query(input.orderId)).toEqual({
+      status: 'paid',
+      walletOrderId: order.walletOrderId,
+      amount: input.amount,
+      paidAt: clock.now().toISOString(),
+    });
+    expect(await connector.query(`${input.orderId}_unknown`)).toEqual({
+      status: 'unavailable',
+      reason: WalletUnavailableReason.OrderNotFound,
+    });
   });
 
   it('refunds in part, refuses to refund more than was paid, and answers a repeated refund id the same', async () => {
     const input = newOrder({ minor: 10_000n });
     await created(input);
-    expect(await connector.refund({ orderId: input.orderId, refundId: `rf_${input.orderId}_0`, amount: amount(100n, 'CNY') })).toEqual({ status: 'failed', reason: 'order_not_paid' });
+    expect(await connector.refund({ orderId: input.orderId, refundId: `rf_${input.orderId}_0`, amount: amount(100n, 'CNY') })).toEqual({
+      status: 'failed',
+      reason: 'order_not_paid',
+    });
     await world.pay(wallet, input.orderId, { notify: false });
     const first = { orderId: input.orderId, refundId: `rf_${input.orderId}_1`, amount: amount(6_000n, 'CNY') };
     expect(await connector.refund(first)).toEqual({ status: 'succeeded' });
@@ -196,7 +220,9 @@ describe.each(walletNames)('%s', (wallet) => {
     const over = { orderId: input.orderId, refundId: `rf_${input.orderId}_2`, amount: amount(4_001n, 'CNY') };
     expect(await connector.refund(over)).toEqual({ status: 'failed', reason: 'refund_exceeds_paid_amount' });
     expect(await connector.refund({ ...first, amount: amount(1n, 'CNY') })).toEqual({ status: 'failed', reason: 'refund_conflict' });
-    expect(await connector.refund({ ...over, refundId: `rf_${input.orderId}_3`, amount: amount(4_000n, 'CNY') })).toEqual({ status: 'succeeded' });
+    expect(await connector.refund({ ...over, refundId: `rf_${input.orderId}_3`, amount: amount(4_000n, 'CNY') })).toEqual({
+      status: 'succeeded',
+    });
     expect(world.order(wallet, input.orderId)?.refundedMinor).toBe('10000');
   });
 
@@ -204,7 +230,10 @@ describe.each(walletNames)('%s', (wallet) => {
     const input = newOrder();
     const first = await created(input);
     expect(await connector.createOrder(input)).toEqual(first);
-    expect(await connector.createOrder({ ...input, amount: amount(1n, 'CNY') })).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.OrderConflict });
+    expect(await connector.createOrder({ ...input, amount: amount(1n, 'CNY') })).toEqual({
+      status: 'unavailable',
+      reason: WalletUnavailableReason.OrderConflict,
+    });
   });
 
   it('reports an unreachable or mis-keyed wallet as unavailable, a refund as unknown, never throws', async () => {
@@ -212,7 +241,10 @@ describe.each(walletNames)('%s', (wallet) => {
     const down = createWalletConnector(wallet, { baseUrl: `http://127.0.0.1:${port}`, key: keys[wallet], clock, timeoutMs: 1_000 });
     expect(await down.createOrder(newOrder())).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.Unreachable });
     expect(await down.query('ord_x')).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.Unreachable });
-    expect(await down.refund({ orderId: 'ord_x', refundId: 'rf_x', amount: amount(1n, 'CNY') })).toEqual({ status: 'unknown', reason: WalletUnavailableReason.Unreachable });
+    expect(await down.refund({ orderId: 'ord_x', refundId: 'rf_x', amount: amount(1n, 'CNY') })).toEqual({
+      status: 'unknown',
+      reason: WalletUnavailableReason.Unreachable,
+    });
     // With the wrong key the wallet refuses (401) and its signed refusal does not verify either.
     const wrongKey = createWalletConnector(wallet, { baseUrl: world.baseUrl, key: 'not-the-wallet-key-0123456789', clock });
     expect(await wrongKey.createOrder(newOrder())).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.SignatureInvalid });

@@ -28,9 +28,18 @@ import {
 export interface WalletConnector {
   readonly name: WalletName;
   readonly currencies: readonly string[];
-  createOrder(input: { orderId: string; amount: Amount; subject: string; notifyUrl: string; returnUrl?: string }): Promise<CreateOrderOutcome>;
+  createOrder(input: {
+    orderId: string;
+    amount: Amount;
+    subject: string;
+    notifyUrl: string;
+    returnUrl?: string;
+  }): Promise<CreateOrderOutcome>;
   /** Verifies the raw notification (signature on the raw bytes, constant-time) and parses it. */
-  verifyNotification(rawBody: string, headers: Record<string, string | undefined>): WalletNotification | Failure<'wallet_notification_invalid'>;
+  verifyNotification(
+    rawBody: string,
+    headers: Record<string, string | undefined>,
+  ): WalletNotification | Failure<'wallet_notification_invalid'>;
   /** What Hutong must answer to a notification it accepted, so the wallet stops retrying. */
   readonly ack: { readonly contentType: string; readonly body: string };
   query(orderId: string): Promise<QueryOutcome>;
@@ -55,7 +64,9 @@ export const responseBytesMax = 16 * 1024;
 export const subjectCharsMax = 128;
 
 /** What each wallet supports and answers; the sandbox documents the same (README.md). */
-export const walletProfiles: Readonly<Record<WalletName, { readonly currencies: readonly string[]; readonly ack: { readonly contentType: string; readonly body: string } }>> = {
+export const walletProfiles: Readonly<
+  Record<WalletName, { readonly currencies: readonly string[]; readonly ack: { readonly contentType: string; readonly body: string } }>
+> = {
   alipay_sandbox: { currencies: ['CNY'], ack: { contentType: 'text/plain; charset=utf-8', body: 'success' } },
   wechat_sandbox: { currencies: ['CNY'], ack: { contentType: 'application/json', body: '{"code":"SUCCESS"}' } },
   quickpass_sandbox: { currencies: ['CNY'], ack: { contentType: 'application/json', body: '{"respCode":"00"}' } },
@@ -160,7 +171,10 @@ export function createWalletConnector(name: WalletName, options: WalletConnector
     return { status: 'unknown', reason: WalletUnavailableReason.HttpStatus };
   }
 
-  function verifyNotification(rawBody: string, headers: Record<string, string | undefined>): WalletNotification | Failure<'wallet_notification_invalid'> {
+  function verifyNotification(
+    rawBody: string,
+    headers: Record<string, string | undefined>,
+  ): WalletNotification | Failure<'wallet_notification_invalid'> {
     const verified = verifyWalletMessage(name, key, 'notification', rawBody, headers, clock.now());
     if (!verified.ok) return fail(WalletConnectorError.NotificationInvalid, verified.detail);
     return notificationOf(verified.fields, profile.currencies);
@@ -187,7 +201,11 @@ async function send(
     const response = await fetch(url, { method, headers, body, signal: controller.signal, redirect: 'error' });
     const text = await readBounded(response, responseBytesMax);
     if (text === undefined) {
-      return { kind: 'unavailable', reason: WalletUnavailableReason.MalformedResponse, detail: `the answer exceeds ${responseBytesMax} bytes` };
+      return {
+        kind: 'unavailable',
+        reason: WalletUnavailableReason.MalformedResponse,
+        detail: `the answer exceeds ${responseBytesMax} bytes`,
+      };
     }
     return { kind: 'response', httpStatus: response.status, text, headers: Object.fromEntries(response.headers) };
   } catch (error) {

@@ -128,7 +128,10 @@ export function buildMerchantPresentedQr(qr: MerchantPresentedQr): string {
   assert.ok(charCount(qr.merchantName) <= 25, 'the merchant name has at most 25 characters');
   assert.ok(charCount(qr.city) <= 15, 'the city has at most 15 characters');
   if (qr.amountDecimal !== undefined) {
-    assert.ok(/^[0-9]+(\.[0-9]+)?$/.test(qr.amountDecimal) && qr.amountDecimal.length <= amountCharsMax, `field 54 has at most ${amountCharsMax} characters`);
+    assert.ok(
+      /^[0-9]+(\.[0-9]+)?$/.test(qr.amountDecimal) && qr.amountDecimal.length <= amountCharsMax,
+      `field 54 has at most ${amountCharsMax} characters`,
+    );
   }
   const template = tlv('00', qr.globallyUniqueId) + tlv('01', qr.url);
   const parts = [

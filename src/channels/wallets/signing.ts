@@ -79,7 +79,14 @@ function query(fields: Fields): string {
 }
 
 /** Signs a request of Hutong's to `wallet`: fields in the body (POST) or the query string (GET). */
-export function signRequest(wallet: WalletName, key: string, method: 'GET' | 'POST', path: string, fields: Fields, now: Date): OutgoingRequest {
+export function signRequest(
+  wallet: WalletName,
+  key: string,
+  method: 'GET' | 'POST',
+  path: string,
+  fields: Fields,
+  now: Date,
+): OutgoingRequest {
   if (wallet === 'alipay_sandbox') {
     const unsigned = { ...fields, timestamp: now.toISOString(), sign_type: 'HMAC-SHA256' };
     const signed = query({ ...unsigned, sign: mac(key, alipayCanonical(unsigned)) });

@@ -31,7 +31,9 @@ export function encodeBitmap(fields: Iterable<number>): string {
     if (field > bitsPerBitmap) secondary = true;
   }
   if (secondary) setBit(bytes, 1);
-  return Buffer.from(bytes.subarray(0, secondary ? 16 : 8)).toString('hex').toUpperCase();
+  return Buffer.from(bytes.subarray(0, secondary ? 16 : 8))
+    .toString('hex')
+    .toUpperCase();
 }
 
 const hexPattern = /^[0-9A-Fa-f]{16}$/;

@@ -60,17 +60,31 @@ describe('bitmap', () => {
   });
 
   it('decodes what it encodes, for any set of elements 2–128', () => {
-    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 2, max: 128 })), (fields) => {
-      const decoded = decodeBitmap(encodeBitmap(fields));
-      expect(decoded).toEqual({ fields: [...fields].sort((a, b) => a - b), length: fields.some((f) => f > 64) ? 32 : 16 });
-    }));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 2, max: 128 })), (fields) => {
+        const decoded = decodeBitmap(encodeBitmap(fields));
+        expect(decoded).toEqual({ fields: [...fields].sort((a, b) => a - b), length: fields.some((f) => f > 64) ? 32 : 16 });
+      }),
+    );
   });
 });
 
 describe('pack and unpack: known vectors', () => {
   it('packs a 0100 to the exact bytes built by hand', () => {
-    const expected = '0100' + '7224040000C08000' + '16' + '4111111111111111' + '000000' + '000000001000'
-      + '0615103000' + '000001' + '4912' + '010' + 'TERM0001' + 'MERCHANT0000001' + '840';
+    const expected =
+      '0100' +
+      '7224040000C08000' +
+      '16' +
+      '4111111111111111' +
+      '000000' +
+      '000000001000' +
+      '0615103000' +
+      '000001' +
+      '4912' +
+      '010' +
+      'TERM0001' +
+      'MERCHANT0000001' +
+      '840';
     expect(packed(authorization)).toBe(expected);
     expect(unpackMessage(Buffer.from(expected, 'latin1'))).toEqual(authorization);
   });
@@ -81,7 +95,13 @@ describe('pack and unpack: known vectors', () => {
   });
 
   it('packs an 0400 with DE 90 naming the original', () => {
-    const original = formatOriginalData({ mti: '0100', stan: '000001', transmissionDateTime: '0615103000', acquirerId: '123456', forwardingId: '' });
+    const original = formatOriginalData({
+      mti: '0100',
+      stan: '000001',
+      transmissionDateTime: '0615103000',
+      acquirerId: '123456',
+      forwardingId: '',
+    });
     expect(original).toBe('0100' + '000001' + '0615103000' + '00000123456' + '00000000000');
     const reversal: Iso8583Message = { mti: '0400', fields: { ...authorization.fields, 11: '000002', 90: original as string } };
     const text = packed(reversal);
@@ -121,44 +141,58 @@ function valueOf(spec: FieldSpec): fc.Arbitrary<string> {
 
 const messageArbitrary: fc.Arbitrary<Iso8583Message> = fc
   .tuple(fc.string({ unit: fc.constantFrom(...digits), minLength: 3, maxLength: 3 }), fc.subarray([...fieldSpecs.values()]))
-  .chain(([mtiDigits, specs]) => fc.tuple(...specs.map(valueOf)).map((values) => ({
-    mti: `0${mtiDigits}`,
-    fields: Object.fromEntries(specs.map((spec, i) => [spec.field, values[i]!])),
-  })));
+  .chain(([mtiDigits, specs]) =>
+    fc.tuple(...specs.map(valueOf)).map((values) => ({
+      mti: `0${mtiDigits}`,
+      fields: Object.fromEntries(specs.map((spec, i) => [spec.field, values[i]!])),
+    })),
+  );
 
 describe('pack and unpack: properties', () => {
   it('round-trips every valid message', () => {
-    fc.assert(fc.property(messageArbitrary, (message) => {
-      const bytes = packMessage(message);
-      expect(isIso8583Failure(bytes)).toBe(false);
-      expect(unpackMessage(bytes as Buffer)).toEqual(message);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(messageArbitrary, (message) => {
+        const bytes = packMessage(message);
+        expect(isIso8583Failure(bytes)).toBe(false);
+        expect(unpackMessage(bytes as Buffer)).toEqual(message);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('answers arbitrary bytes with a message or a failure, never an exception', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-      const result = unpackMessage(bytes);
-      expect(typeof result).toBe('object');
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const result = unpackMessage(bytes);
+        expect(typeof result).toBe('object');
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('rejects every truncation of a valid message', () => {
-    fc.assert(fc.property(messageArbitrary, (message) => {
-      const bytes = packMessage(message) as Buffer;
-      for (let cut = 0; cut < bytes.length; cut++) {
-        // The bitmap fixes which elements follow, so any shorter text must end inside one.
-        expect(unpackMessage(bytes.subarray(0, cut))).toMatchObject({ failure: Iso8583Error.MessageTruncated });
-      }
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(messageArbitrary, (message) => {
+        const bytes = packMessage(message) as Buffer;
+        for (let cut = 0; cut < bytes.length; cut++) {
+          // The bitmap fixes which elements follow, so any shorter text must end inside one.
+          expect(unpackMessage(bytes.subarray(0, cut))).toMatchObject({ failure: Iso8583Error.MessageTruncated });
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('survives single-byte corruption of a valid message without throwing', () => {
-    fc.assert(fc.property(messageArbitrary, fc.nat(), fc.integer({ min: 0, max: 255 }), (message, at, byte) => {
-      const bytes = Buffer.from(packMessage(message) as Buffer);
-      bytes[at % bytes.length] = byte;
-      const result = unpackMessage(bytes);
-      expect(typeof result).toBe('object');
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(messageArbitrary, fc.nat(), fc.integer({ min: 0, max: 255 }), (message, at, byte) => {
+        const bytes = Buffer.from(packMessage(message) as Buffer);
+        bytes[at % bytes.length] = byte;
+        const result = unpackMessage(bytes);
+        expect(typeof result).toBe('object');
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -213,35 +247,79 @@ describe('pack: invalid values are refused, not sent', () => {
 
 describe('original data (DE 90), MTIs, response codes, dates', () => {
   it('round-trips DE 90 and pads institution ids', () => {
-    fc.assert(fc.property(
-      fc.constantFrom('0100', '0200'),
-      fc.integer({ min: 0, max: 999_999 }),
-      layoutArbitraries.MMDDhhmmss!,
-      fc.string({ unit: fc.constantFrom(...digits), maxLength: 11 }),
-      (mti, stan, time, acquirerId) => {
-        const value = formatOriginalData({ mti, stan: String(stan).padStart(6, '0'), transmissionDateTime: time, acquirerId, forwardingId: '' });
-        expect(value).toHaveLength(42);
-        expect(parseOriginalData(value as string)).toEqual({
-          mti, stan: String(stan).padStart(6, '0'), transmissionDateTime: time,
-          acquirerId: acquirerId.padStart(11, '0'), forwardingId: '0'.repeat(11),
-        });
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.constantFrom('0100', '0200'),
+        fc.integer({ min: 0, max: 999_999 }),
+        layoutArbitraries.MMDDhhmmss!,
+        fc.string({ unit: fc.constantFrom(...digits), maxLength: 11 }),
+        (mti, stan, time, acquirerId) => {
+          const value = formatOriginalData({
+            mti,
+            stan: String(stan).padStart(6, '0'),
+            transmissionDateTime: time,
+            acquirerId,
+            forwardingId: '',
+          });
+          expect(value).toHaveLength(42);
+          expect(parseOriginalData(value as string)).toEqual({
+            mti,
+            stan: String(stan).padStart(6, '0'),
+            transmissionDateTime: time,
+            acquirerId: acquirerId.padStart(11, '0'),
+            forwardingId: '0'.repeat(11),
+          });
+        },
+      ),
+    );
   });
 
   it('rejects a DE 90 with a bad original date or an over-long institution id', () => {
-    expect(parseOriginalData('0100' + '000001' + '1332103000' + '0'.repeat(22))).toMatchObject({ failure: Iso8583Error.FieldFormatInvalid });
-    expect(formatOriginalData({ mti: '0100', stan: '000001', transmissionDateTime: '0615103000', acquirerId: '1'.repeat(12), forwardingId: '' }))
-      .toMatchObject({ failure: Iso8583Error.FieldFormatInvalid });
+    expect(parseOriginalData('0100' + '000001' + '1332103000' + '0'.repeat(22))).toMatchObject({
+      failure: Iso8583Error.FieldFormatInvalid,
+    });
+    expect(
+      formatOriginalData({ mti: '0100', stan: '000001', transmissionDateTime: '0615103000', acquirerId: '1'.repeat(12), forwardingId: '' }),
+    ).toMatchObject({ failure: Iso8583Error.FieldFormatInvalid });
   });
 
   it('derives response MTIs, also for repeats', () => {
-    expect(['0100', '0200', '0220', '0221', '0400', '0401', '0800'].map(responseMtiOf)).toEqual(['0110', '0210', '0230', '0230', '0410', '0410', '0810']);
+    expect(['0100', '0200', '0220', '0221', '0400', '0401', '0800'].map(responseMtiOf)).toEqual([
+      '0110',
+      '0210',
+      '0230',
+      '0230',
+      '0410',
+      '0410',
+      '0810',
+    ]);
     expect(['0221', '0401', '0100'].map(originalMtiOf)).toEqual(['0220', '0400', '0100']);
   });
 
   it('knows the response codes of domain.md §3 and which ones approve', () => {
-    for (const code of ['00', '01', '03', '04', '05', '12', '13', '14', '15', '30', '41', '43', '51', '54', '57', '59', '61', '91', '92', '94', '96']) {
+    for (const code of [
+      '00',
+      '01',
+      '03',
+      '04',
+      '05',
+      '12',
+      '13',
+      '14',
+      '15',
+      '30',
+      '41',
+      '43',
+      '51',
+      '54',
+      '57',
+      '59',
+      '61',
+      '91',
+      '92',
+      '94',
+      '96',
+    ]) {
       expect(describeResponseCode(code).reason, code).not.toMatch(/^response code/);
     }
     expect(describeResponseCode('00').approved).toBe(true);

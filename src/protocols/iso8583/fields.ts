@@ -77,10 +77,26 @@ const charsetPatterns: Readonly<Record<Charset, RegExp>> = {
 
 /** Two-digit groups and their ranges, per layout. */
 const layoutRanges: Readonly<Record<DateLayout, readonly (readonly [number, number])[]>> = {
-  MMDDhhmmss: [[1, 12], [1, 31], [0, 23], [0, 59], [0, 59]],
-  hhmmss: [[0, 23], [0, 59], [0, 59]],
-  MMDD: [[1, 12], [1, 31]],
-  YYMM: [[0, 99], [1, 12]],
+  MMDDhhmmss: [
+    [1, 12],
+    [1, 31],
+    [0, 23],
+    [0, 59],
+    [0, 59],
+  ],
+  hhmmss: [
+    [0, 23],
+    [0, 59],
+    [0, 59],
+  ],
+  MMDD: [
+    [1, 12],
+    [1, 31],
+  ],
+  YYMM: [
+    [0, 99],
+    [1, 12],
+  ],
 };
 
 function layoutValid(value: string, layout: DateLayout): boolean {

@@ -34,20 +34,22 @@ describe('framing', () => {
 
   it('returns the same frames for any chunking of any sequence of frames', () => {
     const payloads = fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 20 });
-    fc.assert(fc.property(payloads, fc.array(fc.nat()), (messages, cuts) => {
-      const stream = Buffer.concat(messages.map((m) => encodeFrame(m)));
-      const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
-      const reader = new FrameReader();
-      const out: Buffer[] = [];
-      let from = 0;
-      for (const to of [...points, stream.length]) {
-        const result = reader.push(stream.subarray(from, to));
-        if (isIso8583Failure(result)) throw new Error(result.detail);
-        out.push(...result);
-        from = to;
-      }
-      expect(out.map((b) => b.toString('hex'))).toEqual(messages.map((m) => Buffer.from(m).toString('hex')));
-    }));
+    fc.assert(
+      fc.property(payloads, fc.array(fc.nat()), (messages, cuts) => {
+        const stream = Buffer.concat(messages.map((m) => encodeFrame(m)));
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+        const reader = new FrameReader();
+        const out: Buffer[] = [];
+        let from = 0;
+        for (const to of [...points, stream.length]) {
+          const result = reader.push(stream.subarray(from, to));
+          if (isIso8583Failure(result)) throw new Error(result.detail);
+          out.push(...result);
+          from = to;
+        }
+        expect(out.map((b) => b.toString('hex'))).toEqual(messages.map((m) => Buffer.from(m).toString('hex')));
+      }),
+    );
   });
 
   it('refuses a frame above frameBytesMax from its prefix alone, and stays broken', () => {

@@ -20,7 +20,9 @@ function specOf(field: number): FieldSpec | Iso8583Failure {
 }
 
 function fieldNumbers(message: Iso8583Message): number[] {
-  return Object.keys(message.fields).map(Number).sort((a, b) => a - b);
+  return Object.keys(message.fields)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 function packField(spec: FieldSpec, value: string): string | Iso8583Failure {
@@ -34,7 +36,8 @@ function packField(spec: FieldSpec, value: string): string | Iso8583Failure {
 
 /** Encodes a message as ASCII bytes: MTI, bitmap(s), elements in ascending order. */
 export function packMessage(message: Iso8583Message): Buffer | Iso8583Failure {
-  if (!isMti(message.mti)) return iso8583Failure(Iso8583Error.MtiInvalid, `MTI must be 4 digits starting with 0 (1987), got ${JSON.stringify(message.mti)}`);
+  if (!isMti(message.mti))
+    return iso8583Failure(Iso8583Error.MtiInvalid, `MTI must be 4 digits starting with 0 (1987), got ${JSON.stringify(message.mti)}`);
   const numbers = fieldNumbers(message);
   const parts: string[] = [message.mti, ''];
   for (const field of numbers) {
@@ -68,7 +71,11 @@ function unpackField(cursor: Cursor, spec: FieldSpec): string | Iso8583Failure {
   const prefix = take(cursor, length.kind === 'llvar' ? 2 : 3, spec.field, 'length prefix');
   if (isIso8583Failure(prefix)) return prefix;
   if (!/^[0-9]+$/.test(prefix)) {
-    return iso8583Failure(Iso8583Error.FieldLengthInvalid, `DE ${spec.field} length prefix ${JSON.stringify(prefix)} is not digits`, spec.field);
+    return iso8583Failure(
+      Iso8583Error.FieldLengthInvalid,
+      `DE ${spec.field} length prefix ${JSON.stringify(prefix)} is not digits`,
+      spec.field,
+    );
   }
   const count = Number(prefix);
   if (count > length.lengthMax) {
@@ -104,7 +111,8 @@ export function unpackMessage(bytes: Uint8Array): Iso8583Message | Iso8583Failur
     return iso8583Failure(Iso8583Error.MessageTruncated, `message of ${text.length} bytes is shorter than MTI and bitmap`);
   }
   const mti = text.slice(0, mtiLength);
-  if (!isMti(mti)) return iso8583Failure(Iso8583Error.MtiInvalid, `MTI must be 4 digits starting with 0 (1987), got ${JSON.stringify(mti)}`);
+  if (!isMti(mti))
+    return iso8583Failure(Iso8583Error.MtiInvalid, `MTI must be 4 digits starting with 0 (1987), got ${JSON.stringify(mti)}`);
   const bitmap = decodeBitmap(text.slice(mtiLength));
   if (isIso8583Failure(bitmap)) return bitmap;
   const cursor: Cursor = { text, offset: mtiLength + bitmap.length };
@@ -119,7 +127,5 @@ export function unpackMessage(bytes: Uint8Array): Iso8583Message | Iso8583Failur
 /** The elements a message must carry; the first missing one is reported. */
 export function requireFields(message: Iso8583Message, required: readonly number[]): Iso8583Failure | undefined {
   const missing = required.find((field) => message.fields[field] === undefined);
-  return missing === undefined
-    ? undefined
-    : iso8583Failure(Iso8583Error.FieldMissing, `${message.mti} requires DE ${missing}`, missing);
+  return missing === undefined ? undefined : iso8583Failure(Iso8583Error.FieldMissing, `${message.mti} requires DE ${missing}`, missing);
 }

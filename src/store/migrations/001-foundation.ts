@@ -117,7 +117,11 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     .addColumn('request_digest', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('wallet_movements_merchant_created').on('wallet_movements').columns(['merchant_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('wallet_movements_merchant_created')
+    .on('wallet_movements')
+    .columns(['merchant_id', 'created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('idempotency_keys')
@@ -139,7 +143,9 @@ async function immutableJournal(db: Kysely<unknown>, dialect: 'sqlite' | 'postgr
     for (const table of tables) {
       for (const op of ['UPDATE', 'DELETE']) {
         await sql
-          .raw(`CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is immutable'); END`)
+          .raw(
+            `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is immutable'); END`,
+          )
           .execute(db);
       }
     }

@@ -34,7 +34,11 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('deleted_at', 'text')
     .execute();
-  await db.schema.createIndex('webhook_endpoints_merchant_created').on('webhook_endpoints').columns(['merchant_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('webhook_endpoints_merchant_created')
+    .on('webhook_endpoints')
+    .columns(['merchant_id', 'created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('webhook_deliveries')
@@ -52,10 +56,23 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
   // The dispatcher's scan: only pending rows are indexed, so finished deliveries cost it nothing.
-  await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').column('next_attempt_at').where(sql.ref('status'), '=', 'pending').execute();
+  await db.schema
+    .createIndex('webhook_deliveries_due')
+    .on('webhook_deliveries')
+    .column('next_attempt_at')
+    .where(sql.ref('status'), '=', 'pending')
+    .execute();
   // The in-order rule: "is an earlier event of this object still pending for this endpoint?"
-  await db.schema.createIndex('webhook_deliveries_order').on('webhook_deliveries').columns(['endpoint_id', 'object_id', 'sequence']).execute();
-  await db.schema.createIndex('webhook_deliveries_endpoint_created').on('webhook_deliveries').columns(['endpoint_id', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_order')
+    .on('webhook_deliveries')
+    .columns(['endpoint_id', 'object_id', 'sequence'])
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_endpoint_created')
+    .on('webhook_deliveries')
+    .columns(['endpoint_id', 'created_at', 'id'])
+    .execute();
   // At most one pending delivery per (event, endpoint): redelivery cannot pile up copies.
   await db.schema
     .createIndex('webhook_deliveries_one_pending')

@@ -30,7 +30,11 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('merchant_bank_accounts_merchant').on('merchant_bank_accounts').columns(['merchant_id', 'currency', 'created_at']).execute();
+  await db.schema
+    .createIndex('merchant_bank_accounts_merchant')
+    .on('merchant_bank_accounts')
+    .columns(['merchant_id', 'currency', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('settlement_statements')
@@ -50,8 +54,17 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
     .addColumn('payout_id', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('settlement_statements_merchant').on('settlement_statements').columns(['merchant_id', 'created_at', 'id']).execute();
-  await db.schema.createIndex('settlement_statements_window').on('settlement_statements').columns(['merchant_id', 'currency', 'window_end']).unique().execute();
+  await db.schema
+    .createIndex('settlement_statements_merchant')
+    .on('settlement_statements')
+    .columns(['merchant_id', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('settlement_statements_window')
+    .on('settlement_statements')
+    .columns(['merchant_id', 'currency', 'window_end'])
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('settlement_lines')

@@ -14,6 +14,10 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): Promise<void> {
   await db.schema.createIndex('ledger_entries_link_kind').on('ledger_entries').columns(['link_id', 'kind', 'id']).execute();
   await db.schema.dropIndex('ledger_entries_link_id').execute();
-  await db.schema.createIndex('ledger_postings_account_entry').on('ledger_postings').columns(['account_id', 'entry_id', 'amount']).execute();
+  await db.schema
+    .createIndex('ledger_postings_account_entry')
+    .on('ledger_postings')
+    .columns(['account_id', 'entry_id', 'amount'])
+    .execute();
   await db.schema.dropIndex('ledger_postings_account').execute();
 }

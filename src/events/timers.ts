@@ -92,19 +92,17 @@ export function createTimers(deps: {
       .insertInto('timers')
       .values(row)
       .onConflict((oc) =>
-        oc
-          .column('key')
-          .doUpdateSet({
-            kind: row.kind,
-            status: 'pending',
-            due_at: row.due_at,
-            payload: row.payload,
-            attempts: 0n,
-            locked_until: null,
-            claimed_by: null,
-            last_error: null,
-            updated_at: at,
-          }),
+        oc.column('key').doUpdateSet({
+          kind: row.kind,
+          status: 'pending',
+          due_at: row.due_at,
+          payload: row.payload,
+          attempts: 0n,
+          locked_until: null,
+          claimed_by: null,
+          last_error: null,
+          updated_at: at,
+        }),
       )
       .execute();
   }

@@ -120,14 +120,12 @@ export function createSettlementCycle(deps: {
         .insertInto('scheduled_runs')
         .values({ id, kind, occurrence, status: 'running', attempts: 1n, result: null, started_at: now, finished_at: null })
         .onConflict((oc) =>
-          oc
-            .column('id')
-            .doUpdateSet((eb) => ({
-              status: 'running',
-              attempts: eb('scheduled_runs.attempts', '+', 1n),
-              started_at: now,
-              finished_at: null,
-            })),
+          oc.column('id').doUpdateSet((eb) => ({
+            status: 'running',
+            attempts: eb('scheduled_runs.attempts', '+', 1n),
+            started_at: now,
+            finished_at: null,
+          })),
         )
         .execute(),
     );

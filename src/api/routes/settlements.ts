@@ -449,16 +449,14 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
         reference: request.body.reference,
       });
       if (isFailure(c)) throw problemFromFailure(c);
-      return reply
-        .code(201)
-        .send({
-          object: 'chargeback' as const,
-          entry: c.entryId,
-          merchant: c.merchantId,
-          payment: request.body.payment,
-          amount: Number(c.amountMinor),
-          currency: c.currency,
-        });
+      return reply.code(201).send({
+        object: 'chargeback' as const,
+        entry: c.entryId,
+        merchant: c.merchantId,
+        payment: request.body.payment,
+        amount: Number(c.amountMinor),
+        currency: c.currency,
+      });
     },
   );
   app.post(

@@ -117,16 +117,14 @@ export function registerWebApiRoutes(fastify: FastifyInstance, services: ApiServ
       const result = await web.createCheckoutSession(merchantId, paymentId, (b.expires_in ?? 3600) * 1000);
       if (isFailure(result)) throw problemFromFailure(result);
       const s = result.session;
-      return reply
-        .code(201)
-        .send({
-          id: s.id,
-          object: 'checkout_session' as const,
-          url: web.checkoutUrl(result.token),
-          payment: paymentView(result.payment),
-          expires_at: s.expiresAt,
-          created_at: s.createdAt,
-        });
+      return reply.code(201).send({
+        id: s.id,
+        object: 'checkout_session' as const,
+        url: web.checkoutUrl(result.token),
+        payment: paymentView(result.payment),
+        expires_at: s.expiresAt,
+        created_at: s.createdAt,
+      });
     },
   );
 
@@ -173,15 +171,13 @@ export function registerWebApiRoutes(fastify: FastifyInstance, services: ApiServ
         `${csrfCookie}=${session.csrfToken}; Path=/; SameSite=Strict; Max-Age=${maxAge}${secure(base)}`,
       ]);
       const p = session.principal;
-      return reply
-        .code(201)
-        .send({
-          object: 'dashboard_session' as const,
-          kind: p.type,
-          merchant: p.type === 'merchant' ? p.merchantId : null,
-          csrf_token: session.csrfToken,
-          expires_at: session.expiresAt,
-        });
+      return reply.code(201).send({
+        object: 'dashboard_session' as const,
+        kind: p.type,
+        merchant: p.type === 'merchant' ? p.merchantId : null,
+        csrf_token: session.csrfToken,
+        expires_at: session.expiresAt,
+      });
     },
   );
 

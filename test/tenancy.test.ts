@@ -77,6 +77,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/operator/netting_windows': 'operator',
 
   'GET /v1/balance': 'merchant',
+  'GET /v1/account': 'merchant',
   'POST /v1/customers': 'merchant',
   'GET /v1/customers': 'merchant',
   'GET /v1/customers/:id': 'merchant',

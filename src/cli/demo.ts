@@ -23,7 +23,7 @@ export async function seedDemo(hutong: Hutong, dataDir: string | undefined): Pro
   const saved = await store.db.selectFrom('settings').select('value').where('key', '=', demoSetting).executeTakeFirst();
   if (saved !== undefined) {
     const merchant = await parties.getMerchant(saved.value);
-    return { merchantId: saved.value, merchantName: merchant?.name ?? '?', secretKey: readSavedKey(dataDir) };
+    return { merchantId: saved.value, merchantName: merchant?.name ?? '?', secretKey: readDemoKey(dataDir) };
   }
   const created = await parties.createMerchant(
     { name: 'Hutong Demo Shop', country: 'CN', settlementCurrency: 'CNY' },
@@ -68,7 +68,8 @@ export async function seedDemo(hutong: Hutong, dataDir: string | undefined): Pro
   return { merchantId, merchantName: created.merchant.name, secretKey: created.secretKey };
 }
 
-function readSavedKey(dataDir: string | undefined): string | null {
+/** The demo merchant's test key, as `hutong start` saved it (null without a data directory or a demo). */
+export function readDemoKey(dataDir: string | undefined): string | null {
   if (dataDir === undefined) return null;
   const file = join(dataDir, credentialsFile);
   if (!existsSync(file)) return null;

@@ -12,6 +12,8 @@ import { startFx } from './fx.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 import { registerSettlementCommands, startBank } from './settlement.js';
+import { writeSandboxEndpoints } from './sandbox-endpoints.js';
+import { readDemoKey } from './demo.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -70,6 +72,13 @@ program
           : 'Operator key: printed at first start; set HUTONG_ADMIN_KEY to choose one',
       );
     console.log(lines.join('\n') + '\n');
+    writeSandboxEndpoints(config.dataDir, {
+      bank_url: bank.url,
+      acquirer: cards.acquirer,
+      three_d_secure_url: threeDS.url,
+      wallets_url: wallets.url,
+      fx_feed_url: fxFeed.url,
+    });
 
     const stop = async (signal: string) => {
       hutong.server.log.info({ signal }, 'shutting down');
@@ -95,6 +104,19 @@ program
     const applied = await migrate(store);
     console.log(applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`);
     await store.close();
+  });
+
+program
+  .command('demo')
+  .description('the sandbox demo')
+  .command('key')
+  .description("print the demo merchant's test secret key (kept in the data directory by `hutong start`)")
+  .action(() => {
+    const key = readDemoKey(loadConfig().dataDir);
+    if (key === null) {
+      console.error('no demo merchant key here: start Hutong once with the demo (`npm start`) on this DATABASE_URL');
+      process.exitCode = 1;
+    } else console.log(key);
   });
 
 const ledger = program.command('ledger').description('ledger tools');

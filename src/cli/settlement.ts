@@ -9,6 +9,7 @@ import { isFailure } from '../core/failure.js';
 import { fileKinds, type FileKind } from '../reconciliation/parsers.js';
 import { fileLineBatches } from '../reconciliation/files.js';
 import { startSandboxBank } from '../../sandbox/bank/bank.js';
+import { readSandboxEndpoints } from './sandbox-endpoints.js';
 
 /** The settlement bank `hutong start` talks to: HUTONG_BANK_URL, or the sandbox bank in-process. */
 export async function startBank(
@@ -49,8 +50,10 @@ export function registerSettlementCommands(program: Command): void {
     .option('--payouts', 'send pending payouts to the bank (HUTONG_BANK_URL) as pain.001')
     .option('--window-end <time>', "an operator cut-off in the past (ISO 8601) instead of each schedule's window")
     .action(async (options: { merchant?: string; payouts?: boolean; windowEnd?: string }) => {
-      const bankUrl = process.env.HUTONG_BANK_URL;
-      const hutong = await createHutong(loadConfig(), { logger: false, bank: bankUrl ? createBankClient(bankUrl) : undefined });
+      const config = loadConfig();
+      // HUTONG_BANK_URL, else the sandbox bank that `hutong start` runs on this data directory.
+      const bankUrl = process.env.HUTONG_BANK_URL || readSandboxEndpoints(config.dataDir).bank_url;
+      const hutong = await createHutong(config, { logger: false, bank: bankUrl ? createBankClient(bankUrl) : undefined });
       try {
         const started = Date.now();
         const run = await hutong.services.settlement.run({

@@ -111,6 +111,8 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
   /** Attempts with a new port when the one we picked was taken in between. */
   readonly portAttempts?: number;
+  /** Seed the sandbox demo merchant and customers (as a plain `npm start` does); default false. */
+  readonly demo?: boolean;
 }
 
 /**
@@ -123,7 +125,7 @@ export async function startServer(env: Record<string, string>, options: StartOpt
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= portAttempts; attempt++) {
     const port = await freePort();
-    const child = spawn(cliCommand[0], [...cliCommand.slice(1), 'start', '--no-demo'], {
+    const child = spawn(cliCommand[0], [...cliCommand.slice(1), 'start', ...(options.demo === true ? [] : ['--no-demo'])], {
       cwd: repoRoot,
       env: childEnv({ ...env, PORT: String(port) }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/failure.js';
+import { merchantIdOf } from '../auth.js';
 import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { apiKeyView, ApiKeyView, merchantView, MerchantView } from '../presenters.js';
@@ -41,6 +42,20 @@ export function registerMerchantRoutes(fastify: FastifyInstance, services: ApiSe
       );
       if (isFailure(result)) throw problemFromFailure(result);
       return reply.code(201).send({ ...merchantView(result.merchant), api_key: apiKeyView(result.apiKey, result.secretKey) });
+    },
+  );
+
+  app.get(
+    '/v1/account',
+    {
+      config: { auth: 'merchant' },
+      schema: { tags: ['merchants'], summary: 'The calling merchant itself', response: { 200: MerchantView, ...problemResponses } },
+    },
+    async (request) => {
+      const id = merchantIdOf(request);
+      const merchant = await parties.getMerchant(id);
+      if (merchant === undefined) throw problemFromFailure({ failure: 'merchant_not_found', detail: `no merchant ${id}` });
+      return merchantView(merchant);
     },
   );
 

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { startAcquirerServer } from './acquirer.js';
 import type { CardholderSnapshot } from './issuer.js';
 import { createNetworks, networkFor, type CardNetwork } from './networks.js';
@@ -19,6 +20,8 @@ export interface CardWorldOptions {
   readonly log?: (line: string) => void;
   /** The acquirer answers every financial request 91 (switch inoperative). */
   readonly switchInoperative?: boolean;
+  /** The port of the acquirer's file service (its settlement CSV over HTTP); 0 = any free port. */
+  readonly filesPort?: number;
 }
 
 export interface CardWorld {
@@ -31,6 +34,11 @@ export interface CardWorld {
   close(): Promise<void>;
   /** The acquirer's settlement CSV of what it approved (on `date`, after the first `skip`), with discrepancies on purpose. */
   settlementFile(options?: { date?: string; skip?: number; inject?: readonly Discrepancy[] }): string;
+  /**
+   * The acquirer's file service, as merchants' acquirers publish their daily files:
+   * `GET <filesUrl>/settlement-file?date=YYYY-MM-DD` answers the settlement CSV (all days without `date`).
+   */
+  readonly filesUrl: string;
 }
 
 export async function startCardWorld(options: CardWorldOptions = {}): Promise<CardWorld> {
@@ -47,13 +55,50 @@ export async function startCardWorld(options: CardWorldOptions = {}): Promise<Ca
     switchInoperative: options.switchInoperative ?? false,
     journal: (entry) => void journal.push(entry),
   });
+  const settlementFile = (fileOptions: { date?: string; skip?: number; inject?: readonly Discrepancy[] } = {}) =>
+    settlementCsv(journal, { ...fileOptions, at: clock() });
+  const files = await startFileService(options.host ?? '127.0.0.1', options.filesPort ?? 0, settlementFile);
   return {
     host: server.host,
     acquirerPort: server.port,
+    filesUrl: files.url,
     networks,
     testCards,
     cardholder: (pan) => networkFor(networks, pan)?.issuer.cardholder(pan),
-    close: () => server.close(),
-    settlementFile: (fileOptions = {}) => settlementCsv(journal, { ...fileOptions, at: clock() }),
+    close: async () => {
+      await files.close();
+      await server.close();
+    },
+    settlementFile,
+  };
+}
+
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+async function startFileService(
+  host: string,
+  port: number,
+  settlementFile: (options: { date?: string }) => string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const http = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://sandbox');
+    const date = url.searchParams.get('date') ?? undefined;
+    if (request.method !== 'GET' || url.pathname !== '/settlement-file') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('GET /settlement-file?date=YYYY-MM-DD\n');
+    } else if (date !== undefined && !datePattern.test(date)) {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('date is YYYY-MM-DD\n');
+    } else {
+      response.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end(settlementFile({ date }));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => resolve());
+  });
+  const address = http.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  return {
+    url: `http://${host}:${bound}`,
+    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
   };
 }

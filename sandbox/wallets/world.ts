@@ -67,7 +67,7 @@ export const orderTtlMsDefault = 2 * 60 * 60_000;
 export const ordersMaxDefault = 100_000;
 export const requestTimeoutMs = 10_000;
 const headersTimeoutMs = 5_000;
-const routePattern = /^\/([a-z_]{1,32})\/(orders|refunds|pay)(?:\/([A-Za-z0-9_-]{1,64}))?$/;
+const routePattern = /^\/([a-z_]{1,32})\/(orders|refunds|pay|bill)(?:\/([A-Za-z0-9_-]{1,64}))?$/;
 
 function keysOf(keys: Partial<Record<WalletName, string>> | undefined): Record<WalletName, string> {
   const all = {} as Record<WalletName, string>;
@@ -176,6 +176,17 @@ async function route(context: WalletWorldContext, request: IncomingMessage, resp
   }
   const [, , resource, id] = match;
   if (resource === 'pay' && id !== undefined) return payRoute(context, wallet, id, request, response);
+  // The day's bill, as a merchant downloads it (GET /<wallet>/bill?date=YYYY-MM-DD): `hutong reconcile` reads it.
+  if (resource === 'bill' && id === undefined && request.method === 'GET') {
+    const date = new URL(target, 'http://sandbox.invalid').searchParams.get('date') ?? context.clock.now().toISOString().slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return sendText(response, 400, 'text/plain', 'date is YYYY-MM-DD\n');
+    return sendText(
+      response,
+      200,
+      'text/plain; charset=utf-8',
+      walletBill(context.stores[wallet], wallet, { date, at: context.clock.now() }),
+    );
+  }
   const method = request.method ?? '';
   const expected = resource === 'orders' && id !== undefined ? 'GET' : 'POST';
   if (method !== expected || (resource === 'refunds' && id !== undefined)) {

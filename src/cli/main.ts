@@ -12,7 +12,7 @@ import { startFx } from './fx.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 import { registerSettlementCommands, startBank } from './settlement.js';
-import { writeSandboxEndpoints } from './sandbox-endpoints.js';
+import { readSandboxEndpoints, writeSandboxEndpoints } from './sandbox-endpoints.js';
 import { readDemoKey } from './demo.js';
 
 const program = new Command();
@@ -75,6 +75,7 @@ program
     writeSandboxEndpoints(config.dataDir, {
       bank_url: bank.url,
       acquirer: cards.acquirer,
+      acquirer_files_url: cards.world?.filesUrl,
       three_d_secure_url: threeDS.url,
       wallets_url: wallets.url,
       fx_feed_url: fxFeed.url,
@@ -106,9 +107,12 @@ program
     await store.close();
   });
 
-program
-  .command('demo')
-  .description('the sandbox demo')
+const demoCommand = program.command('demo').description('the sandbox demo');
+demoCommand
+  .command('endpoints')
+  .description('print where `hutong start` put the sandbox servers on this data directory (JSON)')
+  .action(() => console.log(JSON.stringify(readSandboxEndpoints(loadConfig().dataDir), null, 2)));
+demoCommand
   .command('key')
   .description("print the demo merchant's test secret key (kept in the data directory by `hutong start`)")
   .action(() => {

@@ -157,7 +157,8 @@ export function compareJson(expected: unknown, actual: unknown, approx: boolean,
     return problems;
   }
   if (typeof expected === 'number') return approx || expected === actual ? [] : [`${path}: expected ${expected}, got ${String(actual)}`];
-  if (typeof expected === 'string' && stableKeys.has(key) && expected !== actual)
+  // Stable strings must be equal, but for the ids, times and addresses inside them.
+  if (typeof expected === 'string' && stableKeys.has(key) && !linePattern(expected, false).test(String(actual)))
     return [`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
   return [];
 }

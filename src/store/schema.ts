@@ -147,6 +147,9 @@ export interface IdempotencyKeysTable {
   status_code: bigint;
   response_body: string;
   created_at: string;
+  /** Added by 013-safety: a reservation's lease (status_code 0 until the answer is saved). */
+  locked_until?: string | null;
+  content_type?: string | null;
 }
 
 export interface PaymentsTable {
@@ -185,6 +188,9 @@ export interface PaymentsTable {
   settlement_amount?: bigint | null;
   fx_rate?: string | null;
   fx_quote_id?: string | null;
+  /** Added by 013-safety: the capture or cancel that holds the payment while it talks to the acquirer. */
+  claim_id?: string | null;
+  claimed_at?: string | null;
 }
 
 export interface PaymentAttemptsTable {

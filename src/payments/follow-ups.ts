@@ -402,12 +402,16 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
   async function failRefund(payment: Payment, pending: Refund, why: string): Promise<Refund> {
     return writer.run(
       async (trx) => {
-        await trx
+        const moved = await trx
           .updateTable('refunds')
           .set({ status: 'failed', failure_code: why, updated_at: now() })
           .where('id', '=', pending.id)
           .where('status', '=', 'pending')
-          .execute();
+          .executeTakeFirst();
+        // Another completion of this refund (a retry, the sweep) settled it first: its reservation
+        // was given back (or spent) then, and must not be given back a second time.
+        if (moved.numUpdatedRows !== 1n)
+          return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
         await trx
           .updateTable('payments')
           .set((eb) => ({ amount_refunded: eb('amount_refunded', '-', pending.amount.minor), updated_at: now() }))

@@ -197,6 +197,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     timers,
     ...settlementServices,
     bank: () => options.bank,
+    idempotency: config.idempotency,
   };
   const server = await buildServer(services, { logger });
   dispatcher.start();

@@ -41,6 +41,12 @@ export interface HutongConfig {
     readonly markupBpsDefault: number;
     readonly convertToSettlement: boolean;
   };
+  /**
+   * Idempotency-Key reservations (src/api/idempotency.ts): the lease a request holds its key for
+   * (longer than any request; a retry after a crash takes the key over once it ends) and how long
+   * a same-key request waits for the first answer before a 409 that says retry.
+   */
+  readonly idempotency?: { readonly leaseMs: number; readonly waitMs: number };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -89,6 +95,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       quoteTtlMs: intFrom(env, 'HUTONG_FX_QUOTE_TTL_MS', 15 * 60 * 1000, 1_000, 24 * 60 * 60 * 1000),
       markupBpsDefault: intFrom(env, 'HUTONG_FX_MARKUP_BPS', 50, 0, 1_000),
       convertToSettlement: env.HUTONG_FX_CONVERT !== 'off',
+    },
+    idempotency: {
+      leaseMs: intFrom(env, 'HUTONG_IDEMPOTENCY_LEASE_MS', 60_000, 1_000, 3_600_000),
+      waitMs: intFrom(env, 'HUTONG_IDEMPOTENCY_WAIT_MS', 10_000, 0, 60_000),
     },
   };
 }

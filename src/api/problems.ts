@@ -39,6 +39,7 @@ export const problemCatalog = {
   body_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Send application/json' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running; retry' },
   insufficient_funds: { status: 422, title: 'Insufficient funds' },
   webhook_endpoints_too_many: { status: 422, title: 'The merchant has the most webhook endpoints allowed' },
   payment_not_found: { status: 404, title: 'No such payment' },

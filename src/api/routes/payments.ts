@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/failure.js';
 import { toJSONMinor } from '../../money/index.js';
@@ -9,7 +9,7 @@ import type { PaymentFxInput } from '../../payments/fx-port.js';
 import type { Principal } from '../../parties/service.js';
 import { amountFromBody } from '../amounts.js';
 import { merchantIdOf } from '../auth.js';
-import { idempotencyKeyOf } from '../idempotency.js';
+import { idempotencyKeyOf, recoveredRetryOf } from '../idempotency.js';
 import { listView } from '../presenters.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
@@ -475,7 +475,11 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
       if (request.principal?.type === 'checkout')
         await checkCashierMethod(payments, request.principal.merchantId, request.params.id, method);
       const result = await payments.confirm(merchantIdOf(request), request.params.id, method);
-      if (isFailure(result)) throw problemFromFailure(result);
+      if (isFailure(result)) {
+        const committed = await confirmedByFirstTry(payments, request, request.params.id, result.failure);
+        if (committed !== undefined) return paymentViewFor(request.principal, committed);
+        throw problemFromFailure(result);
+      }
       return paymentViewFor(request.principal, result);
     },
   );
@@ -671,4 +675,25 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
       return refundView(result);
     },
   );
+}
+
+/**
+ * A retried confirm whose first try died with its process after confirming (issue 12): the
+ * payment is no longer waiting for a method because that try claimed it. The retry answers what
+ * the first try committed — the payment as it is — rather than 409 for good. Only for a retry that
+ * took over the key (src/api/idempotency.ts), and only when the claim came after the key was first
+ * reserved.
+ */
+async function confirmedByFirstTry(
+  payments: PaymentServices,
+  request: FastifyRequest,
+  id: string,
+  failure: string,
+): Promise<Payment | undefined> {
+  const retry = recoveredRetryOf(request);
+  if (retry === undefined || failure !== 'payment_state_invalid') return undefined;
+  const details = await payments.details(merchantIdOf(request), id);
+  if (isFailure(details) || details.payment.status === 'canceled') return undefined;
+  const claimed = details.timeline.some((t) => t.from === 'requires_payment_method' && t.to === 'processing' && t.at >= retry.reservedAt);
+  return claimed ? details.payment : undefined;
 }

@@ -47,6 +47,11 @@ export interface HutongConfig {
    * a same-key request waits for the first answer before a 409 that says retry.
    */
   readonly idempotency?: { readonly leaseMs: number; readonly waitMs: number };
+  /**
+   * The payment recovery sweep (src/payments/sweeper.ts): how long an attempt or a capture/cancel
+   * claim may stay unanswered before the sweep treats its request as dead and repairs it.
+   */
+  readonly recovery?: { readonly inFlightGraceMs: number };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -100,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       leaseMs: intFrom(env, 'HUTONG_IDEMPOTENCY_LEASE_MS', 60_000, 1_000, 3_600_000),
       waitMs: intFrom(env, 'HUTONG_IDEMPOTENCY_WAIT_MS', 10_000, 0, 60_000),
     },
+    recovery: { inFlightGraceMs: intFrom(env, 'HUTONG_RECOVERY_GRACE_MS', 30_000, 1_000, 3_600_000) },
   };
 }
 

@@ -14,7 +14,6 @@ import type { EscrowService } from '../escrow/index.js';
 import type { Timers } from '../events/timers.js';
 import type { SettlementServices } from '../settlement/index.js';
 import type { BankClient } from '../channels/bank/client.js';
-import type { IdempotencySettings } from './idempotency.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -41,6 +40,14 @@ export interface ApiServices {
   readonly bank: () => BankClient | undefined;
   /** Idempotency-Key reservation bounds (src/api/idempotency.ts); defaults when absent. */
   readonly idempotency?: IdempotencySettings;
+}
+
+/** Idempotency-Key reservation bounds (src/api/idempotency.ts). */
+export interface IdempotencySettings {
+  /** How long a reservation is held before a retry may take it over (longer than any request). */
+  readonly leaseMs: number;
+  /** How long a same-key request waits for the first one's answer before answering 409. */
+  readonly waitMs: number;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { digestOf } from '../core/ids.js';
-import type { Store } from '../store/database.js';
 import { scopeOf } from './auth.js';
-import type { ApiServices } from './context.js';
+import type { ApiServices, IdempotencySettings } from './context.js';
 import { ProblemError } from './problems.js';
 
 /**
@@ -23,13 +22,6 @@ import { ProblemError } from './problems.js';
  * Secrets shown once (a new API key) are not kept: a replay answers with `secret_key: null`.
  */
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
-
-export interface IdempotencySettings {
-  /** How long a reservation is held before a retry may take it over (longer than any request). */
-  readonly leaseMs: number;
-  /** How long a same-key request waits for the first one's answer before answering 409. */
-  readonly waitMs: number;
-}
 
 export const defaultIdempotencySettings: IdempotencySettings = { leaseMs: 60_000, waitMs: 10_000 };
 /** How often a waiting request looks for the first one's answer. */
@@ -197,7 +189,7 @@ function contentTypeOf(reply: FastifyReply): string {
 }
 
 /** Waits until the key's first request answered, gave it back or lost its lease; false past the deadline. */
-async function waitForAnswer(store: Store, scope: string, key: string, deadline: number): Promise<boolean> {
+async function waitForAnswer(store: ApiServices['store'], scope: string, key: string, deadline: number): Promise<boolean> {
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, waitPollMs));
     const row = await store.reader

@@ -9,8 +9,7 @@ import { feeFor, feeReturned } from './fees.js';
 import { toRefund, type Payment, type Refund } from './model.js';
 import { accountKeys, type Source } from './postings.js';
 import type { Payments, PaymentsDeps } from './service.js';
-import { claimPayment, releaseClaim } from './claims.js';
-import { insertAttempt, moveStatus, settleAttempt } from './store.js';
+import { claimPayment, insertAttempt, moveStatus, releaseClaim, settleAttempt } from './store.js';
 
 type PaymentFailure = Failure<string>;
 

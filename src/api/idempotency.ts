@@ -216,9 +216,12 @@ function scopeOfRequest(request: FastifyRequest): string {
   return typeof token === 'string' && token !== '' ? `buyer:${createHash('sha256').update(token).digest('hex')}` : scope;
 }
 
+/** Credentials shown once are not kept at rest: a new API key, an escrow buyer's link. */
+const secretFields = new Set(['secret_key', 'buyer_url', 'buyer_token']);
+
 function withoutSecrets(payload: string): string {
-  if (!payload.includes('"secret_key"')) return payload;
-  return JSON.stringify(JSON.parse(payload), (name, value: unknown) => (name === 'secret_key' ? null : value));
+  if (![...secretFields].some((name) => payload.includes(`"${name}"`))) return payload;
+  return JSON.stringify(JSON.parse(payload), (name, value: unknown) => (secretFields.has(name) ? null : value));
 }
 
 /**

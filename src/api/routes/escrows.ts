@@ -50,7 +50,6 @@ export const EscrowView = Type.Object({
     }),
   ),
   settling: Type.Boolean({ description: 'A decided refund is being paid out; other steps wait' }),
-  buyer_url: Type.Optional(Type.String({ description: 'The buyer link again (merchant GET only), e.g. to resend it' })),
   close_due_at: Nullable(Timestamp),
   merchant: Type.Optional(Type.String({ description: "The trade's merchant (operator only)" })),
   created_at: Timestamp,
@@ -60,8 +59,6 @@ export const EscrowView = Type.Object({
 const CreatedView = Type.Intersect([
   EscrowView,
   Type.Object({
-    buyer_url: Type.String({ description: 'Send this to the buyer: it authenticates the buyer for this trade only' }),
-    buyer_token: Type.String(),
     payment_object: PaymentView,
   }),
 ]);
@@ -130,9 +127,6 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
       },
     },
     async (request, reply) => {
-      // The response carries the buyer's token: never keep it in the idempotency store. A retry with
-      // the same key still finds the same trade (its id derives from the key) and the same link.
-      request.idempotency = undefined;
       const b = request.body;
       const result = await escrow.create(
         merchantIdOf(request),
@@ -147,10 +141,9 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
         idempotencyKeyOf(request.headers),
       );
       if (isFailure(result)) throw problemFromFailure(result);
-      const link = escrow.buyerLink(result.escrow);
-      return reply
-        .code(201)
-        .send({ ...escrowView(result.escrow), buyer_url: link.url, buyer_token: link.token, payment_object: paymentView(result.payment) });
+      // No buyer link here: its token confirms receipt, which releases the money to this merchant.
+      // The buyer gets it from the cashier when paying (docs/escrow.md).
+      return reply.code(201).send({ ...escrowView(result.escrow), payment_object: paymentView(result.payment) });
     },
   );
 
@@ -192,9 +185,7 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
         principal?.type === 'merchant' ? { kind: 'merchant' as const, merchantId: principal.merchantId } : { kind: 'operator' as const };
       const found = await escrow.get(actor, request.params.id);
       if (isFailure(found)) throw problemFromFailure(found);
-      return actor.kind === 'merchant'
-        ? { ...escrowView(found), buyer_url: escrow.buyerLink(found).url }
-        : { ...escrowView(found), merchant: found.merchantId };
+      return actor.kind === 'merchant' ? escrowView(found) : { ...escrowView(found), merchant: found.merchantId };
     },
   );
 

@@ -15,6 +15,7 @@ import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
 import { problemFromFailure } from '../server.js';
 import { challengeResultPage } from '../../web/pages.js';
+import type { EscrowService } from '../../escrow/index.js';
 import { pageHeaders } from '../../web/html.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -150,6 +151,9 @@ export const ShopperPaymentView = Type.Object(
     next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String(), qr_code: Nullable(Type.String()) })),
     expires_at: Timestamp,
     updated_at: Timestamp,
+    buyer_url: Type.Optional(
+      Type.String({ description: "An escrow trade's buyer link, in the answer to the buyer's own confirm only (never the merchant's)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -387,7 +391,7 @@ const paymentResponses = {
   ...problemResponses,
 };
 
-export function registerPaymentRoutes(fastify: FastifyInstance, services: { payments: PaymentServices }): void {
+export function registerPaymentRoutes(fastify: FastifyInstance, services: { payments: PaymentServices; escrow?: EscrowService }): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { payments } = services;
 
@@ -480,7 +484,8 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
         if (committed !== undefined) return paymentViewFor(request.principal, committed);
         throw problemFromFailure(result);
       }
-      return paymentViewFor(request.principal, result);
+      const buyerUrl = request.principal?.type === 'checkout' ? await buyerUrlOf(services.escrow, result) : undefined;
+      return buyerUrl === undefined ? paymentViewFor(request.principal, result) : { ...shopperPaymentView(result), buyer_url: buyerUrl };
     },
   );
 
@@ -696,4 +701,18 @@ async function confirmedByFirstTry(
   if (isFailure(details) || details.payment.status === 'canceled') return undefined;
   const claimed = details.timeline.some((t) => t.from === 'requires_payment_method' && t.to === 'processing' && t.at >= retry.reservedAt);
   return claimed ? details.payment : undefined;
+}
+
+/**
+ * The buyer link of an escrow trade goes to the buyer only (issue 12): in the answer to the
+ * confirm the buyer made at the hosted cashier (a checkout principal), once the trade is paid —
+ * never in a merchant's answer or webhook, since the link's token confirms receipt and so
+ * releases the money to the seller.
+ */
+async function buyerUrlOf(escrow: EscrowService | undefined, payment: Payment): Promise<string | undefined> {
+  const tradeId = payment.metadata.escrow;
+  if (escrow === undefined || tradeId === undefined || (payment.status !== 'succeeded' && payment.status !== 'requires_capture'))
+    return undefined;
+  const trade = await escrow.get({ kind: 'operator' }, tradeId);
+  return isFailure(trade) || trade.paymentId !== payment.id ? undefined : escrow.buyerLink(trade).url;
 }

@@ -60,6 +60,8 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/merchants/:id/logins': 'operator',
   'POST /v1/merchants/:id/logins/:loginId/disable': 'operator',
   'POST /v1/escrows/:id/arbitrate': 'operator',
+  'GET /v1/operator/escrow_periods': 'operator',
+  'POST /v1/operator/escrow_periods/:goods_type': 'operator',
   'POST /v1/fx/rates': 'operator',
   'POST /v1/ledger/verify': 'operator',
   'POST /v1/operator/settlement_runs': 'operator',

@@ -89,6 +89,7 @@ export const problemCatalog = {
   card_bin_unknown: { status: 422, title: "The card's issuer is not known for this BIN" },
   escrow_not_found: { status: 404, title: 'No such escrow trade' },
   escrow_state_invalid: { status: 409, title: "The escrow trade's state does not allow this" },
+  escrow_period_invalid: { status: 400, title: 'The escrow timer period is out of range' },
   escrow_settling: { status: 409, title: 'A refund is being paid out for this trade; try again when it is done' },
   escrow_refund_exceeds_held: { status: 422, title: 'The refund is more than the trade holds' },
   escrow_refund_failed: { status: 422, title: 'The payment channel refused the refund; nothing was refunded' },

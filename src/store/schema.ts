@@ -31,6 +31,7 @@ export interface Database {
   fx_quotes: FxQuotesTable;
   payment_fx: PaymentFxTable;
   escrows: EscrowsTable;
+  escrow_periods: EscrowPeriodsTable;
   timers: TimersTable;
   settlement_schedules: SettlementSchedulesTable;
   merchant_bank_accounts: MerchantBankAccountsTable;
@@ -404,6 +405,15 @@ export interface PaymentFxTable {
   limit_year: bigint | null;
   refunded_cny: bigint;
   created_at: string;
+  updated_at: string;
+}
+
+/** Added by 013-safety: escrow timer periods the operator set for one goods type (src/escrow). */
+export interface EscrowPeriodsTable {
+  goods_type: string;
+  confirm_after_ms: bigint;
+  unpaid_close_after_ms: bigint;
+  seller_answer_after_ms: bigint;
   updated_at: string;
 }
 

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ApiServices } from './api/context.js';
-import { createMetrics, registerWriterMetrics } from './api/metrics.js';
+import { createMetrics, registerRecoveryMetrics, registerWriterMetrics } from './api/metrics.js';
 import { buildServer } from './api/server.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { vaultKeyFile, type HutongConfig } from './config.js';
@@ -137,21 +137,31 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     captured: (trx, payment) => (escrowSlot.port as EscrowPort).captured(trx, payment),
     refunded: (trx, payment, refund) => (escrowSlot.port as EscrowPort).refunded(trx, payment, refund),
   };
-  const payments = createPaymentServices({
-    store,
-    writer,
-    ledger,
-    parties,
-    clock,
-    vault,
-    channels: options.channels ?? noChannels,
-    events: paymentEvents(events),
-    threeDSecure: options.threeDSecure,
-    wallets: options.wallets,
-    publicBaseUrl: config.publicBaseUrl,
-    fx: fx.port,
-    escrow: lateEscrow,
-  });
+  const payments = createPaymentServices(
+    {
+      store,
+      writer,
+      ledger,
+      parties,
+      clock,
+      vault,
+      channels: options.channels ?? noChannels,
+      events: paymentEvents(events),
+      threeDSecure: options.threeDSecure,
+      wallets: options.wallets,
+      publicBaseUrl: config.publicBaseUrl,
+      fx: fx.port,
+      escrow: lateEscrow,
+    },
+    {
+      sweep: config.recovery,
+      // Every repair after a crash is an operator's business: logged at warn, counted in /metrics.
+      log: (action, detail) =>
+        logger === false
+          ? process.emitWarning(`payment recovery: ${action} ${JSON.stringify(detail)}`)
+          : logger.warn({ recovery: action, ...detail }, `payment recovery: ${action.replace(/_/g, ' ')}`),
+    },
+  );
   const timers = createTimers({ store, writer, clock, onError: (error) => warn(`timers: ${String(error)}`) });
   const escrow = createEscrow({
     store,
@@ -169,6 +179,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
+  registerRecoveryMetrics(metrics, payments.sweeper);
   const web = createWeb({ store, clock, parties, publicBaseUrl: config.publicBaseUrl });
   const settlementServices = createSettlementServices({
     store,
@@ -197,6 +208,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     timers,
     ...settlementServices,
     bank: () => options.bank,
+    idempotency: config.idempotency,
   };
   const server = await buildServer(services, { logger });
   dispatcher.start();

@@ -41,6 +41,17 @@ export interface HutongConfig {
     readonly markupBpsDefault: number;
     readonly convertToSettlement: boolean;
   };
+  /**
+   * Idempotency-Key reservations (src/api/idempotency.ts): the lease a request holds its key for
+   * (longer than any request; a retry after a crash takes the key over once it ends) and how long
+   * a same-key request waits for the first answer before a 409 that says retry.
+   */
+  readonly idempotency?: { readonly leaseMs: number; readonly waitMs: number };
+  /**
+   * The payment recovery sweep (src/payments/sweeper.ts): how long an attempt or a capture/cancel
+   * claim may stay unanswered before the sweep treats its request as dead and repairs it.
+   */
+  readonly recovery?: { readonly inFlightGraceMs: number };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -90,6 +101,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       markupBpsDefault: intFrom(env, 'HUTONG_FX_MARKUP_BPS', 50, 0, 1_000),
       convertToSettlement: env.HUTONG_FX_CONVERT !== 'off',
     },
+    idempotency: {
+      leaseMs: intFrom(env, 'HUTONG_IDEMPOTENCY_LEASE_MS', 60_000, 1_000, 3_600_000),
+      waitMs: intFrom(env, 'HUTONG_IDEMPOTENCY_WAIT_MS', 10_000, 0, 60_000),
+    },
+    recovery: { inFlightGraceMs: intFrom(env, 'HUTONG_RECOVERY_GRACE_MS', 30_000, 1_000, 3_600_000) },
   };
 }
 

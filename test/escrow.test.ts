@@ -22,7 +22,11 @@ describeEachStore('escrow trades paid from the Hutong wallet', (dialect) => {
 
     const paid = await k.pay(m.key, e.payment, c);
     expect(paid).toMatchObject({ status: 'succeeded', fee: 0 });
-    expect((await k.get(m.key, e.id)).body).toMatchObject({ status: 'held', amount_held: 10_000, buyer_url: e.buyer_url });
+    const sellerView = (await k.get(m.key, e.id)).body;
+    expect(sellerView).toMatchObject({ status: 'held', amount_held: 10_000 });
+    // The seller never sees the buyer's credential: with it, it could confirm receipt itself.
+    expect(JSON.stringify(sellerView)).not.toContain(e.buyer_token);
+    expect(sellerView).not.toHaveProperty('buyer_url');
     expect((await t.request('GET', `/v1/escrows/${e.id}`, { key: t.operatorKey })).body).toMatchObject({
       status: 'held',
       fee: 0,

@@ -38,6 +38,16 @@ export interface ApiServices {
   readonly cycle: SettlementServices['cycle'];
   /** The settlement bank's connector, if one is configured. */
   readonly bank: () => BankClient | undefined;
+  /** Idempotency-Key reservation bounds (src/api/idempotency.ts); defaults when absent. */
+  readonly idempotency?: IdempotencySettings;
+}
+
+/** Idempotency-Key reservation bounds (src/api/idempotency.ts). */
+export interface IdempotencySettings {
+  /** How long a reservation is held before a retry may take it over (longer than any request). */
+  readonly leaseMs: number;
+  /** How long a same-key request waits for the first one's answer before answering 409. */
+  readonly waitMs: number;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

@@ -1,29 +1,110 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { digestOf } from '../core/ids.js';
 import { scopeOf } from './auth.js';
-import type { ApiServices } from './context.js';
+import type { ApiServices, IdempotencySettings } from './context.js';
 import { ProblemError } from './problems.js';
 
 /**
  * Idempotency-Key on every POST (DESIGN.md §6): the same key and body replay the first response;
  * the same key with another body is a 422 and nothing is done. Keys are per caller (merchant or
- * operator). Responses below 500 are kept; a 5xx is not, so the client's retry runs again — and the
- * services derive object ids from the key, so a retry after a crash finds what the first try wrote
- * instead of doing it twice.
+ * operator).
+ *
+ * The key is **reserved when the request starts** (a row with status_code 0 and a lease), in a
+ * writer unit, before the route runs: of concurrent requests with one key exactly one runs; the
+ * others wait for its answer and replay it, or — past `waitMs` — get 409 `idempotency_in_progress`
+ * (retry). The answer is saved (awaited) before it is sent, with its content type, so a replayed
+ * problem stays `application/problem+json`. A 5xx is not kept: the reservation is given back and a
+ * retry runs again. A reservation past its lease belongs to a request whose process died; the
+ * retry takes it over (logged at warn), and routes may ask `recoveredRetryOf` to answer the
+ * outcome that request committed instead of refusing a second try (see the confirm route).
  *
  * Secrets shown once (a new API key) are not kept: a replay answers with `secret_key: null`.
  */
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+export const defaultIdempotencySettings: IdempotencySettings = { leaseMs: 60_000, waitMs: 10_000 };
+/** How often a waiting request looks for the first one's answer. */
+const waitPollMs = 20;
+
+interface Reservation {
+  readonly scope: string;
+  readonly key: string;
+  /** When the first try reserved the key (kept when a retry takes it over). */
+  readonly reservedAt: string;
+  /** True when this request took over the reservation of a request whose process died. */
+  readonly recovered: boolean;
+}
+
+const reservations = new WeakMap<FastifyRequest, Reservation>();
+
+/** For a retry that took over a dead request's key: when that first try started. */
+export function recoveredRetryOf(request: FastifyRequest): { reservedAt: string } | undefined {
+  const held = reservations.get(request);
+  return held?.recovered === true ? { reservedAt: held.reservedAt } : undefined;
+}
 
 export function idempotencyKeyOf(headers: Record<string, unknown>): string | undefined {
   const value = headers['idempotency-key'];
   return typeof value === 'string' ? value : undefined;
 }
 
+type Saved = { status_code: bigint; response_body: string; content_type?: string | null };
+type Reserve =
+  { kind: 'reserved'; reservedAt: string; recovered: boolean } | { kind: 'replay'; saved: Saved } | { kind: 'conflict' } | { kind: 'busy' };
+
 export function registerIdempotency(app: FastifyInstance, services: ApiServices): void {
   const { store, writer, clock } = services;
+  const settings = services.idempotency ?? defaultIdempotencySettings;
+  const leaseEnd = () => new Date(clock.now().getTime() + settings.leaseMs).toISOString();
   app.decorateRequest('idempotency', undefined);
+
+  /** One try at the key, in one unit: reserve it, or say why not. */
+  async function reserveOnce(scope: string, key: string, digest: string): Promise<Reserve> {
+    return writer.run(
+      async (trx) => {
+        const at = clock.now().toISOString();
+        const inserted = await trx
+          .insertInto('idempotency_keys')
+          .values({ scope, key, request_digest: digest, status_code: 0n, response_body: '', created_at: at, locked_until: leaseEnd() })
+          .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+          .executeTakeFirst();
+        if (inserted.numInsertedOrUpdatedRows === 1n) return { kind: 'reserved', reservedAt: at, recovered: false };
+        const row = await trx
+          .selectFrom('idempotency_keys')
+          .selectAll()
+          .where('scope', '=', scope)
+          .where('key', '=', key)
+          .executeTakeFirst();
+        if (row === undefined) return { kind: 'busy' }; // given back just now: try again
+        if (row.request_digest !== digest) return { kind: 'conflict' };
+        if (row.status_code !== 0n) return { kind: 'replay', saved: row };
+        if (row.locked_until !== null && row.locked_until !== undefined && row.locked_until > at) return { kind: 'busy' };
+        // The lease ran out: the request that holds it died with its process. Take it over, once.
+        const taken = await trx
+          .updateTable('idempotency_keys')
+          .set({ locked_until: leaseEnd() })
+          .where('scope', '=', scope)
+          .where('key', '=', key)
+          .where('status_code', '=', 0n)
+          .where('locked_until', row.locked_until === null || row.locked_until === undefined ? 'is' : '=', row.locked_until ?? null)
+          .executeTakeFirst();
+        return taken.numUpdatedRows === 1n ? { kind: 'reserved', reservedAt: row.created_at, recovered: true } : { kind: 'busy' };
+      },
+      // It locks no shared row (only its own key), so it may share a moment with any batch.
+      { keys: [] },
+    );
+  }
+
+  async function reserve(scope: string, key: string, digest: string): Promise<Reserve> {
+    const deadline = Date.now() + settings.waitMs;
+    for (;;) {
+      const outcome = await reserveOnce(scope, key, digest);
+      if (outcome.kind !== 'busy') return outcome;
+      const settled = await waitForAnswer(store, scope, key, deadline);
+      if (!settled) return outcome;
+    }
+  }
 
   app.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST') return;
@@ -33,54 +114,93 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
       throw new ProblemError('idempotency_key_invalid', 'use 1–255 printable ASCII characters, e.g. a UUID');
     const scope = scopeOfRequest(request);
     const digest = requestDigest(request.method, request.routeOptions.url ?? '', request.params, request.body ?? null);
-    const saved = await store.reader
+    const outcome = await reserve(scope, key, digest);
+    if (outcome.kind === 'conflict')
+      throw new ProblemError('idempotency_key_reused', `Idempotency-Key ${key} was first used with another request`);
+    if (outcome.kind === 'busy') {
+      reply.header('retry-after', '1');
+      throw new ProblemError('idempotency_in_progress', `a request with Idempotency-Key ${key} is still running; retry in a moment`);
+    }
+    if (outcome.kind === 'replay') return replay(reply, outcome.saved);
+    if (outcome.recovered)
+      request.log.warn(
+        { idempotencyKey: key, reservedAt: outcome.reservedAt },
+        'took over the idempotency key of a request that did not finish',
+      );
+    reservations.set(request, { scope, key, reservedAt: outcome.reservedAt, recovered: outcome.recovered });
+    request.idempotency = { scope, key, digest };
+  });
+
+  // The answer is saved before it is sent: a retry after this answer replays it, never runs again.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const held = reservations.get(request);
+    if (held === undefined) return payload;
+    reservations.set(request, { ...held, recovered: false });
+    const keep = request.idempotency !== undefined && reply.statusCode < 500 && typeof payload === 'string';
+    try {
+      await writer.run(
+        async (trx) => {
+          if (!keep) {
+            await trx
+              .deleteFrom('idempotency_keys')
+              .where('scope', '=', held.scope)
+              .where('key', '=', held.key)
+              .where('status_code', '=', 0n)
+              .execute();
+            return;
+          }
+          await trx
+            .updateTable('idempotency_keys')
+            .set({
+              status_code: BigInt(reply.statusCode),
+              response_body: withoutSecrets(payload as string),
+              content_type: contentTypeOf(reply),
+              locked_until: null,
+            })
+            .where('scope', '=', held.scope)
+            .where('key', '=', held.key)
+            .where('status_code', '=', 0n)
+            .execute();
+        },
+        { keys: [] },
+      );
+      reservations.delete(request);
+    } catch (error) {
+      // The key stays reserved until its lease ends; a retry then runs again (derived ids find what this one wrote).
+      request.log.warn({ err: error }, 'could not save the idempotency record');
+    }
+    return payload;
+  });
+}
+
+function replay(reply: FastifyReply, saved: Saved): FastifyReply {
+  const status = Number(saved.status_code);
+  reply.header('idempotent-replayed', 'true');
+  return reply
+    .code(status)
+    .type(saved.content_type ?? (status >= 400 ? 'application/problem+json' : 'application/json'))
+    .serializer((payload: unknown) => payload as string)
+    .send(saved.response_body);
+}
+
+function contentTypeOf(reply: FastifyReply): string {
+  const header = reply.getHeader('content-type');
+  return typeof header === 'string' ? header : 'application/json';
+}
+
+/** Waits until the key's first request answered, gave it back or lost its lease; false past the deadline. */
+async function waitForAnswer(store: ApiServices['store'], scope: string, key: string, deadline: number): Promise<boolean> {
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, waitPollMs));
+    const row = await store.reader
       .selectFrom('idempotency_keys')
-      .selectAll()
+      .select(['status_code', 'locked_until'])
       .where('scope', '=', scope)
       .where('key', '=', key)
       .executeTakeFirst();
-    if (saved === undefined) {
-      request.idempotency = { scope, key, digest };
-      return;
-    }
-    if (saved.request_digest !== digest)
-      throw new ProblemError('idempotency_key_reused', `Idempotency-Key ${key} was first used with another request`);
-    reply.header('idempotent-replayed', 'true');
-    reply
-      .code(Number(saved.status_code))
-      .type('application/json')
-      .serializer((payload: unknown) => payload as string);
-    return reply.send(saved.response_body);
-  });
-
-  // The record is written through the group-commit writer and not awaited: it only makes replays
-  // cheap. Correctness on a retry does not depend on it (the derived ids above do), so a crash
-  // before it commits costs nothing but a re-run that finds the same objects.
-  app.addHook('onSend', async (request, reply, payload) => {
-    const idem = request.idempotency;
-    if (idem === undefined || reply.statusCode >= 500 || typeof payload !== 'string') return payload;
-    const row = {
-      scope: idem.scope,
-      key: idem.key,
-      request_digest: idem.digest,
-      status_code: BigInt(reply.statusCode),
-      response_body: withoutSecrets(payload),
-      created_at: clock.now().toISOString(),
-    };
-    writer
-      // It locks no shared row (only its own new key), so it may share a moment with any batch.
-      .run(
-        (trx) =>
-          trx
-            .insertInto('idempotency_keys')
-            .values(row)
-            .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-            .execute(),
-        { keys: [] },
-      )
-      .catch((error: unknown) => request.log.warn({ err: error }, 'could not save the idempotency record'));
-    return payload;
-  });
+    if (row === undefined || row.status_code !== 0n) return true;
+  }
+  return false;
 }
 
 /**
@@ -96,9 +216,12 @@ function scopeOfRequest(request: FastifyRequest): string {
   return typeof token === 'string' && token !== '' ? `buyer:${createHash('sha256').update(token).digest('hex')}` : scope;
 }
 
+/** Credentials shown once are not kept at rest: a new API key, an escrow buyer's link. */
+const secretFields = new Set(['secret_key', 'buyer_url', 'buyer_token']);
+
 function withoutSecrets(payload: string): string {
-  if (!payload.includes('"secret_key"')) return payload;
-  return JSON.stringify(JSON.parse(payload), (name, value: unknown) => (name === 'secret_key' ? null : value));
+  if (![...secretFields].some((name) => payload.includes(`"${name}"`))) return payload;
+  return JSON.stringify(JSON.parse(payload), (name, value: unknown) => (secretFields.has(name) ? null : value));
 }
 
 /**

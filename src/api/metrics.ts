@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RecoveryAction, StuckCounts } from '../payments/index.js';
 import type { Writer } from '../store/writer.js';
 
 /** Prometheus metrics at /metrics: HTTP latency, problems by code, the writer's batching. */
@@ -42,6 +43,40 @@ export function registerWriterMetrics(metrics: Metrics, writer: Writer): void {
     collect() {
       this.reset();
       this.inc(writer.stats.units);
+    },
+  });
+}
+
+/**
+ * After a crash (issue 12): what the payment recovery sweep repaired since start, by action, and
+ * what is open past its grace period now (payments in processing, capture/cancel claims, pending
+ * refunds), read from the store at scrape time.
+ */
+export function registerRecoveryMetrics(
+  metrics: Metrics,
+  sweeper: { recovered(): Readonly<Record<RecoveryAction, number>>; stuck(): Promise<StuckCounts> },
+): void {
+  const { registry } = metrics;
+  new Counter({
+    name: 'hutong_recovery_actions_total',
+    help: 'Repairs by the payment recovery sweep since start, by action',
+    labelNames: ['action'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [action, count] of Object.entries(sweeper.recovered())) this.inc({ action }, count);
+    },
+  });
+  new Gauge({
+    name: 'hutong_recovery_stuck',
+    help: 'Payment work open past the recovery grace period, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      const stuck = await sweeper.stuck();
+      this.set({ kind: 'processing' }, stuck.processing);
+      this.set({ kind: 'claimed' }, stuck.claimed);
+      this.set({ kind: 'refund_pending' }, stuck.refundsPending);
     },
   });
 }

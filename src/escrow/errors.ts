@@ -16,4 +16,6 @@ export enum EscrowError {
   OrderIdTaken = 'merchant_order_id_taken',
   /** The trade's merchant is suspended: its buyer link is refused, as its API keys are. */
   MerchantSuspended = 'merchant_suspended',
+  /** An escrow timer period outside what the operator may set. */
+  PeriodInvalid = 'escrow_period_invalid',
 }

@@ -18,6 +18,7 @@ import { escrowView, storeJson, toEscrow, type Escrow, type RefundRequest, type 
 import {
   checkMove,
   defaultEscrowSettings,
+  goodsTypes,
   holdingStatuses,
   type ArbitrationDecision,
   type EscrowSettings,
@@ -170,7 +171,7 @@ export function createEscrow(deps: EscrowDeps) {
       resolution: null,
       settlement: null,
       settle_seq: 0n,
-      close_due_at: new Date(at.getTime() + settings.unpaidCloseAfterMs).toISOString(),
+      close_due_at: new Date(at.getTime() + (await periodsOf(store.reader, input.goodsType)).unpaidCloseAfterMs).toISOString(),
       request_digest: digest,
       created_at: at.toISOString(),
       updated_at: at.toISOString(),
@@ -419,6 +420,72 @@ export function createEscrow(deps: EscrowDeps) {
     return isFailure(settled) ? ((await find(id)) as Escrow) : settled;
   }
 
+  // ---------------------------------------------------------------- timer periods (operator, per goods type)
+
+  /**
+   * The periods a trade of this goods type runs on: what the operator set, else the defaults. A
+   * timer takes the period when it starts (creation, shipment, a refund request); changing a
+   * period never moves a timer already running.
+   */
+  async function periodsOf(db: Store['reader'] | Trx, goodsType: GoodsType): Promise<EscrowPeriods> {
+    const row = await db.selectFrom('escrow_periods').selectAll().where('goods_type', '=', goodsType).executeTakeFirst();
+    if (row === undefined)
+      return {
+        goodsType,
+        confirmAfterMs: settings.confirmAfterMs[goodsType],
+        unpaidCloseAfterMs: settings.unpaidCloseAfterMs,
+        sellerAnswerAfterMs: settings.sellerAnswerAfterMs,
+        updatedAt: null,
+      };
+    return {
+      goodsType,
+      confirmAfterMs: Number(row.confirm_after_ms),
+      unpaidCloseAfterMs: Number(row.unpaid_close_after_ms),
+      sellerAnswerAfterMs: Number(row.seller_answer_after_ms),
+      updatedAt: row.updated_at,
+    };
+  }
+
+  async function listPeriods(): Promise<EscrowPeriods[]> {
+    return Promise.all(goodsTypes.map((g) => periodsOf(store.reader, g)));
+  }
+
+  /** Sets some of a goods type's periods (operator); the others keep their current value. */
+  async function setPeriods(
+    goodsType: GoodsType,
+    input: Partial<Pick<EscrowPeriods, 'confirmAfterMs' | 'unpaidCloseAfterMs' | 'sellerAnswerAfterMs'>>,
+  ): Promise<EscrowPeriods | EscrowFailure> {
+    for (const [name, ms] of Object.entries(input))
+      if (ms !== undefined && (!Number.isInteger(ms) || ms < periodMsMin || ms > periodMsMax))
+        return fail(EscrowError.PeriodInvalid, `${name} must be from ${periodMsMin / 1000} seconds to ${periodMsMax / dayMs} days`);
+    return writer.run(
+      async (trx) => {
+        const next = { ...(await periodsOf(trx, goodsType)), ...input, updatedAt: now() };
+        const row = {
+          goods_type: goodsType,
+          confirm_after_ms: BigInt(next.confirmAfterMs),
+          unpaid_close_after_ms: BigInt(next.unpaidCloseAfterMs),
+          seller_answer_after_ms: BigInt(next.sellerAnswerAfterMs),
+          updated_at: next.updatedAt,
+        };
+        await trx
+          .insertInto('escrow_periods')
+          .values(row)
+          .onConflict((oc) =>
+            oc.column('goods_type').doUpdateSet({
+              confirm_after_ms: row.confirm_after_ms,
+              unpaid_close_after_ms: row.unpaid_close_after_ms,
+              seller_answer_after_ms: row.seller_answer_after_ms,
+              updated_at: row.updated_at,
+            }),
+          )
+          .execute();
+        return next;
+      },
+      { keys: [] },
+    );
+  }
+
   // ---------------------------------------------------------------- confirm timer (pause/resume)
 
   async function startConfirmTimer(trx: Trx, e: Escrow, remainingMs: number): Promise<Partial<Database['escrows']>> {
@@ -442,7 +509,8 @@ export function createEscrow(deps: EscrowDeps) {
     set: Partial<Database['escrows']>,
   ): Promise<Partial<Database['escrows']>> {
     await timers.cancel(trx, answerKey(e.id));
-    const resumed = to === 'shipped' ? await startConfirmTimer(trx, e, e.confirmRemainingMs ?? settings.confirmAfterMs[e.goodsType]) : {};
+    const resumed =
+      to === 'shipped' ? await startConfirmTimer(trx, e, e.confirmRemainingMs ?? (await periodsOf(trx, e.goodsType)).confirmAfterMs) : {};
     return { ...set, ...resumed, status: to, refund_request: null };
   }
 
@@ -453,7 +521,7 @@ export function createEscrow(deps: EscrowDeps) {
       const bad = checkMove(e.status, 'shipped', 'ship');
       if (bad !== undefined)
         return e.status === 'awaiting_payment' ? fail(EscrowError.StateInvalid, 'cannot ship a trade that is not paid yet') : bad;
-      const timer = await startConfirmTimer(trx, e, settings.confirmAfterMs[e.goodsType]);
+      const timer = await startConfirmTimer(trx, e, (await periodsOf(trx, e.goodsType)).confirmAfterMs);
       const shipped = await write(trx, e.id, {
         status: 'shipped',
         carrier: input.carrier,
@@ -578,7 +646,7 @@ export function createEscrow(deps: EscrowDeps) {
       await timers.schedule(trx, {
         kind: timerKinds.refundAutoAgree,
         key: answerKey(e.id),
-        dueAt: new Date(clock.now().getTime() + settings.sellerAnswerAfterMs),
+        dueAt: new Date(clock.now().getTime() + (await periodsOf(trx, e.goodsType)).sellerAnswerAfterMs),
         payload: { tradeId: e.id, requestedAt: request.requestedAt },
       });
       const requested = await write(trx, e.id, { status: 'refunding', refund_request: storeJson(request), ...paused });
@@ -790,7 +858,23 @@ export function createEscrow(deps: EscrowDeps) {
     runSettle,
     port,
     settings,
+    periods: listPeriods,
+    setPeriods,
   };
+}
+
+/** What the operator may set an escrow period to: a minute (for tests and demos) to a year. */
+const periodMsMin = 60_000;
+const dayMs = 24 * 60 * 60 * 1000;
+const periodMsMax = 365 * dayMs;
+
+/** The timer periods trades of one goods type run on (`updatedAt` null: the defaults). */
+export interface EscrowPeriods {
+  readonly goodsType: GoodsType;
+  readonly confirmAfterMs: number;
+  readonly unpaidCloseAfterMs: number;
+  readonly sellerAnswerAfterMs: number;
+  readonly updatedAt: string | null;
 }
 
 export type EscrowService = ReturnType<typeof createEscrow>;

@@ -9,7 +9,7 @@ import { feeFor, feeReturned } from './fees.js';
 import { toRefund, type Payment, type Refund } from './model.js';
 import { accountKeys, type Source } from './postings.js';
 import type { Payments, PaymentsDeps } from './service.js';
-import { insertAttempt, moveStatus, settleAttempt } from './store.js';
+import { claimPayment, insertAttempt, moveStatus, releaseClaim, settleAttempt } from './store.js';
 
 type PaymentFailure = Failure<string>;
 
@@ -62,6 +62,68 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     return connector;
   }
 
+  /** The answer of a follow-up that did not get the claim: the payment moved on, or another one holds it. */
+  async function lostClaim(merchantId: string, id: string, action: string): Promise<PaymentFailure> {
+    const current = await core.get(merchantId, id);
+    if (isFailure(current)) return current;
+    return fail(
+      PaymentError.StateInvalid,
+      current.status === 'requires_capture'
+        ? `cannot ${action} the payment: a capture or cancel of it is in progress`
+        : `cannot ${action} a payment that is ${current.status}`,
+    );
+  }
+
+  /**
+   * Claims the payment (and records the acquirer message about to leave) in one unit; false when
+   * another follow-up holds it or it is no longer authorized.
+   */
+  async function claimFollowUp(
+    payment: Payment,
+    claimId: string,
+    message?: { kind: 'capture' | 'reverse'; channel: string; amountMinor: bigint; originalAttemptId: string },
+  ): Promise<boolean> {
+    return writer.run(
+      async (trx) => {
+        if (!(await claimPayment(trx, { id: payment.id, from: 'requires_capture', claimId, at: now() }))) return false;
+        if (message !== undefined)
+          await insertAttempt(trx, {
+            id: claimId,
+            paymentId: payment.id,
+            kind: message.kind,
+            channel: message.channel,
+            amountMinor: message.amountMinor,
+            currency: payment.amount.currency,
+            originalAttemptId: message.originalAttemptId,
+            at: now(),
+          });
+        return true;
+      },
+      { keys: [payment.id] },
+    );
+  }
+
+  /** The acquirer did not do it: the attempt says why and the payment is free for the next request. */
+  async function unclaim(
+    payment: Payment,
+    claimId: string,
+    outcome: { status: 'declined' | 'unknown'; responseCode?: string; reason: string },
+  ) {
+    await writer.run(
+      async (trx) => {
+        await settleAttempt(trx, {
+          id: claimId,
+          status: outcome.status,
+          responseCode: outcome.responseCode ?? null,
+          reason: outcome.reason,
+          at: now(),
+        });
+        await releaseClaim(trx, { id: payment.id, claimId });
+      },
+      { keys: [payment.id] },
+    );
+  }
+
   async function capture(merchantId: string, id: string, amountMinor?: bigint): Promise<Payment | PaymentFailure> {
     const payment = await core.get(merchantId, id);
     if (isFailure(payment)) return payment;
@@ -69,52 +131,32 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     const captured = amountMinor ?? payment.amount.minor;
     if (captured > payment.amount.minor)
       return fail(PaymentError.CaptureExceedsAuthorized, `cannot capture ${captured} of an authorization of ${payment.amount.minor}`);
-    const attemptId = newId('att');
+    const claimId = newId('att');
     if (payment.method?.type === 'card') {
       const original = await originalOf(payment);
       if (isFailure(original)) return original;
       const connector = connectorOf(payment);
-      await writer.run(
-        (trx) =>
-          insertAttempt(trx, {
-            id: attemptId,
-            paymentId: id,
-            kind: 'capture',
-            channel: connector.name,
-            amountMinor: captured,
-            currency: payment.amount.currency,
-            originalAttemptId: original.attemptId,
-            at: now(),
-          }),
-        { keys: [id] },
-      );
+      const message = { kind: 'capture' as const, channel: connector.name, amountMinor: captured, originalAttemptId: original.attemptId };
+      if (!(await claimFollowUp(payment, claimId, message))) return lostClaim(merchantId, id, 'capture');
       const outcome = await connector.capture({
-        operationId: attemptId,
+        operationId: claimId,
         original,
         amount: { minor: captured, currency: payment.amount.currency },
       });
       if (outcome.status !== 'approved') {
-        await writer.run(
-          (trx) =>
-            settleAttempt(trx, {
-              id: attemptId,
-              status: outcome.status,
-              responseCode: outcome.status === 'declined' ? outcome.responseCode : null,
-              reason: outcome.reason,
-              at: now(),
-            }),
-          { keys: [id] },
-        );
+        await unclaim(payment, claimId, outcome);
         return fail(
           outcome.status === 'declined' ? PaymentError.CardDeclined : PaymentError.ChannelUnavailable,
           `the acquirer did not accept the capture: ${outcome.reason}`,
         );
       }
-    }
+    } else if (!(await claimFollowUp(payment, claimId))) return lostClaim(merchantId, id, 'capture');
     const conversionKeys = await core.fxKeys(payment);
     return writer.run(
       async (trx) => {
-        if (payment.method?.type === 'card') await settleAttempt(trx, { id: attemptId, status: 'approved', at: now() });
+        if (!(await releaseClaim(trx, { id, claimId })))
+          return fail(PaymentError.StateInvalid, 'the capture took too long and was given up; see the payment before trying again');
+        if (payment.method?.type === 'card') await settleAttempt(trx, { id: claimId, status: 'approved', at: now() });
         const plan = await core.feePlanOf(trx, merchantId);
         const conversion = await deps.fx?.onCapture(trx, payment, captured);
         const fee = feeFor(plan, {
@@ -131,7 +173,8 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
           at: now(),
           set: { amount_captured: captured, fee },
         });
-        if (!moved) return fail(PaymentError.StateInvalid, 'the payment was captured or canceled meanwhile');
+        // The claim was ours, so nothing else moved the payment: a broken invariant, not a race.
+        assert.ok(moved, `payment ${id} stayed requires_capture under its capture's claim`);
         const hold = {
           entryId: `${id}:capture`,
           holdId: payment.holdEntryId as string,
@@ -172,43 +215,31 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       );
     }
     if (payment.status !== 'requires_capture') return fail(PaymentError.StateInvalid, `cannot cancel a payment that is ${payment.status}`);
+    const claimId = newId('att');
     if (payment.method?.type === 'card') {
       const original = await originalOf(payment);
       if (isFailure(original)) return original;
       const connector = connectorOf(payment);
-      const attemptId = newId('att');
-      await writer.run(
-        (trx) =>
-          insertAttempt(trx, {
-            id: attemptId,
-            paymentId: id,
-            kind: 'reverse',
-            channel: connector.name,
-            amountMinor: payment.amount.minor,
-            currency: payment.amount.currency,
-            originalAttemptId: original.attemptId,
-            at: now(),
-          }),
-        { keys: [id] },
-      );
-      const outcome = await connector.reverse({ operationId: attemptId, original, amount: payment.amount });
-      await writer.run(
-        (trx) =>
-          settleAttempt(trx, {
-            id: attemptId,
-            status: outcome.status === 'approved' ? 'approved' : outcome.status,
-            reason: outcome.status === 'approved' ? null : outcome.reason,
-            at: now(),
-          }),
-        { keys: [id] },
-      );
-      if (outcome.status !== 'approved')
+      const message = {
+        kind: 'reverse' as const,
+        channel: connector.name,
+        amountMinor: payment.amount.minor,
+        originalAttemptId: original.attemptId,
+      };
+      if (!(await claimFollowUp(payment, claimId, message))) return lostClaim(merchantId, id, 'cancel');
+      const outcome = await connector.reverse({ operationId: claimId, original, amount: payment.amount });
+      if (outcome.status !== 'approved') {
+        await unclaim(payment, claimId, outcome);
         return fail(PaymentError.ChannelUnavailable, `the acquirer did not confirm the reversal: ${outcome.reason}`);
-    }
+      }
+    } else if (!(await claimFollowUp(payment, claimId))) return lostClaim(merchantId, id, 'cancel');
     return writer.run(
       async (trx) => {
-        if (!(await moveStatus(trx, { id, from: 'requires_capture', to: 'canceled', reason: 'authorization released', at: now() })))
-          return fail(PaymentError.StateInvalid, 'the payment moved on meanwhile');
+        if (!(await releaseClaim(trx, { id, claimId })))
+          return fail(PaymentError.StateInvalid, 'the cancel took too long and was given up; see the payment before trying again');
+        if (payment.method?.type === 'card') await settleAttempt(trx, { id: claimId, status: 'approved', at: now() });
+        const moved = await moveStatus(trx, { id, from: 'requires_capture', to: 'canceled', reason: 'authorization released', at: now() });
+        assert.ok(moved, `payment ${id} stayed requires_capture under its cancel's claim`);
         const voided = await core.paymentLedger.voidHold(trx, { entryId: `${id}:void`, holdId: payment.holdEntryId as string });
         if (isFailure(voided)) return voided;
         const settled = await core.reload(trx, id);
@@ -370,12 +401,16 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
   async function failRefund(payment: Payment, pending: Refund, why: string): Promise<Refund> {
     return writer.run(
       async (trx) => {
-        await trx
+        const moved = await trx
           .updateTable('refunds')
           .set({ status: 'failed', failure_code: why, updated_at: now() })
           .where('id', '=', pending.id)
           .where('status', '=', 'pending')
-          .execute();
+          .executeTakeFirst();
+        // Another completion of this refund (a retry, the sweep) settled it first: its reservation
+        // was given back (or spent) then, and must not be given back a second time.
+        if (moved.numUpdatedRows !== 1n)
+          return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
         await trx
           .updateTable('payments')
           .set((eb) => ({ amount_refunded: eb('amount_refunded', '-', pending.amount.minor), updated_at: now() }))

@@ -5,18 +5,26 @@ export * from './state.js';
 import { createFollowUps } from './follow-ups.js';
 import { createPayments, type PaymentHooks, type PaymentsDeps } from './service.js';
 import { createExternalWalletFlows } from './external-wallets.js';
-import { createPaymentSweeper } from './sweeper.js';
+import { createPaymentSweeper, defaultSweepSettings, type RecoveryLog, type SweepSettings } from './sweeper.js';
 
+export type { RecoveryAction, RecoveryLog, StuckCounts, SweepSettings } from './sweeper.js';
 export { createPayments, defaultPaymentSettings, type PaymentSettings, type PaymentsDeps } from './service.js';
 
 /** The payment services the API uses: the core flows and the follow-ups, wired together. */
-export function createPaymentServices(deps: PaymentsDeps) {
+export function createPaymentServices(deps: PaymentsDeps, recovery: { sweep?: Partial<SweepSettings>; log?: RecoveryLog } = {}) {
   const hooks: PaymentHooks = {};
   const core = createPayments(deps, hooks);
   const externals = createExternalWalletFlows(deps, core);
   hooks.confirmExternal = externals.confirm;
   const followUps = createFollowUps(deps, core);
-  const sweeper = createPaymentSweeper(deps, core, followUps.resumePendingRefunds, externals.queryLate);
+  const sweeper = createPaymentSweeper(
+    deps,
+    core,
+    followUps.resumePendingRefunds,
+    externals.queryLate,
+    { ...defaultSweepSettings, ...recovery.sweep },
+    recovery.log,
+  );
   return {
     create: core.create,
     get: core.get,

@@ -3,7 +3,7 @@ import { newId } from '../core/ids.js';
 import type { Payment } from './model.js';
 import { toPayment } from './model.js';
 import type { Payments, PaymentsDeps } from './service.js';
-import { insertAttempt, moveStatus, settleAttempt } from './store.js';
+import { insertAttempt, moveStatus, releaseClaim, settleAttempt } from './store.js';
 import { repeatEvery } from '../core/loop.js';
 
 /**
@@ -25,14 +25,40 @@ export interface SweepSettings {
 
 export const defaultSweepSettings: SweepSettings = { inFlightGraceMs: 30_000, sweepBatchMax: 100, intervalMs: 5_000 };
 
+/** What the sweep did to repair something a crash or a silent counterparty left open. */
+/** (Expiring an unpaid payment is the normal course, not a repair, and is not counted here.) */
+export type RecoveryAction = 'authorization_reversed' | 'claim_released' | 'refund_resumed' | 'wallet_order_settled';
+
+/** Told of every repair (logged at warn by app.ts, counted for /metrics). */
+export type RecoveryLog = (action: RecoveryAction, detail: Record<string, unknown>) => void;
+
+/** What is open past the grace period right now: the `hutong_recovery_stuck` gauge. */
+export interface StuckCounts {
+  readonly processing: number;
+  readonly claimed: number;
+  readonly refundsPending: number;
+}
+
 export function createPaymentSweeper(
   deps: PaymentsDeps,
   core: Payments,
   resumeRefunds: (olderThan: Date, batchMax: number) => Promise<number>,
   queryLateWallets: (olderThan: Date, batchMax: number) => Promise<number>,
   settings: SweepSettings = defaultSweepSettings,
+  log: RecoveryLog = () => undefined,
 ) {
   const { store, writer, clock, vault, channels } = deps;
+  const recovered: Record<RecoveryAction, number> = {
+    authorization_reversed: 0,
+    claim_released: 0,
+    refund_resumed: 0,
+    wallet_order_settled: 0,
+  };
+  const note = (action: RecoveryAction, count: number, detail: Record<string, unknown> = {}) => {
+    if (count === 0) return;
+    recovered[action] += count;
+    log(action, { count, ...detail });
+  };
   const loop = repeatEvery(settings.intervalMs, runOnce, (error: unknown) => process.emitWarning(`payment sweep failed: ${String(error)}`));
 
   async function reverseInFlight(): Promise<number> {
@@ -52,7 +78,10 @@ export function createPaymentSweeper(
     for (const attempt of stale) {
       const payment = await core.get(attempt.merchant_id, attempt.payment_id);
       if (isFailure(payment)) continue;
-      if (await reverseOne(payment, attempt)) resolved++;
+      if (await reverseOne(payment, attempt)) {
+        resolved++;
+        note('authorization_reversed', 1, { payment: payment.id, attempt: attempt.id, sentAt: attempt.sent_at });
+      }
     }
     return resolved;
   }
@@ -152,18 +181,97 @@ export function createPaymentSweeper(
     return expired;
   }
 
-  async function runOnce(): Promise<{ reversed: number; expired: number; refundsResumed: number; walletsSettled: number }> {
-    const olderThan = new Date(clock.now().getTime() - settings.inFlightGraceMs);
+  /**
+   * A capture or cancel claims an authorized payment before it talks to the acquirer
+   * (payments/claims.ts). A claim older than the grace period belongs to a request whose process
+   * died: its message is marked unknown (the acquirer may or may not have it) and the payment is
+   * free again, so the merchant can capture or cancel it; a cancel's reversal settles either way.
+   */
+  async function releaseStaleClaims(): Promise<number> {
+    const before = new Date(clock.now().getTime() - settings.inFlightGraceMs).toISOString();
+    const stale = await store.reader
+      .selectFrom('payments')
+      .select(['id', 'claim_id', 'claimed_at'])
+      .where('claim_id', 'is not', null)
+      .where('claimed_at', '<', before)
+      .limit(settings.sweepBatchMax)
+      .execute();
+    let released = 0;
+    for (const row of stale) {
+      const claimId = row.claim_id as string;
+      const done = await writer.run(
+        async (trx) => {
+          if (!(await releaseClaim(trx, { id: row.id, claimId }))) return false;
+          await trx
+            .updateTable('payment_attempts')
+            .set({ status: 'unknown', reason: 'the request that sent it did not finish', updated_at: clock.now().toISOString() })
+            .where('id', '=', claimId)
+            .where('status', '=', 'pending')
+            .execute();
+          return true;
+        },
+        { keys: [row.id] },
+      );
+      if (done) {
+        released++;
+        note('claim_released', 1, { payment: row.id, attempt: claimId, claimedAt: row.claimed_at });
+      }
+    }
+    return released;
+  }
+
+  async function stuck(): Promise<StuckCounts> {
+    const before = new Date(clock.now().getTime() - settings.inFlightGraceMs).toISOString();
+    const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: unknown }> }) =>
+      Number((await query.executeTakeFirstOrThrow()).n);
     return {
-      reversed: await reverseInFlight(),
-      expired: await expireUnpaid(),
-      refundsResumed: await resumeRefunds(olderThan, settings.sweepBatchMax),
-      walletsSettled: await queryLateWallets(olderThan, settings.sweepBatchMax),
+      processing: await count(
+        store.reader
+          .selectFrom('payments')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('status', '=', 'processing')
+          .where('updated_at', '<', before),
+      ),
+      claimed: await count(
+        store.reader
+          .selectFrom('payments')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('claim_id', 'is not', null)
+          .where('claimed_at', '<', before),
+      ),
+      refundsPending: await count(
+        store.reader
+          .selectFrom('refunds')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('status', '=', 'pending')
+          .where('created_at', '<', before),
+      ),
     };
+  }
+
+  async function runOnce(): Promise<{
+    reversed: number;
+    expired: number;
+    refundsResumed: number;
+    walletsSettled: number;
+    claimsReleased: number;
+  }> {
+    const olderThan = new Date(clock.now().getTime() - settings.inFlightGraceMs);
+    const reversed = await reverseInFlight();
+    const claimsReleased = await releaseStaleClaims();
+    const expired = await expireUnpaid();
+    const refundsResumed = await resumeRefunds(olderThan, settings.sweepBatchMax);
+    note('refund_resumed', refundsResumed);
+    const walletsSettled = await queryLateWallets(olderThan, settings.sweepBatchMax);
+    note('wallet_order_settled', walletsSettled);
+    return { reversed, expired, refundsResumed, walletsSettled, claimsReleased };
   }
 
   return {
     runOnce,
+    stuck,
+    /** Repairs done since the process started, by action (the `hutong_recovery_actions_total` counter). */
+    recovered: (): Readonly<Record<RecoveryAction, number>> => ({ ...recovered }),
     start: loop.start,
     stop: loop.stop,
   };

@@ -178,6 +178,20 @@ export function createPayouts(deps: {
         if (payout === undefined || payout.status !== 'sent') return undefined;
         currency = payout.currency;
         const accepted = tx.status === 'ACCP' || tx.status === 'ACSC' || tx.status === 'ACSP' || tx.status === 'ACTC';
+        // Claim first: of two runs applying the same answer (the bank answers a resent file alike),
+        // only the one that moves the payout out of `sent` posts and tells the merchant.
+        const claimed = await trx
+          .updateTable('payouts')
+          .set({
+            status: accepted ? 'paid' : 'failed',
+            failure_code: accepted ? null : (tx.reasonCode ?? 'RJCT'),
+            failure_reason: accepted ? null : (tx.reasonText ?? tx.reasonCode),
+            updated_at: clock.now().toISOString(),
+          })
+          .where('id', '=', payout.id)
+          .where('status', '=', 'sent')
+          .executeTakeFirst();
+        if (claimed.numUpdatedRows !== 1n) return undefined;
         const inFlight = accountIdFor(chart.payoutInFlight(payout.merchant_id, payout.currency));
         const destination = accepted
           ? await ledger.ensureAccount(trx, chart.reserveBank(payout.currency))
@@ -192,17 +206,6 @@ export function createPayouts(deps: {
           ],
         });
         if (isFailure(posted)) throw new Error(`payout ${payout.id}: ${posted.detail}`);
-        const updatedAt = clock.now().toISOString();
-        await trx
-          .updateTable('payouts')
-          .set({
-            status: accepted ? 'paid' : 'failed',
-            failure_code: accepted ? null : (tx.reasonCode ?? 'RJCT'),
-            failure_reason: accepted ? null : (tx.reasonText ?? tx.reasonCode),
-            updated_at: updatedAt,
-          })
-          .where('id', '=', payout.id)
-          .execute();
         const after = await trx.selectFrom('payouts').selectAll().where('id', '=', payout.id).executeTakeFirstOrThrow();
         await events.recordEvent(trx, {
           merchantId: payout.merchant_id,

@@ -31,6 +31,7 @@ export interface Database {
   fx_quotes: FxQuotesTable;
   payment_fx: PaymentFxTable;
   escrows: EscrowsTable;
+  escrow_periods: EscrowPeriodsTable;
   timers: TimersTable;
   settlement_schedules: SettlementSchedulesTable;
   merchant_bank_accounts: MerchantBankAccountsTable;
@@ -147,6 +148,9 @@ export interface IdempotencyKeysTable {
   status_code: bigint;
   response_body: string;
   created_at: string;
+  /** Added by 013-safety: a reservation's lease (status_code 0 until the answer is saved). */
+  locked_until?: string | null;
+  content_type?: string | null;
 }
 
 export interface PaymentsTable {
@@ -185,6 +189,9 @@ export interface PaymentsTable {
   settlement_amount?: bigint | null;
   fx_rate?: string | null;
   fx_quote_id?: string | null;
+  /** Added by 013-safety: the capture or cancel that holds the payment while it talks to the acquirer. */
+  claim_id?: string | null;
+  claimed_at?: string | null;
 }
 
 export interface PaymentAttemptsTable {
@@ -398,6 +405,15 @@ export interface PaymentFxTable {
   limit_year: bigint | null;
   refunded_cny: bigint;
   created_at: string;
+  updated_at: string;
+}
+
+/** Added by 013-safety: escrow timer periods the operator set for one goods type (src/escrow). */
+export interface EscrowPeriodsTable {
+  goods_type: string;
+  confirm_after_ms: bigint;
+  unpaid_close_after_ms: bigint;
+  seller_answer_after_ms: bigint;
   updated_at: string;
 }
 

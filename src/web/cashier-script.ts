@@ -165,6 +165,8 @@ function poll() {
 }
 
 function finish(p) {
+  // An escrow buyer's own link (only in the answer to this browser's confirm): the way to the trade.
+  if (p.buyer_url) orderUrl = p.buyer_url;
   $('methods').hidden = true;
   say(T.paid, true);
   root.setAttribute('data-status', p.status);

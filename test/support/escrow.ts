@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { isFailure } from '../../src/core/failure.js';
 import { verifyLedger } from '../../src/ledger/index.js';
 import type { TestApp } from './app.js';
 
@@ -26,7 +27,17 @@ export function escrowKit(t: TestApp) {
         },
       });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body as { id: string; payment: string; buyer_token: string; buyer_url: string; status: string };
+      // The merchant's answer never carries the buyer's link (issue 12); the buyer gets it from the
+      // cashier. These tests play both sides, so they take the buyer's link from the service.
+      expect(res.body).not.toHaveProperty('buyer_token');
+      const link = await kit.buyerLink(res.body.id as string);
+      return { ...(res.body as { id: string; payment: string; status: string }), buyer_token: link.token, buyer_url: link.url };
+    },
+    /** The buyer's link of a trade, as the cashier gives it to the buyer who pays. */
+    async buyerLink(id: string) {
+      const trade = await t.hutong.services.escrow.get({ kind: 'operator' }, id);
+      if (isFailure(trade)) throw new Error(trade.detail);
+      return t.hutong.services.escrow.buyerLink(trade);
     },
     async pay(key: string, paymentId: string, customer: string) {
       const res = await t.request('POST', `/v1/payments/${paymentId}/confirm`, {

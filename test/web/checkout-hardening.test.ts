@@ -13,6 +13,12 @@ import { ecbRates } from './fx-rates.js';
 describeEachStore('cashier and buyer credentials: narrow views, suspended merchants, the way back', (dialect) => {
   const fixture = {} as CardWorldFixture;
   const t = useTestApp(dialect, { channels: cardWorldChannels(fixture), fx: { convertToSettlement: true } });
+  /** The buyer's link token, as the cashier gives it to the buyer who pays (never the merchant's answer). */
+  const buyerTokenOf = async (id: string): Promise<string> => {
+    const found = await t.hutong.services.escrow.get({ kind: 'operator' }, id);
+    if ('failure' in found) throw new Error(found.detail);
+    return t.hutong.services.escrow.buyerLink(found).token;
+  };
   let order = 0;
   const visa = testCardFor('visa', 'approved').pan;
   const card = (pan = visa) => ({ type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc: '123' } });
@@ -153,6 +159,7 @@ describeEachStore('cashier and buyer credentials: narrow views, suspended mercha
         body: { amount: 5_000, currency: 'CNY', merchant_order_id: `h-${++order}`, goods_type: 'virtual' },
       })
     ).body as { id: string; buyer_token: string };
+    trade.buyer_token = await buyerTokenOf(trade.id);
     const buyer = { 'hutong-buyer-token': trade.buyer_token };
     // Before: both work.
     expect((await t.request('GET', `/v1/payments/${open.paymentId}`, { key: open.token })).status).toBe(200);
@@ -195,6 +202,7 @@ describeEachStore('cashier and buyer credentials: narrow views, suspended mercha
         body: { amount: 5_000, currency: 'CNY', merchant_order_id: `h-${++order}`, goods_type: 'virtual' },
       })
     ).body as { id: string; buyer_token: string; payment: string };
+    trade.buyer_token = await buyerTokenOf(trade.id);
     const byBuyer = await t.request('POST', `/v1/buyer/escrows/${trade.id}/checkout_session`, {
       headers: { 'hutong-buyer-token': trade.buyer_token },
     });

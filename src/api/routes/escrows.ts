@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/failure.js';
-import { escrowView, goodsTypes, refundReasons, type Escrow, type EscrowService } from '../../escrow/index.js';
+import { escrowView, goodsTypes, refundReasons, type Escrow, type EscrowPeriods, type EscrowService } from '../../escrow/index.js';
 import { paymentView, PaymentView } from './payments.js';
 import { amountFromBody } from '../amounts.js';
 import { merchantIdOf } from '../auth.js';
@@ -50,7 +50,6 @@ export const EscrowView = Type.Object({
     }),
   ),
   settling: Type.Boolean({ description: 'A decided refund is being paid out; other steps wait' }),
-  buyer_url: Type.Optional(Type.String({ description: 'The buyer link again (merchant GET only), e.g. to resend it' })),
   close_due_at: Nullable(Timestamp),
   merchant: Type.Optional(Type.String({ description: "The trade's merchant (operator only)" })),
   created_at: Timestamp,
@@ -60,8 +59,6 @@ export const EscrowView = Type.Object({
 const CreatedView = Type.Intersect([
   EscrowView,
   Type.Object({
-    buyer_url: Type.String({ description: 'Send this to the buyer: it authenticates the buyer for this trade only' }),
-    buyer_token: Type.String(),
     payment_object: PaymentView,
   }),
 ]);
@@ -83,6 +80,36 @@ const CreateEscrow = Type.Object(
 );
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
+const GoodsTypeSchema = Type.Union(goodsTypes.map((g) => Type.Literal(g)));
+/** A minute to a year, in whole seconds (src/escrow/service.ts checks the same bounds). */
+const PeriodSeconds = Type.Integer({ minimum: 60, maximum: 365 * 86_400 });
+const SetPeriods = Type.Object(
+  {
+    confirm_after_seconds: Type.Optional(PeriodSeconds),
+    unpaid_close_after_seconds: Type.Optional(PeriodSeconds),
+    seller_answer_after_seconds: Type.Optional(PeriodSeconds),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const PeriodsView = Type.Object({
+  object: Type.Literal('escrow_periods'),
+  goods_type: Type.String(),
+  confirm_after_seconds: Type.Integer({ description: 'Auto-confirm after shipment' }),
+  unpaid_close_after_seconds: Type.Integer({ description: 'An unpaid trade closes after this' }),
+  seller_answer_after_seconds: Type.Integer({ description: 'An unanswered refund request is agreed to after this' }),
+  updated_at: Type.Union([Timestamp, Type.Null()], { description: 'null: the defaults' }),
+});
+
+function periodsView(p: EscrowPeriods) {
+  return {
+    object: 'escrow_periods' as const,
+    goods_type: p.goodsType,
+    confirm_after_seconds: Math.round(p.confirmAfterMs / 1000),
+    unpaid_close_after_seconds: Math.round(p.unpaidCloseAfterMs / 1000),
+    seller_answer_after_seconds: Math.round(p.sellerAnswerAfterMs / 1000),
+    updated_at: p.updatedAt,
+  };
+}
 const BuyerQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 200 })) });
 const stepResponses = { 200: EscrowView, 409: Type.Ref('Problem'), 403: Type.Ref('Problem'), ...problemResponses };
 const NoBody = Type.Object({}, { additionalProperties: false });
@@ -130,9 +157,6 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
       },
     },
     async (request, reply) => {
-      // The response carries the buyer's token: never keep it in the idempotency store. A retry with
-      // the same key still finds the same trade (its id derives from the key) and the same link.
-      request.idempotency = undefined;
       const b = request.body;
       const result = await escrow.create(
         merchantIdOf(request),
@@ -147,10 +171,9 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
         idempotencyKeyOf(request.headers),
       );
       if (isFailure(result)) throw problemFromFailure(result);
-      const link = escrow.buyerLink(result.escrow);
-      return reply
-        .code(201)
-        .send({ ...escrowView(result.escrow), buyer_url: link.url, buyer_token: link.token, payment_object: paymentView(result.payment) });
+      // No buyer link here: its token confirms receipt, which releases the money to this merchant.
+      // The buyer gets it from the cashier when paying (docs/escrow.md).
+      return reply.code(201).send({ ...escrowView(result.escrow), payment_object: paymentView(result.payment) });
     },
   );
 
@@ -192,9 +215,7 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
         principal?.type === 'merchant' ? { kind: 'merchant' as const, merchantId: principal.merchantId } : { kind: 'operator' as const };
       const found = await escrow.get(actor, request.params.id);
       if (isFailure(found)) throw problemFromFailure(found);
-      return actor.kind === 'merchant'
-        ? { ...escrowView(found), buyer_url: escrow.buyerLink(found).url }
-        : { ...escrowView(found), merchant: found.merchantId };
+      return actor.kind === 'merchant' ? escrowView(found) : { ...escrowView(found), merchant: found.merchantId };
     },
   );
 
@@ -325,6 +346,45 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
           note,
         }),
       );
+    },
+  );
+
+  // The operator sets the escrow timer periods per goods type (issue 12); timers take them when they start.
+  app.get(
+    '/v1/operator/escrow_periods',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['escrows'],
+        summary: 'The escrow timer periods of each goods type',
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(PeriodsView) }), ...problemResponses },
+      },
+    },
+    async () => ({ object: 'list' as const, data: (await escrow.periods()).map(periodsView) }),
+  );
+  app.post(
+    '/v1/operator/escrow_periods/:goods_type',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['escrows'],
+        summary: "Sets a goods type's escrow timer periods (the ones named; the others stay)",
+        headers: IdempotencyHeaders,
+        params: Type.Object({ goods_type: GoodsTypeSchema }),
+        body: SetPeriods,
+        response: { 200: PeriodsView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000);
+      const result = await escrow.setPeriods(request.params.goods_type, {
+        ...(b.confirm_after_seconds === undefined ? {} : { confirmAfterMs: seconds(b.confirm_after_seconds) }),
+        ...(b.unpaid_close_after_seconds === undefined ? {} : { unpaidCloseAfterMs: seconds(b.unpaid_close_after_seconds) }),
+        ...(b.seller_answer_after_seconds === undefined ? {} : { sellerAnswerAfterMs: seconds(b.seller_answer_after_seconds) }),
+      });
+      if (isFailure(result)) throw problemFromFailure(result);
+      return periodsView(result);
     },
   );
 

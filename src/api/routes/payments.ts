@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/failure.js';
 import { toJSONMinor } from '../../money/index.js';
@@ -9,12 +9,13 @@ import type { PaymentFxInput } from '../../payments/fx-port.js';
 import type { Principal } from '../../parties/service.js';
 import { amountFromBody } from '../amounts.js';
 import { merchantIdOf } from '../auth.js';
-import { idempotencyKeyOf } from '../idempotency.js';
+import { idempotencyKeyOf, recoveredRetryOf } from '../idempotency.js';
 import { listView } from '../presenters.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
 import { problemFromFailure } from '../server.js';
 import { challengeResultPage } from '../../web/pages.js';
+import type { EscrowService } from '../../escrow/index.js';
 import { pageHeaders } from '../../web/html.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -150,6 +151,9 @@ export const ShopperPaymentView = Type.Object(
     next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String(), qr_code: Nullable(Type.String()) })),
     expires_at: Timestamp,
     updated_at: Timestamp,
+    buyer_url: Type.Optional(
+      Type.String({ description: "An escrow trade's buyer link, in the answer to the buyer's own confirm only (never the merchant's)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -387,7 +391,7 @@ const paymentResponses = {
   ...problemResponses,
 };
 
-export function registerPaymentRoutes(fastify: FastifyInstance, services: { payments: PaymentServices }): void {
+export function registerPaymentRoutes(fastify: FastifyInstance, services: { payments: PaymentServices; escrow?: EscrowService }): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { payments } = services;
 
@@ -475,8 +479,13 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
       if (request.principal?.type === 'checkout')
         await checkCashierMethod(payments, request.principal.merchantId, request.params.id, method);
       const result = await payments.confirm(merchantIdOf(request), request.params.id, method);
-      if (isFailure(result)) throw problemFromFailure(result);
-      return paymentViewFor(request.principal, result);
+      if (isFailure(result)) {
+        const committed = await confirmedByFirstTry(payments, request, request.params.id, result.failure);
+        if (committed !== undefined) return paymentViewFor(request.principal, committed);
+        throw problemFromFailure(result);
+      }
+      const buyerUrl = request.principal?.type === 'checkout' ? await buyerUrlOf(services.escrow, result) : undefined;
+      return buyerUrl === undefined ? paymentViewFor(request.principal, result) : { ...shopperPaymentView(result), buyer_url: buyerUrl };
     },
   );
 
@@ -671,4 +680,39 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
       return refundView(result);
     },
   );
+}
+
+/**
+ * A retried confirm whose first try died with its process after confirming (issue 12): the
+ * payment is no longer waiting for a method because that try claimed it. The retry answers what
+ * the first try committed — the payment as it is — rather than 409 for good. Only for a retry that
+ * took over the key (src/api/idempotency.ts), and only when the claim came after the key was first
+ * reserved.
+ */
+async function confirmedByFirstTry(
+  payments: PaymentServices,
+  request: FastifyRequest,
+  id: string,
+  failure: string,
+): Promise<Payment | undefined> {
+  const retry = recoveredRetryOf(request);
+  if (retry === undefined || failure !== 'payment_state_invalid') return undefined;
+  const details = await payments.details(merchantIdOf(request), id);
+  if (isFailure(details) || details.payment.status === 'canceled') return undefined;
+  const claimed = details.timeline.some((t) => t.from === 'requires_payment_method' && t.to === 'processing' && t.at >= retry.reservedAt);
+  return claimed ? details.payment : undefined;
+}
+
+/**
+ * The buyer link of an escrow trade goes to the buyer only (issue 12): in the answer to the
+ * confirm the buyer made at the hosted cashier (a checkout principal), once the trade is paid —
+ * never in a merchant's answer or webhook, since the link's token confirms receipt and so
+ * releases the money to the seller.
+ */
+async function buyerUrlOf(escrow: EscrowService | undefined, payment: Payment): Promise<string | undefined> {
+  const tradeId = payment.metadata.escrow;
+  if (escrow === undefined || tradeId === undefined || (payment.status !== 'succeeded' && payment.status !== 'requires_capture'))
+    return undefined;
+  const trade = await escrow.get({ kind: 'operator' }, tradeId);
+  return isFailure(trade) || trade.paymentId !== payment.id ? undefined : escrow.buyerLink(trade).url;
 }

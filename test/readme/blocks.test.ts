@@ -44,7 +44,8 @@ describe('README doc-test blocks', () => {
     expect(compareJson(shown, { ...same, amount: 101 }, false)).toHaveLength(1);
     expect(compareJson(shown, { ...same, amount: 101 }, true)).toEqual([]);
     expect(compareJson(shown, { ...same, amount: '100' }, true)).toHaveLength(1);
-    const { status: _dropped, ...missing } = same;
+    const missing: Record<string, unknown> = { ...same };
+    delete missing.status;
     expect(compareJson(shown, missing, false)).toEqual(['$.status: missing from the answer']);
   });
 

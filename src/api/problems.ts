@@ -38,6 +38,7 @@ export const problemCatalog = {
   ledger_currency_mismatch: { status: 409, title: 'The account holds another currency' },
   body_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Send application/json' },
+  uri_too_long: { status: 414, title: 'A path segment is too long' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with a different request' },
   insufficient_funds: { status: 422, title: 'Insufficient funds' },
   webhook_endpoints_too_many: { status: 422, title: 'The merchant has the most webhook endpoints allowed' },

@@ -24,6 +24,7 @@ import { ProblemSchema } from './schemas.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerBuyerPages } from '../web/buyer-page.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { frameworkProblem, registerInputGuards } from './input-guards.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -57,6 +58,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
     },
     requestIdHeader: false,
     return503OnClosing: true,
+    frameworkErrors: frameworkProblem,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validators());
   // The API speaks JSON only; other media types get a 415 rather than a confusing 400.
@@ -89,6 +91,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
       reply.elapsedTime / 1000,
     );
   });
+  registerInputGuards(app);
   registerAuth(app, services);
   registerIdempotency(app, services);
   app.setErrorHandler((error, request, reply) => {

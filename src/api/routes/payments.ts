@@ -556,7 +556,7 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
   void fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
-    scope.post('/v1/channels/:wallet/notifications', { schema: { hide: true } }, async (request, reply) => {
+    scope.post('/v1/channels/:wallet/notifications', { schema: { hide: true }, config: { rawBody: true } }, async (request, reply) => {
       const { wallet } = request.params as { wallet: string };
       const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
       const result = await payments.acceptWalletNotification(wallet, typeof request.body === 'string' ? request.body : '', headers);

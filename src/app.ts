@@ -198,7 +198,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     ...settlementServices,
     bank: () => options.bank,
   };
-  const server = await buildServer(services, { logger });
+  const server = await buildServer(services, { logger, connections: config.http });
   dispatcher.start();
 
   return {

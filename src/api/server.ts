@@ -25,11 +25,14 @@ import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerBuyerPages } from '../web/buyer-page.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { frameworkProblem, registerInputGuards } from './input-guards.js';
+import { boundConnectionsPerIp, connectionLimitsDefault, httpServerOptions, type ConnectionLimits } from './connections.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
   /** Largest request body accepted; bigger bodies get a 413 problem. */
   readonly bodyLimitBytes?: number;
+  /** Header and request timeouts and the per-address connection bound (src/api/connections.ts). */
+  readonly connections?: ConnectionLimits;
 }
 
 export const bodyLimitBytesDefault = 64 * 1024;
@@ -48,7 +51,11 @@ function validators() {
 }
 
 export async function buildServer(services: ApiServices, options: ServerOptions): Promise<FastifyInstance> {
+  const limits = options.connections ?? connectionLimitsDefault;
   const app = Fastify({
+    http: httpServerOptions(limits),
+    // Fastify sets the server's requestTimeout itself (0, unbounded, by default).
+    requestTimeout: httpServerOptions(limits).requestTimeout,
     loggerInstance: options.logger === false ? undefined : options.logger,
     logger: options.logger === false ? false : undefined,
     bodyLimit: options.bodyLimitBytes ?? bodyLimitBytesDefault,
@@ -60,6 +67,9 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  boundConnectionsPerIp(app.server, limits.connectionsPerIpMax, (address) =>
+    app.log.warn({ address, connectionsPerIpMax: limits.connectionsPerIpMax }, 'connection refused: too many from one address'),
+  );
   app.setValidatorCompiler(validators());
   // The API speaks JSON only; other media types get a 415 rather than a confusing 400.
   app.removeContentTypeParser('text/plain');
@@ -170,7 +180,7 @@ function toProblem(error: FastifyError | Error, instance: string, requestId: str
 /** A wrong amount or currency gets its own code, so clients can branch without parsing text. */
 function validationCode(field: string, missing: string | undefined, keyword: string | undefined): ProblemCode {
   if (missing === undefined && /\/amount$/.test(field)) return keyword === 'maximum' ? 'amount_too_large' : 'amount_invalid';
-  if (missing === undefined && /\/(currency|settlement_currency)$/.test(field)) return 'currency_unsupported';
+  if (missing === undefined && /\/(\w+_)?currency$/.test(field)) return 'currency_unsupported';
   if (missing === undefined && /\/country$/.test(field)) return 'country_invalid';
   return 'request_invalid';
 }

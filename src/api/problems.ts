@@ -118,6 +118,9 @@ export interface Problem {
   instance: string;
   request_id: string;
   errors?: { field: string; message: string }[];
+  /** card_declined: the stable reason (insufficient_funds, incorrect_cvc…) and a sentence for the shopper. */
+  decline_code?: string;
+  decline_message?: string;
 }
 
 export const problemTypeBase = 'https://hutong.dev/problems/';
@@ -137,6 +140,8 @@ export class ProblemError extends Error {
     readonly code: ProblemCode,
     detail: string,
     readonly errors?: { field: string; message: string }[],
+    /** Extension members added to the problem document (RFC 9457 §3.2). */
+    readonly extensions?: { decline_code?: string; decline_message?: string },
   ) {
     super(detail);
     this.name = 'ProblemError';

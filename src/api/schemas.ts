@@ -33,6 +33,8 @@ export const ProblemSchema = Type.Object(
     instance: Type.String(),
     request_id: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    decline_code: Type.Optional(Type.String({ description: 'card_declined only: the stable reason, e.g. insufficient_funds' })),
+    decline_message: Type.Optional(Type.String({ description: 'card_declined only: a sentence to show the shopper' })),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details with a stable code' },
 );

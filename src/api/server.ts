@@ -143,7 +143,7 @@ function instanceOf(url: string): string {
 
 function toProblem(error: FastifyError | Error, instance: string, requestId: string): Problem {
   if (error instanceof ProblemError) {
-    const rendered = problem(error.code, error.message, instance, requestId);
+    const rendered = { ...problem(error.code, error.message, instance, requestId), ...error.extensions };
     return error.errors === undefined ? rendered : { ...rendered, errors: error.errors };
   }
   if (error instanceof WriterOverloadedError) return problem('overloaded', error.message, instance, requestId);
@@ -188,6 +188,9 @@ function validationCode(field: string, missing: string | undefined, keyword: str
 /** Turns a service failure value into a thrown problem for the error handler. */
 export function problemFromFailure(failure: { failure: string; detail: string }): ProblemError {
   const code = isProblemCode(failure.failure) ? failure.failure : 'internal_error';
+  const decline = failure as { declineCode?: unknown; declineMessage?: unknown };
+  if (typeof decline.declineCode === 'string' && typeof decline.declineMessage === 'string')
+    return new ProblemError(code, failure.detail, undefined, { decline_code: decline.declineCode, decline_message: decline.declineMessage });
   return new ProblemError(code, failure.detail);
 }
 

@@ -19,6 +19,12 @@ import { pageHeaders } from '../../web/html.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
+const LastErrorView = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  decline_code: Type.Optional(Type.String({ description: 'card_declined only: the stable reason (docs/payments.md, "Declines")' })),
+});
+
 export const PaymentView = Type.Object({
   id: Type.String(),
   object: Type.Literal('payment'),
@@ -49,7 +55,7 @@ export const PaymentView = Type.Object({
     }),
   ),
   channel: Nullable(Type.String()),
-  last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  last_error: Nullable(LastErrorView),
   next_action: Nullable(
     Type.Object({
       type: Type.Literal('redirect_to_url'),
@@ -105,7 +111,14 @@ export function paymentView(p: Payment) {
                 : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '', ...expiryOf(p.method.expiryYymm) },
           },
     channel: p.channel,
-    last_error: p.lastError,
+    last_error:
+      p.lastError === null
+        ? null
+        : {
+            code: p.lastError.code,
+            message: p.lastError.message,
+            ...(p.lastError.declineCode === undefined ? {} : { decline_code: p.lastError.declineCode }),
+          },
     next_action: p.nextAction === null ? null : { type: p.nextAction.type, url: p.nextAction.url, qr_code: p.nextAction.qrCode },
     expires_at: p.expiresAt,
     created_at: p.createdAt,
@@ -146,7 +159,7 @@ export const ShopperPaymentView = Type.Object(
         ),
       }),
     ),
-    last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    last_error: Nullable(LastErrorView),
     next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String(), qr_code: Nullable(Type.String()) })),
     expires_at: Timestamp,
     updated_at: Timestamp,

@@ -44,6 +44,11 @@ export interface HutongConfig {
     readonly connectionsPerIpMax: number;
     readonly shutdownTimeoutMs: number;
   };
+  /**
+   * Webhook destinations (src/events/destinations.ts): hosts exempt from the private-address check,
+   * e.g. the sandbox receivers on 127.0.0.1. Optional so that older configurations need not name it.
+   */
+  readonly webhooks?: { readonly allowedHosts: readonly string[] };
   readonly fx?: {
     readonly feedUrl: string | undefined;
     readonly feedIntervalMs: number;
@@ -113,6 +118,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       requestTimeoutMs: intFrom(env, 'HUTONG_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
       connectionsPerIpMax: intFrom(env, 'HUTONG_CONNECTIONS_PER_IP_MAX', 256, 1, 100_000),
       shutdownTimeoutMs: intFrom(env, 'HUTONG_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    },
+    webhooks: {
+      allowedHosts: (env.HUTONG_WEBHOOK_ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) =>
+          h
+            .trim()
+            .toLowerCase()
+            .replace(/^\[|\]$/g, ''),
+        )
+        .filter((h) => h !== ''),
     },
     fx: {
       feedUrl: env.HUTONG_FX_FEED_URL === '' ? undefined : env.HUTONG_FX_FEED_URL,

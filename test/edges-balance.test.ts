@@ -50,3 +50,26 @@ describeEachStore('the merchant balance in every state', (dialect) => {
     expect(row).toMatchObject({ escrow: 10_000, total: 10_000 });
   });
 });
+
+describeEachStore("an escrow payment's ledger lines", (dialect) => {
+  const t = useTestApp(dialect);
+  it('include the release to the seller and its fee, balanced per entry', async () => {
+    const kit = escrowKit(t);
+    const { m, c } = await kit.setup();
+    const e = await kit.paidTrade(m.key, c);
+    expect((await kit.seller(m.key, e.id, 'ship', { carrier: 'SF Express', waybill_number: 'SF1' })).status).toBe(200);
+    expect((await kit.buyer(e.buyer_token, e.id, 'confirm_receipt')).status).toBe(200);
+    const lines = (await t.request('GET', `/v1/payments/${e.payment}/ledger_entries`, { key: m.key })).body.data as {
+      entry: string;
+      reason: string;
+      amount: number;
+      account_code: string;
+    }[];
+    const reasons = new Set(lines.map((l) => l.reason));
+    expect(reasons).toContain('escrow.release');
+    const release = lines.filter((l) => l.reason === 'escrow.release');
+    expect(release.reduce((sum, l) => sum + l.amount, 0)).toBe(0);
+    // The fee: a release line into Hutong's fee revenue.
+    expect(release.some((l) => l.account_code === 'fees' && l.amount !== 0)).toBe(true);
+  });
+});

@@ -111,7 +111,9 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const parties = createParties({ store, clock, cipher });
   const wallets = createWallets({ store, writer, ledger, parties, clock });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
-  const events = createEvents({ store, cipher, clock });
+  // Webhooks never reach private addresses unless the operator allow-lists the host (issue 12).
+  const destinations = { allowedHosts: config.webhooks?.allowedHosts ?? [] };
+  const events = createEvents({ store, cipher, clock, destinations });
   const fx = createFx({
     store,
     writer,
@@ -176,7 +178,13 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     publicBaseUrl: config.publicBaseUrl,
   });
   escrowSlot.port = escrow.port;
-  const dispatcher = createWebhookDispatcher({ store, cipher, clock, onError: (error) => warn(`webhook dispatcher: ${String(error)}`) });
+  const dispatcher = createWebhookDispatcher({
+    store,
+    cipher,
+    clock,
+    destinations,
+    onError: (error) => warn(`webhook dispatcher: ${String(error)}`),
+  });
   const metrics = createMetrics();
   registerWriterMetrics(metrics, writer);
   registerRecoveryMetrics(metrics, payments.sweeper);
@@ -210,7 +218,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     bank: () => options.bank,
     idempotency: config.idempotency,
   };
-  const server = await buildServer(services, { logger });
+  const server = await buildServer(services, { logger, connections: config.http });
   dispatcher.start();
 
   return {

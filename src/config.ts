@@ -33,6 +33,22 @@ export interface HutongConfig {
    * `feedIntervalMs`; unset URL: `hutong start` runs the sandbox feed. Optional so that older
    * configurations (tests) need not name it.
    */
+  /**
+   * Slow and greedy clients (issue 12): how long a client may take to send its headers and its whole
+   * request, how many connections one address may hold open, and how long SIGTERM waits for a clean
+   * stop before exiting anyway. Optional so that older configurations (tests) need not name it.
+   */
+  readonly http?: {
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly connectionsPerIpMax: number;
+    readonly shutdownTimeoutMs: number;
+  };
+  /**
+   * Webhook destinations (src/events/destinations.ts): hosts exempt from the private-address check,
+   * e.g. the sandbox receivers on 127.0.0.1. Optional so that older configurations need not name it.
+   */
+  readonly webhooks?: { readonly allowedHosts: readonly string[] };
   readonly fx?: {
     readonly feedUrl: string | undefined;
     readonly feedIntervalMs: number;
@@ -63,6 +79,21 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+/**
+ * The operator key from the environment must look like one (`ok_` and 8–200 URL-safe characters in
+ * all, what the Authorization header accepts): any other value would start fine and never work.
+ */
+const operatorKeyPattern = /^ok_[A-Za-z0-9_-]{5,197}$/;
+
+function operatorKeyFrom(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!operatorKeyPattern.test(value))
+    throw new Error(
+      'HUTONG_ADMIN_KEY must start with ok_ and use only A-Z a-z 0-9 _ - (8 to 200 characters), e.g. ok_ followed by a random token',
+    );
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
   const store = parseDatabaseUrl(env.DATABASE_URL);
   const postgres = store.dialect === 'postgres';
@@ -71,7 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
     host: env.HOST ?? '127.0.0.1',
     store,
     dataDir: store.dialect === 'sqlite' && store.path !== ':memory:' ? dirname(store.path) : undefined,
-    adminKey: env.HUTONG_ADMIN_KEY,
+    adminKey: operatorKeyFrom(env.HUTONG_ADMIN_KEY),
     logLevel: env.LOG_LEVEL ?? 'info',
     publicBaseUrl: (env.HUTONG_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 4000}`).replace(/\/+$/, ''),
     threeDSecure: {
@@ -92,6 +123,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       // SQLite has one write connection. On PostgreSQL several batches run at once, on separate
       // connections, and never share an account (see store/writer.ts), so they cannot deadlock.
       flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', postgres ? 8 : 1, 1, 64),
+    },
+    http: {
+      headersTimeoutMs: intFrom(env, 'HUTONG_HEADERS_TIMEOUT_MS', 10_000, 100, 120_000),
+      requestTimeoutMs: intFrom(env, 'HUTONG_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+      connectionsPerIpMax: intFrom(env, 'HUTONG_CONNECTIONS_PER_IP_MAX', 256, 1, 100_000),
+      shutdownTimeoutMs: intFrom(env, 'HUTONG_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    },
+    webhooks: {
+      allowedHosts: (env.HUTONG_WEBHOOK_ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) =>
+          h
+            .trim()
+            .toLowerCase()
+            .replace(/^\[|\]$/g, ''),
+        )
+        .filter((h) => h !== ''),
     },
     fx: {
       feedUrl: env.HUTONG_FX_FEED_URL === '' ? undefined : env.HUTONG_FX_FEED_URL,

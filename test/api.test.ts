@@ -71,7 +71,19 @@ describeEachStore('API', (dialect) => {
     expect(await balanceOf(b)).toEqual([{ currency: 'CNY', available: 1_500, pending: 0, posted: 1_500 }]);
     expect((await t.request('GET', '/v1/balance', { key: m.key })).body).toEqual({
       object: 'balance',
-      data: [{ currency: 'CNY', available: 1_000, pending: 0, posted: 1_000 }],
+      data: [
+        {
+          currency: 'CNY',
+          available: 1_000,
+          pending: 0,
+          posted: 1_000,
+          pending_settlement: 0,
+          escrow: 0,
+          reserve: 0,
+          in_payout: 0,
+          total: 1_000,
+        },
+      ],
     });
     const got = await t.request('GET', `/v1/transfers/${tr.body.id}`, { key: m.key });
     expect(got.body).toEqual(tr.body);

@@ -492,7 +492,12 @@ describeEachStore('cross-border payments', (dialect) => {
     const loaded = await t.request('POST', '/v1/fx/rates', { key: t.operatorKey, body: { format: 'csv', content: csv } });
     expect([loaded.status, loaded.body]).toEqual([200, { loaded: 2 }]);
     const held = await t.request('GET', '/v1/fx/rates', { key: m.key });
-    expect(held.body.rates).toContainEqual({ currency: 'USD', rate: '1.1000', as_of: t.clock.now().toISOString(), source: 'operator' });
+    expect(held.body.rates).toContainEqual({
+      currency: 'USD',
+      rate: '1.1000000000',
+      as_of: t.clock.now().toISOString(),
+      source: 'operator',
+    });
     const zero = await t.request('POST', `/v1/merchants/${m.id}/fx_settings`, { key: t.operatorKey, body: { markup_bps: 0 } });
     expect(zero.body).toEqual({ markup_bps: 0 });
     const tooMuch = await t.request('POST', `/v1/merchants/${m.id}/fx_settings`, { key: t.operatorKey, body: { markup_bps: 1_001 } });
@@ -501,7 +506,7 @@ describeEachStore('cross-border payments', (dialect) => {
       key: m.key,
       body: { sell_currency: 'USD', buy_currency: 'CNY', sell_amount: 10_000 },
     });
-    expect(quote.body).toMatchObject({ rate: '7.0', mid_rate: '7.0', markup_bps: 0, buy_amount: 70_000 });
+    expect(quote.body).toMatchObject({ rate: '7.0000000000', mid_rate: '7.0000000000', markup_bps: 0, buy_amount: 70_000 });
     const both = await t.request('POST', '/v1/fx/quotes', {
       key: m.key,
       body: { sell_currency: 'USD', buy_currency: 'CNY', sell_amount: 1, buy_amount: 1 },

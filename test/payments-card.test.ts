@@ -165,7 +165,7 @@ describeEachStore('card payments when the first acquirer is down', (dialect) => 
   const fixture = {} as CardWorldFixture;
   const t = useTestApp(dialect, { channels: cardWorldChannels(fixture, { switchInoperative: true }) });
 
-  it('answers channel_unavailable after 91 from the only acquirer, charging nothing', async () => {
+  it('answers a card_declined with decline_code issuer_unavailable after 91 from the only acquirer, charging nothing', async () => {
     const m = await t.makeMerchant();
     const created = await t.request('POST', '/v1/payments', {
       key: m.key,
@@ -175,8 +175,12 @@ describeEachStore('card payments when the first acquirer is down', (dialect) => 
       key: m.key,
       body: { payment_method: { type: 'card', card: card('4111111111111004') } },
     });
-    expect([res.status, res.body.code]).toEqual([503, 'channel_unavailable']);
-    expect((await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body.status).toBe('requires_payment_method');
+    expect([res.status, res.body.code, res.body.decline_code]).toEqual([402, 'card_declined', 'issuer_unavailable']);
+    const after = (await t.request('GET', `/v1/payments/${created.body.id}`, { key: m.key })).body;
+    expect(after).toMatchObject({
+      status: 'requires_payment_method',
+      last_error: { code: 'card_declined', decline_code: 'issuer_unavailable' },
+    });
   });
 });
 

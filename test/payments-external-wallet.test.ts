@@ -103,6 +103,24 @@ describeEachStore('payments with outside wallets', (dialect) => {
     });
   }
 
+  it('an amount too long for the QR code (EMV field 54, 13 characters) is a 400 before any wallet is called', async () => {
+    const created = await api('POST', '/v1/payments', { amount: 1_000_000_000_000, currency: 'CNY', merchant_order_id: `w-${++order}` });
+    expect(created.status).toBe(201);
+    const confirmed = await api('POST', `/v1/payments/${created.body.id}/confirm`, {
+      payment_method: { type: 'external_wallet', wallet: 'alipay_sandbox' },
+    });
+    expect([confirmed.status, confirmed.body.code]).toEqual([400, 'amount_too_large']);
+    const detail = await api('GET', `/v1/payments/${created.body.id}`);
+    expect(detail.body).toMatchObject({ status: 'requires_payment_method', attempts: [] });
+    // 13 characters exactly still fits.
+    const fits = await api('POST', '/v1/payments', { amount: 999_999_999_999, currency: 'CNY', merchant_order_id: `w-${++order}` });
+    const ok = await api('POST', `/v1/payments/${fits.body.id}/confirm`, {
+      payment_method: { type: 'external_wallet', wallet: 'alipay_sandbox' },
+    });
+    expect(ok.body, JSON.stringify(ok.body)).toMatchObject({ status: 'requires_action' });
+    expect(fieldValue(parseEmvPayload(ok.body.next_action.qr_code)!, '54')).toBe('9999999999.99');
+  });
+
   it('queries the wallet when its notification never comes', async () => {
     const { id, orderId } = await waiting('wechat_sandbox', 1_000);
     await world.pay('wechat_sandbox', orderId, { notify: false });

@@ -161,7 +161,7 @@ function registeredRoutes(printed: string): string[] {
 }
 
 const pan = testCardFor('unionpay', 'approved').pan;
-const cvc = '987';
+const cvc = '123'; // every sandbox card's security code (docs/test-cards.md)
 
 interface Tenant {
   id: string;

@@ -215,6 +215,8 @@ export class Issuer {
     if (account.behaviour === 'invalid-number') return ResponseCode.InvalidCardNumber;
     if (account.behaviour === 'do-not-honor') return ResponseCode.DoNotHonor;
     if (account.behaviour === 'issuer-inoperative') return ResponseCode.IssuerInoperative;
+    // The security code is checked when the authorization carries one (DE 48 subelement 92).
+    if (options.checkExpiry && !securityCodeMatches(request.fields[48], account.pan)) return ResponseCode.IncorrectSecurityCode;
     const now = formatYymm(this.#clock());
     // YYMM compares as text within one century; the sandbox lives in the 2000s.
     if (options.checkExpiry && (account.expiryYymm < now || (request.fields[14] ?? account.expiryYymm) < now)) {
@@ -381,4 +383,28 @@ function request4(transaction: Transaction): string {
 
 function minBigint(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
+}
+
+/**
+ * Every sandbox card's security code is 123, or 1234 for a 15-digit American Express number (its
+ * 4-digit CID), as docs/test-cards.md says. DE 48 is read as tag-length-value subelements (2-digit
+ * tag, 2-digit length); an authorization without subelement 92 is not checked (card on file).
+ */
+function securityCodeMatches(additionalData: string | undefined, pan: string): boolean {
+  const sent = subelement(additionalData ?? '', '92');
+  if (sent === undefined) return true;
+  const expected = pan.length === 15 && /^3[47]/.test(pan) ? '1234' : '123';
+  return sent === expected;
+}
+
+function subelement(data: string, tag: string): string | undefined {
+  let at = 0;
+  while (at + 4 <= data.length) {
+    const id = data.slice(at, at + 2);
+    const length = Number(data.slice(at + 2, at + 4));
+    if (!Number.isInteger(length)) return undefined;
+    if (id === tag) return data.slice(at + 4, at + 4 + length);
+    at += 4 + length;
+  }
+  return undefined;
 }

@@ -38,6 +38,7 @@ export const problemCatalog = {
   ledger_currency_mismatch: { status: 409, title: 'The account holds another currency' },
   body_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Send application/json' },
+  uri_too_long: { status: 414, title: 'A path segment is too long' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with a different request' },
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running; retry' },
   insufficient_funds: { status: 422, title: 'Insufficient funds' },
@@ -119,6 +120,9 @@ export interface Problem {
   instance: string;
   request_id: string;
   errors?: { field: string; message: string }[];
+  /** card_declined: the stable reason (insufficient_funds, incorrect_cvc…) and a sentence for the shopper. */
+  decline_code?: string;
+  decline_message?: string;
 }
 
 export const problemTypeBase = 'https://hutong.dev/problems/';
@@ -138,6 +142,8 @@ export class ProblemError extends Error {
     readonly code: ProblemCode,
     detail: string,
     readonly errors?: { field: string; message: string }[],
+    /** Extension members added to the problem document (RFC 9457 §3.2). */
+    readonly extensions?: { decline_code?: string; decline_message?: string },
   ) {
     super(detail);
     this.name = 'ProblemError';

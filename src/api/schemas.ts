@@ -1,8 +1,19 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { amountMinorMax } from '../money/index.js';
+import { amountMinorMax, listCurrencies } from '../money/index.js';
 
 /** Shared route schemas: one source for validation, types and the OpenAPI document. */
-export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'Upper-case ISO 4217 code', examples: ['CNY'] });
+/**
+ * Only payable ISO 4217 codes pass (src/money/currency.ts): ZZZ is no code, and XXX, XAU, XTS are
+ * units of account nobody pays with. The list is the pattern, so every route refuses them alike.
+ */
+export const payableCurrencyPattern = `^(${listCurrencies()
+  .map((c) => c.code)
+  .join('|')})$`;
+export const Currency = Type.String({
+  pattern: payableCurrencyPattern,
+  description: 'Upper-case payable ISO 4217 code',
+  examples: ['CNY'],
+});
 export const AmountMinor = Type.Integer({
   minimum: 1,
   maximum: Number(amountMinorMax),
@@ -22,6 +33,8 @@ export const ProblemSchema = Type.Object(
     instance: Type.String(),
     request_id: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    decline_code: Type.Optional(Type.String({ description: 'card_declined only: the stable reason, e.g. insufficient_funds' })),
+    decline_message: Type.Optional(Type.String({ description: 'card_declined only: a sentence to show the shopper' })),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details with a stable code' },
 );

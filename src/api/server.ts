@@ -24,11 +24,15 @@ import { ProblemSchema } from './schemas.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerBuyerPages } from '../web/buyer-page.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { frameworkProblem, registerInputGuards } from './input-guards.js';
+import { boundConnectionsPerIp, connectionLimitsDefault, httpServerOptions, type ConnectionLimits } from './connections.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
   /** Largest request body accepted; bigger bodies get a 413 problem. */
   readonly bodyLimitBytes?: number;
+  /** Header and request timeouts and the per-address connection bound (src/api/connections.ts). */
+  readonly connections?: ConnectionLimits;
 }
 
 export const bodyLimitBytesDefault = 64 * 1024;
@@ -47,7 +51,11 @@ function validators() {
 }
 
 export async function buildServer(services: ApiServices, options: ServerOptions): Promise<FastifyInstance> {
+  const limits = options.connections ?? connectionLimitsDefault;
   const app = Fastify({
+    http: httpServerOptions(limits),
+    // Fastify sets the server's requestTimeout itself (0, unbounded, by default).
+    requestTimeout: httpServerOptions(limits).requestTimeout,
     loggerInstance: options.logger === false ? undefined : options.logger,
     logger: options.logger === false ? false : undefined,
     bodyLimit: options.bodyLimitBytes ?? bodyLimitBytesDefault,
@@ -57,7 +65,11 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
     },
     requestIdHeader: false,
     return503OnClosing: true,
+    frameworkErrors: frameworkProblem,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  boundConnectionsPerIp(app.server, limits.connectionsPerIpMax, (address) =>
+    app.log.warn({ address, connectionsPerIpMax: limits.connectionsPerIpMax }, 'connection refused: too many from one address'),
+  );
   app.setValidatorCompiler(validators());
   // The API speaks JSON only; other media types get a 415 rather than a confusing 400.
   app.removeContentTypeParser('text/plain');
@@ -89,6 +101,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
       reply.elapsedTime / 1000,
     );
   });
+  registerInputGuards(app);
   registerAuth(app, services);
   registerIdempotency(app, services);
   app.setErrorHandler((error, request, reply) => {
@@ -130,7 +143,7 @@ function instanceOf(url: string): string {
 
 function toProblem(error: FastifyError | Error, instance: string, requestId: string): Problem {
   if (error instanceof ProblemError) {
-    const rendered = problem(error.code, error.message, instance, requestId);
+    const rendered = { ...problem(error.code, error.message, instance, requestId), ...error.extensions };
     return error.errors === undefined ? rendered : { ...rendered, errors: error.errors };
   }
   if (error instanceof WriterOverloadedError) return problem('overloaded', error.message, instance, requestId);
@@ -167,7 +180,7 @@ function toProblem(error: FastifyError | Error, instance: string, requestId: str
 /** A wrong amount or currency gets its own code, so clients can branch without parsing text. */
 function validationCode(field: string, missing: string | undefined, keyword: string | undefined): ProblemCode {
   if (missing === undefined && /\/amount$/.test(field)) return keyword === 'maximum' ? 'amount_too_large' : 'amount_invalid';
-  if (missing === undefined && /\/(currency|settlement_currency)$/.test(field)) return 'currency_unsupported';
+  if (missing === undefined && /\/(\w+_)?currency$/.test(field)) return 'currency_unsupported';
   if (missing === undefined && /\/country$/.test(field)) return 'country_invalid';
   return 'request_invalid';
 }
@@ -175,6 +188,9 @@ function validationCode(field: string, missing: string | undefined, keyword: str
 /** Turns a service failure value into a thrown problem for the error handler. */
 export function problemFromFailure(failure: { failure: string; detail: string }): ProblemError {
   const code = isProblemCode(failure.failure) ? failure.failure : 'internal_error';
+  const decline = failure as { declineCode?: unknown; declineMessage?: unknown };
+  if (typeof decline.declineCode === 'string' && typeof decline.declineMessage === 'string')
+    return new ProblemError(code, failure.detail, undefined, { decline_code: decline.declineCode, decline_message: decline.declineMessage });
   return new ProblemError(code, failure.detail);
 }
 

@@ -42,6 +42,8 @@ export interface ConnectorRegistry {
   connector(name: string): CardConnector | undefined;
   /** Connectors for this payment, in the order to try them; empty when none can carry it. */
   route(query: RouteQuery): readonly CardConnector[];
+  /** Whether any connector carries this card network, whatever the currency. */
+  acceptsBrand(brand: CardBrand): boolean;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export function createConnectorRegistry(options: ConnectorRegistryOptions): Conn
         .map((name) => byName.get(name))
         .filter((c): c is CardConnector => c !== undefined && c.brands.includes(query.brand) && c.currencies.includes(query.currency));
     },
+    acceptsBrand: (brand) => [...byName.values()].some((c) => c.brands.includes(brand)),
     async close() {
       await Promise.all([...byName.values()].map((connector) => connector.close()));
     },

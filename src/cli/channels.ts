@@ -23,7 +23,11 @@ export async function startChannels(
   });
   const registry = createConnectorRegistry({ connectors: [connector] });
   return {
-    channels: { route: (query: RouteQuery) => registry.route(query), connector: (name: string) => registry.connector(name) },
+    channels: {
+      route: (query: RouteQuery) => registry.route(query),
+      connector: (name: string) => registry.connector(name),
+      acceptsBrand: (brand) => registry.acceptsBrand(brand),
+    },
     world,
     acquirer: `${host}:${port}`,
     async close() {

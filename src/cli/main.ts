@@ -81,17 +81,36 @@ program
       fx_feed_url: fxFeed.url,
     });
 
+    // SIGTERM exits within a bound (issue 12): a peer that vanishes mid-close, or a client that keeps
+    // its connection, must not hold the process; after the bound it exits 1 and says so.
+    const shutdownTimeoutMs = config.http?.shutdownTimeoutMs ?? 10_000;
     const stop = async (signal: string) => {
       hutong.server.log.info({ signal }, 'shutting down');
-      await hutong.services.payments.sweeper.stop();
-      await hutong.timers.stop();
-      await hutong.close();
-      await cards.close();
-      await threeDS.close();
-      await wallets.close();
-      await fxFeed.close();
-      await bank.close();
-      process.exit(0);
+      setTimeout(() => {
+        hutong.server.log.warn({ shutdownTimeoutMs }, 'shutdown did not finish within the bound; exiting anyway');
+        process.exit(1);
+      }, shutdownTimeoutMs).unref();
+      // Connections still open when the API stops listening (slow or idle clients) are closed, not awaited.
+      setTimeout(() => hutong.server.server.closeAllConnections(), Math.floor(shutdownTimeoutMs / 2)).unref();
+      let code = 0;
+      for (const [name, close] of [
+        ['sweeper', () => hutong.services.payments.sweeper.stop()],
+        ['timers', () => hutong.timers.stop()],
+        ['api', () => hutong.close()],
+        ['card channels', () => cards.close()],
+        ['3-D Secure', () => threeDS.close()],
+        ['wallets', () => wallets.close()],
+        ['fx feed', () => fxFeed.close()],
+        ['bank', () => bank.close()],
+      ] as const) {
+        try {
+          await close();
+        } catch (error) {
+          code = 1;
+          hutong.server.log.warn({ err: error, part: name }, 'shutdown: could not close cleanly');
+        }
+      }
+      process.exit(code);
     };
     process.once('SIGINT', (s) => void stop(s));
     process.once('SIGTERM', (s) => void stop(s));

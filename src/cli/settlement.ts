@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { createHutong } from '../app.js';
+import { createHutong, type Hutong } from '../app.js';
+import { findCurrency, formatDecimal } from '../money/index.js';
 import { createBankClient, type BankClient } from '../channels/bank/client.js';
 import { loadConfig } from '../config.js';
 import { isFailure } from '../core/failure.js';
@@ -112,15 +113,75 @@ export function registerSettlementCommands(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        if (options.json) console.log(JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
-        else {
+        const found = await discrepanciesOf(hutong.services.reconciliation, report.id);
+        if (options.json) {
+          const json = { ...report, discrepancies: found.list, discrepancies_truncated: found.truncated };
+          console.log(JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+        } else {
           console.log(
             `${report.id}: ${report.lines} lines, ${report.matched} matched, ${report.exceptions} exceptions ${JSON.stringify(report.byKind)} in ${Date.now() - started} ms`,
           );
-          if (report.exceptions > 0) console.log('exceptions: GET /v1/operator/reconciliation/exceptions?status=open');
+          if (found.list.length > 0) console.log(discrepancyTable(found.list));
+          if (found.truncated)
+            console.log(`… the first ${discrepanciesShownMax}; all: GET /v1/operator/reconciliation/exceptions?status=open`);
         }
       } finally {
         await hutong.close();
       }
     });
+}
+
+/** How many discrepancies `hutong reconcile` lists; the rest stay in the exceptions API. */
+const discrepanciesShownMax = 1_000;
+
+interface Discrepancy {
+  readonly kind: string;
+  readonly reference: string;
+  readonly currency: string | null;
+  readonly statement_amount: string | null;
+  readonly ledger_amount: string | null;
+  readonly detail: string;
+  readonly exception: string;
+}
+
+/** The exceptions one import raised (kind, reference, amounts as decimals), at most `discrepanciesShownMax`. */
+async function discrepanciesOf(
+  reconciliation: Hutong['services']['reconciliation'],
+  importId: string,
+): Promise<{ list: Discrepancy[]; truncated: boolean }> {
+  const list: Discrepancy[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await reconciliation.listExceptions({ importId, limit: 100, cursor });
+    if (isFailure(page)) throw new Error(page.detail);
+    for (const e of page.data) {
+      if (list.length === discrepanciesShownMax) return { list, truncated: true };
+      const decimal = (minor: bigint | null) =>
+        minor === null
+          ? null
+          : e.currency !== null && findCurrency(e.currency) !== undefined
+            ? formatDecimal({ minor, currency: e.currency })
+            : minor.toString();
+      list.push({
+        kind: e.kind,
+        reference: e.reference,
+        currency: e.currency,
+        statement_amount: decimal(e.actualMinor),
+        ledger_amount: decimal(e.expectedMinor),
+        detail: e.detail,
+        exception: e.id,
+      });
+    }
+    if (page.nextCursor === null) return { list, truncated: false };
+    cursor = page.nextCursor;
+  }
+}
+
+function discrepancyTable(list: readonly Discrepancy[]): string {
+  const rows = [
+    ['kind', 'reference', 'currency', 'statement', 'ledger', 'detail'],
+    ...list.map((d) => [d.kind, d.reference, d.currency ?? '-', d.statement_amount ?? '-', d.ledger_amount ?? '-', d.detail]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.min(40, Math.max(...rows.map((r) => (r[i] ?? '').length))));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }

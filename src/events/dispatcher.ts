@@ -8,6 +8,8 @@ import { claimDue, type Claimed } from './claim.js';
 import { eventsDb } from './model.js';
 import { openSecret } from './secrets.js';
 import { webhookBody, webhookHeaders } from './signing.js';
+import { anyDestination, destinationProblem, type DestinationPolicy } from './destinations.js';
+import { postGuarded } from './delivery-http.js';
 
 export const requestTimeoutMsDefault = 5_000;
 export const concurrencyMaxDefault = 8;
@@ -31,6 +33,11 @@ export interface DispatcherOptions {
   readonly pollIntervalMs?: number;
   /** Jitter source for the backoff, [0, 1). */
   readonly random?: () => number;
+  /**
+   * Where webhooks may go (destinations.ts); the composition root passes the configured policy.
+   * Absent: no check, for tests that construct the dispatcher alone with a local receiver.
+   */
+  readonly destinations?: DestinationPolicy;
   /** Where the polling loop reports a round that threw (the store was unreachable, say). */
   readonly onError?: (error: unknown) => void;
 }
@@ -58,7 +65,20 @@ interface Outcome {
  */
 export function createWebhookDispatcher(options: DispatcherOptions): WebhookDispatcher {
   const { store, cipher, clock } = options;
-  const send = options.fetch ?? fetch;
+  const destinations = options.destinations ?? anyDestination;
+  // Without an injected fetch, deliveries go through node:http(s) with the address check inside
+  // the connection's DNS lookup, so a name cannot rebind to a private address after the check.
+  const send = options.fetch ?? fetchGuarded;
+  async function fetchGuarded(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const { status } = await postGuarded(
+      String(url),
+      init?.headers as Record<string, string>,
+      String(init?.body ?? ''),
+      requestTimeoutMs,
+      destinations,
+    );
+    return new Response(null, { status: status === 0 ? 502 : status });
+  }
   const attemptsMax = options.attemptsMax ?? webhookAttemptsMaxDefault;
   const requestTimeoutMs = options.requestTimeoutMs ?? requestTimeoutMsDefault;
   const concurrencyMax = options.concurrencyMax ?? concurrencyMaxDefault;
@@ -118,6 +138,8 @@ export function createWebhookDispatcher(options: DispatcherOptions): WebhookDisp
     const startedMs = performance.now();
     const elapsedMs = () => Math.round(performance.now() - startedMs);
     try {
+      const refused = await destinationProblem(destinations, new URL(url));
+      if (refused !== undefined) return { statusCode: null, error: `destination refused: ${refused}`, durationMs: elapsedMs() };
       const response = await send(url, {
         method: 'POST',
         headers,

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { anyDestination, destinationProblem, type DestinationPolicy } from './destinations.js';
 import { fail, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
 import type { Store } from '../store/database.js';
@@ -61,8 +62,9 @@ export function checkEnabledEvents(types: readonly string[]): EndpointFailure | 
 }
 
 /** Merchants' webhook endpoints. Deleting one keeps its row (and delivery log) but hides it. */
-export function createEndpoints(deps: { store: Store; cipher: Cipher; clock: Clock }) {
+export function createEndpoints(deps: { store: Store; cipher: Cipher; clock: Clock; destinations?: DestinationPolicy }) {
   const { store, cipher, clock } = deps;
+  const destinations = deps.destinations ?? anyDestination;
   const db = eventsDb(store.db);
   const reader = eventsDb(store.reader);
 
@@ -73,6 +75,8 @@ export function createEndpoints(deps: { store: Store; cipher: Cipher; clock: Clo
   ): Promise<EndpointWithSecret | EndpointFailure> {
     const invalid = checkWebhookUrl(input.url) ?? checkEnabledEvents(input.enabledEvents);
     if (invalid !== undefined) return invalid;
+    const refused = await destinationProblem(destinations, new URL(input.url));
+    if (refused !== undefined) return fail(EventError.WebhookUrlInvalid, `webhooks may not go there: ${refused}`);
     const enabledEvents = [...new Set(input.enabledEvents)];
     const now = clock.now();
     const id = idempotency === undefined ? newId('we', now.getTime()) : derivedId('we', idempotency.scope, idempotency.key);

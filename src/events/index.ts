@@ -7,3 +7,4 @@ export * from './outbox.js';
 export * from './secrets.js';
 export * from './service.js';
 export * from './signing.js';
+export { isForbiddenAddress, strictDestinations, type DestinationPolicy } from './destinations.js';

@@ -4,6 +4,7 @@ import type { Store } from '../store/database.js';
 import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
 import type { Cipher } from '../vault/cipher.js';
 import { createEndpoints } from './endpoints.js';
+import type { DestinationPolicy } from './destinations.js';
 import { EventError } from './errors.js';
 import {
   eventsDb,
@@ -36,7 +37,7 @@ type EventFailure = Failure<EventError>;
  * endpoints, the event list, the delivery log and manual redelivery. Sending is the dispatcher's
  * job (dispatcher.ts), which runs beside this.
  */
-export function createEvents(deps: { store: Store; cipher: Cipher; clock: Clock }) {
+export function createEvents(deps: { store: Store; cipher: Cipher; clock: Clock; destinations?: DestinationPolicy }) {
   const { store, clock } = deps;
   const db = eventsDb(store.db);
   const reader = eventsDb(store.reader);

@@ -90,7 +90,7 @@ describe('the rate store', () => {
     expect(r.rate.num * 10850n).toBe(r.rate.den * 78500n);
     expect(formatScaled(midScaled(r.rate))).toBe('7.2350230415');
     const base = storeWith().pair('EUR', 'JPY', at);
-    expect(isFailure(base) ? base : formatScaled(midScaled(base.rate))).toBe('162.5');
+    expect(isFailure(base) ? base : formatScaled(midScaled(base.rate))).toBe('162.5000000000');
   });
 
   it('refuses unknown currencies and pairs it has no rate for', () => {

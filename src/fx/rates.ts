@@ -216,12 +216,20 @@ export function toScaled(rate: Rational, mode: 'half_up' | 'down'): bigint {
   return divideRounded(rate.num * 10n ** BigInt(rateScale), rate.den, mode);
 }
 
-/** "7.2345600000" → "7.23456" (at least one fraction digit). */
+/**
+ * Scaled digits as text with exactly `rateScale` fraction digits, as docs/fx.md documents:
+ * 72345600000n → "7.2345600000", 5000000000n → "0.5000000000". A fixed width is what clients parse
+ * and compare; "0.5" beside "7.2350230415" was not (issue 12).
+ */
 export function formatScaled(scaled: bigint): string {
   const digits = scaled.toString().padStart(rateScale + 1, '0');
-  const whole = digits.slice(0, digits.length - rateScale);
-  const fraction = digits.slice(digits.length - rateScale).replace(/0+$/, '');
-  return `${whole}.${fraction === '' ? '0' : fraction}`;
+  return `${digits.slice(0, digits.length - rateScale)}.${digits.slice(digits.length - rateScale)}`;
+}
+
+/** A published rate's decimal text at the fixed `rateScale` digits (finer text is left as it came). */
+export function fixedRateText(text: string): string {
+  const scaled = scaledOf(text);
+  return typeof scaled === 'bigint' ? formatScaled(scaled) : text;
 }
 
 /** Exact decimal text back to scaled digits at `rateScale`. */

@@ -11,6 +11,8 @@ export enum PaymentError {
   CardDeclined = 'card_declined',
   ChannelUnavailable = 'channel_unavailable',
   CurrencyNotSupported = 'currency_not_supported_by_channel',
+  /** No channel carries this card network at all (Discover, Diners with the sandbox acquirer). */
+  CardBrandUnsupported = 'card_brand_unsupported',
   PaymentExpired = 'payment_expired',
   AttemptsExhausted = 'payment_attempts_exhausted',
   MethodInvalid = 'payment_method_invalid',

@@ -1,6 +1,7 @@
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { newId } from '../core/ids.js';
 import { accountIdFor } from '../ledger/index.js';
+import { formatDecimal } from '../money/index.js';
 import { PaymentError } from './errors.js';
 import { feeFor } from './fees.js';
 import { toPayment, type Payment, type WalletConnectorPort, type WalletNotification } from './model.js';
@@ -9,6 +10,13 @@ import type { Payments, PaymentsDeps } from './service.js';
 import { insertAttempt, moveStatus, settleAttempt } from './store.js';
 
 type PaymentFailure = Failure<string>;
+
+/**
+ * EMV merchant-presented QR field 54 (the amount, in major units with ".") holds at most 13
+ * characters (domain.md §5). A larger amount cannot be shown to the shopper's wallet at all: it is
+ * the merchant's request that is wrong, refused before any wallet is called (issue 12).
+ */
+const qrAmountCharsMax = 13;
 
 /**
  * Outside wallets (Alipay-, WeChat-Pay-, QuickPass-like): the shopper pays in the wallet's app, by
@@ -31,6 +39,12 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
     if (connector === undefined) return fail(PaymentError.MethodInvalid, `no wallet ${walletName}`);
     if (!connector.currencies.includes(payment.amount.currency))
       return fail(PaymentError.CurrencyNotSupported, `${walletName} does not take ${payment.amount.currency}`);
+    const qrAmount = formatDecimal(payment.amount);
+    if (qrAmount.length > qrAmountCharsMax)
+      return fail(
+        'amount_too_large',
+        `${qrAmount} ${payment.amount.currency} is longer than the ${qrAmountCharsMax} characters a wallet QR code's amount (EMV field 54) holds`,
+      );
     const attemptId = newId('att');
     const claimed = await writer.run(
       async (trx) => {

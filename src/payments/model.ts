@@ -37,7 +37,7 @@ export interface Payment {
   /** What the shopper must do next (requires_action): open this URL, or scan this QR code. */
   readonly nextAction: { readonly type: 'redirect_to_url'; readonly url: string; readonly qrCode: string | null } | null;
   readonly threeDSTransactionId: string | null;
-  readonly lastError: { readonly code: string; readonly message: string } | null;
+  readonly lastError: { readonly code: string; readonly message: string; readonly declineCode?: string } | null;
   readonly expiresAt: string;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -115,6 +115,8 @@ export interface CardVaultPort {
 export interface ChannelsPort {
   route(input: { brand: CardBrand; currency: string; merchantId: string }): readonly CardConnector[];
   connector(name: string): CardConnector | undefined;
+  /** Whether any channel carries this card network, in any currency (absent: assume one does). */
+  acceptsBrand?(brand: CardBrand): boolean;
 }
 
 /** What payments need from 3-D Secure (src/channels/three-d-secure). */
@@ -230,7 +232,14 @@ export function toPayment(row: Database['payments']): Payment {
         ? { type: 'redirect_to_url', url: row.next_action_url, qrCode: row.next_action_qr }
         : null,
     threeDSTransactionId: row.three_ds_transaction_id,
-    lastError: row.last_error_code === null ? null : { code: row.last_error_code, message: row.last_error_message ?? '' },
+    lastError:
+      row.last_error_code === null
+        ? null
+        : {
+            code: row.last_error_code,
+            message: row.last_error_message ?? '',
+            ...(row.last_decline_code == null || row.last_error_code !== 'card_declined' ? {} : { declineCode: row.last_decline_code }),
+          },
     expiresAt: row.expires_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -19,6 +19,7 @@ import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest
 import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { PaymentError } from './errors.js';
+import { declinedFailure, declineFor } from './declines.js';
 import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';
 import {
   toAttempt,
@@ -437,6 +438,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (isFailure(resolved)) return resolved;
     const { cardId, cardholder } = resolved;
     const connectors = channels.route({ brand: cardholder.brand, currency: payment.amount.currency, merchantId: payment.merchantId });
+    if (connectors.length === 0 && channels.acceptsBrand?.(cardholder.brand) === false)
+      return fail(PaymentError.CardBrandUnsupported, `${cardholder.brand} cards are not accepted`);
     if (connectors.length === 0)
       return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
     const merchant = await descriptorOf(payment.merchantId);
@@ -523,13 +526,17 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     connectors: readonly CardConnector[],
     first?: AuthorizeRequest,
   ): Promise<Payment | PaymentFailure> {
+    let issuerDown = false;
     for (const [i, connector] of connectors.entries()) {
       const recorded = i === 0 ? first : undefined;
       const request = recorded ?? cardRequest(payment, cardholder, merchant, connector);
       if (recorded === undefined) await writer.run((trx) => recordAttempt(trx, payment, connector, request), { keys: [payment.id] });
       const result = await authorizeOnce(payment, connector, request);
       if (result !== 'fail_over') return result;
+      issuerDown = (await lastResponseCode(request.attemptId)) === issuerInoperative;
     }
+    // Every acquirer answered 91: the issuer is unavailable, a decline the shopper can retry later.
+    if (issuerDown) return giveBackDeclined(payment, declinedFailure(issuerInoperative, 'issuer or switch inoperative'));
     return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer answered; nothing was charged');
   }
 
@@ -815,13 +822,39 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           to,
           reason: `declined (${outcome.responseCode} ${outcome.reason})`,
           at: now(),
-          set: { last_error_code: PaymentError.CardDeclined, last_error_message: `${outcome.responseCode} ${outcome.reason}` },
+          set: {
+            last_error_code: PaymentError.CardDeclined,
+            last_error_message: `${outcome.responseCode} ${outcome.reason}`,
+            last_decline_code: declineFor(outcome.responseCode).code,
+          },
         });
         await emit(trx, await reload(trx, payment.id), 'payment.failed');
       },
       { keys: [payment.id] },
     );
-    return fail(PaymentError.CardDeclined, `${outcome.responseCode} ${outcome.reason}`);
+    return declinedFailure(outcome.responseCode, outcome.reason) as PaymentFailure;
+  }
+
+  async function lastResponseCode(attemptId: string): Promise<string | null> {
+    const row = await store.reader.selectFrom('payment_attempts').select('response_code').where('id', '=', attemptId).executeTakeFirst();
+    return row?.response_code ?? null;
+  }
+
+  /** Back to requires_payment_method as a decline (its decline code kept), when no issuer could answer. */
+  async function giveBackDeclined(payment: Payment, declined: ReturnType<typeof declinedFailure>): Promise<PaymentFailure> {
+    await writer.run(
+      (trx) =>
+        moveStatus(trx, {
+          id: payment.id,
+          from: 'processing',
+          to: 'requires_payment_method',
+          reason: `declined (${declined.detail})`,
+          at: now(),
+          set: { last_error_code: PaymentError.CardDeclined, last_error_message: declined.detail, last_decline_code: declined.declineCode },
+        }),
+      { keys: [payment.id] },
+    );
+    return declined as PaymentFailure;
   }
 
   /** Back to requires_payment_method with a reason, when no channel could take the payment. */

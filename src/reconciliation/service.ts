@@ -676,12 +676,13 @@ export function createReconciliation(deps: {
     }
   }
 
-  async function listExceptions(query: PageRequest & { status?: string }): Promise<Page<ReconException> | ReconFailure> {
+  async function listExceptions(query: PageRequest & { status?: string; importId?: string }): Promise<Page<ReconException> | ReconFailure> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && after === undefined) return fail(SettlementError.ReconExceptionNotFound, 'the cursor is not valid');
     const limit = pageLimit(query);
     let q = reader.selectFrom('recon_exceptions').selectAll();
     if (query.status !== undefined) q = q.where('status', '=', query.status);
+    if (query.importId !== undefined) q = q.where('import_id', '=', query.importId);
     return toPage(await pageQuery(q, after, limit).execute(), limit, toException);
   }
 

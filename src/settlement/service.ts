@@ -487,9 +487,12 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
     return out;
   }
 
-  /** The lines of a statement in posting order, in pages (the CSV export walks them all). */
-  async function* lines(statementId: string, pageSize = 1000): AsyncGenerator<StatementLine> {
-    let after: { at: string; id: string } | undefined;
+  /**
+   * The lines of a statement in posting order, in pages (the CSV export walks them all), from just
+   * after `from` (a line's postedAt and entryId) when given: the API's cursor.
+   */
+  async function* lines(statementId: string, pageSize = 1000, from?: { at: string; id: string }): AsyncGenerator<StatementLine> {
+    let after = from;
     for (;;) {
       let q = reader.selectFrom('settlement_lines').selectAll().where('statement_id', '=', statementId);
       if (after !== undefined) {

@@ -12,6 +12,7 @@ import * as ops from './migrations/009-ops.js';
 import * as recon from './migrations/010-recon.js';
 import * as harden from './migrations/012-harden.js';
 import * as safety from './migrations/013-safety.js';
+import * as inputs from './migrations/014-inputs.js';
 
 interface Migration {
   readonly name: string;
@@ -32,6 +33,7 @@ const migrations: readonly Migration[] = [
   { name: '010-recon', up: recon.up },
   { name: '012-harden', up: harden.up },
   { name: '013-safety', up: safety.up },
+  { name: '014-inputs', up: inputs.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -180,6 +180,8 @@ export interface PaymentsTable {
   next_action_qr: string | null;
   last_error_code: string | null;
   last_error_message: string | null;
+  /** Set with last_error_code card_declined: the stable decline code (migration 014). */
+  last_decline_code?: string | null;
   request_digest: string;
   expires_at: string;
   created_at: string;

@@ -270,6 +270,14 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
       .map(balanceOf);
   }
 
+  /** Every account the merchant owns (available, pending settlement, escrow, reserve, payout), with its code. */
+  async function merchantAccountBalances(merchantId: string): Promise<(Balance & { code: string })[]> {
+    return (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: merchantId })).map((a) => ({
+      ...balanceOf(a),
+      code: a.code,
+    }));
+  }
+
   async function getMovement(merchantId: string, id: string): Promise<Movement | WalletFailure> {
     const row = await store.reader
       .selectFrom('wallet_movements')
@@ -294,7 +302,7 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
     return toPage(await pageQuery(query, after, limit).execute(), limit, toMovement);
   }
 
-  return { topUp, transfer, withdraw, customerBalances, merchantBalances, getMovement, listMovements };
+  return { topUp, transfer, withdraw, customerBalances, merchantBalances, merchantAccountBalances, getMovement, listMovements };
 }
 
 export type Wallets = ReturnType<typeof createWallets>;

@@ -344,7 +344,11 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
     await db.deleteFrom('web_sessions').where('token_hash', '=', hashOf(token)).execute();
   }
 
-  /** Every ledger line of a payment: its entries and the captures or voids of its holds. */
+  /**
+   * Every ledger line of a payment: its entries, the captures or voids of its holds, and for an
+   * escrow payment the trade's own entries (release to the seller with its fee, refunds), which
+   * the escrow module links to the trade rather than the payment (issue 12).
+   */
   async function paymentLedgerLines(merchantId: string, paymentId: string): Promise<LedgerLine[] | Failure<'payment_not_found'>> {
     if ((await paymentOf(merchantId, paymentId)) === undefined) return fail('payment_not_found', `no payment ${paymentId}`);
     const linked = store.reader
@@ -370,7 +374,14 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
         'p.seq as seq',
       ])
       .where((eb) =>
-        eb.or([eb.and([eb('e.link_type', '=', 'payment'), eb('e.link_id', '=', paymentId)]), eb('e.pending_id', 'in', linked)]),
+        eb.or([
+          eb.and([eb('e.link_type', '=', 'payment'), eb('e.link_id', '=', paymentId)]),
+          eb('e.pending_id', 'in', linked),
+          eb.and([
+            eb('e.link_type', '=', 'escrow'),
+            eb('e.link_id', 'in', store.reader.selectFrom('escrows').select('id').where('payment_id', '=', paymentId)),
+          ]),
+        ]),
       )
       .orderBy('e.created_at')
       .orderBy('e.id')

@@ -5,6 +5,7 @@ import type { ChannelsPort, ThreeDSecurePort } from '../../src/payments/index.js
 import { ManualClock } from '../../src/core/clock.js';
 import type { FxSettings } from '../../src/fx/index.js';
 import type { BankClient } from '../../src/channels/bank/client.js';
+import type { HutongConfig } from '../../src/config.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
 
 export interface TestApp {
@@ -29,6 +30,8 @@ export interface TestAppOptions {
   readonly fx?: Partial<FxSettings>;
   /** The settlement bank for the suite (e.g. the sandbox bank), closed after it. */
   readonly bank?: () => Promise<{ client: BankClient; close(): Promise<void> }>;
+  /** Configuration over testConfig's (e.g. an empty webhook allow-list). */
+  readonly config?: Partial<HutongConfig>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -48,15 +51,18 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
       await threeDS?.close();
       await bank?.close();
     };
-    const hutong = await createHutong(testConfig(fresh.store), {
-      clock,
-      logger: false,
-      vaultKey: randomBytes(32),
-      channels,
-      threeDSecure: threeDS?.port,
-      fx: options.fx,
-      bank: bank?.client,
-    });
+    const hutong = await createHutong(
+      { ...testConfig(fresh.store), ...options.config },
+      {
+        clock,
+        logger: false,
+        vaultKey: randomBytes(32),
+        channels,
+        threeDSecure: threeDS?.port,
+        fx: options.fx,
+        bank: bank?.client,
+      },
+    );
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);
     app.hutong = hutong;

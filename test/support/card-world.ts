@@ -25,6 +25,7 @@ export function cardWorldChannels(fixture: CardWorldFixture, options: { timeoutM
     fixture.channels = {
       route: (query: RouteQuery) => registry.route(query),
       connector: (name: string) => registry.connector(name),
+      acceptsBrand: (brand) => registry.acceptsBrand(brand),
     };
     return {
       ...fixture.channels,
@@ -47,6 +48,7 @@ export function failoverChannels(fixture: { first: CardWorld; second: CardWorld 
     return {
       route: (query: RouteQuery) => registry.route(query),
       connector: (name: string) => registry.connector(name),
+      acceptsBrand: (brand: RouteQuery['brand']) => registry.acceptsBrand(brand),
       async close() {
         await registry.close();
         await fixture.first.close();

@@ -85,6 +85,8 @@ export function testConfig(store: StoreConfig): HutongConfig {
     threeDSecure: { url: undefined, secret: undefined },
     acquirer: { host: undefined, port: 5800, timeoutMs: 400, sandboxAcquirerPort: 0 },
     writer: { batchSizeMax: 128, windowMs: 0, flushesMax: store.dialect === 'postgres' ? 4 : 1 },
+    // Test receivers listen on loopback; the operator allow-list lets webhooks reach them.
+    webhooks: { allowedHosts: ['127.0.0.1', 'localhost', '::1'] },
   };
 }
 

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/failure.js';
-import { markupBpsMax, recordsCsv, type CrossBorderRecord, type Quote } from '../../fx/index.js';
+import { fixedRateText, markupBpsMax, recordsCsv, type CrossBorderRecord, type Quote } from '../../fx/index.js';
 import { isCurrencyCode, toJSONMinor } from '../../money/index.js';
 import { merchantIdOf } from '../auth.js';
 import type { ApiServices } from '../context.js';
@@ -157,7 +157,7 @@ export function registerFxRoutes(fastify: FastifyInstance, services: ApiServices
         base: held.base ?? null,
         loaded_at: held.loadedAt ?? null,
         stale_after_seconds: Math.round(fx.settings.staleAfterMs / 1000),
-        rates: held.rates.map((r) => ({ currency: r.currency, rate: r.rate, as_of: r.asOf, source: r.source })),
+        rates: held.rates.map((r) => ({ currency: r.currency, rate: fixedRateText(r.rate), as_of: r.asOf, source: r.source })),
       };
     },
   );

@@ -20,6 +20,12 @@ import { pageHeaders } from '../../web/html.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
+const LastErrorView = Type.Object({
+  code: Type.String(),
+  message: Type.String(),
+  decline_code: Type.Optional(Type.String({ description: 'card_declined only: the stable reason (docs/payments.md, "Declines")' })),
+});
+
 export const PaymentView = Type.Object({
   id: Type.String(),
   object: Type.Literal('payment'),
@@ -50,7 +56,7 @@ export const PaymentView = Type.Object({
     }),
   ),
   channel: Nullable(Type.String()),
-  last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  last_error: Nullable(LastErrorView),
   next_action: Nullable(
     Type.Object({
       type: Type.Literal('redirect_to_url'),
@@ -106,7 +112,14 @@ export function paymentView(p: Payment) {
                 : { id: p.method.cardId, brand: p.method.brand ?? '', last4: p.method.last4 ?? '', ...expiryOf(p.method.expiryYymm) },
           },
     channel: p.channel,
-    last_error: p.lastError,
+    last_error:
+      p.lastError === null
+        ? null
+        : {
+            code: p.lastError.code,
+            message: p.lastError.message,
+            ...(p.lastError.declineCode === undefined ? {} : { decline_code: p.lastError.declineCode }),
+          },
     next_action: p.nextAction === null ? null : { type: p.nextAction.type, url: p.nextAction.url, qr_code: p.nextAction.qrCode },
     expires_at: p.expiresAt,
     created_at: p.createdAt,
@@ -147,7 +160,7 @@ export const ShopperPaymentView = Type.Object(
         ),
       }),
     ),
-    last_error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    last_error: Nullable(LastErrorView),
     next_action: Nullable(Type.Object({ type: Type.Literal('redirect_to_url'), url: Type.String(), qr_code: Nullable(Type.String()) })),
     expires_at: Timestamp,
     updated_at: Timestamp,
@@ -565,7 +578,7 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
   void fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
-    scope.post('/v1/channels/:wallet/notifications', { schema: { hide: true } }, async (request, reply) => {
+    scope.post('/v1/channels/:wallet/notifications', { schema: { hide: true }, config: { rawBody: true } }, async (request, reply) => {
       const { wallet } = request.params as { wallet: string };
       const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
       const result = await payments.acceptWalletNotification(wallet, typeof request.body === 'string' ? request.body : '', headers);

@@ -6,8 +6,10 @@ import { isFailure } from '../../core/failure.js';
 import { merchantIdOf } from '../auth.js';
 import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
-import { Currency, IdempotencyHeaders, ListQuery, problemResponses } from '../schemas.js';
+import { AmountMinor, Currency, IdempotencyHeaders, ListQuery, problemResponses } from '../schemas.js';
+import { amountMinorMax } from '../../money/index.js';
 import { problemFromFailure } from '../server.js';
+import { ProblemError } from '../problems.js';
 import {
   payoutJson,
   type BankAccount,
@@ -51,6 +53,19 @@ export const statementView = (s: Statement, sum?: StatementSummary) => ({
         },
       }),
 });
+
+/** A statement line's cursor: its posting time and entry id (the order lines are listed in). */
+const lineCursor = (l: StatementLine) => Buffer.from(JSON.stringify([l.postedAt, l.entryId])).toString('base64url');
+function lineFrom(cursor: string): { at: string; id: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string')
+      return { at: value[0], id: value[1] };
+  } catch {
+    // not one of ours
+  }
+  return undefined;
+}
 
 const lineView = (l: StatementLine) => ({
   entry: l.entryId,
@@ -183,20 +198,42 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
         tags: ['settlements'],
         summary: 'The statement lines: every payment, fee, refund and chargeback settled, once',
         params: IdParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })) }),
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 })),
+            cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page' })),
+          },
+          { additionalProperties: false },
+        ),
         response: problemResponses,
       },
     },
+    // Pages like every list: has_more with the next_cursor that continues after the last line.
     async (request) => {
       const s = await settlement.getStatement(merchantIdOf(request), request.params.id);
       if (isFailure(s)) throw problemFromFailure(s);
-      const data: ReturnType<typeof lineView>[] = [];
+      const from = request.query.cursor === undefined ? undefined : lineFrom(request.query.cursor);
+      if (request.query.cursor !== undefined && from === undefined)
+        throw new ProblemError('cursor_invalid', 'the cursor is not one we gave');
       const limit = request.query.limit ?? 1000;
-      for await (const line of settlement.lines(s.id)) {
-        if (data.length === limit) break;
-        data.push(lineView(line));
+      const kept: StatementLine[] = [];
+      let hasMore = false;
+      for await (const line of settlement.lines(s.id, Math.min(limit + 1, 1000), from)) {
+        if (kept.length === limit) {
+          hasMore = true;
+          break;
+        }
+        kept.push(line);
       }
-      return { object: 'list' as const, settlement: statementView(s), data, has_more: data.length < s.linesCount };
+      const last = kept[kept.length - 1];
+      const nextCursor = hasMore && last !== undefined ? lineCursor(last) : null;
+      return {
+        object: 'list' as const,
+        settlement: statementView(s),
+        data: kept.map(lineView),
+        has_more: hasMore,
+        next_cursor: nextCursor,
+      };
     },
   );
   app.get(
@@ -222,12 +259,17 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
     },
   );
 
+  // An operator naming a merchant that does not exist gets a 404, not a schedule or an empty run.
+  const merchantMustExist = async (merchantId: string) => {
+    if ((await services.parties.getMerchant(merchantId)) === undefined)
+      throw new ProblemError('merchant_not_found', `no merchant ${merchantId}`);
+  };
   const ScheduleBody = Type.Object(
     {
       delay_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 30, description: 'T+N' })),
       cutoff_hour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
       time_zone: Type.Optional(Type.String({ maxLength: 64, examples: ['Asia/Shanghai'] })),
-      minimum_payout: Type.Optional(Type.Integer({ minimum: 0 })),
+      minimum_payout: Type.Optional(Type.Integer({ minimum: 0, maximum: Number(amountMinorMax) })),
       reserve_percent_bps: Type.Optional(
         Type.Integer({ minimum: 0, maximum: 10_000, description: 'Rolling reserve in basis points (1000 = 10%)' }),
       ),
@@ -266,7 +308,10 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
       ...operator,
       schema: { tags: ['settlements'], headers: IdempotencyHeaders, params: IdParams, body: ScheduleBody, response: problemResponses },
     },
-    async (request) => setSchedule(request.params.id, request.body),
+    async (request) => {
+      await merchantMustExist(request.params.id);
+      return setSchedule(request.params.id, request.body);
+    },
   );
 
   const BankAccountBody = Type.Object(
@@ -357,6 +402,7 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
       },
     },
     async (request) => {
+      if (request.body?.merchant !== undefined) await merchantMustExist(request.body.merchant);
       const windowEnd = request.body?.window_end;
       const result = await settlement.run({
         merchantId: request.body?.merchant,
@@ -434,7 +480,7 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
         body: Type.Object(
           {
             payment: Type.String({ maxLength: 40 }),
-            amount: Type.Integer({ minimum: 1 }),
+            amount: AmountMinor,
             reference: Type.String({ minLength: 1, maxLength: 64 }),
           },
           { additionalProperties: false },

@@ -38,7 +38,12 @@ function authorizeRequest(card: TestCard, amountMinor: bigint, options: { captur
   attempts += 1;
   return {
     attemptId: `att_${attempts}`,
-    card: { pan: card.pan, expiryYymm: card.expiryYymm, securityCode: '123', brand: card.brand },
+    card: {
+      pan: card.pan,
+      expiryYymm: card.expiryYymm,
+      securityCode: card.brand === 'american-express' ? '1234' : '123',
+      brand: card.brand,
+    },
     amount: { minor: amountMinor, currency: options.currency ?? card.currency },
     merchant,
     capture: options.capture ?? false,

@@ -69,7 +69,12 @@ function authorizeRequest(
 ): AuthorizeRequest {
   return {
     attemptId: 'att_failover',
-    card: { pan: card.pan, expiryYymm: card.expiryYymm, brand: card.brand, securityCode: '999' },
+    card: {
+      pan: card.pan,
+      expiryYymm: card.expiryYymm,
+      brand: card.brand,
+      securityCode: card.brand === 'american-express' ? '1234' : '123',
+    },
     amount: { minor: 1_000n, currency: card.currency },
     merchant: { id: 'mer_failover', name: 'Failover Shop', country: 'CN', mcc: '5999' },
     capture: false,

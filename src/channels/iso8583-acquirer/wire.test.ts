@@ -60,7 +60,7 @@ function built(message: Iso8583Message | string): Iso8583Message {
 }
 
 describe('wire: requests', () => {
-  it('builds a 0100 with every element Hutong sends, and no security code', () => {
+  it('builds a 0100 with every element Hutong sends, the security code only in DE 48 subelement 92', () => {
     const message = built(buildAuthorization(authorizeRequest(), context));
     expect(message.mti).toBe('0100');
     expect(message.fields).toMatchObject({
@@ -76,10 +76,11 @@ describe('wire: requests', () => {
       22: '812',
       32: '12345',
       42: 'mer_0001       ',
+      48: '9203123',
       49: '840',
     });
-    expect(Object.keys(message.fields).map(Number)).toEqual([2, 3, 4, 7, 11, 12, 13, 14, 18, 22, 32, 41, 42, 43, 49]);
-    expect(JSON.stringify(message)).not.toContain('"123"');
+    expect(Object.keys(message.fields).map(Number)).toEqual([2, 3, 4, 7, 11, 12, 13, 14, 18, 22, 32, 41, 42, 43, 48, 49]);
+    expect(JSON.stringify({ ...message.fields, 48: undefined })).not.toContain('123"');
   });
 
   it('builds a 0200 when capturing at once', () => {

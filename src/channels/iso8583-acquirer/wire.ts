@@ -68,6 +68,20 @@ function cardFields(card: Omit<CardholderData, 'securityCode'>): Record<number, 
   return fields;
 }
 
+/**
+ * The card security code (CVV2, CVC2, CID) rides in DE 48, "additional data, private use", as a
+ * tag-length-value subelement: tag 92, two-digit length, the digits (Mastercard's layout for CVC 2;
+ * ISO 8583:1987 has no element of its own for it). Only the authorization carries it; it is never
+ * stored, and no log line prints DE 48.
+ */
+export const securityCodeSubelement = '92';
+
+function securityCodeField(code: string | undefined): Record<number, string> | WireProblem {
+  if (code === undefined) return {};
+  if (!/^[0-9]{3,4}$/.test(code)) return 'the security code is not 3 or 4 digits';
+  return { 48: `${securityCodeSubelement}${String(code.length).padStart(2, '0')}${code}` };
+}
+
 /** Printable ASCII only (DE 43 is ans): accents are dropped to their base letter, other scripts removed. */
 export function asciiText(text: string): string {
   return text
@@ -129,6 +143,7 @@ export function buildAuthorization(request: AuthorizeRequest, context: WireConte
     mti,
     { 3: ProcessingCode.Purchase, 22: posEntryModeEcommerce },
     cardFields(request.card),
+    securityCodeField(request.card.securityCode),
     amountFields(request.amount),
     timeFields(context),
     acceptorFields(request.merchant),

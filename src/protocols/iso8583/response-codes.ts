@@ -2,7 +2,8 @@
  * DE 39 response codes, ISO 8583:1987 (domain.md §3). `approved` codes are the ones after which
  * the issuer has taken the transaction; every other code is a decline with its reason.
  * 25 is not in domain.md's list but is the 1987 code for "unable to locate original" that
- * advices name.
+ * advices name. N7 is not in the 1987 table either: it is Visa's "decline for CVV2 failure", the
+ * answer to a wrong security code (DE 48 subelement 92, see the acquirer connector).
  */
 export const ResponseCode = {
   Approved: '00',
@@ -29,6 +30,7 @@ export const ResponseCode = {
   RoutingError: '92',
   DuplicateTransaction: '94',
   SystemMalfunction: '96',
+  IncorrectSecurityCode: 'N7',
 } as const;
 
 export type ResponseCodeValue = (typeof ResponseCode)[keyof typeof ResponseCode];
@@ -64,6 +66,7 @@ const reasons: Readonly<Record<ResponseCodeValue, string>> = {
   '92': 'routing error',
   '94': 'duplicate transaction',
   '96': 'system malfunction',
+  N7: 'security code check failed',
 };
 
 const approvedCodes: ReadonlySet<string> = new Set(['00', '08', '11']);

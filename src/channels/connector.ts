@@ -128,6 +128,12 @@ export type ChannelOutcome =
       readonly status: 'declined';
       readonly responseCode: string;
       readonly reason: string;
+      /**
+       * True when the counterparty refused because the issuer (or the switch in front of it) cannot
+       * be reached: nothing was taken, and another route may carry the payment. False for a decision
+       * of the issuer (funds, fraud, an expired card), which no other route changes.
+       */
+      readonly unavailable: boolean;
       readonly sentAt: Date;
       readonly trace?: MessageTrace;
     }

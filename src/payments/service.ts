@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import type {
-  AuthorizeRequest,
-  CardConnector,
-  CardholderData,
-  ChannelOutcome,
-  MerchantDescriptor,
-  OriginalReference,
-} from '../channels/connector.js';
+import {
+  authorizeWithFailover,
+  wasNeverSent,
+  type AuthorizeRequest,
+  type CardConnector,
+  type CardholderData,
+  type ChannelOutcome,
+  type FailoverJournal,
+  type MerchantDescriptor,
+} from '../channels/index.js';
 import type { Clock } from '../core/clock.js';
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
@@ -515,7 +517,12 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     });
   }
 
-  /** Tries the connectors in order; `first`, if given, is already recorded for the first one. */
+  /**
+   * Authorizes at the routed connectors through the channels' failover (src/channels/failover.ts):
+   * it decides when to try the next acquirer and when to reverse first; payments records every
+   * message before it leaves and settles the payment on the final answer. `first`, if given, is
+   * already recorded (in the claiming unit) for the first connector.
+   */
   async function authorizeCard(
     payment: Payment,
     cardholder: CardholderData,
@@ -523,14 +530,63 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     connectors: readonly CardConnector[],
     first?: AuthorizeRequest,
   ): Promise<Payment | PaymentFailure> {
-    for (const [i, connector] of connectors.entries()) {
-      const recorded = i === 0 ? first : undefined;
-      const request = recorded ?? cardRequest(payment, cardholder, merchant, connector);
-      if (recorded === undefined) await writer.run((trx) => recordAttempt(trx, payment, connector, request), { keys: [payment.id] });
-      const result = await authorizeOnce(payment, connector, request);
-      if (result !== 'fail_over') return result;
-    }
-    return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer answered; nothing was charged');
+    const initial = first ?? cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
+    const result = await authorizeWithFailover(connectors, initial, {
+      requestFor: (connector, index) => (index === 0 ? initial : cardRequest(payment, cardholder, merchant, connector)),
+      reversalIdFor: () => newId('att'),
+      journal: attemptJournal(payment, first !== undefined),
+    });
+    const { outcome, request } = result;
+    if (outcome.status === 'approved') return settleApproved(payment, result.connector, request, outcome);
+    if (outcome.status === 'declined' && !outcome.unavailable) return settleDeclined(payment, request.attemptId, outcome);
+    // Possibly approved and not reversed: the payment stays processing for the recovery sweep.
+    if (result.needsReversal)
+      return fail(PaymentError.ChannelUnavailable, 'the acquirer did not answer; the payment will be resolved by reversal shortly');
+    return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer could take the payment; nothing was charged');
+  }
+
+  /** The failover's journal for one payment: each message recorded before it leaves, each non-final answer after. */
+  function attemptJournal(payment: Payment, firstRecorded: boolean): FailoverJournal {
+    const unit = (work: (trx: Trx) => Promise<void>) => writer.run(work, { keys: [payment.id] });
+    return {
+      sending: async (connector, request, index) => {
+        if (index > 0 || !firstRecorded) await unit((trx) => recordAttempt(trx, payment, connector, request));
+      },
+      answered: (_connector, request, outcome) =>
+        unit((trx) =>
+          settleAttempt(trx, {
+            id: request.attemptId,
+            status: wasNeverSent(outcome) ? 'not_sent' : outcome.status === 'declined' ? 'declined' : 'unknown',
+            responseCode: outcome.status === 'declined' ? outcome.responseCode : null,
+            reason: outcome.status === 'approved' ? null : outcome.reason,
+            at: now(),
+          }),
+        ),
+      reversing: (connector, reversal) =>
+        unit((trx) =>
+          insertAttempt(trx, {
+            id: reversal.operationId,
+            paymentId: payment.id,
+            kind: 'reverse',
+            channel: connector.name,
+            amountMinor: reversal.amount.minor,
+            currency: reversal.amount.currency,
+            originalAttemptId: reversal.original.attemptId,
+            at: now(),
+          }),
+        ),
+      reversed: (_connector, reversal, outcome, confirmed) =>
+        unit(async (trx) => {
+          await settleAttempt(trx, {
+            id: reversal.operationId,
+            status: outcome.status,
+            responseCode: outcome.status === 'unknown' ? null : outcome.responseCode,
+            reason: outcome.status === 'approved' ? null : outcome.reason,
+            at: now(),
+          });
+          if (confirmed) await settleAttempt(trx, { id: reversal.original.attemptId, status: 'reversed', at: now() });
+        }),
+    };
   }
 
   async function requireChallenge(
@@ -622,96 +678,6 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     }
     const cardholder = await vault.cardholderData(merchantId, method.cardId, method.cvc);
     return isFailure(cardholder) ? cardholder : { cardId: method.cardId, cardholder };
-  }
-
-  /**
-   * One attempt at one acquirer. Approved and declined settle the payment. "Issuer or switch
-   * inoperative" (91) fails over to the next acquirer. No answer is never a decline: the attempt
-   * is reversed first (the issuer may have approved it), then the next acquirer is tried; if even
-   * the reversal goes unanswered the payment stays processing for the recovery sweep.
-   */
-  async function authorizeOnce(
-    payment: Payment,
-    connector: CardConnector,
-    request: AuthorizeRequest,
-  ): Promise<Payment | PaymentFailure | 'fail_over'> {
-    // The attempt is recorded (with this send time, DE 7) before the request leaves.
-    const sentAt = request.sentAt ?? clock.now();
-    const outcome = await connector.authorize(request);
-    if (outcome.status === 'approved') return settleApproved(payment, connector.name, request, outcome);
-    if (outcome.status === 'declined' && outcome.responseCode !== issuerInoperative)
-      return settleDeclined(payment, request.attemptId, outcome);
-    if (outcome.status === 'declined') {
-      await writer.run(
-        (trx) =>
-          settleAttempt(trx, {
-            id: request.attemptId,
-            status: 'declined',
-            responseCode: outcome.responseCode,
-            reason: outcome.reason,
-            at: now(),
-          }),
-        { keys: [payment.id] },
-      );
-      return 'fail_over';
-    }
-    const reversed = await reverseAttempt(payment, connector, request, sentAt, outcome);
-    return reversed
-      ? 'fail_over'
-      : fail(PaymentError.ChannelUnavailable, 'the acquirer did not answer; the payment will be resolved by reversal shortly');
-  }
-
-  async function reverseAttempt(
-    payment: Payment,
-    connector: CardConnector,
-    request: AuthorizeRequest,
-    sentAt: Date,
-    unanswered: Extract<ChannelOutcome, { status: 'unknown' }>,
-  ): Promise<boolean> {
-    await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'unknown', reason: unanswered.reason, at: now() }), {
-      keys: [payment.id],
-    });
-    const original: OriginalReference = {
-      attemptId: request.attemptId,
-      reference: '',
-      amount: request.amount,
-      card: { pan: request.card.pan, expiryYymm: request.card.expiryYymm, brand: request.card.brand },
-      merchant: request.merchant,
-      sentAt,
-      trace: unanswered.trace,
-      kind: request.capture ? 'purchase' : 'authorization',
-    };
-    const reversalId = newId('att');
-    await writer.run(
-      (trx) =>
-        insertAttempt(trx, {
-          id: reversalId,
-          paymentId: payment.id,
-          kind: 'reverse',
-          channel: connector.name,
-          amountMinor: request.amount.minor,
-          currency: request.amount.currency,
-          originalAttemptId: request.attemptId,
-          at: now(),
-        }),
-      { keys: [payment.id] },
-    );
-    const outcome = await connector.reverse({ operationId: reversalId, original, amount: request.amount });
-    const done = outcome.status !== 'unknown';
-    await writer.run(
-      async (trx) => {
-        await settleAttempt(trx, {
-          id: reversalId,
-          status: done ? 'approved' : 'unknown',
-          responseCode: outcome.status === 'unknown' ? null : outcome.responseCode,
-          reason: outcome.status === 'approved' ? null : outcome.reason,
-          at: now(),
-        });
-        if (done) await settleAttempt(trx, { id: request.attemptId, status: 'reversed', at: now() });
-      },
-      { keys: [payment.id] },
-    );
-    return done;
   }
 
   async function settleApproved(
@@ -855,16 +821,12 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     paymentLedger,
     reload,
     emit,
-    reverseAttempt,
     convertedLedger,
     fxKeys,
     destinationOf,
     afterCapture,
   };
 }
-
-/** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */
-const issuerInoperative = '91';
 
 export type Payments = ReturnType<typeof createPayments>;
 

@@ -38,5 +38,5 @@ export function checkMove(from: PaymentStatus, to: PaymentStatus, action: string
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 export type AttemptKind = 'authorize' | 'purchase' | 'capture' | 'reverse' | 'refund';
-/** unknown: sent, no definite answer yet — resolved by reversal, never guessed. */
-export type AttemptStatus = 'pending' | 'approved' | 'declined' | 'unknown' | 'reversed';
+/** unknown: sent, no definite answer yet — resolved by reversal, never guessed. not_sent: never left Hutong, nothing to reverse. */
+export type AttemptStatus = 'pending' | 'approved' | 'declined' | 'unknown' | 'reversed' | 'not_sent';

@@ -15,6 +15,12 @@ export interface OutcomeContext {
   readonly authorizationCodeFallback?: string;
 }
 
+/**
+ * Response codes that say the issuer could not be asked (ISO 8583:1987 DE 39): 91 issuer or switch
+ * inoperative, 92 routing error (domain.md §3). Nothing was authorized; another acquirer may reach it.
+ */
+const issuerUnavailable: ReadonlySet<string> = new Set(['91', '92']);
+
 /** Elements an answer must repeat unchanged; DE 2 only when the answer carries it. */
 function integrityHolds(request: Iso8583Message, response: Iso8583Message): boolean {
   const sent = request.fields;
@@ -35,7 +41,8 @@ function answeredOutcome(response: Iso8583Message, context: OutcomeContext): Cha
   if (responseCode === undefined) return unknownOutcome(UnknownReason.MalformedResponse, context);
   const meaning = describeResponseCode(responseCode);
   const { sentAt, trace } = context;
-  if (!meaning.approved) return { status: 'declined', responseCode, reason: meaning.reason, sentAt, trace };
+  if (!meaning.approved)
+    return { status: 'declined', responseCode, reason: meaning.reason, unavailable: issuerUnavailable.has(responseCode), sentAt, trace };
   return {
     status: 'approved',
     reference: response.fields[37] ?? '',

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCardWorld, startScriptedAcquirer, testCardFor, type CardWorld, type ScriptedAcquirer } from '../sandbox/card-world/index.js';
 import { parseOriginalData, responseMtiOf, type Iso8583Message } from '../src/protocols/iso8583/index.js';
+import { startHttpAcquirer, type HttpAcquirer } from '../sandbox/http-acquirer/index.js';
+import { createAcquirer, createConnectorRegistry } from '../src/channels/index.js';
+import { useTestApp } from './support/app.js';
 import { http, serverEnv, startServer, type ServerProcess } from './support/process.js';
 import { describeEachStore, freshStore } from './support/stores.js';
 
@@ -133,5 +136,48 @@ describeEachStore('card failover between two acquirers, over HTTP', (dialect) =>
     const refund = await http(server.url, 'POST', '/v1/refunds', { key, body: { payment: paid.id } });
     expect([refund.status, refund.body.status], JSON.stringify(refund.body)).toEqual([201, 'succeeded']);
     expect(postedAtSecond()).toBe(before);
+  });
+});
+
+describeEachStore('a payment through the acquirer made from the template', (dialect) => {
+  const sandbox: { http?: HttpAcquirer; world?: CardWorld } = {};
+  const t = useTestApp(dialect, {
+    channels: async () => {
+      sandbox.http = await startHttpAcquirer();
+      sandbox.world = await startCardWorld({ port: 0, switchInoperative: true });
+      const registry = createConnectorRegistry({
+        connectors: [
+          createAcquirer('iso8583', { name: 'iso_down', host: '127.0.0.1', port: sandbox.world.acquirerPort, timeoutMs: 300 }),
+          createAcquirer('http', { name: 'lite', host: '127.0.0.1', port: Number(new URL(sandbox.http.url).port), timeoutMs: 300 }),
+        ],
+      });
+      return {
+        route: (query) => registry.route(query),
+        connector: (name) => registry.connector(name),
+        async close() {
+          await registry.close();
+          await sandbox.http?.close();
+          await sandbox.world?.close();
+        },
+      };
+    },
+  });
+
+  it('fails over to it, captures there, and refunds there', async () => {
+    const m = await t.makeMerchant();
+    const created = await t.request('POST', '/v1/payments', {
+      key: m.key,
+      body: { amount: 700, currency: 'USD', merchant_order_id: 'lite-1', capture_method: 'manual' },
+    });
+    const confirmed = await t.request('POST', `/v1/payments/${created.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'card', card: cardBody } },
+    });
+    expect(confirmed.body, JSON.stringify(confirmed.body)).toMatchObject({ status: 'requires_capture', channel: 'lite' });
+    const captured = await t.request('POST', `/v1/payments/${created.body.id}/capture`, { key: m.key, body: {} });
+    expect(captured.body, JSON.stringify(captured.body)).toMatchObject({ status: 'succeeded', amount_captured: 700 });
+    const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: created.body.id } });
+    expect(refund.body.status, JSON.stringify(refund.body)).toBe('succeeded');
+    expect(sandbox.http!.received).toEqual(['/v1/authorizations', '/v1/captures', '/v1/refunds']);
   });
 });

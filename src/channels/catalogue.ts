@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CardConnector } from './connector.js';
+import { createHttpAcquirer } from './http-acquirer/index.js';
 import { createIso8583Acquirer } from './iso8583-acquirer/index.js';
 import { checkCardConnector } from './contracts.js';
 
@@ -17,6 +18,7 @@ export interface AcquirerSettings {
 
 export const acquirerKinds: Readonly<Record<string, (settings: AcquirerSettings) => CardConnector>> = {
   iso8583: (s) => createIso8583Acquirer({ name: s.name, host: s.host, port: s.port, timeoutMs: s.timeoutMs }),
+  http: (s) => createHttpAcquirer({ name: s.name, baseUrl: `http://${s.host}:${s.port}`, timeoutMs: s.timeoutMs }),
 };
 
 /** Builds a configured acquirer, checking that its declared capabilities are those a card acquirer needs. */

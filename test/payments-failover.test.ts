@@ -45,7 +45,7 @@ describeEachStore('card failover between two acquirers, over HTTP', (dialect) =>
     server = await startServer({
       ...env,
       HUTONG_ACQUIRERS: `first=iso8583://127.0.0.1:${first.port},second=iso8583://127.0.0.1:${second.acquirerPort}`,
-      HUTONG_ACQUIRER_TIMEOUT_MS: '300',
+      HUTONG_ACQUIRER_TIMEOUT_MS: '1000',
     });
     const merchant = await http(server.url, 'POST', '/v1/merchants', {
       key: operatorKey,
@@ -147,8 +147,8 @@ describeEachStore('a payment through the acquirer made from the template', (dial
       sandbox.world = await startCardWorld({ port: 0, switchInoperative: true });
       const registry = createConnectorRegistry({
         connectors: [
-          createAcquirer('iso8583', { name: 'iso_down', host: '127.0.0.1', port: sandbox.world.acquirerPort, timeoutMs: 300 }),
-          createAcquirer('http', { name: 'lite', host: '127.0.0.1', port: Number(new URL(sandbox.http.url).port), timeoutMs: 300 }),
+          createAcquirer('iso8583', { name: 'iso_down', host: '127.0.0.1', port: sandbox.world.acquirerPort, timeoutMs: 1_500 }),
+          createAcquirer('http', { name: 'lite', host: '127.0.0.1', port: Number(new URL(sandbox.http.url).port), timeoutMs: 1_500 }),
         ],
       });
       return {

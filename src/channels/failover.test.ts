@@ -2,6 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAcquirers } from '../config.js';
 import { UnknownReason, type AuthorizeRequest, type CardConnector, type ChannelOutcome } from './connector.js';
+import {
+  checkBankConnector,
+  checkThreeDSecureConnector,
+  checkWalletConnector,
+  type BankConnector,
+  type ThreeDSecureConnector,
+  type WalletConnector,
+} from './contracts.js';
 import { authorizeWithFailover, failoverAttemptsMax, stepAfter } from './failover.js';
 
 /** The failover rule as a property: over any script of answers, it never charges twice. */
@@ -109,5 +117,28 @@ describe('HUTONG_ACQUIRERS', () => {
     expect(() => parseAcquirers('main=iso8583://h:70000')).toThrow(/not name=kind/);
     expect(() => parseAcquirers('a=iso8583://h:1,a=iso8583://h:2')).toThrow(/names a twice/);
     expect(() => parseAcquirers(Array.from({ length: 17 }, (_, i) => `a${i}=iso8583://h:1`).join(','))).toThrow(/at most 16/);
+  });
+});
+
+describe('contracts of the other kinds, checked at registration', () => {
+  const wallet = {
+    name: 'wallet_a',
+    capabilities: { createOrder: true, query: true, refund: true, notifications: true },
+    currencies: ['CNY'],
+  };
+  it('refuses a wallet that cannot be queried, or names a non-ISO currency', () => {
+    const base = wallet as unknown as WalletConnector;
+    expect(checkWalletConnector(base)).toBe(base);
+    expect(() => checkWalletConnector({ ...base, capabilities: { ...wallet.capabilities, query: false } })).toThrow(/must support query/);
+    expect(() => checkWalletConnector({ ...base, currencies: ['RMB'] })).toThrow(/RMB is not ISO 4217/);
+  });
+  it('refuses a 3-D Secure connector that authenticates nothing, and a bank without statements', () => {
+    const none = { capabilities: { frictionless: false, challenge: false } } as unknown as ThreeDSecureConnector;
+    expect(() => checkThreeDSecureConnector(none)).toThrow(/supports no authentication/);
+    const bank = {
+      capabilities: { payouts: true, statements: false },
+      formats: { payouts: 'p', statements: 's' },
+    } as unknown as BankConnector;
+    expect(() => checkBankConnector(bank)).toThrow(/payouts and statements/);
   });
 });

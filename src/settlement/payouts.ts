@@ -137,7 +137,7 @@ export function createPayouts(deps: {
       .execute();
     const result: PayoutRunResult = { files: [], paid: 0, failed: 0, waiting: 0 };
     for (const file of files) {
-      const answer = await bank.sendPain001(file.content);
+      const answer = await bank.sendPayoutFile(file.content);
       if (isFailure(answer)) {
         result.files.push({ id: file.id, currency: '', transfers: 0, status: 'unanswered' });
         continue;

@@ -1,6 +1,6 @@
 import type { CardBrand, CardConnector, ChannelOutcome } from '../connector.js';
-import { UnknownReason } from '../connector.js';
 import { causeOf, readBounded } from '../http.js';
+import { UnknownReason, unknownReasonOfCause } from '../unknown-reason.js';
 import { authorizationBody, followUpBody, outcomeOf, type Body } from './wire.js';
 
 /**
@@ -23,9 +23,6 @@ export interface TemplateAcquirerOptions {
 
 /** Answers are a few hundred bytes; a bigger one is not read. */
 export const responseBytesMax = 16 * 1024;
-
-/** Causes that mean no byte of the request left Hutong. */
-const notSentCauses: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 export function createTemplateAcquirer(options: TemplateAcquirerOptions): CardConnector {
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -56,7 +53,7 @@ export function createTemplateAcquirer(options: TemplateAcquirerOptions): CardCo
         return { status: 'unknown', reason: UnknownReason.Timeout, sentAt };
       return {
         status: 'unknown',
-        reason: notSentCauses.has(causeOf(error)) ? UnknownReason.NotSent : UnknownReason.ConnectionLost,
+        reason: unknownReasonOfCause(causeOf(error)),
         sentAt,
       };
     }

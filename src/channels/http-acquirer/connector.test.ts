@@ -11,7 +11,8 @@ import { createConnectorRegistry } from '../registry.js';
  * catalogue.ts), against its own sandbox: built by kind from the catalogue as `hutong start`
  * builds it, checked at registration, and failing over to and from the ISO 8583 acquirer.
  */
-const timeoutMs = 300;
+// Generous: a loaded machine must not turn an answer into a timeout; the silent cases cost this once each.
+const timeoutMs = 1_500;
 
 function request(outcome: TestCardOutcome, id: string): AuthorizeRequest {
   const card = testCardFor('visa', outcome);

@@ -1,5 +1,6 @@
 import { describeResponseCode, type Iso8583Message } from '../../protocols/iso8583/index.js';
-import { UnknownReason, type ChannelOutcome, type MessageTrace } from '../connector.js';
+import { UnknownReason, type ChannelOutcome } from '../connector.js';
+import type { MessageTrace } from './wire.js';
 import type { Exchange } from './client.js';
 
 /**

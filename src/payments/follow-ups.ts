@@ -9,7 +9,7 @@ import { feeFor, feeReturned } from './fees.js';
 import { toRefund, type Payment, type Refund } from './model.js';
 import { accountKeys, type Source } from './postings.js';
 import type { Payments, PaymentsDeps } from './service.js';
-import { insertAttempt, moveStatus, settleAttempt } from './store.js';
+import { insertAttempt, moveRefund, moveStatus, settleAttempt } from './store.js';
 
 type PaymentFailure = Failure<string>;
 
@@ -329,14 +329,14 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
                 refundedBeforeMinor: payment.amountRefundedMinor,
                 alreadyReturnedMinor: BigInt(returned.sum),
               });
-        const moved = await trx
-          .updateTable('refunds')
-          .set({ status: 'succeeded', fee_returned: feeBack, updated_at: now(), channel_reference: channelReference })
-          .where('id', '=', pending.id)
-          .where('status', '=', 'pending')
-          .executeTakeFirst();
-        if (moved.numUpdatedRows !== 1n)
-          return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+        const moved = await moveRefund(trx, {
+          id: pending.id,
+          from: 'pending',
+          to: 'succeeded',
+          set: { fee_returned: feeBack, channel_reference: channelReference },
+          at: now(),
+        });
+        if (!moved) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
         const conversion = destination === 'escrow' ? undefined : await deps.fx?.onRefund(trx, payment, pending.amount.minor);
         const back = {
           entryId: pending.id,
@@ -370,12 +370,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
   async function failRefund(payment: Payment, pending: Refund, why: string): Promise<Refund> {
     return writer.run(
       async (trx) => {
-        await trx
-          .updateTable('refunds')
-          .set({ status: 'failed', failure_code: why, updated_at: now() })
-          .where('id', '=', pending.id)
-          .where('status', '=', 'pending')
-          .execute();
+        await moveRefund(trx, { id: pending.id, from: 'pending', to: 'failed', set: { failure_code: why }, at: now() });
         await trx
           .updateTable('payments')
           .set((eb) => ({ amount_refunded: eb('amount_refunded', '-', pending.amount.minor), updated_at: now() }))

@@ -1,6 +1,7 @@
+import assert from 'node:assert/strict';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { AttemptKind, AttemptStatus, PaymentStatus } from './state.js';
+import { paymentMachine, refundMachine, type AttemptKind, type AttemptStatus, type PaymentStatus, type RefundStatus } from './state.js';
 
 /** Row-level helpers every payment unit uses: conditional moves, transitions, attempts. */
 type Trx = Transaction<Database>;
@@ -13,6 +14,7 @@ export async function moveStatus(
   trx: Trx,
   p: { id: string; from: PaymentStatus; to: PaymentStatus; reason: string; at: string; set?: Partial<Database['payments']> },
 ): Promise<boolean> {
+  paymentMachine.assertMove(p.from, p.to);
   const result = await trx
     .updateTable('payments')
     .set({ ...p.set, status: p.to, updated_at: p.at })
@@ -29,6 +31,8 @@ export async function recordTransition(
   trx: Trx,
   t: { paymentId: string; from: PaymentStatus | null; to: PaymentStatus; reason: string; at: string },
 ): Promise<void> {
+  if (t.from === null) assert.equal(t.to, paymentMachine.initial, `a payment starts as ${paymentMachine.initial}`);
+  else paymentMachine.assertMove(t.from, t.to);
   await sql`insert into payment_transitions (payment_id, seq, from_status, to_status, reason, at)
     select ${t.paymentId}, coalesce(max(seq), -1) + 1, ${t.from}, ${t.to}, ${t.reason}, ${t.at}
     from payment_transitions where payment_id = ${t.paymentId}`.execute(trx);
@@ -88,4 +92,19 @@ export async function settleAttempt(
   if (a.reference !== undefined) set.reference = a.reference;
   if (a.authorizationCode !== undefined) set.authorization_code = a.authorizationCode;
   await trx.updateTable('payment_attempts').set(set).where('id', '=', a.id).execute();
+}
+
+/** Moves a refund from `from` to `to` (checked against its table) only if it is still in `from`. */
+export async function moveRefund(
+  trx: Trx,
+  r: { id: string; from: RefundStatus; to: RefundStatus; set?: Partial<Database['refunds']>; at: string },
+): Promise<boolean> {
+  refundMachine.assertMove(r.from, r.to);
+  const result = await trx
+    .updateTable('refunds')
+    .set({ ...r.set, status: r.to, updated_at: r.at })
+    .where('id', '=', r.id)
+    .where('status', '=', r.from)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }

@@ -9,6 +9,7 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { buildPain001, parsePain002 } from '../channels/bank/iso20022.js';
 import type { BankClient } from '../channels/bank/client.js';
+import { payoutMachine, type PayoutStatus } from './state.js';
 import { SettlementError } from './errors.js';
 
 export interface Payout {
@@ -98,6 +99,7 @@ export function createPayouts(deps: {
       // voids this file whole: every payout is in exactly one file.
       const stored = await writer
         .run(async (trx) => {
+          payoutMachine.assertMove('pending', 'sent');
           for (const r of rows) {
             const taken = await trx
               .updateTable('payouts')
@@ -193,6 +195,7 @@ export function createPayouts(deps: {
         });
         if (isFailure(posted)) throw new Error(`payout ${payout.id}: ${posted.detail}`);
         const updatedAt = clock.now().toISOString();
+        payoutMachine.assertMove(payout.status as PayoutStatus, accepted ? 'paid' : 'failed');
         await trx
           .updateTable('payouts')
           .set({

@@ -116,7 +116,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       async (trx) => {
         if (payment.method?.type === 'card') await settleAttempt(trx, { id: attemptId, status: 'approved', at: now() });
         const plan = await core.feePlanOf(trx, merchantId);
-        const conversion = await deps.fx?.onCapture(trx, payment, captured);
+        const conversion = await core.captureConversion(trx, payment, captured);
         const fee = feeFor(plan, {
           method: payment.method?.type === 'card' ? 'card' : 'wallet',
           brand: payment.method?.brand ?? null,

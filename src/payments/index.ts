@@ -24,6 +24,7 @@ export function createPaymentServices(deps: PaymentsDeps) {
     list: core.list,
     confirm: core.confirm,
     completeChallenge: core.completeChallenge,
+    applyPresentment: core.applyPresentment,
     feePlanOf: core.feePlanOf,
     setFeePlan: core.setFeePlan,
     sweeper,

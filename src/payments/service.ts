@@ -37,10 +37,17 @@ import {
   type Transition,
   type WalletsPort,
 } from './model.js';
-import { accountKeys, createConvertedPaymentLedger, createPaymentLedger, type Destination, type Source } from './postings.js';
+import {
+  accountKeys,
+  createConvertedPaymentLedger,
+  createPaymentLedger,
+  type Conversion,
+  type Destination,
+  type Source,
+} from './postings.js';
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
-import { insertAttempt, moveStatus, recordTransition, settleAttempt } from './store.js';
+import { insertAttempt, moveStatus, recordTransition, settleAttempt, writeFxFacts } from './store.js';
 
 export interface PaymentSettings {
   /** An unpaid payment is canceled after this long. */
@@ -117,7 +124,6 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     await events?.record(trx, { merchantId: payment.merchantId, type, objectType: 'payment', objectId: payment.id, data: payment });
   }
 
-  /** Escrow payments capture into escrow, gross (the fee is taken on release); others go to the merchant. */
   /**
    * Where a payment's money goes: an escrow trade's payment (escrow sets `metadata.escrow`, last,
    * so a merchant cannot unset it, and metadata never changes) asks escrow whether the trade still
@@ -131,6 +137,54 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   /** In the capturing unit: an escrow payment's trade moves to held with its money. */
   async function afterCapture(trx: Trx, payment: Payment, destination: Destination): Promise<void> {
     if (destination === 'escrow' && payment.status === 'succeeded') await deps.escrow?.captured(trx, payment);
+  }
+
+  /** Inside a capturing unit: FX's conversion of the captured amount, its settlement amount written here. */
+  async function captureConversion(trx: Trx, payment: Payment, capturedMinor: bigint): Promise<Conversion | undefined> {
+    const conversion = await deps.fx?.onCapture(trx, payment, capturedMinor);
+    if (conversion !== undefined) await writeFxFacts(trx, payment.id, { settlementAmountMinor: conversion.merchantMinor });
+    return conversion;
+  }
+
+  /**
+   * The shopper pays in its own currency (an FX quote): FX checks the quote and records its
+   * conversion; payments writes the new price, its timeline entry and a `payment.updated` event.
+   */
+  async function applyPresentment(merchantId: string, id: string, quoteId: string): Promise<Payment | PaymentFailure> {
+    if (deps.fx === undefined) return fail(PaymentError.StateInvalid, 'FX is not configured');
+    const step = await deps.fx.preparePresentment(merchantId, quoteId);
+    if (isFailure(step)) return step;
+    return writer.run(
+      async (trx) => {
+        const row = await trx
+          .selectFrom('payments')
+          .selectAll()
+          .where('id', '=', id)
+          .where('merchant_id', '=', merchantId)
+          .executeTakeFirst();
+        if (row === undefined) return fail(PaymentError.PaymentNotFound, `no payment ${id}`);
+        const repriced = await step(trx, row);
+        if (isFailure(repriced)) return repriced;
+        const at = now();
+        await trx
+          .updateTable('payments')
+          .set({ amount: repriced.amount.minor, currency: repriced.amount.currency, updated_at: at })
+          .where('id', '=', id)
+          .execute();
+        await writeFxFacts(trx, id, { settlementCurrency: repriced.settlementCurrency, quoteId: repriced.quoteId });
+        await recordTransition(trx, {
+          paymentId: id,
+          from: 'requires_payment_method',
+          to: 'requires_payment_method',
+          reason: repriced.reason,
+          at,
+        });
+        const payment = await reload(trx, id);
+        await emit(trx, payment, 'payment.updated');
+        return payment;
+      },
+      { keys: [id] },
+    );
   }
 
   async function reload(trx: Trx, id: string): Promise<Payment> {
@@ -208,7 +262,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         if (taken !== undefined)
           return fail(PaymentError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
         await trx.insertInto('payments').values(row).execute();
-        if (fxRecord !== undefined) await fxRecord(trx, id);
+        if (fxRecord !== undefined) await writeFxFacts(trx, id, await fxRecord(trx, id));
         await recordTransition(trx, { paymentId: id, from: null, to: 'requires_payment_method', reason: 'created', at: row.created_at });
         const payment = fxRecord === undefined ? toPayment(row) : await reload(trx, id);
         await emit(trx, payment, 'payment.created');
@@ -334,7 +388,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (expired !== undefined) return expired;
     if (payment.status !== 'requires_payment_method')
       return fail(PaymentError.StateInvalid, `cannot confirm a payment that is ${payment.status}`);
-    const fxRefused = await deps.fx?.onConfirm(payment, method);
+    const fxRefused = await deps.fx?.onConfirm(payment, method, (trx, facts) => writeFxFacts(trx, payment.id, facts));
     if (fxRefused !== undefined) return fxRefused;
     if (method.type === 'wallet') return confirmWallet(payment, method.customerId);
     if (method.type === 'external_wallet') {
@@ -366,7 +420,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         const destination = await destinationOf(trx, payment);
         if (payment.captureMethod === 'automatic') {
           // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
-          const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+          const conversion = destination === 'escrow' ? undefined : await captureConversion(trx, payment, payment.amount.minor);
           const fee =
             destination === 'escrow'
               ? 0n
@@ -709,7 +763,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         };
         const destination = await destinationOf(trx, payment);
         if (request.capture) {
-          const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+          const conversion = destination === 'escrow' ? undefined : await captureConversion(trx, payment, payment.amount.minor);
           const fee =
             destination === 'escrow'
               ? 0n
@@ -825,6 +879,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     fxKeys,
     destinationOf,
     afterCapture,
+    captureConversion,
+    applyPresentment,
   };
 }
 

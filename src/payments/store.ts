@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { PaymentFxFacts } from './fx-port.js';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { paymentMachine, refundMachine, type AttemptKind, type AttemptStatus, type PaymentStatus, type RefundStatus } from './state.js';
@@ -107,4 +108,15 @@ export async function moveRefund(
     .where('status', '=', r.from)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
+}
+
+/** Writes the payment columns FX decided (src/fx returns them; only payments writes payment rows). */
+export async function writeFxFacts(trx: Trx, paymentId: string, facts: PaymentFxFacts): Promise<void> {
+  const set: Partial<Database['payments']> = {};
+  if (facts.settlementCurrency !== undefined) set.settlement_currency = facts.settlementCurrency;
+  if (facts.quoteId !== undefined) set.fx_quote_id = facts.quoteId;
+  if (facts.rate !== undefined) set.fx_rate = facts.rate;
+  if (facts.settlementAmountMinor !== undefined) set.settlement_amount = facts.settlementAmountMinor;
+  if (Object.keys(set).length === 0) return;
+  await trx.updateTable('payments').set(set).where('id', '=', paymentId).execute();
 }

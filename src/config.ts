@@ -27,6 +27,11 @@ export interface HutongConfig {
     readonly port: number;
     readonly timeoutMs: number;
     readonly sandboxAcquirerPort: number;
+    /**
+     * Several acquirers, in failover order: HUTONG_ACQUIRERS=`name=kind://host:port,…` (kinds in
+     * src/channels/catalogue.ts; `iso8583` is ISO 8583 over TCP). Empty: the one acquirer above.
+     */
+    readonly list?: readonly AcquirerEndpoint[];
   };
   /**
    * FX (docs/fx.md): the rate feed (ECB XML or CSV, a URL or file path) polled every
@@ -68,6 +73,35 @@ export interface HutongConfig {
    * claim may stay unanswered before the sweep treats its request as dead and repairs it.
    */
   readonly recovery?: { readonly inFlightGraceMs: number };
+}
+
+/** One configured acquirer: the connector's name, its kind (a catalogue entry) and where it listens. */
+export interface AcquirerEndpoint {
+  readonly name: string;
+  readonly kind: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A configuration longer than this is a typo, not a routing table. */
+export const acquirersMax = 16;
+
+/** HUTONG_ACQUIRERS: `name=kind://host:port` entries, comma-separated, most preferred first. */
+export function parseAcquirers(text: string | undefined): readonly AcquirerEndpoint[] {
+  if (text === undefined || text.trim() === '') return [];
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.length > acquirersMax) throw new Error(`HUTONG_ACQUIRERS names at most ${acquirersMax} acquirers (got ${entries.length})`);
+  const seen = new Set<string>();
+  return entries.map((entry) => {
+    const match = /^([a-z][a-z0-9_-]{0,39})=([a-z][a-z0-9-]{0,19}):\/\/([^:/\s]+):([0-9]{1,5})$/.exec(entry);
+    const port = Number(match?.[4]);
+    if (match === null || port < 1 || port > 65535)
+      throw new Error(`HUTONG_ACQUIRERS: ${JSON.stringify(entry)} is not name=kind://host:port (e.g. main=iso8583://10.0.0.5:5800)`);
+    const [, name, kind, host] = match as unknown as [string, string, string, string];
+    if (seen.has(name)) throw new Error(`HUTONG_ACQUIRERS names ${name} twice`);
+    seen.add(name);
+    return { name, kind, host, port };
+  });
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -114,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       port: intFrom(env, 'HUTONG_ACQUIRER_PORT', 5800, 1, 65535),
       timeoutMs: intFrom(env, 'HUTONG_ACQUIRER_TIMEOUT_MS', 2000, 50, 60_000),
       sandboxAcquirerPort: intFrom(env, 'SANDBOX_ACQUIRER_PORT', 0, 0, 65535),
+      list: parseAcquirers(env.HUTONG_ACQUIRERS),
     },
     writer: {
       // Measured on the 2-core machine (docs/benchmarks.md): SQLite is best with one large batch

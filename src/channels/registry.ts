@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  UnknownReason,
-  type AuthorizeRequest,
-  type CardBrand,
-  type CardConnector,
-  type ChannelOutcome,
-  type FollowUpRequest,
-} from './connector.js';
+import type { CardBrand, CardConnector } from './connector.js';
+import { checkCardConnector } from './contracts.js';
 
 /**
  * Named card connectors, routing rules that order them for a payment, and failover between them.
@@ -75,6 +69,7 @@ export function createConnectorRegistry(options: ConnectorRegistryOptions): Conn
   const byName = new Map<string, CardConnector>();
   for (const connector of options.connectors) {
     assert.ok(!byName.has(connector.name), `two connectors are named ${JSON.stringify(connector.name)}`);
+    checkCardConnector(connector);
     byName.set(connector.name, connector);
   }
   const rules = options.rules ?? [];
@@ -94,95 +89,4 @@ export function createConnectorRegistry(options: ConnectorRegistryOptions): Conn
       await Promise.all([...byName.values()].map((connector) => connector.close()));
     },
   };
-}
-
-/**
- * Failover rule. After each connector's answer:
- * - approved, or declined with any code but 91: final, return it.
- * - declined 91 (issuer or switch inoperative): nothing was taken; try the next connector.
- * - unknown and never sent (`not_sent`, `invalid_request`): the acquirer saw nothing; try the next.
- * - unknown otherwise (timeout, connection lost, integrity, malformed answer): the request may
- *   have been approved, so first send that connector a reversal (0400) for it. Only when the
- *   reversal is approved is the next connector tried; otherwise stop and return the unknown
- *   outcome with `needsReversal`, because charging elsewhere could charge the cardholder twice.
- */
-export interface FailoverAttempt {
-  readonly connector: string;
-  /** The attempt id sent to this connector: the request's for the first, then `<id>.2`, `<id>.3`. */
-  readonly attemptId: string;
-  readonly outcome: ChannelOutcome;
-  /** The reversal sent after an unknown outcome, if any. */
-  readonly reversal?: ChannelOutcome;
-}
-
-export interface FailoverResult {
-  /** The connector whose outcome is returned (the last one tried). */
-  readonly connector: string;
-  readonly outcome: ChannelOutcome;
-  /** True when `outcome` is unknown and no reversal of it was confirmed: reverse it later. */
-  readonly needsReversal: boolean;
-  readonly attempts: readonly FailoverAttempt[];
-}
-
-/** Connectors tried for one payment, at most. */
-export const failoverAttemptsMax = 3;
-
-const inoperative = '91';
-const neverSent: ReadonlySet<string> = new Set([UnknownReason.NotSent, UnknownReason.InvalidRequest]);
-
-type Step = 'final' | 'next' | 'reverse';
-
-function stepAfter(outcome: ChannelOutcome): Step {
-  if (outcome.status === 'approved') return 'final';
-  if (outcome.status === 'declined') return outcome.responseCode === inoperative ? 'next' : 'final';
-  return neverSent.has(outcome.reason) ? 'next' : 'reverse';
-}
-
-/** The reversal of an authorization whose outcome is unknown, named by that outcome's trace and time. */
-export function reversalFor(request: AuthorizeRequest, outcome: ChannelOutcome): FollowUpRequest {
-  // Named field by field so that the security code can never travel on.
-  const card = { pan: request.card.pan, expiryYymm: request.card.expiryYymm, brand: request.card.brand };
-  return {
-    operationId: `${request.attemptId}:reversal`,
-    amount: request.amount,
-    original: {
-      attemptId: request.attemptId,
-      reference: outcome.status === 'approved' ? outcome.reference : '',
-      amount: request.amount,
-      card,
-      merchant: request.merchant,
-      sentAt: outcome.sentAt,
-      ...(outcome.trace === undefined ? {} : { trace: outcome.trace }),
-    },
-  };
-}
-
-/**
- * Each connector gets its own attempt id: connectors derive trace numbers from it, and two
- * connectors to the same host must not send the issuer what looks like one message twice.
- */
-function attemptAt(request: AuthorizeRequest, index: number): AuthorizeRequest {
-  return index === 0 ? request : { ...request, attemptId: `${request.attemptId}.${index + 1}` };
-}
-
-export async function authorizeWithFailover(connectors: readonly CardConnector[], request: AuthorizeRequest): Promise<FailoverResult> {
-  assert.ok(connectors.length > 0, 'authorizeWithFailover needs at least one connector; route() found none');
-  const attempts: FailoverAttempt[] = [];
-  for (const [index, connector] of connectors.slice(0, failoverAttemptsMax).entries()) {
-    const attempt = attemptAt(request, index);
-    const outcome = await connector.authorize(attempt);
-    const step = stepAfter(outcome);
-    const tried = { connector: connector.name, attemptId: attempt.attemptId, outcome };
-    if (step === 'reverse') {
-      const reversal = await connector.reverse(reversalFor(attempt, outcome));
-      attempts.push({ ...tried, reversal });
-      if (reversal.status !== 'approved') return { connector: connector.name, outcome, needsReversal: true, attempts };
-      continue;
-    }
-    attempts.push(tried);
-    if (step === 'final') return { connector: connector.name, outcome, needsReversal: false, attempts };
-  }
-  const last = attempts[attempts.length - 1];
-  assert.ok(last !== undefined);
-  return { connector: last.connector, outcome: last.outcome, needsReversal: false, attempts };
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { createHutong, type Hutong } from '../app.js';
 import { findCurrency, formatDecimal } from '../money/index.js';
 import { createBankClient, type BankClient } from '../channels/bank/client.js';
+import { checkBankConnector } from '../channels/index.js';
 import { loadConfig } from '../config.js';
 import { isFailure } from '../core/failure.js';
 import { fileKinds, type FileKind } from '../reconciliation/parsers.js';
@@ -18,9 +19,9 @@ export async function startBank(
 ): Promise<{ client: BankClient; url: string; sandbox: boolean; close(): Promise<void> }> {
   const configured = env.HUTONG_BANK_URL;
   if (configured !== undefined && configured !== '')
-    return { client: createBankClient(configured), url: configured, sandbox: false, close: async () => undefined };
+    return { client: checkBankConnector(createBankClient(configured)), url: configured, sandbox: false, close: async () => undefined };
   const bank = await startSandboxBank({ port: Number(env.SANDBOX_BANK_PORT ?? 0) });
-  return { client: createBankClient(bank.baseUrl), url: bank.baseUrl, sandbox: true, close: () => bank.close() };
+  return { client: checkBankConnector(createBankClient(bank.baseUrl)), url: bank.baseUrl, sandbox: true, close: () => bank.close() };
 }
 
 /** Lines of a file, streamed (memory does not grow with the file). */

@@ -1,3 +1,4 @@
+import { checkThreeDSecureConnector } from '../channels/index.js';
 import { createThreeDSecureClient } from '../channels/three-d-secure/index.js';
 import type { Clock } from '../core/clock.js';
 import type { HutongConfig } from '../config.js';
@@ -14,11 +15,13 @@ export async function startThreeDSecure(
 ): Promise<{ port: ThreeDSecurePort; url: string; sandbox: boolean; close(): Promise<void> }> {
   if (config.threeDSecure.url !== undefined) {
     if (config.threeDSecure.secret === undefined) throw new Error('HUTONG_3DS_URL needs HUTONG_3DS_SECRET');
-    const client = createThreeDSecureClient({ baseUrl: config.threeDSecure.url, secret: config.threeDSecure.secret, clock });
+    const client = checkThreeDSecureConnector(
+      createThreeDSecureClient({ baseUrl: config.threeDSecure.url, secret: config.threeDSecure.secret, clock }),
+    );
     return { port: client, url: config.threeDSecure.url, sandbox: false, close: async () => undefined };
   }
   const secret = config.threeDSecure.secret ?? sandboxSecretDefault;
   const world = await startThreeDSecureWorld({ port: 0, secret, clock });
-  const client = createThreeDSecureClient({ baseUrl: world.baseUrl, secret, clock });
+  const client = checkThreeDSecureConnector(createThreeDSecureClient({ baseUrl: world.baseUrl, secret, clock }));
   return { port: client, url: world.baseUrl, sandbox: true, close: () => world.close() };
 }

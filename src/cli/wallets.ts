@@ -1,3 +1,4 @@
+import { checkWalletConnector } from '../channels/index.js';
 import { createWalletConnector, walletNames, type WalletName } from '../channels/wallets/index.js';
 import type { Clock } from '../core/clock.js';
 import type { WalletConnectorPort, WalletsPort } from '../payments/index.js';
@@ -14,7 +15,9 @@ export async function startWallets(clock: Clock): Promise<{ port: WalletsPort; u
   for (const name of walletNames) {
     connectors.set(
       name,
-      createWalletConnector(name, { baseUrl: world.baseUrl, key: sandboxProfiles[name as WalletName].keyDefault, clock }),
+      checkWalletConnector(
+        createWalletConnector(name, { baseUrl: world.baseUrl, key: sandboxProfiles[name as WalletName].keyDefault, clock }),
+      ),
     );
   }
   return { port: { wallet: (name) => connectors.get(name) }, url: world.baseUrl, close: () => world.close() };

@@ -17,6 +17,7 @@ import { EscrowError } from './errors.js';
 import { escrowView, storeJson, toEscrow, type Escrow, type RefundRequest, type Resolution, type Settlement } from './model.js';
 import {
   checkMove,
+  escrowMachine,
   defaultEscrowSettings,
   goodsTypes,
   holdingStatuses,
@@ -110,7 +111,12 @@ export function createEscrow(deps: EscrowDeps) {
     return row === undefined ? undefined : toEscrow(row);
   }
 
+  /** Every escrow write; a status change is checked against the one table (state.ts). */
   async function write(trx: Trx, id: string, set: Partial<Database['escrows']>): Promise<Escrow> {
+    if (set.status !== undefined) {
+      const current = await trx.selectFrom('escrows').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+      if (current.status !== set.status) escrowMachine.assertMove(current.status as EscrowStatus, set.status as EscrowStatus);
+    }
     await trx
       .updateTable('escrows')
       .set({ ...set, updated_at: now() })

@@ -1,4 +1,4 @@
-import { fail, type Failure } from '../core/failure.js';
+import { defineStateMachine, fail, type Failure } from '../core/index.js';
 import { EscrowError } from './errors.js';
 
 /**
@@ -28,8 +28,11 @@ export const transitions: Readonly<Record<EscrowStatus, readonly EscrowStatus[]>
   closed: [],
 };
 
+/** The escrow machine: every status write (service.ts `write`) is checked against it. */
+export const escrowMachine = defineStateMachine<EscrowStatus>('escrow trade', 'awaiting_payment', transitions);
+
 export function checkMove(from: EscrowStatus, to: EscrowStatus, action: string): Failure<EscrowError> | undefined {
-  return transitions[from].includes(to) ? undefined : fail(EscrowError.StateInvalid, `cannot ${action} a trade that is ${from}`);
+  return escrowMachine.canMove(from, to) ? undefined : fail(EscrowError.StateInvalid, `cannot ${action} a trade that is ${from}`);
 }
 
 /** Statuses in which the trade (not the merchant) owns the payment's money. */

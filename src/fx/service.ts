@@ -7,7 +7,6 @@ import { accountIdFor, type Executor } from '../ledger/index.js';
 import { amountMinorMax, findCurrency, formatDecimal, type Amount } from '../money/index.js';
 import type { Parties } from '../parties/service.js';
 import type { FxPort } from '../payments/fx-port.js';
-import { recordTransition } from '../payments/store.js';
 import { conversionKeys, type Conversion } from '../payments/postings.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
@@ -447,16 +446,11 @@ export function createFx(deps: FxDeps) {
             updated_at: at,
           })
           .execute();
-        if (converts)
-          await trx
-            .updateTable('payments')
-            .set({ settlement_currency: settlement, fx_quote_id: input?.quoteId ?? null })
-            .where('id', '=', paymentId)
-            .execute();
+        return converts ? { settlementCurrency: settlement, quoteId: input?.quoteId ?? null } : {};
       };
     },
 
-    async onConfirm(payment) {
+    async onConfirm(payment, _method, record) {
       const row = await store.reader.selectFrom('payment_fx').selectAll().where('payment_id', '=', payment.id).executeTakeFirst();
       if (row === undefined) return undefined;
       const at = now();
@@ -515,7 +509,7 @@ export function createFx(deps: FxDeps) {
             })
             .where('payment_id', '=', payment.id)
             .execute();
-          if (lock !== undefined) await trx.updateTable('payments').set({ fx_rate: lock.rate }).where('id', '=', payment.id).execute();
+          if (lock !== undefined) await record(trx, { rate: lock.rate });
           return undefined;
         },
         { keys: [payment.id, ...(key === null ? [] : [`fx.person:${key}`])] },
@@ -560,7 +554,6 @@ export function createFx(deps: FxDeps) {
         })
         .where('payment_id', '=', payment.id)
         .execute();
-      await trx.updateTable('payments').set({ settlement_amount: c.merchantMinor }).where('id', '=', payment.id).execute();
       return { currency: row.settlement_currency, midMinor: c.midMinor, merchantMinor: c.merchantMinor } satisfies Conversion;
     },
 
@@ -590,6 +583,8 @@ export function createFx(deps: FxDeps) {
         merchantMinor: settlementTarget - row.refunded_settlement,
       };
     },
+
+    preparePresentment: (merchantId, quoteId) => preparePresentment(merchantId, quoteId),
 
     async keysOf(payment) {
       const settlement = payment.settlement?.currency;
@@ -660,107 +655,86 @@ export function createFx(deps: FxDeps) {
   /**
    * The shopper accepted to pay in its own currency: an unpaid payment priced in the merchant's
    * settlement currency is switched to the quote's amount in the shopper's currency, and will
-   * settle in the original currency at the quote's rate. Only before any attempt to pay.
+   * settle in the original currency at the quote's rate. Only before any attempt to pay. Reads
+   * the quote first, then checks and records the conversion inside the unit payments runs.
    */
-  async function applyPresentment(merchantId: string, paymentId: string, quoteId: string): Promise<{ paymentId: string } | FxFailure> {
+  const preparePresentment: FxPort['preparePresentment'] = async (merchantId, quoteId) => {
     const quote = await getQuote(store.reader, merchantId, quoteId);
     if (isFailure(quote)) return quote;
     if (now().toISOString() >= quote.expiresAt) return fail(FxError.QuoteExpired, `quote ${quote.id} expired at ${quote.expiresAt}`);
     const merchant = await parties.getMerchant(merchantId);
     if (merchant === undefined) return fail('merchant_not_found', `no merchant ${merchantId}`);
     const at = now().toISOString();
-    return writer.run(
-      async (trx) => {
-        const payment = await trx
-          .selectFrom('payments')
-          .selectAll()
-          .where('id', '=', paymentId)
-          .where('merchant_id', '=', merchantId)
-          .executeTakeFirst();
-        if (payment === undefined) return fail('payment_not_found', `no payment ${paymentId}`);
-        if (payment.status !== 'requires_payment_method' || payment.method_type !== null)
-          return fail('payment_state_invalid', 'only an unpaid payment with no attempt yet can change its currency');
-        if ((await trx.selectFrom('payment_fx').select('payment_id').where('payment_id', '=', paymentId).executeTakeFirst()) !== undefined)
-          return fail('payment_state_invalid', 'this payment already has a conversion or is an import order');
-        if (payment.currency !== merchant.settlementCurrency)
-          return fail(
-            FxError.SettlementCurrencyNotAllowed,
-            `only a payment priced in the merchant's settlement currency (${merchant.settlementCurrency}) can be offered in another`,
-          );
-        const client = scaledOf(quote.rate);
-        if (isFailure(client)) return client;
-        if (
-          quote.buy.currency !== payment.currency ||
-          quote.sell.minor !== sellFor({ minor: payment.amount, currency: payment.currency }, quote.sell.currency, client)
-        ) {
-          return fail(FxError.QuoteMismatch, `quote ${quote.id} is not for ${payment.currency} ${payment.amount}`);
-        }
-        await trx
-          .insertInto('payment_fx')
-          .values({
-            payment_id: paymentId,
-            merchant_id: merchantId,
-            presentment_currency: quote.sell.currency,
-            presentment_amount: quote.sell.minor,
-            settlement_currency: payment.currency,
-            quote_id: quote.id,
-            mid_rate: null,
-            rate: null,
-            markup_bps: null,
-            rate_as_of: null,
-            locked_at: null,
-            captured_presentment: 0n,
-            settlement_amount: 0n,
-            mid_amount: 0n,
-            margin: 0n,
-            refunded_presentment: 0n,
-            refunded_settlement: 0n,
-            refunded_mid: 0n,
-            captured_at: null,
-            import_order: 0n,
-            customer_id: payment.customer_id,
-            payer_name: null,
-            payer_id_type: null,
-            payer_id_hint: null,
-            person_key: null,
-            amount_cny: null,
-            limit_year: null,
-            refunded_cny: 0n,
-            created_at: at,
-            updated_at: at,
-          })
-          .execute();
-        await trx
-          .updateTable('payments')
-          .set({
-            amount: quote.sell.minor,
-            currency: quote.sell.currency,
-            settlement_currency: payment.currency,
-            fx_quote_id: quote.id,
-            updated_at: at,
-          })
-          .where('id', '=', paymentId)
-          .execute();
-        const price = `${payment.currency} ${formatDecimal({ minor: payment.amount, currency: payment.currency })}`;
-        await recordTransition(trx, {
-          paymentId,
-          from: 'requires_payment_method',
-          to: 'requires_payment_method',
-          reason: `the shopper pays ${quote.sell.currency} ${formatDecimal(quote.sell)} for ${price} (quote ${quote.id})`,
-          at,
-        });
-        return { paymentId };
-      },
-      { keys: [paymentId] },
-    );
-  }
+    return async (trx, payment) => {
+      const paymentId = payment.id;
+      if (payment.status !== 'requires_payment_method' || payment.method_type !== null)
+        return fail('payment_state_invalid', 'only an unpaid payment with no attempt yet can change its currency');
+      if ((await trx.selectFrom('payment_fx').select('payment_id').where('payment_id', '=', paymentId).executeTakeFirst()) !== undefined)
+        return fail('payment_state_invalid', 'this payment already has a conversion or is an import order');
+      if (payment.currency !== merchant.settlementCurrency)
+        return fail(
+          FxError.SettlementCurrencyNotAllowed,
+          `only a payment priced in the merchant's settlement currency (${merchant.settlementCurrency}) can be offered in another`,
+        );
+      const client = scaledOf(quote.rate);
+      if (isFailure(client)) return client;
+      if (
+        quote.buy.currency !== payment.currency ||
+        quote.sell.minor !== sellFor({ minor: payment.amount, currency: payment.currency }, quote.sell.currency, client)
+      ) {
+        return fail(FxError.QuoteMismatch, `quote ${quote.id} is not for ${payment.currency} ${payment.amount}`);
+      }
+      await trx
+        .insertInto('payment_fx')
+        .values({
+          payment_id: paymentId,
+          merchant_id: merchantId,
+          presentment_currency: quote.sell.currency,
+          presentment_amount: quote.sell.minor,
+          settlement_currency: payment.currency,
+          quote_id: quote.id,
+          mid_rate: null,
+          rate: null,
+          markup_bps: null,
+          rate_as_of: null,
+          locked_at: null,
+          captured_presentment: 0n,
+          settlement_amount: 0n,
+          mid_amount: 0n,
+          margin: 0n,
+          refunded_presentment: 0n,
+          refunded_settlement: 0n,
+          refunded_mid: 0n,
+          captured_at: null,
+          import_order: 0n,
+          customer_id: payment.customer_id,
+          payer_name: null,
+          payer_id_type: null,
+          payer_id_hint: null,
+          person_key: null,
+          amount_cny: null,
+          limit_year: null,
+          refunded_cny: 0n,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      const price = `${payment.currency} ${formatDecimal({ minor: payment.amount, currency: payment.currency })}`;
+      // Values only: payments writes its own columns, timeline and event.
+      return {
+        amount: quote.sell,
+        settlementCurrency: payment.currency,
+        quoteId: quote.id,
+        reason: `the shopper pays ${quote.sell.currency} ${formatDecimal(quote.sell)} for ${price} (quote ${quote.id})`,
+      };
+    };
+  };
 
   return {
     settings,
     rates,
     loadEcbXml,
     presentmentOptions,
-    applyPresentment,
     loadCsv,
     fetchFeed,
     startPolling,

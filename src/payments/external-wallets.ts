@@ -153,7 +153,7 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
         });
         const destination = await core.destinationOf(trx, payment);
         // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
-        const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+        const conversion = destination === 'escrow' ? undefined : await core.captureConversion(trx, payment, payment.amount.minor);
         const fee =
           destination === 'escrow'
             ? 0n

@@ -9,7 +9,7 @@ import { feeFor, feeReturned } from './fees.js';
 import { toRefund, type Payment, type Refund } from './model.js';
 import { accountKeys, type Source } from './postings.js';
 import type { Payments, PaymentsDeps } from './service.js';
-import { claimPayment, insertAttempt, moveStatus, releaseClaim, settleAttempt } from './store.js';
+import { claimPayment, insertAttempt, moveRefund, moveStatus, releaseClaim, settleAttempt } from './store.js';
 
 type PaymentFailure = Failure<string>;
 
@@ -158,7 +158,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
           return fail(PaymentError.StateInvalid, 'the capture took too long and was given up; see the payment before trying again');
         if (payment.method?.type === 'card') await settleAttempt(trx, { id: claimId, status: 'approved', at: now() });
         const plan = await core.feePlanOf(trx, merchantId);
-        const conversion = await deps.fx?.onCapture(trx, payment, captured);
+        const conversion = await core.captureConversion(trx, payment, captured);
         const fee = feeFor(plan, {
           method: payment.method?.type === 'card' ? 'card' : 'wallet',
           brand: payment.method?.brand ?? null,
@@ -360,14 +360,14 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
                 refundedBeforeMinor: payment.amountRefundedMinor,
                 alreadyReturnedMinor: BigInt(returned.sum),
               });
-        const moved = await trx
-          .updateTable('refunds')
-          .set({ status: 'succeeded', fee_returned: feeBack, updated_at: now(), channel_reference: channelReference })
-          .where('id', '=', pending.id)
-          .where('status', '=', 'pending')
-          .executeTakeFirst();
-        if (moved.numUpdatedRows !== 1n)
-          return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+        const moved = await moveRefund(trx, {
+          id: pending.id,
+          from: 'pending',
+          to: 'succeeded',
+          set: { fee_returned: feeBack, channel_reference: channelReference },
+          at: now(),
+        });
+        if (!moved) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
         const conversion = destination === 'escrow' ? undefined : await deps.fx?.onRefund(trx, payment, pending.amount.minor);
         const back = {
           entryId: pending.id,
@@ -401,15 +401,9 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
   async function failRefund(payment: Payment, pending: Refund, why: string): Promise<Refund> {
     return writer.run(
       async (trx) => {
-        const moved = await trx
-          .updateTable('refunds')
-          .set({ status: 'failed', failure_code: why, updated_at: now() })
-          .where('id', '=', pending.id)
-          .where('status', '=', 'pending')
-          .executeTakeFirst();
         // Another completion of this refund (a retry, the sweep) settled it first: its reservation
         // was given back (or spent) then, and must not be given back a second time.
-        if (moved.numUpdatedRows !== 1n)
+        if (!(await moveRefund(trx, { id: pending.id, from: 'pending', to: 'failed', set: { failure_code: why }, at: now() })))
           return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
         await trx
           .updateTable('payments')

@@ -32,6 +32,7 @@ export function createPaymentServices(deps: PaymentsDeps, recovery: { sweep?: Pa
     list: core.list,
     confirm: core.confirm,
     completeChallenge: core.completeChallenge,
+    applyPresentment: core.applyPresentment,
     feePlanOf: core.feePlanOf,
     setFeePlan: core.setFeePlan,
     sweeper,

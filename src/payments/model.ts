@@ -1,5 +1,14 @@
 import type { Failure } from '../core/failure.js';
-import type { CardholderData, CardBrand, CardConnector, ChannelOutcome, AuthorizeRequest } from '../channels/connector.js';
+import type {
+  AuthorizeRequest,
+  CardBrand,
+  CardConnector,
+  CardholderData,
+  ChannelOutcome,
+  ThreeDSecureConnector,
+  WalletConnector,
+  WalletNotification,
+} from '../channels/index.js';
 import type { Amount } from '../money/index.js';
 import type { Database } from '../store/schema.js';
 import type { Kysely, Transaction } from 'kysely';
@@ -119,61 +128,12 @@ export interface ChannelsPort {
   acceptsBrand?(brand: CardBrand): boolean;
 }
 
-/** What payments need from 3-D Secure (src/channels/three-d-secure). */
-export interface ThreeDSecurePort {
-  authenticate(input: {
-    requestorTransactionId: string;
-    pan: string;
-    amount: Amount;
-    merchantName: string;
-    notificationUrl: string;
-  }): Promise<
-    | { status: 'frictionless'; acsTransactionId: string; eci: string; authenticationValue: string }
-    | { status: 'challenge'; acsTransactionId: string; challengeUrl: string }
-    | { status: 'unavailable'; reason: string }
-  >;
-  verifyResult(
-    token: string,
-  ):
-    | { acsTransactionId: string; requestorTransactionId: string; authenticated: boolean; eci: string; authenticationValue?: string }
-    | Failure;
-}
+/** What payments need from 3-D Secure: the channels' contract (src/channels/contracts.ts). */
+export type ThreeDSecurePort = ThreeDSecureConnector;
 
-/** An outside wallet (src/channels/wallets): orders paid by QR or redirect, signed notifications. */
-export interface WalletNotification {
-  readonly orderId: string;
-  readonly walletOrderId: string;
-  readonly status: 'paid';
-  readonly amount: Amount;
-  readonly paidAt: string;
-}
-
-export interface WalletConnectorPort {
-  readonly name: string;
-  readonly currencies: readonly string[];
-  createOrder(input: {
-    orderId: string;
-    amount: Amount;
-    subject: string;
-    notifyUrl: string;
-    returnUrl?: string;
-  }): Promise<
-    { status: 'created'; walletOrderId: string; qrCode: string; redirectUrl: string } | { status: 'unavailable'; reason: string }
-  >;
-  verifyNotification(rawBody: string, headers: Record<string, string | undefined>): WalletNotification | Failure;
-  readonly ack: { readonly contentType: string; readonly body: string };
-  query(
-    orderId: string,
-  ): Promise<
-    | { status: 'paid' | 'pending' | 'closed'; walletOrderId: string; amount: Amount; paidAt?: string }
-    | { status: 'unavailable'; reason: string }
-  >;
-  refund(input: {
-    orderId: string;
-    refundId: string;
-    amount: Amount;
-  }): Promise<{ status: 'succeeded' } | { status: 'failed'; reason: string } | { status: 'unknown'; reason: string }>;
-}
+/** An outside wallet: the channels' contract (src/channels/contracts.ts). */
+export type { WalletNotification };
+export type WalletConnectorPort = WalletConnector;
 
 export interface WalletsPort {
   wallet(name: string): WalletConnectorPort | undefined;

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import type {
-  AuthorizeRequest,
-  CardConnector,
-  CardholderData,
-  ChannelOutcome,
-  MerchantDescriptor,
-  OriginalReference,
-} from '../channels/connector.js';
+import {
+  authorizeWithFailover,
+  wasNeverSent,
+  type AuthorizeRequest,
+  type CardConnector,
+  type CardholderData,
+  type ChannelOutcome,
+  type FailoverJournal,
+  type MerchantDescriptor,
+} from '../channels/index.js';
 import type { Clock } from '../core/clock.js';
 import { fail, isFailure, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
@@ -36,10 +38,17 @@ import {
   type Transition,
   type WalletsPort,
 } from './model.js';
-import { accountKeys, createConvertedPaymentLedger, createPaymentLedger, type Destination, type Source } from './postings.js';
+import {
+  accountKeys,
+  createConvertedPaymentLedger,
+  createPaymentLedger,
+  type Conversion,
+  type Destination,
+  type Source,
+} from './postings.js';
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
-import { insertAttempt, moveStatus, recordTransition, settleAttempt } from './store.js';
+import { insertAttempt, moveStatus, recordTransition, settleAttempt, writeFxFacts } from './store.js';
 
 export interface PaymentSettings {
   /** An unpaid payment is canceled after this long. */
@@ -116,7 +125,6 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     await events?.record(trx, { merchantId: payment.merchantId, type, objectType: 'payment', objectId: payment.id, data: payment });
   }
 
-  /** Escrow payments capture into escrow, gross (the fee is taken on release); others go to the merchant. */
   /**
    * Where a payment's money goes: an escrow trade's payment (escrow sets `metadata.escrow`, last,
    * so a merchant cannot unset it, and metadata never changes) asks escrow whether the trade still
@@ -130,6 +138,54 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   /** In the capturing unit: an escrow payment's trade moves to held with its money. */
   async function afterCapture(trx: Trx, payment: Payment, destination: Destination): Promise<void> {
     if (destination === 'escrow' && payment.status === 'succeeded') await deps.escrow?.captured(trx, payment);
+  }
+
+  /** Inside a capturing unit: FX's conversion of the captured amount, its settlement amount written here. */
+  async function captureConversion(trx: Trx, payment: Payment, capturedMinor: bigint): Promise<Conversion | undefined> {
+    const conversion = await deps.fx?.onCapture(trx, payment, capturedMinor);
+    if (conversion !== undefined) await writeFxFacts(trx, payment.id, { settlementAmountMinor: conversion.merchantMinor });
+    return conversion;
+  }
+
+  /**
+   * The shopper pays in its own currency (an FX quote): FX checks the quote and records its
+   * conversion; payments writes the new price, its timeline entry and a `payment.updated` event.
+   */
+  async function applyPresentment(merchantId: string, id: string, quoteId: string): Promise<Payment | PaymentFailure> {
+    if (deps.fx === undefined) return fail(PaymentError.StateInvalid, 'FX is not configured');
+    const step = await deps.fx.preparePresentment(merchantId, quoteId);
+    if (isFailure(step)) return step;
+    return writer.run(
+      async (trx) => {
+        const row = await trx
+          .selectFrom('payments')
+          .selectAll()
+          .where('id', '=', id)
+          .where('merchant_id', '=', merchantId)
+          .executeTakeFirst();
+        if (row === undefined) return fail(PaymentError.PaymentNotFound, `no payment ${id}`);
+        const repriced = await step(trx, row);
+        if (isFailure(repriced)) return repriced;
+        const at = now();
+        await trx
+          .updateTable('payments')
+          .set({ amount: repriced.amount.minor, currency: repriced.amount.currency, updated_at: at })
+          .where('id', '=', id)
+          .execute();
+        await writeFxFacts(trx, id, { settlementCurrency: repriced.settlementCurrency, quoteId: repriced.quoteId });
+        await recordTransition(trx, {
+          paymentId: id,
+          from: 'requires_payment_method',
+          to: 'requires_payment_method',
+          reason: repriced.reason,
+          at,
+        });
+        const payment = await reload(trx, id);
+        await emit(trx, payment, 'payment.updated');
+        return payment;
+      },
+      { keys: [id] },
+    );
   }
 
   async function reload(trx: Trx, id: string): Promise<Payment> {
@@ -207,7 +263,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         if (taken !== undefined)
           return fail(PaymentError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
         await trx.insertInto('payments').values(row).execute();
-        if (fxRecord !== undefined) await fxRecord(trx, id);
+        if (fxRecord !== undefined) await writeFxFacts(trx, id, await fxRecord(trx, id));
         await recordTransition(trx, { paymentId: id, from: null, to: 'requires_payment_method', reason: 'created', at: row.created_at });
         const payment = fxRecord === undefined ? toPayment(row) : await reload(trx, id);
         await emit(trx, payment, 'payment.created');
@@ -333,7 +389,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (expired !== undefined) return expired;
     if (payment.status !== 'requires_payment_method')
       return fail(PaymentError.StateInvalid, `cannot confirm a payment that is ${payment.status}`);
-    const fxRefused = await deps.fx?.onConfirm(payment, method);
+    const fxRefused = await deps.fx?.onConfirm(payment, method, (trx, facts) => writeFxFacts(trx, payment.id, facts));
     if (fxRefused !== undefined) return fxRefused;
     if (method.type === 'wallet') return confirmWallet(payment, method.customerId);
     if (method.type === 'external_wallet') {
@@ -365,7 +421,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         const destination = await destinationOf(trx, payment);
         if (payment.captureMethod === 'automatic') {
           // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
-          const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+          const conversion = destination === 'escrow' ? undefined : await captureConversion(trx, payment, payment.amount.minor);
           const fee =
             destination === 'escrow'
               ? 0n
@@ -518,7 +574,12 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     });
   }
 
-  /** Tries the connectors in order; `first`, if given, is already recorded for the first one. */
+  /**
+   * Authorizes at the routed connectors through the channels' failover (src/channels/failover.ts):
+   * it decides when to try the next acquirer and when to reverse first; payments records every
+   * message before it leaves and settles the payment on the final answer. `first`, if given, is
+   * already recorded (in the claiming unit) for the first connector.
+   */
   async function authorizeCard(
     payment: Payment,
     cardholder: CardholderData,
@@ -526,18 +587,66 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     connectors: readonly CardConnector[],
     first?: AuthorizeRequest,
   ): Promise<Payment | PaymentFailure> {
-    let issuerDown = false;
-    for (const [i, connector] of connectors.entries()) {
-      const recorded = i === 0 ? first : undefined;
-      const request = recorded ?? cardRequest(payment, cardholder, merchant, connector);
-      if (recorded === undefined) await writer.run((trx) => recordAttempt(trx, payment, connector, request), { keys: [payment.id] });
-      const result = await authorizeOnce(payment, connector, request);
-      if (result !== 'fail_over') return result;
-      issuerDown = (await lastResponseCode(request.attemptId)) === issuerInoperative;
-    }
-    // Every acquirer answered 91: the issuer is unavailable, a decline the shopper can retry later.
-    if (issuerDown) return giveBackDeclined(payment, declinedFailure(issuerInoperative, 'issuer or switch inoperative'));
-    return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer answered; nothing was charged');
+    const initial = first ?? cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
+    const result = await authorizeWithFailover(connectors, initial, {
+      requestFor: (connector, index) => (index === 0 ? initial : cardRequest(payment, cardholder, merchant, connector)),
+      reversalIdFor: () => newId('att'),
+      journal: attemptJournal(payment, first !== undefined),
+    });
+    const { outcome, request } = result;
+    if (outcome.status === 'approved') return settleApproved(payment, result.connector, request, outcome);
+    if (outcome.status === 'declined' && !outcome.unavailable) return settleDeclined(payment, request.attemptId, outcome);
+    // Every acquirer answered "issuer unavailable" (91): a decline the shopper can retry later.
+    if (outcome.status === 'declined' && !result.needsReversal)
+      return giveBackDeclined(payment, declinedFailure(outcome.responseCode, outcome.reason));
+    // Possibly approved and not reversed: the payment stays processing for the recovery sweep.
+    if (result.needsReversal)
+      return fail(PaymentError.ChannelUnavailable, 'the acquirer did not answer; the payment will be resolved by reversal shortly');
+    return giveBack(payment, PaymentError.ChannelUnavailable, 'no acquirer could take the payment; nothing was charged');
+  }
+
+  /** The failover's journal for one payment: each message recorded before it leaves, each non-final answer after. */
+  function attemptJournal(payment: Payment, firstRecorded: boolean): FailoverJournal {
+    const unit = (work: (trx: Trx) => Promise<void>) => writer.run(work, { keys: [payment.id] });
+    return {
+      sending: async (connector, request, index) => {
+        if (index > 0 || !firstRecorded) await unit((trx) => recordAttempt(trx, payment, connector, request));
+      },
+      answered: (_connector, request, outcome) =>
+        unit((trx) =>
+          settleAttempt(trx, {
+            id: request.attemptId,
+            status: wasNeverSent(outcome) ? 'not_sent' : outcome.status === 'declined' ? 'declined' : 'unknown',
+            responseCode: outcome.status === 'declined' ? outcome.responseCode : null,
+            reason: outcome.status === 'approved' ? null : outcome.reason,
+            at: now(),
+          }),
+        ),
+      reversing: (connector, reversal) =>
+        unit((trx) =>
+          insertAttempt(trx, {
+            id: reversal.operationId,
+            paymentId: payment.id,
+            kind: 'reverse',
+            channel: connector.name,
+            amountMinor: reversal.amount.minor,
+            currency: reversal.amount.currency,
+            originalAttemptId: reversal.original.attemptId,
+            at: now(),
+          }),
+        ),
+      reversed: (_connector, reversal, outcome, confirmed) =>
+        unit(async (trx) => {
+          await settleAttempt(trx, {
+            id: reversal.operationId,
+            status: outcome.status,
+            responseCode: outcome.status === 'unknown' ? null : outcome.responseCode,
+            reason: outcome.status === 'approved' ? null : outcome.reason,
+            at: now(),
+          });
+          if (confirmed) await settleAttempt(trx, { id: reversal.original.attemptId, status: 'reversed', at: now() });
+        }),
+    };
   }
 
   async function requireChallenge(
@@ -631,96 +740,6 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return isFailure(cardholder) ? cardholder : { cardId: method.cardId, cardholder };
   }
 
-  /**
-   * One attempt at one acquirer. Approved and declined settle the payment. "Issuer or switch
-   * inoperative" (91) fails over to the next acquirer. No answer is never a decline: the attempt
-   * is reversed first (the issuer may have approved it), then the next acquirer is tried; if even
-   * the reversal goes unanswered the payment stays processing for the recovery sweep.
-   */
-  async function authorizeOnce(
-    payment: Payment,
-    connector: CardConnector,
-    request: AuthorizeRequest,
-  ): Promise<Payment | PaymentFailure | 'fail_over'> {
-    // The attempt is recorded (with this send time, DE 7) before the request leaves.
-    const sentAt = request.sentAt ?? clock.now();
-    const outcome = await connector.authorize(request);
-    if (outcome.status === 'approved') return settleApproved(payment, connector.name, request, outcome);
-    if (outcome.status === 'declined' && outcome.responseCode !== issuerInoperative)
-      return settleDeclined(payment, request.attemptId, outcome);
-    if (outcome.status === 'declined') {
-      await writer.run(
-        (trx) =>
-          settleAttempt(trx, {
-            id: request.attemptId,
-            status: 'declined',
-            responseCode: outcome.responseCode,
-            reason: outcome.reason,
-            at: now(),
-          }),
-        { keys: [payment.id] },
-      );
-      return 'fail_over';
-    }
-    const reversed = await reverseAttempt(payment, connector, request, sentAt, outcome);
-    return reversed
-      ? 'fail_over'
-      : fail(PaymentError.ChannelUnavailable, 'the acquirer did not answer; the payment will be resolved by reversal shortly');
-  }
-
-  async function reverseAttempt(
-    payment: Payment,
-    connector: CardConnector,
-    request: AuthorizeRequest,
-    sentAt: Date,
-    unanswered: Extract<ChannelOutcome, { status: 'unknown' }>,
-  ): Promise<boolean> {
-    await writer.run((trx) => settleAttempt(trx, { id: request.attemptId, status: 'unknown', reason: unanswered.reason, at: now() }), {
-      keys: [payment.id],
-    });
-    const original: OriginalReference = {
-      attemptId: request.attemptId,
-      reference: '',
-      amount: request.amount,
-      card: { pan: request.card.pan, expiryYymm: request.card.expiryYymm, brand: request.card.brand },
-      merchant: request.merchant,
-      sentAt,
-      trace: unanswered.trace,
-      kind: request.capture ? 'purchase' : 'authorization',
-    };
-    const reversalId = newId('att');
-    await writer.run(
-      (trx) =>
-        insertAttempt(trx, {
-          id: reversalId,
-          paymentId: payment.id,
-          kind: 'reverse',
-          channel: connector.name,
-          amountMinor: request.amount.minor,
-          currency: request.amount.currency,
-          originalAttemptId: request.attemptId,
-          at: now(),
-        }),
-      { keys: [payment.id] },
-    );
-    const outcome = await connector.reverse({ operationId: reversalId, original, amount: request.amount });
-    const done = outcome.status !== 'unknown';
-    await writer.run(
-      async (trx) => {
-        await settleAttempt(trx, {
-          id: reversalId,
-          status: done ? 'approved' : 'unknown',
-          responseCode: outcome.status === 'unknown' ? null : outcome.responseCode,
-          reason: outcome.status === 'approved' ? null : outcome.reason,
-          at: now(),
-        });
-        if (done) await settleAttempt(trx, { id: request.attemptId, status: 'reversed', at: now() });
-      },
-      { keys: [payment.id] },
-    );
-    return done;
-  }
-
   async function settleApproved(
     payment: Payment,
     channel: string,
@@ -750,7 +769,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         };
         const destination = await destinationOf(trx, payment);
         if (request.capture) {
-          const conversion = destination === 'escrow' ? undefined : await deps.fx?.onCapture(trx, payment, payment.amount.minor);
+          const conversion = destination === 'escrow' ? undefined : await captureConversion(trx, payment, payment.amount.minor);
           const fee =
             destination === 'escrow'
               ? 0n
@@ -835,11 +854,6 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     return declinedFailure(outcome.responseCode, outcome.reason) as PaymentFailure;
   }
 
-  async function lastResponseCode(attemptId: string): Promise<string | null> {
-    const row = await store.reader.selectFrom('payment_attempts').select('response_code').where('id', '=', attemptId).executeTakeFirst();
-    return row?.response_code ?? null;
-  }
-
   /** Back to requires_payment_method as a decline (its decline code kept), when no issuer could answer. */
   async function giveBackDeclined(payment: Payment, declined: ReturnType<typeof declinedFailure>): Promise<PaymentFailure> {
     await writer.run(
@@ -888,16 +902,14 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     paymentLedger,
     reload,
     emit,
-    reverseAttempt,
     convertedLedger,
     fxKeys,
     destinationOf,
     afterCapture,
+    captureConversion,
+    applyPresentment,
   };
 }
-
-/** ISO 8583 response code 91: issuer or switch inoperative — the one decline that fails over. */
-const issuerInoperative = '91';
 
 export type Payments = ReturnType<typeof createPayments>;
 

@@ -1,4 +1,4 @@
-import { fail, type Failure } from '../core/failure.js';
+import { defineStateMachine, fail, type Failure } from '../core/index.js';
 import { PaymentError } from './errors.js';
 
 /**
@@ -19,7 +19,8 @@ export const paymentStatuses = [
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 export const transitions: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
-  requires_payment_method: ['processing', 'canceled', 'failed'],
+  // To itself: repriced before any attempt (the shopper chose to pay in its own currency, src/fx).
+  requires_payment_method: ['processing', 'canceled', 'failed', 'requires_payment_method'],
   requires_action: ['processing', 'requires_payment_method', 'canceled'],
   processing: ['requires_action', 'requires_capture', 'succeeded', 'requires_payment_method', 'failed'],
   requires_capture: ['succeeded', 'canceled'],
@@ -28,8 +29,11 @@ export const transitions: Readonly<Record<PaymentStatus, readonly PaymentStatus[
   canceled: [],
 };
 
+/** The payment machine: every status change (store.ts `moveStatus`, `recordTransition`) is checked against it. */
+export const paymentMachine = defineStateMachine<PaymentStatus>('payment', 'requires_payment_method', transitions);
+
 export function canMove(from: PaymentStatus, to: PaymentStatus): boolean {
-  return transitions[from].includes(to);
+  return paymentMachine.canMove(from, to);
 }
 
 export function checkMove(from: PaymentStatus, to: PaymentStatus, action: string): Failure<PaymentError> | undefined {
@@ -37,6 +41,13 @@ export function checkMove(from: PaymentStatus, to: PaymentStatus, action: string
 }
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+
+/** A refund is sent once and answered once; a refund left pending is asked again (the same message). */
+export const refundMachine = defineStateMachine<RefundStatus>('refund', 'pending', {
+  pending: ['succeeded', 'failed'],
+  succeeded: [],
+  failed: [],
+});
 export type AttemptKind = 'authorize' | 'purchase' | 'capture' | 'reverse' | 'refund';
-/** unknown: sent, no definite answer yet — resolved by reversal, never guessed. */
-export type AttemptStatus = 'pending' | 'approved' | 'declined' | 'unknown' | 'reversed';
+/** unknown: sent, no definite answer yet — resolved by reversal, never guessed. not_sent: never left Hutong, nothing to reverse. */
+export type AttemptStatus = 'pending' | 'approved' | 'declined' | 'unknown' | 'reversed' | 'not_sent';

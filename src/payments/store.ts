@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
+import type { PaymentFxFacts } from './fx-port.js';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { AttemptKind, AttemptStatus, PaymentStatus } from './state.js';
+import { paymentMachine, refundMachine, type AttemptKind, type AttemptStatus, type PaymentStatus, type RefundStatus } from './state.js';
 
 /** Row-level helpers every payment unit uses: conditional moves, transitions, attempts. */
 type Trx = Transaction<Database>;
@@ -13,6 +15,7 @@ export async function moveStatus(
   trx: Trx,
   p: { id: string; from: PaymentStatus; to: PaymentStatus; reason: string; at: string; set?: Partial<Database['payments']> },
 ): Promise<boolean> {
+  paymentMachine.assertMove(p.from, p.to);
   const result = await trx
     .updateTable('payments')
     .set({ ...p.set, status: p.to, updated_at: p.at })
@@ -29,6 +32,8 @@ export async function recordTransition(
   trx: Trx,
   t: { paymentId: string; from: PaymentStatus | null; to: PaymentStatus; reason: string; at: string },
 ): Promise<void> {
+  if (t.from === null) assert.equal(t.to, paymentMachine.initial, `a payment starts as ${paymentMachine.initial}`);
+  else paymentMachine.assertMove(t.from, t.to);
   await sql`insert into payment_transitions (payment_id, seq, from_status, to_status, reason, at)
     select ${t.paymentId}, coalesce(max(seq), -1) + 1, ${t.from}, ${t.to}, ${t.reason}, ${t.at}
     from payment_transitions where payment_id = ${t.paymentId}`.execute(trx);
@@ -116,4 +121,30 @@ export async function releaseClaim(trx: Trx, c: { id: string; claimId: string })
     .where('claim_id', '=', c.claimId)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
+}
+
+/** Moves a refund from `from` to `to` (checked against its table) only if it is still in `from`. */
+export async function moveRefund(
+  trx: Trx,
+  r: { id: string; from: RefundStatus; to: RefundStatus; set?: Partial<Database['refunds']>; at: string },
+): Promise<boolean> {
+  refundMachine.assertMove(r.from, r.to);
+  const result = await trx
+    .updateTable('refunds')
+    .set({ ...r.set, status: r.to, updated_at: r.at })
+    .where('id', '=', r.id)
+    .where('status', '=', r.from)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Writes the payment columns FX decided (src/fx returns them; only payments writes payment rows). */
+export async function writeFxFacts(trx: Trx, paymentId: string, facts: PaymentFxFacts): Promise<void> {
+  const set: Partial<Database['payments']> = {};
+  if (facts.settlementCurrency !== undefined) set.settlement_currency = facts.settlementCurrency;
+  if (facts.quoteId !== undefined) set.fx_quote_id = facts.quoteId;
+  if (facts.rate !== undefined) set.fx_rate = facts.rate;
+  if (facts.settlementAmountMinor !== undefined) set.settlement_amount = facts.settlementAmountMinor;
+  if (Object.keys(set).length === 0) return;
+  await trx.updateTable('payments').set(set).where('id', '=', paymentId).execute();
 }

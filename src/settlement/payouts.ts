@@ -9,6 +9,7 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { buildPain001, parsePain002 } from '../channels/bank/iso20022.js';
 import type { BankClient } from '../channels/bank/client.js';
+import { payoutMachine, type PayoutStatus } from './state.js';
 import { SettlementError } from './errors.js';
 
 export interface Payout {
@@ -98,6 +99,7 @@ export function createPayouts(deps: {
       // voids this file whole: every payout is in exactly one file.
       const stored = await writer
         .run(async (trx) => {
+          payoutMachine.assertMove('pending', 'sent');
           for (const r of rows) {
             const taken = await trx
               .updateTable('payouts')
@@ -137,7 +139,7 @@ export function createPayouts(deps: {
       .execute();
     const result: PayoutRunResult = { files: [], paid: 0, failed: 0, waiting: 0 };
     for (const file of files) {
-      const answer = await bank.sendPain001(file.content);
+      const answer = await bank.sendPayoutFile(file.content);
       if (isFailure(answer)) {
         result.files.push({ id: file.id, currency: '', transfers: 0, status: 'unanswered' });
         continue;
@@ -180,6 +182,7 @@ export function createPayouts(deps: {
         const accepted = tx.status === 'ACCP' || tx.status === 'ACSC' || tx.status === 'ACSP' || tx.status === 'ACTC';
         // Claim first: of two runs applying the same answer (the bank answers a resent file alike),
         // only the one that moves the payout out of `sent` posts and tells the merchant.
+        payoutMachine.assertMove('sent', accepted ? 'paid' : 'failed');
         const claimed = await trx
           .updateTable('payouts')
           .set({

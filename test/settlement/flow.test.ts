@@ -132,7 +132,7 @@ describe('ISO 20022 files', () => {
         ],
       });
       const client = createBankClient(bank.baseUrl);
-      const answer = await client.sendPain001(xml);
+      const answer = await client.sendPayoutFile(xml);
       if (isFailure(answer)) throw new Error(answer.detail);
       const report = parsePain002(answer);
       if (isFailure(report)) throw new Error(report.detail);
@@ -143,7 +143,7 @@ describe('ISO 20022 files', () => {
         ['po_3', 'RJCT', 'AC04'],
       ]);
       // The same file again: the same answer, nothing executed twice.
-      expect(await client.sendPain001(xml)).toBe(answer);
+      expect(await client.sendPayoutFile(xml)).toBe(answer);
       expect(bank.balance('HUTONG-RESERVE-EUR')).toBe(-12345n);
       const statement = await client.nextStatement('HUTONG-RESERVE-EUR');
       if (isFailure(statement)) throw new Error(statement.detail);

@@ -77,6 +77,14 @@ describeEachStore('cashier FX: a checkout token reads and accepts the offer for 
       settlement_currency: 'CNY',
       fx_quote: options.body.offer.id,
     });
+    // Payments records the new price itself: its timeline, and an event carrying the new amount.
+    const events = await t.request('GET', `/v1/events?object_id=${mine.paymentId}`, { key: m.key });
+    const updated = (events.body.data as { type: string; data: { object: { amount: number; currency: string } } }[]).filter(
+      (e) => e.type === 'payment.updated',
+    );
+    expect(updated.map((e) => [e.data.object.amount, e.data.object.currency])).toEqual([[9_558, 'USD']]);
+    const detail = await t.request('GET', `/v1/payments/${mine.paymentId}`, { key: m.key });
+    expect(detail.body.timeline.at(-1)).toMatchObject({ from: 'requires_payment_method', to: 'requires_payment_method' });
     const paid = await t.request('POST', `/v1/payments/${mine.paymentId}/confirm`, {
       key: mine.token,
       body: { payment_method: { type: 'card', card: { number: visa, exp_month: 12, exp_year: 2030, cvc: '123' } } },

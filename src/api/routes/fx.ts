@@ -333,9 +333,7 @@ export function registerFxRoutes(fastify: FastifyInstance, services: ApiServices
     },
     async (request) => {
       const merchantId = merchantIdOf(request);
-      const result = await fx.applyPresentment(merchantId, request.params.id, request.body.quote);
-      if (isFailure(result)) throw problemFromFailure(result);
-      const payment = await services.payments.get(merchantId, result.paymentId);
+      const payment = await services.payments.applyPresentment(merchantId, request.params.id, request.body.quote);
       if (isFailure(payment)) throw problemFromFailure(payment);
       return paymentViewFor(request.principal, payment);
     },

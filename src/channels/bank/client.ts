@@ -1,4 +1,5 @@
 import { fail, type Failure } from '../../core/failure.js';
+import type { BankConnector } from '../contracts.js';
 
 /**
  * The settlement bank over HTTP: pain.001 files in (answered with a pain.002), camt.053 statements
@@ -6,10 +7,8 @@ import { fail, type Failure } from '../../core/failure.js';
  * failure value: a payout file stays recorded as sent and is resent (same MsgId, which the bank
  * answers idempotently).
  */
-export interface BankClient {
+export interface BankClient extends BankConnector {
   readonly baseUrl: string;
-  sendPain001(xml: string): Promise<string | Failure<'bank_unavailable'>>;
-  nextStatement(account: string): Promise<string | Failure<'bank_unavailable'>>;
   credit(input: {
     account: string;
     amountMinor: bigint;
@@ -32,7 +31,9 @@ export function createBankClient(baseUrl: string, timeoutMs = 10_000): BankClien
   }
   return {
     baseUrl,
-    sendPain001: (xml) => call('/pain.001', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml }),
+    capabilities: { payouts: true, statements: true },
+    formats: { payouts: 'pain.001.001.09', statements: 'camt.053.001.08' },
+    sendPayoutFile: (xml) => call('/pain.001', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml }),
     nextStatement: (account) => call(`/statements/${encodeURIComponent(account)}/next`, { method: 'GET' }),
     async credit(input) {
       const answer = await call('/control/credit', {

@@ -9,7 +9,8 @@ import {
 } from '../../../sandbox/card-world/index.js';
 import { parseOriginalData, responseMtiOf, type Iso8583Message } from '../../protocols/iso8583/index.js';
 import type { AuthorizeRequest, CardBrand, CardConnector, ChannelOutcome, FollowUpRequest } from '../connector.js';
-import { authorizeWithFailover, createConnectorRegistry, failoverAttemptsMax } from '../registry.js';
+import { authorizeWithFailover, failoverAttemptsMax } from '../failover.js';
+import { createConnectorRegistry } from '../registry.js';
 import { createIso8583Acquirer } from './flows.js';
 
 /** Routing rules and failover, first with scripted connectors, then over real sockets. */
@@ -61,7 +62,14 @@ function stub(
 }
 
 const approved: ChannelOutcome = { status: 'approved', reference: 'R1', authorizationCode: 'A1', responseCode: '00', sentAt, trace };
-const declined = (responseCode: string): ChannelOutcome => ({ status: 'declined', responseCode, reason: 'r', sentAt, trace });
+const declined = (responseCode: string): ChannelOutcome => ({
+  status: 'declined',
+  responseCode,
+  reason: 'r',
+  unavailable: responseCode === '91',
+  sentAt,
+  trace,
+});
 const unknown = (reason: string): ChannelOutcome => ({ status: 'unknown', reason, sentAt, trace });
 
 function authorizeRequest(
@@ -243,7 +251,7 @@ describe('failover over real sockets', () => {
       authorizeRequest(card),
     );
     expect(result).toMatchObject({ connector: 'b', outcome: { status: 'unknown', reason: 'timeout' }, needsReversal: false });
-    expect(result.attempts.map((x) => x.reversal?.status)).toEqual(['approved', 'approved']);
+    expect(result.attempts.map((x) => x.reversal?.outcome.status)).toEqual(['approved', 'approved']);
     expect(a.cardholder(card.pan)?.availableMinor).toBe(card.creditLimitMinor);
     expect(b.cardholder(card.pan)?.availableMinor).toBe(card.creditLimitMinor);
   });

@@ -23,5 +23,6 @@ export {
   messageTrace,
   ProcessingCode,
   traceOf,
+  type MessageTrace,
   type WireContext,
 } from './wire.js';

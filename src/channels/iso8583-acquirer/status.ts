@@ -1,5 +1,6 @@
 import { describeResponseCode, type Iso8583Message } from '../../protocols/iso8583/index.js';
-import { UnknownReason, type ChannelOutcome, type MessageTrace } from '../connector.js';
+import { UnknownReason, type ChannelOutcome } from '../connector.js';
+import type { MessageTrace } from './wire.js';
 import type { Exchange } from './client.js';
 
 /**
@@ -14,6 +15,12 @@ export interface OutcomeContext {
   /** For answers without DE 38 (a completion or reversal): the original's authorization code. */
   readonly authorizationCodeFallback?: string;
 }
+
+/**
+ * Response codes that say the issuer could not be asked (ISO 8583:1987 DE 39): 91 issuer or switch
+ * inoperative, 92 routing error (domain.md §3). Nothing was authorized; another acquirer may reach it.
+ */
+const issuerUnavailable: ReadonlySet<string> = new Set(['91', '92']);
 
 /** Elements an answer must repeat unchanged; DE 2 only when the answer carries it. */
 function integrityHolds(request: Iso8583Message, response: Iso8583Message): boolean {
@@ -35,7 +42,8 @@ function answeredOutcome(response: Iso8583Message, context: OutcomeContext): Cha
   if (responseCode === undefined) return unknownOutcome(UnknownReason.MalformedResponse, context);
   const meaning = describeResponseCode(responseCode);
   const { sentAt, trace } = context;
-  if (!meaning.approved) return { status: 'declined', responseCode, reason: meaning.reason, sentAt, trace };
+  if (!meaning.approved)
+    return { status: 'declined', responseCode, reason: meaning.reason, unavailable: issuerUnavailable.has(responseCode), sentAt, trace };
   return {
     status: 'approved',
     reference: response.fields[37] ?? '',

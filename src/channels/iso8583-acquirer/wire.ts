@@ -13,9 +13,9 @@ import {
 import type {
   AuthorizeRequest,
   CardholderData,
+  ChannelTrace,
   FollowUpRequest,
   MerchantDescriptor,
-  MessageTrace,
   OriginalReference,
 } from '../connector.js';
 import { stanOf } from './stan.js';
@@ -164,12 +164,27 @@ export function buildRefund(request: FollowUpRequest, context: WireContext): Iso
 }
 
 /**
+ * Where an ISO 8583 message can be found again, carried as the outcome's opaque `trace`
+ * (src/channels/connector.ts `ChannelTrace`): a completion or reversal names its original in DE 90.
+ */
+export interface MessageTrace extends ChannelTrace {
+  /** The original's message type indicator (0100 authorization, 0200 purchase or refund). */
+  readonly mti: string;
+  /** Its systems trace audit number, DE 11 (6 digits). */
+  readonly stan: string;
+  /** Its processing code, DE 3 (000000 purchase, 200000 refund). */
+  readonly processingCode: string;
+}
+
+/**
  * The original's trace: the one its outcome carried, or, for callers that stored only the attempt
  * id and send time (crash recovery), the STAN derived from the attempt id and an authorization's
  * MTI and processing code.
  */
 export function traceOf(original: OriginalReference): MessageTrace {
-  if (original.trace !== undefined) return original.trace;
+  const carried = original.trace;
+  if (carried?.mti !== undefined && carried.stan !== undefined && carried.processingCode !== undefined)
+    return { mti: carried.mti, stan: carried.stan, processingCode: carried.processingCode };
   // Financial messages take their STAN from the attempt id, so the trace can be rebuilt from what
   // the original was even when its outcome was never recorded.
   const stan = stanOf(original.attemptId);

@@ -7,13 +7,7 @@ import { testCardFor } from '../../../sandbox/card-world/test-cards.js';
 import { ManualClock } from '../../core/clock.js';
 import { isFailure } from '../../core/failure.js';
 import { amount } from '../../money/index.js';
-import {
-  createThreeDSecureClient,
-  ThreeDSecureError,
-  UnavailableReason,
-  type AuthenticationInput,
-  type ThreeDSecureClient,
-} from './index.js';
+import { createThreeDSecureClient, ThreeDSecureError, UnknownReason, type AuthenticationInput, type ThreeDSecureClient } from './index.js';
 
 /** Hutong's 3-D Secure client against the sandbox directory server and ACS, over real HTTP. */
 const secret = 'client-test-secret-0123456789';
@@ -86,7 +80,7 @@ describe('authenticate', () => {
 
   it('is unavailable, not an exception, when the directory server refuses the request (non-2xx)', async () => {
     const outcome = await client.authenticate(input({ notificationUrl: 'ftp://shop.example/' }));
-    expect(outcome).toMatchObject({ status: 'unavailable', reason: UnavailableReason.HttpStatus, detail: 'HTTP 400' });
+    expect(outcome).toMatchObject({ status: 'unavailable', reason: UnknownReason.HttpStatus, detail: 'HTTP 400' });
   });
 
   it('is unavailable within timeoutMs when the directory server is unreachable (closed port)', async () => {
@@ -95,7 +89,7 @@ describe('authenticate', () => {
     const startedMs = performance.now();
     const outcome = await unreachable.authenticate(input());
     expect(performance.now() - startedMs).toBeLessThan(timeoutMs);
-    expect(outcome).toMatchObject({ status: 'unavailable', reason: UnavailableReason.Unreachable, detail: 'ECONNREFUSED' });
+    expect(outcome).toMatchObject({ status: 'unavailable', reason: UnknownReason.NotSent, detail: 'ECONNREFUSED' });
   });
 
   it('is unavailable after timeoutMs when the directory server never answers', async () => {
@@ -108,7 +102,7 @@ describe('authenticate', () => {
       const startedMs = performance.now();
       const outcome = await slow.authenticate(input());
       const elapsedMs = performance.now() - startedMs;
-      expect(outcome).toMatchObject({ status: 'unavailable', reason: UnavailableReason.Timeout });
+      expect(outcome).toMatchObject({ status: 'unavailable', reason: UnknownReason.Timeout });
       expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 5);
       expect(elapsedMs).toBeLessThan(timeoutMs + 1_000);
     } finally {
@@ -127,7 +121,7 @@ describe('authenticate', () => {
     };
     const watched = createThreeDSecureClient({ baseUrl: world.baseUrl, secret, clock, fetch: recording, log: (line) => lines.push(line) });
     const outcome = await watched.authenticate(input({ pan: challengePan }));
-    expect(outcome).toMatchObject({ status: 'unavailable', reason: UnavailableReason.Integrity });
+    expect(outcome).toMatchObject({ status: 'unavailable', reason: UnknownReason.Integrity });
     expect(lines).toHaveLength(1);
     expect([...urls, ...lines].join('\n')).not.toContain(challengePan);
   });
@@ -142,21 +136,21 @@ describe('authenticate', () => {
         eci: '05',
         authenticationValue: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
       }),
-      UnavailableReason.Integrity,
+      UnknownReason.Integrity,
     ],
     [
       'a Y without a CAVV',
       (id: string) => ({ status: 'Y', requestorTransactionId: id, acsTransactionId: 'acs_1', eci: '05' }),
-      UnavailableReason.MalformedResponse,
+      UnknownReason.MalformedResponse,
     ],
     [
       'a C without a URL',
       (id: string) => ({ status: 'C', requestorTransactionId: id, acsTransactionId: 'acs_1', challengeUrl: 'javascript:x' }),
-      UnavailableReason.MalformedResponse,
+      UnknownReason.MalformedResponse,
     ],
-    ['an N', (id: string) => ({ status: 'N', requestorTransactionId: id, acsTransactionId: 'acs_1' }), UnavailableReason.NotEnrolled],
-    ['a huge answer', () => 'x'.repeat(100_000), UnavailableReason.MalformedResponse],
-    ['not JSON', () => 'oops', UnavailableReason.MalformedResponse],
+    ['an N', (id: string) => ({ status: 'N', requestorTransactionId: id, acsTransactionId: 'acs_1' }), UnknownReason.NotEnrolled],
+    ['a huge answer', () => 'x'.repeat(100_000), UnknownReason.MalformedResponse],
+    ['not JSON', () => 'oops', UnknownReason.MalformedResponse],
   ])('is unavailable for %s', async (_name, answer, reason) => {
     const fake: typeof fetch = (_url, init) => {
       const { requestorTransactionId } = JSON.parse(String(init?.body)) as { requestorTransactionId: string };

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import type { Clock } from '../../core/clock.js';
 import type { Failure } from '../../core/failure.js';
 import type { Amount } from '../../money/index.js';
-import { UnavailableReason, type ThreeDSecureError } from './errors.js';
+import type { ThreeDSecureError } from './errors.js';
+import { UnknownReason, unknownReasonOfCause } from '../unknown-reason.js';
 import { outcomeOf, verifyResultToken, type AuthenticationOutcome, type VerifiedResult } from './wire.js';
 import { causeOf, readBounded } from '../http.js';
+import type { ThreeDSecureConnector } from '../contracts.js';
 
 /**
  * Hutong's client for a 3-D Secure directory server (EMV 3-D Secure 2, simplified; the sandbox in
@@ -34,7 +36,7 @@ export interface AuthenticationInput {
   readonly notificationUrl: string;
 }
 
-export interface ThreeDSecureClient {
+export interface ThreeDSecureClient extends ThreeDSecureConnector {
   authenticate(input: AuthenticationInput): Promise<AuthenticationOutcome>;
   verifyResult(token: string): VerifiedResult | Failure<ThreeDSecureError.ResultInvalid>;
 }
@@ -73,6 +75,7 @@ export function createThreeDSecureClient(options: ThreeDSecureClientOptions): Th
   }
 
   return {
+    capabilities: { frictionless: true, challenge: true },
     authenticate,
     verifyResult: (token) => verifyResultToken(token, options.secret, options.clock.now(), resultTtlMs),
   };
@@ -97,17 +100,17 @@ async function exchange(
     });
     const text = await readBounded(response, responseBytesMax);
     if (!response.ok) {
-      return { status: 'unavailable', reason: UnavailableReason.HttpStatus, detail: `HTTP ${response.status}` };
+      return { status: 'unavailable', reason: UnknownReason.HttpStatus, detail: `HTTP ${response.status}` };
     }
     if (text === undefined) {
-      return { status: 'unavailable', reason: UnavailableReason.MalformedResponse, detail: `the answer exceeds ${responseBytesMax} bytes` };
+      return { status: 'unavailable', reason: UnknownReason.MalformedResponse, detail: `the answer exceeds ${responseBytesMax} bytes` };
     }
     return outcomeOf(parseJson(text), requestorTransactionId);
   } catch (error) {
     if (controller.signal.aborted) {
-      return { status: 'unavailable', reason: UnavailableReason.Timeout, detail: `no answer within ${timeoutMs} ms` };
+      return { status: 'unavailable', reason: UnknownReason.Timeout, detail: `no answer within ${timeoutMs} ms` };
     }
-    return { status: 'unavailable', reason: UnavailableReason.Unreachable, detail: causeOf(error) };
+    return { status: 'unavailable', reason: unknownReasonOfCause(causeOf(error)), detail: causeOf(error) };
   } finally {
     clearTimeout(timer);
   }

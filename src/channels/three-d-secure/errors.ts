@@ -4,16 +4,4 @@ export enum ThreeDSecureError {
   ResultInvalid = 'three_ds_result_invalid',
 }
 
-/** Why the directory server gave no usable answer: the payment cannot be authenticated now. */
-export enum UnavailableReason {
-  Timeout = 'timeout',
-  /** No connection (refused, reset, DNS). */
-  Unreachable = 'unreachable',
-  /** A non-2xx answer. */
-  HttpStatus = 'http_status',
-  MalformedResponse = 'malformed_response',
-  /** The answer names another requestor transaction than the one sent. */
-  Integrity = 'integrity',
-  /** The directory server declined to authenticate (a status other than Y or C). */
-  NotEnrolled = 'not_enrolled',
-}
+// Why a counterparty gave no usable answer: the one UnknownReason of src/channels/unknown-reason.ts.

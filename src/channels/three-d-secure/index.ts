@@ -10,7 +10,7 @@ export {
   type ThreeDSecureClient,
   type ThreeDSecureClientOptions,
 } from './client.js';
-export { ThreeDSecureError, UnavailableReason } from './errors.js';
+export { ThreeDSecureError } from './errors.js';
 export {
   challengeUrlCharsMax,
   clockSkewMsMax,
@@ -20,3 +20,4 @@ export {
   type AuthenticationOutcome,
   type VerifiedResult,
 } from './wire.js';
+export { UnknownReason } from '../unknown-reason.js';

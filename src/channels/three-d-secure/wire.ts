@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fail, type Failure } from '../../core/failure.js';
-import { ThreeDSecureError, UnavailableReason } from './errors.js';
+import { ThreeDSecureError } from './errors.js';
+import { UnknownReason } from '../unknown-reason.js';
 
 /**
  * The wire format of the 3-D Secure directory server (sandbox/three-d-secure/README.md): its
@@ -10,7 +11,7 @@ import { ThreeDSecureError, UnavailableReason } from './errors.js';
 export type AuthenticationOutcome =
   | { readonly status: 'frictionless'; readonly acsTransactionId: string; readonly eci: string; readonly authenticationValue: string }
   | { readonly status: 'challenge'; readonly acsTransactionId: string; readonly challengeUrl: string }
-  | { readonly status: 'unavailable'; readonly reason: UnavailableReason; readonly detail: string };
+  | { readonly status: 'unavailable'; readonly reason: UnknownReason; readonly detail: string };
 
 export interface VerifiedResult {
   readonly acsTransactionId: string;
@@ -36,7 +37,7 @@ const authenticationValuePattern = /^[A-Za-z0-9+/]{4,64}={0,2}$/;
 const base64UrlPattern = /^[A-Za-z0-9_-]+$/;
 const isoInstantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
-function unavailable(reason: UnavailableReason, detail: string): AuthenticationOutcome {
+function unavailable(reason: UnknownReason, detail: string): AuthenticationOutcome {
   return { status: 'unavailable', reason, detail };
 }
 
@@ -52,27 +53,27 @@ function httpUrl(value: unknown): string | undefined {
 
 /** Reads the directory server's 200 answer; anything not exactly understood is `unavailable`. */
 export function outcomeOf(body: unknown, requestorTransactionId: string): AuthenticationOutcome {
-  if (typeof body !== 'object' || body === null) return unavailable(UnavailableReason.MalformedResponse, 'not a JSON object');
+  if (typeof body !== 'object' || body === null) return unavailable(UnknownReason.MalformedResponse, 'not a JSON object');
   const answer = body as Record<string, unknown>;
   if (answer.requestorTransactionId !== requestorTransactionId) {
-    return unavailable(UnavailableReason.Integrity, 'the answer names another requestorTransactionId');
+    return unavailable(UnknownReason.Integrity, 'the answer names another requestorTransactionId');
   }
   const acsTransactionId = text(answer.acsTransactionId, idPattern);
-  if (acsTransactionId === undefined) return unavailable(UnavailableReason.MalformedResponse, 'acsTransactionId is missing or malformed');
+  if (acsTransactionId === undefined) return unavailable(UnknownReason.MalformedResponse, 'acsTransactionId is missing or malformed');
   if (answer.status === 'Y') {
     const eci = text(answer.eci, eciPattern);
     const authenticationValue = text(answer.authenticationValue, authenticationValuePattern);
     if (eci === undefined || authenticationValue === undefined) {
-      return unavailable(UnavailableReason.MalformedResponse, 'a Y answer needs eci and authenticationValue');
+      return unavailable(UnknownReason.MalformedResponse, 'a Y answer needs eci and authenticationValue');
     }
     return { status: 'frictionless', acsTransactionId, eci, authenticationValue };
   }
   if (answer.status === 'C') {
     const challengeUrl = httpUrl(answer.challengeUrl);
-    if (challengeUrl === undefined) return unavailable(UnavailableReason.MalformedResponse, 'a C answer needs an http(s) challengeUrl');
+    if (challengeUrl === undefined) return unavailable(UnknownReason.MalformedResponse, 'a C answer needs an http(s) challengeUrl');
     return { status: 'challenge', acsTransactionId, challengeUrl };
   }
-  return unavailable(UnavailableReason.NotEnrolled, `the directory server answered status ${JSON.stringify(answer.status)}`);
+  return unavailable(UnknownReason.NotEnrolled, `the directory server answered status ${JSON.stringify(answer.status)}`);
 }
 
 function invalid(detail: string): Failure<ThreeDSecureError.ResultInvalid> {

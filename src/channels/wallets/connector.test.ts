@@ -6,14 +6,7 @@ import { ManualClock } from '../../core/clock.js';
 import { isFailure } from '../../core/failure.js';
 import { amount } from '../../money/index.js';
 import { fieldValue, parseEmvPayload, parseTlv } from './emv-qr.js';
-import {
-  createWalletConnector,
-  WalletConnectorError,
-  WalletUnavailableReason,
-  walletNames,
-  type WalletConnector,
-  type WalletName,
-} from './index.js';
+import { createWalletConnector, WalletConnectorError, UnknownReason, walletNames, type WalletConnector, type WalletName } from './index.js';
 
 /** Hutong's wallet connectors against the sandbox wallets, over real HTTP both ways. */
 interface Received {
@@ -201,7 +194,7 @@ describe.each(walletNames)('%s', (wallet) => {
     });
     expect(await connector.query(`${input.orderId}_unknown`)).toEqual({
       status: 'unavailable',
-      reason: WalletUnavailableReason.OrderNotFound,
+      reason: UnknownReason.NotFound,
     });
   });
 
@@ -232,22 +225,22 @@ describe.each(walletNames)('%s', (wallet) => {
     expect(await connector.createOrder(input)).toEqual(first);
     expect(await connector.createOrder({ ...input, amount: amount(1n, 'CNY') })).toEqual({
       status: 'unavailable',
-      reason: WalletUnavailableReason.OrderConflict,
+      reason: UnknownReason.Conflict,
     });
   });
 
   it('reports an unreachable or mis-keyed wallet as unavailable, a refund as unknown, never throws', async () => {
     const port = await closedPort();
     const down = createWalletConnector(wallet, { baseUrl: `http://127.0.0.1:${port}`, key: keys[wallet], clock, timeoutMs: 1_000 });
-    expect(await down.createOrder(newOrder())).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.Unreachable });
-    expect(await down.query('ord_x')).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.Unreachable });
+    expect(await down.createOrder(newOrder())).toEqual({ status: 'unavailable', reason: UnknownReason.NotSent });
+    expect(await down.query('ord_x')).toEqual({ status: 'unavailable', reason: UnknownReason.NotSent });
     expect(await down.refund({ orderId: 'ord_x', refundId: 'rf_x', amount: amount(1n, 'CNY') })).toEqual({
       status: 'unknown',
-      reason: WalletUnavailableReason.Unreachable,
+      reason: UnknownReason.NotSent,
     });
     // With the wrong key the wallet refuses (401) and its signed refusal does not verify either.
     const wrongKey = createWalletConnector(wallet, { baseUrl: world.baseUrl, key: 'not-the-wallet-key-0123456789', clock });
-    expect(await wrongKey.createOrder(newOrder())).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.SignatureInvalid });
+    expect(await wrongKey.createOrder(newOrder())).toEqual({ status: 'unavailable', reason: UnknownReason.SignatureInvalid });
   });
 });
 
@@ -257,7 +250,7 @@ describe('timeouts', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const baseUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const connector = createWalletConnector('wechat_sandbox', { baseUrl, key: keys.wechat_sandbox, clock, timeoutMs: 100 });
-    expect(await connector.query('ord_silent')).toEqual({ status: 'unavailable', reason: WalletUnavailableReason.Timeout });
+    expect(await connector.query('ord_silent')).toEqual({ status: 'unavailable', reason: UnknownReason.Timeout });
     silent.closeAllConnections();
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   });

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import type { Clock } from '../../core/clock.js';
 import { fail, type Failure } from '../../core/failure.js';
 import type { Amount } from '../../money/index.js';
-import { WalletConnectorError, WalletUnavailableReason } from './errors.js';
+import { WalletConnectorError } from './errors.js';
+import { UnknownReason, unknownReasonOfCause } from '../unknown-reason.js';
 import { signRequest, verifyWalletMessage, type Fields, type WalletName } from './signing.js';
 import { causeOf, readBounded } from '../http.js';
+import type { WalletConnector as WalletConnectorContract } from '../contracts.js';
 import {
   createdOrderOf,
   errorCodeOf,
@@ -25,7 +27,7 @@ import {
  * unsigned or inconsistent one is `unavailable` (or `unknown` for a refund, which is then resolved
  * by asking again with the same refund id, never guessed).
  */
-export interface WalletConnector {
+export interface WalletConnector extends WalletConnectorContract {
   readonly name: WalletName;
   readonly currencies: readonly string[];
   createOrder(input: {
@@ -74,7 +76,7 @@ export const walletProfiles: Readonly<
 
 type Exchange =
   | { readonly kind: 'answer'; readonly httpStatus: number; readonly fields: Fields }
-  | { readonly kind: 'unavailable'; readonly reason: WalletUnavailableReason; readonly detail: string };
+  | { readonly kind: 'unavailable'; readonly reason: UnknownReason; readonly detail: string };
 
 export function createWalletConnector(name: WalletName, options: WalletConnectorOptions): WalletConnector {
   const timeoutMs = options.timeoutMs ?? timeoutMsDefault;
@@ -92,17 +94,17 @@ export function createWalletConnector(name: WalletName, options: WalletConnector
     const result = await send(fetch, `${origin}${request.pathWithQuery}`, method, request.headers, request.body, timeoutMs);
     if (result.kind === 'unavailable') return result;
     const verified = verifyWalletMessage(name, key, 'answer', result.text, result.headers, clock.now());
-    if (!verified.ok) return { kind: 'unavailable', reason: WalletUnavailableReason.SignatureInvalid, detail: verified.detail };
+    if (!verified.ok) return { kind: 'unavailable', reason: UnknownReason.SignatureInvalid, detail: verified.detail };
     return { kind: 'answer', httpStatus: result.httpStatus, fields: verified.fields };
   }
 
   /** A signed answer other than 2xx: its error code decides; anything else is unavailable. */
-  function refusal(answer: Exchange & { kind: 'answer' }): WalletUnavailableReason {
+  function refusal(answer: Exchange & { kind: 'answer' }): UnknownReason {
     const code = errorCodeOf(answer.fields);
-    if (answer.httpStatus === 409 && code === 'order_conflict') return WalletUnavailableReason.OrderConflict;
-    if (answer.httpStatus === 404 && code === 'order_not_found') return WalletUnavailableReason.OrderNotFound;
-    if (answer.httpStatus >= 400 && answer.httpStatus < 500 && code !== undefined) return WalletUnavailableReason.Rejected;
-    return WalletUnavailableReason.HttpStatus;
+    if (answer.httpStatus === 409 && code === 'order_conflict') return UnknownReason.Conflict;
+    if (answer.httpStatus === 404 && code === 'order_not_found') return UnknownReason.NotFound;
+    if (answer.httpStatus >= 400 && answer.httpStatus < 500 && code !== undefined) return UnknownReason.Rejected;
+    return UnknownReason.HttpStatus;
   }
 
   function report(operation: string, id: string, reason: string, detail: string): void {
@@ -144,7 +146,7 @@ export function createWalletConnector(name: WalletName, options: WalletConnector
     if (answer.httpStatus !== 200) return { status: 'unavailable', reason: refusal(answer) };
     const outcome = queriedOrderOf(answer.fields, orderId);
     if (outcome.status === 'paid' && !profile.currencies.includes(outcome.amount.currency)) {
-      return { status: 'unavailable', reason: WalletUnavailableReason.Integrity };
+      return { status: 'unavailable', reason: UnknownReason.Integrity };
     }
     return outcome;
   }
@@ -168,7 +170,7 @@ export function createWalletConnector(name: WalletName, options: WalletConnector
     // content, a key it refuses): a failure. A 5xx or anything unexpected is unknown.
     const code = errorCodeOf(answer.fields);
     if (answer.httpStatus >= 400 && answer.httpStatus < 500 && code !== undefined) return { status: 'failed', reason: code };
-    return { status: 'unknown', reason: WalletUnavailableReason.HttpStatus };
+    return { status: 'unknown', reason: UnknownReason.HttpStatus };
   }
 
   function verifyNotification(
@@ -180,12 +182,13 @@ export function createWalletConnector(name: WalletName, options: WalletConnector
     return notificationOf(verified.fields, profile.currencies);
   }
 
-  return { name, currencies: profile.currencies, createOrder, verifyNotification, ack: profile.ack, query, refund };
+  const capabilities = { createOrder: true, query: true, refund: true, notifications: true };
+  return { name, capabilities, currencies: profile.currencies, createOrder, verifyNotification, ack: profile.ack, query, refund };
 }
 
 type Sent =
   | { readonly kind: 'response'; readonly httpStatus: number; readonly text: string; readonly headers: Record<string, string> }
-  | { readonly kind: 'unavailable'; readonly reason: WalletUnavailableReason; readonly detail: string };
+  | { readonly kind: 'unavailable'; readonly reason: UnknownReason; readonly detail: string };
 
 async function send(
   fetch: typeof globalThis.fetch,
@@ -203,16 +206,16 @@ async function send(
     if (text === undefined) {
       return {
         kind: 'unavailable',
-        reason: WalletUnavailableReason.MalformedResponse,
+        reason: UnknownReason.MalformedResponse,
         detail: `the answer exceeds ${responseBytesMax} bytes`,
       };
     }
     return { kind: 'response', httpStatus: response.status, text, headers: Object.fromEntries(response.headers) };
   } catch (error) {
     if (controller.signal.aborted) {
-      return { kind: 'unavailable', reason: WalletUnavailableReason.Timeout, detail: `no answer within ${timeoutMs} ms` };
+      return { kind: 'unavailable', reason: UnknownReason.Timeout, detail: `no answer within ${timeoutMs} ms` };
     }
-    return { kind: 'unavailable', reason: WalletUnavailableReason.Unreachable, detail: causeOf(error) };
+    return { kind: 'unavailable', reason: unknownReasonOfCause(causeOf(error)), detail: causeOf(error) };
   } finally {
     clearTimeout(timer);
   }

@@ -22,6 +22,7 @@ export {
   type MerchantPresentedQr,
   type TlvField,
 } from './emv-qr.js';
-export { WalletConnectorError, WalletUnavailableReason } from './errors.js';
+export { WalletConnectorError } from './errors.js';
 export { signatureAgeMsMax, walletNames, type WalletName } from './signing.js';
 export { type CreateOrderOutcome, type QueryOutcome, type RefundOutcome, type WalletNotification } from './wire.js';
+export { UnknownReason } from '../unknown-reason.js';

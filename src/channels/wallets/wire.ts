@@ -1,33 +1,25 @@
 import { fail, type Failure } from '../../core/failure.js';
 import { amountFromMinor, findCurrency, formatDecimal, isMoneyFailure, type Amount } from '../../money/index.js';
 import { fieldValue, parseEmvPayload } from './emv-qr.js';
-import { WalletConnectorError, WalletUnavailableReason } from './errors.js';
+import { WalletConnectorError } from './errors.js';
+import { UnknownReason } from '../unknown-reason.js';
 import type { Fields } from './signing.js';
+import type {
+  WalletCreateOrderOutcome,
+  WalletNotification as ContractNotification,
+  WalletQueryOutcome,
+  WalletRefundOutcome,
+} from '../contracts.js';
 
 /**
  * The sandbox wallets' messages (sandbox/wallets/README.md), as Hutong reads them once their
- * signature is verified: every field a string, amounts in minor units as decimal digits.
+ * signature is verified: every field a string, amounts in minor units as decimal digits. What they
+ * are read into is the channels' wallet contract (src/channels/contracts.ts).
  */
-export interface WalletNotification {
-  readonly orderId: string;
-  readonly walletOrderId: string;
-  readonly status: 'paid';
-  readonly amount: Amount;
-  readonly paidAt: string;
-}
-
-export type CreateOrderOutcome =
-  | { readonly status: 'created'; readonly walletOrderId: string; readonly qrCode: string; readonly redirectUrl: string }
-  | { readonly status: 'unavailable'; readonly reason: string };
-
-export type QueryOutcome =
-  | { readonly status: 'paid' | 'pending' | 'closed'; readonly walletOrderId: string; readonly amount: Amount; readonly paidAt?: string }
-  | { readonly status: 'unavailable'; readonly reason: string };
-
-export type RefundOutcome =
-  | { readonly status: 'succeeded' }
-  | { readonly status: 'failed'; readonly reason: string }
-  | { readonly status: 'unknown'; readonly reason: string };
+export type WalletNotification = ContractNotification;
+export type CreateOrderOutcome = WalletCreateOrderOutcome;
+export type QueryOutcome = WalletQueryOutcome;
+export type RefundOutcome = WalletRefundOutcome;
 
 export const idCharsMax = 64;
 export const urlCharsMax = 2_048;
@@ -56,7 +48,7 @@ function isHttpUrl(text: string | undefined): text is string {
   return protocol === 'http:' || protocol === 'https:';
 }
 
-function unavailable(reason: WalletUnavailableReason): { status: 'unavailable'; reason: string } {
+function unavailable(reason: UnknownReason): { status: 'unavailable'; reason: string } {
   return { status: 'unavailable', reason };
 }
 
@@ -73,45 +65,45 @@ export function qrMatches(qrCode: string, sent: Amount, currencyNumeric: string)
 
 /** A signed 2xx answer to `POST /{wallet}/orders`. */
 export function createdOrderOf(fields: Fields, orderId: string, sent: Amount): CreateOrderOutcome {
-  if (fields.orderId !== orderId) return unavailable(WalletUnavailableReason.Integrity);
+  if (fields.orderId !== orderId) return unavailable(UnknownReason.Integrity);
   const answered = amountOf(fields.amountMinor, fields.currency);
-  if (answered === undefined) return unavailable(WalletUnavailableReason.MalformedResponse);
-  if (!sameAmount(answered, sent)) return unavailable(WalletUnavailableReason.Integrity);
+  if (answered === undefined) return unavailable(UnknownReason.MalformedResponse);
+  if (!sameAmount(answered, sent)) return unavailable(UnknownReason.Integrity);
   const { walletOrderId, qrCode, redirectUrl } = fields;
   if (walletOrderId === undefined || !idPattern.test(walletOrderId) || qrCode === undefined || !isHttpUrl(redirectUrl)) {
-    return unavailable(WalletUnavailableReason.MalformedResponse);
+    return unavailable(UnknownReason.MalformedResponse);
   }
   const currencyNumeric = findCurrency(sent.currency)?.numeric;
-  if (currencyNumeric === undefined || !qrMatches(qrCode, sent, currencyNumeric)) return unavailable(WalletUnavailableReason.Integrity);
+  if (currencyNumeric === undefined || !qrMatches(qrCode, sent, currencyNumeric)) return unavailable(UnknownReason.Integrity);
   return { status: 'created', walletOrderId, qrCode, redirectUrl };
 }
 
 /** A signed 2xx answer to `GET /{wallet}/orders/{orderId}`. */
 export function queriedOrderOf(fields: Fields, orderId: string): QueryOutcome {
-  if (fields.orderId !== orderId) return unavailable(WalletUnavailableReason.Integrity);
+  if (fields.orderId !== orderId) return unavailable(UnknownReason.Integrity);
   const amount = amountOf(fields.amountMinor, fields.currency);
   const { walletOrderId, status, paidAt } = fields;
   if (amount === undefined || walletOrderId === undefined || !idPattern.test(walletOrderId)) {
-    return unavailable(WalletUnavailableReason.MalformedResponse);
+    return unavailable(UnknownReason.MalformedResponse);
   }
   if (status === 'paid') {
-    if (paidAt === undefined || !isoInstantPattern.test(paidAt)) return unavailable(WalletUnavailableReason.MalformedResponse);
+    if (paidAt === undefined || !isoInstantPattern.test(paidAt)) return unavailable(UnknownReason.MalformedResponse);
     return { status, walletOrderId, amount, paidAt };
   }
   if (status === 'pending' || status === 'closed') return { status, walletOrderId, amount };
-  return unavailable(WalletUnavailableReason.MalformedResponse);
+  return unavailable(UnknownReason.MalformedResponse);
 }
 
 /** A signed 2xx answer to `POST /{wallet}/refunds`; only an explicit status is believed. */
 export function refundOutcomeOf(fields: Fields, orderId: string, refundId: string, sent: Amount): RefundOutcome {
-  if (fields.orderId !== orderId || fields.refundId !== refundId) return { status: 'unknown', reason: WalletUnavailableReason.Integrity };
+  if (fields.orderId !== orderId || fields.refundId !== refundId) return { status: 'unknown', reason: UnknownReason.Integrity };
   const answered = amountOf(fields.amountMinor, fields.currency);
-  if (answered === undefined || !sameAmount(answered, sent)) return { status: 'unknown', reason: WalletUnavailableReason.Integrity };
+  if (answered === undefined || !sameAmount(answered, sent)) return { status: 'unknown', reason: UnknownReason.Integrity };
   if (fields.status === 'succeeded') return { status: 'succeeded' };
   if (fields.status === 'failed' && fields.reason !== undefined && reasonPattern.test(fields.reason)) {
     return { status: 'failed', reason: fields.reason };
   }
-  return { status: 'unknown', reason: WalletUnavailableReason.MalformedResponse };
+  return { status: 'unknown', reason: UnknownReason.MalformedResponse };
 }
 
 /** A notification's fields, verified: paid, well formed, in a currency the wallet supports. */

@@ -9,7 +9,7 @@ import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { buildPain001, parsePain002 } from '../channels/bank/iso20022.js';
 import type { BankClient } from '../channels/bank/client.js';
-import { payoutMachine, type PayoutStatus } from './state.js';
+import { payoutMachine } from './state.js';
 import { SettlementError } from './errors.js';
 
 export interface Payout {

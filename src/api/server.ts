@@ -190,7 +190,10 @@ export function problemFromFailure(failure: { failure: string; detail: string })
   const code = isProblemCode(failure.failure) ? failure.failure : 'internal_error';
   const decline = failure as { declineCode?: unknown; declineMessage?: unknown };
   if (typeof decline.declineCode === 'string' && typeof decline.declineMessage === 'string')
-    return new ProblemError(code, failure.detail, undefined, { decline_code: decline.declineCode, decline_message: decline.declineMessage });
+    return new ProblemError(code, failure.detail, undefined, {
+      decline_code: decline.declineCode,
+      decline_message: decline.declineMessage,
+    });
   return new ProblemError(code, failure.detail);
 }
 

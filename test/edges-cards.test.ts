@@ -69,6 +69,15 @@ describeEachStore('card declines and the security code, over ISO 8583 to the san
     expect((await pay(m.key, 'USD', amexPan, '4321')).confirmed.body.decline_code).toBe('incorrect_cvc');
     // Without a code (a card on file), the issuer does not check it.
     expect((await pay(m.key, 'USD', pan)).confirmed.body.status).toBe('succeeded');
+    // A refund carries the acquirer's reference of the refund message (its RRN, DE 37).
+    const refund = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: right.id, amount: 200 } });
+    expect(refund.body, JSON.stringify(refund.body)).toMatchObject({
+      status: 'succeeded',
+      channel_reference: expect.stringMatching(/^[0-9A-Za-z]{12}$/),
+    });
+    expect((await t.request('GET', `/v1/refunds/${refund.body.id}`, { key: m.key })).body.channel_reference).toBe(
+      refund.body.channel_reference,
+    );
   });
 
   it('each decline reason has its own decline_code and a shopper sentence', async () => {

@@ -93,6 +93,8 @@ export interface Refund {
   readonly status: RefundStatus;
   readonly reason: string | null;
   readonly failureCode: string | null;
+  /** The channel's reference of the refund (the acquirer's RRN, DE 37), once it succeeded. */
+  readonly channelReference?: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -241,6 +243,7 @@ export function toRefund(row: Database['refunds']): Refund {
     status: row.status as RefundStatus,
     reason: row.reason,
     failureCode: row.failure_code,
+    channelReference: row.channel_reference ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -251,6 +251,7 @@ export const RefundView = Type.Object({
   status: Type.String(),
   reason: Nullable(Type.String()),
   failure_reason: Nullable(Type.String()),
+  channel_reference: Nullable(Type.String({ description: "The channel's reference of the refund: the acquirer's RRN (ISO 8583 DE 37)" })),
   created_at: Timestamp,
   updated_at: Timestamp,
 });
@@ -266,6 +267,7 @@ export function refundView(r: Refund) {
     status: r.status,
     reason: r.reason,
     failure_reason: r.failureCode,
+    channel_reference: r.channelReference ?? null,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
   };

@@ -41,6 +41,20 @@ export interface HutongConfig {
     readonly markupBpsDefault: number;
     readonly convertToSettlement: boolean;
   };
+  /**
+   * Customs declarations (docs/customs.md): the single window's URL (unset: `hutong start` runs the
+   * sandbox customs world), Hutong's signing key file (PEM; unset: `customs.key` in the data
+   * directory, made at first start), its certificate number, customs' public key (PEM file; unset
+   * with the sandbox, which hands it over), and Hutong's own customs codes.
+   */
+  readonly customs?: {
+    readonly url: string | undefined;
+    readonly keyFile: string | undefined;
+    readonly certNo: string;
+    readonly customsPublicKeyFile: string | undefined;
+    readonly payCode: string;
+    readonly payName: string;
+  };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -89,6 +103,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       quoteTtlMs: intFrom(env, 'HUTONG_FX_QUOTE_TTL_MS', 15 * 60 * 1000, 1_000, 24 * 60 * 60 * 1000),
       markupBpsDefault: intFrom(env, 'HUTONG_FX_MARKUP_BPS', 50, 0, 1_000),
       convertToSettlement: env.HUTONG_FX_CONVERT !== 'off',
+    },
+    customs: {
+      url: env.HUTONG_CUSTOMS_URL === '' ? undefined : env.HUTONG_CUSTOMS_URL,
+      keyFile: env.HUTONG_CUSTOMS_KEY_FILE === '' ? undefined : env.HUTONG_CUSTOMS_KEY_FILE,
+      certNo: env.HUTONG_CUSTOMS_CERT_NO || 'HUTONG-CUSTOMS-01',
+      customsPublicKeyFile: env.HUTONG_CUSTOMS_PUBLIC_KEY_FILE === '' ? undefined : env.HUTONG_CUSTOMS_PUBLIC_KEY_FILE,
+      payCode: env.HUTONG_CUSTOMS_PAY_CODE || '110196000T',
+      payName: env.HUTONG_CUSTOMS_PAY_NAME || 'Hutong Payment (互通支付)',
     },
   };
 }

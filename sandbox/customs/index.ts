@@ -19,13 +19,14 @@ export interface CustomsWorld {
 }
 
 export async function startCustomsWorld(
-  options: { customsPort?: number; partnersPort?: number; clock?: Clock; log?: (line: string) => void } = {},
+  options: { customsPort?: number; partnersPort?: number; clock?: Clock; annualMaxFen?: bigint; log?: (line: string) => void } = {},
 ): Promise<CustomsWorld> {
   const clock = options.clock ?? systemClock;
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const customs = await startSingleWindowServer({
     port: options.customsPort ?? 0,
     clock,
+    annualMaxFen: options.annualMaxFen,
     log: options.log,
     key: {
       privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),

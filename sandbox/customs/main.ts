@@ -7,7 +7,8 @@ function portFromEnv(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${name} must be a TCP port (0–65535), got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`${name} must be a TCP port (0–65535), got ${JSON.stringify(text)}`);
   return port;
 }
 

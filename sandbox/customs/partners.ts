@@ -14,7 +14,12 @@ import { cebMessage, cebTime, fieldsOf, headAndList, newGuid, parseMessage, sign
  * Each signs with its own key, registered with the single window at start. Amounts in the JSON
  * bodies are fen (integers); the CEB messages carry yuan with 2 decimals.
  */
-export const platform = { code: '1101230001', name: '互通跨境商城 (Hutong Cross-border Mall)', ebcCode: '1101230002', ebcName: '互通进口贸易 (Hutong Import Trading)' };
+export const platform = {
+  code: '1101230001',
+  name: '互通跨境商城 (Hutong Cross-border Mall)',
+  ebcCode: '1101230002',
+  ebcName: '互通进口贸易 (Hutong Import Trading)',
+};
 export const carrier = { code: '1101980002', name: '互通速运 (Hutong Express)' };
 
 interface Party {
@@ -167,6 +172,8 @@ function base(p: Party): Fields {
   return { copCode: p.code, copName: p.name, dxpMode: 'DXP', dxpId: `DXP${p.code}`, note: '' };
 }
 
+const keepAliveMs = 65_000;
+
 export interface PartnersServer {
   readonly baseUrl: string;
   close(): Promise<void>;
@@ -198,7 +205,11 @@ export async function startPartners(options: { port: number; customsUrl: string;
     const [party, build] = route;
     const guid = newGuid();
     const xml = sign(build(party, JSON.parse(raw.toString('utf8')) as Body, options.clock.now(), guid), party.key);
-    const answer = await fetch(`${options.customsUrl}/ceb/messages`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xml });
+    const answer = await fetch(`${options.customsUrl}/ceb/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: xml,
+    });
     const text = await answer.text();
     if (!answer.ok) return sendJson(response, 502, { guid, error: `customs answered ${answer.status}` });
     const receipt = parseMessage(text);
@@ -211,6 +222,8 @@ export async function startPartners(options: { port: number; customsUrl: string;
       if (!response.headersSent) sendJson(response, 400, { error: 'bad request' });
     });
   });
+  // Longer than any client's idle keep-alive, so a client never reuses a socket we are closing.
+  server.keepAliveTimeout = keepAliveMs;
   await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   return {

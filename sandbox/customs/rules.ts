@@ -143,7 +143,9 @@ export function schemaProblem(kind: string, head: Fields): string | undefined {
 
 /** acturalPaid = goodsValue + freight + taxTotal − discount, in fen. */
 export function paidAddsUp(order: Fields): boolean {
-  const [goods, freight, tax, discount, paid] = ['goodsValue', 'freight', 'taxTotal', 'discount', 'acturalPaid'].map((k) => fenOf(order[k]));
+  const [goods, freight, tax, discount, paid] = ['goodsValue', 'freight', 'taxTotal', 'discount', 'acturalPaid'].map((k) =>
+    fenOf(order[k]),
+  );
   if (goods === undefined || freight === undefined || tax === undefined || discount === undefined || paid === undefined) return false;
   return goods + freight + tax - discount === paid;
 }

@@ -12,18 +12,24 @@ import { createSingleWindow, type Declarant, type Receipt, type SingleWindow } f
  * - `POST /ceb/declarants`: registers a declarant's certificate (a sandbox stand-in for filing);
  * - `GET /ceb/certificate`: customs' own public key, which signs every receipt;
  * - `GET /ceb/inventories/:ebpCode/:orderNo`: the three orders matched and the inventory's fate;
- * - `POST /ceb/faults`: `{ down }` makes every message answer 503 (customs down).
+ * - `POST /ceb/faults`: `{ down }` makes every message answer 503 (customs down); `{ delay_ms }`
+ *   holds each message that long before taking it (customs slow).
  */
 export const messageBytesMax = 256 * 1024;
 const pushAttemptsMax = 5;
 const pushRetryBaseMs = 100;
 const pollPageMax = 500;
+const delayMsMax = 60_000;
+
+const keepAliveMs = 65_000;
 
 export interface SingleWindowServer {
   readonly baseUrl: string;
   readonly window: SingleWindow;
   readonly certificate: { readonly certNo: string; readonly publicKeyPem: string };
   setDown(down: boolean): void;
+  /** How many distinct CEB411 messages (guids) customs stored for this payment. */
+  paymentSlips(payTransactionId: string): number;
   close(): Promise<void>;
 }
 
@@ -32,10 +38,17 @@ export async function startSingleWindowServer(options: {
   host?: string;
   clock: Clock;
   key: { privateKeyPem: string; publicKeyPem: string; certNo: string };
+  annualMaxFen?: bigint;
   log?: (line: string) => void;
 }): Promise<SingleWindowServer> {
   let down = false;
-  const window = createSingleWindow({ clock: options.clock, key: options.key, onReceipt: (r) => void push(r) });
+  let delayMs = 0;
+  const window = createSingleWindow({
+    clock: options.clock,
+    key: options.key,
+    annualMaxFen: options.annualMaxFen,
+    onReceipt: (r) => void push(r),
+  });
 
   async function push(receipt: Receipt): Promise<void> {
     const url = window.declarant(receipt.copCode)?.receiptUrl;
@@ -61,6 +74,8 @@ export async function startSingleWindowServer(options: {
       if (!mediaTypeOf(request).endsWith('xml')) return sendText(response, 415, 'text/plain', 'send application/xml');
       const body = await readBody(request, messageBytesMax);
       if (body === 'too_large') return sendText(response, 413, 'text/plain', 'message too large');
+      // A slow customs takes the message in, then answers late (the sender may be gone by then).
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const receipt = window.accept(body.toString('utf8'));
       return sendText(response, 200, 'application/xml; charset=utf-8', receipt.xml);
     }
@@ -90,8 +105,10 @@ export async function startSingleWindowServer(options: {
     if (request.method === 'POST' && path === '/ceb/faults') {
       const body = await readBody(request);
       if (body === 'too_large') return sendText(response, 413, 'text/plain', 'too large');
-      down = (JSON.parse(body.toString('utf8')) as { down?: boolean }).down === true;
-      return sendJson(response, 200, { down });
+      const faults = JSON.parse(body.toString('utf8')) as { down?: boolean; delay_ms?: number };
+      down = faults.down === true;
+      delayMs = Number.isInteger(faults.delay_ms) ? Math.min(Math.max(faults.delay_ms as number, 0), delayMsMax) : 0;
+      return sendJson(response, 200, { down, delay_ms: delayMs });
     }
     return sendJson(response, 404, { error: 'not found' });
   }
@@ -102,6 +119,8 @@ export async function startSingleWindowServer(options: {
       if (!response.headersSent) sendJson(response, 400, { error: 'bad request' });
     });
   });
+  // Longer than any client's idle keep-alive, so a client never reuses a socket we are closing.
+  server.keepAliveTimeout = keepAliveMs;
   await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   return {
@@ -111,6 +130,7 @@ export async function startSingleWindowServer(options: {
     setDown: (value) => {
       down = value;
     },
+    paymentSlips: (id) => window.paymentSlips(id),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

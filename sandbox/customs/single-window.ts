@@ -102,7 +102,13 @@ export function createSingleWindow(options: SingleWindowOptions) {
     const body = `<ceb:${spec.block}>${Object.entries(fields)
       .map(([k, v]) => `<ceb:${k}>${escapeXml(v)}</ceb:${k}>`)
       .join('')}</ceb:${spec.block}>`;
-    const unsigned = cebMessage(spec.kind, newGuid(), body, { copCode: 'CUSTOMS', copName: '海关', dxpMode: 'DXP', dxpId: 'CUSTOMS', note: '' });
+    const unsigned = cebMessage(spec.kind, newGuid(), body, {
+      copCode: 'CUSTOMS',
+      copName: '海关',
+      dxpMode: 'DXP',
+      dxpId: 'CUSTOMS',
+      note: '',
+    });
     const receipt: Receipt = { seq: ++seq, copCode, guid, kind: spec.kind, returnStatus, returnInfo, xml: sign(unsigned, options.key) };
     receipts.push(receipt);
     if (receipts.length > receiptsKeptMax) receipts.shift();
@@ -125,7 +131,9 @@ export function createSingleWindow(options: SingleWindowOptions) {
     const replay = seen.get(parsed.guid);
     // The same message again (same guid): customs answers as before and stores nothing new.
     if (replay !== undefined && replay.kind === parsed.kind && replay.receipts[0] !== undefined) return replay.receipts[0];
-    const problem = schemaProblem(parsed.kind, head) ?? (head.guid !== parsed.guid ? 'guid 与报文头不一致 (head guid differs from the message guid)' : undefined);
+    const problem =
+      schemaProblem(parsed.kind, head) ??
+      (head.guid !== parsed.guid ? 'guid 与报文头不一致 (head guid differs from the message guid)' : undefined);
     if (problem !== undefined) return write(copCode, parsed.kind, head, parsed.guid, status.malformed, problem);
     const declarant = declarants.get(copCode);
     if (declarant === undefined) return write(copCode, parsed.kind, head, parsed.guid, status.malformed, reasons.unknownSender);
@@ -186,8 +194,7 @@ export function createSingleWindow(options: SingleWindowOptions) {
   /** The three orders against the inventory list: the first reason it is returned, or none. */
   function match(inventory: Fields): { reason?: string; matched: InventoryView['matched'] } {
     const order = orders.get(`${inventory.ebpCode}|${inventory.orderNo}`);
-    const payment =
-      order === undefined ? undefined : payments.get(`${order.payCode}|${order.payTransactionId}|${order.orderNo}`);
+    const payment = order === undefined ? undefined : payments.get(`${order.payCode}|${order.payTransactionId}|${order.orderNo}`);
     const waybill = waybills.get(`${inventory.logisticsCode}|${inventory.logisticsNo}`);
     const matched = { order: order !== undefined, payment: payment !== undefined, waybill: waybill !== undefined };
     if (order === undefined) return { reason: reasons.orderMissing, matched };
@@ -220,10 +227,12 @@ export function createSingleWindow(options: SingleWindowOptions) {
     register,
     declarant: (copCode: string) => declarants.get(copCode),
     accept,
-    receiptsFor: (copCode: string, after: number, limit: number) => receipts.filter((r) => r.copCode === copCode && r.seq > after).slice(0, limit),
+    receiptsFor: (copCode: string, after: number, limit: number) =>
+      receipts.filter((r) => r.copCode === copCode && r.seq > after).slice(0, limit),
     inventory: (ebpCode: string, orderNo: string) => inventories.get(`${ebpCode}|${orderNo}`),
     /** How many distinct messages of a kind customs stored for a payment (exactly-once checks). */
-    paymentSlips: (payTransactionId: string) => [...seen.values()].filter((m) => m.kind === 'CEB411' && m.head.payTransactionId === payTransactionId).length,
+    paymentSlips: (payTransactionId: string) =>
+      [...seen.values()].filter((m) => m.kind === 'CEB411' && m.head.payTransactionId === payTransactionId).length,
     paymentFor,
   };
 }

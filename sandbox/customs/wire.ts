@@ -84,7 +84,7 @@ export function verify(xml: string, publicKeyPem: string): boolean {
     const signatures = doc.getElementsByTagNameNS(dsigNamespace, 'Signature');
     if (signatures.length !== 1) return false;
     const checker = new SignedXml({ publicCert: publicKeyPem });
-    checker.loadSignature(signatures[0] as unknown as Parameters<SignedXml["loadSignature"]>[0]);
+    checker.loadSignature(signatures[0] as unknown as Parameters<SignedXml['loadSignature']>[0]);
     if (!checker.checkSignature(xml)) return false;
     // The one reference must be the whole document (URI ""), not some fragment of it.
     const refs = checker.getSignedReferences();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { createHutong, type Hutong } from '../../src/app.js';
+import { createHutong, type CreateOptions, type Hutong } from '../../src/app.js';
 import type { ChannelsPort, ThreeDSecurePort } from '../../src/payments/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { FxSettings } from '../../src/fx/index.js';
@@ -29,6 +29,8 @@ export interface TestAppOptions {
   readonly fx?: Partial<FxSettings>;
   /** The settlement bank for the suite (e.g. the sandbox bank), closed after it. */
   readonly bank?: () => Promise<{ client: BankClient; close(): Promise<void> }>;
+  /** Customs: the single window's connector and customs' public key (e.g. the sandbox customs world), closed after. */
+  readonly customs?: () => Promise<{ options: NonNullable<CreateOptions['customs']>; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -43,7 +45,9 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     const channels = options.channels === undefined ? undefined : await options.channels();
     const threeDS = options.threeDSecure === undefined ? undefined : await options.threeDSecure();
     const bank = options.bank === undefined ? undefined : await options.bank();
+    const customs = options.customs === undefined ? undefined : await options.customs();
     closeChannels = async () => {
+      await customs?.close();
       await channels?.close();
       await threeDS?.close();
       await bank?.close();
@@ -56,6 +60,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
       threeDSecure: threeDS?.port,
       fx: options.fx,
       bank: bank?.client,
+      customs: customs?.options,
     });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);

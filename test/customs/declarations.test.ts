@@ -49,9 +49,9 @@ describeEachStore('customs declarations, end to end with the sandbox single wind
 
   async function shop() {
     const m = await t.makeMerchant('Cross-border Mall');
-    const reg = await t.request('PUT', `/v1/customs/registrations/${office}`, {
+    const reg = await t.request('POST', '/v1/customs/registrations', {
       key: m.key,
-      body: { ebp_code: platform.code, ebp_name: platform.name },
+      body: { customs_office: office, ebp_code: platform.code, ebp_name: platform.name },
     });
     expect(reg.status, JSON.stringify(reg.body)).toBe(200);
     return m;

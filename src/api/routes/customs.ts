@@ -14,7 +14,6 @@ import { isProblemCode, ProblemError } from '../problems.js';
  * its history, modification and re-push; the receipts customs pushes.
  */
 const IdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
-const OfficeParams = Type.Object({ customs_office: Type.String({ maxLength: 8 }) });
 const receiptBytesMax = 256 * 1024;
 
 function problemFromFailure(failure: { failure: string; detail: string }): ProblemError {
@@ -52,16 +51,19 @@ export function registerCustomsRoutes(fastify: FastifyInstance, services: { cust
     return customsDeclarationView(result);
   };
 
-  app.put(
-    '/v1/customs/registrations/:customs_office',
+  app.post(
+    '/v1/customs/registrations',
     {
       config: { auth: 'merchant' },
       schema: {
         tags: ['customs'],
-        summary: "The platform's customs codes at one customs office",
-        params: OfficeParams,
+        summary: "The platform's customs codes at one customs office (created, or replaced)",
         body: Type.Object(
-          { ebp_code: Type.String({ maxLength: 18 }), ebp_name: Type.String({ maxLength: 100 }) },
+          {
+            customs_office: Type.String({ maxLength: 8, description: 'The 4-digit customs office code, e.g. 0101' }),
+            ebp_code: Type.String({ maxLength: 18 }),
+            ebp_name: Type.String({ maxLength: 100 }),
+          },
           { additionalProperties: false },
         ),
         response: { 200: CustomsRegistrationView, ...problemResponses },
@@ -69,7 +71,7 @@ export function registerCustomsRoutes(fastify: FastifyInstance, services: { cust
     },
     async (request) => {
       const result = await customs.register(merchantIdOf(request), {
-        customsOffice: request.params.customs_office,
+        customsOffice: request.body.customs_office,
         ebpCode: request.body.ebp_code,
         ebpName: request.body.ebp_name,
       });

@@ -265,7 +265,12 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     open: (sealed) => cipher.open(sealed, 'customs.message'),
     personKey: (idType, idNumber) => createHmac('sha256', vaultKey).update(`customs.person:${idType}:${idNumber}`).digest('hex'),
     log: warn,
-    settings: { payCode: customsKey.payCode, payName: customsKey.payName, ...options.customs?.settings },
+    settings: {
+      payCode: customsKey.payCode,
+      payName: customsKey.payName,
+      ...(config.customs === undefined ? {} : { pushLeaseMs: config.customs.pushLeaseMs }),
+      ...options.customs?.settings,
+    },
   });
   const services: ApiServices = {
     store,

@@ -54,6 +54,7 @@ export interface HutongConfig {
     readonly customsPublicKeyFile: string | undefined;
     readonly payCode: string;
     readonly payName: string;
+    readonly pushLeaseMs: number;
   };
 }
 
@@ -111,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       customsPublicKeyFile: env.HUTONG_CUSTOMS_PUBLIC_KEY_FILE === '' ? undefined : env.HUTONG_CUSTOMS_PUBLIC_KEY_FILE,
       payCode: env.HUTONG_CUSTOMS_PAY_CODE || '110196000T',
       payName: env.HUTONG_CUSTOMS_PAY_NAME || 'Hutong Payment (互通支付)',
+      pushLeaseMs: intFrom(env, 'HUTONG_CUSTOMS_PUSH_LEASE_MS', 30_000, 1_000, 600_000),
     },
   };
 }

@@ -30,6 +30,9 @@ export interface SingleWindowServer {
   setDown(down: boolean): void;
   /** How many distinct CEB411 messages (guids) customs stored for this payment. */
   paymentSlips(payTransactionId: string): number;
+  /** How many CEB messages arrived (before any delay), for tests that act while one is in flight. */
+  messagesReceived(): number;
+  setDelayMs(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function startSingleWindowServer(options: {
 }): Promise<SingleWindowServer> {
   let down = false;
   let delayMs = 0;
+  let received = 0;
   const window = createSingleWindow({
     clock: options.clock,
     key: options.key,
@@ -74,6 +78,7 @@ export async function startSingleWindowServer(options: {
       if (!mediaTypeOf(request).endsWith('xml')) return sendText(response, 415, 'text/plain', 'send application/xml');
       const body = await readBody(request, messageBytesMax);
       if (body === 'too_large') return sendText(response, 413, 'text/plain', 'message too large');
+      received++;
       // A slow customs takes the message in, then answers late (the sender may be gone by then).
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const receipt = window.accept(body.toString('utf8'));
@@ -131,6 +136,10 @@ export async function startSingleWindowServer(options: {
       down = value;
     },
     paymentSlips: (id) => window.paymentSlips(id),
+    messagesReceived: () => received,
+    setDelayMs: (ms) => {
+      delayMs = Math.min(Math.max(ms, 0), delayMsMax);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -12,6 +12,7 @@ import { startFx } from './fx.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 import { registerSettlementCommands, startBank } from './settlement.js';
+import { startCustoms } from './customs.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -26,7 +27,9 @@ program
     const threeDS = await startThreeDSecure(config, systemClock);
     const wallets = await startWallets(systemClock);
     const bank = await startBank();
+    const customs = await startCustoms(config);
     const hutong = await createHutong(config, {
+      customs: customs.options,
       channels: cards.channels,
       threeDSecure: threeDS.port,
       wallets: wallets.port,
@@ -36,10 +39,12 @@ program
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     await hutong.services.cycle.start();
     hutong.timers.start();
+    hutong.services.customs.startPolling();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
     const address = await hutong.server.listen({ port: config.port, host: config.host });
     const base = address.replace('[::1]', 'localhost');
+    await customs.register(hutong, config.publicBaseUrl);
     const where = config.store.dialect === 'sqlite' ? `SQLite ${config.store.path}` : 'PostgreSQL';
     const lines = [
       '',
@@ -56,6 +61,7 @@ program
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
       `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
       `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
+      `Customs single window (CEB XML)    ${customs.url}${customs.partnersUrl === undefined ? '' : `  — sandbox; platform and carrier at ${customs.partnersUrl}`}`,
     ];
     if (demo !== undefined)
       lines.push(
@@ -81,6 +87,7 @@ program
       await wallets.close();
       await fxFeed.close();
       await bank.close();
+      await customs.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));

@@ -108,6 +108,7 @@ export interface CustomsTimersPort {
     kind: string,
     handler: {
       outside: (job: { key: string; payload: Record<string, unknown>; attempts: number }) => Promise<undefined | { retryAt: Date }>;
+      leaseMs?: number;
     },
   ): void;
   schedule(trx: CustomsTrx, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void>;
@@ -125,6 +126,8 @@ export interface CustomsSettings {
   readonly pushRetryBaseMs: number;
   readonly pushRetryMaxMs: number;
   readonly pushAttemptsMax: number;
+  /** How long a push holds its job: longer than the single window's timeout; a crashed worker's push is retried after it. */
+  readonly pushLeaseMs: number;
 }
 
 export const defaultCustomsSettings: CustomsSettings = {
@@ -137,6 +140,7 @@ export const defaultCustomsSettings: CustomsSettings = {
   pushRetryBaseMs: 1_000,
   pushRetryMaxMs: 5 * 60_000,
   pushAttemptsMax: 30,
+  pushLeaseMs: 30_000,
 };
 
 export interface CustomsDeps {

@@ -45,7 +45,7 @@ export const receiptPollIntervalMs = 2_000;
 export function createCustomsService(deps: CustomsDeps): CustomsService {
   const settings: CustomsSettings = { ...defaultCustomsSettings, ...deps.settings };
   let cursor = 0;
-  deps.timers.register(pushTimerKind, { outside: (job) => pushOne(deps, settings, job) });
+  deps.timers.register(pushTimerKind, { outside: (job) => pushOne(deps, settings, job), leaseMs: settings.pushLeaseMs });
 
   async function poll(): Promise<number> {
     const next = await pollReceipts(deps, settings.payCode, cursor);

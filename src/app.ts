@@ -100,6 +100,8 @@ export interface CreateOptions {
     readonly gateway?: CustomsGateway;
     readonly customsPublicKeyPem?: string;
     readonly settings?: Partial<CustomsSettings>;
+    /** Where the single window (and, in the sandbox, the platform and the carrier) listen, for the operator. */
+    readonly endpoints?: { readonly singleWindowUrl: string; readonly sandboxPartnersUrl?: string };
   };
 }
 
@@ -265,6 +267,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     open: (sealed) => cipher.open(sealed, 'customs.message'),
     personKey: (idType, idNumber) => createHmac('sha256', vaultKey).update(`customs.person:${idType}:${idNumber}`).digest('hex'),
     log: warn,
+    endpoints: options.customs?.endpoints ?? (config.customs?.url === undefined ? undefined : { singleWindowUrl: config.customs.url }),
     settings: {
       payCode: customsKey.payCode,
       payName: customsKey.payName,

@@ -145,6 +145,7 @@ const routeKinds: Record<string, Kind> = {
   // Customs pushes receipts; its signature is the credential (an unsigned body changes nothing).
   'POST /v1/customs/receipts': 'public',
   'POST /v1/customs/receipts/poll': 'operator',
+  'GET /v1/customs/single_window': 'operator',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

@@ -27,7 +27,11 @@ export async function startCustoms(config: HutongConfig, env: NodeJS.ProcessEnv 
     partnersPort: Number(env.SANDBOX_CUSTOMS_PARTNERS_PORT ?? 0),
   });
   return {
-    options: { gateway: createSingleWindowClient(world.customs.baseUrl), customsPublicKeyPem: world.customs.certificate.publicKeyPem },
+    options: {
+      gateway: createSingleWindowClient(world.customs.baseUrl),
+      customsPublicKeyPem: world.customs.certificate.publicKeyPem,
+      endpoints: { singleWindowUrl: world.customs.baseUrl, sandboxPartnersUrl: world.partners.baseUrl },
+    },
     url: world.customs.baseUrl,
     partnersUrl: world.partners.baseUrl,
     async register(hutong, publicBaseUrl) {

@@ -161,4 +161,5 @@ export interface CustomsDeps {
   readonly personKey: (idType: string, idNumber: string) => string;
   readonly log: (message: string) => void;
   readonly settings?: Partial<CustomsSettings>;
+  readonly endpoints?: { readonly singleWindowUrl: string; readonly sandboxPartnersUrl?: string };
 }

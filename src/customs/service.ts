@@ -19,6 +19,8 @@ import { loadDeclaration } from './rows.js';
 /** The customs module as the rest of Hutong sees it (docs/customs.md). */
 export interface CustomsService {
   readonly settings: CustomsSettings;
+  /** Where the single window listens (and the sandbox platform and carrier), if known. */
+  readonly endpoints: { readonly singleWindowUrl: string; readonly sandboxPartnersUrl?: string } | undefined;
   register(
     merchantId: string,
     input: { customsOffice: string; ebpCode: string; ebpName: string },
@@ -56,6 +58,7 @@ export function createCustomsService(deps: CustomsDeps): CustomsService {
 
   return {
     settings,
+    endpoints: deps.endpoints,
     register: (merchantId, input) => register(deps, merchantId, input),
     registrations: (merchantId) => listRegistrations(deps, merchantId),
     declare: (merchantId, input) => declare(deps, settings, merchantId, input),

@@ -211,6 +211,30 @@ export function registerCustomsRoutes(fastify: FastifyInstance, services: { cust
     );
   });
 
+  app.get(
+    '/v1/customs/single_window',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['customs'],
+        summary: 'Where Hutong sends CEB messages (and, with the sandbox, where the platform and the carrier listen)',
+        response: {
+          200: Type.Object({
+            url: Type.Union([Type.String(), Type.Null()]),
+            sandbox_partners_url: Type.Union([Type.String(), Type.Null()]),
+            pay_code: Type.String(),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async () => ({
+      url: customs.endpoints?.singleWindowUrl ?? null,
+      sandbox_partners_url: customs.endpoints?.sandboxPartnersUrl ?? null,
+      pay_code: customs.settings.payCode,
+    }),
+  );
+
   app.post(
     '/v1/customs/receipts/poll',
     {

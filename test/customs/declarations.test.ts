@@ -33,6 +33,7 @@ describeEachStore('customs declarations, end to end with the sandbox single wind
         close: () => world.w.close(),
       };
     },
+    fx: { convertToSettlement: true },
   });
   let seq = 0;
   const office = '0101';
@@ -58,7 +59,12 @@ describeEachStore('customs declarations, end to end with the sandbox single wind
   }
 
   /** A shopper with a verified identity pays `amount` fen from the wallet: an import order. */
-  async function paidOrder(key: string, amount: number, who = { name: 'Li Lei', number: residentId('11010519491231002') }) {
+  async function paidOrder(
+    key: string,
+    amount: number,
+    who = { name: 'Li Lei', number: residentId('11010519491231002') },
+    importOrder = true,
+  ) {
     const c = await t.request('POST', '/v1/customers', {
       key,
       body: { name: who.name, identity: { type: 'resident_id', number: who.number } },
@@ -72,7 +78,7 @@ describeEachStore('customs declarations, end to end with the sandbox single wind
         currency: 'CNY',
         merchant_order_id: `o-${++seq}`,
         customer: c.body.id,
-        import_order: { payer_name: who.name, id_type: 'resident_id', id_number: who.number },
+        ...(importOrder ? { import_order: { payer_name: who.name, id_type: 'resident_id', id_number: who.number } } : {}),
       },
     });
     expect(p.status, JSON.stringify(p.body)).toBe(201);
@@ -250,6 +256,22 @@ describeEachStore('customs declarations, end to end with the sandbox single wind
     expect([bad.status, bad.body.code]).toEqual([400, 'customs_declaration_invalid']);
     await t.hutong.timers.runDue();
     expect(world.w.customs.paymentSlips(o.paymentId)).toBe(2);
+
+    // Payments that were not marked as import orders: the limits are checked again at declaration,
+    // across merchants, by the payer's identity (the allowance counts declarations of the year).
+    const who = { name: 'Sun Li', number: residentId('44030419900101125') };
+    const big = await paidOrder(m.key, 500_001, who, false);
+    const over = await declare(m.key, big);
+    expect([over.status, over.body.code]).toEqual([422, 'import_single_limit_exceeded']);
+    const other = await shop();
+    for (let i = 0; i < 5; i++) {
+      const ok = await paidOrder(i % 2 === 0 ? m.key : other.key, 500_000, who, false);
+      expect((await declare(i % 2 === 0 ? m.key : other.key, ok)).status).toBe(201);
+    }
+    const sixth = await paidOrder(other.key, 200_000, who, false);
+    const refused = await declare(other.key, sixth);
+    expect([refused.status, refused.body.code]).toEqual([422, 'import_annual_limit_exceeded']);
+    expect(world.w.customs.paymentSlips(sixth.paymentId)).toBe(0);
   });
 
   it('customs down: the declaration waits in the queue, is retried with backoff and sent once', async () => {
@@ -308,6 +330,49 @@ describeEachStore('customs declarations, end to end with the sandbox single wind
     expect(pending.status).toBe(200);
     const twice = await t.request('POST', `/v1/customs_declarations/${d.body.id}/modify`, { key: m.key });
     expect([twice.status, twice.body.code]).toEqual([409, 'customs_declaration_state_invalid']);
+  });
+
+  it('a payment in USD is declared at the CNY amount its locked rate gave, and says which rate', async () => {
+    const at = t.clock.now().toISOString();
+    const xml = `<?xml version="1.0" encoding="UTF-8"?><gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref"><Cube><Cube time="${at}"><Cube currency="USD" rate="1.0850"/><Cube currency="CNY" rate="7.8500"/></Cube></Cube></gesmes:Envelope>`;
+    expect(t.hutong.services.fx.loadEcbXml(xml)).toMatchObject({ loaded: 2 });
+    await registerHutong();
+    const m = await shop();
+    const who = { name: 'Zhao Lei', number: residentId('31011519800101001') };
+    const c = await t.request('POST', '/v1/customers', {
+      key: m.key,
+      body: { name: who.name, identity: { type: 'resident_id', number: who.number } },
+    });
+    await t.request('POST', `/v1/customers/${c.body.id}/top_ups`, { key: m.key, body: { amount: 10_000, currency: 'USD' } });
+    const p = await t.request('POST', '/v1/payments', {
+      key: m.key,
+      body: {
+        amount: 4_200,
+        currency: 'USD',
+        merchant_order_id: `usd-${++seq}`,
+        customer: c.body.id,
+        import_order: { payer_name: who.name, id_type: 'resident_id', id_number: who.number },
+      },
+    });
+    expect(p.status, JSON.stringify(p.body)).toBe(201);
+    const paid = await t.request('POST', `/v1/payments/${p.body.id}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'wallet', customer: c.body.id } },
+    });
+    expect(paid.body, JSON.stringify(paid.body)).toMatchObject({ status: 'succeeded', settlement_currency: 'CNY' });
+    const d = await declare(m.key, { paymentId: p.body.id, orderNo: `USD-${seq}`, who });
+    expect(d.status, JSON.stringify(d.body)).toBe(201);
+    expect(d.body).toMatchObject({
+      amount: paid.body.settlement_amount,
+      currency: 'CNY',
+      payment_amount: 4_200,
+      payment_currency: 'USD',
+      cny_rate: paid.body.fx_rate,
+    });
+    // USD 42.00 at about 7.235 CNY per USD, less the markup: about CNY 302.
+    expect(d.body.amount).toBeGreaterThan(29_000);
+    expect(d.body.amount).toBeLessThan(31_000);
+    expect((await settle(m.key, d.body.id)).status).toBe('accepted');
   });
 
   it('receipts: one for a guid Hutong never sent is ignored, one not signed by customs is refused, a repeat applies once', async () => {

@@ -144,6 +144,7 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/customs_declarations/:id/modify': 'merchant',
   // Customs pushes receipts; its signature is the credential (an unsigned body changes nothing).
   'POST /v1/customs/receipts': 'public',
+  'POST /v1/customs/payment_data_queries': 'public',
   'POST /v1/customs/receipts/poll': 'operator',
   'GET /v1/customs/single_window': 'operator',
 };

@@ -12,6 +12,8 @@ import { createSingleWindow, type Declarant, type Receipt, type SingleWindow } f
  * - `POST /ceb/declarants`: registers a declarant's certificate (a sandbox stand-in for filing);
  * - `GET /ceb/certificate`: customs' own public key, which signs every receipt;
  * - `GET /ceb/inventories/:ebpCode/:orderNo`: the three orders matched and the inventory's fate;
+ * - `POST /ceb/payment_data_queries` `{ copCode, ebpCode, orderNo }`: customs asks that payment
+ *   institution for the order's raw payment record and shows what it checked;
  * - `POST /ceb/faults`: `{ down }` makes every message answer 503 (customs down); `{ delay_ms }`
  *   holds each message that long before taking it (customs slow).
  */
@@ -97,8 +99,22 @@ export async function startSingleWindowServer(options: {
       const d = JSON.parse(body.toString('utf8')) as Declarant;
       if (typeof d.copCode !== 'string' || typeof d.publicKeyPem !== 'string' || typeof d.certNo !== 'string')
         return sendJson(response, 400, { error: 'copCode, copName, certNo and publicKeyPem are required' });
-      window.register({ copCode: d.copCode, copName: d.copName, certNo: d.certNo, publicKeyPem: d.publicKeyPem, receiptUrl: d.receiptUrl });
+      window.register({
+        copCode: d.copCode,
+        copName: d.copName,
+        certNo: d.certNo,
+        publicKeyPem: d.publicKeyPem,
+        receiptUrl: d.receiptUrl,
+        queryUrl: d.queryUrl,
+      });
       return sendJson(response, 201, { copCode: d.copCode, certNo: d.certNo });
+    }
+    if (request.method === 'POST' && path === '/ceb/payment_data_queries') {
+      const body = await readBody(request);
+      if (body === 'too_large') return sendText(response, 413, 'text/plain', 'too large');
+      const q = JSON.parse(body.toString('utf8')) as { copCode?: string; ebpCode?: string; orderNo?: string };
+      const verdict = await window.rawDataQuery(q.copCode ?? '', q.ebpCode ?? '', q.orderNo ?? '');
+      return verdict === undefined ? sendJson(response, 404, { error: 'no such payment institution' }) : sendJson(response, 200, verdict);
     }
     if (request.method === 'GET' && path === '/ceb/certificate')
       return sendJson(response, 200, { certNo: options.key.certNo, publicKeyPem: options.key.publicKeyPem });

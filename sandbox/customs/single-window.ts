@@ -1,4 +1,5 @@
 import type { Clock } from '../../src/core/clock.js';
+import { queryRawData, type RawDataAnswer, type RawDataVerdict } from './raw-data.js';
 import { paidAddsUp, reasons, schemaProblem, status } from './rules.js';
 import {
   cebMessage,
@@ -27,6 +28,8 @@ export interface Declarant {
   readonly publicKeyPem: string;
   /** Where receipts are pushed (POST application/xml); unset: poll only. */
   readonly receiptUrl?: string;
+  /** A payment institution's answer service for raw-payment-data queries (POST JSON). */
+  readonly queryUrl?: string;
 }
 
 export interface Receipt {
@@ -223,8 +226,37 @@ export function createSingleWindow(options: SingleWindowOptions) {
     return undefined;
   }
 
+  /** Asks the payment institution `copCode` for the raw record of an order and checks the answer. */
+  async function rawDataQuery(
+    copCode: string,
+    ebpCode: string,
+    orderNo: string,
+    send?: (query: Record<string, string>) => Promise<RawDataAnswer | null>,
+  ): Promise<RawDataVerdict | undefined> {
+    const declarant = declarants.get(copCode);
+    if (declarant === undefined) return undefined;
+    const viaHttp = async (query: Record<string, string>) => {
+      if (declarant.queryUrl === undefined) return null;
+      const answer = await fetch(declarant.queryUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(query),
+      });
+      return answer.ok ? ((await answer.json()) as RawDataAnswer) : null;
+    };
+    return queryRawData({
+      clock,
+      customsKeyPem: options.key.privateKeyPem,
+      declarantPublicKeyPem: declarant.publicKeyPem,
+      orderNo,
+      slip: paymentFor(ebpCode, orderNo),
+      send: send ?? viaHttp,
+    });
+  }
+
   return {
     register,
+    rawDataQuery,
     declarant: (copCode: string) => declarants.get(copCode),
     accept,
     receiptsFor: (copCode: string, after: number, limit: number) =>

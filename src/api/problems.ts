@@ -115,6 +115,7 @@ export const problemCatalog = {
   customs_currency_not_declarable: { status: 422, title: 'The payment has no locked CNY amount for customs' },
   customs_declaration_conflict: { status: 409, title: 'This payment was declared at this office with other parameters' },
   customs_declaration_state_invalid: { status: 409, title: "The declaration's state does not allow this" },
+  customs_query_invalid: { status: 401, title: 'The query is not signed by customs, or not current' },
   customs_refund_after_release: { status: 409, title: 'Customs released the goods; the payment cannot be refunded' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -39,7 +39,11 @@ export async function startCustoms(config: HutongConfig, env: NodeJS.ProcessEnv 
       const answer = await fetch(`${world.customs.baseUrl}/ceb/declarants`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...d, receiptUrl: `${publicBaseUrl}/v1/customs/receipts` }),
+        body: JSON.stringify({
+          ...d,
+          receiptUrl: `${publicBaseUrl}/v1/customs/receipts`,
+          queryUrl: `${publicBaseUrl}/v1/customs/payment_data_queries`,
+        }),
       });
       if (answer.status !== 201) throw new Error(`the sandbox single window refused Hutong's certificate: ${answer.status}`);
     },

@@ -25,4 +25,6 @@ export enum CustomsError {
   /** Refunding a payment whose goods customs released, while the setting refuses it. */
   RefundAfterRelease = 'customs_refund_after_release',
   CursorInvalid = 'cursor_invalid',
+  /** A raw-payment-data query not signed by customs, or too old. */
+  QueryInvalid = 'customs_query_invalid',
 }

@@ -23,3 +23,5 @@ export { declarationStatuses, type DeclarationStatus } from './state.js';
 export type { CustomsTables } from './schema.js';
 export type { DeclarationQuery } from './list.js';
 export type { ReceiptOutcome } from './receipts.js';
+export { answerSigningText, querySigningText, type RawDataQuery } from './raw-data.js';
+export { verifyText } from './signer.js';

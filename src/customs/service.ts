@@ -11,6 +11,7 @@ import {
   type NewDeclaration,
 } from './model.js';
 import { modify } from './modify.js';
+import { answerRawDataQuery, type RawDataQuery } from './raw-data.js';
 import { pushOne } from './push.js';
 import { applyReceipt, pollReceipts, type ReceiptOutcome } from './receipts.js';
 import { listRegistrations, register } from './registrations.js';
@@ -38,6 +39,8 @@ export interface CustomsService {
   acceptReceipt(xml: string): Promise<ReceiptOutcome>;
   /** Polls customs for receipts once; returns how many moved a declaration. */
   pollReceipts(): Promise<number>;
+  /** Customs asks for the raw payment record of an order (signed query, signed answer). */
+  answerRawDataQuery(query: RawDataQuery): Promise<Record<string, unknown> | Failure<CustomsError>>;
   startPolling(): void;
   stopPolling(): Promise<void>;
 }
@@ -70,6 +73,7 @@ export function createCustomsService(deps: CustomsDeps): CustomsService {
     modify: (merchantId, id, input) => modify(deps, settings, merchantId, id, input),
     acceptReceipt: (xml) => applyReceipt(deps, xml),
     pollReceipts: poll,
+    answerRawDataQuery: (query) => answerRawDataQuery({ ...deps, settings }, query),
     startPolling: poller.start,
     stopPolling: poller.stop,
   };

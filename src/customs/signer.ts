@@ -1,3 +1,4 @@
+import { createSign, createVerify } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 
@@ -14,6 +15,8 @@ import { SignedXml } from 'xml-crypto';
 export interface CustomsSigner {
   readonly certNo: string;
   sign(unsignedXml: string): Promise<string>;
+  /** RSA-SHA1 over the UTF-8 text, base64: the raw-payment-data answer's `signValue`. */
+  signText(text: string): Promise<string>;
 }
 
 const dsig = 'http://www.w3.org/2000/09/xmldsig#';
@@ -38,7 +41,19 @@ export function createKeyFileSigner(key: { privateKeyPem: string; certNo: string
       signer.computeSignature(unsignedXml, { prefix: 'ds', location: { reference: '/*', action: 'append' } });
       return signer.getSignedXml();
     },
+    async signText(text) {
+      return createSign('RSA-SHA1').update(text, 'utf8').sign(key.privateKeyPem, 'base64');
+    },
   };
+}
+
+/** True when `signature` (base64 RSA-SHA1) is this key's over the UTF-8 text. */
+export function verifyText(text: string, signature: string, publicKeyPem: string): boolean {
+  try {
+    return createVerify('RSA-SHA1').update(text, 'utf8').verify(publicKeyPem, signature, 'base64');
+  } catch {
+    return false;
+  }
 }
 
 /** True when the message carries one enveloped signature over all of it that this key verifies. */

@@ -21,9 +21,9 @@ it('every customs failure has a problem in the catalogue', () => {
 describeEachStore('customs declarations, end to end with the sandbox single window', (dialect) => {
   const world = {} as { w: CustomsWorld };
   const t = useTestApp(dialect, {
-    customs: async () => {
+    customs: async (clock) => {
       // The sandbox's yearly limit is lowered so one buyer can go over it in a test.
-      world.w = await startCustomsWorld({ annualMaxFen: 100_000n });
+      world.w = await startCustomsWorld({ annualMaxFen: 100_000n, clock });
       return {
         options: {
           gateway: createSingleWindowClient(world.w.customs.baseUrl),
@@ -373,6 +373,39 @@ describeEachStore('customs declarations, end to end with the sandbox single wind
     expect(d.body.amount).toBeGreaterThan(29_000);
     expect(d.body.amount).toBeLessThan(31_000);
     expect((await settle(m.key, d.body.id)).status).toBe('accepted');
+  });
+
+  it('answers customs’ raw-payment-data query from the payment’s record, signed; refuses a query customs did not sign', async () => {
+    await registerHutong();
+    const m = await shop();
+    const o = await paidOrder(m.key, 12_300);
+    const d = await declare(m.key, o);
+    expect((await settle(m.key, d.body.id)).status).toBe('accepted');
+    const viaHutong = async (query: Record<string, string>) => {
+      const res = await t.hutong.server.inject({ method: 'POST', url: '/v1/customs/payment_data_queries', payload: query });
+      return res.statusCode === 200 ? res.json() : null;
+    };
+    const verdict = await world.w.customs.window.rawDataQuery(t.hutong.customsDeclarant.copCode, platform.code, o.orderNo, viaHutong);
+    expect(verdict?.checks).toEqual({ signature: true, time: true, matchesSlip: true });
+    expect(verdict?.answer?.payExchangeInfoHead).toMatchObject({ payTransactionId: o.paymentId, totalAmount: '123.00', currency: '142' });
+    expect(JSON.stringify(verdict?.answer)).not.toContain(o.who.number);
+
+    const forged = await t.hutong.server.inject({
+      method: 'POST',
+      url: '/v1/customs/payment_data_queries',
+      payload: { orderNo: o.orderNo, sessionID: 'S', serviceTime: String(t.clock.now().getTime()), signValue: 'AAAA' },
+    });
+    expect([forged.statusCode, forged.json().code]).toEqual([401, 'customs_query_invalid']);
+    const stale = await world.w.customs.window.rawDataQuery(t.hutong.customsDeclarant.copCode, platform.code, o.orderNo, async (query) => {
+      const res = await t.hutong.server.inject({
+        method: 'POST',
+        url: '/v1/customs/payment_data_queries',
+        payload: { ...query, serviceTime: String(Number(query.serviceTime) - 10 * 60_000) },
+      });
+      expect(res.statusCode).toBe(401);
+      return null;
+    });
+    expect(stale?.checks.signature).toBe(false);
   });
 
   it('receipts: one for a guid Hutong never sent is ignored, one not signed by customs is refused, a repeat applies once', async () => {

@@ -30,7 +30,7 @@ export interface TestAppOptions {
   /** The settlement bank for the suite (e.g. the sandbox bank), closed after it. */
   readonly bank?: () => Promise<{ client: BankClient; close(): Promise<void> }>;
   /** Customs: the single window's connector and customs' public key (e.g. the sandbox customs world), closed after. */
-  readonly customs?: () => Promise<{ options: NonNullable<CreateOptions['customs']>; close(): Promise<void> }>;
+  readonly customs?: (clock: ManualClock) => Promise<{ options: NonNullable<CreateOptions['customs']>; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -45,7 +45,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     const channels = options.channels === undefined ? undefined : await options.channels();
     const threeDS = options.threeDSecure === undefined ? undefined : await options.threeDSecure();
     const bank = options.bank === undefined ? undefined : await options.bank();
-    const customs = options.customs === undefined ? undefined : await options.customs();
+    const customs = options.customs === undefined ? undefined : await options.customs(clock);
     closeChannels = async () => {
       await customs?.close();
       await channels?.close();

@@ -236,6 +236,31 @@ export function registerCustomsRoutes(fastify: FastifyInstance, services: { cust
   );
 
   app.post(
+    '/v1/customs/payment_data_queries',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags: ['customs'],
+        summary: "Customs' query for the raw payment record of an order (signed by customs; the answer is signed by Hutong)",
+        body: Type.Object(
+          {
+            orderNo: Type.String({ minLength: 1, maxLength: 60 }),
+            sessionID: Type.String({ minLength: 1, maxLength: 64 }),
+            serviceTime: Type.String({ minLength: 1, maxLength: 20 }),
+            signValue: Type.String({ minLength: 1, maxLength: 1024 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const answer = await customs.answerRawDataQuery(request.body);
+      if (isFailure(answer)) throw problemFromFailure(answer);
+      return answer;
+    },
+  );
+
+  app.post(
     '/v1/customs/receipts/poll',
     {
       config: { auth: 'operator' },

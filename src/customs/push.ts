@@ -23,14 +23,17 @@ export async function pushOne(
     .where('guid', '=', row.guid)
     .where('direction', '=', 'out')
     .executeTakeFirstOrThrow();
-  const answer =
+  const sent =
     deps.gateway === undefined
       ? { unavailable: 'no customs single window is configured' }
       : await deps.gateway.send(deps.open(message.body_sealed));
-  if ('receiptXml' in answer) {
-    await applyReceipt(deps, answer.receiptXml);
-    return undefined;
-  }
+  let answer: { unavailable: string };
+  if ('receiptXml' in sent) {
+    const outcome = await applyReceipt(deps, sent.receiptXml);
+    // An answer that is no receipt customs signed says nothing about the message: try again later.
+    if (outcome !== 'bad_signature' && outcome !== 'not_a_receipt') return undefined;
+    answer = { unavailable: `customs answered without a receipt it signed (${outcome})` };
+  } else answer = sent;
   const attempts = BigInt(row.push_attempts) + 1n;
   const spent = attempts >= BigInt(settings.pushAttemptsMax);
   const at = deps.clock.now();

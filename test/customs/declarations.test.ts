@@ -298,6 +298,26 @@ describeEachStore('customs declarations, end to end with the sandbox single wind
     }
   });
 
+  it('an answer not signed with the customs key Hutong holds changes nothing and is retried', async () => {
+    await registerHutong();
+    const m = await shop();
+    const o = await paidOrder(m.key, 20_000);
+    t.hutong.setCustomsPublicKey(t.hutong.customsDeclarant.publicKeyPem); // not customs' key
+    try {
+      const d = await declare(m.key, o);
+      await t.hutong.timers.runDue();
+      const waiting = (await t.request('GET', `/v1/customs_declarations/${d.body.id}`, { key: m.key })).body;
+      expect(waiting).toMatchObject({ status: 'pending', push_attempts: 1 });
+      expect(waiting.last_error).toContain('without a receipt it signed');
+      t.hutong.setCustomsPublicKey(world.w.customs.certificate.publicKeyPem);
+      t.clock.advance(1_000);
+      expect((await settle(m.key, d.body.id)).status).toBe('accepted');
+      expect(world.w.customs.paymentSlips(o.paymentId)).toBe(1);
+    } finally {
+      t.hutong.setCustomsPublicKey(world.w.customs.certificate.publicKeyPem);
+    }
+  });
+
   it('a bad signature surfaces −621049; after the key is fixed a re-push goes as new, a later change as appType 2', async () => {
     const m = await shop();
     const o = await paidOrder(m.key, 10_000);

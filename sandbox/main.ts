@@ -1,6 +1,7 @@
 // Starts the sandbox card world on its own: `tsx sandbox/main.ts`.
 // SANDBOX_ACQUIRER_PORT chooses the acquirer's TCP port (default 5800; 0 picks a free one).
 import { startCardWorld } from './card-world/index.js';
+import { startCustomsWorld } from './customs/index.js';
 
 const acquirerPortDefault = 5800;
 
@@ -18,9 +19,12 @@ const world = await startCardWorld({
   log: (line) => console.log(line),
 });
 console.log(`card world: acquiring bank host listening on ${world.host}:${world.acquirerPort} (ISO 8583:1987 ASCII, 2-byte length prefix)`);
+// The customs world (single window, platform, carrier) on free ports; `tsx sandbox/customs/main.ts` runs it alone on fixed ones.
+const customs = await startCustomsWorld({ log: (line) => console.log(line) });
+console.log(`customs single window: ${customs.customs.baseUrl}/ceb/messages; platform and carrier: ${customs.partners.baseUrl}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void world.close().then(() => process.exit(0));
+    void Promise.all([world.close(), customs.close()]).then(() => process.exit(0));
   });
 }

@@ -24,6 +24,21 @@ import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
 import type { BankClient } from './channels/bank/client.js';
 import { createSettlementServices } from './settlement/index.js';
+import {
+  createCustomsService,
+  createKeyFileSigner,
+  type CustomsGateway,
+  type CustomsPaymentsPort,
+  type CustomsSettings,
+  type CustomsTables,
+  type CustomsWriter,
+} from './customs/index.js';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './store/schema.js';
+import { createSingleWindowClient } from './channels/customs/index.js';
+import { customsDeclarationView } from './api/presenters/customs.js';
+import { loadCustomsKey } from './customs-key.js';
+import { isFailure } from './core/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -54,6 +69,10 @@ export interface Hutong {
   readonly server: FastifyInstance;
   /** Durable timers (escrow auto-confirm/close); `hutong start` runs their worker loop. */
   readonly timers: Timers;
+  /** Hutong as a customs declarant: register this certificate with the single window. */
+  readonly customsDeclarant: { readonly copCode: string; readonly copName: string; readonly certNo: string; readonly publicKeyPem: string };
+  /** Sets customs' public key (receipts are checked with it), e.g. once the sandbox hands it over. */
+  setCustomsPublicKey(pem: string): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +92,17 @@ export interface CreateOptions {
   readonly fx?: Partial<FxSettings>;
   /** The settlement bank (pain.001 / pain.002 / camt.053); none configured means payouts wait. */
   readonly bank?: BankClient;
+  /**
+   * Customs: the single window (default: HUTONG_CUSTOMS_URL, none = declarations wait in their
+   * queue), customs' public key for receipts, and settings (push backoff, limits).
+   */
+  readonly customs?: {
+    readonly gateway?: CustomsGateway;
+    readonly customsPublicKeyPem?: string;
+    readonly settings?: Partial<CustomsSettings>;
+    /** Where the single window (and, in the sandbox, the platform and the carrier) listen, for the operator. */
+    readonly endpoints?: { readonly singleWindowUrl: string; readonly sandboxPartnersUrl?: string };
+  };
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -199,6 +229,71 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     log: warn,
     timers,
   });
+  const customsKey = loadCustomsKey(config, warn);
+  const customsSlot: { publicKeyPem?: string } = { publicKeyPem: options.customs?.customsPublicKeyPem ?? customsKey.customsPublicKeyPem };
+  const customsPayments: CustomsPaymentsPort = {
+    async paymentOf(merchantId, paymentId) {
+      const p = await payments.get(merchantId, paymentId);
+      if (isFailure(p)) return undefined;
+      let payer: { name: string; idType: string; idNumber: string; idNumberMasked: string } | null = null;
+      if (p.customerId !== null) {
+        const customer = await parties.getCustomer(merchantId, p.customerId);
+        const number = await parties.revealIdNumber(merchantId, p.customerId);
+        if (!isFailure(customer) && customer.identity !== null && number !== null)
+          payer = { name: customer.name, idType: customer.identity.type, idNumber: number, idNumberMasked: customer.identity.numberMasked };
+      }
+      // Customs sees CNY: the payment itself, or what its locked rate made of it in CNY.
+      const settled = p.settlement;
+      const cny =
+        p.amount.currency === 'CNY'
+          ? { minor: p.amountCapturedMinor, rate: null }
+          : settled?.currency === 'CNY' && settled.amountMinor !== null
+            ? { minor: settled.amountMinor, rate: settled.fxRate }
+            : undefined;
+      return {
+        id: p.id,
+        merchantId: p.merchantId,
+        status: p.status,
+        amount: p.amount,
+        capturedMinor: p.amountCapturedMinor,
+        refundedMinor: p.amountRefundedMinor,
+        cny,
+        paidAt: p.updatedAt,
+        payer,
+      };
+    },
+  };
+  // Customs sees only its own tables: the same store and writer, typed as such.
+  const asDatabase = (trx: Transaction<CustomsTables>) => trx as unknown as Transaction<Database>;
+  const customs = createCustomsService({
+    store: { db: store.db as unknown as Kysely<CustomsTables>, reader: store.reader as unknown as Kysely<CustomsTables> },
+    writer: writer as unknown as CustomsWriter,
+    clock,
+    payments: customsPayments,
+    gateway: options.customs?.gateway ?? (config.customs?.url === undefined ? undefined : createSingleWindowClient(config.customs.url)),
+    signer: createKeyFileSigner({ privateKeyPem: customsKey.privateKeyPem, certNo: customsKey.certNo }),
+    customsPublicKeyPem: () => customsSlot.publicKeyPem,
+    events: {
+      record: async (trx, event) => {
+        await events.recordEvent(asDatabase(trx), {
+          ...event,
+          data: customsDeclarationView(event.data as Parameters<typeof customsDeclarationView>[0]),
+        });
+      },
+    },
+    timers: { register: (kind, handler) => timers.register(kind, handler), schedule: (trx, job) => timers.schedule(asDatabase(trx), job) },
+    seal: (text) => cipher.seal(text, 'customs.message'),
+    open: (sealed) => cipher.open(sealed, 'customs.message'),
+    personKey: (idType, idNumber) => createHmac('sha256', vaultKey).update(`customs.person:${idType}:${idNumber}`).digest('hex'),
+    log: warn,
+    endpoints: options.customs?.endpoints ?? (config.customs?.url === undefined ? undefined : { singleWindowUrl: config.customs.url }),
+    settings: {
+      payCode: customsKey.payCode,
+      payName: customsKey.payName,
+      ...(config.customs === undefined ? {} : { pushLeaseMs: config.customs.pushLeaseMs }),
+      ...options.customs?.settings,
+    },
+  });
   const services: ApiServices = {
     store,
     writer,
@@ -217,6 +312,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     ...settlementServices,
     bank: () => options.bank,
     idempotency: config.idempotency,
+    customs,
   };
   const server = await buildServer(services, { logger, connections: config.http });
   dispatcher.start();
@@ -226,8 +322,18 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     server,
     dispatcher,
     timers,
+    customsDeclarant: {
+      copCode: customsKey.payCode,
+      copName: customsKey.payName,
+      certNo: customsKey.certNo,
+      publicKeyPem: customsKey.publicKeyPem,
+    },
+    setCustomsPublicKey(pem) {
+      customsSlot.publicKeyPem = pem;
+    },
     async close() {
       fx.stopPolling();
+      await customs.stopPolling();
       await server.close();
       await dispatcher.stop();
       await timers.stop();

@@ -73,6 +73,21 @@ export interface HutongConfig {
    * claim may stay unanswered before the sweep treats its request as dead and repairs it.
    */
   readonly recovery?: { readonly inFlightGraceMs: number };
+  /**
+   * Customs declarations (docs/customs.md): the single window's URL (unset: `hutong start` runs the
+   * sandbox customs world), Hutong's signing key file (PEM; unset: `customs.key` in the data
+   * directory, made at first start), its certificate number, customs' public key (PEM file; unset
+   * with the sandbox, which hands it over), and Hutong's own customs codes.
+   */
+  readonly customs?: {
+    readonly url: string | undefined;
+    readonly keyFile: string | undefined;
+    readonly certNo: string;
+    readonly customsPublicKeyFile: string | undefined;
+    readonly payCode: string;
+    readonly payName: string;
+    readonly pushLeaseMs: number;
+  };
 }
 
 /** One configured acquirer: the connector's name, its kind (a catalogue entry) and where it listens. */
@@ -189,6 +204,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       waitMs: intFrom(env, 'HUTONG_IDEMPOTENCY_WAIT_MS', 10_000, 0, 60_000),
     },
     recovery: { inFlightGraceMs: intFrom(env, 'HUTONG_RECOVERY_GRACE_MS', 30_000, 1_000, 3_600_000) },
+    customs: {
+      url: env.HUTONG_CUSTOMS_URL === '' ? undefined : env.HUTONG_CUSTOMS_URL,
+      keyFile: env.HUTONG_CUSTOMS_KEY_FILE === '' ? undefined : env.HUTONG_CUSTOMS_KEY_FILE,
+      certNo: env.HUTONG_CUSTOMS_CERT_NO || 'HUTONG-CUSTOMS-01',
+      customsPublicKeyFile: env.HUTONG_CUSTOMS_PUBLIC_KEY_FILE === '' ? undefined : env.HUTONG_CUSTOMS_PUBLIC_KEY_FILE,
+      payCode: env.HUTONG_CUSTOMS_PAY_CODE || '110196000T',
+      payName: env.HUTONG_CUSTOMS_PAY_NAME || 'Hutong Payment (互通支付)',
+      pushLeaseMs: intFrom(env, 'HUTONG_CUSTOMS_PUSH_LEASE_MS', 30_000, 1_000, 600_000),
+    },
   };
 }
 

@@ -139,6 +139,17 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/bank_accounts': 'merchant',
   'GET /v1/payouts': 'merchant',
   'GET /v1/payouts/:id': 'merchant',
+  'POST /v1/customs/registrations': 'merchant',
+  'GET /v1/customs/registrations': 'merchant',
+  'POST /v1/customs_declarations': 'merchant',
+  'GET /v1/customs_declarations': 'merchant',
+  'GET /v1/customs_declarations/:id': 'merchant',
+  'POST /v1/customs_declarations/:id/modify': 'merchant',
+  // Customs pushes receipts; its signature is the credential (an unsigned body changes nothing).
+  'POST /v1/customs/receipts': 'public',
+  'POST /v1/customs/payment_data_queries': 'public',
+  'POST /v1/customs/receipts/poll': 'operator',
+  'GET /v1/customs/single_window': 'operator',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -173,6 +184,7 @@ interface Tenant {
   cardPayment: string;
   openPayment: string;
   importPayment: string;
+  declaration: string;
   refund: string;
   trade: string;
   tradeToken: string;
@@ -279,6 +291,24 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         })
       ).body.status,
     ).toBe('succeeded');
+    const registered = await t.request('POST', '/v1/customs/registrations', {
+      key,
+      body: { customs_office: '0101', ebp_code: '1101230001', ebp_name: `${tn.name} platform` },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(200);
+    tn.declaration = (
+      await ok(
+        await t.request('POST', '/v1/customs_declarations', {
+          key,
+          body: {
+            payment: imported.id,
+            customs_office: '0101',
+            order_no: `${tag}-order`,
+            payer: { name: tn.customerName, id_type: 'resident_id', id_number: idNumber },
+          },
+        }),
+      )
+    ).id;
 
     const trade = await ok(
       await t.request('POST', '/v1/escrows', {
@@ -383,6 +413,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         webhook_endpoints: of.webhook,
         events: of.event,
         transfers: of.transfer,
+        customs_declarations: of.declaration,
         merchants: of.id,
         // The cashier token is the credential of its page; a made-up one must find nothing.
         checkout: 'cs_madeUpTokenThatNobodyWasGiven0000000000',
@@ -421,6 +452,13 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         customer: other.customer,
       },
       'POST /v1/transfers': { source: other.customer, destination: me.id, amount: 100, currency: 'CNY' },
+      'POST /v1/customs_declarations': {
+        payment: other.importPayment,
+        customs_office: '0101',
+        order_no: `x-${++seq}`,
+        payer: { name: other.customerName, id_type: 'resident_id', id_number: other.idNumber },
+      },
+      'POST /v1/customs/registrations': { customs_office: '0102', ebp_code: '1101230009', ebp_name: 'New' },
       'POST /v1/customers': { name: 'New' },
       'POST /v1/webhook_endpoints': { url: 'https://new.example/h', enabled_events: ['*'] },
       'POST /v1/bank_accounts': { currency: 'CNY', holder_name: 'New', iban: me.iban },
@@ -444,6 +482,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       tn.cardPayment,
       tn.openPayment,
       tn.importPayment,
+      tn.declaration,
       tn.refund,
       tn.trade,
       tn.unpaidTrade,
@@ -567,6 +606,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     'POST /v1/checkout_sessions',
     'POST /v1/escrows',
     'POST /v1/transfers',
+    'POST /v1/customs_declarations',
   ]);
 
   /** A's objects as A sees them: compared before and after B's attempts. */
@@ -583,6 +623,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       `/v1/payouts/${tn.payout}`,
       `/v1/settlements/${tn.statement}`,
       `/v1/fx/quotes/${tn.quote}`,
+      `/v1/customs_declarations/${tn.declaration}`,
       '/v1/api_keys',
       '/v1/balance',
       '/v1/settlement_schedule',
@@ -606,6 +647,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       '/v1/bank_accounts',
       '/v1/fx/records',
       '/v1/fx/records.csv',
+      '/v1/customs_declarations',
       `/v1/settlements/${B.statement}/lines`,
       `/v1/settlements/${B.statement}/lines.csv`,
     ];

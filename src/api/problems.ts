@@ -1,3 +1,4 @@
+import type { CustomsError } from '../customs/index.js';
 /**
  * Every error the API can answer, with its HTTP status, in one place (RFC 9457 problem details).
  * Codes are stable: clients branch on `code`, never on `title` or `detail`.
@@ -107,9 +108,24 @@ export const problemCatalog = {
   recon_file_duplicate: { status: 409, title: 'This statement file was imported before' },
   recon_exception_not_found: { status: 404, title: 'No such reconciliation exception' },
   recon_exception_closed: { status: 409, title: 'The reconciliation exception cannot be resolved that way' },
+  customs_declaration_not_found: { status: 404, title: 'No such customs declaration' },
+  customs_registration_required: { status: 422, title: 'The merchant has no customs registration at this customs office' },
+  customs_registration_invalid: { status: 400, title: 'The customs registration is not valid' },
+  customs_declaration_invalid: { status: 400, title: 'The customs declaration is not valid' },
+  customs_payment_not_declarable: { status: 409, title: 'Only a succeeded payment can be declared to customs' },
+  customs_payer_mismatch: { status: 422, title: "The payer named is not the payment's payer" },
+  customs_split_exceeds_payment: { status: 422, title: 'The sub-orders add up to more than the payment' },
+  customs_currency_not_declarable: { status: 422, title: 'The payment has no locked CNY amount for customs' },
+  customs_declaration_conflict: { status: 409, title: 'This payment was declared at this office with other parameters' },
+  customs_declaration_state_invalid: { status: 409, title: "The declaration's state does not allow this" },
+  customs_query_invalid: { status: 401, title: 'The query is not signed by customs, or not current' },
+  customs_refund_after_release: { status: 409, title: 'Customs released the goods; the payment cannot be refunded' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;
+
+// Every customs error is catalogued (the module convention): a new code without an entry fails the type check.
+export const customsProblems: Record<CustomsError, { status: number; title: string }> = problemCatalog;
 
 export interface Problem {
   type: string;

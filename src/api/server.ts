@@ -26,6 +26,7 @@ import { registerBuyerPages } from '../web/buyer-page.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { frameworkProblem, registerInputGuards } from './input-guards.js';
 import { boundConnectionsPerIp, connectionLimitsDefault, httpServerOptions, type ConnectionLimits } from './connections.js';
+import { registerCustomsRoutes } from './routes/customs.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -129,6 +130,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerSettlementRoutes(app, services);
   registerBuyerPages(app, services);
   registerOpsRoutes(app, services);
+  registerCustomsRoutes(app, services);
   return app;
 }
 

@@ -14,6 +14,7 @@ import { seedDemo } from './demo.js';
 import { registerSettlementCommands, startBank } from './settlement.js';
 import { readSandboxEndpoints, writeSandboxEndpoints } from './sandbox-endpoints.js';
 import { readDemoKey } from './demo.js';
+import { startCustoms } from './customs.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -28,7 +29,9 @@ program
     const threeDS = await startThreeDSecure(config, systemClock);
     const wallets = await startWallets(systemClock);
     const bank = await startBank();
+    const customs = await startCustoms(config);
     const hutong = await createHutong(config, {
+      customs: customs.options,
       channels: cards.channels,
       threeDSecure: threeDS.port,
       wallets: wallets.port,
@@ -38,10 +41,12 @@ program
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     await hutong.services.cycle.start();
     hutong.timers.start();
+    hutong.services.customs.startPolling();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);
     const demo = options.demo ? await seedDemo(hutong, config.dataDir) : undefined;
     const address = await hutong.server.listen({ port: config.port, host: config.host });
     const base = address.replace('[::1]', 'localhost');
+    await customs.register(hutong, config.publicBaseUrl);
     const where = config.store.dialect === 'sqlite' ? `SQLite ${config.store.path}` : 'PostgreSQL';
     const lines = [
       '',
@@ -58,6 +63,7 @@ program
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
       `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
       `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
+      `Customs single window (CEB XML)    ${customs.url}${customs.partnersUrl === undefined ? '' : `  — sandbox; platform and carrier at ${customs.partnersUrl}`}`,
     ];
     if (demo !== undefined)
       lines.push(
@@ -79,6 +85,8 @@ program
       three_d_secure_url: threeDS.url,
       wallets_url: wallets.url,
       fx_feed_url: fxFeed.url,
+      customs_url: customs.url,
+      customs_partners_url: customs.partnersUrl,
     });
 
     // SIGTERM exits within a bound (issue 12): a peer that vanishes mid-close, or a client that keeps
@@ -102,6 +110,7 @@ program
         ['wallets', () => wallets.close()],
         ['fx feed', () => fxFeed.close()],
         ['bank', () => bank.close()],
+        ['customs', () => customs.close()],
       ] as const) {
         try {
           await close();

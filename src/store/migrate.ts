@@ -13,6 +13,7 @@ import * as recon from './migrations/010-recon.js';
 import * as harden from './migrations/012-harden.js';
 import * as safety from './migrations/013-safety.js';
 import * as inputs from './migrations/014-inputs.js';
+import * as customs from './migrations/016-customs.js';
 
 interface Migration {
   readonly name: string;
@@ -34,6 +35,7 @@ const migrations: readonly Migration[] = [
   { name: '012-harden', up: harden.up },
   { name: '013-safety', up: safety.up },
   { name: '014-inputs', up: inputs.up },
+  { name: '016-customs', up: customs.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { createHutong, type Hutong } from '../../src/app.js';
+import { createHutong, type CreateOptions, type Hutong } from '../../src/app.js';
 import type { ChannelsPort, ThreeDSecurePort } from '../../src/payments/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { FxSettings } from '../../src/fx/index.js';
@@ -32,6 +32,8 @@ export interface TestAppOptions {
   readonly bank?: () => Promise<{ client: BankClient; close(): Promise<void> }>;
   /** Configuration over testConfig's (e.g. an empty webhook allow-list). */
   readonly config?: Partial<HutongConfig>;
+  /** Customs: the single window's connector and customs' public key (e.g. the sandbox customs world), closed after. */
+  readonly customs?: (clock: ManualClock) => Promise<{ options: NonNullable<CreateOptions['customs']>; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -46,7 +48,9 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     const channels = options.channels === undefined ? undefined : await options.channels();
     const threeDS = options.threeDSecure === undefined ? undefined : await options.threeDSecure();
     const bank = options.bank === undefined ? undefined : await options.bank();
+    const customs = options.customs === undefined ? undefined : await options.customs(clock);
     closeChannels = async () => {
+      await customs?.close();
       await channels?.close();
       await threeDS?.close();
       await bank?.close();
@@ -61,6 +65,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
         threeDSecure: threeDS?.port,
         fx: options.fx,
         bank: bank?.client,
+        customs: customs?.options,
       },
     );
     await hutong.server.ready();

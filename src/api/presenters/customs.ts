@@ -1,0 +1,99 @@
+import { Type } from '@sinclair/typebox';
+import type { CustomsDeclaration, CustomsRegistration } from '../../customs/index.js';
+import { Timestamp } from '../schemas.js';
+
+/** The API's view of customs declarations and registrations (also the webhook payloads). */
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const CustomsRegistrationView = Type.Object({
+  object: Type.Literal('customs_registration'),
+  customs_office: Type.String(),
+  ebp_code: Type.String({ description: "The e-commerce platform's customs code" }),
+  ebp_name: Type.String(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export function customsRegistrationView(r: CustomsRegistration) {
+  return {
+    object: 'customs_registration' as const,
+    customs_office: r.customsOffice,
+    ebp_code: r.ebpCode,
+    ebp_name: r.ebpName,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+export const CustomsDeclarationView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('customs_declaration'),
+  status: Type.String({ description: 'pending, submitted, accepted (120), returned (100) or failed (negative returnStatus)' }),
+  payment: Type.String(),
+  customs_office: Type.String(),
+  order_no: Type.String(),
+  sub_order_no: Nullable(Type.String()),
+  ebp_code: Type.String(),
+  amount: Type.Integer({ description: 'What customs sees, CNY fen (amountPaid is this in yuan with 2 decimals)' }),
+  currency: Type.Literal('CNY'),
+  payment_amount: Type.Integer(),
+  payment_currency: Type.String(),
+  cny_rate: Nullable(Type.String({ description: "The payment's locked rate to CNY when it is in another currency" })),
+  payer: Type.Object({ name: Type.String(), id_type: Type.String(), id_number_masked: Type.String() }),
+  identity_check: Type.Literal('same'),
+  version: Type.Integer(),
+  guid: Type.String({ description: "The current version's CEB411 guid" }),
+  app_type: Type.String({ description: '1 new, 2 change' }),
+  return_status: Nullable(Type.String()),
+  return_info: Nullable(Type.String()),
+  push_attempts: Type.Integer(),
+  last_error: Nullable(Type.String()),
+  history: Type.Array(
+    Type.Object({
+      version: Type.Integer(),
+      status: Type.String(),
+      return_status: Nullable(Type.String()),
+      return_info: Nullable(Type.String()),
+      at: Timestamp,
+    }),
+  ),
+  merchant: Type.Optional(Type.String({ description: "The declaration's merchant (operator only)" })),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export function customsDeclarationView(d: CustomsDeclaration) {
+  return {
+    id: d.id,
+    object: 'customs_declaration' as const,
+    status: d.status,
+    payment: d.paymentId,
+    customs_office: d.customsOffice,
+    order_no: d.orderNo,
+    sub_order_no: d.subOrderNo,
+    ebp_code: d.ebpCode,
+    amount: Number(d.amount.minor),
+    currency: 'CNY' as const,
+    payment_amount: Number(d.paymentAmount.minor),
+    payment_currency: d.paymentAmount.currency,
+    cny_rate: d.cnyRate,
+    payer: { name: d.payer.name, id_type: d.payer.idType, id_number_masked: d.payer.idNumberMasked },
+    identity_check: d.identityCheck,
+    version: d.version,
+    guid: d.guid,
+    app_type: d.appType,
+    return_status: d.returnStatus,
+    return_info: d.returnInfo,
+    push_attempts: d.pushAttempts,
+    last_error: d.lastError,
+    history: d.history.map((h) => ({
+      version: h.version,
+      status: h.status,
+      return_status: h.returnStatus,
+      return_info: h.returnInfo,
+      at: h.at,
+    })),
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
+}

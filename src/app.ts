@@ -24,6 +24,7 @@ import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
 import type { BankClient } from './channels/bank/client.js';
 import { createSettlementServices } from './settlement/index.js';
+import { createInteropService, defaultParticipants, defaultPaymentCodeRules } from './interop/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -197,6 +198,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     timers,
     ...settlementServices,
     bank: () => options.bank,
+    interop: createInteropService({ participants: defaultParticipants, paymentCodeRules: defaultPaymentCodeRules }),
   };
   const server = await buildServer(services, { logger });
   dispatcher.start();

@@ -136,6 +136,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/bank_accounts': 'merchant',
   'GET /v1/payouts': 'merchant',
   'GET /v1/payouts/:id': 'merchant',
+  'POST /v1/qr_codes/decode': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

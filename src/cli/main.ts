@@ -12,6 +12,7 @@ import { startFx } from './fx.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 import { registerSettlementCommands, startBank } from './settlement.js';
+import { registerQrCommands } from './qr.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -134,6 +135,7 @@ program
   });
 
 registerSettlementCommands(program);
+registerQrCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

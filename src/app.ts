@@ -24,7 +24,9 @@ import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
 import type { BankClient } from './channels/bank/client.js';
 import { createSettlementServices } from './settlement/index.js';
-import { createInteropService, defaultParticipants, defaultPaymentCodeRules } from './interop/index.js';
+import { createInteropService, defaultInteropSettings, defaultParticipants, defaultPaymentCodeRules } from './interop/index.js';
+import { collectionCodeOrderView } from './api/presenters/interop.js';
+import type { CodeOrder } from './interop/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -198,7 +200,20 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     timers,
     ...settlementServices,
     bank: () => options.bank,
-    interop: createInteropService({ participants: defaultParticipants, paymentCodeRules: defaultPaymentCodeRules }),
+    interop: createInteropService({
+      participants: defaultParticipants,
+      paymentCodeRules: defaultPaymentCodeRules,
+      db: store.db,
+      writer,
+      ledger,
+      clock,
+      merchants: { merchant: (id) => parties.getMerchant(id) },
+      events: {
+        record: (trx, event) =>
+          events.recordEvent(trx, { ...event, data: collectionCodeOrderView(event.data as CodeOrder) }).then(() => undefined),
+      },
+      settings: { ...defaultInteropSettings, switchKey: config.interop?.switchKey ?? defaultInteropSettings.switchKey },
+    }),
   };
   const server = await buildServer(services, { logger });
   dispatcher.start();

@@ -33,6 +33,7 @@ export interface HutongConfig {
    * `feedIntervalMs`; unset URL: `hutong start` runs the sandbox feed. Optional so that older
    * configurations (tests) need not name it.
    */
+  readonly interop?: InteropConfig;
   readonly fx?: {
     readonly feedUrl: string | undefined;
     readonly feedIntervalMs: number;
@@ -50,6 +51,23 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (!Number.isInteger(value) || value < min || value > max)
     throw new Error(`${name} must be an integer from ${min} to ${max} (got ${text})`);
   return value;
+}
+
+/**
+ * Interconnection (docs/interop.md): the switch's URL (unset: `hutong start` runs the sandbox switch)
+ * and the HMAC key Hutong and the switch sign their messages with. Optional so older
+ * configurations (tests) need not name it; the sandbox key is the default.
+ */
+export interface InteropConfig {
+  readonly switchUrl: string | undefined;
+  readonly switchKey: string | undefined;
+}
+
+export function interopConfig(env: NodeJS.ProcessEnv = process.env): InteropConfig {
+  return {
+    switchUrl: env.HUTONG_SWITCH_URL === '' ? undefined : env.HUTONG_SWITCH_URL,
+    switchKey: env.HUTONG_SWITCH_KEY === '' ? undefined : env.HUTONG_SWITCH_KEY,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
@@ -82,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       // connections, and never share an account (see store/writer.ts), so they cannot deadlock.
       flushesMax: intFrom(env, 'HUTONG_WRITER_FLUSHES_MAX', postgres ? 8 : 1, 1, 64),
     },
+    interop: interopConfig(env),
     fx: {
       feedUrl: env.HUTONG_FX_FEED_URL === '' ? undefined : env.HUTONG_FX_FEED_URL,
       feedIntervalMs: intFrom(env, 'HUTONG_FX_FEED_INTERVAL_MS', 60_000, 1_000, 86_400_000),

@@ -15,7 +15,7 @@ const interopProblems = {
   collection_code_used: { status: 409, title: 'The dynamic collection code was paid already' },
   collection_code_amount_mismatch: { status: 422, title: "The amount is not the code's amount" },
   merchant_suspended: { status: 403, title: 'The merchant is suspended' },
-  switch_message_invalid: { status: 401, title: 'The switch message is not signed by a participant, or is too old' },
+  switch_message_invalid: { status: 403, title: 'The switch message is not signed by a participant, or is too old' },
   switch_order_unknown: { status: 404, title: 'The switch names an order Hutong never issued' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with a different request' },
 } as const satisfies Record<InteropError, { status: number; title: string }>;

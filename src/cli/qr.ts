@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isFailure } from '../core/index.js';
-import { createInteropService, defaultParticipants, defaultPaymentCodeRules } from '../interop/index.js';
+import { decodeQr, defaultParticipants, defaultPaymentCodeRules } from '../interop/index.js';
 
 /**
  * `hutong qr decode <payload>`: the decoder of POST /v1/qr_codes/decode, offline. Exit 0 with the
@@ -13,8 +13,8 @@ export function registerQrCommands(program: Command): void {
     .argument('<payload>', 'the text the code carries (quote it)')
     .option('--lenient', 'read what can be read and list the violations instead of refusing')
     .action((payload: string, options: { lenient?: boolean }) => {
-      const interop = createInteropService({ participants: defaultParticipants, paymentCodeRules: defaultPaymentCodeRules });
-      const result = interop.decode(payload, options.lenient === true ? 'lenient' : 'strict');
+      const deps = { participants: defaultParticipants, paymentCodeRules: defaultPaymentCodeRules };
+      const result = decodeQr(deps, payload, options.lenient === true ? 'lenient' : 'strict');
       if (isFailure(result)) {
         console.error(`${result.failure}: ${'violations' in result ? 'the code breaks the EMV QR standard' : result.detail}`);
         if ('violations' in result) for (const v of result.violations) console.error(`  ${v.field}  ${v.code}  ${v.message}`);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCpm, parseCpm } from './emv-cpm.js';
 import { crcHexOf, parseMpm } from './emv-mpm.js';
 import { buildMpm, describeMpm, type MpmSpec } from './mpm-code.js';
-import { createInteropService } from './service.js';
+import { decodeQr } from './decode.js';
 import { defaultParticipants } from './participants.js';
 import { defaultPaymentCodeRules } from './payment-codes.js';
 
@@ -13,7 +13,8 @@ const emvcoSample =
 const pix =
   '00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D';
 
-const interop = createInteropService({ participants: defaultParticipants, paymentCodeRules: defaultPaymentCodeRules });
+const deps = { participants: defaultParticipants, paymentCodeRules: defaultPaymentCodeRules };
+const interop = { decode: (payload: string, mode: 'strict' | 'lenient') => decodeQr(deps, payload, mode) };
 
 describe('CRC-16/CCITT-FALSE', () => {
   it('has the check value 29B1', () => expect(crcHexOf('123456789')).toBe('29B1'));

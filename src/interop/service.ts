@@ -1,17 +1,27 @@
+import type { Failure } from '../core/index.js';
+import { createCollectionCode, getCollectionCode, type CollectionCode, type NewCollectionCode } from './collection-codes.js';
 import { decodeQr, type DecodeDeps, type QrInvalid } from './decode.js';
 import type { InteropError } from './errors.js';
 import type { DecodedQr, DecodeMode } from './model.js';
-import type { Failure } from '../core/index.js';
+import type { FlowDeps } from './ports.js';
+import { receiveSwitchMessage, type SwitchAnswer } from './switch-messages.js';
 
-export type InteropDeps = DecodeDeps;
+export type InteropDeps = DecodeDeps & FlowDeps;
 
-/** Interconnection: decoding any code; collection codes, payment codes and the switch (docs/interop.md). */
+/** Interconnection: decoding any code; collection codes paid through the switch (docs/interop.md). */
 export interface InteropService {
   decode(payload: string, mode: DecodeMode): DecodedQr | QrInvalid | Failure<InteropError>;
+  createCollectionCode(merchantId: string, input: NewCollectionCode): Promise<CollectionCode | Failure<InteropError>>;
+  getCollectionCode(merchantId: string, id: string): Promise<CollectionCode | Failure<InteropError>>;
+  /** A signed message of the switch (raw bytes and its signature header); the answer is signed too. */
+  receiveSwitchMessage(rawBody: string, signature: string | undefined): Promise<SwitchAnswer | Failure<InteropError>>;
 }
 
 export function createInteropService(deps: InteropDeps): InteropService {
   return {
     decode: (payload, mode) => decodeQr(deps, payload, mode),
+    createCollectionCode: (merchantId, input) => createCollectionCode(deps, merchantId, input),
+    getCollectionCode: (merchantId, id) => getCollectionCode(deps, merchantId, id),
+    receiveSwitchMessage: (rawBody, signature) => receiveSwitchMessage(deps, rawBody, signature),
   };
 }

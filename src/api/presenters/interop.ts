@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { DecodedQr } from '../../interop/index.js';
+import type { CodeOrder, CollectionCode, DecodedQr } from '../../interop/index.js';
 
 /** The API's view of a decoded code (POST /v1/qr_codes/decode). A PAN is shown masked, a payment code not at all. */
 const Open = (description: string) => Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description });
@@ -78,4 +78,58 @@ function snake(record: object): Record<string, string> {
       value === undefined ? [] : [[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]],
     ),
   );
+}
+
+export const CollectionCodeView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('collection_code'),
+  kind: Type.String({ description: 'static (the shopper types the amount) or dynamic (one order, one amount, an expiry)' }),
+  status: Type.String({ description: 'active, paid (dynamic codes) or disabled' }),
+  currency: Type.String(),
+  amount: Type.Union([Type.Integer(), Type.Null()]),
+  merchant_order_id: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  merchant_category_code: Type.String(),
+  merchant_name: Type.String({ description: 'Tag 59, romanised' }),
+  merchant_name_local: Type.Union([Type.String(), Type.Null()], { description: 'Tag 64 (language template), e.g. the Chinese name' }),
+  city: Type.String(),
+  payload: Type.String({ description: 'The EMV MPM text the QR code carries' }),
+  expires_at: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+});
+
+export function collectionCodeView(code: CollectionCode) {
+  return {
+    id: code.id,
+    object: 'collection_code' as const,
+    kind: code.kind,
+    status: code.status,
+    currency: code.currency,
+    amount: code.amountMinor === null ? null : Number(code.amountMinor),
+    merchant_order_id: code.merchantOrderId,
+    description: code.description,
+    merchant_category_code: code.mcc,
+    merchant_name: code.merchantName,
+    merchant_name_local: code.merchantNameLocal,
+    city: code.city,
+    payload: code.payload,
+    expires_at: code.expiresAt,
+    created_at: code.createdAt,
+  };
+}
+
+/** A payment of a collection code through the switch (the data of `collection_code.paid` webhooks). */
+export function collectionCodeOrderView(order: CodeOrder) {
+  return {
+    id: order.id,
+    object: 'collection_code_payment' as const,
+    collection_code: order.codeId,
+    status: order.status,
+    currency: order.currency,
+    amount: Number(order.amountMinor),
+    payer_institution: order.payerInstitution,
+    switch_reference: order.switchReference,
+    created_at: order.createdAt,
+    paid_at: order.paidAt,
+  };
 }

@@ -2,10 +2,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/index.js';
-import type { InteropService } from '../../interop/index.js';
-import { decodedQrView, DecodedQrView } from '../presenters/interop.js';
+import QRCode from 'qrcode';
+import { switchSignatureHeader, type InteropService } from '../../interop/index.js';
+import { merchantIdOf } from '../auth.js';
+import { idempotencyKeyOf } from '../idempotency.js';
+import { collectionCodeView, CollectionCodeView, decodedQrView, DecodedQrView } from '../presenters/interop.js';
 import { isProblemCode, ProblemError } from '../problems.js';
-import { problemResponses } from '../schemas.js';
+import { AmountMinor, Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
 
 /** EMV MPM payloads are at most 512 characters; CPM base64 of 1 KB is about 1,400. */
 const payloadCharsMax = 1400;
@@ -21,6 +24,26 @@ const DecodeBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const CreateCollectionCode = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('static'), Type.Literal('dynamic')]),
+    currency: Currency,
+    amount: Type.Optional(AmountMinor),
+    merchant_order_id: Type.Optional(Type.String({ minLength: 1, maxLength: 25, pattern: '^[\\x21-\\x7e]+$' })),
+    expires_in_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    description: Type.Optional(Type.String({ maxLength: 200 })),
+    merchant_category_code: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
+    merchant_name: Type.Optional(Type.String({ minLength: 1, maxLength: 60, description: 'Romanised into tag 59 (≤ 25 characters)' })),
+    merchant_name_local: Type.Optional(Type.String({ minLength: 1, maxLength: 25, description: 'Tag 64, e.g. the Chinese name' })),
+    city: Type.String({ minLength: 1, maxLength: 40, description: 'Romanised into tag 60 (≤ 15 characters)' }),
+    bill_number: Type.Optional(Type.String({ minLength: 1, maxLength: 25 })),
+    store_label: Type.Optional(Type.String({ minLength: 1, maxLength: 25 })),
+    terminal_label: Type.Optional(Type.String({ minLength: 1, maxLength: 25 })),
+  },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
 
 export function registerInteropRoutes(fastify: FastifyInstance, services: { interop: InteropService }): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -50,4 +73,94 @@ export function registerInteropRoutes(fastify: FastifyInstance, services: { inte
       throw new ProblemError(isProblemCode(result.failure) ? result.failure : 'internal_error', result.detail);
     },
   );
+
+  const fail = (result: { failure: string; detail: string }) =>
+    new ProblemError(isProblemCode(result.failure) ? result.failure : 'internal_error', result.detail);
+
+  app.post(
+    '/v1/collection_codes',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        summary: 'Create a collection code (EMV MPM) any participant of the switch can pay',
+        tags: ['interop'],
+        headers: IdempotencyHeaders,
+        body: CreateCollectionCode,
+        response: { 201: CollectionCodeView, 403: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const result = await interop.createCollectionCode(merchantIdOf(request), {
+        kind: body.kind,
+        currency: body.currency,
+        amountMinor: body.amount === undefined ? undefined : BigInt(body.amount),
+        merchantOrderId: body.merchant_order_id,
+        expiresInMs: body.expires_in_seconds === undefined ? undefined : body.expires_in_seconds * 1000,
+        description: body.description,
+        mcc: body.merchant_category_code,
+        merchantName: body.merchant_name,
+        merchantNameLocal: body.merchant_name_local,
+        city: body.city,
+        billNumber: body.bill_number,
+        storeLabel: body.store_label,
+        terminalLabel: body.terminal_label,
+        idempotencyKey: idempotencyKeyOf(request.headers),
+      });
+      if (isFailure(result)) throw fail(result);
+      return reply.code(201).send(collectionCodeView(result));
+    },
+  );
+
+  app.get(
+    '/v1/collection_codes/:id',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        summary: 'A collection code',
+        tags: ['interop'],
+        params: IdParams,
+        response: { 200: CollectionCodeView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const result = await interop.getCollectionCode(merchantIdOf(request), request.params.id);
+      if (isFailure(result)) throw fail(result);
+      return collectionCodeView(result);
+    },
+  );
+
+  for (const format of ['svg', 'png'] as const) {
+    app.get(
+      `/v1/collection_codes/:id/qr.${format}`,
+      {
+        config: { auth: 'merchant' },
+        schema: { summary: `The code as a ${format.toUpperCase()} for printing`, tags: ['interop'], params: IdParams },
+      },
+      async (request, reply) => {
+        const result = await interop.getCollectionCode(merchantIdOf(request), request.params.id);
+        if (isFailure(result)) throw fail(result);
+        // Error correction M, as printed merchant codes use; the quiet zone is the standard's 4 modules.
+        const options = { errorCorrectionLevel: 'M' as const, margin: 4 };
+        if (format === 'svg') return reply.type('image/svg+xml').send(await QRCode.toString(result.payload, { ...options, type: 'svg' }));
+        return reply.type('image/png').send(await QRCode.toBuffer(result.payload, { ...options, type: 'png', scale: 8 }));
+      },
+    );
+  }
+
+  // The switch calls here. No API key: its signature over the raw bytes is the credential, so this
+  // scope keeps bodies as the exact text that arrived.
+  void fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => done(null, body));
+    scope.post('/v1/interop/switch/messages', { schema: { hide: true } }, async (request, reply) => {
+      const signature = request.headers[switchSignatureHeader];
+      const result = await interop.receiveSwitchMessage(
+        typeof request.body === 'string' ? request.body : '',
+        typeof signature === 'string' ? signature : undefined,
+      );
+      if (isFailure(result)) throw fail(result);
+      return reply.code(200).type('application/json').header(switchSignatureHeader, result.signature).send(result.body);
+    });
+  });
 }

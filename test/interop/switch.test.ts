@@ -1,0 +1,167 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startSwitch, type SandboxSwitch } from '../../sandbox/switch/index.js';
+import { accountIdFor, balanceOf, chart } from '../../src/ledger/index.js';
+import { useTestApp } from '../support/app.js';
+import { describeEachStore } from '../support/stores.js';
+
+const switchKey = 'hutong-sandbox-switch-key-not-for-production';
+
+/**
+ * Hutong as the merchant's institution, end to end over HTTP: a collection code made through the
+ * API, scanned by a sandbox participant's app at the sandbox switch, which asks Hutong for the order
+ * and tells it the payment (both signed), then books it for clearing. Faults: each a clear refusal,
+ * nothing moved.
+ */
+describeEachStore('collection codes paid through the switch', (dialect) => {
+  const t = useTestApp(dialect);
+  let sw: SandboxSwitch;
+  let hutongUrl: string;
+
+  beforeAll(async () => {
+    hutongUrl = await t.hutong.server.listen({ port: 0, host: '127.0.0.1' });
+    sw = await startSwitch({ hutongUrl, now: () => t.clock.now().getTime(), userBalanceMinor: 100_000n });
+  });
+  afterAll(async () => {
+    await sw?.close();
+  });
+
+  const scan = async (app: string, body: Record<string, unknown>) => {
+    const res = await fetch(`${sw.url}/apps/${app}/scan`, { method: 'POST', body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const pendingOf = async (merchantId: string) => {
+    const account = await t.hutong.services.ledger.getAccount(
+      t.hutong.services.store.db,
+      accountIdFor(chart.merchantPending(merchantId, 'CNY')),
+    );
+    return account === undefined ? 0n : balanceOf(account).postedMinor;
+  };
+  const code = async (key: string, body: Record<string, unknown>) => {
+    const res = await t.request('POST', '/v1/collection_codes', { key, body: { currency: 'CNY', city: '上海', ...body } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body as { id: string; payload: string };
+  };
+  const signed = (body: string) => {
+    const ts = Math.floor(t.clock.now().getTime() / 1000);
+    return `t=${ts},v1=${createHmac('sha256', switchKey).update(`${ts}.${body}`).digest('hex')}`;
+  };
+  const toHutong = async (message: Record<string, string>, signature?: string) => {
+    const body = JSON.stringify(message);
+    const res = await fetch(`${hutongUrl}/v1/interop/switch/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'switch-signature': signature ?? signed(body) },
+      body,
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  it('a dynamic code is paid by the WeChat-like app once: merchant credited, webhook event, clearing files net to zero', async () => {
+    const m = await t.makeMerchant('互通咖啡');
+    const c = await code(m.key, { kind: 'dynamic', amount: 2_372, merchant_order_id: 'ORD-1', terminal_label: 'T01' });
+    const decoded = await t.request('POST', '/v1/qr_codes/decode', { key: m.key, body: { payload: c.payload } });
+    expect(decoded.body).toMatchObject({
+      valid: true,
+      institution: 'hutong',
+      merchant_presented: { merchant_name: 'HU TONG KA FEI', city: 'SHANG HAI', amount: '23.72', language: { merchant_name: '互通咖啡' } },
+    });
+
+    const paid = await scan('wechat_sandbox', { payload: c.payload, user: 'u1' });
+    expect(paid).toMatchObject({
+      status: 200,
+      body: { status: 'paid', amount: 2_372, currency: 'CNY', notified: true, balance: 100_000 - 2_372 },
+    });
+    expect(await pendingOf(m.id)).toBe(2_372n);
+    expect((await t.request('GET', `/v1/collection_codes/${c.id}`, { key: m.key })).body.status).toBe('paid');
+    const events = await t.request('GET', '/v1/events', { key: m.key });
+    expect(events.body.data.map((e: { type: string }) => e.type)).toContain('collection_code.paid');
+
+    const again = await scan('alipay_sandbox', { payload: c.payload, user: 'u2' });
+    expect(again).toMatchObject({ status: 422, body: { code: 'declined', reason: 'collection_code_used' } });
+    expect(await pendingOf(m.id)).toBe(2_372n);
+
+    const date = t.clock.now().toISOString().slice(0, 10);
+    const nets = await Promise.all(
+      ['hutong', 'wechat_sandbox', 'alipay_sandbox'].map(async (p) => {
+        const file = await (await fetch(`${sw.url}/clearing/${p}?date=${date}`)).text();
+        const net = file.split('\n').find((line) => line.startsWith('NET,'));
+        return net === undefined ? 0n : BigInt(net.split(',')[5] as string);
+      }),
+    );
+    expect(nets.reduce((a, b) => a + b, 0n)).toBe(0n);
+    expect(nets[0]).toBeGreaterThanOrEqual(2_372n);
+  });
+
+  it('a static code takes the amount the shopper types, as often as it is scanned', async () => {
+    const m = await t.makeMerchant('Noodle Bar');
+    const c = await code(m.key, { kind: 'static', store_label: 'S1' });
+    expect((await scan('quickpass_sandbox', { payload: c.payload, user: 'u3', amount: 1_500 })).body.status).toBe('paid');
+    expect((await scan('alipay_sandbox', { payload: c.payload, user: 'u4', amount: 800 })).body.status).toBe('paid');
+    expect((await scan('alipay_sandbox', { payload: c.payload, user: 'u4' })).body).toMatchObject({
+      reason: 'collection_code_amount_mismatch',
+    });
+    expect(await pendingOf(m.id)).toBe(2_300n);
+  });
+
+  it('refuses a tampered CRC, an unknown GUID, an expired code and a suspended merchant: nothing moves', async () => {
+    const m = await t.makeMerchant('Faults');
+    const c = await code(m.key, { kind: 'dynamic', amount: 500, expires_in_seconds: 60 });
+    const tampered = c.payload.slice(0, -1) + (c.payload.endsWith('0') ? '1' : '0');
+    expect(await scan('wechat_sandbox', { payload: tampered, user: 'u5' })).toMatchObject({
+      status: 422,
+      body: { code: 'code_invalid', reason: 'CRC mismatch' },
+    });
+    const pix =
+      '00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D';
+    expect(await scan('wechat_sandbox', { payload: pix, user: 'u5' })).toMatchObject({
+      status: 422,
+      body: { code: 'institution_unknown' },
+    });
+    t.clock.advance(61_000);
+    expect((await scan('wechat_sandbox', { payload: c.payload, user: 'u5' })).body).toMatchObject({ reason: 'collection_code_expired' });
+
+    const s = await code(m.key, { kind: 'static' });
+    expect((await t.request('POST', `/v1/merchants/${m.id}/suspend`, { key: t.operatorKey, body: {} })).status).toBe(200);
+    expect((await scan('wechat_sandbox', { payload: s.payload, user: 'u5', amount: 100 })).body).toMatchObject({
+      reason: 'merchant_suspended',
+    });
+    expect(await pendingOf(m.id)).toBe(0n);
+  });
+
+  it('the switch messages: a replayed notice pays once, an unknown order and a bad signature are refused', async () => {
+    const m = await t.makeMerchant('Direct');
+    const c = await code(m.key, { kind: 'dynamic', amount: 900 });
+    const order = await toHutong({
+      message_type: 'qr_order',
+      switch_reference: 'REF1',
+      payer_institution: 'wechat_sandbox',
+      payload: c.payload,
+      currency: 'CNY',
+    });
+    expect(order).toMatchObject({ status: 200, body: { status: 'ordered', amount: '900' } });
+    const notice = { message_type: 'qr_paid', switch_reference: 'REF1', order_id: order.body.order_id, currency: 'CNY', amount: '900' };
+    const [a, b] = await Promise.all([toHutong(notice), toHutong(notice)]);
+    expect([a.body.status, b.body.status]).toEqual(['paid', 'paid']);
+    expect(await pendingOf(m.id)).toBe(900n);
+
+    expect(await toHutong({ ...notice, order_id: 'qro_unknown' })).toMatchObject({ status: 404, body: { code: 'switch_order_unknown' } });
+    expect(await toHutong({ ...notice, amount: '901' })).toMatchObject({ status: 422, body: { code: 'collection_code_amount_mismatch' } });
+    expect(await toHutong(notice, `t=${Math.floor(t.clock.now().getTime() / 1000)},v1=${'0'.repeat(64)}`)).toMatchObject({
+      status: 403,
+      body: { code: 'switch_message_invalid' },
+    });
+    // A payload whose amount was edited and whose CRC was recomputed is not the code Hutong issued.
+    const edited = c.payload.replace('54049.00', '54041.00').slice(0, -4);
+    expect(edited).not.toBe(c.payload.slice(0, -4));
+    const { ccittFalse } = await import('../../sandbox/switch/index.js');
+    const forged = await toHutong({
+      message_type: 'qr_order',
+      switch_reference: 'REF2',
+      payer_institution: 'wechat_sandbox',
+      payload: edited + ccittFalse(edited),
+      currency: 'CNY',
+    });
+    expect(forged.body.code).toBe('collection_code_invalid');
+    expect(await pendingOf(m.id)).toBe(900n);
+  });
+});

@@ -208,6 +208,9 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       ledger,
       clock,
       merchants: { merchant: (id) => parties.getMerchant(id) },
+      customers: {
+        belongsTo: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
+      },
       events: {
         record: (trx, event) =>
           events.recordEvent(trx, { ...event, data: collectionCodeOrderView(event.data as CodeOrder) }).then(() => undefined),

@@ -142,6 +142,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/collection_codes/:id': 'merchant',
   'GET /v1/collection_codes/:id/qr.svg': 'merchant',
   'GET /v1/collection_codes/:id/qr.png': 'merchant',
+  'POST /v1/customers/:id/payment_codes': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

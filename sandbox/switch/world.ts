@@ -105,7 +105,7 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     const payee = routeMerchantCode(code, participants);
     if (payee === undefined) return sendJson(response, 422, { code: 'institution_unknown' });
     if (payee.url === undefined) return sendJson(response, 422, { code: 'institution_offline', institution: payee.id });
-    const reference = `SW${new Date(now()).toISOString().slice(0, 10).replace(/-/g, '')}${String(++sequence).padStart(8, '0')}${process.pid % 1000}`;
+    const reference = nextReference();
     const order = await call(payee, {
       message_type: 'qr_order',
       switch_reference: reference,
@@ -146,6 +146,66 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     });
   }
 
+  /**
+   * A participant's merchant took a consumer payment code at its till: route it by the prefix table
+   * to the issuing institution and ask it to charge. A timeout is retried with the same switch
+   * reference (the issuer answers a replay with the first result), so the shopper is never charged twice.
+   */
+  async function charge(payeeId: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const payee = participants.find((p) => p.id === payeeId && p.id !== 'hutong');
+    if (payee === undefined) return sendJson(response, 404, { code: 'participant_unknown' });
+    const raw = await readBody(request);
+    if (raw === 'too_large') return sendJson(response, 413, { code: 'too_large' });
+    let input: { payment_code?: unknown; amount?: unknown; currency?: unknown };
+    try {
+      input = JSON.parse(raw.toString('utf8')) as typeof input;
+    } catch {
+      return sendJson(response, 400, { code: 'json_invalid' });
+    }
+    if (
+      typeof input.payment_code !== 'string' ||
+      typeof input.amount !== 'number' ||
+      !Number.isSafeInteger(input.amount) ||
+      input.amount <= 0
+    )
+      return sendJson(response, 400, { code: 'payment_code_and_amount_required' });
+    const currency = typeof input.currency === 'string' ? input.currency : 'CNY';
+    const payer = participants.find((p) => p.paymentCodePattern.test(input.payment_code as string));
+    if (payer === undefined) return sendJson(response, 422, { code: 'institution_unknown' });
+    if (payer.url === undefined) return sendJson(response, 422, { code: 'institution_offline', institution: payer.id });
+    const reference = nextReference();
+    const message = {
+      message_type: 'code_charge',
+      switch_reference: reference,
+      payee_institution: payee.id,
+      payment_code: input.payment_code,
+      currency,
+      amount: String(input.amount),
+    };
+    let answer: { status: number; body: Record<string, string> } | undefined;
+    for (let attempt = 1; attempt <= notifyAttemptsMax && (answer === undefined || answer.status >= 500); attempt++) {
+      answer = await call(payer, message).catch(() => undefined);
+    }
+    if (answer === undefined)
+      return sendJson(response, 504, { code: 'institution_timeout', institution: payer.id, switch_reference: reference });
+    if (answer.status !== 200)
+      return sendJson(response, 422, { code: 'declined', institution: payer.id, reason: answer.body.code ?? 'unknown' });
+    const amountMinor = BigInt(answer.body.amount as string);
+    const day = new Date(now()).toISOString().slice(0, 10);
+    bookings.push({ reference, date: day, payer: payer.id, payee: payee.id, currency, amountMinor, orderId: reference, notified: true });
+    sendJson(response, 200, {
+      status: 'paid',
+      switch_reference: reference,
+      payer_institution: payer.id,
+      currency,
+      amount: Number(amountMinor),
+    });
+  }
+
+  function nextReference(): string {
+    return `SW${new Date(now()).toISOString().slice(0, 10).replace(/-/g, '')}${String(++sequence).padStart(8, '0')}${process.pid % 1000}`;
+  }
+
   /** The clearing file: one line per booking the participant is in, then its net position. */
   function clearingFile(participantId: string, date: string): string {
     const lines = ['reference,date,role,counterparty,currency,amount'];
@@ -163,8 +223,13 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     const url = new URL(request.url ?? '/', 'http://switch');
     const app = /^\/apps\/([a-z_]+)\/scan$/.exec(url.pathname);
     const clearing = /^\/clearing\/([a-z_]+)$/.exec(url.pathname);
+    const till = /^\/merchants\/([a-z_]+)\/charge$/.exec(url.pathname);
     if (request.method === 'POST' && app !== null) {
       scan(app[1] as string, request, response).catch((error: unknown) =>
+        sendJson(response, 500, { code: 'internal', detail: String(error) }),
+      );
+    } else if (request.method === 'POST' && till !== null) {
+      charge(till[1] as string, request, response).catch((error: unknown) =>
         sendJson(response, 500, { code: 'internal', detail: String(error) }),
       );
     } else if (request.method === 'GET' && clearing !== null) {

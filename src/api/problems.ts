@@ -18,6 +18,9 @@ const interopProblems = {
   switch_message_invalid: { status: 403, title: 'The switch message is not signed by a participant, or is too old' },
   switch_order_unknown: { status: 404, title: 'The switch names an order Hutong never issued' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  customer_not_found: { status: 404, title: 'No such customer' },
+  payment_code_invalid: { status: 422, title: 'The payment code is unknown, used or expired; show a new one' },
+  insufficient_funds: { status: 422, title: 'Insufficient funds' },
 } as const satisfies Record<InteropError, { status: number; title: string }>;
 
 export const problemCatalog = {

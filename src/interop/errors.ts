@@ -20,4 +20,8 @@ export enum InteropError {
   /** A switch notification for an order Hutong never issued. */
   SwitchOrderUnknown = 'switch_order_unknown',
   IdempotencyConflict = 'idempotency_key_reused',
+  CustomerNotFound = 'customer_not_found',
+  /** No payment code like this was issued, or it was used or expired: the till asks for a new one. */
+  PaymentCodeInvalid = 'payment_code_invalid',
+  InsufficientFunds = 'insufficient_funds',
 }

@@ -7,9 +7,17 @@ export type { MpmCode, MerchantAccount, AdditionalData, MerchantLanguage } from 
 export type { CpmCode, CpmApplication } from './emv-cpm.js';
 export type { CollectionCode, CodeKind, NewCollectionCode } from './collection-codes.js';
 export type { CodeOrder } from './switch-orders.js';
+export type { IssuedPaymentCode, PaymentCodeCharge } from './payment-code-charges.js';
 export type { SwitchAnswer } from './switch-messages.js';
 export { switchSignatureHeader } from './switch-signing.js';
 export { defaultParticipants, hutongGuid, hutongInstitutionId, type Participant } from './participants.js';
 export { defaultPaymentCodeRules, type PaymentCodeRule } from './payment-codes.js';
-export { defaultInteropSettings, type EventsPort, type InteropSettings, type MerchantsPort, type WriterPort } from './ports.js';
+export {
+  defaultInteropSettings,
+  type CustomersPort,
+  type EventsPort,
+  type InteropSettings,
+  type MerchantsPort,
+  type WriterPort,
+} from './ports.js';
 export { createInteropService, type InteropDeps, type InteropService } from './service.js';

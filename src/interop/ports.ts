@@ -19,7 +19,14 @@ export interface EventsPort {
   record(trx: Trx, event: { merchantId: string; type: string; objectType: string; objectId: string; data: unknown }): Promise<void>;
 }
 
+/** Whether a customer is this merchant's (bound to parties in app.ts). */
+export interface CustomersPort {
+  belongsTo(merchantId: string, customerId: string): Promise<boolean>;
+}
+
 export interface InteropSettings {
+  /** A payment code lives this long (real wallets: about a minute). */
+  readonly paymentCodeTtlMs: number;
   /** A dynamic code lives this long unless the request says otherwise. */
   readonly dynamicTtlMsDefault: number;
   readonly dynamicTtlMsMax: number;
@@ -30,6 +37,7 @@ export interface InteropSettings {
 }
 
 export const defaultInteropSettings: InteropSettings = {
+  paymentCodeTtlMs: 60_000,
   dynamicTtlMsDefault: 5 * 60_000,
   dynamicTtlMsMax: 24 * 3600_000,
   switchKey: 'hutong-sandbox-switch-key-not-for-production',
@@ -42,6 +50,7 @@ export interface FlowDeps {
   readonly ledger: Ledger;
   readonly clock: Clock;
   readonly merchants: MerchantsPort;
+  readonly customers: CustomersPort;
   readonly events: EventsPort;
   readonly settings: InteropSettings;
 }

@@ -2,6 +2,7 @@
 export interface InteropTables {
   interop_collection_codes: InteropCollectionCodesTable;
   interop_code_orders: InteropCodeOrdersTable;
+  interop_payment_codes: InteropPaymentCodesTable;
 }
 
 export interface InteropCollectionCodesTable {
@@ -44,4 +45,21 @@ export interface InteropCodeOrdersTable {
   entry_id: string | null;
   created_at: string;
   paid_at: string | null;
+}
+
+/** A Hutong wallet user's one-time payment code; the code itself is kept only as a digest. */
+export interface InteropPaymentCodesTable {
+  id: string;
+  code_digest: string;
+  merchant_id: string;
+  customer_id: string;
+  currency: string;
+  /** active, used. */
+  status: string;
+  expires_at: string;
+  switch_reference: string | null;
+  payee_institution: string | null;
+  amount: bigint | null;
+  used_at: string | null;
+  created_at: string;
 }

@@ -5,6 +5,7 @@ import type { InteropError } from './errors.js';
 import type { DecodedQr, DecodeMode } from './model.js';
 import type { FlowDeps } from './ports.js';
 import { receiveSwitchMessage, type SwitchAnswer } from './switch-messages.js';
+import { issuePaymentCode, type IssuedPaymentCode } from './payment-code-charges.js';
 
 export type InteropDeps = DecodeDeps & FlowDeps;
 
@@ -13,6 +14,8 @@ export interface InteropService {
   decode(payload: string, mode: DecodeMode): DecodedQr | QrInvalid | Failure<InteropError>;
   createCollectionCode(merchantId: string, input: NewCollectionCode): Promise<CollectionCode | Failure<InteropError>>;
   getCollectionCode(merchantId: string, id: string): Promise<CollectionCode | Failure<InteropError>>;
+  /** A one-time payment code for a wallet user of this merchant (about a minute). */
+  issuePaymentCode(merchantId: string, customerId: string, currency: string): Promise<IssuedPaymentCode | Failure<InteropError>>;
   /** A signed message of the switch (raw bytes and its signature header); the answer is signed too. */
   receiveSwitchMessage(rawBody: string, signature: string | undefined): Promise<SwitchAnswer | Failure<InteropError>>;
 }
@@ -22,6 +25,7 @@ export function createInteropService(deps: InteropDeps): InteropService {
     decode: (payload, mode) => decodeQr(deps, payload, mode),
     createCollectionCode: (merchantId, input) => createCollectionCode(deps, merchantId, input),
     getCollectionCode: (merchantId, id) => getCollectionCode(deps, merchantId, id),
+    issuePaymentCode: (merchantId, customerId, currency) => issuePaymentCode(deps, merchantId, customerId, currency),
     receiveSwitchMessage: (rawBody, signature) => receiveSwitchMessage(deps, rawBody, signature),
   };
 }

@@ -2,12 +2,14 @@ import { fail, isFailure, type Failure } from '../core/index.js';
 import { InteropError } from './errors.js';
 import type { FlowDeps } from './ports.js';
 import { acceptPaid, orderCode, type CodeOrder } from './switch-orders.js';
+import { chargePaymentCode, type PaymentCodeCharge } from './payment-code-charges.js';
 import { signSwitchBody, verifySwitchBody } from './switch-signing.js';
 
 /**
  * The switch's messages to Hutong as the merchant's institution, JSON with string fields:
  *  - `qr_order`: switch_reference, payer_institution, payload, currency, amount (minor units, static codes);
- *  - `qr_paid`: switch_reference, order_id, currency, amount.
+ *  - `qr_paid`: switch_reference, order_id, currency, amount;
+ *  - `code_charge`: switch_reference, payee_institution, payment_code, currency, amount (Hutong as the payer's institution).
  * Hutong answers JSON signed the same way (the switch verifies it).
  */
 export interface SwitchAnswer {
@@ -49,6 +51,17 @@ export function answer(deps: FlowDeps, order: CodeOrder): SwitchAnswer {
   return { body, signature: signSwitchBody(deps.settings.switchKey, body, deps.clock.now().getTime()) };
 }
 
+function chargeAnswer(deps: FlowDeps, charge: PaymentCodeCharge): SwitchAnswer {
+  const body = JSON.stringify({
+    status: 'paid',
+    switch_reference: charge.switchReference,
+    payment_code_id: charge.paymentCodeId,
+    currency: charge.currency,
+    amount: charge.amountMinor.toString(),
+  });
+  return { body, signature: signSwitchBody(deps.settings.switchKey, body, deps.clock.now().getTime()) };
+}
+
 export async function receiveSwitchMessage(
   deps: FlowDeps,
   rawBody: string,
@@ -84,5 +97,21 @@ export async function receiveSwitchMessage(
     const order = await acceptPaid(deps, { switchReference: reference, orderId, currency, amountMinor: BigInt(amount) });
     return isFailure(order) ? order : answer(deps, order);
   }
-  return fail(InteropError.SwitchMessageInvalid, 'message_type must be qr_order or qr_paid');
+  if (message.message_type === 'code_charge') {
+    const payee = field(message, 'payee_institution', referencePattern);
+    const code = field(message, 'payment_code', /^[0-9]{14,24}$/);
+    const amount = field(message, 'amount', minorPattern);
+    if (isFailure(payee)) return payee;
+    if (isFailure(code)) return code;
+    if (isFailure(amount)) return amount;
+    const charge = await chargePaymentCode(deps, {
+      switchReference: reference,
+      payeeInstitution: payee,
+      paymentCode: code,
+      currency,
+      amountMinor: BigInt(amount),
+    });
+    return isFailure(charge) ? charge : chargeAnswer(deps, charge);
+  }
+  return fail(InteropError.SwitchMessageInvalid, 'message_type must be qr_order, qr_paid or code_charge');
 }

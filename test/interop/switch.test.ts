@@ -165,3 +165,58 @@ describeEachStore('collection codes paid through the switch', (dialect) => {
     expect(await pendingOf(m.id)).toBe(900n);
   });
 });
+
+describeEachStore('Hutong wallet payment codes taken at other participants’ tills', (dialect) => {
+  const t = useTestApp(dialect);
+  let sw: SandboxSwitch;
+
+  beforeAll(async () => {
+    const hutongUrl = await t.hutong.server.listen({ port: 0, host: '127.0.0.1' });
+    sw = await startSwitch({ hutongUrl, now: () => t.clock.now().getTime() });
+  });
+  afterAll(async () => {
+    await sw?.close();
+  });
+
+  const till = async (app: string, body: Record<string, unknown>) => {
+    const res = await fetch(`${sw.url}/merchants/${app}/charge`, { method: 'POST', body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  it('the Alipay-like till takes a code once; used, expired, unknown and unfunded codes are refused and move nothing', async () => {
+    const m = await t.makeMerchant('Wallet operator');
+    const customer = await t.makeCustomer(m.key);
+    expect(
+      (await t.request('POST', `/v1/customers/${customer}/top_ups`, { key: m.key, body: { amount: 5_000, currency: 'CNY' } })).status,
+    ).toBe(201);
+    const balance = async () => (await t.request('GET', `/v1/customers/${customer}/balances`, { key: m.key })).body;
+    const issued = await t.request('POST', `/v1/customers/${customer}/payment_codes`, { key: m.key, body: { currency: 'CNY' } });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+    expect(issued.body.code).toMatch(/^88[0-9]{16}$/);
+
+    const paid = await till('alipay_sandbox', { payment_code: issued.body.code, amount: 1_200 });
+    expect(paid).toMatchObject({ status: 200, body: { status: 'paid', payer_institution: 'hutong', amount: 1_200 } });
+    const after = JSON.stringify(await balance());
+    expect(after).toContain('3800');
+    expect(await till('wechat_sandbox', { payment_code: issued.body.code, amount: 100 })).toMatchObject({
+      body: { reason: 'payment_code_invalid' },
+    });
+
+    const second = await t.request('POST', `/v1/customers/${customer}/payment_codes`, { key: m.key, body: { currency: 'CNY' } });
+    expect(await till('alipay_sandbox', { payment_code: second.body.code, amount: 999_999 })).toMatchObject({
+      body: { reason: 'insufficient_funds' },
+    });
+    t.clock.advance(61_000);
+    expect(await till('alipay_sandbox', { payment_code: second.body.code, amount: 100 })).toMatchObject({
+      body: { reason: 'payment_code_invalid' },
+    });
+    expect(await till('alipay_sandbox', { payment_code: '880000000000000000', amount: 100 })).toMatchObject({
+      body: { reason: 'payment_code_invalid' },
+    });
+    expect(JSON.stringify(await balance())).toBe(after);
+    const other = await t.makeMerchant('Other');
+    expect((await t.request('POST', `/v1/customers/${customer}/payment_codes`, { key: other.key, body: { currency: 'CNY' } })).status).toBe(
+      404,
+    );
+  });
+});

@@ -148,6 +148,44 @@ export function registerInteropRoutes(fastify: FastifyInstance, services: { inte
     );
   }
 
+  app.post(
+    '/v1/customers/:id/payment_codes',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        summary: "A one-time payment code for the customer's Hutong wallet (any participant's till takes it through the switch)",
+        tags: ['interop'],
+        params: IdParams,
+        body: Type.Object({ currency: Currency }, { additionalProperties: false }),
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            object: Type.Literal('payment_code'),
+            customer: Type.String(),
+            currency: Type.String(),
+            code: Type.String({ description: 'Shown once; Hutong keeps only its digest' }),
+            expires_at: Type.String(),
+            created_at: Type.String(),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await interop.issuePaymentCode(merchantIdOf(request), request.params.id, request.body.currency);
+      if (isFailure(result)) throw fail(result);
+      return reply.code(201).send({
+        id: result.id,
+        object: 'payment_code' as const,
+        customer: result.customerId,
+        currency: result.currency,
+        code: result.code,
+        expires_at: result.expiresAt,
+        created_at: result.createdAt,
+      });
+    },
+  );
+
   // The switch calls here. No API key: its signature over the raw bytes is the credential, so this
   // scope keeps bodies as the exact text that arrived.
   void fastify.register(async (scope) => {

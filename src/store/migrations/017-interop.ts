@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
  * Interconnection (issue 14, docs/interop.md): collection codes (EMV MPM) and their orders through
  * the switch. `claim_key` is unique: a dynamic code's orders all claim the code's id, so a code
  * paid twice loses at the insert; `switch_reference` is unique, so a notification replayed by the
- * switch finds its order instead of paying again.
+ * switch finds its order instead of paying again. Payment codes are one-time bearer tokens: only
+ * their digest is stored, and `switch_reference` is unique so a charge replayed by the switch is one charge.
  */
 export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): Promise<void> {
   await db.schema
@@ -50,6 +51,21 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
     .addColumn('entry_id', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('paid_at', 'text')
+    .execute();
+  await db.schema
+    .createTable('interop_payment_codes')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('code_digest', 'text', (c) => c.notNull().unique())
+    .addColumn('merchant_id', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'text', (c) => c.notNull())
+    .addColumn('switch_reference', 'text', (c) => c.unique())
+    .addColumn('payee_institution', 'text')
+    .addColumn('amount', 'bigint')
+    .addColumn('used_at', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('interop_code_orders_code').on('interop_code_orders').columns(['code_id']).execute();
 }

@@ -76,6 +76,8 @@ export interface CreateOptions {
   readonly fx?: Partial<FxSettings>;
   /** The settlement bank (pain.001 / pain.002 / camt.053); none configured means payouts wait. */
   readonly bank?: BankClient;
+  /** The interconnection switch's URL (the sandbox switch under `hutong start`). */
+  readonly interopSwitchUrl?: string;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -215,7 +217,11 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
         record: (trx, event) =>
           events.recordEvent(trx, { ...event, data: collectionCodeOrderView(event.data as CodeOrder) }).then(() => undefined),
       },
-      settings: { ...defaultInteropSettings, switchKey: config.interop?.switchKey ?? defaultInteropSettings.switchKey },
+      settings: {
+        ...defaultInteropSettings,
+        switchKey: config.interop?.switchKey ?? defaultInteropSettings.switchKey,
+        switchUrl: options.interopSwitchUrl ?? config.interop?.switchUrl,
+      },
     }),
   };
   const server = await buildServer(services, { logger });

@@ -61,12 +61,15 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 export interface InteropConfig {
   readonly switchUrl: string | undefined;
   readonly switchKey: string | undefined;
+  /** The sandbox switch's port under `hutong start` (0 = any free port). */
+  readonly sandboxSwitchPort: number;
 }
 
 export function interopConfig(env: NodeJS.ProcessEnv = process.env): InteropConfig {
   return {
     switchUrl: env.HUTONG_SWITCH_URL === '' ? undefined : env.HUTONG_SWITCH_URL,
     switchKey: env.HUTONG_SWITCH_KEY === '' ? undefined : env.HUTONG_SWITCH_KEY,
+    sandboxSwitchPort: intFrom(env, 'SANDBOX_SWITCH_PORT', 0, 0, 65535),
   };
 }
 

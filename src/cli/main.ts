@@ -13,6 +13,7 @@ import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 import { registerSettlementCommands, startBank } from './settlement.js';
 import { registerQrCommands } from './qr.js';
+import { startInteropSwitch } from './interop.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -27,11 +28,13 @@ program
     const threeDS = await startThreeDSecure(config, systemClock);
     const wallets = await startWallets(systemClock);
     const bank = await startBank();
+    const interopSwitch = await startInteropSwitch(config, config.interop?.sandboxSwitchPort ?? 0);
     const hutong = await createHutong(config, {
       channels: cards.channels,
       threeDSecure: threeDS.port,
       wallets: wallets.port,
       bank: bank.client,
+      interopSwitchUrl: interopSwitch.url,
     });
     hutong.services.payments.sweeper.start();
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
@@ -57,6 +60,7 @@ program
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
       `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
       `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
+      `Interconnection switch (EMV QR)    ${interopSwitch.url}${interopSwitch.sandbox ? '  — sandbox; apps scan at /apps/{wallet}/scan, tills charge at /merchants/{wallet}/charge' : ''}`,
     ];
     if (demo !== undefined)
       lines.push(
@@ -82,6 +86,7 @@ program
       await wallets.close();
       await fxFeed.close();
       await bank.close();
+      await interopSwitch.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));

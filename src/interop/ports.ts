@@ -30,6 +30,8 @@ export interface InteropSettings {
   /** A dynamic code lives this long unless the request says otherwise. */
   readonly dynamicTtlMsDefault: number;
   readonly dynamicTtlMsMax: number;
+  /** Where the switch listens (its participants' directory and, later, Hutong's own scans). */
+  readonly switchUrl?: string;
   /** The HMAC key the switch and Hutong share (sandbox default in src/config.ts). */
   readonly switchKey: string;
   /** How far a switch message's time may be from Hutong's clock. */

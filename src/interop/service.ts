@@ -16,6 +16,8 @@ export interface InteropService {
   getCollectionCode(merchantId: string, id: string): Promise<CollectionCode | Failure<InteropError>>;
   /** A one-time payment code for a wallet user of this merchant (about a minute). */
   issuePaymentCode(merchantId: string, customerId: string, currency: string): Promise<IssuedPaymentCode | Failure<InteropError>>;
+  /** The switch Hutong is a participant of, and its participants as Hutong routes them. */
+  switchInfo(): { readonly url: string | undefined; readonly participants: DecodeDeps['participants'] };
   /** A signed message of the switch (raw bytes and its signature header); the answer is signed too. */
   receiveSwitchMessage(rawBody: string, signature: string | undefined): Promise<SwitchAnswer | Failure<InteropError>>;
 }
@@ -26,6 +28,7 @@ export function createInteropService(deps: InteropDeps): InteropService {
     createCollectionCode: (merchantId, input) => createCollectionCode(deps, merchantId, input),
     getCollectionCode: (merchantId, id) => getCollectionCode(deps, merchantId, id),
     issuePaymentCode: (merchantId, customerId, currency) => issuePaymentCode(deps, merchantId, customerId, currency),
+    switchInfo: () => ({ url: deps.settings.switchUrl, participants: deps.participants }),
     receiveSwitchMessage: (rawBody, signature) => receiveSwitchMessage(deps, rawBody, signature),
   };
 }

@@ -186,6 +186,35 @@ export function registerInteropRoutes(fastify: FastifyInstance, services: { inte
     },
   );
 
+  app.get(
+    '/v1/interop/switch',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        summary: 'The interconnection switch Hutong is a participant of, and its participants',
+        tags: ['interop'],
+        response: {
+          200: Type.Object({
+            object: Type.Literal('interop_switch'),
+            url: Type.Union([Type.String(), Type.Null()]),
+            participants: Type.Array(
+              Type.Object({ id: Type.String(), name: Type.String(), institution_id: Type.String(), guids: Type.Array(Type.String()) }),
+            ),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async () => {
+      const info = interop.switchInfo();
+      return {
+        object: 'interop_switch' as const,
+        url: info.url ?? null,
+        participants: info.participants.map((p) => ({ id: p.id, name: p.name, institution_id: p.institutionId, guids: [...p.guids] })),
+      };
+    },
+  );
+
   // The switch calls here. No API key: its signature over the raw bytes is the credential, so this
   // scope keeps bodies as the exact text that arrived.
   void fastify.register(async (scope) => {

@@ -210,6 +210,15 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       ledger,
       clock,
       merchants: { merchant: (id) => parties.getMerchant(id) },
+      switchFiles: {
+        async clearingFile(url, participant, date) {
+          const response = await fetch(`${url}/clearing/${encodeURIComponent(participant)}?date=${date}`, {
+            signal: AbortSignal.timeout(10_000),
+          });
+          if (!response.ok) throw new Error(`switch clearing file ${participant} ${date}: HTTP ${response.status}`);
+          return response.text();
+        },
+      },
       customers: {
         belongsTo: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
       },

@@ -76,6 +76,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/operator/reserve_check': 'operator',
   'GET /v1/operator/scheduled_runs': 'operator',
   'GET /v1/operator/netting_windows': 'operator',
+  'GET /v1/operator/interop/clearing': 'operator',
 
   'GET /v1/balance': 'merchant',
   'POST /v1/customers': 'merchant',

@@ -28,6 +28,8 @@ export interface SandboxSwitch {
   readonly port: number;
   /** Notifications not yet acknowledged by their institution. */
   pendingNotifications(): number;
+  /** Points the switch at Hutong once Hutong listens (tests start the switch first). */
+  setHutongUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ const notifyRetryMs = 200;
 
 export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxSwitch> {
   const now = options.now ?? Date.now;
-  const participants = sandboxParticipants(options.hutongUrl, options.hutongKey ?? switchHutongKeyDefault);
+  let participants = sandboxParticipants(options.hutongUrl, options.hutongKey ?? switchHutongKeyDefault);
   const balances = new Map<string, bigint>();
   const bookings: Booking[] = [];
   let sequence = 0;
@@ -245,6 +247,9 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     url: `http://127.0.0.1:${port}`,
     port,
     pendingNotifications: () => bookings.filter((b) => !b.notified).length,
+    setHutongUrl: (url) => {
+      participants = sandboxParticipants(url, options.hutongKey ?? switchHutongKeyDefault);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/index.js';
 import type { Executor, Ledger } from '../ledger/index.js';
+import type { SwitchFiles } from './clearing.js';
 
 /** The writer unit's transaction, as the ledger takes it. */
 export type Trx = Parameters<Ledger['post']>[0];
@@ -55,4 +56,6 @@ export interface FlowDeps {
   readonly customers: CustomersPort;
   readonly events: EventsPort;
   readonly settings: InteropSettings;
+  /** Reads the switch's clearing files (bound to HTTP in app.ts). */
+  readonly switchFiles: SwitchFiles;
 }

@@ -6,6 +6,7 @@ import type { DecodedQr, DecodeMode } from './model.js';
 import type { FlowDeps } from './ports.js';
 import { receiveSwitchMessage, type SwitchAnswer } from './switch-messages.js';
 import { issuePaymentCode, type IssuedPaymentCode } from './payment-code-charges.js';
+import { clearDay, type ClearingReport } from './clearing.js';
 
 export type InteropDeps = DecodeDeps & FlowDeps;
 
@@ -18,6 +19,8 @@ export interface InteropService {
   issuePaymentCode(merchantId: string, customerId: string, currency: string): Promise<IssuedPaymentCode | Failure<InteropError>>;
   /** The switch Hutong is a participant of, and its participants as Hutong routes them. */
   switchInfo(): { readonly url: string | undefined; readonly participants: DecodeDeps['participants'] };
+  /** A day's clearing with the switch: positions, reconciliation of its file, the zero-sum proof. */
+  clearDay(date: string): Promise<ClearingReport | Failure<InteropError>>;
   /** A signed message of the switch (raw bytes and its signature header); the answer is signed too. */
   receiveSwitchMessage(rawBody: string, signature: string | undefined): Promise<SwitchAnswer | Failure<InteropError>>;
 }
@@ -28,6 +31,7 @@ export function createInteropService(deps: InteropDeps): InteropService {
     createCollectionCode: (merchantId, input) => createCollectionCode(deps, merchantId, input),
     getCollectionCode: (merchantId, id) => getCollectionCode(deps, merchantId, id),
     issuePaymentCode: (merchantId, customerId, currency) => issuePaymentCode(deps, merchantId, customerId, currency),
+    clearDay: (date) => clearDay(deps, deps.switchFiles, date),
     switchInfo: () => ({ url: deps.settings.switchUrl, participants: deps.participants }),
     receiveSwitchMessage: (rawBody, signature) => receiveSwitchMessage(deps, rawBody, signature),
   };

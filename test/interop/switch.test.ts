@@ -220,3 +220,53 @@ describeEachStore('Hutong wallet payment codes taken at other participants’ ti
     );
   });
 });
+
+describeEachStore('the next day: clearing with the switch', (dialect) => {
+  let sw: SandboxSwitch;
+  beforeAll(async () => {
+    sw = await startSwitch({ now: () => t.clock.now().getTime() });
+  });
+  const t = useTestApp(dialect, { interopSwitchUrl: () => sw.url });
+  beforeAll(async () => {
+    sw.setHutongUrl(await t.hutong.server.listen({ port: 0, host: '127.0.0.1' }));
+  });
+  afterAll(async () => {
+    await sw?.close();
+  });
+
+  it("Hutong's positions per participant match the switch's file, and the participants' nets sum to zero", async () => {
+    const m = await t.makeMerchant('Clearing Shop');
+    const code = await t.request('POST', '/v1/collection_codes', {
+      key: m.key,
+      body: { kind: 'static', currency: 'CNY', city: 'Beijing' },
+    });
+    const customer = await t.makeCustomer(m.key);
+    await t.request('POST', `/v1/customers/${customer}/top_ups`, { key: m.key, body: { amount: 10_000, currency: 'CNY' } });
+    const scan = (app: string, amount: number) =>
+      fetch(`${sw.url}/apps/${app}/scan`, { method: 'POST', body: JSON.stringify({ payload: code.body.payload, user: 'u', amount }) });
+    expect((await scan('wechat_sandbox', 3_000)).status).toBe(200);
+    expect((await scan('alipay_sandbox', 1_000)).status).toBe(200);
+    const pc = await t.request('POST', `/v1/customers/${customer}/payment_codes`, { key: m.key, body: { currency: 'CNY' } });
+    const charged = await fetch(`${sw.url}/merchants/alipay_sandbox/charge`, {
+      method: 'POST',
+      body: JSON.stringify({ payment_code: pc.body.code, amount: 2_500 }),
+    });
+    expect(charged.status).toBe(200);
+
+    const date = t.clock.now().toISOString().slice(0, 10);
+    t.clock.advance(24 * 3600_000);
+    const report = await t.request('GET', `/v1/operator/interop/clearing?date=${date}`, { key: t.operatorKey });
+    expect(report.status, JSON.stringify(report.body)).toBe(200);
+    expect(report.body).toMatchObject({
+      positions: [
+        { institution: 'alipay_sandbox', receivable: 1_000, payable: 2_500, net: -1_500 },
+        { institution: 'wechat_sandbox', receivable: 3_000, payable: 0, net: 3_000 },
+      ],
+      matched: 3,
+      exceptions: [],
+      zero_sum: true,
+    });
+    expect(report.body.participant_nets).toContainEqual({ institution: 'hutong', currency: 'CNY', net: 1_500 });
+    expect((await t.request('GET', `/v1/operator/interop/clearing?date=${date}`, { key: m.key })).status).toBe(403);
+  });
+});

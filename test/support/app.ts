@@ -29,6 +29,8 @@ export interface TestAppOptions {
   readonly fx?: Partial<FxSettings>;
   /** The settlement bank for the suite (e.g. the sandbox bank), closed after it. */
   readonly bank?: () => Promise<{ client: BankClient; close(): Promise<void> }>;
+  /** The interconnection switch's URL (e.g. a sandbox switch started by an earlier beforeAll). */
+  readonly interopSwitchUrl?: () => string;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -56,6 +58,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
       threeDSecure: threeDS?.port,
       fx: options.fx,
       bank: bank?.client,
+      interopSwitchUrl: options.interopSwitchUrl?.(),
     });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);

@@ -215,6 +215,42 @@ export function registerInteropRoutes(fastify: FastifyInstance, services: { inte
     },
   );
 
+  app.get(
+    '/v1/operator/interop/clearing',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        summary:
+          "A day's clearing with the switch: Hutong's positions per participant, reconciliation of the switch's file, the zero-sum proof",
+        tags: ['interop'],
+        querystring: Type.Object({ date: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }) }),
+      },
+    },
+    async (request) => {
+      const report = await interop.clearDay(request.query.date);
+      if (isFailure(report)) throw fail(report);
+      return {
+        object: 'interop_clearing' as const,
+        date: report.date,
+        positions: report.positions.map((p) => ({
+          institution: p.institution,
+          currency: p.currency,
+          receivable: Number(p.receivableMinor),
+          payable: Number(p.payableMinor),
+          net: Number(p.receivableMinor - p.payableMinor),
+        })),
+        matched: report.matched,
+        exceptions: report.exceptions,
+        participant_nets: report.participantNets.map((n) => ({
+          institution: n.institution,
+          currency: n.currency,
+          net: Number(n.netMinor),
+        })),
+        zero_sum: report.zeroSum,
+      };
+    },
+  );
+
   // The switch calls here. No API key: its signature over the raw bytes is the credential, so this
   // scope keeps bodies as the exact text that arrived.
   void fastify.register(async (scope) => {

@@ -218,6 +218,23 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
           if (!response.ok) throw new Error(`switch clearing file ${participant} ${date}: HTTP ${response.status}`);
           return response.text();
         },
+        async pay(url, body, signature) {
+          try {
+            const response = await fetch(`${url}/participants/hutong/pay`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'switch-signature': signature },
+              body,
+              signal: AbortSignal.timeout(10_000),
+            });
+            return {
+              status: response.status,
+              body: await response.text(),
+              signature: response.headers.get('switch-signature') ?? undefined,
+            };
+          } catch {
+            return undefined;
+          }
+        },
       },
       customers: {
         belongsTo: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,

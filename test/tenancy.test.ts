@@ -145,6 +145,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/collection_codes/:id/qr.png': 'merchant',
   'POST /v1/customers/:id/payment_codes': 'merchant',
   'GET /v1/interop/switch': 'merchant',
+  'POST /v1/scans': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

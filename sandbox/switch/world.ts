@@ -106,7 +106,25 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     if (typeof code === 'string') return sendJson(response, 422, { code: 'code_invalid', reason: code });
     const payee = routeMerchantCode(code, participants);
     if (payee === undefined) return sendJson(response, 422, { code: 'institution_unknown' });
-    if (payee.url === undefined) return sendJson(response, 422, { code: 'institution_offline', institution: payee.id });
+    if (payee.url === undefined) {
+      // A sandbox wallet the switch plays itself: its merchant takes the code's amount (or the typed one).
+      const amountMinor =
+        code.amount === undefined ? (input.amount === undefined ? undefined : BigInt(input.amount)) : minorOf(code.amount);
+      if (amountMinor === undefined) return sendJson(response, 422, { code: 'declined', reason: 'amount_required' });
+      const key = `${payer.id}/${input.user}`;
+      const balance = balances.get(key) ?? options.userBalanceMinor ?? 1_000_000n;
+      if (balance < amountMinor) return sendJson(response, 422, { code: 'insufficient_balance' });
+      balances.set(key, balance - amountMinor);
+      const booking = book(payer.id, payee.id, currencyOf(code.currency), amountMinor);
+      return sendJson(response, 200, {
+        status: 'paid',
+        switch_reference: booking.reference,
+        merchant_name: code.merchantName,
+        currency: booking.currency,
+        amount: Number(amountMinor),
+        notified: true,
+      });
+    }
     const reference = nextReference();
     const order = await call(payee, {
       message_type: 'qr_order',
@@ -204,6 +222,77 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     });
   }
 
+  function book(payer: string, payee: string, currency: string, amountMinor: bigint): Booking {
+    const reference = nextReference();
+    const booking = {
+      reference,
+      date: new Date(now()).toISOString().slice(0, 10),
+      payer,
+      payee,
+      currency,
+      amountMinor,
+      orderId: reference,
+      notified: true,
+    };
+    bookings.push(booking);
+    return booking;
+  }
+
+  /**
+   * Hutong's own app pays a code (POST /participants/hutong/pay, signed by Hutong): the switch routes
+   * it like any app's scan; Hutong has already held the amount on its user's wallet.
+   */
+  async function hutongPays(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const hutong = participants.find((p) => p.id === 'hutong') as SwitchParticipant;
+    const raw = await readBody(request);
+    if (raw === 'too_large') return sendJson(response, 413, { code: 'too_large' });
+    const text = raw.toString('utf8');
+    const header = request.headers['switch-signature'];
+    if (!verify(hutong.key, text, typeof header === 'string' ? header : null, now()))
+      return sendJson(response, 401, { code: 'signature_invalid' });
+    const input = JSON.parse(text) as { scan_id: string; payload: string; currency: string; amount: string };
+    const code = readMerchantCode(input.payload);
+    if (typeof code === 'string') return sendJson(response, 422, { code: 'code_invalid', reason: code });
+    const payee = routeMerchantCode(code, participants);
+    if (payee === undefined) return sendJson(response, 422, { code: 'institution_unknown' });
+    const amountMinor = BigInt(input.amount);
+    const answer = (status: number, body: Record<string, unknown>) => {
+      const json = JSON.stringify(body);
+      sendText(response, status, 'application/json', json, { 'switch-signature': sign(hutong.key, json, now()) });
+    };
+    if (payee.url === undefined) {
+      if (code.amount !== undefined && minorOf(code.amount) !== amountMinor)
+        return answer(422, { code: 'declined', reason: 'amount_mismatch' });
+      const booking = book('hutong', payee.id, input.currency, amountMinor);
+      return answer(200, { status: 'paid', switch_reference: booking.reference, merchant_name: code.merchantName });
+    }
+    // On-us: a Hutong user paying a Hutong merchant's code still goes through the switch, as any participant's would.
+    const reference = nextReference();
+    const order = await call(payee, {
+      message_type: 'qr_order',
+      switch_reference: reference,
+      payer_institution: 'hutong',
+      payload: input.payload,
+      currency: input.currency,
+      ...(code.dynamic ? {} : { amount: input.amount }),
+    }).catch(() => undefined);
+    if (order === undefined) return answer(504, { code: 'institution_timeout' });
+    if (order.status !== 200) return answer(422, { code: 'declined', reason: order.body.code ?? 'unknown' });
+    const booking: Booking = {
+      reference,
+      date: new Date(now()).toISOString().slice(0, 10),
+      payer: 'hutong',
+      payee: payee.id,
+      currency: input.currency,
+      amountMinor,
+      orderId: order.body.order_id as string,
+      notified: false,
+    };
+    bookings.push(booking);
+    await notify(booking);
+    answer(200, { status: 'paid', switch_reference: reference, merchant_name: code.merchantName });
+  }
+
   function nextReference(): string {
     return `SW${new Date(now()).toISOString().slice(0, 10).replace(/-/g, '')}${String(++sequence).padStart(8, '0')}${process.pid % 1000}`;
   }
@@ -230,6 +319,8 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       scan(app[1] as string, request, response).catch((error: unknown) =>
         sendJson(response, 500, { code: 'internal', detail: String(error) }),
       );
+    } else if (request.method === 'POST' && url.pathname === '/participants/hutong/pay') {
+      hutongPays(request, response).catch((error: unknown) => sendJson(response, 500, { code: 'internal', detail: String(error) }));
     } else if (request.method === 'POST' && till !== null) {
       charge(till[1] as string, request, response).catch((error: unknown) =>
         sendJson(response, 500, { code: 'internal', detail: String(error) }),
@@ -252,6 +343,12 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Field 54 in minor units of a 2-decimal currency (the sandbox clears CNY, HKD and USD). */
+function minorOf(decimal: string): bigint {
+  const [whole = '0', fraction = ''] = decimal.split('.');
+  return BigInt(whole) * 100n + BigInt((fraction + '00').slice(0, 2));
 }
 
 /** ISO 4217 numeric → alphabetic for the currencies the sandbox switch clears. */

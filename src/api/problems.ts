@@ -21,6 +21,8 @@ const interopProblems = {
   customer_not_found: { status: 404, title: 'No such customer' },
   payment_code_invalid: { status: 422, title: 'The payment code is unknown, used or expired; show a new one' },
   insufficient_funds: { status: 422, title: 'Insufficient funds' },
+  scan_declined: { status: 422, title: "The merchant's institution declined the payment; nothing was charged" },
+  switch_unavailable: { status: 503, title: 'The switch did not answer; the payment is pending until it is resolved' },
 } as const satisfies Record<InteropError, { status: number; title: string }>;
 
 export const problemCatalog = {

@@ -12,6 +12,8 @@ import type { FlowDeps } from './ports.js';
 export interface SwitchFiles {
   /** The switch's clearing file (CSV) of one participant for one day. */
   clearingFile(url: string, participant: string, date: string): Promise<string>;
+  /** Hutong's own user pays a code at the switch (signed); undefined when the switch did not answer. */
+  pay(url: string, body: string, signature: string): Promise<{ status: number; body: string; signature: string | undefined } | undefined>;
 }
 
 export interface ClearingPosition {
@@ -60,7 +62,20 @@ async function ownLines(deps: FlowDeps, date: string): Promise<Line[]> {
     .where('used_at', '>=', from)
     .where('used_at', '<=', to)
     .execute();
+  const scans = await deps.db
+    .selectFrom('interop_scans')
+    .select(['switch_reference', 'payee_institution', 'currency', 'amount'])
+    .where('status', '=', 'succeeded')
+    .where('updated_at', '>=', from)
+    .where('updated_at', '<=', to)
+    .execute();
   return [
+    ...scans.map((s) => ({
+      reference: s.switch_reference ?? '',
+      signedMinor: -BigInt(s.amount),
+      counterparty: s.payee_institution,
+      currency: s.currency,
+    })),
     ...orders.map((o) => ({
       reference: o.switch_reference,
       signedMinor: BigInt(o.amount),

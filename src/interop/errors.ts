@@ -24,4 +24,8 @@ export enum InteropError {
   /** No payment code like this was issued, or it was used or expired: the till asks for a new one. */
   PaymentCodeInvalid = 'payment_code_invalid',
   InsufficientFunds = 'insufficient_funds',
+  /** The switch or the merchant's institution refused the payment; the wallet hold was released. */
+  ScanDeclined = 'scan_declined',
+  /** The switch did not answer: the scan stays pending (the wallet amount held) until it is resolved. */
+  SwitchUnavailable = 'switch_unavailable',
 }

@@ -3,6 +3,7 @@ export interface InteropTables {
   interop_collection_codes: InteropCollectionCodesTable;
   interop_code_orders: InteropCodeOrdersTable;
   interop_payment_codes: InteropPaymentCodesTable;
+  interop_scans: InteropScansTable;
 }
 
 export interface InteropCollectionCodesTable {
@@ -62,4 +63,22 @@ export interface InteropPaymentCodesTable {
   amount: bigint | null;
   used_at: string | null;
   created_at: string;
+}
+
+/** A Hutong wallet user paying another participant's code through the switch: pending, then succeeded or failed. */
+export interface InteropScansTable {
+  id: string;
+  merchant_id: string;
+  customer_id: string;
+  payee_institution: string;
+  merchant_name: string;
+  currency: string;
+  amount: bigint;
+  /** pending (the wallet holds the amount, the switch was asked), succeeded, failed. */
+  status: string;
+  switch_reference: string | null;
+  failure_reason: string | null;
+  request_digest: string;
+  created_at: string;
+  updated_at: string;
 }

@@ -7,6 +7,7 @@ import type { FlowDeps } from './ports.js';
 import { receiveSwitchMessage, type SwitchAnswer } from './switch-messages.js';
 import { issuePaymentCode, type IssuedPaymentCode } from './payment-code-charges.js';
 import { clearDay, type ClearingReport } from './clearing.js';
+import { scanAndPay, type Scan, type ScanRequest } from './scans.js';
 
 export type InteropDeps = DecodeDeps & FlowDeps;
 
@@ -21,6 +22,8 @@ export interface InteropService {
   switchInfo(): { readonly url: string | undefined; readonly participants: DecodeDeps['participants'] };
   /** A day's clearing with the switch: positions, reconciliation of its file, the zero-sum proof. */
   clearDay(date: string): Promise<ClearingReport | Failure<InteropError>>;
+  /** A Hutong wallet user pays any participant's collection code through the switch. */
+  scan(merchantId: string, request: ScanRequest): Promise<Scan | Failure<InteropError>>;
   /** A signed message of the switch (raw bytes and its signature header); the answer is signed too. */
   receiveSwitchMessage(rawBody: string, signature: string | undefined): Promise<SwitchAnswer | Failure<InteropError>>;
 }
@@ -31,6 +34,7 @@ export function createInteropService(deps: InteropDeps): InteropService {
     createCollectionCode: (merchantId, input) => createCollectionCode(deps, merchantId, input),
     getCollectionCode: (merchantId, id) => getCollectionCode(deps, merchantId, id),
     issuePaymentCode: (merchantId, customerId, currency) => issuePaymentCode(deps, merchantId, customerId, currency),
+    scan: (merchantId, request) => scanAndPay(deps, merchantId, request),
     clearDay: (date) => clearDay(deps, deps.switchFiles, date),
     switchInfo: () => ({ url: deps.settings.switchUrl, participants: deps.participants }),
     receiveSwitchMessage: (rawBody, signature) => receiveSwitchMessage(deps, rawBody, signature),

@@ -16,8 +16,8 @@ describeEachStore('collection codes on the started service', (dialect) => {
     const fresh = await freshStore(dialect);
     drop = fresh.drop;
     ({ env, operatorKey } = serverEnv(fresh.store));
-    server = await startServer(env);
-  }, 120_000);
+    server = await startServer(env, { readyTimeoutMs: 150_000 });
+  }, 180_000);
   afterAll(async () => {
     await server?.kill();
     await drop?.();
@@ -64,7 +64,7 @@ describeEachStore('collection codes on the started service', (dialect) => {
     expect(results.filter((r) => r.body.reason === 'collection_code_used')).toHaveLength(7);
 
     await server.kill();
-    server = await startServer(env);
+    server = await startServer(env, { readyTimeoutMs: 150_000 });
     const after = await json('GET', `${server.url}/v1/collection_codes/${code.body.id}`, key);
     expect(after.body.status).toBe('paid');
     const events = await json('GET', `${server.url}/v1/events?limit=100`, key);
@@ -73,5 +73,5 @@ describeEachStore('collection codes on the started service', (dialect) => {
       amount: 1_888,
       status: 'paid',
     });
-  }, 180_000);
+  }, 300_000);
 });

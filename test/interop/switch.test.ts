@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSwitch, type SandboxSwitch } from '../../sandbox/switch/index.js';
 import { accountIdFor, balanceOf, chart } from '../../src/ledger/index.js';
+import { buildMpm } from '../../src/interop/mpm-code.js';
 import { useTestApp } from '../support/app.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -268,5 +269,70 @@ describeEachStore('the next day: clearing with the switch', (dialect) => {
     });
     expect(report.body.participant_nets).toContainEqual({ institution: 'hutong', currency: 'CNY', net: 1_500 });
     expect((await t.request('GET', `/v1/operator/interop/clearing?date=${date}`, { key: m.key })).status).toBe(403);
+  });
+});
+
+describeEachStore('Hutong wallet users scan any participant’s code (POST /v1/scans)', (dialect) => {
+  let sw: SandboxSwitch;
+  beforeAll(async () => {
+    sw = await startSwitch({ now: () => t.clock.now().getTime() });
+  });
+  const t = useTestApp(dialect, { interopSwitchUrl: () => sw.url });
+  beforeAll(async () => {
+    sw.setHutongUrl(await t.hutong.server.listen({ port: 0, host: '127.0.0.1' }));
+  });
+  afterAll(async () => {
+    await sw?.close();
+  });
+
+  it('pays a WeChat-like merchant and a Hutong merchant through the switch; refuses unknown codes and empty wallets, holding nothing', async () => {
+    const m = await t.makeMerchant('Wallet Co');
+    const customer = await t.makeCustomer(m.key);
+    await t.request('POST', `/v1/customers/${customer}/top_ups`, { key: m.key, body: { amount: 10_000, currency: 'CNY' } });
+    const available = async () =>
+      (await t.request('GET', `/v1/customers/${customer}/balances`, { key: m.key })).body.data[0].available as number;
+    const wechatCode = buildMpm({
+      dynamic: true,
+      accounts: [{ id: '26', guid: 'com.wechatpay.sandbox', sub: { '01': 'wx-order-1' } }],
+      mcc: '5812',
+      currencyNumeric: '156',
+      amountDecimal: '12.34',
+      country: 'CN',
+      merchantName: 'WX NOODLES',
+      city: 'SHENZHEN',
+    });
+    const paid = await t.request('POST', '/v1/scans', { key: m.key, body: { customer, payload: wechatCode } });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+    expect(paid.body).toMatchObject({
+      status: 'succeeded',
+      payee_institution: 'wechat_sandbox',
+      merchant_name: 'WX NOODLES',
+      amount: 1_234,
+    });
+    expect(await available()).toBe(10_000 - 1_234);
+
+    const shop = await t.makeMerchant('On-us Shop');
+    const own = await t.request('POST', '/v1/collection_codes', {
+      key: shop.key,
+      body: { kind: 'static', currency: 'CNY', city: 'Wuhan' },
+    });
+    const onUs = await t.request('POST', '/v1/scans', { key: m.key, body: { customer, payload: own.body.payload, amount: 766 } });
+    expect(onUs.body).toMatchObject({ status: 'succeeded', payee_institution: 'hutong', amount: 766 });
+    expect(await available()).toBe(8_000);
+    const pending = await t.hutong.services.ledger.getAccount(
+      t.hutong.services.store.db,
+      accountIdFor(chart.merchantPending(shop.id, 'CNY')),
+    );
+    expect(pending === undefined ? 0n : balanceOf(pending).postedMinor).toBe(766n);
+
+    expect(
+      (await t.request('POST', '/v1/scans', { key: m.key, body: { customer, payload: own.body.payload, amount: 999_999 } })).body.code,
+    ).toBe('insufficient_funds');
+    const pix =
+      '00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***63041D3D';
+    expect((await t.request('POST', '/v1/scans', { key: m.key, body: { customer, payload: pix } })).body.code).toBe(
+      'qr_institution_unknown',
+    );
+    expect(await available()).toBe(8_000);
   });
 });

@@ -251,6 +251,45 @@ export function registerInteropRoutes(fastify: FastifyInstance, services: { inte
     },
   );
 
+  app.post(
+    '/v1/scans',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        summary: "A Hutong wallet user pays a scanned collection code of any participant (the phone app's confirm step)",
+        tags: ['interop'],
+        body: Type.Object(
+          {
+            customer: Type.String({ maxLength: 40 }),
+            payload: Type.String({ minLength: 1, maxLength: payloadCharsMax }),
+            amount: Type.Optional(AmountMinor),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const result = await interop.scan(merchantIdOf(request), {
+        customerId: request.body.customer,
+        payload: request.body.payload,
+        amountMinor: request.body.amount === undefined ? undefined : BigInt(request.body.amount),
+      });
+      if (isFailure(result)) throw fail(result);
+      return reply.code(201).send({
+        id: result.id,
+        object: 'scan' as const,
+        customer: result.customerId,
+        status: result.status,
+        payee_institution: result.payeeInstitution,
+        merchant_name: result.merchantName,
+        currency: result.currency,
+        amount: Number(result.amountMinor),
+        switch_reference: result.switchReference,
+        created_at: result.createdAt,
+      });
+    },
+  );
+
   // The switch calls here. No API key: its signature over the raw bytes is the credential, so this
   // scope keeps bodies as the exact text that arrived.
   void fastify.register(async (scope) => {

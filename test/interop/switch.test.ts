@@ -335,4 +335,22 @@ describeEachStore('Hutong wallet users scan any participant’s code (POST /v1/s
     );
     expect(await available()).toBe(8_000);
   });
+
+  it('a switch that does not answer leaves the scan pending with the amount held, never charged as paid', async () => {
+    const m = await t.makeMerchant('Timeout Co');
+    const customer = await t.makeCustomer(m.key);
+    await t.request('POST', `/v1/customers/${customer}/top_ups`, { key: m.key, body: { amount: 5_000, currency: 'CNY' } });
+    const shop = await t.makeMerchant('Timeout Shop');
+    const own = await t.request('POST', '/v1/collection_codes', { key: shop.key, body: { kind: 'static', currency: 'CNY', city: 'Xian' } });
+    await sw.close();
+    const res = await t.request('POST', '/v1/scans', { key: m.key, body: { customer, payload: own.body.payload, amount: 700 } });
+    expect(res).toMatchObject({ status: 503, body: { code: 'switch_unavailable' } });
+    const balance = (await t.request('GET', `/v1/customers/${customer}/balances`, { key: m.key })).body.data[0];
+    expect(balance).toMatchObject({ available: 4_300, posted: 5_000, pending: 700 });
+    const pending = await t.hutong.services.ledger.getAccount(
+      t.hutong.services.store.db,
+      accountIdFor(chart.merchantPending(shop.id, 'CNY')),
+    );
+    expect(pending).toBeUndefined();
+  });
 });

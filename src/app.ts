@@ -39,6 +39,9 @@ import { createSingleWindowClient } from './channels/customs/index.js';
 import { customsDeclarationView } from './api/presenters/customs.js';
 import { loadCustomsKey } from './customs-key.js';
 import { isFailure } from './core/index.js';
+import { createInteropService, defaultInteropSettings, defaultParticipants, defaultPaymentCodeRules } from './interop/index.js';
+import { collectionCodeOrderView } from './api/presenters/interop.js';
+import type { CodeOrder } from './interop/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -103,6 +106,8 @@ export interface CreateOptions {
     /** Where the single window (and, in the sandbox, the platform and the carrier) listen, for the operator. */
     readonly endpoints?: { readonly singleWindowUrl: string; readonly sandboxPartnersUrl?: string };
   };
+  /** The interconnection switch's URL (the sandbox switch under `hutong start`). */
+  readonly interopSwitchUrl?: string;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -313,6 +318,53 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     bank: () => options.bank,
     idempotency: config.idempotency,
     customs,
+    interop: createInteropService({
+      participants: defaultParticipants,
+      paymentCodeRules: defaultPaymentCodeRules,
+      db: store.db,
+      writer,
+      ledger,
+      clock,
+      merchants: { merchant: (id) => parties.getMerchant(id) },
+      switchFiles: {
+        async clearingFile(url, participant, date) {
+          const response = await fetch(`${url}/clearing/${encodeURIComponent(participant)}?date=${date}`, {
+            signal: AbortSignal.timeout(10_000),
+          });
+          if (!response.ok) throw new Error(`switch clearing file ${participant} ${date}: HTTP ${response.status}`);
+          return response.text();
+        },
+        async pay(url, body, signature) {
+          try {
+            const response = await fetch(`${url}/participants/hutong/pay`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'switch-signature': signature },
+              body,
+              signal: AbortSignal.timeout(10_000),
+            });
+            return {
+              status: response.status,
+              body: await response.text(),
+              signature: response.headers.get('switch-signature') ?? undefined,
+            };
+          } catch {
+            return undefined;
+          }
+        },
+      },
+      customers: {
+        belongsTo: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
+      },
+      events: {
+        record: (trx, event) =>
+          events.recordEvent(trx, { ...event, data: collectionCodeOrderView(event.data as CodeOrder) }).then(() => undefined),
+      },
+      settings: {
+        ...defaultInteropSettings,
+        switchKey: config.interop?.switchKey ?? defaultInteropSettings.switchKey,
+        switchUrl: options.interopSwitchUrl ?? config.interop?.switchUrl,
+      },
+    }),
   };
   const server = await buildServer(services, { logger, connections: config.http });
   dispatcher.start();

@@ -54,6 +54,7 @@ export interface HutongConfig {
    * e.g. the sandbox receivers on 127.0.0.1. Optional so that older configurations need not name it.
    */
   readonly webhooks?: { readonly allowedHosts: readonly string[] };
+  readonly interop?: InteropConfig;
   readonly fx?: {
     readonly feedUrl: string | undefined;
     readonly feedIntervalMs: number;
@@ -143,6 +144,26 @@ function operatorKeyFrom(value: string | undefined): string | undefined {
   return value;
 }
 
+/**
+ * Interconnection (docs/interop.md): the switch's URL (unset: `hutong start` runs the sandbox switch)
+ * and the HMAC key Hutong and the switch sign their messages with. Optional so older
+ * configurations (tests) need not name it; the sandbox key is the default.
+ */
+export interface InteropConfig {
+  readonly switchUrl: string | undefined;
+  readonly switchKey: string | undefined;
+  /** The sandbox switch's port under `hutong start` (0 = any free port). */
+  readonly sandboxSwitchPort: number;
+}
+
+export function interopConfig(env: NodeJS.ProcessEnv = process.env): InteropConfig {
+  return {
+    switchUrl: env.HUTONG_SWITCH_URL === '' ? undefined : env.HUTONG_SWITCH_URL,
+    switchKey: env.HUTONG_SWITCH_KEY === '' ? undefined : env.HUTONG_SWITCH_KEY,
+    sandboxSwitchPort: intFrom(env, 'SANDBOX_SWITCH_PORT', 0, 0, 65535),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
   const store = parseDatabaseUrl(env.DATABASE_URL);
   const postgres = store.dialect === 'postgres';
@@ -191,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
         )
         .filter((h) => h !== ''),
     },
+    interop: interopConfig(env),
     fx: {
       feedUrl: env.HUTONG_FX_FEED_URL === '' ? undefined : env.HUTONG_FX_FEED_URL,
       feedIntervalMs: intFrom(env, 'HUTONG_FX_FEED_INTERVAL_MS', 60_000, 1_000, 86_400_000),

@@ -40,6 +40,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /escrow/:id': 'public',
   'POST /v1/dashboard_sessions': 'public',
   'POST /v1/channels/:wallet/notifications': 'public',
+  'POST /v1/interop/switch/messages': 'public',
   'GET /v1/payments/:id/3ds_return': 'public',
   'GET /v1/buyer/escrows/:id': 'public',
   'POST /v1/buyer/escrows/:id/confirm_receipt': 'public',
@@ -77,6 +78,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/operator/reserve_check': 'operator',
   'GET /v1/operator/scheduled_runs': 'operator',
   'GET /v1/operator/netting_windows': 'operator',
+  'GET /v1/operator/interop/clearing': 'operator',
 
   'GET /v1/balance': 'merchant',
   'GET /v1/account': 'merchant',
@@ -150,6 +152,14 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/customs/payment_data_queries': 'public',
   'POST /v1/customs/receipts/poll': 'operator',
   'GET /v1/customs/single_window': 'operator',
+  'POST /v1/qr_codes/decode': 'merchant',
+  'POST /v1/collection_codes': 'merchant',
+  'GET /v1/collection_codes/:id': 'merchant',
+  'GET /v1/collection_codes/:id/qr.svg': 'merchant',
+  'GET /v1/collection_codes/:id/qr.png': 'merchant',
+  'POST /v1/customers/:id/payment_codes': 'merchant',
+  'GET /v1/interop/switch': 'merchant',
+  'POST /v1/scans': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -198,6 +208,7 @@ interface Tenant {
   iban: string;
   statement: string;
   payout: string;
+  collectionCode: string;
   checkoutToken: string;
   session: string;
   csrf: string;
@@ -354,6 +365,9 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       )
     ).id;
     tn.event = (await ok(await t.request('GET', '/v1/events?limit=1', { key }), 200)).data[0].id;
+    tn.collectionCode = (
+      await ok(await t.request('POST', '/v1/collection_codes', { key, body: { kind: 'static', currency: 'CNY', city: 'Shanghai' } }))
+    ).id;
   }
 
   async function signIn(tn: Tenant) {
@@ -410,6 +424,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         customers: of.customer,
         settlements: of.statement,
         payouts: of.payout,
+        collection_codes: of.collectionCode,
         webhook_endpoints: of.webhook,
         events: of.event,
         transfers: of.transfer,
@@ -494,6 +509,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       tn.iban,
       tn.statement,
       tn.payout,
+      tn.collectionCode,
       tn.idNumber,
       tn.checkoutToken,
       tn.session,

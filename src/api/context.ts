@@ -15,6 +15,7 @@ import type { Timers } from '../events/timers.js';
 import type { SettlementServices } from '../settlement/index.js';
 import type { BankClient } from '../channels/bank/client.js';
 import type { CustomsService } from '../customs/index.js';
+import type { InteropService } from '../interop/index.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -39,6 +40,8 @@ export interface ApiServices {
   readonly cycle: SettlementServices['cycle'];
   /** The settlement bank's connector, if one is configured. */
   readonly bank: () => BankClient | undefined;
+  /** Interconnection: QR decoding, collection codes, the switch (src/interop). */
+  readonly interop: InteropService;
   readonly customs: CustomsService;
   /** Idempotency-Key reservation bounds (src/api/idempotency.ts); defaults when absent. */
   readonly idempotency?: IdempotencySettings;

@@ -1,9 +1,33 @@
 import type { CustomsError } from '../customs/index.js';
+import type { InteropError } from '../interop/index.js';
+
 /**
  * Every error the API can answer, with its HTTP status, in one place (RFC 9457 problem details).
  * Codes are stable: clients branch on `code`, never on `title` or `detail`.
  */
+/** Interconnection (src/interop): every InteropError has its status here, or the type check fails. */
+const interopProblems = {
+  qr_code_invalid: { status: 422, title: 'The code breaks the EMV QR standard; errors names each violation' },
+  qr_code_unrecognised: { status: 422, title: 'Not an EMV QR code or a payment code of a known institution' },
+  qr_institution_unknown: { status: 422, title: 'The code names no participant of the switch' },
+  collection_code_not_found: { status: 404, title: 'No such collection code' },
+  collection_code_invalid: { status: 400, title: 'The collection code is not valid' },
+  collection_code_expired: { status: 409, title: 'The dynamic collection code expired' },
+  collection_code_used: { status: 409, title: 'The dynamic collection code was paid already' },
+  collection_code_amount_mismatch: { status: 422, title: "The amount is not the code's amount" },
+  merchant_suspended: { status: 403, title: 'The merchant is suspended' },
+  switch_message_invalid: { status: 403, title: 'The switch message is not signed by a participant, or is too old' },
+  switch_order_unknown: { status: 404, title: 'The switch names an order Hutong never issued' },
+  idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  customer_not_found: { status: 404, title: 'No such customer' },
+  payment_code_invalid: { status: 422, title: 'The payment code is unknown, used or expired; show a new one' },
+  insufficient_funds: { status: 422, title: 'Insufficient funds' },
+  scan_declined: { status: 422, title: "The merchant's institution declined the payment; nothing was charged" },
+  switch_unavailable: { status: 503, title: 'The switch did not answer; the payment is pending until it is resolved' },
+} as const satisfies Record<InteropError, { status: number; title: string }>;
+
 export const problemCatalog = {
+  ...interopProblems,
   request_invalid: { status: 400, title: 'The request is not valid' },
   json_invalid: { status: 400, title: 'The body is not valid JSON' },
   amount_invalid: { status: 400, title: 'The amount is not a positive integer of minor units' },

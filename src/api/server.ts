@@ -27,6 +27,7 @@ import { registerOpsRoutes } from './routes/ops.js';
 import { frameworkProblem, registerInputGuards } from './input-guards.js';
 import { boundConnectionsPerIp, connectionLimitsDefault, httpServerOptions, type ConnectionLimits } from './connections.js';
 import { registerCustomsRoutes } from './routes/customs.js';
+import { registerInteropRoutes } from './routes/interop.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -131,6 +132,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerBuyerPages(app, services);
   registerOpsRoutes(app, services);
   registerCustomsRoutes(app, services);
+  registerInteropRoutes(app, services);
   return app;
 }
 

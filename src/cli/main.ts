@@ -15,6 +15,8 @@ import { registerSettlementCommands, startBank } from './settlement.js';
 import { readSandboxEndpoints, writeSandboxEndpoints } from './sandbox-endpoints.js';
 import { readDemoKey } from './demo.js';
 import { startCustoms } from './customs.js';
+import { registerQrCommands } from './qr.js';
+import { startInteropSwitch } from './interop.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -30,12 +32,14 @@ program
     const wallets = await startWallets(systemClock);
     const bank = await startBank();
     const customs = await startCustoms(config);
+    const interopSwitch = await startInteropSwitch(config, config.interop?.sandboxSwitchPort ?? 0);
     const hutong = await createHutong(config, {
       customs: customs.options,
       channels: cards.channels,
       threeDSecure: threeDS.port,
       wallets: wallets.port,
       bank: bank.client,
+      interopSwitchUrl: interopSwitch.url,
     });
     hutong.services.payments.sweeper.start();
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
@@ -64,6 +68,7 @@ program
       `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
       `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
       `Customs single window (CEB XML)    ${customs.url}${customs.partnersUrl === undefined ? '' : `  — sandbox; platform and carrier at ${customs.partnersUrl}`}`,
+      `Interconnection switch (EMV QR)    ${interopSwitch.url}${interopSwitch.sandbox ? '  — sandbox; apps scan at /apps/{wallet}/scan, tills charge at /merchants/{wallet}/charge' : ''}`,
     ];
     if (demo !== undefined)
       lines.push(
@@ -87,6 +92,7 @@ program
       fx_feed_url: fxFeed.url,
       customs_url: customs.url,
       customs_partners_url: customs.partnersUrl,
+      switch_url: interopSwitch.url,
     });
 
     // SIGTERM exits within a bound (issue 12): a peer that vanishes mid-close, or a client that keeps
@@ -111,6 +117,7 @@ program
         ['fx feed', () => fxFeed.close()],
         ['bank', () => bank.close()],
         ['customs', () => customs.close()],
+        ['interop switch', () => interopSwitch.close()],
       ] as const) {
         try {
           await close();
@@ -188,6 +195,7 @@ program
   });
 
 registerSettlementCommands(program);
+registerQrCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -14,6 +14,7 @@ import * as harden from './migrations/012-harden.js';
 import * as safety from './migrations/013-safety.js';
 import * as inputs from './migrations/014-inputs.js';
 import * as customs from './migrations/016-customs.js';
+import * as interop from './migrations/017-interop.js';
 
 interface Migration {
   readonly name: string;
@@ -36,6 +37,7 @@ const migrations: readonly Migration[] = [
   { name: '013-safety', up: safety.up },
   { name: '014-inputs', up: inputs.up },
   { name: '016-customs', up: customs.up },
+  { name: '017-interop', up: interop.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

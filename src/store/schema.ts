@@ -1,9 +1,11 @@
+import type { InteropTables } from '../interop/schema.js';
+
 /**
  * The database as Kysely sees it. Money columns are bigint minor units (SQLite INTEGER, PostgreSQL
  * BIGINT), read back as JS bigint on both dialects. Times are ISO-8601 UTC strings so that both
  * dialects sort and compare them the same way.
  */
-export interface Database {
+export interface Database extends InteropTables {
   settings: SettingsTable;
   merchants: MerchantsTable;
   api_keys: ApiKeysTable;

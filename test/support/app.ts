@@ -34,6 +34,8 @@ export interface TestAppOptions {
   readonly config?: Partial<HutongConfig>;
   /** Customs: the single window's connector and customs' public key (e.g. the sandbox customs world), closed after. */
   readonly customs?: (clock: ManualClock) => Promise<{ options: NonNullable<CreateOptions['customs']>; close(): Promise<void> }>;
+  /** The interconnection switch's URL (e.g. a sandbox switch started by an earlier beforeAll). */
+  readonly interopSwitchUrl?: () => string;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -66,6 +68,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
         fx: options.fx,
         bank: bank?.client,
         customs: customs?.options,
+        interopSwitchUrl: options.interopSwitchUrl?.(),
       },
     );
     await hutong.server.ready();

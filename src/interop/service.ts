@@ -1,0 +1,42 @@
+import type { Failure } from '../core/index.js';
+import { createCollectionCode, getCollectionCode, type CollectionCode, type NewCollectionCode } from './collection-codes.js';
+import { decodeQr, type DecodeDeps, type QrInvalid } from './decode.js';
+import type { InteropError } from './errors.js';
+import type { DecodedQr, DecodeMode } from './model.js';
+import type { FlowDeps } from './ports.js';
+import { receiveSwitchMessage, type SwitchAnswer } from './switch-messages.js';
+import { issuePaymentCode, type IssuedPaymentCode } from './payment-code-charges.js';
+import { clearDay, type ClearingReport } from './clearing.js';
+import { scanAndPay, type Scan, type ScanRequest } from './scans.js';
+
+export type InteropDeps = DecodeDeps & FlowDeps;
+
+/** Interconnection: decoding any code; collection codes paid through the switch (docs/interop.md). */
+export interface InteropService {
+  decode(payload: string, mode: DecodeMode): DecodedQr | QrInvalid | Failure<InteropError>;
+  createCollectionCode(merchantId: string, input: NewCollectionCode): Promise<CollectionCode | Failure<InteropError>>;
+  getCollectionCode(merchantId: string, id: string): Promise<CollectionCode | Failure<InteropError>>;
+  /** A one-time payment code for a wallet user of this merchant (about a minute). */
+  issuePaymentCode(merchantId: string, customerId: string, currency: string): Promise<IssuedPaymentCode | Failure<InteropError>>;
+  /** The switch Hutong is a participant of, and its participants as Hutong routes them. */
+  switchInfo(): { readonly url: string | undefined; readonly participants: DecodeDeps['participants'] };
+  /** A day's clearing with the switch: positions, reconciliation of its file, the zero-sum proof. */
+  clearDay(date: string): Promise<ClearingReport | Failure<InteropError>>;
+  /** A Hutong wallet user pays any participant's collection code through the switch. */
+  scan(merchantId: string, request: ScanRequest): Promise<Scan | Failure<InteropError>>;
+  /** A signed message of the switch (raw bytes and its signature header); the answer is signed too. */
+  receiveSwitchMessage(rawBody: string, signature: string | undefined): Promise<SwitchAnswer | Failure<InteropError>>;
+}
+
+export function createInteropService(deps: InteropDeps): InteropService {
+  return {
+    decode: (payload, mode) => decodeQr(deps, payload, mode),
+    createCollectionCode: (merchantId, input) => createCollectionCode(deps, merchantId, input),
+    getCollectionCode: (merchantId, id) => getCollectionCode(deps, merchantId, id),
+    issuePaymentCode: (merchantId, customerId, currency) => issuePaymentCode(deps, merchantId, customerId, currency),
+    scan: (merchantId, request) => scanAndPay(deps, merchantId, request),
+    clearDay: (date) => clearDay(deps, deps.switchFiles, date),
+    switchInfo: () => ({ url: deps.settings.switchUrl, participants: deps.participants }),
+    receiveSwitchMessage: (rawBody, signature) => receiveSwitchMessage(deps, rawBody, signature),
+  };
+}

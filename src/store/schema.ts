@@ -1,3 +1,5 @@
+import type { BillpayTables } from '../billpay/schema.js';
+
 /**
  * The database as Kysely sees it. Money columns are bigint minor units (SQLite INTEGER, PostgreSQL
  * BIGINT), read back as JS bigint on both dialects. Times are ISO-8601 UTC strings so that both
@@ -581,3 +583,7 @@ export interface ScheduledRunsTable {
   started_at: string;
   finished_at: string | null;
 }
+
+// Bill payment's tables (src/billpay/schema.ts), merged into Database.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Database extends BillpayTables {}

@@ -24,6 +24,7 @@ import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
 import type { BankClient } from './channels/bank/client.js';
 import { createSettlementServices } from './settlement/index.js';
+import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -73,6 +74,10 @@ export interface CreateOptions {
   readonly fx?: Partial<FxSettings>;
   /** The settlement bank (pain.001 / pain.002 / camt.053); none configured means payouts wait. */
   readonly bank?: BankClient;
+  /** The biller connectors by name (src/channels/billers); none configured means bill payment has no billers. */
+  readonly billers?: BillerConnectors;
+  /** Bill payment timings (tests shorten them); defaults from the configuration. */
+  readonly billpay?: Partial<typeof billpaySettingsDefault>;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -180,6 +185,30 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     log: warn,
     timers,
   });
+  const billpay = createBillpayService({
+    store,
+    writer,
+    ledger,
+    clock,
+    parties: {
+      customerExists: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
+      merchantExists: async (merchantId) => (await parties.getMerchant(merchantId)) !== undefined,
+    },
+    connectors: options.billers ?? (() => undefined),
+    settings: {
+      ...billpaySettingsDefault,
+      ...(config.billpay === undefined
+        ? {}
+        : {
+            fetchWaitMs: config.billpay.fetchWaitMs,
+            recheckDelayMs: config.billpay.recheckDelayMs,
+            postingGraceMs: config.billpay.postingGraceMs,
+            sweepIntervalMs: config.billpay.sweepIntervalMs,
+          }),
+      ...options.billpay,
+    },
+    log: warn,
+  });
   const services: ApiServices = {
     store,
     writer,
@@ -197,6 +226,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     timers,
     ...settlementServices,
     bank: () => options.bank,
+    billpay,
   };
   const server = await buildServer(services, { logger });
   dispatcher.start();
@@ -208,6 +238,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     timers,
     async close() {
       fx.stopPolling();
+      await billpay.sweeper.stop();
       await server.close();
       await dispatcher.stop();
       await timers.stop();

@@ -39,6 +39,7 @@ export function createCharity(clock: Clock): BillerShape {
       }
       return { status: 404, body: { error: 'not_found' } };
     },
+    isPosting: (method, path) => method === 'POST' && path === '/donations',
     plantBooking(reference, account, amountMinor) {
       book.book(reference, account, amountMinor, () => undefined);
     },

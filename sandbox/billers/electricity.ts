@@ -102,6 +102,7 @@ export function createElectricity(clock: Clock): BillerShape {
       }
       return { status: 404, body: { ret_code: '9404', ret_msg: 'no such service' } };
     },
+    isPosting: (method, path) => method === 'POST' && path === '/api/v1/bill/pay',
     plantBooking(reference, account, amountMinor) {
       book.book(reference, account, amountMinor, () => undefined);
     },

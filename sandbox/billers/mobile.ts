@@ -57,6 +57,7 @@ export function createMobile(clock: Clock): BillerShape {
       }
       return { status: 404, body: { code: '12', message: 'no such service' } };
     },
+    isPosting: (method, path) => method === 'POST' && path === '/topup/credit',
     plantBooking(reference, account, amountMinor) {
       book.book(reference, account, amountMinor, () => undefined);
     },

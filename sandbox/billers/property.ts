@@ -112,6 +112,7 @@ export function createProperty(clock: Clock): BillerShape {
       }
       return { status: 404, body: { error: 'not_found' } };
     },
+    isPosting: (method, path) => method === 'POST' && /\/payments$/.test(path) && path.startsWith('/communities/'),
     plantBooking(reference, account, amountMinor) {
       book.book(reference, account, amountMinor, () => undefined);
     },

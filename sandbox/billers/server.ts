@@ -1,13 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../../src/core/clock.js';
 import { readBody, sendJson, sendText } from '../shared/http.js';
 import type { Book } from './book.js';
 import { verifySignature } from './signing.js';
 
-/** How a sandbox biller behaves, switched by `POST /_sandbox/mode` (tests and the README use it). */
-export type BillerMode = 'normal' | 'slow' | 'down' | 'drop';
-export const billerModes: readonly BillerMode[] = ['normal', 'slow', 'down', 'drop'];
+/**
+ * How a sandbox biller behaves, switched by `POST /_sandbox/mode` (tests and the README use it):
+ * slow — every answer comes `slow_ms` late; down — 503 to everything;
+ * and for payment postings only: drop — booked, but the answer is lost; lose — the posting
+ * vanishes (not booked, no answer); hang — held `slow_ms`, then booked (the caller may be gone).
+ */
+export type BillerMode = 'normal' | 'slow' | 'down' | 'drop' | 'lose' | 'hang';
+export const billerModes: readonly BillerMode[] = ['normal', 'slow', 'down', 'drop', 'lose', 'hang'];
 
 export interface BillerRequest {
   readonly method: string;
@@ -25,6 +29,8 @@ export interface BillerAnswer {
 export interface BillerShape {
   readonly book: Book;
   handle(request: BillerRequest): BillerAnswer;
+  /** Is this request a payment posting (the faults drop, lose and hang apply to postings only)? */
+  isPosting(method: string, path: string): boolean;
   /** A booking Hutong never asked for (a planted "at the biller only" discrepancy). */
   plantBooking(reference: string, account: string, amountMinor: bigint): void;
 }
@@ -42,11 +48,10 @@ const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 export async function startBillerServer(options: {
   shape: BillerShape;
   key: string;
-  clock: Clock;
   port?: number;
   host?: string;
 }): Promise<RunningBiller> {
-  const { shape, key, clock } = options;
+  const { shape, key } = options;
   let mode: BillerMode = 'normal';
   let slowMs = slowMsDefault;
 
@@ -66,16 +71,15 @@ export async function startBillerServer(options: {
     // The control surface of the sandbox (not part of any biller's API): unsigned, local use.
     if (url.pathname.startsWith('/_sandbox/')) return control(url.pathname, json, response);
     if (mode === 'down') return sendJson(response, 503, { error: 'biller down for maintenance' });
-    const refused = verifySignature(
-      key,
-      request.headers,
-      request.method ?? 'GET',
-      `${url.pathname}${url.search}`,
-      text,
-      clock.now().getTime(),
-    );
+    // The signature's freshness is a transport matter: it is judged on the wall clock.
+    const refused = verifySignature(key, request.headers, request.method ?? 'GET', `${url.pathname}${url.search}`, text, Date.now());
     if (refused !== undefined) return sendJson(response, 401, { error: refused });
-    if (mode === 'slow') await new Promise((r) => setTimeout(r, slowMs));
+    const posting = shape.isPosting(request.method ?? 'GET', url.pathname);
+    if (mode === 'slow' || (mode === 'hang' && posting)) await new Promise((r) => setTimeout(r, slowMs));
+    if (mode === 'lose' && posting) {
+      response.socket?.destroy();
+      return;
+    }
     const eod = /^\/eod\/([^/]+)$/.exec(url.pathname);
     const answer: BillerAnswer =
       url.pathname === '/health'
@@ -84,7 +88,7 @@ export async function startBillerServer(options: {
           ? { status: datePattern.test(eod[1] as string) ? 200 : 400, body: shape.book.dailyFile(eod[1] as string) }
           : shape.handle({ method: request.method ?? 'GET', path: url.pathname, query: url.searchParams, json });
     // `drop`: the biller did the work (a posting is booked) but the answer never arrives.
-    if (mode === 'drop') {
+    if (mode === 'drop' && posting) {
       response.socket?.destroy();
       return;
     }

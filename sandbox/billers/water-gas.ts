@@ -80,6 +80,7 @@ export function createWaterGas(clock: Clock): BillerShape {
       }
       return { status: 404, body: { error: 'not_found' } };
     },
+    isPosting: (method, path) => method === 'POST' && path === '/v2/payments',
     plantBooking(reference, account, amountMinor) {
       book.book(reference, account, amountMinor, () => undefined);
     },

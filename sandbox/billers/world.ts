@@ -48,7 +48,7 @@ export async function startBillerWorld(options: BillerWorldOptions = {}): Promis
   const running = {} as Record<SandboxBillerName, RunningBiller>;
   for (const [index, name] of sandboxBillerNames.entries()) {
     const port = options.basePort === undefined || options.basePort === 0 ? 0 : options.basePort + index;
-    running[name] = await startBillerServer({ shape: shapes[name](clock), key: keys[name], clock, port, host: options.host });
+    running[name] = await startBillerServer({ shape: shapes[name](clock), key: keys[name], port, host: options.host });
   }
   const urls = Object.fromEntries(sandboxBillerNames.map((name) => [name, running[name].url])) as Record<SandboxBillerName, string>;
   return {

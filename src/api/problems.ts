@@ -1,3 +1,5 @@
+import type { BillpayError } from '../billpay/index.js';
+
 /**
  * Every error the API can answer, with its HTTP status, in one place (RFC 9457 problem details).
  * Codes are stable: clients branch on `code`, never on `title` or `detail`.
@@ -104,9 +106,28 @@ export const problemCatalog = {
   recon_file_duplicate: { status: 409, title: 'This statement file was imported before' },
   recon_exception_not_found: { status: 404, title: 'No such reconciliation exception' },
   recon_exception_closed: { status: 409, title: 'The reconciliation exception cannot be resolved that way' },
+  biller_not_found: { status: 404, title: 'No such biller' },
+  biller_invalid: { status: 400, title: 'The biller definition is not valid' },
+  biller_code_taken: { status: 409, title: 'A biller with this code exists' },
+  biller_connector_unknown: { status: 422, title: 'No biller connector of that name is configured' },
+  biller_unavailable: { status: 503, title: 'The biller did not answer; nothing was charged' },
+  account_number_invalid: { status: 400, title: "The account number breaks the biller's rule" },
+  biller_customer_not_found: { status: 404, title: 'The biller does not know this account' },
+  bill_not_found: { status: 404, title: 'No such bill' },
+  bill_not_payable: { status: 409, title: 'The bill has nothing to pay' },
+  bill_already_paid: { status: 409, title: 'The bill is paid or being paid' },
+  bill_amount_not_allowed: { status: 422, title: "The amount breaks the biller's amount rule" },
+  biller_model_mismatch: { status: 422, title: "The biller's payment model does not take this request" },
+  bill_payment_not_found: { status: 404, title: 'No such bill payment' },
+  bill_complaint_not_found: { status: 404, title: 'No such complaint' },
+  bill_complaint_state_invalid: { status: 409, title: "The complaint's state does not allow this" },
+  bill_recon_exception_not_found: { status: 404, title: 'No such bill reconciliation exception' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;
+
+/** Bill payment's codes are all catalogued (a new BillpayError value fails the type check here). */
+export const billpayProblems: Record<BillpayError, { status: number; title: string }> = problemCatalog;
 
 export interface Problem {
   type: string;

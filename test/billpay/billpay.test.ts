@@ -191,7 +191,7 @@ describeEachStore('bill payment', (dialect) => {
   });
 
   it('a slow biller answers the fetch with a reference id; the bill is read by it later', async () => {
-    await setMode('water_gas', 'slow', 250);
+    await setMode('water_gas', 'slow', 900);
     const pending = await fetchBill(t.billers.water_gas, waterGasAccounts.nothingDue);
     expect(pending.status).toBe(202);
     expect(pending.body.status).toBe('fetching');

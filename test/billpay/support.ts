@@ -140,7 +140,7 @@ export interface BillpayTestApp {
   balance(customerId: string): Promise<number>;
 }
 
-export function useBillpayApp(dialect: Dialect, settings: Partial<BillpaySettings> = {}, billerTimeoutMs = 400): BillpayTestApp {
+export function useBillpayApp(dialect: Dialect, settings: Partial<BillpaySettings> = {}, billerTimeoutMs = 1_500): BillpayTestApp {
   const t = {} as BillpayTestApp;
   let drop: () => Promise<void> = async () => undefined;
   beforeAll(async () => {
@@ -153,7 +153,7 @@ export function useBillpayApp(dialect: Dialect, settings: Partial<BillpaySetting
       logger: false,
       vaultKey: randomBytes(32),
       billers: sandboxConnectors(t.world, billerTimeoutMs),
-      billpay: { fetchWaitMs: 100, recheckDelayMs: 1_000, postingGraceMs: 5_000, ...settings },
+      billpay: { fetchWaitMs: 500, recheckDelayMs: 1_000, postingGraceMs: 5_000, ...settings },
     });
     await t.hutong.server.ready();
     t.operatorKey = (await t.hutong.services.parties.ensureOperatorKey(undefined)).generated as string;

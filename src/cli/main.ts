@@ -12,6 +12,7 @@ import { startFx } from './fx.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 import { registerSettlementCommands, startBank } from './settlement.js';
+import { startBillers } from './billers.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -26,12 +27,15 @@ program
     const threeDS = await startThreeDSecure(config, systemClock);
     const wallets = await startWallets(systemClock);
     const bank = await startBank();
+    const billers = await startBillers(config);
     const hutong = await createHutong(config, {
       channels: cards.channels,
       threeDSecure: threeDS.port,
       wallets: wallets.port,
       bank: bank.client,
+      billers: billers.connectors,
     });
+    hutong.services.billpay.sweeper.start();
     hutong.services.payments.sweeper.start();
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     await hutong.services.cycle.start();
@@ -56,6 +60,7 @@ program
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
       `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
       `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
+      `Billers                            ${billers.url}${billers.sandbox ? '  — sandbox' : ''}`,
     ];
     if (demo !== undefined)
       lines.push(
@@ -81,6 +86,7 @@ program
       await wallets.close();
       await fxFeed.close();
       await bank.close();
+      await billers.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));

@@ -31,12 +31,13 @@ export const BillerView = Type.Object({
   payer_fee: Type.Integer({ description: "The payer's convenience fee, added to the debit" }),
   biller_fee_bps: Type.Integer({ description: "The biller's commission, kept from what it is paid" }),
   connector: Type.String(),
-  merchant: Type.String({ description: 'The Hutong merchant the biller settles to' }),
+  merchant: Type.Optional(Type.String({ description: 'The Hutong merchant the biller settles to (operator only)' })),
   status: Type.String(),
   created_at: Type.String(),
 });
 
-export function billerView(b: Biller) {
+/** The registry is public: the biller's settlement merchant is shown to the operator only. */
+export function billerView(b: Biller, audience: 'public' | 'operator' = 'public') {
   return {
     id: b.id,
     object: 'biller' as const,
@@ -61,7 +62,7 @@ export function billerView(b: Biller) {
     payer_fee: minor(b.payerFeeFixedMinor),
     biller_fee_bps: b.billerFeeBps,
     connector: b.connector,
-    merchant: b.merchantId,
+    ...(audience === 'operator' ? { merchant: b.merchantId } : {}),
     status: b.status,
     created_at: b.createdAt,
   };

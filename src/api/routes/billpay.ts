@@ -143,14 +143,15 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
           merchantId: b.merchant,
         }),
       );
-      return reply.code(201).send(billerView(biller));
+      return reply.code(201).send(billerView(biller, 'operator'));
     },
   );
 
   app.get(
     '/v1/billers',
     {
-      config: { auth: 'any' },
+      // The registry is public, as BBPS's biller list is: what a payer needs to find a biller.
+      config: { auth: 'none' },
       schema: {
         tags,
         summary: 'Find billers by category and region',
@@ -162,14 +163,14 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
       },
     },
     async (request) => {
-      const billers = await billpay.listBillers({ ...request.query, includeSuspended: request.principal?.type === 'operator' });
-      return { object: 'list' as const, data: billers.map(billerView) };
+      const billers = await billpay.listBillers(request.query);
+      return { object: 'list' as const, data: billers.map((b) => billerView(b)) };
     },
   );
 
   app.get(
     '/v1/billers/:id',
-    { config: { auth: 'any' }, schema: { tags, params: IdParams, response: { 200: BillerView, ...responses } } },
+    { config: { auth: 'none' }, schema: { tags, params: IdParams, response: { 200: BillerView, ...responses } } },
     async (request) => {
       const biller = await billpay.getBiller(request.params.id);
       if (biller === undefined) throw new ProblemError('biller_not_found', `no biller ${request.params.id}`);

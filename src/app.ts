@@ -25,6 +25,7 @@ import type { EscrowPort } from './payments/index.js';
 import type { BankClient } from './channels/bank/client.js';
 import { createSettlementServices } from './settlement/index.js';
 import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
+import { billPaymentView } from './api/presenters/billpay.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -195,6 +196,17 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       merchantExists: async (merchantId) => (await parties.getMerchant(merchantId)) !== undefined,
     },
     connectors: options.billers ?? (() => undefined),
+    events: {
+      record: async (trx, event) => {
+        await events.recordEvent(trx, {
+          merchantId: event.merchantId,
+          type: event.type,
+          objectType: 'bill_payment',
+          objectId: event.payment.id,
+          data: billPaymentView(event.payment),
+        });
+      },
+    },
     settings: {
       ...billpaySettingsDefault,
       ...(config.billpay === undefined

@@ -1,12 +1,22 @@
 import type { BillerConnector } from '../channels/billers/index.js';
 import type { Clock } from '../core/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { Store, Writer } from '../store/index.js';
+import type { Database, Store, Writer } from '../store/index.js';
+import type { Transaction } from 'kysely';
+import type { BillPayment } from './model.js';
 
 /** The parties bill payment needs to know exist; bound to src/parties in app.ts. */
 export interface BillpayPartiesPort {
   customerExists(merchantId: string, customerId: string): Promise<boolean>;
   merchantExists(merchantId: string): Promise<boolean>;
+}
+
+/**
+ * Webhooks: an event written in the same unit as the status change it reports (the outbox of
+ * src/events, bound in app.ts with the API's view of the payment).
+ */
+export interface BillpayEventsPort {
+  record(trx: Transaction<Database>, event: { merchantId: string; type: string; payment: BillPayment }): Promise<void>;
 }
 
 /** The configured biller connectors, by the name a biller's registry entry gives. */
@@ -41,6 +51,7 @@ export interface BillpayDeps {
   readonly clock: Clock;
   readonly parties: BillpayPartiesPort;
   readonly connectors: BillerConnectors;
+  readonly events: BillpayEventsPort;
   readonly settings: BillpaySettings;
   readonly log: (message: string) => void;
 }

@@ -114,6 +114,8 @@ export async function recordOutcome(deps: BillpayDeps, paymentId: string, outcom
           postings,
         });
         if (isFailure(entry)) throw new Error(`bill payment ${paymentId} ${kind}: ${entry.detail}`);
+        const settled = toPayment({ ...row, ...changes });
+        await deps.events.record(trx, { merchantId: row.merchant_id, type: `bill_payment.${next}`, payment: settled });
         if (row.bill_id !== null)
           await trx
             .updateTable('billpay_bills')

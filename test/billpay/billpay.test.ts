@@ -54,6 +54,9 @@ describeEachStore('bill payment', (dialect) => {
     const again = await pay({ customer, biller: t.billers.electricity, bill: bill.body.id, amount: 23_456 });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('bill_already_paid');
+    const events = await t.request('GET', `/v1/events?object_id=${paid.body.id}`, { key: t.app.key });
+    expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(['bill_payment.accepted']);
+    expect(events.body.data[0].data.object).toMatchObject({ id: paid.body.id, status: 'accepted', biller_receipt: paid.body.biller_receipt });
     const refetched = await fetchBill(t.billers.electricity, electricityAccounts.due);
     expect(refetched.body.status).toBe('nothing_due');
     expect(await t.balance(customer)).toBe(100_000 - 23_456);
@@ -173,6 +176,8 @@ describeEachStore('bill payment', (dialect) => {
     const closed = await pay({ customer, biller: t.billers.charity, account_number: charityProjects.closed, amount: 2_000 });
     expect(closed.status).toBe(201);
     expect(closed.body).toMatchObject({ status: 'refunded', reason: 'project_closed', biller_receipt: null });
+    const events = await t.request('GET', `/v1/events?object_id=${closed.body.id}`, { key: t.app.key });
+    expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(['bill_payment.refunded']);
     expect(await t.balance(customer)).toBe(8_000);
   });
 

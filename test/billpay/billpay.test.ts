@@ -56,7 +56,11 @@ describeEachStore('bill payment', (dialect) => {
     expect(again.body.code).toBe('bill_already_paid');
     const events = await t.request('GET', `/v1/events?object_id=${paid.body.id}`, { key: t.app.key });
     expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(['bill_payment.accepted']);
-    expect(events.body.data[0].data.object).toMatchObject({ id: paid.body.id, status: 'accepted', biller_receipt: paid.body.biller_receipt });
+    expect(events.body.data[0].data.object).toMatchObject({
+      id: paid.body.id,
+      status: 'accepted',
+      biller_receipt: paid.body.biller_receipt,
+    });
     const refetched = await fetchBill(t.billers.electricity, electricityAccounts.due);
     expect(refetched.body.status).toBe('nothing_due');
     expect(await t.balance(customer)).toBe(100_000 - 23_456);

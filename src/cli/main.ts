@@ -130,7 +130,13 @@ program
   .option('--quick', 'shorter runs, for a smoke check')
   .option('--settlement', 'only the settlement and reconciliation benchmark (1,000,000 payments and CSV lines, ~3 min)')
   .option('--all', 'the default benchmarks, then the settlement and reconciliation one')
-  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean }) => {
+  .option('--billpay', 'only the bill payment benchmark (fetch + pay from the wallet over HTTP, with the sandbox biller)')
+  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean; billpay?: boolean }) => {
+    if (options.billpay === true) {
+      const { runBillpayBench } = await import('../bench/billpay.js');
+      await runBillpayBench({ stores: options.stores.split(','), quick: options.quick === true });
+      return;
+    }
     const { runBenchmarks } = await import('../bench/run.js');
     if (options.settlement !== true) await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
     if (options.settlement === true || options.all === true) {

@@ -4,7 +4,7 @@ import { createHutong } from '../app.js';
 import { createBillerConnector, type BillerConnector } from '../channels/billers/index.js';
 import { loadConfig } from '../config.js';
 import { verifyLedger } from '../ledger/index.js';
-import type { Dialect } from '../store/database.js';
+import type { Dialect } from '../store/index.js';
 import { startBillerWorld, waterGasAccounts } from '../../sandbox/billers/index.js';
 import { adminUrl, openPostgresDatabase, openSqliteDatabase, type BenchDatabase } from './databases.js';
 import { closedLoop, ratePerSec } from './load.js';
@@ -39,6 +39,7 @@ async function measure(db: BenchDatabase, durationMs: number): Promise<BillpayFi
   const config = { ...loadConfig({}), store: db.store, dataDir: undefined, port: 0, logLevel: 'silent' };
   const hutong = await createHutong(config, {
     logger: false,
+    vaultKey: randomBytes(32),
     billers: (name): BillerConnector | undefined => (name === 'water_gas' ? connector : undefined),
   });
   const address = await hutong.server.listen({ port: 0, host: '127.0.0.1' });

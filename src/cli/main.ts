@@ -133,7 +133,7 @@ program
   .option('--billpay', 'only the bill payment benchmark (fetch + pay from the wallet over HTTP, with the sandbox biller)')
   .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean; billpay?: boolean }) => {
     if (options.billpay === true) {
-      const { runBillpayBench } = await import('../bench/billpay.js');
+      const { runBillpayBench } = await import('../bench/run.js');
       await runBillpayBench({ stores: options.stores.split(','), quick: options.quick === true });
       return;
     }

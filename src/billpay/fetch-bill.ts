@@ -114,6 +114,10 @@ async function recordFetch(deps: BillpayDeps, row: Database['billpay_bills'], ou
   return toBill({ ...row, ...columns });
 }
 
+/**
+ * A bill still `fetching` long after its fetch began lost its fetch (a crashed process): reading it
+ * asks the biller again. Nothing moves money here, so a second fetch is harmless.
+ */
 export async function getBill(deps: BillpayDeps, merchantId: string, id: string): Promise<Bill | Failure<BillpayError>> {
   const row = await deps.store.reader
     .selectFrom('billpay_bills')
@@ -121,5 +125,12 @@ export async function getBill(deps: BillpayDeps, merchantId: string, id: string)
     .where('id', '=', id)
     .where('merchant_id', '=', merchantId)
     .executeTakeFirst();
-  return row === undefined ? fail(BillpayError.BillNotFound, `no bill ${id}`) : toBill(row);
+  if (row === undefined) return fail(BillpayError.BillNotFound, `no bill ${id}`);
+  const staleMs = deps.clock.now().getTime() - Date.parse(row.updated_at);
+  if (row.status !== 'fetching' || staleMs < deps.settings.postingGraceMs) return toBill(row);
+  const found = await checkedBiller(deps, row.biller_id);
+  if ('failure' in found) return toBill(row);
+  const outcome =
+    found.biller.model === 'fetch' ? await found.connector.fetch(row.account_number) : await found.connector.validate(row.account_number);
+  return recordFetch(deps, row, outcome);
 }

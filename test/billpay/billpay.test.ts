@@ -211,6 +211,11 @@ describeEachStore('bill payment', (dialect) => {
       status = (await t.request('GET', `/v1/bills/${pending.body.id}`, { key: t.app.key })).body.status;
     }
     expect(status).toBe('nothing_due');
+    // A fetch lost with its process (the row left `fetching`) is asked again when the bill is read after the grace.
+    await t.hutong.services.store.db.updateTable('billpay_bills').set({ status: 'fetching' }).where('id', '=', pending.body.id).execute();
+    expect((await t.request('GET', `/v1/bills/${pending.body.id}`, { key: t.app.key })).body.status).toBe('fetching');
+    t.clock.advance(6_000);
+    expect((await t.request('GET', `/v1/bills/${pending.body.id}`, { key: t.app.key })).body.status).toBe('nothing_due');
   });
 
   it('a timeout after the debit: queried, found booked, accepted once', async () => {

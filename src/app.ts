@@ -42,6 +42,8 @@ import { isFailure } from './core/index.js';
 import { createInteropService, defaultInteropSettings, defaultParticipants, defaultPaymentCodeRules } from './interop/index.js';
 import { collectionCodeOrderView } from './api/presenters/interop.js';
 import type { CodeOrder } from './interop/index.js';
+import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
+import { billPaymentView } from './api/presenters/billpay.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -108,6 +110,10 @@ export interface CreateOptions {
   };
   /** The interconnection switch's URL (the sandbox switch under `hutong start`). */
   readonly interopSwitchUrl?: string;
+  /** The biller connectors by name (src/channels/billers); none configured means bill payment has no billers. */
+  readonly billers?: BillerConnectors;
+  /** Bill payment timings (tests shorten them); defaults from the configuration. */
+  readonly billpay?: Partial<typeof billpaySettingsDefault>;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -299,6 +305,41 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       ...options.customs?.settings,
     },
   });
+  const billpay = createBillpayService({
+    store,
+    writer,
+    ledger,
+    clock,
+    parties: {
+      customerExists: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
+      merchantExists: async (merchantId) => (await parties.getMerchant(merchantId)) !== undefined,
+    },
+    connectors: options.billers ?? (() => undefined),
+    events: {
+      record: async (trx, event) => {
+        await events.recordEvent(trx, {
+          merchantId: event.merchantId,
+          type: event.type,
+          objectType: 'bill_payment',
+          objectId: event.payment.id,
+          data: billPaymentView(event.payment),
+        });
+      },
+    },
+    settings: {
+      ...billpaySettingsDefault,
+      ...(config.billpay === undefined
+        ? {}
+        : {
+            fetchWaitMs: config.billpay.fetchWaitMs,
+            recheckDelayMs: config.billpay.recheckDelayMs,
+            postingGraceMs: config.billpay.postingGraceMs,
+            sweepIntervalMs: config.billpay.sweepIntervalMs,
+          }),
+      ...options.billpay,
+    },
+    log: warn,
+  });
   const services: ApiServices = {
     store,
     writer,
@@ -365,6 +406,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
         switchUrl: options.interopSwitchUrl ?? config.interop?.switchUrl,
       },
     }),
+    billpay,
   };
   const server = await buildServer(services, { logger, connections: config.http });
   dispatcher.start();
@@ -386,6 +428,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     async close() {
       fx.stopPolling();
       await customs.stopPolling();
+      await billpay.sweeper.stop();
       await server.close();
       await dispatcher.stop();
       await timers.stop();

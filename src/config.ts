@@ -89,6 +89,19 @@ export interface HutongConfig {
     readonly payName: string;
     readonly pushLeaseMs: number;
   };
+  /**
+   * Bill payment (docs/billpay.md): where each biller connector reaches its biller and the key it
+   * signs with. Unset `billerUrls`: `hutong start` runs the sandbox billers in-process.
+   */
+  readonly billpay?: {
+    readonly billerUrls: Record<string, string> | undefined;
+    readonly billerKeys: Record<string, string>;
+    readonly billerTimeoutMs: number;
+    readonly fetchWaitMs: number;
+    readonly recheckDelayMs: number;
+    readonly postingGraceMs: number;
+    readonly sweepIntervalMs: number;
+  };
 }
 
 /** One configured acquirer: the connector's name, its kind (a catalogue entry) and where it listens. */
@@ -118,6 +131,19 @@ export function parseAcquirers(text: string | undefined): readonly AcquirerEndpo
     seen.add(name);
     return { name, kind, host, port };
   });
+}
+
+/** `name=value,name=value` (biller URLs and keys), or undefined when unset. */
+function pairsFrom(env: NodeJS.ProcessEnv, name: string): Record<string, string> | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const pairs: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const at = part.indexOf('=');
+    if (at < 1) throw new Error(`${name} is a list of name=value, got ${JSON.stringify(part)}`);
+    pairs[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return pairs;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -234,6 +260,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       payCode: env.HUTONG_CUSTOMS_PAY_CODE || '110196000T',
       payName: env.HUTONG_CUSTOMS_PAY_NAME || 'Hutong Payment (互通支付)',
       pushLeaseMs: intFrom(env, 'HUTONG_CUSTOMS_PUSH_LEASE_MS', 30_000, 1_000, 600_000),
+    },
+    billpay: {
+      billerUrls: pairsFrom(env, 'HUTONG_BILLERS'),
+      billerKeys: pairsFrom(env, 'HUTONG_BILLER_KEYS') ?? {},
+      billerTimeoutMs: intFrom(env, 'HUTONG_BILLER_TIMEOUT_MS', 2_000, 50, 60_000),
+      fetchWaitMs: intFrom(env, 'HUTONG_BILLPAY_FETCH_WAIT_MS', 1_500, 10, 60_000),
+      recheckDelayMs: intFrom(env, 'HUTONG_BILLPAY_RECHECK_MS', 2_000, 10, 600_000),
+      postingGraceMs: intFrom(env, 'HUTONG_BILLPAY_POSTING_GRACE_MS', 30_000, 100, 3_600_000),
+      sweepIntervalMs: intFrom(env, 'HUTONG_BILLPAY_SWEEP_MS', 1_000, 50, 600_000),
     },
   };
 }

@@ -11,6 +11,7 @@ import { WalletConnectorError } from '../src/channels/wallets/errors.js';
 import { PaymentError } from '../src/payments/errors.js';
 import { WalletError } from '../src/wallets/errors.js';
 import { EscrowError } from '../src/escrow/errors.js';
+import { BillpayError } from '../src/billpay/index.js';
 import { useTestApp } from './support/app.js';
 import { describeEachStore } from './support/stores.js';
 
@@ -26,6 +27,7 @@ it('every business error code has a problem status', () => {
     ...Object.values(ThreeDSecureError),
     ...Object.values(WalletConnectorError),
     ...Object.values(EscrowError),
+    ...Object.values(BillpayError),
   ]) {
     expect(Object.keys(problemCatalog), e).toContain(e);
   }

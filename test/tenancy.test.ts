@@ -11,6 +11,8 @@ import { useTestApp } from './support/app.js';
 import { cardWorldChannels, type CardWorldFixture } from './support/card-world.js';
 import { describeEachStore } from './support/stores.js';
 import { ecbRates } from './web/fx-rates.js';
+import { propertyUnits, startBillerWorld } from '../sandbox/billers/index.js';
+import { sandboxBillerBodies, sandboxConnectors } from './billpay/support.js';
 
 /**
  * Tenant isolation and card-data hygiene across the whole API (DESIGN.md §8, issues 4 and 6).
@@ -47,6 +49,8 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/buyer/escrows/:id/checkout_session': 'public',
   'POST /v1/buyer/escrows/:id/refund_request': 'public',
   'POST /v1/buyer/escrows/:id/withdraw_refund_request': 'public',
+  'GET /v1/billers': 'public',
+  'GET /v1/billers/:id': 'public',
 
   'POST /v1/merchants': 'operator',
   'GET /v1/merchants': 'operator',
@@ -79,6 +83,10 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/operator/scheduled_runs': 'operator',
   'GET /v1/operator/netting_windows': 'operator',
   'GET /v1/operator/interop/clearing': 'operator',
+  'POST /v1/billers': 'operator',
+  'POST /v1/billers/:id/reconciliations': 'operator',
+  'GET /v1/billers/:id/reconciliation_exceptions': 'operator',
+  'POST /v1/bill_complaints/:id/resolve': 'operator',
 
   'GET /v1/balance': 'merchant',
   'GET /v1/account': 'merchant',
@@ -160,6 +168,15 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/customers/:id/payment_codes': 'merchant',
   'GET /v1/interop/switch': 'merchant',
   'POST /v1/scans': 'merchant',
+  'POST /v1/bills': 'merchant',
+  'GET /v1/bills/:id': 'merchant',
+  'POST /v1/bill_payments': 'merchant',
+  'GET /v1/bill_payments': 'merchant',
+  'GET /v1/bill_payments/:id': 'merchant',
+  'GET /v1/bill_payments/:id/receipt': 'merchant',
+  'POST /v1/bill_payments/:id/complaints': 'merchant',
+  'GET /v1/bill_complaints/:id': 'merchant',
+  'GET /v1/billers/:id/property_roll': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -212,11 +229,22 @@ interface Tenant {
   checkoutToken: string;
   session: string;
   csrf: string;
+  /** Bill payment: the tenant's own property biller (it is the property company), a bill, a payment, a complaint. */
+  biller: string;
+  bill: string;
+  billPayment: string;
+  complaint: string;
 }
 
 describeEachStore('tenant isolation and card data across every route', (dialect) => {
   const fixture = {} as CardWorldFixture;
-  const t = useTestApp(dialect, { channels: cardWorldChannels(fixture) });
+  const t = useTestApp(dialect, {
+    channels: cardWorldChannels(fixture),
+    billers: async () => {
+      const world = await startBillerWorld({});
+      return { connectors: sandboxConnectors(world, 2_000), close: () => world.close() };
+    },
+  });
   /** A trade's buyer token, as the cashier gives it to the buyer who pays (never in the merchant's answers). */
   const buyerTokenOf = async (id: string): Promise<string> => {
     const found = await t.hutong.services.escrow.get({ kind: 'operator' }, id);
@@ -368,6 +396,34 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     tn.collectionCode = (
       await ok(await t.request('POST', '/v1/collection_codes', { key, body: { kind: 'static', currency: 'CNY', city: 'Shanghai' } }))
     ).id;
+    await billpayObjects(tn, tag);
+  }
+
+  /** The tenant is a property company with its own biller; its customer pays a month of fees and complains. */
+  async function billpayObjects(tn: Tenant, tag: 'A' | 'B') {
+    const body = sandboxBillerBodies({ electricity: tn.id, water_gas: tn.id, mobile: tn.id, property: tn.id, charity: tn.id }).property;
+    tn.biller = (
+      await ok(await t.request('POST', '/v1/billers', { key: t.operatorKey, body: { ...body, code: `tenancy-${tag.toLowerCase()}` } }))
+    ).id;
+    const bill = await ok(
+      await t.request('POST', '/v1/bills', {
+        key: tn.key,
+        body: { biller: tn.biller, account_number: propertyUnits.threeMonths, customer: tn.customer },
+      }),
+    );
+    tn.bill = bill.id;
+    const month = (bill.periods as { amount: number }[])[0]?.amount as number;
+    tn.billPayment = (
+      await ok(
+        await t.request('POST', '/v1/bill_payments', {
+          key: tn.key,
+          body: { customer: tn.customer, biller: tn.biller, bill: tn.bill, amount: month, currency: 'CNY' },
+        }),
+      )
+    ).id;
+    tn.complaint = (
+      await ok(await t.request('POST', `/v1/bill_payments/${tn.billPayment}/complaints`, { key: tn.key, body: { reason: 'other' } }))
+    ).id;
   }
 
   async function signIn(tn: Tenant) {
@@ -430,6 +486,10 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         transfers: of.transfer,
         customs_declarations: of.declaration,
         merchants: of.id,
+        bills: of.bill,
+        bill_payments: of.billPayment,
+        bill_complaints: of.complaint,
+        billers: of.biller,
         // The cashier token is the credential of its page; a made-up one must find nothing.
         checkout: 'cs_madeUpTokenThatNobodyWasGiven0000000000',
         api_keys: 'key_none',
@@ -481,6 +541,11 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       'POST /v1/merchants': { name: 'Evil', country: 'CN', settlement_currency: 'CNY' },
       'POST /v1/operator/settlement_runs': {},
       'POST /v1/operator/chargebacks': { payment: other.cardPayment, amount: 100, reference: 'cb-1' },
+      'POST /v1/bills': { biller: other.biller, account_number: propertyUnits.oneMonth, customer: other.customer },
+      'POST /v1/bill_payments': { customer: other.customer, biller: other.biller, bill: other.bill, amount: 100, currency: 'CNY' },
+      'POST /v1/bill_payments/:id/complaints': { reason: 'other' },
+      'POST /v1/bill_complaints/:id/resolve': { resolution: 'no' },
+      'POST /v1/billers/:id/reconciliations': { date: '2026-03-01' },
     };
     return bodies[route] ?? (route.startsWith('POST') ? {} : undefined);
   }
@@ -514,6 +579,9 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       tn.checkoutToken,
       tn.session,
       tn.csrf,
+      tn.bill,
+      tn.billPayment,
+      tn.complaint,
     ];
   }
 
@@ -623,6 +691,8 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     'POST /v1/escrows',
     'POST /v1/transfers',
     'POST /v1/customs_declarations',
+    'POST /v1/bills',
+    'POST /v1/bill_payments',
   ]);
 
   /** A's objects as A sees them: compared before and after B's attempts. */
@@ -643,6 +713,9 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       '/v1/api_keys',
       '/v1/balance',
       '/v1/settlement_schedule',
+      `/v1/bill_payments/${tn.billPayment}`,
+      `/v1/bills/${tn.bill}`,
+      `/v1/bill_complaints/${tn.complaint}`,
     ];
     const out: Record<string, unknown> = {};
     for (const path of paths) out[path] = (await t.request('GET', path, { key: tn.key })).body;
@@ -666,6 +739,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       '/v1/customs_declarations',
       `/v1/settlements/${B.statement}/lines`,
       `/v1/settlements/${B.statement}/lines.csv`,
+      '/v1/bill_payments',
     ];
     for (const path of lists) {
       const res = await t.hutong.server.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${B.key}` } });

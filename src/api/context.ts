@@ -16,6 +16,7 @@ import type { SettlementServices } from '../settlement/index.js';
 import type { BankClient } from '../channels/bank/client.js';
 import type { CustomsService } from '../customs/index.js';
 import type { InteropService } from '../interop/index.js';
+import type { BillpayService } from '../billpay/index.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -40,6 +41,7 @@ export interface ApiServices {
   readonly cycle: SettlementServices['cycle'];
   /** The settlement bank's connector, if one is configured. */
   readonly bank: () => BankClient | undefined;
+  readonly billpay: BillpayService;
   /** Interconnection: QR decoding, collection codes, the switch (src/interop). */
   readonly interop: InteropService;
   readonly customs: CustomsService;

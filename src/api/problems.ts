@@ -1,5 +1,6 @@
 import type { CustomsError } from '../customs/index.js';
 import type { InteropError } from '../interop/index.js';
+import type { BillpayError } from '../billpay/index.js';
 
 /**
  * Every error the API can answer, with its HTTP status, in one place (RFC 9457 problem details).
@@ -144,12 +145,30 @@ export const problemCatalog = {
   customs_declaration_state_invalid: { status: 409, title: "The declaration's state does not allow this" },
   customs_query_invalid: { status: 401, title: 'The query is not signed by customs, or not current' },
   customs_refund_after_release: { status: 409, title: 'Customs released the goods; the payment cannot be refunded' },
+  biller_not_found: { status: 404, title: 'No such biller' },
+  biller_invalid: { status: 400, title: 'The biller definition is not valid' },
+  biller_code_taken: { status: 409, title: 'A biller with this code exists' },
+  biller_connector_unknown: { status: 422, title: 'No biller connector of that name is configured' },
+  biller_unavailable: { status: 503, title: 'The biller did not answer; nothing was charged' },
+  account_number_invalid: { status: 400, title: "The account number breaks the biller's rule" },
+  biller_customer_not_found: { status: 404, title: 'The biller does not know this account' },
+  bill_not_found: { status: 404, title: 'No such bill' },
+  bill_not_payable: { status: 409, title: 'The bill has nothing to pay' },
+  bill_already_paid: { status: 409, title: 'The bill is paid or being paid' },
+  bill_amount_not_allowed: { status: 422, title: "The amount breaks the biller's amount rule" },
+  biller_model_mismatch: { status: 422, title: "The biller's payment model does not take this request" },
+  bill_payment_not_found: { status: 404, title: 'No such bill payment' },
+  bill_complaint_not_found: { status: 404, title: 'No such complaint' },
+  bill_complaint_state_invalid: { status: 409, title: "The complaint's state does not allow this" },
+  bill_recon_exception_not_found: { status: 404, title: 'No such bill reconciliation exception' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;
 
 // Every customs error is catalogued (the module convention): a new code without an entry fails the type check.
 export const customsProblems: Record<CustomsError, { status: number; title: string }> = problemCatalog;
+/** Bill payment's codes are all catalogued (a new BillpayError value fails the type check here). */
+export const billpayProblems: Record<BillpayError, { status: number; title: string }> = problemCatalog;
 
 export interface Problem {
   type: string;

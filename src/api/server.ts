@@ -28,6 +28,7 @@ import { frameworkProblem, registerInputGuards } from './input-guards.js';
 import { boundConnectionsPerIp, connectionLimitsDefault, httpServerOptions, type ConnectionLimits } from './connections.js';
 import { registerCustomsRoutes } from './routes/customs.js';
 import { registerInteropRoutes } from './routes/interop.js';
+import { registerBillpayRoutes } from './routes/billpay.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -133,6 +134,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerOpsRoutes(app, services);
   registerCustomsRoutes(app, services);
   registerInteropRoutes(app, services);
+  registerBillpayRoutes(app, services);
   return app;
 }
 

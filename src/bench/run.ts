@@ -290,3 +290,6 @@ function machineInfo(): MachineInfo {
     nodeVersion: process.version,
   };
 }
+
+// The bill payment benchmark (issue 15), reached by `hutong bench --billpay` through this file.
+export { runBillpayBench } from './billpay.js';

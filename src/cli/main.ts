@@ -17,6 +17,7 @@ import { readDemoKey } from './demo.js';
 import { startCustoms } from './customs.js';
 import { registerQrCommands } from './qr.js';
 import { startInteropSwitch } from './interop.js';
+import { startBillers } from './billers.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -33,6 +34,7 @@ program
     const bank = await startBank();
     const customs = await startCustoms(config);
     const interopSwitch = await startInteropSwitch(config, config.interop?.sandboxSwitchPort ?? 0);
+    const billers = await startBillers(config);
     const hutong = await createHutong(config, {
       customs: customs.options,
       channels: cards.channels,
@@ -40,7 +42,9 @@ program
       wallets: wallets.port,
       bank: bank.client,
       interopSwitchUrl: interopSwitch.url,
+      billers: billers.connectors,
     });
+    hutong.services.billpay.sweeper.start();
     hutong.services.payments.sweeper.start();
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     await hutong.services.cycle.start();
@@ -69,6 +73,7 @@ program
       `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
       `Customs single window (CEB XML)    ${customs.url}${customs.partnersUrl === undefined ? '' : `  — sandbox; platform and carrier at ${customs.partnersUrl}`}`,
       `Interconnection switch (EMV QR)    ${interopSwitch.url}${interopSwitch.sandbox ? '  — sandbox; apps scan at /apps/{wallet}/scan, tills charge at /merchants/{wallet}/charge' : ''}`,
+      `Billers                            ${billers.url}${billers.sandbox ? '  — sandbox' : ''}`,
     ];
     if (demo !== undefined)
       lines.push(
@@ -93,6 +98,7 @@ program
       customs_url: customs.url,
       customs_partners_url: customs.partnersUrl,
       switch_url: interopSwitch.url,
+      billers_url: billers.url,
     });
 
     // SIGTERM exits within a bound (issue 12): a peer that vanishes mid-close, or a client that keeps
@@ -118,6 +124,7 @@ program
         ['bank', () => bank.close()],
         ['customs', () => customs.close()],
         ['interop switch', () => interopSwitch.close()],
+        ['billers', () => billers.close()],
       ] as const) {
         try {
           await close();
@@ -185,7 +192,13 @@ program
   .option('--quick', 'shorter runs, for a smoke check')
   .option('--settlement', 'only the settlement and reconciliation benchmark (1,000,000 payments and CSV lines, ~3 min)')
   .option('--all', 'the default benchmarks, then the settlement and reconciliation one')
-  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean }) => {
+  .option('--billpay', 'only the bill payment benchmark (fetch + pay from the wallet over HTTP, with the sandbox biller)')
+  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean; billpay?: boolean }) => {
+    if (options.billpay === true) {
+      const { runBillpayBench } = await import('../bench/run.js');
+      await runBillpayBench({ stores: options.stores.split(','), quick: options.quick === true });
+      return;
+    }
     const { runBenchmarks } = await import('../bench/run.js');
     if (options.settlement !== true) await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
     if (options.settlement === true || options.all === true) {

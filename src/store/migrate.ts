@@ -15,6 +15,7 @@ import * as safety from './migrations/013-safety.js';
 import * as inputs from './migrations/014-inputs.js';
 import * as customs from './migrations/016-customs.js';
 import * as interop from './migrations/017-interop.js';
+import * as billpay from './migrations/018-billpay.js';
 
 interface Migration {
   readonly name: string;
@@ -38,6 +39,7 @@ const migrations: readonly Migration[] = [
   { name: '014-inputs', up: inputs.up },
   { name: '016-customs', up: customs.up },
   { name: '017-interop', up: interop.up },
+  { name: '018-billpay', up: billpay.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -1,4 +1,5 @@
 import type { InteropTables } from '../interop/schema.js';
+import type { BillpayTables } from '../billpay/schema.js';
 
 /**
  * The database as Kysely sees it. Money columns are bigint minor units (SQLite INTEGER, PostgreSQL
@@ -601,3 +602,7 @@ export interface ScheduledRunsTable {
   started_at: string;
   finished_at: string | null;
 }
+
+// Bill payment's tables (src/billpay/schema.ts), merged into Database.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Database extends BillpayTables {}

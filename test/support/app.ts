@@ -7,6 +7,7 @@ import type { FxSettings } from '../../src/fx/index.js';
 import type { BankClient } from '../../src/channels/bank/client.js';
 import type { HutongConfig } from '../../src/config.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
+import type { BillerConnectors } from '../../src/billpay/index.js';
 
 export interface TestApp {
   hutong: Hutong;
@@ -36,6 +37,8 @@ export interface TestAppOptions {
   readonly customs?: (clock: ManualClock) => Promise<{ options: NonNullable<CreateOptions['customs']>; close(): Promise<void> }>;
   /** The interconnection switch's URL (e.g. a sandbox switch started by an earlier beforeAll). */
   readonly interopSwitchUrl?: () => string;
+  /** Biller connectors for bill payment (e.g. the sandbox billers), closed after the suite. */
+  readonly billers?: () => Promise<{ connectors: BillerConnectors; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -51,8 +54,10 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     const threeDS = options.threeDSecure === undefined ? undefined : await options.threeDSecure();
     const bank = options.bank === undefined ? undefined : await options.bank();
     const customs = options.customs === undefined ? undefined : await options.customs(clock);
+    const billers = options.billers === undefined ? undefined : await options.billers();
     closeChannels = async () => {
       await customs?.close();
+      await billers?.close();
       await channels?.close();
       await threeDS?.close();
       await bank?.close();
@@ -69,6 +74,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
         bank: bank?.client,
         customs: customs?.options,
         interopSwitchUrl: options.interopSwitchUrl?.(),
+        billers: billers?.connectors,
       },
     );
     await hutong.server.ready();

@@ -1,0 +1,275 @@
+import { Type } from '@sinclair/typebox';
+import type { Bill, Biller, BillPayment, Complaint, PropertyUnitView, ReconException, ReconReport } from '../../billpay/index.js';
+
+/** API views of bill payment's objects (amounts as integers of minor units, as everywhere). */
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const minor = (value: bigint) => Number(value);
+
+export const AccountRuleView = Type.Object({
+  label: Type.String(),
+  label_zh: Type.String(),
+  pattern: Type.String(),
+  length_min: Type.Integer(),
+  length_max: Type.Integer(),
+  check_digit: Type.String({ description: 'none, luhn or weights_731' }),
+});
+
+export const BillerView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('biller'),
+  code: Type.String(),
+  name: Type.String(),
+  name_zh: Type.String(),
+  category: Type.String(),
+  region: Type.String(),
+  model: Type.String({ description: 'fetch, validate or direct' }),
+  account: AccountRuleView,
+  amount_rule: Type.String({ description: 'exact, at_least, at_most, any or whole_periods' }),
+  min_amount: Type.Integer(),
+  max_amount: Type.Integer(),
+  currency: Type.String(),
+  payer_fee: Type.Integer({ description: "The payer's convenience fee, added to the debit" }),
+  biller_fee_bps: Type.Integer({ description: "The biller's commission, kept from what it is paid" }),
+  connector: Type.String(),
+  merchant: Type.Optional(Type.String({ description: 'The Hutong merchant the biller settles to (operator only)' })),
+  status: Type.String(),
+  created_at: Type.String(),
+});
+
+/** The registry is public: the biller's settlement merchant is shown to the operator only. */
+export function billerView(b: Biller, audience: 'public' | 'operator' = 'public') {
+  return {
+    id: b.id,
+    object: 'biller' as const,
+    code: b.code,
+    name: b.name,
+    name_zh: b.nameZh,
+    category: b.category,
+    region: b.region,
+    model: b.model,
+    account: {
+      label: b.accountRule.label,
+      label_zh: b.accountRule.labelZh,
+      pattern: b.accountRule.pattern,
+      length_min: b.accountRule.lengthMin,
+      length_max: b.accountRule.lengthMax,
+      check_digit: b.accountRule.checkDigit,
+    },
+    amount_rule: b.amountRule,
+    min_amount: minor(b.minAmountMinor),
+    max_amount: minor(b.maxAmountMinor),
+    currency: b.currency,
+    payer_fee: minor(b.payerFeeFixedMinor),
+    biller_fee_bps: b.billerFeeBps,
+    connector: b.connector,
+    ...(audience === 'operator' ? { merchant: b.merchantId } : {}),
+    status: b.status,
+    created_at: b.createdAt,
+  };
+}
+
+export const BillView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('bill'),
+  status: Type.String({ description: 'fetching, available, nothing_due, not_found, unavailable, paying or paid' }),
+  biller: Type.String(),
+  account_number: Type.String(),
+  customer: Nullable(Type.String()),
+  currency: Type.String(),
+  amount_due: Nullable(Type.Integer()),
+  late_fee: Type.Integer(),
+  due_date: Nullable(Type.String()),
+  customer_name: Nullable(Type.String()),
+  biller_bill_ref: Nullable(Type.String()),
+  lines: Type.Array(Type.Object({ label: Type.String(), amount: Type.Integer() })),
+  periods: Type.Array(Type.Object({ period: Type.String(), amount: Type.Integer() })),
+  detail: Nullable(Type.String()),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export function billView(b: Bill) {
+  return {
+    id: b.id,
+    object: 'bill' as const,
+    status: b.status,
+    biller: b.billerId,
+    account_number: b.accountNumber,
+    customer: b.customerId,
+    currency: b.currency,
+    amount_due: b.amountDueMinor === null ? null : minor(b.amountDueMinor),
+    late_fee: minor(b.lateFeeMinor),
+    due_date: b.dueDate,
+    customer_name: b.customerName,
+    biller_bill_ref: b.billerBillRef,
+    lines: b.lines.map((l) => ({ label: l.label, amount: minor(l.amountMinor) })),
+    periods: b.periods.map((p) => ({ period: p.period, amount: minor(p.amountMinor) })),
+    detail: b.detail,
+    created_at: b.createdAt,
+    updated_at: b.updatedAt,
+  };
+}
+
+export const BillPaymentView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('bill_payment'),
+  status: Type.String({ description: 'posting, awaiting_biller, accepted or refunded' }),
+  biller: Type.String(),
+  bill: Nullable(Type.String()),
+  customer: Type.String(),
+  account_number: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  payer_fee: Type.Integer(),
+  total_debited: Type.Integer(),
+  periods: Nullable(Type.Integer()),
+  biller_receipt: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  attempts: Type.Integer(),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export function billPaymentView(p: BillPayment) {
+  return {
+    id: p.id,
+    object: 'bill_payment' as const,
+    status: p.status,
+    biller: p.billerId,
+    bill: p.billId,
+    customer: p.customerId,
+    account_number: p.accountNumber,
+    amount: minor(p.amount.minor),
+    currency: p.amount.currency,
+    payer_fee: minor(p.payerFeeMinor),
+    total_debited: minor(p.amount.minor + p.payerFeeMinor),
+    periods: p.periods,
+    biller_receipt: p.billerReceipt,
+    reason: p.reason,
+    attempts: p.attempts,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}
+
+export const ReceiptView = Type.Object({
+  object: Type.Literal('bill_receipt'),
+  bill_payment: Type.String(),
+  biller: Type.String(),
+  biller_name: Type.String(),
+  biller_name_zh: Type.String(),
+  account_number: Type.String(),
+  amount: Type.Integer(),
+  payer_fee: Type.Integer(),
+  currency: Type.String(),
+  biller_receipt: Type.String(),
+  paid_at: Type.String(),
+});
+
+export function receiptView(p: BillPayment, b: Biller) {
+  return {
+    object: 'bill_receipt' as const,
+    bill_payment: p.id,
+    biller: b.id,
+    biller_name: b.name,
+    biller_name_zh: b.nameZh,
+    account_number: p.accountNumber,
+    amount: minor(p.amount.minor),
+    payer_fee: minor(p.payerFeeMinor),
+    currency: p.amount.currency,
+    biller_receipt: p.billerReceipt ?? '',
+    paid_at: p.updatedAt,
+  };
+}
+
+export const ComplaintView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('bill_complaint'),
+  bill_payment: Type.String(),
+  reason: Type.String(),
+  description: Nullable(Type.String()),
+  status: Type.String({ description: 'open or resolved' }),
+  resolution: Nullable(Type.String()),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export function complaintView(c: Complaint) {
+  return {
+    id: c.id,
+    object: 'bill_complaint' as const,
+    bill_payment: c.paymentId,
+    reason: c.reason,
+    description: c.description,
+    status: c.status,
+    resolution: c.resolution,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+  };
+}
+
+export const ReconExceptionView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('bill_recon_exception'),
+  biller: Type.String(),
+  file_date: Type.String(),
+  reference: Type.String(),
+  kind: Type.String({ description: 'missing_at_biller, missing_from_file, biller_only or amount_mismatch' }),
+  expected_amount: Nullable(Type.Integer()),
+  actual_amount: Nullable(Type.Integer()),
+  status: Type.String(),
+  created_at: Type.String(),
+});
+
+export function reconExceptionView(e: ReconException) {
+  return {
+    id: e.id,
+    object: 'bill_recon_exception' as const,
+    biller: e.billerId,
+    file_date: e.fileDate,
+    reference: e.reference,
+    kind: e.kind,
+    expected_amount: e.expectedMinor === null ? null : minor(e.expectedMinor),
+    actual_amount: e.actualMinor === null ? null : minor(e.actualMinor),
+    status: e.status,
+    created_at: e.createdAt,
+  };
+}
+
+export const ReconReportView = Type.Object({
+  object: Type.Literal('bill_reconciliation'),
+  biller: Type.String(),
+  file_date: Type.String(),
+  matched: Type.Integer(),
+  reposted: Type.Integer(),
+  exceptions: Type.Array(ReconExceptionView),
+});
+
+export function reconReportView(r: ReconReport) {
+  return {
+    object: 'bill_reconciliation' as const,
+    biller: r.billerId,
+    file_date: r.fileDate,
+    matched: r.matched,
+    reposted: r.reposted,
+    exceptions: r.exceptions.map(reconExceptionView),
+  };
+}
+
+export const PropertyUnitRow = Type.Object({
+  unit: Type.String(),
+  owed_months: Type.Array(Type.String()),
+  owed: Type.Integer(),
+  paid_through_hutong: Type.Integer(),
+  last_receipt: Nullable(Type.String()),
+});
+
+export function propertyUnitView(v: PropertyUnitView) {
+  return {
+    unit: v.unit,
+    owed_months: [...v.owedMonths],
+    owed: minor(v.owedMinor),
+    paid_through_hutong: minor(v.paidThroughHutongMinor),
+    last_receipt: v.lastReceipt,
+  };
+}

@@ -1,0 +1,170 @@
+import type { Amount } from '../money/index.js';
+
+/** The domain of bill payment (issue 15; domain.md §9, after BBPS and Alipay's bill service). */
+export type BillerModel = 'fetch' | 'validate' | 'direct';
+export const billerModels: readonly BillerModel[] = ['fetch', 'validate', 'direct'];
+
+/** What a payer may pay against what is due. */
+export type AmountRule = 'exact' | 'at_least' | 'at_most' | 'any' | 'whole_periods';
+export const amountRules: readonly AmountRule[] = ['exact', 'at_least', 'at_most', 'any', 'whole_periods'];
+
+export type CheckDigit = 'none' | 'luhn' | 'weights_731';
+export const checkDigits: readonly CheckDigit[] = ['none', 'luhn', 'weights_731'];
+
+/** The customer reference a biller asks for (BPAY and BBPS keep these rules per biller). */
+export interface AccountRule {
+  readonly label: string;
+  readonly labelZh: string;
+  /** A regular expression the whole account number must match. */
+  readonly pattern: string;
+  readonly lengthMin: number;
+  readonly lengthMax: number;
+  readonly checkDigit: CheckDigit;
+}
+
+export interface Biller {
+  readonly id: string;
+  readonly code: string;
+  readonly name: string;
+  readonly nameZh: string;
+  /** electricity, water, gas, mobile, property, charity, … */
+  readonly category: string;
+  /** Where the biller serves: an administrative area code or name (e.g. 'CN-SH'). */
+  readonly region: string;
+  /** The configured connector that speaks to it. */
+  readonly connector: string;
+  readonly model: BillerModel;
+  readonly accountRule: AccountRule;
+  readonly amountRule: AmountRule;
+  /** Limits on any one payment, in minor units. */
+  readonly minAmountMinor: bigint;
+  readonly maxAmountMinor: bigint;
+  readonly currency: string;
+  /** The payer's convenience fee, added to what is debited. */
+  readonly payerFeeFixedMinor: bigint;
+  /** The biller's commission, kept from what it is paid (basis points). */
+  readonly billerFeeBps: number;
+  /** The Hutong merchant the biller is settled to (its settlement account). */
+  readonly merchantId: string;
+  readonly status: 'active' | 'suspended';
+  readonly createdAt: string;
+}
+
+export type BillerInput = Omit<Biller, 'id' | 'createdAt' | 'status'>;
+
+export type BillStatus = 'fetching' | 'available' | 'nothing_due' | 'not_found' | 'unavailable' | 'paying' | 'paid';
+
+export interface BillLineView {
+  readonly label: string;
+  readonly amountMinor: bigint;
+}
+
+export interface Bill {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly customerId: string | null;
+  readonly billerId: string;
+  readonly accountNumber: string;
+  readonly status: BillStatus;
+  readonly billerBillRef: string | null;
+  readonly currency: string;
+  readonly amountDueMinor: bigint | null;
+  readonly lateFeeMinor: bigint;
+  readonly dueDate: string | null;
+  readonly customerName: string | null;
+  readonly lines: readonly BillLineView[];
+  readonly periods: readonly { readonly period: string; readonly amountMinor: bigint }[];
+  readonly detail: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * posting: the payer was debited into the biller payable and the posting is on its way;
+ * awaiting_biller: the biller has not answered, Hutong queries and posts again under its own id;
+ * accepted: the biller booked it (its receipt number); refunded: the biller refused it, or never
+ * booked it, and the money went back to the payer.
+ */
+export type BillPaymentStatus = 'posting' | 'awaiting_biller' | 'accepted' | 'refunded';
+
+export interface BillPayment {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly customerId: string;
+  readonly billerId: string;
+  readonly billId: string | null;
+  readonly accountNumber: string;
+  readonly amount: Amount;
+  readonly payerFeeMinor: bigint;
+  readonly billerFeeMinor: bigint;
+  readonly periods: number | null;
+  readonly status: BillPaymentStatus;
+  readonly billerReceipt: string | null;
+  readonly reason: string | null;
+  readonly attempts: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface PayBillInput {
+  readonly customerId: string;
+  readonly billerId: string;
+  readonly billId?: string;
+  readonly accountNumber?: string;
+  readonly amount: Amount;
+  /** Whole periods to pay (property fees); else derived from the amount. */
+  readonly periods?: number;
+  readonly idempotencyKey?: string;
+}
+
+export type ComplaintStatus = 'open' | 'resolved';
+
+export interface Complaint {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly paymentId: string;
+  readonly reason: string;
+  readonly description: string | null;
+  readonly status: ComplaintStatus;
+  readonly resolution: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * missing_at_biller: Hutong holds it accepted, the biller's file lacks it and the biller does not know it;
+ * missing_from_file: the biller knows it (a query says booked) but its file left it out;
+ * biller_only: in the file, unknown to Hutong; amount_mismatch: both have it, with other amounts.
+ */
+export type ReconExceptionKind = 'missing_at_biller' | 'missing_from_file' | 'biller_only' | 'amount_mismatch';
+
+export interface ReconException {
+  readonly id: string;
+  readonly billerId: string;
+  readonly fileDate: string;
+  readonly reference: string;
+  readonly kind: ReconExceptionKind;
+  readonly expectedMinor: bigint | null;
+  readonly actualMinor: bigint | null;
+  readonly status: 'open' | 'resolved';
+  readonly resolution: string | null;
+  readonly createdAt: string;
+}
+
+export interface ReconReport {
+  readonly billerId: string;
+  readonly fileDate: string;
+  readonly matched: number;
+  /** Booked at Hutong, absent from the file, and confirmed missing at the biller: posted again. */
+  readonly reposted: number;
+  readonly exceptions: readonly ReconException[];
+}
+
+/** A unit's property fees as the property company sees them (its roll joined with Hutong's payments). */
+export interface PropertyUnitView {
+  readonly unit: string;
+  readonly owedMonths: readonly string[];
+  readonly owedMinor: bigint;
+  readonly paidThroughHutongMinor: bigint;
+  readonly lastReceipt: string | null;
+}

@@ -65,7 +65,7 @@ export interface HutongConfig {
   };
   /**
    * Idempotency-Key reservations (src/api/idempotency.ts): the lease a request holds its key for
-   * (longer than any request; a retry after a crash takes the key over once it ends) and how long
+   * (renewed while it runs; a retry after a crash takes the key over once it ends) and how long
    * a same-key request waits for the first answer before a 409 that says retry.
    */
   readonly idempotency?: { readonly leaseMs: number; readonly waitMs: number };
@@ -248,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       convertToSettlement: env.HUTONG_FX_CONVERT !== 'off',
     },
     idempotency: {
-      leaseMs: intFrom(env, 'HUTONG_IDEMPOTENCY_LEASE_MS', 60_000, 1_000, 3_600_000),
+      leaseMs: intFrom(env, 'HUTONG_IDEMPOTENCY_LEASE_MS', 5_000, 1_000, 3_600_000),
       waitMs: intFrom(env, 'HUTONG_IDEMPOTENCY_WAIT_MS', 10_000, 0, 60_000),
     },
     recovery: { inFlightGraceMs: intFrom(env, 'HUTONG_RECOVERY_GRACE_MS', 30_000, 1_000, 3_600_000) },

@@ -51,7 +51,7 @@ export interface ApiServices {
 
 /** Idempotency-Key reservation bounds (src/api/idempotency.ts). */
 export interface IdempotencySettings {
-  /** How long a reservation is held before a retry may take it over (longer than any request). */
+  /** How long a reservation is held unless renewed (a running request renews it); then a retry may take it over. */
   readonly leaseMs: number;
   /** How long a same-key request waits for the first one's answer before answering 409. */
   readonly waitMs: number;

@@ -15,15 +15,16 @@ import { ProblemError } from './problems.js';
  * others wait for its answer and replay it, or — past `waitMs` — get 409 `idempotency_in_progress`
  * (retry). The answer is saved (awaited) before it is sent, with its content type, so a replayed
  * problem stays `application/problem+json`. A 5xx is not kept: the reservation is given back and a
- * retry runs again. A reservation past its lease belongs to a request whose process died; the
- * retry takes it over (logged at warn), and routes may ask `recoveredRetryOf` to answer the
- * outcome that request committed instead of refusing a second try (see the confirm route).
+ * retry runs again. A running request renews its lease; a reservation past its lease belongs to a
+ * request whose process died, and the retry takes it over (logged at warn); routes may ask
+ * `recoveredRetryOf` to answer the outcome that request committed instead of refusing a second
+ * try (see the confirm route).
  *
- * Secrets shown once (a new API key) are not kept: a replay answers with `secret_key: null`.
+ * Secrets shown once (a new API key, an escrow buyer link) are not kept: a replay answers null.
  */
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
-export const defaultIdempotencySettings: IdempotencySettings = { leaseMs: 60_000, waitMs: 10_000 };
+export const defaultIdempotencySettings: IdempotencySettings = { leaseMs: 5_000, waitMs: 10_000 };
 /** How often a waiting request looks for the first one's answer. */
 const waitPollMs = 20;
 
@@ -34,6 +35,8 @@ interface Reservation {
   readonly reservedAt: string;
   /** True when this request took over the reservation of a request whose process died. */
   readonly recovered: boolean;
+  /** Renews the lease while the request runs: only a dead process's reservations run out. */
+  readonly renewal: NodeJS.Timeout;
 }
 
 const reservations = new WeakMap<FastifyRequest, Reservation>();
@@ -101,7 +104,7 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
     for (;;) {
       const outcome = await reserveOnce(scope, key, digest);
       if (outcome.kind !== 'busy') return outcome;
-      const settled = await waitForAnswer(store, scope, key, deadline);
+      const settled = await waitForAnswer({ store, clock }, scope, key, deadline);
       if (!settled) return outcome;
     }
   }
@@ -127,7 +130,23 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
         { idempotencyKey: key, reservedAt: outcome.reservedAt },
         'took over the idempotency key of a request that did not finish',
       );
-    reservations.set(request, { scope, key, reservedAt: outcome.reservedAt, recovered: outcome.recovered });
+    const renew = () =>
+      writer
+        .run(
+          (trx) =>
+            trx
+              .updateTable('idempotency_keys')
+              .set({ locked_until: leaseEnd() })
+              .where('scope', '=', scope)
+              .where('key', '=', key)
+              .where('status_code', '=', 0n)
+              .execute(),
+          { keys: [] },
+        )
+        .catch((error: unknown) => request.log.warn({ err: error }, 'could not renew an idempotency reservation'));
+    const renewal = setInterval(renew, Math.max(250, Math.floor(settings.leaseMs / 3)));
+    renewal.unref();
+    reservations.set(request, { scope, key, reservedAt: outcome.reservedAt, recovered: outcome.recovered, renewal });
     request.idempotency = { scope, key, digest };
   });
 
@@ -135,6 +154,7 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
   app.addHook('onSend', async (request, reply, payload) => {
     const held = reservations.get(request);
     if (held === undefined) return payload;
+    clearInterval(held.renewal);
     reservations.set(request, { ...held, recovered: false });
     const keep = request.idempotency !== undefined && reply.statusCode < 500 && typeof payload === 'string';
     try {
@@ -171,6 +191,11 @@ export function registerIdempotency(app: FastifyInstance, services: ApiServices)
     }
     return payload;
   });
+  // A request that ends without an answer passing onSend must not renew its lease for ever.
+  app.addHook('onResponse', async (request) => {
+    const held = reservations.get(request);
+    if (held !== undefined) clearInterval(held.renewal);
+  });
 }
 
 function replay(reply: FastifyReply, saved: Saved): FastifyReply {
@@ -189,7 +214,12 @@ function contentTypeOf(reply: FastifyReply): string {
 }
 
 /** Waits until the key's first request answered, gave it back or lost its lease; false past the deadline. */
-async function waitForAnswer(store: ApiServices['store'], scope: string, key: string, deadline: number): Promise<boolean> {
+async function waitForAnswer(
+  { store, clock }: Pick<ApiServices, 'store' | 'clock'>,
+  scope: string,
+  key: string,
+  deadline: number,
+): Promise<boolean> {
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, waitPollMs));
     const row = await store.reader
@@ -199,6 +229,8 @@ async function waitForAnswer(store: ApiServices['store'], scope: string, key: st
       .where('key', '=', key)
       .executeTakeFirst();
     if (row === undefined || row.status_code !== 0n) return true;
+    // The lease ran out: its process died (a live one renews it); the caller takes the key over.
+    if (row.locked_until !== null && row.locked_until !== undefined && row.locked_until <= clock.now().toISOString()) return true;
   }
   return false;
 }

@@ -19,7 +19,7 @@ describeEachStore('capture racing cancel over HTTP', (dialect) => {
   beforeAll(async () => {
     world = await startSafetyWorld(dialect);
     key = await world.merchant(`Races ${dialect}`);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => world?.close());
 
   async function authorized(pan: string, order: string): Promise<string> {

@@ -22,7 +22,7 @@ describeEachStore('idempotency keys under concurrency, over HTTP', (dialect) => 
   beforeAll(async () => {
     world = await startSafetyWorld(dialect);
     key = await world.merchant(`Idempotency ${dialect}`);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => world?.close());
 
   it(`runs ${confirmsCount} identical confirms with one key once and answers each with its outcome`, async () => {

@@ -26,7 +26,7 @@ describeEachStore('recovery after kill -9, seen by the operator', (dialect) => {
   beforeAll(async () => {
     world = await startSafetyWorld(dialect, { HUTONG_RECOVERY_GRACE_MS: String(graceMs) });
     key = await world.merchant(`Recovery ${dialect}`);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => world?.close());
 
   it('logs the reversal of an authorization a killed process left in flight at warn, and counts it', async () => {
@@ -58,7 +58,7 @@ describeEachStore('recovery after kill -9, seen by the operator', (dialect) => {
     const metrics = await (await fetch(`${restarted.url}/metrics`)).text();
     expect(metric(metrics, 'hutong_recovery_actions_total', 'action="authorization_reversed"')).toBe(1);
     expect(metric(metrics, 'hutong_recovery_stuck', 'kind="processing"')).toBe(0);
-  }, 90_000);
+  }, 240_000);
 });
 
 describeEachStore('recovery: a capture or cancel whose process died', (dialect) => {

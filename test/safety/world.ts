@@ -7,6 +7,9 @@ import { freshStore, type Dialect } from '../support/stores.js';
  * world in the test's own process, so a test can see what the issuer did to each card while it
  * drives Hutong over HTTP.
  */
+/** The machine these run on is shared: a cold start under load may take long. */
+const startTimeoutMs = 120_000;
+
 export interface SafetyWorld {
   readonly server: ServerProcess;
   readonly cards: CardWorld;
@@ -22,7 +25,7 @@ export async function startSafetyWorld(dialect: Dialect, extraEnv: Record<string
   const cards = await startCardWorld({ port: 0 });
   const { env: base, operatorKey } = serverEnv(fresh.store);
   const env = { ...base, HUTONG_ACQUIRER_HOST: '127.0.0.1', HUTONG_ACQUIRER_PORT: String(cards.acquirerPort), ...extraEnv };
-  let server = await startServer(env);
+  let server = await startServer(env, { readyTimeoutMs: startTimeoutMs });
   const world: SafetyWorld = {
     get server() {
       return server;
@@ -40,7 +43,7 @@ export async function startSafetyWorld(dialect: Dialect, extraEnv: Record<string
     },
     async restart(more = {}) {
       await server.kill();
-      server = await startServer({ ...env, ...more });
+      server = await startServer({ ...env, ...more }, { readyTimeoutMs: startTimeoutMs });
       return server;
     },
     async close() {

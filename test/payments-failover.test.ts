@@ -42,18 +42,22 @@ describeEachStore('card failover between two acquirers, over HTTP', (dialect) =>
     first = await startScriptedAcquirer(script);
     second = await startCardWorld({ port: 0 });
     const { env, operatorKey } = serverEnv(fresh.store);
-    server = await startServer({
-      ...env,
-      HUTONG_ACQUIRERS: `first=iso8583://127.0.0.1:${first.port},second=iso8583://127.0.0.1:${second.acquirerPort}`,
-      HUTONG_ACQUIRER_TIMEOUT_MS: '1000',
-    });
+    server = await startServer(
+      {
+        ...env,
+        HUTONG_ACQUIRERS: `first=iso8583://127.0.0.1:${first.port},second=iso8583://127.0.0.1:${second.acquirerPort}`,
+        HUTONG_ACQUIRER_TIMEOUT_MS: '1000',
+        // A shared, loaded machine can take long to start the CLI from source.
+      },
+      { readyTimeoutMs: 120_000 },
+    );
     const merchant = await http(server.url, 'POST', '/v1/merchants', {
       key: operatorKey,
       body: { name: 'Failover Shop', country: 'CN', settlement_currency: 'USD' },
     });
     expect(merchant.status, JSON.stringify(merchant.body)).toBe(201);
     key = merchant.body.api_key.secret_key as string;
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await server?.kill();

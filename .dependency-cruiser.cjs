@@ -22,11 +22,18 @@ module.exports = {
       name: 'no-deep-import',
       severity: 'error',
       comment: 'Another module is reached only through its index.ts.',
-      from: { path: '^src/([^/]+)/', pathNot: '^src/(channels|protocols)/' },
+      from: { path: '^src/([^/]+)/', pathNot: ['^src/(channels|protocols)/', '^src/store/schema\\.ts$'] },
       to: {
         path: '^src/([^/]+)/',
         pathNot: ['^src/$1/', '^src/(channels|protocols)/[^/]+/index\\.ts$', '^src/[^/]+/index\\.ts$', '^src/channels/index\\.ts$'],
       },
+    },
+    {
+      name: 'schema-composes-module-tables',
+      severity: 'error',
+      comment: "src/store/schema.ts composes each module's tables: it may import a module's schema.ts (type-only), nothing else of it.",
+      from: { path: '^src/store/schema\\.ts$' },
+      to: { path: '^src/([^/]+)/', pathNot: ['^src/store/', '^src/[^/]+/schema\\.ts$'] },
     },
     {
       name: 'no-deep-import-into-connectors',

@@ -24,6 +24,7 @@ import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
 import type { BankClient } from './channels/bank/client.js';
 import { createSettlementServices } from './settlement/index.js';
+import { createRiskService, type IdentityPort } from './risk/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -73,6 +74,8 @@ export interface CreateOptions {
   readonly fx?: Partial<FxSettings>;
   /** The settlement bank (pain.001 / pain.002 / camt.053); none configured means payouts wait. */
   readonly bank?: BankClient;
+  /** The identity verification service (real-name checks); none configured means verifications answer 503. */
+  readonly identity?: IdentityPort;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -109,7 +112,15 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const ledger = createLedger({ clock, exec: store.exec, dialect: store.dialect });
   const cipher = createCipher(vaultKey);
   const parties = createParties({ store, clock, cipher });
-  const wallets = createWallets({ store, writer, ledger, parties, clock });
+  const risk = createRiskService({
+    store,
+    writer,
+    clock,
+    identity: options.identity,
+    customerExists: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
+    screeningThresholdPermille: config.risk?.screeningThresholdPermille,
+  });
+  const wallets = createWallets({ store, writer, ledger, parties, clock, risk: risk.debits });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   const events = createEvents({ store, cipher, clock });
   const fx = createFx({
@@ -151,6 +162,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     publicBaseUrl: config.publicBaseUrl,
     fx: fx.port,
     escrow: lateEscrow,
+    risk: risk.debits,
   });
   const timers = createTimers({ store, writer, clock, onError: (error) => warn(`timers: ${String(error)}`) });
   const escrow = createEscrow({
@@ -197,6 +209,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     timers,
     ...settlementServices,
     bank: () => options.bank,
+    risk,
   };
   const server = await buildServer(services, { logger });
   dispatcher.start();

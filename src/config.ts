@@ -41,6 +41,15 @@ export interface HutongConfig {
     readonly markupBpsDefault: number;
     readonly convertToSettlement: boolean;
   };
+  /**
+   * Risk (docs/risk.md): the identity verification service (unset URL: `hutong start` runs the
+   * sandbox one in-process) and the sanctions screening threshold (Jaro-Winkler × 1000).
+   */
+  readonly risk?: {
+    readonly identityUrl: string | undefined;
+    readonly identityKey: string | undefined;
+    readonly screeningThresholdPermille: number;
+  };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -89,6 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       quoteTtlMs: intFrom(env, 'HUTONG_FX_QUOTE_TTL_MS', 15 * 60 * 1000, 1_000, 24 * 60 * 60 * 1000),
       markupBpsDefault: intFrom(env, 'HUTONG_FX_MARKUP_BPS', 50, 0, 1_000),
       convertToSettlement: env.HUTONG_FX_CONVERT !== 'off',
+    },
+    risk: {
+      identityUrl: env.HUTONG_IDENTITY_URL === '' ? undefined : env.HUTONG_IDENTITY_URL,
+      identityKey: env.HUTONG_IDENTITY_KEY === '' ? undefined : env.HUTONG_IDENTITY_KEY,
+      screeningThresholdPermille: intFrom(env, 'HUTONG_RISK_SCREENING_THRESHOLD', 900, 500, 1000),
     },
   };
 }

@@ -75,6 +75,11 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/operator/reserve_check': 'operator',
   'GET /v1/operator/scheduled_runs': 'operator',
   'GET /v1/operator/netting_windows': 'operator',
+  'GET /v1/risk/limits': 'operator',
+  'PATCH /v1/risk/limits/:level': 'operator',
+  'GET /v1/risk/hits': 'operator',
+  'POST /v1/risk/hits/:id/decision': 'operator',
+  'GET /v1/risk/lists': 'operator',
 
   'GET /v1/balance': 'merchant',
   'POST /v1/customers': 'merchant',
@@ -136,6 +141,8 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/bank_accounts': 'merchant',
   'GET /v1/payouts': 'merchant',
   'GET /v1/payouts/:id': 'merchant',
+  'POST /v1/customers/:id/verifications': 'merchant',
+  'GET /v1/customers/:id/limits': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -395,6 +402,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       'POST /v1/payments/:id/presentment': { quote: me.quote },
       'POST /v1/customers/:id/top_ups': { amount: 100, currency: 'CNY' },
       'POST /v1/customers/:id/withdrawals': { amount: 100, currency: 'CNY' },
+      'POST /v1/customers/:id/verifications': { level: 'id', name: '张伟', id_number: '110101199003074514' },
       'POST /v1/escrows/:id/ship': { carrier: 'SF Express', waybill_number: 'SF1' },
       'POST /v1/escrows/:id/extend': { days: 1 },
       'POST /v1/escrows/:id/refuse_refund': { reason: 'no' },

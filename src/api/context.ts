@@ -14,6 +14,7 @@ import type { EscrowService } from '../escrow/index.js';
 import type { Timers } from '../events/timers.js';
 import type { SettlementServices } from '../settlement/index.js';
 import type { BankClient } from '../channels/bank/client.js';
+import type { RiskService } from '../risk/index.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -38,6 +39,8 @@ export interface ApiServices {
   readonly cycle: SettlementServices['cycle'];
   /** The settlement bank's connector, if one is configured. */
   readonly bank: () => BankClient | undefined;
+  /** Real-name tiers and limits, sanctions screening (src/risk). */
+  readonly risk: RiskService;
 }
 
 export type AuthRequirement = 'none' | 'merchant' | 'operator' | 'any';

@@ -24,6 +24,7 @@ import { ProblemSchema } from './schemas.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerBuyerPages } from '../web/buyer-page.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { registerRiskRoutes } from './routes/risk.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -116,6 +117,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerSettlementRoutes(app, services);
   registerBuyerPages(app, services);
   registerOpsRoutes(app, services);
+  registerRiskRoutes(app, services);
   return app;
 }
 

@@ -11,6 +11,7 @@ import * as web from './migrations/008-web.js';
 import * as ops from './migrations/009-ops.js';
 import * as recon from './migrations/010-recon.js';
 import * as harden from './migrations/012-harden.js';
+import * as risk from './migrations/019-risk.js';
 
 interface Migration {
   readonly name: string;
@@ -30,6 +31,7 @@ const migrations: readonly Migration[] = [
   { name: '009-ops', up: ops.up },
   { name: '010-recon', up: recon.up },
   { name: '012-harden', up: harden.up },
+  { name: '019-risk', up: risk.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

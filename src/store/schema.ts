@@ -581,3 +581,8 @@ export interface ScheduledRunsTable {
   started_at: string;
   finished_at: string | null;
 }
+
+// Each module's tables join `Database` by interface merging: one additive line per module.
+import type { RiskTables } from '../risk/schema.js';
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Database extends RiskTables {}

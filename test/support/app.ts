@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { FxSettings } from '../../src/fx/index.js';
 import type { BankClient } from '../../src/channels/bank/client.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
+import type { IdentityPort } from '../../src/risk/index.js';
 
 export interface TestApp {
   hutong: Hutong;
@@ -29,6 +30,8 @@ export interface TestAppOptions {
   readonly fx?: Partial<FxSettings>;
   /** The settlement bank for the suite (e.g. the sandbox bank), closed after it. */
   readonly bank?: () => Promise<{ client: BankClient; close(): Promise<void> }>;
+  /** The identity verification service for the suite (e.g. sandbox/identity), closed after it. */
+  readonly identity?: () => Promise<{ port: IdentityPort; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -43,10 +46,12 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     const channels = options.channels === undefined ? undefined : await options.channels();
     const threeDS = options.threeDSecure === undefined ? undefined : await options.threeDSecure();
     const bank = options.bank === undefined ? undefined : await options.bank();
+    const identity = options.identity === undefined ? undefined : await options.identity();
     closeChannels = async () => {
       await channels?.close();
       await threeDS?.close();
       await bank?.close();
+      await identity?.close();
     };
     const hutong = await createHutong(testConfig(fresh.store), {
       clock,
@@ -56,6 +61,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
       threeDSecure: threeDS?.port,
       fx: options.fx,
       bank: bank?.client,
+      identity: identity?.port,
     });
     await hutong.server.ready();
     const { generated } = await hutong.services.parties.ensureOperatorKey(undefined);

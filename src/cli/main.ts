@@ -12,6 +12,7 @@ import { startFx } from './fx.js';
 import { systemClock } from '../core/clock.js';
 import { seedDemo } from './demo.js';
 import { registerSettlementCommands, startBank } from './settlement.js';
+import { loadSampleListsIfNone, registerRiskCommands, startIdentity } from './risk.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -26,13 +27,16 @@ program
     const threeDS = await startThreeDSecure(config, systemClock);
     const wallets = await startWallets(systemClock);
     const bank = await startBank();
+    const identity = await startIdentity(config);
     const hutong = await createHutong(config, {
       channels: cards.channels,
       threeDSecure: threeDS.port,
       wallets: wallets.port,
       bank: bank.client,
+      identity: identity.port,
     });
     hutong.services.payments.sweeper.start();
+    const sanctionsLists = await loadSampleListsIfNone(hutong.services.risk);
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     await hutong.services.cycle.start();
     hutong.timers.start();
@@ -56,6 +60,8 @@ program
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,
       `FX rate feed (ECB XML)             ${fxFeed.url}${fxFeed.sandbox ? '  — sandbox market, rates move every minute' : ''}`,
       `Settlement bank (ISO 20022)        ${bank.url}${bank.sandbox ? '  — sandbox; pain.001 in, pain.002 and camt.053 out' : ''}`,
+      `Identity service (real-name)       ${identity.url}${identity.sandbox ? '  — sandbox; residents in docs/risk.md' : ''}`,
+      `Sanctions lists                    ${sanctionsLists}`,
     ];
     if (demo !== undefined)
       lines.push(
@@ -81,6 +87,7 @@ program
       await wallets.close();
       await fxFeed.close();
       await bank.close();
+      await identity.close();
       process.exit(0);
     };
     process.once('SIGINT', (s) => void stop(s));
@@ -134,6 +141,7 @@ program
   });
 
 registerSettlementCommands(program);
+registerRiskCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

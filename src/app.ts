@@ -191,6 +191,10 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     bank: () => options.bank,
     log: warn,
     timers,
+    beneficiaries: {
+      screen: (b) =>
+        risk.screen({ partyId: b.accountId, partyType: 'beneficiary', merchantId: b.merchantId, name: b.name, context: 'payout' }),
+    },
   });
   const services: ApiServices = {
     store,

@@ -127,6 +127,11 @@ export interface TierChange {
   readonly currency?: string;
 }
 
+/** How settlement asks risk about a payout's payee (bound in src/app.ts); throws when it cannot screen. */
+export interface BeneficiaryScreen {
+  screen(beneficiary: { merchantId: string; accountId: string; name: string }): Promise<Screening>;
+}
+
 export interface RiskService {
   /** The port wallets and payments call inside every balance debit (bound in src/app.ts). */
   readonly debits: DebitGuard;

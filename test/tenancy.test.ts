@@ -80,6 +80,8 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/risk/hits': 'operator',
   'POST /v1/risk/hits/:id/decision': 'operator',
   'GET /v1/risk/lists': 'operator',
+  'GET /v1/audit_log': 'operator',
+  'GET /v1/audit_log/verify': 'operator',
 
   'GET /v1/balance': 'merchant',
   'POST /v1/customers': 'merchant',

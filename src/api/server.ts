@@ -25,6 +25,7 @@ import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerBuyerPages } from '../web/buyer-page.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerRiskRoutes } from './routes/risk.js';
+import { registerAudit } from './audit.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -92,6 +93,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   });
   registerAuth(app, services);
   registerIdempotency(app, services);
+  registerAudit(app, services);
   app.setErrorHandler((error, request, reply) => {
     const rendered = toProblem(error as Error, instanceOf(request.url), request.id);
     if (rendered.status >= 500) request.log.error({ err: error }, 'request failed');

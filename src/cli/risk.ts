@@ -99,4 +99,19 @@ export function registerRiskCommands(program: Command): void {
         await hutong.close();
       }
     });
+  const audit = program.command('audit').description('the audit log of operator actions and setting changes');
+  audit
+    .command('verify')
+    .description("check the audit log's hash chain; exits 1 and names the first broken row")
+    .action(async () => {
+      const hutong = await createHutong(loadConfig(), { logger: false });
+      try {
+        const report = await hutong.services.risk.audit.verify();
+        if (report.ok) console.log(`audit log verified: ${report.rows} rows, hash chain intact`);
+        else console.log(`AUDIT LOG BROKEN at row ${report.brokenAt}: ${report.problem} (${report.rows} rows before it verified)`);
+        process.exitCode = report.ok ? 0 : 1;
+      } finally {
+        await hutong.close();
+      }
+    });
 }

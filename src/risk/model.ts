@@ -132,7 +132,45 @@ export interface BeneficiaryScreen {
   screen(beneficiary: { merchantId: string; accountId: string; name: string }): Promise<Screening>;
 }
 
+/** An operator action or setting change, as the caller describes it. */
+export interface AuditEntry {
+  /** Who: `operator` (the ok_ key), a session's login, or `merchant:<id>` for merchant-made changes. */
+  readonly actor: string;
+  /** What: the route (`PATCH /v1/risk/limits/:level`) or a named action. */
+  readonly action: string;
+  readonly target?: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly requestId?: string;
+}
+
+export interface AuditRecord {
+  readonly seq: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly before: string | null;
+  readonly after: string | null;
+  readonly requestId: string | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditReport {
+  readonly ok: boolean;
+  readonly rows: number;
+  readonly brokenAt: number | null;
+  readonly problem: string | null;
+}
+
 export interface RiskService {
+  /** The append-only, hash-chained audit log of operator actions and setting changes. */
+  readonly audit: {
+    append(entry: AuditEntry): Promise<AuditRecord>;
+    list(request: { beforeSeq?: number; limit?: number }): Promise<AuditRecord[]>;
+    verify(): Promise<AuditReport>;
+  };
   /** The port wallets and payments call inside every balance debit (bound in src/app.ts). */
   readonly debits: DebitGuard;
   verify(merchantId: string, customerId: string, request: VerificationRequest): Promise<Verification | Failure<RiskError>>;

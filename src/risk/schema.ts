@@ -6,6 +6,7 @@ export interface RiskTables {
   risk_lists: RiskListsTable;
   risk_list_entries: RiskListEntriesTable;
   risk_hits: RiskHitsTable;
+  audit_log: AuditLogTable;
 }
 
 export interface RiskLimitTiersTable {
@@ -74,4 +75,18 @@ export interface RiskHitsTable {
   reason: string | null;
   created_at: string;
   decided_at: string | null;
+}
+
+export interface AuditLogTable {
+  seq: bigint;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  /** JSON of the object before and after the action, secrets removed. */
+  before: string | null;
+  after: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
 }

@@ -1,5 +1,6 @@
 import { type Clock, fail, isFailure, type Failure } from '../core/index.js';
 import type { Store, Writer } from '../store/index.js';
+import { createAuditLog } from './audit.js';
 import { createDebitGuard, usageOf } from './debits.js';
 import { RiskError } from './errors.js';
 import { readListFile } from './import-file.js';
@@ -54,6 +55,7 @@ export function createRiskService(deps: RiskDeps): RiskService {
 
   return {
     debits,
+    audit: createAuditLog({ store, writer, clock }),
     async verify(merchantId, customerId, request) {
       if (!(await deps.customerExists(merchantId, customerId))) return fail(RiskError.CustomerNotFound, `no customer ${customerId}`);
       const done = await verifyCustomer(

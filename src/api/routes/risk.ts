@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/index.js';
 import { merchantIdOf } from '../auth.js';
 import type { ApiServices } from '../context.js';
+import type { AuditRecord } from '../../risk/index.js';
 import { hitView, HitView, limitsView, LimitsView, tierView, TierView, verificationView, VerificationView } from '../presenters/risk.js';
 import { IdempotencyHeaders, problemResponses } from '../schemas.js';
 import { isProblemCode, ProblemError } from '../problems.js';
@@ -127,6 +128,7 @@ export function registerRiskRoutes(fastify: FastifyInstance, services: ApiServic
         dailyMinor: big(b.daily_limit),
       });
       if (isFailure(changed)) throw problemFromFailure(changed);
+      request.auditBefore = tierView(changed.before);
       return tierView(changed.after);
     },
   );
@@ -168,6 +170,7 @@ export function registerRiskRoutes(fastify: FastifyInstance, services: ApiServic
     async (request) => {
       const decided = await risk.decideHit(request.params.id, request.body.decision, request.body.reason);
       if (isFailure(decided)) throw problemFromFailure(decided);
+      request.auditBefore = hitView(decided.before);
       return hitView(decided.after);
     },
   );
@@ -186,4 +189,47 @@ export function registerRiskRoutes(fastify: FastifyInstance, services: ApiServic
       })),
     }),
   );
+
+  app.get(
+    '/v1/audit_log',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['risk'],
+        summary: 'The audit log of operator actions and setting changes, newest first',
+        querystring: Type.Object(
+          { before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: (await risk.audit.list({ beforeSeq: request.query.before, limit: request.query.limit })).map(auditView),
+    }),
+  );
+
+  app.get(
+    '/v1/audit_log/verify',
+    { config: { auth: 'operator' }, schema: { tags: ['risk'], summary: "Checks the audit log's hash chain" } },
+    async () => {
+      const report = await risk.audit.verify();
+      return { object: 'audit_verification', ok: report.ok, rows: report.rows, broken_at: report.brokenAt, problem: report.problem };
+    },
+  );
+}
+
+function auditView(r: AuditRecord) {
+  return {
+    object: 'audit_record',
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+    after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+    request_id: r.requestId,
+    hash: r.hash,
+  };
 }

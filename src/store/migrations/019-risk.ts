@@ -1,4 +1,4 @@
-import { type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * Risk and compliance (issue 16, docs/risk.md).
@@ -12,8 +12,10 @@ import { type Kysely } from 'kysely';
  *   own writer unit, so two concurrent debits cannot both pass a limit.
  * - `risk_lists` / `risk_list_entries`: the sanctions lists as imported (OFAC SDN, UN consolidated).
  * - `risk_hits`: the screening review queue.
+ * - `audit_log`: operator actions and setting changes, append-only (triggers refuse UPDATE and
+ *   DELETE) and hash-chained (each row's hash covers the previous row's), checked by `hutong audit verify`.
  */
-export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): Promise<void> {
+export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   await db.schema
     .createTable('risk_limit_tiers')
     .addColumn('level', 'text', (c) => c.primaryKey())
@@ -124,4 +126,39 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
     .execute();
   await db.schema.createIndex('risk_hits_status').on('risk_hits').columns(['status', 'created_at']).execute();
   await db.schema.createIndex('risk_hits_party').on('risk_hits').columns(['party_id', 'list', 'entry_id']).unique().execute();
+
+  await db.schema
+    .createTable('audit_log')
+    .addColumn('seq', 'bigint', (c) => c.primaryKey())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('target', 'text')
+    .addColumn('before', 'text')
+    .addColumn('after', 'text')
+    .addColumn('request_id', 'text')
+    .addColumn('prev_hash', 'text', (c) => c.notNull())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .execute();
+  if (dialect === 'sqlite') {
+    for (const op of ['UPDATE', 'DELETE']) {
+      await sql
+        .raw(
+          `CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
+        )
+        .execute(db);
+    }
+    return;
+  }
+  await sql
+    .raw(
+      `CREATE FUNCTION hutong_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      'CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION hutong_audit_append_only()',
+    )
+    .execute(db);
 }

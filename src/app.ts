@@ -117,6 +117,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     writer,
     clock,
     identity: options.identity,
+    merchantName: async (merchantId) => (await parties.getMerchant(merchantId))?.name,
     customerExists: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
     screeningThresholdPermille: config.risk?.screeningThresholdPermille,
   });
@@ -192,8 +193,17 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     log: warn,
     timers,
     beneficiaries: {
-      screen: (b) =>
-        risk.screen({ partyId: b.accountId, partyType: 'beneficiary', merchantId: b.merchantId, name: b.name, context: 'payout' }),
+      // The payee, and the merchant's own onboarding screening (itself, legal person, owners).
+      screen: async (b) => {
+        const payee = await risk.screen({
+          partyId: b.accountId,
+          partyType: 'beneficiary',
+          merchantId: b.merchantId,
+          name: b.name,
+          context: 'payout',
+        });
+        return payee === 'clear' ? risk.merchantScreening(b.merchantId) : payee;
+      },
     },
   });
   const services: ApiServices = {

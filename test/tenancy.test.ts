@@ -82,6 +82,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/risk/lists': 'operator',
   'GET /v1/audit_log': 'operator',
   'GET /v1/audit_log/verify': 'operator',
+  'POST /v1/risk/merchants/:id/onboarding': 'operator',
 
   'GET /v1/balance': 'merchant',
   'POST /v1/customers': 'merchant',

@@ -14,6 +14,8 @@ const riskProblems = {
   risk_list_invalid: { status: 400, title: 'The sanctions list file is malformed; the old list is kept' },
   risk_hit_not_found: { status: 404, title: 'No such screening hit' },
   risk_hit_decided: { status: 409, title: 'The screening hit was already decided' },
+  merchant_not_found: { status: 404, title: 'No such merchant' },
+  onboarding_invalid: { status: 400, title: 'The merchant onboarding data is not valid' },
 } as const satisfies Record<RiskError, { status: number; title: string }>;
 
 /**

@@ -16,4 +16,6 @@ export enum RiskError {
   ListFileInvalid = 'risk_list_invalid',
   HitNotFound = 'risk_hit_not_found',
   HitDecided = 'risk_hit_decided',
+  MerchantNotFound = 'merchant_not_found',
+  OnboardingInvalid = 'onboarding_invalid',
 }

@@ -132,6 +132,20 @@ export interface BeneficiaryScreen {
   screen(beneficiary: { merchantId: string; accountId: string; name: string }): Promise<Screening>;
 }
 
+export interface OnboardingRequest {
+  /** The Unified Social Credit Code on the business licence. */
+  readonly businessLicence: string;
+  readonly legalPerson: string;
+  readonly beneficialOwners: readonly string[];
+}
+
+export interface MerchantOnboarding {
+  readonly merchantId: string;
+  /** The worst screening of the merchant, its legal person and its owners. */
+  readonly screening: Screening;
+  readonly parties: readonly { readonly partyId: string; readonly name: string; readonly screening: Screening }[];
+}
+
 /** An operator action or setting change, as the caller describes it. */
 export interface AuditEntry {
   /** Who: `operator` (the ok_ key), a session's login, or `merchant:<id>` for merchant-made changes. */
@@ -180,6 +194,10 @@ export interface RiskService {
   /** Screens a party against the sanctions lists and records hits for review. */
   screen(subject: Subject): Promise<Screening>;
   hits(filter: { status?: ScreeningHit['status']; partyId?: string }): Promise<ScreeningHit[]>;
+  /** The operator's onboarding check of a merchant: licence number, and screening of the merchant, legal person and owners. */
+  onboardMerchant(merchantId: string, request: OnboardingRequest): Promise<MerchantOnboarding | Failure<RiskError>>;
+  /** Whether any party of the merchant (itself, legal person, owners) has an open or confirmed hit. */
+  merchantScreening(merchantId: string): Promise<Screening>;
   decideHit(
     id: string,
     decision: 'confirmed' | 'false_positive',

@@ -5,6 +5,7 @@ import { createDebitGuard, usageOf } from './debits.js';
 import { RiskError } from './errors.js';
 import { readListFile } from './import-file.js';
 import type { IdentityPort, PartyLimits, RiskService, Screening, VerificationLevel } from './model.js';
+import { onboardMerchant } from './onboarding.js';
 import { createScreening } from './screening.js';
 import { createTierTable } from './tiers.js';
 import { verifyCustomer } from './verify.js';
@@ -15,6 +16,8 @@ export interface RiskDeps {
   readonly clock: Clock;
   /** The identity verification service; none configured means verifications answer 503. */
   readonly identity?: IdentityPort;
+  /** A merchant's name, or undefined if there is no such merchant (parties, bound in src/app.ts). */
+  readonly merchantName: (merchantId: string) => Promise<string | undefined>;
   /** Whether a customer id belongs to the merchant (parties, bound in src/app.ts). */
   readonly customerExists: (merchantId: string, customerId: string) => Promise<boolean>;
   /** Jaro-Winkler threshold × 1000 at which a name is a hit (domain.md §10: 850–900 in practice). */
@@ -79,6 +82,17 @@ export function createRiskService(deps: RiskDeps): RiskService {
     changeTier: (level, change) => tiers.change(level, change),
     screen: (subject) => screening.screen(subject),
     hits: (filter) => screening.hits(filter),
+    onboardMerchant: (merchantId, request) => onboardMerchant({ screening, merchantName: deps.merchantName }, merchantId, request),
+    async merchantScreening(merchantId) {
+      const rows = await store.reader
+        .selectFrom('risk_parties')
+        .select('screening')
+        .where('merchant_id', '=', merchantId)
+        .where('party_type', '=', 'merchant')
+        .where('screening', '!=', 'clear')
+        .execute();
+      return rows.some((r) => r.screening === 'confirmed') ? 'confirmed' : rows.length > 0 ? 'review' : 'clear';
+    },
     decideHit: (id, decision, reason) => screening.decide(id, decision, reason),
     async importListFile(path) {
       const parsed = readListFile(path);

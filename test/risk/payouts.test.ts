@@ -83,4 +83,36 @@ describeEachStore('sanctions screening of payout beneficiaries', (dialect) => {
     await t.hutong.services.payouts.send();
     expect(await statusOf(listed.key)).toEqual(['paid']);
   });
+
+  it("onboarding checks the licence number and screens the merchant, its legal person and owners; a hit holds the merchant's payouts", async () => {
+    for (const file of ['sdn.csv', 'un-consolidated.xml']) await t.hutong.services.risk.importListFile(join(samples, file));
+    const m = await t.makeMerchant('Harbour Goods');
+    await t.request('POST', '/v1/bank_accounts', {
+      key: m.key,
+      body: { currency: 'CNY', holder_name: 'Harbour Goods Ltd', iban: 'DE89 3704 0044 0532 0130 00' },
+    });
+    const body = { business_licence: '91350100M000100Y43', legal_person: '王芳', beneficial_owners: ['Ivan Petrov', 'Chen Jing'] };
+    const typo = await t.request('POST', `/v1/risk/merchants/${m.id}/onboarding`, {
+      key: t.operatorKey,
+      body: { ...body, business_licence: '91350100M000100Y44' },
+    });
+    expect(typo.body.code).toBe('onboarding_invalid');
+    expect((await t.request('POST', `/v1/risk/merchants/${m.id}/onboarding`, { key: m.key, body })).status).toBe(403);
+    expect((await t.request('POST', '/v1/risk/merchants/mer_nobody/onboarding', { key: t.operatorKey, body })).status).toBe(404);
+    const checked = await t.request('POST', `/v1/risk/merchants/${m.id}/onboarding`, { key: t.operatorKey, body });
+    expect(checked.status).toBe(200);
+    expect(checked.body).toMatchObject({ object: 'merchant_onboarding', screening: 'review' });
+    expect(checked.body.parties.map((p: { name: string; screening: string }) => `${p.name}:${p.screening}`)).toEqual([
+      'Harbour Goods:clear',
+      '王芳:clear',
+      'Ivan Petrov:review',
+      'Chen Jing:clear',
+    ]);
+    await captured(m.id, 5_000n);
+    t.clock.advance(2 * day);
+    await t.request('POST', '/v1/operator/settlement_runs', { key: t.operatorKey, body: { merchant: m.id } });
+    await t.hutong.services.payouts.send();
+    const statuses = ((await t.request('GET', '/v1/payouts', { key: m.key })).body.data as { status: string }[]).map((p) => p.status);
+    expect(statuses).toEqual(['pending']);
+  });
 });

@@ -56,6 +56,15 @@ function problemFromFailure(failure: { failure: string; detail: string }): Probl
   return new ProblemError(isProblemCode(failure.failure) ? failure.failure : 'internal_error', failure.detail);
 }
 
+const Onboarding = Type.Object(
+  {
+    business_licence: Type.String({ minLength: 18, maxLength: 18, description: 'Unified Social Credit Code (统一社会信用代码)' }),
+    legal_person: Type.String({ minLength: 1, maxLength: 200 }),
+    beneficial_owners: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 20 }),
+  },
+  { additionalProperties: false },
+);
+
 const big = (value: number | null | undefined) => (value === undefined ? undefined : value === null ? null : BigInt(value));
 
 export function registerRiskRoutes(fastify: FastifyInstance, services: ApiServices): void {
@@ -188,6 +197,33 @@ export function registerRiskRoutes(fastify: FastifyInstance, services: ApiServic
         imported_at: l.importedAt,
       })),
     }),
+  );
+
+  app.post(
+    '/v1/risk/merchants/:id/onboarding',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['risk'],
+        summary: "The operator's onboarding check: licence number, and sanctions screening of the merchant, its legal person and owners",
+        params: Type.Object({ id: Type.String({ maxLength: 40 }) }),
+        body: Onboarding,
+      },
+    },
+    async (request) => {
+      const done = await risk.onboardMerchant(request.params.id, {
+        businessLicence: request.body.business_licence,
+        legalPerson: request.body.legal_person,
+        beneficialOwners: request.body.beneficial_owners,
+      });
+      if (isFailure(done)) throw problemFromFailure(done);
+      return {
+        object: 'merchant_onboarding',
+        merchant: done.merchantId,
+        screening: done.screening,
+        parties: done.parties.map((p) => ({ party: p.partyId, name: p.name, screening: p.screening })),
+      };
+    },
   );
 
   app.get(

@@ -20,8 +20,8 @@ describeEachStore('audit log', (dialect) => {
     drop = fresh.drop;
     store = fresh.store;
     ({ env, operatorKey } = serverEnv(fresh.store));
-    server = await startServer(env);
-  }, 60_000);
+    server = await startServer(env, { readyTimeoutMs: 90_000 });
+  }, 150_000);
   afterAll(async () => {
     await server?.kill();
     await drop?.();
@@ -69,6 +69,6 @@ describeEachStore('audit log', (dialect) => {
     const broken = await runCli(['audit', 'verify'], env);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain('AUDIT LOG BROKEN at row 1');
-    server = await startServer(env);
-  }, 120_000);
+    server = await startServer(env, { readyTimeoutMs: 90_000 });
+  }, 240_000);
 });

@@ -24,8 +24,8 @@ describeEachStore('real-name limits over HTTP, with races, retries and kill -9',
     const fresh = await freshStore(dialect);
     drop = fresh.drop;
     ({ env, operatorKey } = serverEnv(fresh.store));
-    server = await startServer(env);
-  }, 60_000);
+    server = await startServer(env, { readyTimeoutMs: 90_000 });
+  }, 150_000);
   afterAll(async () => {
     await server?.kill();
     await drop?.();
@@ -99,7 +99,7 @@ describeEachStore('real-name limits over HTTP, with races, retries and kill -9',
     expect(await usedToday(key, payer)).toBe(passed * debitMinor);
     const balances = (await http(server.url, 'GET', `/v1/customers/${payer}/balances`, { key })).body.data;
     expect(balances.find((b: { currency: string }) => b.currency === 'CNY').available).toBe(5_000_000 - passed * debitMinor);
-  }, 120_000);
+  }, 240_000);
 
   it('after kill -9 mid-load and a restart, the counter equals the debits the ledger kept', async () => {
     const { key, payer, payee } = await setUp();
@@ -115,7 +115,7 @@ describeEachStore('real-name limits over HTTP, with races, retries and kill -9',
     for (let waitedMs = 0; acked < 3 && waitedMs < 20_000; waitedMs += 5) await new Promise((r) => setTimeout(r, 5));
     await server.kill();
     await load;
-    server = await startServer(env);
+    server = await startServer(env, { readyTimeoutMs: 90_000 });
     const movements = (await http(server.url, 'GET', `/v1/customers/${payer}/transfers?limit=100`, { key })).body.data as {
       source: string | null;
       status: string;
@@ -127,5 +127,5 @@ describeEachStore('real-name limits over HTTP, with races, retries and kill -9',
     expect(await usedToday(key, payer)).toBe(debited);
     const verify = await http(server.url, 'POST', '/v1/ledger/verify', { key: operatorKey });
     expect(verify.body.ok).toBe(true);
-  }, 120_000);
+  }, 240_000);
 });

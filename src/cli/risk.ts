@@ -7,7 +7,9 @@ import { createIdentityClient } from '../channels/identity/index.js';
 import type { HutongConfig } from '../config.js';
 import { loadConfig } from '../config.js';
 import { isFailure } from '../core/index.js';
-import type { IdentityPort, RiskService } from '../risk/index.js';
+import { beijingDayRange, largeValueCsv, largeValueLines, type IdentityPort, type RiskService } from '../risk/index.js';
+import { walletDayTotals } from '../read-models/index.js';
+import { writeFileSync } from 'node:fs';
 import { identityKeyDefault, startIdentityService } from '../../sandbox/identity/index.js';
 
 /** The sample sanctions lists that ship with Hutong (samples/sanctions/), found from src/ or dist/src/. */
@@ -95,6 +97,26 @@ export function registerRiskCommands(program: Command): void {
       try {
         for (const l of await hutong.services.risk.lists())
           console.log(`${l.list}  ${l.entries} entries  imported ${l.importedAt}  from ${l.source}`);
+      } finally {
+        await hutong.close();
+      }
+    });
+  risk
+    .command('large-value-report')
+    .description('the large-value transaction report of one Beijing day (PBOC thresholds), as CSV')
+    .requiredOption('--day <YYYY-MM-DD>', 'the day, in Beijing time')
+    .option('--out <file>', 'write the CSV here (default: print it)')
+    .action(async (options: { day: string; out?: string }) => {
+      const hutong = await createHutong(loadConfig(), { logger: false });
+      try {
+        const totals = await walletDayTotals(hutong.services.store.reader, beijingDayRange(options.day));
+        const lines = largeValueLines(options.day, totals);
+        const csv = largeValueCsv(lines);
+        if (options.out === undefined) process.stdout.write(csv);
+        else {
+          writeFileSync(options.out, csv);
+          console.log(`${lines.length} large-value lines for ${options.day} written to ${options.out}`);
+        }
       } finally {
         await hutong.close();
       }

@@ -7,3 +7,11 @@ export * from './model.js';
 export type { RiskTables } from './schema.js';
 export { createRiskService, screeningThresholdPermilleDefault, type RiskDeps } from './service.js';
 export { periodKeys } from './periods.js';
+export {
+  beijingDayRange,
+  largeValueCsv,
+  largeValueLines,
+  largeValueThresholdsMinor,
+  type DayTotal,
+  type LargeValueLine,
+} from './large-value.js';

@@ -83,6 +83,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/audit_log': 'operator',
   'GET /v1/audit_log/verify': 'operator',
   'POST /v1/risk/merchants/:id/onboarding': 'operator',
+  'POST /v1/risk/customers/:id/in_person_verification': 'operator',
 
   'GET /v1/balance': 'merchant',
   'POST /v1/customers': 'merchant',

@@ -189,6 +189,8 @@ export interface RiskService {
   readonly debits: DebitGuard;
   verify(merchantId: string, customerId: string, request: VerificationRequest): Promise<Verification | Failure<RiskError>>;
   limitsOf(merchantId: string, customerId: string): Promise<PartyLimits | Failure<RiskError>>;
+  /** An operator records that a customer was verified in person (PBOC class III); the name is screened. */
+  verifyInPerson(merchantId: string, customerId: string, name: string): Promise<Verification | Failure<RiskError>>;
   tiers(): Promise<LimitTier[]>;
   changeTier(level: string, change: TierChange): Promise<{ before: LimitTier; after: LimitTier } | Failure<RiskError>>;
   /** Screens a party against the sanctions lists and records hits for review. */

@@ -78,6 +78,23 @@ export function createRiskService(deps: RiskDeps): RiskService {
       return { customerId, level: done.level, requestedLevel: request.level, screening: done.screening, limits };
     },
     limitsOf,
+    async verifyInPerson(merchantId, customerId, name) {
+      if (!(await deps.customerExists(merchantId, customerId))) return fail(RiskError.CustomerNotFound, `no customer ${customerId}`);
+      const screened = await screening.screen({ partyId: customerId, partyType: 'customer', merchantId, name, context: 'verification' });
+      const at = clock.now().toISOString();
+      await writer.run(
+        (trx) =>
+          trx
+            .updateTable('risk_parties')
+            .set({ level: 'in_person', verified_at: at, updated_at: at })
+            .where('party_id', '=', customerId)
+            .execute(),
+        { keys: debits.keysOf(customerId) },
+      );
+      const limits = await limitsOf(merchantId, customerId);
+      if (isFailure(limits)) return limits;
+      return { customerId, level: 'in_person', requestedLevel: 'in_person', screening: screened, limits };
+    },
     tiers: () => tiers.list(),
     changeTier: (level, change) => tiers.change(level, change),
     screen: (subject) => screening.screen(subject),

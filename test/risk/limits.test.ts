@@ -175,6 +175,22 @@ describeEachStore('real-name tiers and limits', (dialect) => {
     expect(usd.body.code).toBe('risk_limit_currency_unsupported');
   });
 
+  it('an operator records an in-person verification: class III, CNY 200,000 a year', async () => {
+    const m = await t.makeMerchant();
+    const other = await t.makeMerchant('Other');
+    const a = await customerWith(m.key, 100_000);
+    const path = `/v1/risk/customers/${a}/in_person_verification`;
+    expect((await t.request('POST', path, { key: m.key, body: { merchant: m.id, name: '刘洋' } })).status).toBe(403);
+    expect((await t.request('POST', path, { key: t.operatorKey, body: { merchant: other.id, name: '刘洋' } })).status).toBe(404);
+    const done = await t.request('POST', path, { key: t.operatorKey, body: { merchant: m.id, name: '刘洋' } });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ level: 'in_person', pboc_class: 'III', screening: 'clear' });
+    expect(done.body.limits.limits.find((l: { period: string }) => l.period === 'year')).toMatchObject({ limit: 20_000_000 });
+    // A later, lower verification does not bring the class down.
+    await t.request('POST', `/v1/customers/${a}/verifications`, { key: m.key, body: { level: 'id', ...liuYang, bank_card: undefined } });
+    expect((await t.request('GET', `/v1/customers/${a}/limits`, { key: m.key })).body.pboc_class).toBe('III');
+  });
+
   it('never lets concurrent debits at a limit pass it', async () => {
     const m = await t.makeMerchant();
     const [a, b] = [await customerWith(m.key, 1_000_000), await customerWith(m.key, 0)];

@@ -110,6 +110,28 @@ export function registerRiskRoutes(fastify: FastifyInstance, services: ApiServic
     },
   );
 
+  app.post(
+    '/v1/risk/customers/:id/in_person_verification',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['risk'],
+        summary: 'Record that a customer was verified in person (PBOC class III); the name is screened',
+        params: CustomerParams,
+        body: Type.Object(
+          { merchant: Type.String({ maxLength: 40 }), name: Type.String({ minLength: 1, maxLength: 100 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: VerificationView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const done = await risk.verifyInPerson(request.body.merchant, request.params.id, request.body.name);
+      if (isFailure(done)) throw problemFromFailure(done);
+      return verificationView(done);
+    },
+  );
+
   app.get(
     '/v1/risk/limits',
     { config: { auth: 'operator' }, schema: { tags: ['risk'], summary: 'The real-name table: levels, PBOC classes and limits' } },

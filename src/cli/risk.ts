@@ -7,7 +7,8 @@ import { createIdentityClient } from '../channels/identity/index.js';
 import type { HutongConfig } from '../config.js';
 import { loadConfig } from '../config.js';
 import { isFailure } from '../core/index.js';
-import { beijingDayRange, largeValueCsv, largeValueLines, type IdentityPort, type RiskService } from '../risk/index.js';
+import { beijingDayRange, largeValueCsv, largeValueLines, verifyAuditLog, type IdentityPort, type RiskService } from '../risk/index.js';
+import { openStore } from '../store/index.js';
 import { walletDayTotals } from '../read-models/index.js';
 import { writeFileSync } from 'node:fs';
 import { identityKeyDefault, startIdentityService } from '../../sandbox/identity/index.js';
@@ -126,14 +127,14 @@ export function registerRiskCommands(program: Command): void {
     .command('verify')
     .description("check the audit log's hash chain; exits 1 and names the first broken row")
     .action(async () => {
-      const hutong = await createHutong(loadConfig(), { logger: false });
+      const store = await openStore(loadConfig().store, { migrate: false });
       try {
-        const report = await hutong.services.risk.audit.verify();
+        const report = await verifyAuditLog(store.reader);
         if (report.ok) console.log(`audit log verified: ${report.rows} rows, hash chain intact`);
         else console.log(`AUDIT LOG BROKEN at row ${report.brokenAt}: ${report.problem} (${report.rows} rows before it verified)`);
         process.exitCode = report.ok ? 0 : 1;
       } finally {
-        await hutong.close();
+        await store.close();
       }
     });
 }

@@ -68,40 +68,34 @@ export function createAuditLog(deps: { store: Store; writer: Writer; clock: Cloc
     return rows.map(toRecord);
   }
 
-  /** Walks the whole chain in order; reports the first row whose link or hash does not hold. */
-  async function verify(): Promise<AuditReport> {
-    let prevHash = auditGenesisHash;
-    let expectedSeq = 1;
-    let rows = 0;
-    for (let after = 0n; ;) {
-      const page = await store.reader
-        .selectFrom('audit_log')
-        .selectAll()
-        .where('seq', '>', after)
-        .orderBy('seq')
-        .limit(auditPageMax)
-        .execute();
-      if (page.length === 0) return { ok: true, rows, brokenAt: null, problem: null };
-      for (const raw of page) {
-        const record = toRecord(raw);
-        const problem =
-          record.seq !== expectedSeq
-            ? `row ${expectedSeq} is missing (next is ${record.seq})`
-            : record.prevHash !== prevHash
-              ? 'its prev_hash is not the hash of the row before'
-              : record.hash !== hashOf(prevHash, record)
-                ? 'its content does not match its hash'
-                : null;
-        if (problem !== null) return { ok: false, rows, brokenAt: record.seq, problem };
-        prevHash = record.hash;
-        expectedSeq += 1;
-        rows += 1;
-        after = raw.seq;
-      }
+  return { append, list, verify: () => verifyAuditLog(store.reader) };
+}
+
+/** Walks the whole chain in order; reports the first row whose link or hash does not hold. */
+export async function verifyAuditLog(reader: Store['reader']): Promise<AuditReport> {
+  let prevHash = auditGenesisHash;
+  let expectedSeq = 1;
+  let rows = 0;
+  for (let after = 0n; ;) {
+    const page = await reader.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(auditPageMax).execute();
+    if (page.length === 0) return { ok: true, rows, brokenAt: null, problem: null };
+    for (const raw of page) {
+      const record = toRecord(raw);
+      const problem =
+        record.seq !== expectedSeq
+          ? `row ${expectedSeq} is missing (next is ${record.seq})`
+          : record.prevHash !== prevHash
+            ? 'its prev_hash is not the hash of the row before'
+            : record.hash !== hashOf(prevHash, record)
+              ? 'its content does not match its hash'
+              : null;
+      if (problem !== null) return { ok: false, rows, brokenAt: record.seq, problem };
+      prevHash = record.hash;
+      expectedSeq += 1;
+      rows += 1;
+      after = raw.seq;
     }
   }
-
-  return { append, list, verify };
 }
 
 function toRow(r: AuditRecord): Database['audit_log'] {

@@ -15,3 +15,4 @@ export {
   type DayTotal,
   type LargeValueLine,
 } from './large-value.js';
+export { verifyAuditLog } from './audit.js';

@@ -1,5 +1,4 @@
-import * as OpenCC from 'opencc-js';
-import { pinyin } from 'pinyin-pro';
+import { createRequire } from 'node:module';
 
 /**
  * Name normalisation for sanctions screening, after OFAC's own search (domain.md §10): reorder
@@ -38,7 +37,21 @@ const legalSuffixes = new Set([
 ]);
 const stopwords = new Set(['the', 'of', 'and', 'for', 'a', 'an', 'de', 'del', 'la', 'el', 'le', 'van', 'von', 'der']);
 const hanPattern = /\p{Script=Han}/u;
-const traditionalToSimplified = OpenCC.Converter({ from: 'hk', to: 'cn' });
+
+/**
+ * OpenCC's and pinyin-pro's dictionaries cost about half a second to load: they are loaded on the
+ * first Chinese name screened, not by every process that imports this module (every CLI command).
+ */
+const requireLazily = createRequire(import.meta.url);
+let chinese: { toSimplified: (text: string) => string; pinyin: (typeof import('pinyin-pro'))['pinyin'] } | undefined;
+function chineseTools(): NonNullable<typeof chinese> {
+  if (chinese === undefined) {
+    const OpenCC = requireLazily('opencc-js') as typeof import('opencc-js');
+    const { pinyin } = requireLazily('pinyin-pro') as typeof import('pinyin-pro');
+    chinese = { toSimplified: OpenCC.Converter({ from: 'hk', to: 'cn' }), pinyin };
+  }
+  return chinese;
+}
 
 export function hasHan(text: string): boolean {
   return hanPattern.test(text);
@@ -58,7 +71,9 @@ export function latinTokens(name: string): string[] {
 }
 
 export function simplifiedHan(name: string): string {
-  return traditionalToSimplified(name.normalize('NFKC')).replace(/[^\p{Script=Han}]+/gu, '');
+  return chineseTools()
+    .toSimplified(name.normalize('NFKC'))
+    .replace(/[^\p{Script=Han}]+/gu, '');
 }
 
 /**
@@ -77,7 +92,9 @@ export function formsOf(name: string): NameForms {
     return { latin: tokens.length === 0 ? [] : [tokens.join(' ')], han: null };
   }
   const han = simplifiedHan(name);
-  const syllables = pinyin(han, { toneType: 'none', type: 'array', surname: 'head' }).map((s) => s.replace(/ü/g, 'v'));
+  const syllables = chineseTools()
+    .pinyin(han, { toneType: 'none', type: 'array', surname: 'head' })
+    .map((s) => s.replace(/ü/g, 'v'));
   const [surname, ...given] = syllables;
   const latin = [syllables.join(' ')];
   if (surname !== undefined && given.length > 1) latin.push(`${surname} ${given.join('')}`);

@@ -30,6 +30,13 @@ module.exports = {
       },
     },
     {
+      name: 'schema-composes-module-tables',
+      severity: 'error',
+      comment: "src/store/schema.ts composes each module's tables: it may import a module's schema.ts (type-only), nothing else of it.",
+      from: { path: '^src/store/schema\\.ts$' },
+      to: { path: '^src/([^/]+)/', pathNot: ['^src/store/', '^src/[^/]+/schema\\.ts$'] },
+    },
+    {
       name: 'no-deep-import-into-connectors',
       severity: 'error',
       comment: 'A connector or protocol folder is reached only through its index.ts.',

@@ -44,6 +44,7 @@ import { collectionCodeOrderView } from './api/presenters/interop.js';
 import type { CodeOrder } from './interop/index.js';
 import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
 import { billPaymentView } from './api/presenters/billpay.js';
+import { createRiskService, type IdentityPort } from './risk/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -114,6 +115,8 @@ export interface CreateOptions {
   readonly billers?: BillerConnectors;
   /** Bill payment timings (tests shorten them); defaults from the configuration. */
   readonly billpay?: Partial<typeof billpaySettingsDefault>;
+  /** The identity verification service (real-name checks); none configured means verifications answer 503. */
+  readonly identity?: IdentityPort;
 }
 
 /** No acquirer configured: every card payment is refused as unroutable, wallets still work. */
@@ -150,7 +153,16 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const ledger = createLedger({ clock, exec: store.exec, dialect: store.dialect });
   const cipher = createCipher(vaultKey);
   const parties = createParties({ store, clock, cipher });
-  const wallets = createWallets({ store, writer, ledger, parties, clock });
+  const risk = createRiskService({
+    store,
+    writer,
+    clock,
+    identity: options.identity,
+    merchantName: async (merchantId) => (await parties.getMerchant(merchantId))?.name,
+    customerExists: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
+    screeningThresholdPermille: config.risk?.screeningThresholdPermille,
+  });
+  const wallets = createWallets({ store, writer, ledger, parties, clock, risk: risk.debits });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   // Webhooks never reach private addresses unless the operator allow-lists the host (issue 12).
   const destinations = { allowedHosts: config.webhooks?.allowedHosts ?? [] };
@@ -195,6 +207,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       publicBaseUrl: config.publicBaseUrl,
       fx: fx.port,
       escrow: lateEscrow,
+      risk: risk.debits,
     },
     {
       sweep: config.recovery,
@@ -239,6 +252,19 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     bank: () => options.bank,
     log: warn,
     timers,
+    beneficiaries: {
+      // The payee, and the merchant's own onboarding screening (itself, legal person, owners).
+      screen: async (b) => {
+        const payee = await risk.screen({
+          partyId: b.accountId,
+          partyType: 'beneficiary',
+          merchantId: b.merchantId,
+          name: b.name,
+          context: 'payout',
+        });
+        return payee === 'clear' ? risk.merchantScreening(b.merchantId) : payee;
+      },
+    },
   });
   const customsKey = loadCustomsKey(config, warn);
   const customsSlot: { publicKeyPem?: string } = { publicKeyPem: options.customs?.customsPublicKeyPem ?? customsKey.customsPublicKeyPem };
@@ -407,6 +433,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       },
     }),
     billpay,
+    risk,
   };
   const server = await buildServer(services, { logger, connections: config.http });
   dispatcher.start();

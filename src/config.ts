@@ -102,6 +102,15 @@ export interface HutongConfig {
     readonly postingGraceMs: number;
     readonly sweepIntervalMs: number;
   };
+  /**
+   * Risk (docs/risk.md): the identity verification service (unset URL: `hutong start` runs the
+   * sandbox one in-process) and the sanctions screening threshold (Jaro-Winkler × 1000).
+   */
+  readonly risk?: {
+    readonly identityUrl: string | undefined;
+    readonly identityKey: string | undefined;
+    readonly screeningThresholdPermille: number;
+  };
 }
 
 /** One configured acquirer: the connector's name, its kind (a catalogue entry) and where it listens. */
@@ -269,6 +278,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       recheckDelayMs: intFrom(env, 'HUTONG_BILLPAY_RECHECK_MS', 2_000, 10, 600_000),
       postingGraceMs: intFrom(env, 'HUTONG_BILLPAY_POSTING_GRACE_MS', 30_000, 100, 3_600_000),
       sweepIntervalMs: intFrom(env, 'HUTONG_BILLPAY_SWEEP_MS', 1_000, 50, 600_000),
+    },
+    risk: {
+      identityUrl: env.HUTONG_IDENTITY_URL === '' ? undefined : env.HUTONG_IDENTITY_URL,
+      identityKey: env.HUTONG_IDENTITY_KEY === '' ? undefined : env.HUTONG_IDENTITY_KEY,
+      screeningThresholdPermille: intFrom(env, 'HUTONG_RISK_SCREENING_THRESHOLD', 900, 500, 1000),
     },
   };
 }

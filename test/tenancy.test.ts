@@ -87,6 +87,15 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/billers/:id/reconciliations': 'operator',
   'GET /v1/billers/:id/reconciliation_exceptions': 'operator',
   'POST /v1/bill_complaints/:id/resolve': 'operator',
+  'GET /v1/risk/limits': 'operator',
+  'PATCH /v1/risk/limits/:level': 'operator',
+  'GET /v1/risk/hits': 'operator',
+  'POST /v1/risk/hits/:id/decision': 'operator',
+  'GET /v1/risk/lists': 'operator',
+  'GET /v1/audit_log': 'operator',
+  'GET /v1/audit_log/verify': 'operator',
+  'POST /v1/risk/merchants/:id/onboarding': 'operator',
+  'POST /v1/risk/customers/:id/in_person_verification': 'operator',
 
   'GET /v1/balance': 'merchant',
   'GET /v1/account': 'merchant',
@@ -177,6 +186,8 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/bill_payments/:id/complaints': 'merchant',
   'GET /v1/bill_complaints/:id': 'merchant',
   'GET /v1/billers/:id/property_roll': 'merchant',
+  'POST /v1/customers/:id/verifications': 'merchant',
+  'GET /v1/customers/:id/limits': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -510,6 +521,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       'POST /v1/payments/:id/presentment': { quote: me.quote },
       'POST /v1/customers/:id/top_ups': { amount: 100, currency: 'CNY' },
       'POST /v1/customers/:id/withdrawals': { amount: 100, currency: 'CNY' },
+      'POST /v1/customers/:id/verifications': { level: 'id', name: '张伟', id_number: '110101199003074514' },
       'POST /v1/escrows/:id/ship': { carrier: 'SF Express', waybill_number: 'SF1' },
       'POST /v1/escrows/:id/extend': { days: 1 },
       'POST /v1/escrows/:id/refuse_refund': { reason: 'no' },

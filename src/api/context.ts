@@ -17,6 +17,7 @@ import type { BankClient } from '../channels/bank/client.js';
 import type { CustomsService } from '../customs/index.js';
 import type { InteropService } from '../interop/index.js';
 import type { BillpayService } from '../billpay/index.js';
+import type { RiskService } from '../risk/index.js';
 
 /** What the routes may use: the business services, wired once in src/app.ts. */
 export interface ApiServices {
@@ -41,6 +42,8 @@ export interface ApiServices {
   readonly cycle: SettlementServices['cycle'];
   /** The settlement bank's connector, if one is configured. */
   readonly bank: () => BankClient | undefined;
+  /** Real-name tiers and limits, sanctions screening (src/risk). */
+  readonly risk: RiskService;
   readonly billpay: BillpayService;
   /** Interconnection: QR decoding, collection codes, the switch (src/interop). */
   readonly interop: InteropService;

@@ -1,6 +1,25 @@
 import type { CustomsError } from '../customs/index.js';
 import type { InteropError } from '../interop/index.js';
 import type { BillpayError } from '../billpay/index.js';
+import type { RiskError } from '../risk/index.js';
+
+/** Risk's codes (src/risk): every RiskError has its entry, or the type check fails. */
+const riskProblems = {
+  risk_limit_exceeded: { status: 422, title: "The payment would pass the customer's real-name balance-payment limit" },
+  risk_verification_required: { status: 422, title: "The customer's verification level does not allow balance payments" },
+  risk_limit_currency_unsupported: { status: 422, title: "The customer's real-name limits are kept in another currency" },
+  risk_party_blocked: { status: 422, title: 'A sanctions screening hit stops this party from moving money' },
+  customer_not_found: { status: 404, title: 'No such customer' },
+  identity_mismatch: { status: 422, title: 'The identity service did not confirm this identity' },
+  identity_service_unavailable: { status: 503, title: 'The identity service did not answer; nothing was changed' },
+  verification_invalid: { status: 400, title: 'The verification request is not valid' },
+  risk_tier_invalid: { status: 400, title: 'The real-name limit change is not valid' },
+  risk_list_invalid: { status: 400, title: 'The sanctions list file is malformed; the old list is kept' },
+  risk_hit_not_found: { status: 404, title: 'No such screening hit' },
+  risk_hit_decided: { status: 409, title: 'The screening hit was already decided' },
+  merchant_not_found: { status: 404, title: 'No such merchant' },
+  onboarding_invalid: { status: 400, title: 'The merchant onboarding data is not valid' },
+} as const satisfies Record<RiskError, { status: number; title: string }>;
 
 /**
  * Every error the API can answer, with its HTTP status, in one place (RFC 9457 problem details).
@@ -29,6 +48,7 @@ const interopProblems = {
 
 export const problemCatalog = {
   ...interopProblems,
+  ...riskProblems,
   request_invalid: { status: 400, title: 'The request is not valid' },
   json_invalid: { status: 400, title: 'The body is not valid JSON' },
   amount_invalid: { status: 400, title: 'The amount is not a positive integer of minor units' },

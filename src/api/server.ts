@@ -29,6 +29,8 @@ import { boundConnectionsPerIp, connectionLimitsDefault, httpServerOptions, type
 import { registerCustomsRoutes } from './routes/customs.js';
 import { registerInteropRoutes } from './routes/interop.js';
 import { registerBillpayRoutes } from './routes/billpay.js';
+import { registerRiskRoutes } from './routes/risk.js';
+import { registerAudit } from './audit.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -107,6 +109,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerInputGuards(app);
   registerAuth(app, services);
   registerIdempotency(app, services);
+  registerAudit(app, services);
   app.setErrorHandler((error, request, reply) => {
     const rendered = toProblem(error as Error, instanceOf(request.url), request.id);
     if (rendered.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -135,6 +138,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerCustomsRoutes(app, services);
   registerInteropRoutes(app, services);
   registerBillpayRoutes(app, services);
+  registerRiskRoutes(app, services);
   return app;
 }
 

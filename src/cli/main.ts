@@ -18,6 +18,7 @@ import { startCustoms } from './customs.js';
 import { registerQrCommands } from './qr.js';
 import { startInteropSwitch } from './interop.js';
 import { startBillers } from './billers.js';
+import { loadSampleListsIfNone, registerRiskCommands, startIdentity } from './risk.js';
 
 const program = new Command();
 program.name('hutong').description('Hutong (互通): a third-party payment platform for cross-border e-commerce');
@@ -35,6 +36,7 @@ program
     const customs = await startCustoms(config);
     const interopSwitch = await startInteropSwitch(config, config.interop?.sandboxSwitchPort ?? 0);
     const billers = await startBillers(config);
+    const identity = await startIdentity(config);
     const hutong = await createHutong(config, {
       customs: customs.options,
       channels: cards.channels,
@@ -43,9 +45,11 @@ program
       bank: bank.client,
       interopSwitchUrl: interopSwitch.url,
       billers: billers.connectors,
+      identity: identity.port,
     });
     hutong.services.billpay.sweeper.start();
     hutong.services.payments.sweeper.start();
+    const sanctionsLists = await loadSampleListsIfNone(hutong.services.risk);
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     await hutong.services.cycle.start();
     hutong.timers.start();
@@ -74,6 +78,8 @@ program
       `Customs single window (CEB XML)    ${customs.url}${customs.partnersUrl === undefined ? '' : `  — sandbox; platform and carrier at ${customs.partnersUrl}`}`,
       `Interconnection switch (EMV QR)    ${interopSwitch.url}${interopSwitch.sandbox ? '  — sandbox; apps scan at /apps/{wallet}/scan, tills charge at /merchants/{wallet}/charge' : ''}`,
       `Billers                            ${billers.url}${billers.sandbox ? '  — sandbox' : ''}`,
+      `Identity service (real-name)       ${identity.url}${identity.sandbox ? '  — sandbox; residents in docs/risk.md' : ''}`,
+      `Sanctions lists                    ${sanctionsLists}`,
     ];
     if (demo !== undefined)
       lines.push(
@@ -99,6 +105,7 @@ program
       customs_partners_url: customs.partnersUrl,
       switch_url: interopSwitch.url,
       billers_url: billers.url,
+      identity_url: identity.url,
     });
 
     // SIGTERM exits within a bound (issue 12): a peer that vanishes mid-close, or a client that keeps
@@ -125,6 +132,7 @@ program
         ['customs', () => customs.close()],
         ['interop switch', () => interopSwitch.close()],
         ['billers', () => billers.close()],
+        ['identity', () => identity.close()],
       ] as const) {
         try {
           await close();
@@ -209,6 +217,7 @@ program
 
 registerSettlementCommands(program);
 registerQrCommands(program);
+registerRiskCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -49,6 +49,7 @@ import {
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt, writeFxFacts } from './store.js';
+import type { DebitGuard } from '../risk/index.js';
 
 export interface PaymentSettings {
   /** An unpaid payment is canceled after this long. */
@@ -84,6 +85,8 @@ export interface PaymentsDeps {
   readonly fx?: FxPort;
   /** Escrow trades (src/escrow): their payments capture into escrow instead of the merchant. */
   readonly escrow?: EscrowPort;
+  /** Real-name limits and sanctions status on wallet (balance) payments (src/risk). */
+  readonly risk?: DebitGuard;
 }
 
 export interface NewPayment {
@@ -417,6 +420,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' },
         });
         if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+        const refused = await deps.risk?.charge(trx, { customerId, amount: payment.amount, kind: 'payment' });
+        if (refused !== undefined) return refused;
         const entryId = `${payment.id}:wallet`;
         const destination = await destinationOf(trx, payment);
         if (payment.captureMethod === 'automatic') {
@@ -485,7 +490,14 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         await afterCapture(trx, settled, destination);
         return settled;
       },
-      { keys: [payment.id, ...accountKeys({ accountIdFor }, payment.merchantId, source, currency), ...conversionKeys] },
+      {
+        keys: [
+          payment.id,
+          ...accountKeys({ accountIdFor }, payment.merchantId, source, currency),
+          ...conversionKeys,
+          ...(deps.risk?.keysOf(customerId) ?? []),
+        ],
+      },
     );
   }
 

@@ -10,6 +10,7 @@ import { createPayouts } from './payouts.js';
 import { createSettlement } from './service.js';
 import { createSettlementCycle } from './cycle.js';
 import type { Timers } from '../events/timers.js';
+import type { BeneficiaryScreen } from '../risk/index.js';
 
 export * from './arithmetic.js';
 export * from './errors.js';
@@ -28,6 +29,7 @@ export function createSettlementServices(deps: {
   bank: () => BankClient | undefined;
   log?: (message: string) => void;
   timers: Timers;
+  beneficiaries?: BeneficiaryScreen;
 }) {
   const settlement = createSettlement(deps);
   const payouts = createPayouts(deps);

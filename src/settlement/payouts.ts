@@ -11,6 +11,7 @@ import { buildPain001, parsePain002 } from '../channels/bank/iso20022.js';
 import type { BankClient } from '../channels/bank/client.js';
 import { payoutMachine } from './state.js';
 import { SettlementError } from './errors.js';
+import type { BeneficiaryScreen } from '../risk/index.js';
 
 export interface Payout {
   readonly id: string;
@@ -55,6 +56,8 @@ export function createPayouts(deps: {
   clock: Clock;
   events: Events;
   bank: () => BankClient | undefined;
+  /** Sanctions screening of each payee (src/risk); a payee that is not clear is not paid and its payout waits. */
+  beneficiaries?: BeneficiaryScreen;
 }) {
   const { store, writer, ledger, clock, events } = deps;
   const reader = store.reader;
@@ -70,11 +73,23 @@ export function createPayouts(deps: {
         j.onRef('b.merchant_id', '=', 'p.merchant_id').onRef('b.currency', '=', 'p.currency').on('b.status', '=', 'active'),
       )
       .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
-      .select(['p.id', 'p.currency', 'p.amount', 'b.id as bank_id', 'b.holder_name', 'b.iban', 'b.account_number', 'b.bank_code', 'm.name'])
+      .select([
+        'p.id',
+        'p.currency',
+        'p.amount',
+        'p.merchant_id',
+        'b.id as bank_id',
+        'b.holder_name',
+        'b.iban',
+        'b.account_number',
+        'b.bank_code',
+        'm.name',
+      ])
       .where('p.status', '=', 'pending')
       .orderBy('p.created_at')
       .limit(5000)
-      .execute();
+      .execute()
+      .then((rows) => clearedPayees(deps.beneficiaries, rows));
     const byCurrency = new Map<string, typeof pending>();
     for (const p of pending) byCurrency.set(p.currency, [...(byCurrency.get(p.currency) ?? []), p]);
     for (const [currency, rows] of byCurrency) {
@@ -280,4 +295,18 @@ export function payoutJson(p: Payout) {
     created_at: p.createdAt,
     updated_at: p.updatedAt,
   };
+}
+
+/** Keeps the payouts whose payee screens clear; a screening that cannot be done throws, and nothing is sent. */
+async function clearedPayees<T extends { bank_id: string; holder_name: string; merchant_id: string }>(
+  screen: BeneficiaryScreen | undefined,
+  rows: T[],
+): Promise<T[]> {
+  if (screen === undefined) return rows;
+  const cleared: T[] = [];
+  for (const row of rows) {
+    const state = await screen.screen({ merchantId: row.merchant_id, accountId: row.bank_id, name: row.holder_name });
+    if (state === 'clear') cleared.push(row);
+  }
+  return cleared;
 }

@@ -16,6 +16,7 @@ import * as inputs from './migrations/014-inputs.js';
 import * as customs from './migrations/016-customs.js';
 import * as interop from './migrations/017-interop.js';
 import * as billpay from './migrations/018-billpay.js';
+import * as risk from './migrations/019-risk.js';
 
 interface Migration {
   readonly name: string;
@@ -40,6 +41,7 @@ const migrations: readonly Migration[] = [
   { name: '016-customs', up: customs.up },
   { name: '017-interop', up: interop.up },
   { name: '018-billpay', up: billpay.up },
+  { name: '019-risk', up: risk.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -606,3 +606,7 @@ export interface ScheduledRunsTable {
 // Bill payment's tables (src/billpay/schema.ts), merged into Database.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Database extends BillpayTables {}
+// Each module's tables join `Database` by interface merging: one additive line per module.
+import type { RiskTables } from '../risk/schema.js';
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Database extends RiskTables {}

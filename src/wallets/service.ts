@@ -21,6 +21,7 @@ import type { Database } from '../store/schema.js';
 import { statement } from '../store/statements.js';
 import type { Writer } from '../store/writer.js';
 import { WalletError } from './errors.js';
+import type { DebitGuard, DebitKind, RiskError } from '../risk/index.js';
 
 /** A movement of wallet money: a top-up from the bank, a transfer, or a withdrawal to the bank. */
 export type MovementType = 'top_up' | 'transfer' | 'withdrawal';
@@ -47,7 +48,7 @@ export interface MovementRequest {
   readonly idempotencyKey?: string;
 }
 
-type WalletFailure = Failure<WalletError | LedgerError>;
+type WalletFailure = Failure<WalletError | LedgerError | RiskError>;
 
 /** One side of a movement: the account, and whether the movement may open it. */
 interface Leg {
@@ -75,7 +76,7 @@ const movementColumns = [
 const insertMovementSql = statement(`insert into wallet_movements (${movementColumns.join(', ')})
   values (${movementColumns.map(() => '?').join(', ')}) on conflict (id) do nothing`);
 
-export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledger; parties: Parties; clock: Clock }) {
+export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledger; parties: Parties; clock: Clock; risk?: DebitGuard }) {
   const { store, writer, ledger, parties, clock } = deps;
 
   function movementId(type: MovementType, merchantId: string, idempotencyKey: string | undefined): string {
@@ -117,6 +118,9 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
       return out;
     };
     const keys = legs.map(({ leg }) => accountId(leg.spec));
+    // A customer paying from its balance is held to its real-name limits (src/risk), in this unit.
+    const payer = row.type === 'top_up' || row.source_id === null ? undefined : row.source_id;
+    if (payer !== undefined && deps.risk !== undefined) keys.push(...deps.risk.keysOf(payer));
     const requestDigest = digestOf({ ...row, amount: row.amount.toString() });
     return writer.run(
       async (trx) => {
@@ -137,6 +141,14 @@ export function createWallets(deps: { store: Store; writer: Writer; ledger: Ledg
           return existing.request_digest === requestDigest
             ? toMovement(existing)
             : fail(WalletError.IdempotencyConflict, 'this Idempotency-Key was used for a different request');
+        }
+        if (payer !== undefined && deps.risk !== undefined) {
+          const refused = await deps.risk.charge(trx, {
+            customerId: payer,
+            amount: { minor: row.amount, currency: row.currency },
+            kind: row.type as DebitKind,
+          });
+          if (refused !== undefined) return refused;
         }
         const request = { id: row.id, reason: `wallet.${row.type}`, link: { type: row.type, id: row.id }, postings: await postings(trx) };
         const entry = kind === 'post' ? await ledger.post(trx, request) : await ledger.hold(trx, request);

@@ -8,6 +8,7 @@ import type { BankClient } from '../../src/channels/bank/client.js';
 import type { HutongConfig } from '../../src/config.js';
 import { freshStore, testConfig, type Dialect } from './stores.js';
 import type { BillerConnectors } from '../../src/billpay/index.js';
+import type { IdentityPort } from '../../src/risk/index.js';
 
 export interface TestApp {
   hutong: Hutong;
@@ -39,6 +40,8 @@ export interface TestAppOptions {
   readonly interopSwitchUrl?: () => string;
   /** Biller connectors for bill payment (e.g. the sandbox billers), closed after the suite. */
   readonly billers?: () => Promise<{ connectors: BillerConnectors; close(): Promise<void> }>;
+  /** The identity verification service for the suite (e.g. sandbox/identity), closed after it. */
+  readonly identity?: () => Promise<{ port: IdentityPort; close(): Promise<void> }>;
 }
 
 /** Builds the whole service on a fresh store for the suite, with test factories. */
@@ -55,12 +58,14 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
     const bank = options.bank === undefined ? undefined : await options.bank();
     const customs = options.customs === undefined ? undefined : await options.customs(clock);
     const billers = options.billers === undefined ? undefined : await options.billers();
+    const identity = options.identity === undefined ? undefined : await options.identity();
     closeChannels = async () => {
       await customs?.close();
       await billers?.close();
       await channels?.close();
       await threeDS?.close();
       await bank?.close();
+      await identity?.close();
     };
     const hutong = await createHutong(
       { ...testConfig(fresh.store), ...options.config },
@@ -75,6 +80,7 @@ export function useTestApp(dialect: Dialect, options: TestAppOptions = {}): Test
         customs: customs?.options,
         interopSwitchUrl: options.interopSwitchUrl?.(),
         billers: billers?.connectors,
+        identity: identity?.port,
       },
     );
     await hutong.server.ready();

@@ -1,0 +1,21 @@
+/** The stable codes the API answers risk refusals with (mapped to HTTP in src/api/problems.ts). */
+export enum RiskError {
+  /** A balance payment would pass one of the party's real-name limits (PBOC 2015 No.43). */
+  LimitExceeded = 'risk_limit_exceeded',
+  /** The party's verification level does not allow balance payments at all. */
+  VerificationRequired = 'risk_verification_required',
+  /** The limits are kept in one currency; a classed party's debit in another is refused. */
+  LimitCurrencyUnsupported = 'risk_limit_currency_unsupported',
+  /** A sanctions hit on the party is confirmed, or still waiting for review. */
+  PartyBlocked = 'risk_party_blocked',
+  CustomerNotFound = 'customer_not_found',
+  IdentityMismatch = 'identity_mismatch',
+  IdentityUnavailable = 'identity_service_unavailable',
+  VerificationInvalid = 'verification_invalid',
+  TierInvalid = 'risk_tier_invalid',
+  ListFileInvalid = 'risk_list_invalid',
+  HitNotFound = 'risk_hit_not_found',
+  HitDecided = 'risk_hit_decided',
+  MerchantNotFound = 'merchant_not_found',
+  OnboardingInvalid = 'onboarding_invalid',
+}

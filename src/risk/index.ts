@@ -1,0 +1,18 @@
+/**
+ * Risk and compliance (issue 16, docs/risk.md): real-name tiers and limits, sanctions screening.
+ * The only door of src/risk/.
+ */
+export { RiskError } from './errors.js';
+export * from './model.js';
+export type { RiskTables } from './schema.js';
+export { createRiskService, screeningThresholdPermilleDefault, type RiskDeps } from './service.js';
+export { periodKeys } from './periods.js';
+export {
+  beijingDayRange,
+  largeValueCsv,
+  largeValueLines,
+  largeValueThresholdsMinor,
+  type DayTotal,
+  type LargeValueLine,
+} from './large-value.js';
+export { verifyAuditLog } from './audit.js';

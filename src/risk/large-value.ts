@@ -1,0 +1,50 @@
+/**
+ * Large-value transaction reports (PBOC Order 2016 No.3, domain.md §8): transfers of a natural
+ * person of CNY 500,000 (USD 100,000) or more in a day, single or cumulative; of other parties
+ * CNY 2,000,000 (USD 200,000). Cross-border thresholds (natural persons CNY 200,000 / USD 10,000)
+ * need the cross-border flag of each movement, which wallet movements do not carry yet.
+ */
+export interface DayTotal {
+  readonly partyId: string;
+  readonly partyKind: 'natural_person' | 'other';
+  readonly merchantId: string;
+  readonly direction: 'paid' | 'received';
+  readonly currency: string;
+  readonly totalMinor: bigint;
+  readonly count: number;
+}
+
+export const largeValueThresholdsMinor: Record<string, Record<DayTotal['partyKind'], bigint>> = {
+  CNY: { natural_person: 50_000_000n, other: 200_000_000n },
+  USD: { natural_person: 10_000_000n, other: 20_000_000n },
+};
+
+export interface LargeValueLine extends DayTotal {
+  readonly day: string;
+  readonly thresholdMinor: bigint;
+}
+
+export function largeValueLines(day: string, totals: readonly DayTotal[]): LargeValueLine[] {
+  const lines: LargeValueLine[] = [];
+  for (const total of totals) {
+    const threshold = largeValueThresholdsMinor[total.currency]?.[total.partyKind];
+    if (threshold !== undefined && total.totalMinor >= threshold) lines.push({ ...total, day, thresholdMinor: threshold });
+  }
+  return lines.sort((a, b) => (a.partyId < b.partyId ? -1 : a.partyId > b.partyId ? 1 : a.direction < b.direction ? -1 : 1));
+}
+
+/** One CSV line per party, direction and currency over its threshold. */
+export function largeValueCsv(lines: readonly LargeValueLine[]): string {
+  const header = 'day,party,party_kind,merchant,direction,currency,total_minor,count,threshold_minor';
+  const body = lines.map((l) =>
+    [l.day, l.partyId, l.partyKind, l.merchantId, l.direction, l.currency, l.totalMinor, l.count, l.thresholdMinor].join(','),
+  );
+  return [header, ...body].join('\n') + '\n';
+}
+
+/** The UTC range of a Beijing calendar day (UTC+8). */
+export function beijingDayRange(day: string): { fromIso: string; toIso: string } {
+  const start = new Date(`${day}T00:00:00+08:00`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(start.getTime())) throw new Error(`day must be YYYY-MM-DD, got ${day}`);
+  return { fromIso: start.toISOString(), toIso: new Date(start.getTime() + 86_400_000).toISOString() };
+}

@@ -1,0 +1,211 @@
+import type { Transaction } from 'kysely';
+import type { Failure } from '../core/index.js';
+import type { Database } from '../store/index.js';
+import type { Amount } from '../money/index.js';
+import type { RiskError } from './errors.js';
+
+/**
+ * Customer verification levels, lowest first (issue 16): never verified; name and ID number
+ * checked by the identity service; ID plus the bank card's four elements (name, ID number, card
+ * number, phone); verified in person.
+ */
+export const verificationLevels = ['none', 'id', 'id_bank_card', 'in_person'] as const;
+export type VerificationLevel = (typeof verificationLevels)[number];
+
+export function levelRank(level: VerificationLevel): number {
+  return verificationLevels.indexOf(level);
+}
+
+export type PbocClass = 'none' | 'I' | 'II' | 'III';
+
+/** One row of the real-name table: what a level may pay from its balance. Null = no such limit. */
+export interface LimitTier {
+  readonly level: VerificationLevel;
+  readonly pbocClass: PbocClass;
+  /** How many verification factors the level stands for (the daily limit follows from it). */
+  readonly factors: number;
+  readonly debitsAllowed: boolean;
+  readonly currency: string;
+  readonly cumulativeMinor: bigint | null;
+  readonly yearlyMinor: bigint | null;
+  readonly dailyMinor: bigint | null;
+  readonly updatedAt: string;
+}
+
+export type Screening = 'clear' | 'review' | 'confirmed';
+
+export interface LimitUsage {
+  readonly period: 'cumulative' | 'year' | 'day';
+  readonly key: string;
+  readonly limitMinor: bigint;
+  readonly usedMinor: bigint;
+}
+
+/** A customer as risk sees it: level, class, the limits that apply and what is left of them. */
+export interface PartyLimits {
+  readonly partyId: string;
+  readonly level: VerificationLevel;
+  readonly tier: LimitTier;
+  readonly screening: Screening;
+  readonly usage: readonly LimitUsage[];
+}
+
+export type DebitKind = 'transfer' | 'payment' | 'withdrawal' | 'bill';
+
+export interface Debit {
+  readonly customerId: string;
+  readonly amount: Amount;
+  readonly kind: DebitKind;
+}
+
+/**
+ * How money-moving modules ask risk (bound in src/app.ts). Called inside the debit's own writer
+ * unit, before its ledger entry: a failure is returned as the unit's result, so the writer rolls
+ * the counters back together with everything else.
+ */
+export interface DebitGuard {
+  /** Writer keys the debit's unit must declare: the party's limit counters. */
+  keysOf(customerId: string): string[];
+  charge(trx: Transaction<Database>, debit: Debit): Promise<Failure<RiskError> | undefined>;
+}
+
+export type IdentityAnswer = 'match' | 'mismatch' | 'not_found';
+
+/** The identity service (a sandbox one in `sandbox/identity/`); throws on I/O errors. */
+export interface IdentityPort {
+  verifyId(input: { name: string; idNumber: string }): Promise<IdentityAnswer>;
+  verifyBankCard(input: { name: string; idNumber: string; cardNumber: string; phone: string }): Promise<IdentityAnswer>;
+}
+
+export interface VerificationRequest {
+  readonly level: 'id' | 'id_bank_card';
+  readonly name: string;
+  readonly idNumber: string;
+  readonly bankCard?: { readonly number: string; readonly phone: string };
+}
+
+export interface Verification {
+  readonly customerId: string;
+  readonly level: VerificationLevel;
+  readonly requestedLevel: VerificationLevel;
+  readonly screening: Screening;
+  readonly limits: PartyLimits;
+}
+
+export interface ScreeningHit {
+  readonly id: string;
+  readonly partyId: string;
+  readonly partyType: 'customer' | 'merchant' | 'beneficiary';
+  readonly merchantId: string;
+  readonly context: string;
+  readonly subjectName: string;
+  readonly list: string;
+  readonly entryId: string;
+  readonly matchedName: string;
+  /** Jaro-Winkler similarity × 1000. */
+  readonly scorePermille: number;
+  readonly status: 'open' | 'confirmed' | 'false_positive';
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly decidedAt: string | null;
+}
+
+export interface Subject {
+  readonly partyId: string;
+  readonly partyType: ScreeningHit['partyType'];
+  readonly merchantId: string;
+  readonly name: string;
+  /** Where the screening happened: verification, onboarding, payout, cross_border, rescreen. */
+  readonly context: string;
+}
+
+export interface TierChange {
+  readonly debitsAllowed?: boolean;
+  readonly cumulativeMinor?: bigint | null;
+  readonly yearlyMinor?: bigint | null;
+  readonly dailyMinor?: bigint | null;
+  readonly currency?: string;
+}
+
+/** How settlement asks risk about a payout's payee (bound in src/app.ts); throws when it cannot screen. */
+export interface BeneficiaryScreen {
+  screen(beneficiary: { merchantId: string; accountId: string; name: string }): Promise<Screening>;
+}
+
+export interface OnboardingRequest {
+  /** The Unified Social Credit Code on the business licence. */
+  readonly businessLicence: string;
+  readonly legalPerson: string;
+  readonly beneficialOwners: readonly string[];
+}
+
+export interface MerchantOnboarding {
+  readonly merchantId: string;
+  /** The worst screening of the merchant, its legal person and its owners. */
+  readonly screening: Screening;
+  readonly parties: readonly { readonly partyId: string; readonly name: string; readonly screening: Screening }[];
+}
+
+/** An operator action or setting change, as the caller describes it. */
+export interface AuditEntry {
+  /** Who: `operator` (the ok_ key), a session's login, or `merchant:<id>` for merchant-made changes. */
+  readonly actor: string;
+  /** What: the route (`PATCH /v1/risk/limits/:level`) or a named action. */
+  readonly action: string;
+  readonly target?: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly requestId?: string;
+}
+
+export interface AuditRecord {
+  readonly seq: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly before: string | null;
+  readonly after: string | null;
+  readonly requestId: string | null;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditReport {
+  readonly ok: boolean;
+  readonly rows: number;
+  readonly brokenAt: number | null;
+  readonly problem: string | null;
+}
+
+export interface RiskService {
+  /** The append-only, hash-chained audit log of operator actions and setting changes. */
+  readonly audit: {
+    append(entry: AuditEntry): Promise<AuditRecord>;
+    list(request: { beforeSeq?: number; limit?: number }): Promise<AuditRecord[]>;
+    verify(): Promise<AuditReport>;
+  };
+  /** The port wallets and payments call inside every balance debit (bound in src/app.ts). */
+  readonly debits: DebitGuard;
+  verify(merchantId: string, customerId: string, request: VerificationRequest): Promise<Verification | Failure<RiskError>>;
+  limitsOf(merchantId: string, customerId: string): Promise<PartyLimits | Failure<RiskError>>;
+  /** An operator records that a customer was verified in person (PBOC class III); the name is screened. */
+  verifyInPerson(merchantId: string, customerId: string, name: string): Promise<Verification | Failure<RiskError>>;
+  tiers(): Promise<LimitTier[]>;
+  changeTier(level: string, change: TierChange): Promise<{ before: LimitTier; after: LimitTier } | Failure<RiskError>>;
+  /** Screens a party against the sanctions lists and records hits for review. */
+  screen(subject: Subject): Promise<Screening>;
+  hits(filter: { status?: ScreeningHit['status']; partyId?: string }): Promise<ScreeningHit[]>;
+  /** The operator's onboarding check of a merchant: licence number, and screening of the merchant, legal person and owners. */
+  onboardMerchant(merchantId: string, request: OnboardingRequest): Promise<MerchantOnboarding | Failure<RiskError>>;
+  /** Whether any party of the merchant (itself, legal person, owners) has an open or confirmed hit. */
+  merchantScreening(merchantId: string): Promise<Screening>;
+  decideHit(
+    id: string,
+    decision: 'confirmed' | 'false_positive',
+    reason: string,
+  ): Promise<{ before: ScreeningHit; after: ScreeningHit } | Failure<RiskError>>;
+  /** Imports OFAC's sdn.csv (+ alt.csv beside it) or the UN consolidated XML; rescreens everyone. */
+  importListFile(path: string): Promise<{ list: string; entries: number; rescreened: number; hits: number } | Failure<RiskError>>;
+  lists(): Promise<{ list: string; source: string; entries: number; importedAt: string }[]>;
+}

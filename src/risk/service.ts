@@ -1,0 +1,121 @@
+import { type Clock, fail, isFailure, type Failure } from '../core/index.js';
+import type { Store, Writer } from '../store/index.js';
+import { createAuditLog } from './audit.js';
+import { createDebitGuard, usageOf } from './debits.js';
+import { RiskError } from './errors.js';
+import { readListFile } from './import-file.js';
+import type { IdentityPort, PartyLimits, RiskService, Screening, VerificationLevel } from './model.js';
+import { onboardMerchant } from './onboarding.js';
+import { createScreening } from './screening.js';
+import { createTierTable } from './tiers.js';
+import { verifyCustomer } from './verify.js';
+
+export interface RiskDeps {
+  readonly store: Store;
+  readonly writer: Writer;
+  readonly clock: Clock;
+  /** The identity verification service; none configured means verifications answer 503. */
+  readonly identity?: IdentityPort;
+  /** A merchant's name, or undefined if there is no such merchant (parties, bound in src/app.ts). */
+  readonly merchantName: (merchantId: string) => Promise<string | undefined>;
+  /** Whether a customer id belongs to the merchant (parties, bound in src/app.ts). */
+  readonly customerExists: (merchantId: string, customerId: string) => Promise<boolean>;
+  /** Jaro-Winkler threshold × 1000 at which a name is a hit (domain.md §10: 850–900 in practice). */
+  readonly screeningThresholdPermille?: number;
+}
+
+export const screeningThresholdPermilleDefault = 900;
+
+export function createRiskService(deps: RiskDeps): RiskService {
+  const { store, writer, clock } = deps;
+  const tiers = createTierTable({ store, clock });
+  const debits = createDebitGuard({ clock, tiers });
+  const screening = createScreening({
+    store,
+    writer,
+    clock,
+    thresholdPermille: deps.screeningThresholdPermille ?? screeningThresholdPermilleDefault,
+  });
+
+  async function partyRow(partyId: string) {
+    return store.reader.selectFrom('risk_parties').select(['level', 'screening']).where('party_id', '=', partyId).executeTakeFirst();
+  }
+
+  async function limitsOf(merchantId: string, customerId: string): Promise<PartyLimits | Failure<RiskError>> {
+    if (!(await deps.customerExists(merchantId, customerId))) return fail(RiskError.CustomerNotFound, `no customer ${customerId}`);
+    const party = await partyRow(customerId);
+    const level = (party?.level ?? 'none') as VerificationLevel;
+    const tier = await tiers.tierOf(level);
+    const usage = await usageOf(store.reader, customerId, tier, clock.now());
+    return {
+      partyId: customerId,
+      level,
+      tier,
+      screening: (party?.screening ?? 'clear') as Screening,
+      usage: usage.map((u) => ({ period: u.name, key: u.period, limitMinor: u.limitMinor, usedMinor: u.usedMinor })),
+    };
+  }
+
+  return {
+    debits,
+    audit: createAuditLog({ store, writer, clock }),
+    async verify(merchantId, customerId, request) {
+      if (!(await deps.customerExists(merchantId, customerId))) return fail(RiskError.CustomerNotFound, `no customer ${customerId}`);
+      const done = await verifyCustomer(
+        {
+          writer,
+          clock,
+          identity: deps.identity,
+          screening,
+          levelOf: async (id) => ((await partyRow(id))?.level ?? 'none') as VerificationLevel,
+        },
+        { merchantId, customerId },
+        request,
+      );
+      if (isFailure(done)) return done;
+      const limits = await limitsOf(merchantId, customerId);
+      if (isFailure(limits)) return limits;
+      return { customerId, level: done.level, requestedLevel: request.level, screening: done.screening, limits };
+    },
+    limitsOf,
+    async verifyInPerson(merchantId, customerId, name) {
+      if (!(await deps.customerExists(merchantId, customerId))) return fail(RiskError.CustomerNotFound, `no customer ${customerId}`);
+      const screened = await screening.screen({ partyId: customerId, partyType: 'customer', merchantId, name, context: 'verification' });
+      const at = clock.now().toISOString();
+      await writer.run(
+        (trx) =>
+          trx
+            .updateTable('risk_parties')
+            .set({ level: 'in_person', verified_at: at, updated_at: at })
+            .where('party_id', '=', customerId)
+            .execute(),
+        { keys: debits.keysOf(customerId) },
+      );
+      const limits = await limitsOf(merchantId, customerId);
+      if (isFailure(limits)) return limits;
+      return { customerId, level: 'in_person', requestedLevel: 'in_person', screening: screened, limits };
+    },
+    tiers: () => tiers.list(),
+    changeTier: (level, change) => tiers.change(level, change),
+    screen: (subject) => screening.screen(subject),
+    hits: (filter) => screening.hits(filter),
+    onboardMerchant: (merchantId, request) => onboardMerchant({ screening, merchantName: deps.merchantName }, merchantId, request),
+    async merchantScreening(merchantId) {
+      const rows = await store.reader
+        .selectFrom('risk_parties')
+        .select('screening')
+        .where('merchant_id', '=', merchantId)
+        .where('party_type', '=', 'merchant')
+        .where('screening', '!=', 'clear')
+        .execute();
+      return rows.some((r) => r.screening === 'confirmed') ? 'confirmed' : rows.length > 0 ? 'review' : 'clear';
+    },
+    decideHit: (id, decision, reason) => screening.decide(id, decision, reason),
+    async importListFile(path) {
+      const parsed = readListFile(path);
+      if (isFailure(parsed)) return parsed;
+      return screening.importList(parsed, path);
+    },
+    lists: () => screening.lists(),
+  };
+}

@@ -295,7 +295,7 @@ export function registerInteropRoutes(fastify: FastifyInstance, services: { inte
   void fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => done(null, body));
-    scope.post('/v1/interop/switch/messages', { schema: { hide: true } }, async (request, reply) => {
+    scope.post('/v1/interop/switch/messages', { schema: { hide: true }, config: { rawBody: true } }, async (request, reply) => {
       const signature = request.headers[switchSignatureHeader];
       const result = await interop.receiveSwitchMessage(
         typeof request.body === 'string' ? request.body : '',

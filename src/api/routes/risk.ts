@@ -6,7 +6,7 @@ import { merchantIdOf } from '../auth.js';
 import type { ApiServices } from '../context.js';
 import type { AuditRecord } from '../../risk/index.js';
 import { hitView, HitView, limitsView, LimitsView, tierView, TierView, verificationView, VerificationView } from '../presenters/risk.js';
-import { IdempotencyHeaders, problemResponses } from '../schemas.js';
+import { Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
 import { isProblemCode, ProblemError } from '../problems.js';
 
 const CustomerParams = Type.Object({ id: Type.String({ maxLength: 40 }) });
@@ -35,7 +35,7 @@ const LimitOrNull = Type.Union([Type.Integer({ minimum: 0, maximum: 10_000_000_0
 const ChangeTier = Type.Object(
   {
     debits_allowed: Type.Optional(Type.Boolean()),
-    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+    currency: Type.Optional(Currency),
     cumulative_limit: Type.Optional(LimitOrNull),
     yearly_limit: Type.Optional(LimitOrNull),
     daily_limit: Type.Optional(LimitOrNull),
@@ -256,7 +256,10 @@ export function registerRiskRoutes(fastify: FastifyInstance, services: ApiServic
         tags: ['risk'],
         summary: 'The audit log of operator actions and setting changes, newest first',
         querystring: Type.Object(
-          { before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) },
+          {
+            before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          },
           { additionalProperties: false },
         ),
       },

@@ -200,7 +200,7 @@ export function registerCustomsRoutes(fastify: FastifyInstance, services: { cust
     scope.post(
       '/v1/customs/receipts',
       {
-        config: { auth: 'none' },
+        config: { auth: 'none', rawBody: true },
         schema: {
           tags: ['customs'],
           summary: 'Where customs pushes receipts (CEB412, signed XML)',

@@ -97,7 +97,9 @@ describeEachStore('bill payment: kill -9 between the debit and the posting', (di
     for (const deadline = Date.now() + waitMsMax; id === undefined && Date.now() < deadline; await sleep(20)) {
       const list = await http(victim.url, 'GET', `/v1/bill_payments?customer=${customer}&limit=5`, { key: appKey });
       id = (list.body.data as { id: string; status: string; amount: number }[]).find(
-        (p) => p.status === 'posting' && p.amount === amount,
+        // Debited and not settled: `posting`, or `awaiting_biller` at once when the posting was lost (the
+        // socket closes immediately, so `posting` may last only a few milliseconds).
+        (p) => (p.status === 'posting' || p.status === 'awaiting_biller') && p.amount === amount,
       )?.id;
     }
     expect(id).toBeDefined();
@@ -136,7 +138,9 @@ describeEachStore('bill payment: kill -9 between the debit and the posting', (di
   it('the posting never reached the biller: posted again under the same id after the restart, booked once', async () => {
     const { server, id } = await killDuringPosting('lose', 'crash-lose', 800);
     const after = await settled(server, id);
-    expect(after).toMatchObject({ status: 'accepted', attempts: 2 });
+    expect(after.status).toBe('accepted');
+    // The lost posting and at least one more under the same id (the dying process may have reposted once).
+    expect(after.attempts).toBeGreaterThanOrEqual(2);
     expect(await bookedAtBiller(id)).toBe(1);
     const balances = await http(server.url, 'GET', `/v1/customers/${customer}/balances`, { key: appKey });
     expect(balances.body.data[0].available).toBe(topUpMinor - 1_200 - 800);

@@ -105,6 +105,8 @@ describeEachStore('customs: kill -9 during a push', (dialect) => {
     expect(got?.body.status).toBe('accepted');
     expect(got?.body.guid).toBe(d.body.guid);
     expect(world.customs.paymentSlips(p.body.id), 'exactly one CEB411 for this version').toBe(1);
-    expect(world.customs.messagesReceived() - before, 'the same message was sent again after the restart').toBeGreaterThanOrEqual(2);
+    // Whether the restarted process pushes the stored bytes again (lease expired first) or learns the
+    // receipt by polling first is a race; either way customs holds one CEB411 for this version.
+    expect(world.customs.messagesReceived() - before, 'the push reached customs').toBeGreaterThanOrEqual(1);
   }, 120_000);
 });

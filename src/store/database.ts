@@ -135,24 +135,39 @@ function openPostgres(url: string, options: OpenOptions): Store {
 /**
  * Kysely sees a pool whose clients send the hot statements as named (prepared) statements, and
  * that tells the host pool when a query found its connection lost (so the next connect looks for
- * the primary again, and the broken client is destroyed rather than reused).
+ * the primary again, and the broken client is destroyed rather than reused). A plain SELECT outside
+ * a transaction that lost its connection is sent once more on a new one (on the new primary after
+ * a failover): it changed nothing, so that is safe. Nothing else is re-sent here (the writer
+ * decides for its transactions).
  */
 function namingPool(hosts: HostPool) {
+  const send = (client: pg.PoolClient, text: string, values: unknown[]) => {
+    const name = preparedNameOf(text);
+    return name === undefined ? client.query(text, values) : client.query({ name, text, values });
+  };
   return {
     async connect() {
       const client = await hosts.connect();
       let broken: Error | undefined;
-      const failed = (error: unknown) => {
-        if (isConnectionLoss(error)) {
-          broken = error instanceof Error ? error : new Error(String(error));
-          hosts.failed(client, error);
-        }
-        throw error;
-      };
+      let inTransaction = false;
       return {
-        query(text: string, values: unknown[]) {
-          const name = preparedNameOf(text);
-          return (name === undefined ? client.query(text, values) : client.query({ name, text, values })).catch(failed);
+        async query(text: string, values: unknown[]) {
+          if (/^\s*(begin|start transaction)\b/i.test(text)) inTransaction = true;
+          else if (/^\s*(commit|rollback|end)\s*;?\s*$/i.test(text)) inTransaction = false;
+          try {
+            return await send(client, text, values);
+          } catch (error) {
+            if (!isConnectionLoss(error)) throw error;
+            broken = error instanceof Error ? error : new Error(String(error));
+            hosts.failed(client, error);
+            if (inTransaction || !/^\s*select\b/i.test(text)) throw error;
+            const fresh = await hosts.connect();
+            try {
+              return await send(fresh, text, values);
+            } finally {
+              fresh.release();
+            }
+          }
         },
         release: () => client.release(broken),
       };

@@ -149,6 +149,23 @@ describe.skipIf(missing !== undefined)('a store on a primary and a standby', () 
     await writer.close();
   }, 60_000);
 
+  it('sends a SELECT outside a transaction again when its connection was cut, and nothing else', async () => {
+    const cut = async () => {
+      for (let i = 0; i < 200; i++) {
+        const [row] = await admin(
+          "select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where query like '%pg_sleep(0.5)%' and pid <> pg_backend_pid()",
+        );
+        if ((row as { n: number }).n > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error('the statement to cut never ran');
+    };
+    const [read] = await Promise.all([sql<{ one: number }>`select 1 as one, pg_sleep(0.5)`.execute(db()), cut()]);
+    expect(read.rows[0]?.one).toBe(1);
+    const write = sql`insert into f_rows select 40, 'cut' from pg_sleep(0.5)`.execute(db());
+    await Promise.all([expect(write).rejects.toThrow(), cut()]);
+  }, 60_000);
+
   it('after the primary dies and the standby is promoted, goes on by itself on the new primary', async () => {
     const [primary, standby] = set.nodes as [typeof set.primary, typeof set.primary];
     const probe = createCommitProbe(db(), 5_000);

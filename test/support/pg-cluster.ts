@@ -205,31 +205,34 @@ export async function createReplicaSet(options: ReplicaSetOptions): Promise<Repl
     nodes.push(primary);
     set.primary = primary;
     await start(primary);
-    for (let i = 1; i <= options.standbys; i++) {
-      const standby = await makeNode(`s${i}`);
-      await pgTool('pg_basebackup', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(primary.port),
-        '-U',
-        'postgres',
-        '-D',
-        standby.dir,
-        '-R',
-        '-X',
-        'stream',
-        '-c',
-        'fast',
-      ]);
-      appendFileSync(
-        join(standby.dir, 'postgresql.auto.conf'),
-        `port = ${standby.port}\nprimary_conninfo = '${conninfo(primary, standby.name)}'\n`,
-      );
-      if (!statSync(standby.dir).isDirectory()) throw new Error(`pg_basebackup made no ${standby.dir}`);
-      nodes.push(standby);
-      await start(standby);
-    }
+    // The standbys are copied and started side by side (each pg_basebackup takes its own checkpoint).
+    const standbys = await Promise.all(Array.from({ length: options.standbys }, (_, i) => makeNode(`s${i + 1}`)));
+    nodes.push(...standbys);
+    await Promise.all(
+      standbys.map(async (standby) => {
+        await pgTool('pg_basebackup', [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(primary.port),
+          '-U',
+          'postgres',
+          '-D',
+          standby.dir,
+          '-R',
+          '-X',
+          'stream',
+          '-c',
+          'fast',
+        ]);
+        appendFileSync(
+          join(standby.dir, 'postgresql.auto.conf'),
+          `port = ${standby.port}\nprimary_conninfo = '${conninfo(primary, standby.name)}'\n`,
+        );
+        if (!statSync(standby.dir).isDirectory()) throw new Error(`pg_basebackup made no ${standby.dir}`);
+        await start(standby);
+      }),
+    );
     // Every standby streams before the set is handed out (else the first commits would wait for them).
     const deadline = Date.now() + 60_000;
     for (;;) {

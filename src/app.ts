@@ -148,8 +148,12 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       : loadVaultKey(options.env ?? process.env, vaultKeyFile(config), warn));
 
   // Each batch in flight holds a connection; a few more serve reads.
-  const store = await openStore(config.store, { poolSizeMax: config.writer.flushesMax + 4 });
-  const writer = createWriter(store.db, store.exec, config.writer);
+  const store = await openStore(config.store, {
+    poolSizeMax: config.writer.flushesMax + 4,
+    reconnectTimeoutMs: config.failover?.reconnectTimeoutMs,
+    log: warn,
+  });
+  const writer = createWriter(store.db, store.exec, { ...config.writer, commitProbe: store.commitProbe });
   const ledger = createLedger({ clock, exec: store.exec, dialect: store.dialect });
   const cipher = createCipher(vaultKey);
   const parties = createParties({ store, clock, cipher });

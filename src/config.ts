@@ -111,6 +111,12 @@ export interface HutongConfig {
     readonly identityKey: string | undefined;
     readonly screeningThresholdPermille: number;
   };
+  /**
+   * PostgreSQL failover (docs/failover.md): with a multi-host DATABASE_URL, how long a connection
+   * waits for a read-write host after the primary is lost, and how long the writer asks whether a
+   * COMMIT that lost its connection committed.
+   */
+  readonly failover?: { readonly reconnectTimeoutMs: number };
 }
 
 /** One configured acquirer: the connector's name, its kind (a catalogue entry) and where it listens. */
@@ -284,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       identityKey: env.HUTONG_IDENTITY_KEY === '' ? undefined : env.HUTONG_IDENTITY_KEY,
       screeningThresholdPermille: intFrom(env, 'HUTONG_RISK_SCREENING_THRESHOLD', 900, 500, 1000),
     },
+    failover: { reconnectTimeoutMs: intFrom(env, 'HUTONG_PG_RECONNECT_MS', 30_000, 100, 600_000) },
   };
 }
 

@@ -3,37 +3,33 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
 import pg from 'pg';
+import { createCommitProbe } from './commit-outcome.js';
 import type { StoreConfig } from './config.js';
+import { createHostPool, isConnectionLoss, type HostPool } from './failover.js';
+import { parsePostgresTargets } from './hosts.js';
+import type { Store } from './model.js';
 import type { Database } from './schema.js';
 import { migrate } from './migrate.js';
-import { postgresExec, preparedNameOf, sqliteExec, type Exec } from './statements.js';
+import { postgresExec, preparedNameOf, sqliteExec } from './statements.js';
 
-export type Dialect = StoreConfig['dialect'];
-
-export interface Store {
-  readonly dialect: Dialect;
-  /** Writes, and reads that must see the writer's own transaction. */
-  readonly db: Kysely<Database>;
-  /**
-   * Reads outside any transaction. On SQLite this is a second connection, so reads (auth, GETs)
-   * never queue behind the group-commit writer's open transaction: WAL lets them read the last
-   * committed state while a batch is being written.
-   */
-  readonly reader: Kysely<Database>;
-  /** Runs a prepared hot-path statement inside a writer transaction (see statements.ts). */
-  readonly exec: Exec;
-  close(): Promise<void>;
-}
+export type { Dialect, Store } from './model.js';
 
 export interface OpenOptions {
   /** Run migrations on open (default true). */
   readonly migrate?: boolean;
   /** PostgreSQL pool size (default 10). */
   readonly poolSizeMax?: number;
+  /**
+   * PostgreSQL: how long a connect waits for a host that qualifies (the primary, after a failover)
+   * and how long the writer asks whether a lost COMMIT committed (default 30 s).
+   */
+  readonly reconnectTimeoutMs?: number;
+  /** Told when the PostgreSQL host changes. */
+  readonly log?: (message: string) => void;
 }
 
 export async function openStore(config: StoreConfig, options: OpenOptions = {}): Promise<Store> {
-  const store = config.dialect === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url, options.poolSizeMax ?? 10);
+  const store = config.dialect === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url, options);
   if (options.migrate ?? true) await migrate(store);
   return store;
 }
@@ -107,43 +103,76 @@ function parseBigint(text: string): bigint {
   return BigInt(text);
 }
 
-function openPostgres(url: string, poolSizeMax: number): Store {
+function openPostgres(url: string, options: OpenOptions): Store {
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
       if (oid === int8Oid || oid === numericOid) return parseBigint;
       return pg.types.getTypeParser(oid, format);
     },
-  };
-  const pool = new pg.Pool({ connectionString: url, max: poolSizeMax, types: types as pg.CustomTypesConfig });
-  // An idle client whose server went away emits 'error' on the pool; unhandled, that would crash the
-  // process. The pool drops that client and the next query opens a new connection.
-  pool.on('error', (error) => process.emitWarning(`PostgreSQL idle client error: ${error.message}`));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool) as unknown as PostgresPool }) });
+  } as pg.CustomTypesConfig;
+  const reconnectTimeoutMs = options.reconnectTimeoutMs ?? 30_000;
+  const hosts = createHostPool({
+    targets: parsePostgresTargets(url),
+    poolSizeMax: options.poolSizeMax ?? 10,
+    reconnectTimeoutMs,
+    types,
+    log: options.log,
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(hosts) as unknown as PostgresPool }) });
   return {
     dialect: 'postgres',
     db,
     reader: db,
     exec: postgresExec,
+    commitProbe: createCommitProbe(db, reconnectTimeoutMs),
+    primary: () => ({ host: hosts.current(), switches: hosts.switches }),
     async close() {
       await db.destroy();
     },
   };
 }
 
-/** Kysely sees a pool whose clients send the hot statements as named (prepared) statements. */
-function namingPool(pool: pg.Pool) {
+/**
+ * Kysely sees a pool whose clients send the hot statements as named (prepared) statements, and
+ * that tells the host pool when a query found its connection lost (so the next connect looks for
+ * the primary again, and the broken client is destroyed rather than reused). A plain SELECT outside
+ * a transaction that lost its connection is sent once more on a new one (on the new primary after
+ * a failover): it changed nothing, so that is safe. Nothing else is re-sent here (the writer
+ * decides for its transactions).
+ */
+function namingPool(hosts: HostPool) {
+  const send = (client: pg.PoolClient, text: string, values: unknown[]) => {
+    const name = preparedNameOf(text);
+    return name === undefined ? client.query(text, values) : client.query({ name, text, values });
+  };
   return {
     async connect() {
-      const client = await pool.connect();
+      const client = await hosts.connect();
+      let broken: Error | undefined;
+      let inTransaction = false;
       return {
-        query(text: string, values: unknown[]) {
-          const name = preparedNameOf(text);
-          return name === undefined ? client.query(text, values) : client.query({ name, text, values });
+        async query(text: string, values: unknown[]) {
+          if (/^\s*(begin|start transaction)\b/i.test(text)) inTransaction = true;
+          else if (/^\s*(commit|rollback|end)\s*;?\s*$/i.test(text)) inTransaction = false;
+          try {
+            return await send(client, text, values);
+          } catch (error) {
+            if (!isConnectionLoss(error)) throw error;
+            broken = error instanceof Error ? error : new Error(String(error));
+            hosts.failed(client, error);
+            if (inTransaction || !/^\s*select\b/i.test(text)) throw error;
+            const fresh = await hosts.connect();
+            try {
+              return await send(fresh, text, values);
+            } finally {
+              fresh.release();
+            }
+          }
         },
-        release: () => client.release(),
+        release: () => client.release(broken),
       };
     },
-    end: () => pool.end(),
+    end: () => hosts.end(),
   };
 }
 

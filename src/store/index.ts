@@ -2,6 +2,8 @@
 // writer, prepared hot-path statements, paging, and the composed table types.
 export { defaultDatabaseUrl, parseDatabaseUrl, type StoreConfig } from './config.js';
 export { openStore, ping, type OpenOptions } from './database.js';
+export { isConnectionLoss } from './failover.js';
+export type { CommitOutcome, CommitProbe } from './commit-outcome.js';
 export { migrate } from './migrate.js';
 export type { Dialect, Store } from './model.js';
 export {
@@ -19,6 +21,7 @@ export type * from './schema.js';
 export { postgresExec, preparedNameOf, sqliteExec, statement, steps, type Exec, type ExecResult, type Statement } from './statements.js';
 export {
   createWriter,
+  WriterOutcomeUnknownError,
   WriterOverloadedError,
   type RunOptions,
   type Work,

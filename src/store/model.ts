@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { StoreConfig } from './config.js';
 import type { Database } from './schema.js';
 import type { Exec } from './statements.js';
+import type { CommitProbe } from './commit-outcome.js';
 
 export type Dialect = StoreConfig['dialect'];
 
@@ -17,5 +18,9 @@ export interface Store {
   readonly reader: Kysely<Database>;
   /** Runs a prepared hot-path statement inside a writer transaction (see statements.ts). */
   readonly exec: Exec;
+  /** PostgreSQL: tells the writer whether a COMMIT that lost its connection committed (commit-outcome.ts). */
+  readonly commitProbe?: CommitProbe;
+  /** PostgreSQL: the host in use (`host:port`, undefined while looking for one) and how many times one was chosen. */
+  readonly primary?: () => { readonly host: string | undefined; readonly switches: number };
   close(): Promise<void>;
 }

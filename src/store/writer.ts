@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Kysely, Transaction } from 'kysely';
 import { isFailure } from '../core/failure.js';
+import type { CommitMark, CommitProbe } from './commit-outcome.js';
 import type { Database } from './schema.js';
 import { statement, steps, type Exec } from './statements.js';
 
@@ -16,6 +17,13 @@ import { statement, steps, type Exec } from './statements.js';
  *   SQLite, fsync on PostgreSQL). If the COMMIT itself fails, every unit of the batch is retried
  *   alone, so one poisoned unit cannot fail the others.
  *
+ * - A COMMIT whose connection was lost (PostgreSQL failover) may or may not have committed. With a
+ *   `commitProbe` the writer asks the next primary (commit-outcome.ts): committed settles the batch
+ *   as if the COMMIT had answered; not committed retries each unit alone (safe: nothing of it is
+ *   durable); unknown rejects every unit with `WriterOutcomeUnknownError` and retries nothing, so
+ *   no unit can apply twice. A connection lost before COMMIT was sent aborts the transaction, so
+ *   those units are retried alone (after the pool found the new primary).
+ *
  * Work must use only the transaction it is given (never the outer Kysely instance: on SQLite that
  * would wait on the very connection the batch holds).
  */
@@ -29,6 +37,10 @@ export interface WriterOptions {
   readonly flushesMax?: number;
   /** Attempts for a unit that hit a deadlock or serialization failure (PostgreSQL). */
   readonly conflictAttemptsMax?: number;
+  /** PostgreSQL: finds out whether a COMMIT that lost its connection committed. */
+  readonly commitProbe?: CommitProbe;
+  /** Attempts for a unit retried alone after its connection was lost before COMMIT. */
+  readonly lostAttemptsMax?: number;
 }
 
 export interface WriterStats {
@@ -36,6 +48,8 @@ export interface WriterStats {
   units: number;
   largestBatch: number;
   retriedAlone: number;
+  /** Batches whose COMMIT lost its connection, by what the probe found. */
+  commitsLost: { committed: number; aborted: number; unknown: number };
 }
 
 export interface RunOptions {
@@ -70,7 +84,31 @@ interface Unit {
   attempts: number;
 }
 
+/** A unit's COMMIT lost its connection and whether it committed cannot be known: nothing was retried. */
+export class WriterOutcomeUnknownError extends Error {
+  constructor(cause: unknown) {
+    super(
+      `the database connection was lost during COMMIT and its outcome is unknown: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.name = 'WriterOutcomeUnknownError';
+  }
+}
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** COMMIT was sent and failed on a lost connection; `outcomes` are what the units returned. */
+class CommitLost extends Error {
+  constructor(
+    readonly lostBy: unknown,
+    readonly mark: CommitMark,
+    readonly outcomes: Outcome[],
+  ) {
+    super('COMMIT lost its connection');
+  }
+}
 
 // PostgreSQL SQLSTATEs worth retrying: deadlock_detected, serialization_failure.
 const retryableCodes = new Set(['40P01', '40001']);
@@ -92,10 +130,18 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
   const queueDepthMax = options.queueDepthMax ?? 20_000;
   const flushesMax = options.flushesMax ?? 1;
   const conflictAttemptsMax = options.conflictAttemptsMax ?? 5;
+  const lostAttemptsMax = options.lostAttemptsMax ?? 3;
+  const probe = options.commitProbe;
   assert.ok(batchSizeMax >= 1 && flushesMax >= 1 && queueDepthMax >= batchSizeMax);
 
   const queue: Unit[] = [];
-  const stats: WriterStats = { batches: 0, units: 0, largestBatch: 0, retriedAlone: 0 };
+  const stats: WriterStats = {
+    batches: 0,
+    units: 0,
+    largestBatch: 0,
+    retriedAlone: 0,
+    commitsLost: { committed: 0, aborted: 0, unknown: 0 },
+  };
   let flushing = 0;
   /** Keys held by batches in flight, with how many batches hold each. */
   const heldKeys = new Map<string, number>();
@@ -173,8 +219,9 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
     let outcomes: Outcome[];
     try {
       outcomes = await inTransaction(batch);
-    } catch {
-      // BEGIN or COMMIT failed: nothing of this batch is durable. Retry each unit alone.
+    } catch (error) {
+      if (error instanceof CommitLost) return resolveLost(batch, error);
+      // BEGIN, a unit's statement or COMMIT failed and nothing of this batch is durable. Retry each unit alone.
       stats.retriedAlone += batch.length;
       for (const unit of batch) await runAlone(unit);
       return;
@@ -182,12 +229,34 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
     settle(batch, outcomes);
   }
 
+  /** COMMIT lost its connection: ask whether it committed, then settle, retry or give up. */
+  async function resolveLost(batch: Unit[], lost: CommitLost): Promise<void> {
+    const outcome = await (probe as CommitProbe).outcome(lost.mark);
+    stats.commitsLost[outcome]++;
+    if (outcome === 'committed') return settle(batch, lost.outcomes);
+    if (outcome === 'unknown') {
+      const error = new WriterOutcomeUnknownError(lost.lostBy);
+      for (const unit of batch) unit.reject(error);
+      return undefined;
+    }
+    stats.retriedAlone += batch.length;
+    for (const unit of batch) await runAlone(unit);
+    return undefined;
+  }
+
   async function runAlone(unit: Unit): Promise<void> {
-    try {
-      const [outcome] = await inTransaction([unit]);
-      settle([unit], [outcome as Outcome]);
-    } catch (error) {
-      unit.reject(error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [outcome] = await inTransaction([unit]);
+        settle([unit], [outcome as Outcome]);
+        return;
+      } catch (error) {
+        if (error instanceof CommitLost) return resolveLost([unit], error);
+        // Lost before COMMIT: the transaction aborted, so running the unit again is safe.
+        if (probe !== undefined && probe.lost(error) && attempt < lostAttemptsMax) continue;
+        unit.reject(error);
+        return;
+      }
     }
   }
 
@@ -208,12 +277,19 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
   async function inTransaction(batch: Unit[]): Promise<Outcome[]> {
     const trx = await db.startTransaction().execute();
     const outcomes: Outcome[] = [];
+    let mark: CommitMark | undefined;
     try {
       for (const [i, unit] of batch.entries()) {
         await exec(trx, i === 0 ? savepointSql : nextSavepointSql, []);
         outcomes.push(await runUnit(trx, unit));
       }
-      await trx.commit().execute();
+      if (probe !== undefined) mark = await probe.mark(trx);
+      try {
+        await trx.commit().execute();
+      } catch (error) {
+        if (mark !== undefined && probe?.lost(error) === true) throw new CommitLost(error, mark, outcomes);
+        throw error;
+      }
     } catch (error) {
       // Also after a failed COMMIT: SQLite keeps the transaction open then, and Kysely only
       // releases the connection on a successful commit or on rollback.

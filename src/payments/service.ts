@@ -625,15 +625,17 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         if (index > 0 || !firstRecorded) await unit((trx) => recordAttempt(trx, payment, connector, request));
       },
       answered: (_connector, request, outcome) =>
-        unit((trx) =>
-          settleAttempt(trx, {
+        unit(async (trx) => {
+          // Not over a claim of the recovery sweep (`reversing`): its reversal settles the attempt.
+          await settleAttempt(trx, {
             id: request.attemptId,
             status: wasNeverSent(outcome) ? 'not_sent' : outcome.status === 'declined' ? 'declined' : 'unknown',
             responseCode: outcome.status === 'declined' ? outcome.responseCode : null,
             reason: outcome.status === 'approved' ? null : outcome.reason,
             at: now(),
-          }),
-        ),
+            from: ['pending', 'unknown'],
+          });
+        }),
       reversing: (connector, reversal) =>
         unit((trx) =>
           insertAttempt(trx, {
@@ -763,14 +765,22 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const conversionKeys = await fxKeys(payment);
     return writer.run(
       async (trx) => {
-        await settleAttempt(trx, {
+        const recorded = await settleAttempt(trx, {
           id: request.attemptId,
           status: 'approved',
           responseCode: outcome.responseCode,
           reference: outcome.reference,
           authorizationCode: outcome.authorizationCode,
           at: now(),
+          from: ['pending', 'unknown'],
         });
+        // The recovery sweep claimed this unanswered authorization and is reversing it: the late
+        // approval is not the outcome (the issuer gets the reversal), so nothing is captured.
+        if (!recorded)
+          return fail(
+            PaymentError.ChannelUnavailable,
+            'the approval came too late: the authorization is being reversed; nothing was charged',
+          );
         const common = {
           entryId: request.attemptId,
           paymentId: payment.id,

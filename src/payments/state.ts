@@ -50,4 +50,5 @@ export const refundMachine = defineStateMachine<RefundStatus>('refund', 'pending
 });
 export type AttemptKind = 'authorize' | 'purchase' | 'capture' | 'reverse' | 'refund';
 /** unknown: sent, no definite answer yet — resolved by reversal, never guessed. not_sent: never left Hutong, nothing to reverse. */
-export type AttemptStatus = 'pending' | 'approved' | 'declined' | 'unknown' | 'reversed' | 'not_sent';
+/** `reversing`: the recovery sweep has claimed an unanswered authorization to reverse it; a late approval no longer counts. */
+export type AttemptStatus = 'pending' | 'approved' | 'declined' | 'unknown' | 'reversing' | 'reversed' | 'not_sent';

@@ -84,15 +84,20 @@ export async function settleAttempt(
     reference?: string | null;
     authorizationCode?: string | null;
     at: string;
+    /** Only if the attempt is still in one of these states (a claim); answers whether it was. */
+    from?: readonly AttemptStatus[];
   },
-): Promise<void> {
+): Promise<boolean> {
   // Only what this answer says is written: a reversal must not erase the original's reference.
   const set: Partial<Database['payment_attempts']> = { status: a.status, updated_at: a.at };
   if (a.responseCode !== undefined) set.response_code = a.responseCode;
   if (a.reason !== undefined) set.reason = a.reason;
   if (a.reference !== undefined) set.reference = a.reference;
   if (a.authorizationCode !== undefined) set.authorization_code = a.authorizationCode;
-  await trx.updateTable('payment_attempts').set(set).where('id', '=', a.id).execute();
+  let query = trx.updateTable('payment_attempts').set(set).where('id', '=', a.id);
+  if (a.from !== undefined) query = query.where('status', 'in', [...a.from]);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /**

@@ -95,9 +95,17 @@ export function createPaymentSweeper(
     if (connector === undefined || isFailure(card)) return false;
     const amount = { minor: attempt.amount, currency: attempt.currency };
     const reversalId = newId('att');
-    await writer.run(
-      (trx) =>
-        insertAttempt(trx, {
+    // Claim first: the original attempt moves to `reversing` only if it is still unanswered and the
+    // payment still processing. A confirm whose approval arrives later finds the claim and does not
+    // record it (settleApproved), so a reversed authorization never becomes a succeeded payment; an
+    // approval recorded first makes this claim fail, and nothing is sent.
+    const claimed = await writer.run(
+      async (trx) => {
+        const still = await trx.selectFrom('payments').select('status').where('id', '=', payment.id).executeTakeFirst();
+        if (still?.status !== 'processing') return false;
+        const at = clock.now().toISOString();
+        if (!(await settleAttempt(trx, { id: attempt.id, status: 'reversing', at, from: ['pending', 'unknown'] }))) return false;
+        await insertAttempt(trx, {
           id: reversalId,
           paymentId: payment.id,
           kind: 'reverse',
@@ -105,10 +113,13 @@ export function createPaymentSweeper(
           amountMinor: attempt.amount,
           currency: attempt.currency,
           originalAttemptId: attempt.id,
-          at: clock.now().toISOString(),
-        }),
+          at,
+        });
+        return true;
+      },
       { keys: [payment.id] },
     );
+    if (!claimed) return false;
     const outcome = await connector.reverse({
       operationId: reversalId,
       original: {
@@ -131,7 +142,11 @@ export function createPaymentSweeper(
           reason: outcome.status === 'approved' ? null : outcome.reason,
           at,
         });
-        if (outcome.status === 'unknown') return false;
+        // Unanswered: the authorization is unanswered again, and the next sweep sends another reversal.
+        if (outcome.status === 'unknown') {
+          await settleAttempt(trx, { id: attempt.id, status: 'unknown', at, from: ['reversing'] });
+          return false;
+        }
         await settleAttempt(trx, { id: attempt.id, status: 'reversed', at });
         await moveStatus(trx, {
           id: payment.id,

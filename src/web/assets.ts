@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
-import { buyerJs } from './buyer-script.js';
-import { cashierJs } from './cashier-script.js';
-import { consoleJs } from './console-script.js';
+import { loadClient } from './bundle.js';
 import { css } from './style.js';
 
 /**
- * Static assets are TypeScript strings, so `npm start` (dist/) serves exactly what the tests
- * serve. Each is addressed by a content hash and cached for a year; a new build gets new names.
+ * Static assets: the pages' scripts bundled by esbuild from src/web/client/ (bundle.ts: prebuilt
+ * in dist/web/ by `npm run build`, or built in memory when running from source) and the CSS. Each
+ * is addressed by a content hash and cached for a year; a new build gets new names.
  */
+const client = loadClient();
+
 export interface Asset {
   readonly path: string;
   readonly type: string;
@@ -35,9 +36,9 @@ function asset(name: string, ext: 'js' | 'css', text: string): Asset {
 
 export const assets = {
   css: asset('hutong', 'css', css),
-  cashier: asset('cashier', 'js', cashierJs),
-  console: asset('console', 'js', consoleJs),
-  buyer: asset('buyer', 'js', buyerJs),
+  cashier: asset('cashier', 'js', client.cashier),
+  console: asset('console', 'js', client.console),
+  buyer: asset('buyer', 'js', client.buyer),
 } as const;
 
 export const assetsByPath = new Map<string, Asset>(Object.values(assets).map((a) => [a.path, a]));

@@ -16,7 +16,7 @@ import { money } from './pages.js';
 /**
  * The buyer's page of an escrow trade (`/escrow/{id}?token=…`, the trade's `buyer_url`): status
  * with a progress line, amount, shipping, the auto-confirm date, and the buyer's actions, which
- * its script (`buyer-script.ts`) sends to the public buyer API with the link token. The first load
+ * its script (`client/buyer.ts`) sends to the public buyer API with the link token. The first load
  * moves the token into a cookie scoped to this trade's path and the script takes it out of the
  * address bar, so reloads and bookmarks do not carry the credential.
  */

@@ -1,4 +1,4 @@
-import { parseMoney } from './format.js';
+import { formatDateTime, parseMoney } from './format.js';
 import { idempotencyKey, input, lang, maybe, say, type Problem } from './ui.js';
 
 /**
@@ -16,6 +16,8 @@ const root = maybe('buyer');
 if (root !== null) start(root);
 
 function start(root: HTMLElement): void {
+  // Dates come in UTC from the server; show them in the viewer's own zone, the zone named.
+  for (const el of document.querySelectorAll('time[datetime]')) el.textContent = formatDateTime(el.getAttribute('datetime'), lang);
   const id = root.dataset.escrow ?? '';
   const token = root.dataset.token ?? '';
   if (/[?&]token=/.test(location.search)) {

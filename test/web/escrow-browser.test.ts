@@ -257,7 +257,7 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await dash.goto(`${world.baseUrl}/dashboard#escrow/${trade.id}`);
     await dash.fill('#extend-days', '5');
     await dash.click('#extend');
-    await expect.poll(() => dash.textContent('#message')).toContain('is now shipped');
+    await expect.poll(() => dash.textContent('#message')).toContain('is now Shipped');
     const after = (await world.api('GET', `/v1/escrows/${trade.id}`, merchant.key)).body.confirm_due_at as string;
     expect(Date.parse(after) - Date.parse(before)).toBe(5 * 86_400_000);
     const asked = await fetch(`${world.baseUrl}/v1/buyer/escrows/${trade.id}/refund_request`, {
@@ -269,12 +269,12 @@ describe.skipIf(!chromiumAvailable)('escrow in the web pages, in a real browser'
     await dash.reload();
     dash.once('dialog', (d) => void d.accept());
     await dash.click('#agree-refund');
-    await expect.poll(() => dash.textContent('#escrow-title')).toContain('refunded');
-    expect(await dash.textContent('#escrow-refunded')).toBe('CNY 40.00');
+    await expect.poll(() => dash.textContent('#escrow-title')).toContain('Refunded');
+    expect(await dash.textContent('#escrow-refunded')).toBe('CN¥40.00');
     await dash.goto(`${world.baseUrl}/dashboard#escrow/${unpaid.id}`);
     dash.once('dialog', (d) => void d.accept());
     await dash.click('#cancel-escrow');
-    await expect.poll(() => dash.textContent('#escrow-title')).toContain('closed');
+    await expect.poll(() => dash.textContent('#escrow-title')).toContain('Closed');
     expect((await world.api('GET', `/v1/customers/${customer.body.id}/balances`, merchant.key)).body.data[0].available).toBe(10_000);
     expect((await verifyLedger(world.hutong.services.store.reader)).ok).toBe(true);
     await dash.context().close();

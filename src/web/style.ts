@@ -71,7 +71,7 @@ button.danger{background:#fff;color:#a61b1b;border:1px solid #a61b1b}
 button.danger:hover{background:#fdecea}
 button.secondary{background:#eef2f7;color:#1d2433;border:1px solid #c4ccd8}
 nav.side a[aria-current=page]{text-decoration:underline}
-td{overflow-wrap:anywhere}
+td.num,th{white-space:nowrap}
 #volume-chart text.today{font-weight:700}
-@media (max-width:40rem){input,select,textarea,button{font-size:16px}.panel{margin:.5rem;padding:.8rem}.cards>div{min-width:0;flex:1 1 8rem}}
+@media (max-width:40rem){input,select,textarea,button{font-size:16px}.scroll table{min-width:40rem}.panel{margin:.5rem;padding:.8rem}.cards>div{min-width:0;flex:1 1 8rem}}
 `;

@@ -305,7 +305,8 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await page.fill('#login-email', 'staff@teahouse.example');
     await page.fill('#login-password', 'long enough password');
     await page.click('#create-login');
-    await expect.poll(() => page.textContent('#message')).toContain('staff@teahouse.example');
+    // The password is hashed on purpose slowly (scrypt): give a loaded machine time.
+    await expect.poll(() => page.textContent('#message'), { timeout: 15_000 }).toContain('staff@teahouse.example');
     const staff = await browser.newContext({ viewport: phone, deviceScaleFactor: 1 });
     const staffPage = await staff.newPage();
     await staffPage.goto(`${world.baseUrl}/dashboard/login`);

@@ -313,7 +313,7 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
     await staffPage.fill('#email', 'staff@teahouse.example');
     await staffPage.fill('#password', 'wrong password!!');
     await staffPage.click('#sign-in-password');
-    await expect.poll(() => staffPage.textContent('#message')).toContain('wrong');
+    await expect.poll(() => staffPage.textContent('#message'), { timeout: 15_000 }).toContain('wrong');
     await staffPage.fill('#password', 'long enough password');
     await staffPage.click('#sign-in-password');
     await staffPage.waitForURL(`${world.baseUrl}/dashboard`);

@@ -403,6 +403,10 @@ const importKinds = [
   ['acquirer_csv', 'Acquirer settlement CSV'],
   ['wallet_bill', 'Wallet bill'],
 ] as const;
+const kindLabel = (kind: string): string => {
+  const found = importKinds.find(([k]) => k === kind);
+  return found === undefined ? kind : t(found[1]);
+};
 export function reconciliation(): void {
   const v = view();
   v.appendChild(h('h2', { text: t('Reconciliation') }));
@@ -461,7 +465,7 @@ export function reconciliation(): void {
               'tr',
               null,
               td(when(i.created_at)),
-              td(i.kind),
+              td(kindLabel(i.kind)),
               td(i.name),
               td(i.lines, 'num'),
               td(i.matched, 'num'),

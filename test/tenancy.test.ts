@@ -188,6 +188,8 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/billers/:id/property_roll': 'merchant',
   'POST /v1/customers/:id/verifications': 'merchant',
   'GET /v1/customers/:id/limits': 'merchant',
+  // The favicon (a redirect to its hashed asset): no data.
+  'GET /favicon.ico': 'public',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

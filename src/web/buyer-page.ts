@@ -7,7 +7,7 @@ import { problemResponses, Timestamp } from '../api/schemas.js';
 import { problemFromFailure } from '../api/server.js';
 import { isFailure } from '../core/failure.js';
 import type { Escrow } from '../escrow/index.js';
-import { findCurrency } from '../money/index.js';
+import { findCurrency, formatDecimal } from '../money/index.js';
 import { assets } from './assets.js';
 import { html, page, pageHeaders, type Raw } from './html.js';
 import { pickLang, type Lang } from './i18n.js';
@@ -16,7 +16,7 @@ import { money } from './pages.js';
 /**
  * The buyer's page of an escrow trade (`/escrow/{id}?token=…`, the trade's `buyer_url`): status
  * with a progress line, amount, shipping, the auto-confirm date, and the buyer's actions, which
- * its script (`buyer-script.ts`) sends to the public buyer API with the link token. The first load
+ * its script (`client/buyer.ts`) sends to the public buyer API with the link token. The first load
  * moves the token into a cookie scoped to this trade's path and the script takes it out of the
  * address bar, so reloads and bookmarks do not carry the credential.
  */
@@ -138,7 +138,9 @@ export const buyerText = {
   },
 } as const;
 
-const when = (iso: string | null | undefined) => (iso ? `${iso.replace('T', ' ').slice(0, 16)} UTC` : '');
+/** UTC on the server; the page's script shows it in the viewer's own time zone, the zone named. */
+const when = (iso: string | null | undefined) =>
+  iso ? html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time>` : '';
 
 function left(ms: number, lang: Lang): string {
   const t = buyerText[lang];
@@ -161,7 +163,7 @@ export function buyerPage(input: { lang: Lang; token: string; trade: Escrow; mer
   const { lang, token, trade: e } = input;
   const t = buyerText[lang];
   const cur = e.amount.currency;
-  const m = (minor: bigint) => money(minor, cur);
+  const m = (minor: bigint) => money(minor, cur, lang);
   const paid = !['awaiting_payment', 'closed'].includes(e.status);
   const last = e.status === 'refunded' ? t.refunded : t.completed;
   const steps = [
@@ -171,7 +173,7 @@ export function buyerPage(input: { lang: Lang; token: string; trade: Escrow; mer
   ];
   const current = steps.findIndex((s) => !s.done);
   const request = e.refundRequest;
-  const row = (label: string, value: string, id: string) =>
+  const row = (label: string, value: string | Raw, id: string) =>
     html`<tr>
       <th>${label}</th>
       <td id="${id}">${value}</td>
@@ -223,7 +225,7 @@ export function buyerPage(input: { lang: Lang; token: string; trade: Escrow; mer
               <summary>${t.askRefund}</summary>
               <form id="refund-form" novalidate>
                 <label for="refund-amount">${t.refundAmount}</label
-                ><input id="refund-amount" inputmode="decimal" placeholder="${money(e.heldMinor, cur).split(' ')[1]}" />
+                ><input id="refund-amount" inputmode="decimal" placeholder="${formatDecimal({ minor: e.heldMinor, currency: cur })}" />
                 <label for="refund-reason">${t.reason}</label
                 ><select id="refund-reason">
                   ${Object.entries(t.reasons).map(([k, v]) => html`<option value="${k}">${v}</option>`)}

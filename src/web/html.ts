@@ -64,6 +64,13 @@ export interface Layout {
   readonly scripts: readonly string[];
   readonly stylesheet: string;
   readonly bodyClass?: string;
+  readonly favicon?: string;
+}
+
+/** Set by assets.ts (the favicon's content-hashed path); html.ts imports no asset itself. */
+export let faviconPath = '/favicon.ico';
+export function setFavicon(path: string): void {
+  faviconPath = path;
 }
 
 export function page(l: Layout): string {
@@ -74,6 +81,7 @@ export function page(l: Layout): string {
         <meta name="viewport" content="width=device-width,initial-scale=1" />
         <title>${l.title}</title>
         <link rel="stylesheet" href="${l.stylesheet}" />
+        <link rel="icon" type="image/svg+xml" href="${l.favicon ?? faviconPath}" />
       </head>
       <body class="${l.bodyClass ?? ''}">
         ${l.body}${l.scripts.map((s) => html`<script src="${s}" defer></script>`)}

@@ -1,3 +1,4 @@
+import { formatDecimal } from '../money/index.js';
 /** The cashier's words in English and Chinese; the page picks one (Accept-Language, ?lang=, cookie). */
 export type Lang = 'en' | 'zh';
 
@@ -25,6 +26,7 @@ export const cashierText = {
     fxChoice: 'Your card is in another currency. Pay in:',
     suspended: 'This shop cannot take payments now. Contact the shop or Hutong.',
     backToOrder: 'Back to your order',
+    methods: 'Payment methods',
   },
   zh: {
     title: '支付',
@@ -49,6 +51,7 @@ export const cashierText = {
     fxChoice: '您的卡币种不同，选择支付币种：',
     suspended: '该商户目前无法收款，请联系商户或互通。',
     backToOrder: '返回我的订单',
+    methods: '支付方式',
   },
 } as const satisfies Record<Lang, Record<string, string>>;
 
@@ -68,3 +71,83 @@ export function pickLang(query: string | undefined, cookie: string | undefined, 
   }
   return 'en';
 }
+
+/**
+ * An amount in the page's language with Intl: the locale's currency form and thousands separators
+ * ("CN¥1,234.50", "US$1,234.50"). The exponent is the API's own (src/money); Intl gets the
+ * decimal string, never a float.
+ */
+export function moneyText(minor: bigint, currency: string, lang: Lang): string {
+  const decimal = formatDecimal({ minor, currency });
+  const digits = decimal.split('.')[1]?.length ?? 0;
+  try {
+    return new Intl.NumberFormat(lang === 'zh' ? 'zh-CN' : 'en-US', {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(decimal as Intl.StringNumericLiteral);
+  } catch {
+    return `${currency} ${decimal}`;
+  }
+}
+
+/** The sign-in pages and the frame of the dashboard and the console. */
+export const consoleText = {
+  en: {
+    dashboard: 'Dashboard',
+    console: 'Console',
+    dashboardTitle: 'Hutong dashboard',
+    consoleTitle: 'Hutong operator console',
+    signInTitle: 'sign in',
+    signIn: 'Sign in',
+    secretKey: 'Secret key (sk_…)',
+    operatorKey: 'Operator key (ok_…)',
+    orLogin: 'Or with a login from your operator',
+    email: 'Email',
+    password: 'Password',
+    keyNote: 'The key is exchanged for a session cookie and is not stored in the browser.',
+    signOut: 'Sign out',
+    language: 'Language',
+    sections: 'Sections',
+    merchants: 'Merchants',
+    ledger: 'Ledger',
+    disputes: 'Disputes',
+    settlement: 'Settlement',
+    reconciliation: 'Reconciliation',
+    overview: 'Overview',
+    payments: 'Payments',
+    webhooks: 'Webhooks',
+    keys: 'API keys',
+    escrow: 'Escrow',
+    settlements: 'Settlements',
+  },
+  zh: {
+    dashboard: '商户后台',
+    console: '运营控制台',
+    dashboardTitle: '互通商户后台',
+    consoleTitle: '互通运营控制台',
+    signInTitle: '登录',
+    signIn: '登录',
+    secretKey: '密钥 (sk_…)',
+    operatorKey: '平台密钥 (ok_…)',
+    orLogin: '或使用平台为您开通的账号登录',
+    email: '邮箱',
+    password: '密码',
+    keyNote: '密钥仅用于换取会话 Cookie，不会保存在浏览器中。',
+    signOut: '退出',
+    language: '语言',
+    sections: '栏目',
+    merchants: '商户',
+    ledger: '账本',
+    disputes: '争议处理',
+    settlement: '结算',
+    reconciliation: '对账',
+    overview: '概览',
+    payments: '支付记录',
+    webhooks: 'Webhook',
+    keys: 'API 密钥',
+    escrow: '担保交易',
+    settlements: '结算',
+  },
+} as const satisfies Record<Lang, Record<string, string>>;

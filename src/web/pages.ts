@@ -2,11 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { cookieOf, sessionCookie } from '../api/auth.js';
 import type { ApiServices } from '../api/context.js';
-import { formatDecimal } from '../money/index.js';
 import type { Payment } from '../payments/model.js';
 import { assets, assetsByPath } from './assets.js';
 import { contentSecurityPolicy, html, page, pageHeaders, type Raw } from './html.js';
-import { cashierText, pickLang, walletLabels, type Lang } from './i18n.js';
+import { cashierText, consoleText, moneyText, pickLang, walletLabels, type Lang } from './i18n.js';
 
 /**
  * The server-rendered pages: the hosted cashier (/checkout/{token}), the merchant dashboard
@@ -44,12 +43,12 @@ function shell(lang: Lang, title: string, body: Raw, script = assets.cashier.pat
 }
 
 function langSwitch(lang: Lang): Raw {
-  return html`<nav aria-label="Language">
+  return html`<nav class="lang" aria-label="${consoleText[lang].language}">
     ${lang === 'en' ? html`<a href="?lang=zh" id="lang-zh" lang="zh-CN">中文</a>` : html`<a href="?lang=en" id="lang-en" lang="en">English</a>`}
   </nav>`;
 }
 
-export const money = (minor: bigint, currency: string) => `${currency} ${formatDecimal({ minor, currency })}`;
+export const money = (minor: bigint, currency: string, lang: Lang = 'en') => moneyText(minor, currency, lang);
 
 export function cashierPage(input: {
   lang: Lang;
@@ -62,16 +61,36 @@ export function cashierPage(input: {
 }): string {
   const { lang, token, payment: p } = input;
   const t = cashierText[lang];
-  const total = money(p.amount.minor, p.amount.currency);
+  const total = money(p.amount.minor, p.amount.currency, lang);
   const wallets = externalWallets[p.amount.currency] ?? [];
   const tabs = [
-    html`<button type="button" data-panel="card" aria-selected="true" id="tab-card">${t.card}</button>`,
+    html`<button type="button" role="tab" data-panel="card" aria-selected="true" aria-controls="card-panel" id="tab-card">
+      ${t.card}
+    </button>`,
     p.customerId === null
       ? ''
-      : html`<button type="button" data-panel="wallet" aria-selected="false" id="tab-wallet">${t.hutongWallet}</button>`,
+      : html`<button
+          type="button"
+          role="tab"
+          data-panel="wallet"
+          aria-selected="false"
+          aria-controls="wallet-panel"
+          tabindex="-1"
+          id="tab-wallet"
+        >
+          ${t.hutongWallet}
+        </button>`,
     wallets.length === 0
       ? ''
-      : html`<button type="button" data-panel="external" aria-selected="false" id="tab-external">
+      : html`<button
+          type="button"
+          role="tab"
+          data-panel="external"
+          aria-selected="false"
+          aria-controls="external-panel"
+          tabindex="-1"
+          id="tab-external"
+        >
           ${lang === 'zh' ? '扫码支付' : 'QR wallets'}
         </button>`,
   ];
@@ -99,7 +118,11 @@ export function cashierPage(input: {
       </section>
       <div id="message" class="msg" role="alert" hidden></div>
       <section id="methods">
-        <div class="tabs" role="tablist">${tabs}</div>
+        ${
+          p.customerId === null && wallets.length === 0
+            ? html`<h2 class="method" id="tab-card">${t.card}</h2>`
+            : html`<div class="tabs" role="tablist" aria-label="${t.methods}">${tabs}</div>`
+        }
         <form id="card-panel" novalidate autocomplete="on">
           <div id="card-form-fields">
             <label for="card-number">${t.cardNumber}</label>
@@ -171,7 +194,7 @@ export function challengeResultPage(payment: Payment, acceptLanguage: string | u
     html`<header class="bar"><span class="logo">Hutong 互通</span></header>
       <main class="panel">
         <p id="result" class="${ok ? 'msg ok' : 'msg'}" data-status="${payment.status}">${text}</p>
-        <p class="muted">${money(payment.amount.minor, payment.amount.currency)} · ${payment.merchantOrderId}</p>
+        <p class="muted">${money(payment.amount.minor, payment.amount.currency, lang)} · ${payment.merchantOrderId}</p>
       </main>`,
   );
 }
@@ -185,67 +208,59 @@ function expiredPage(lang: Lang, why: 'expired' | 'suspended' = 'expired'): stri
   );
 }
 
-function signInPage(kind: 'dashboard' | 'ops'): string {
-  const label = kind === 'ops' ? 'Operator key (ok_…)' : 'Secret key (sk_…)';
+function signInPage(kind: 'dashboard' | 'ops', lang: Lang): string {
+  const t = consoleText[lang];
+  const name = kind === 'ops' ? t.console : t.dashboard;
   return page({
-    lang: 'en',
-    title: kind === 'ops' ? 'Hutong operator console · sign in' : 'Hutong dashboard · sign in',
+    lang,
+    title: `${kind === 'ops' ? t.consoleTitle : t.dashboardTitle} · ${t.signInTitle}`,
     stylesheet: assets.css.path,
     scripts: [assets.console.path],
-    body: html`<header class="bar"><span class="logo">Hutong 互通 ${kind === 'ops' ? 'Console' : 'Dashboard'}</span></header>
+    body: html`<header class="bar"><span class="logo">Hutong 互通 ${name}</span>${langSwitch(lang)}</header>
       <main class="panel" id="sign-in-page" data-kind="${kind}">
-        <h2>Sign in</h2>
+        <h1>${t.signIn}</h1>
         <form id="sign-in-form">
-          <label for="secret-key">${label}</label><input id="secret-key" type="password" autocomplete="current-password" required />
-          <button type="submit" class="primary" id="sign-in">Sign in</button>
+          <label for="secret-key">${kind === 'ops' ? t.operatorKey : t.secretKey}</label
+          ><input id="secret-key" type="password" autocomplete="current-password" required />
+          <button type="submit" class="primary" id="sign-in">${t.signIn}</button>
         </form>
         ${
           kind === 'dashboard'
-            ? html`<h3>Or with a login from your operator</h3>
+            ? html`<h2>${t.orLogin}</h2>
                 <form id="password-form">
-                  <label for="email">Email</label><input id="email" type="email" autocomplete="username" required />
-                  <label for="password">Password</label><input id="password" type="password" autocomplete="current-password" required />
-                  <button type="submit" class="primary" id="sign-in-password">Sign in</button>
+                  <label for="email">${t.email}</label><input id="email" type="email" autocomplete="username" required />
+                  <label for="password">${t.password}</label
+                  ><input id="password" type="password" autocomplete="current-password" required />
+                  <button type="submit" class="primary" id="sign-in-password">${t.signIn}</button>
                 </form>`
             : ''
         }
         <div id="message" class="msg" role="alert" hidden></div>
-        <p class="small">The key is exchanged for a session cookie and is not stored in the browser.</p>
+        <p class="small">${t.keyNote}</p>
       </main>`,
   });
 }
 
-function consolePage(kind: 'dashboard' | 'ops', title: string): string {
-  const nav =
+function consolePage(kind: 'dashboard' | 'ops', lang: Lang): string {
+  const t = consoleText[lang];
+  const ids =
     kind === 'ops'
-      ? [
-          { id: 'merchants', label: 'Merchants' },
-          { id: 'ledger', label: 'Ledger' },
-          { id: 'disputes', label: 'Disputes' },
-          { id: 'settlement', label: 'Settlement' },
-          { id: 'reconciliation', label: 'Reconciliation' },
-          ...(webHooks.opsNav ?? []),
-        ]
-      : [
-          { id: 'overview', label: 'Overview' },
-          { id: 'payments', label: 'Payments' },
-          { id: 'webhooks', label: 'Webhooks' },
-          { id: 'keys', label: 'API keys' },
-          { id: 'escrow', label: 'Escrow' },
-          { id: 'settlements', label: 'Settlements' },
-          ...(webHooks.dashboardNav ?? []),
-        ];
+      ? (['merchants', 'ledger', 'disputes', 'settlement', 'reconciliation'] as const)
+      : (['overview', 'payments', 'webhooks', 'keys', 'escrow', 'settlements'] as const);
+  const nav = [...ids.map((id) => ({ id, label: t[id] })), ...((kind === 'ops' ? webHooks.opsNav : webHooks.dashboardNav) ?? [])];
   return page({
-    lang: 'en',
-    title,
+    lang,
+    title: kind === 'ops' ? t.consoleTitle : t.dashboardTitle,
     stylesheet: assets.css.path,
     scripts: [assets.console.path],
     body: html`<header class="bar">
-        <span class="logo">Hutong 互通 ${kind === 'ops' ? 'Console' : 'Dashboard'}</span
-        ><span><span id="who"></span><a href="#" id="sign-out">Sign out</a></span>
+        <span class="logo">Hutong 互通 ${kind === 'ops' ? t.console : t.dashboard}</span
+        ><span class="actions">${langSwitch(lang)}<span id="who"></span><a href="#" id="sign-out">${t.signOut}</a></span>
       </header>
       <main class="panel wide" id="app" data-kind="${kind}">
-        <nav class="side" id="nav">${nav.map((n) => html`<a href="#${n.id}" id="nav-${n.id}">${n.label}</a>`)}</nav>
+        <nav class="side" id="nav" aria-label="${t.sections}">
+          ${nav.map((n) => html`<a href="#${n.id}" id="nav-${n.id}">${n.label}</a>`)}
+        </nav>
         <div id="message" class="msg" role="alert" hidden></div>
         <div id="view" aria-live="polite"></div>
       </main>`,
@@ -332,13 +347,22 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
   }
 
   fastify.get('/dashboard', { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request, reply);
     if (!(await signedIn(request, 'merchant'))) return reply.code(303).header('location', '/dashboard/login').send();
-    return send(reply, 200, consolePage('dashboard', 'Hutong dashboard'));
+    return send(reply, 200, consolePage('dashboard', lang));
   });
-  fastify.get('/dashboard/login', { schema: { hide: true } }, async (_request, reply) => send(reply, 200, signInPage('dashboard')));
+  fastify.get('/dashboard/login', { schema: { hide: true } }, async (request, reply) =>
+    send(reply, 200, signInPage('dashboard', langOf(request, reply))),
+  );
   fastify.get('/ops', { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request, reply);
     if (!(await signedIn(request, 'operator'))) return reply.code(303).header('location', '/ops/login').send();
-    return send(reply, 200, consolePage('ops', 'Hutong operator console'));
+    return send(reply, 200, consolePage('ops', lang));
   });
-  fastify.get('/ops/login', { schema: { hide: true } }, async (_request, reply) => send(reply, 200, signInPage('ops')));
+  fastify.get('/ops/login', { schema: { hide: true } }, async (request, reply) =>
+    send(reply, 200, signInPage('ops', langOf(request, reply))),
+  );
+  fastify.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) =>
+    reply.code(301).header('location', assets.favicon.path).header('cache-control', 'public, max-age=86400').send(),
+  );
 }

@@ -61,4 +61,17 @@ pre{white-space:pre-wrap;word-break:break-all;font-size:.8rem;background:#f6f8fb
 .facts th{font-weight:400;color:#5b6578;width:45%}
 details summary{cursor:pointer;margin:.8rem 0 0;color:#0b5cad;font-weight:600}
 .dispute{border-top:1px solid #e4e8ef;margin-top:1rem}.dispute .filters{margin-top:.5rem}
+h1{font-size:1.25rem;margin:.2rem 0 .6rem}
+h2.method{font-size:1rem;margin:.8rem 0 .2rem;padding-bottom:.3rem;border-bottom:2px solid #13233f}
+header.bar{flex-wrap:wrap;gap:.4rem}
+header.bar .actions{display:flex;flex-wrap:wrap;align-items:center;gap:.2rem}
+nav.lang{display:inline}
+:focus-visible{outline:3px solid #f0a500;outline-offset:2px}
+button.danger{background:#fff;color:#a61b1b;border:1px solid #a61b1b}
+button.danger:hover{background:#fdecea}
+button.secondary{background:#eef2f7;color:#1d2433;border:1px solid #c4ccd8}
+nav.side a[aria-current=page]{text-decoration:underline}
+td.num,th{white-space:nowrap}
+#volume-chart text.today{font-weight:700}
+@media (max-width:40rem){input,select,textarea,button{font-size:16px}.scroll table{min-width:40rem}.panel{margin:.5rem;padding:.8rem}.cards>div{min-width:0;flex:1 1 8rem}}
 `;

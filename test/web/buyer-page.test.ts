@@ -49,11 +49,11 @@ describeEachStore('escrow buyer page', (dialect) => {
     expect(shipped.body).toContain('<html lang="zh-CN"');
     expect(shipped.body).toContain('id="confirm-receipt"');
     expect(shipped.body).toContain('<td id="carrier">SF &lt;Express&gt;</td>');
-    expect(shipped.body).toMatch(/<td id="confirm-due">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/td>/);
+    expect(shipped.body).toMatch(/<td id="confirm-due"><time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time><\/td>/);
     expect((await k.buyer(e.buyer_token, e.id, 'refund_request', { amount: 2_500, reason: 'not_received' })).status).toBe(200);
     const refunding = await get(`/escrow/${e.id}`, { cookie: jar });
     expect(refunding.body).toContain('id="withdraw-refund"');
-    expect(refunding.body).toContain('<td id="request">CNY 25.00 · Goods not received</td>');
+    expect(refunding.body).toContain('<td id="request">CN¥25.00 · Goods not received</td>');
     expect(refunding.body).toContain('id="confirm-paused"');
     expect(refunding.body).not.toContain('id="refund-form"');
   });

@@ -55,15 +55,15 @@ describe.skipIf(!chromiumAvailable)("the cashier in the card's currency, in a re
     // mid 7.85 / 1.085 = 7.2350230415, less 50 bps = 7.1988479262: USD 95.58 is worth at least CNY 688.00.
     await expect
       .poll(() => page.textContent('#converted-price'))
-      .toMatch(/^≈ USD 95\.58 \(rate 1 USD = 7\.1988479262 CNY, quote valid until \d\d:\d\d\)$/);
-    expect(await page.textContent('#fx-shopper-label')).toBe('Pay in USD: USD 95.58');
-    expect(await page.textContent('#fx-merchant-label')).toBe('Pay in CNY: CNY 688.00');
-    expect(await page.textContent('#pay-card')).toBe('Pay CNY 688.00');
+      .toMatch(/^≈ \$95\.58 · Rate: 1 USD = 7\.19885 CNY · this price holds until \w{3} \d{1,2}, \d{4}, \d\d:\d\d \S+$/);
+    expect(await page.textContent('#fx-shopper-label')).toBe('Pay in USD: $95.58');
+    expect(await page.textContent('#fx-merchant-label')).toBe('Pay in CNY: CN¥688.00');
+    expect(await page.textContent('#pay-card')).toBe('Pay CN¥688.00');
     const first = await page.getAttribute('#converted-price', 'data-quote');
     // The page asks for a new quote before this one expires.
     await expect.poll(() => page.getAttribute('#converted-price', 'data-quote'), { timeout: quoteTtlMs + 5_000 }).not.toBe(first);
     await page.check('#fx-shopper');
-    expect(await page.textContent('#pay-card')).toBe('Pay USD 95.58');
+    expect(await page.textContent('#pay-card')).toBe('Pay $95.58');
     await page.screenshot({ path: join(screenshots, 'cashier-fx.png') });
     const quote = await page.getAttribute('#converted-price', 'data-quote');
     await page.click('#pay-card');
@@ -95,9 +95,9 @@ describe.skipIf(!chromiumAvailable)("the cashier in the card's currency, in a re
     await page.type('#card-number', testCardFor('jcb', 'approved').pan);
     await expect
       .poll(() => page.textContent('#converted-price'))
-      .toMatch(/^≈ JPY 2,?\d{3}（汇率 1 JPY = 0\.\d+ CNY，报价有效至 \d\d:\d\d）$/);
-    expect(await page.textContent('#fx-merchant-label')).toBe('以 CNY 支付：CNY 128.00');
-    expect(await page.textContent('#fx-shopper-label')).toMatch(/^以 JPY 支付：JPY \d+$/);
+      .toMatch(/^≈ JP¥\d{1,3}(,\d{3})* · 汇率：1 JPY = 0\.\d+ CNY · 此价格有效至 \d{4}年\d{1,2}月\d{1,2}日 .*\d\d:\d\d$/);
+    expect(await page.textContent('#fx-merchant-label')).toBe('以 CNY 支付：¥128.00');
+    expect(await page.textContent('#fx-shopper-label')).toMatch(/^以 JPY 支付：JP¥[\d,]+$/);
     // Another card, from a CNY issuer: the offer goes away.
     await page.fill('#card-number', '');
     await page.type('#card-number', testCardFor('unionpay', 'approved').pan);

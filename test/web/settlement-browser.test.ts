@@ -87,16 +87,16 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     const row = await dash.$$eval('#settlements-table tbody tr td', (td) => td.map((x) => x.textContent));
     expect(row.slice(1)).toEqual([
       'CNY',
-      'CNY 577.00',
-      `CNY -${(fees / 100).toFixed(2)}`,
-      'CNY -50.00',
-      'CNY 0.00',
-      'CNY 0.00',
-      'CNY 0.00',
-      `CNY ${(statement.payout_amount / 100).toFixed(2)}`,
-      'paid',
+      'CN¥577.00',
+      `-CN¥${(fees / 100).toFixed(2)}`,
+      '-CN¥50.00',
+      'CN¥0.00',
+      'CN¥0.00',
+      'CN¥0.00',
+      `CN¥${(statement.payout_amount / 100).toFixed(2)}`,
+      'Paid',
     ]);
-    expect(await dash.textContent('#payouts-table')).toContain('paid');
+    expect(await dash.textContent('#payouts-table')).toContain('Paid');
     await dash.screenshot({ path: join(screenshots, 'dashboard-settlements.png'), fullPage: true });
     await dash.click(`#settlements-table a`);
     await expect.poll(() => dash.$$eval('#lines tbody tr', (tr) => tr.length)).toBe(4);
@@ -116,7 +116,7 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     expect(csv[5]).toContain(`payout ${statement.payout_amount}`);
 
     // The channel's netting window: net, settle into the reserve account.
-    await ops.fill('#net-currency', 'CNY');
+    await ops.selectOption('#net-currency', 'CNY');
     await ops.click('#net');
     await expect.poll(() => ops.textContent('#message')).toContain('proof sum 0');
     await ops.click('#netting-windows .settle-window');
@@ -148,7 +148,7 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     await ops.screenshot({ path: join(screenshots, 'ops-reconciliation.png'), fullPage: true });
     await ops.fill('#exceptions .note', 'bank account fee for November');
     await ops.click('#exceptions .adjust');
-    await expect.poll(() => ops.textContent('#message')).toMatch(/resolved \(ledger entry /);
+    await expect.poll(() => ops.textContent('#message')).toMatch(/resolved \(ledger entry /i);
     // The reserve check's alerts wait in the queue too; the operator closes them with a note.
     expect(await ops.$$eval('#exceptions tbody tr', (tr) => tr.map((x) => x.getAttribute('data-kind')))).toEqual([
       'reserve_mismatch',
@@ -158,7 +158,7 @@ describe.skipIf(!chromiumAvailable)('settlement in the web pages, in a real brow
     for (let i = 0; i < 2; i++) {
       await ops.fill('#exceptions .note', 'checked with the bank');
       await ops.click('#exceptions .explain');
-      await expect.poll(() => ops.textContent('#message')).toMatch(/explained/);
+      await expect.poll(() => ops.textContent('#message')).toMatch(/explained/i);
       await ops.waitForSelector(i === 0 ? '#exceptions' : '#no-exceptions');
     }
     // Booked the bank's fee: the statement and the ledger agree; the account is overdrawn by the fee.

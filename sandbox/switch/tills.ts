@@ -213,7 +213,7 @@ export function createTills(ctx: TillContext) {
     }
     if (found.status === 'reversed' || found.status === 'declined') return found;
     if (found.status === 'paid' || found.status === 'unknown') {
-      const back = await giveBack(found, `${found.switchReference}R`, found.amountMinor);
+      const back = await giveBack(found, `${found.switchReference}R`, found.amountMinor, 'reversal');
       if (back === 'unknown') return 'unknown';
       if (found.status === 'paid') ctx.voidBooking(found.switchReference);
     }
@@ -223,7 +223,12 @@ export function createTills(ctx: TillContext) {
   }
 
   /** Money back to the payer's user: its wallet here, or Hutong by a signed `code_refund`. */
-  async function giveBack(found: TillCharge, reference: string, amountMinor: bigint): Promise<'done' | 'refused' | 'unknown'> {
+  async function giveBack(
+    found: TillCharge,
+    reference: string,
+    amountMinor: bigint,
+    kind: 'refund' | 'reversal',
+  ): Promise<'done' | 'refused' | 'unknown'> {
     const issuer = participant(found.payer);
     if (issuer?.url === undefined) {
       const key = `${found.payer}/${found.user ?? ''}`;
@@ -234,6 +239,7 @@ export function createTills(ctx: TillContext) {
       message_type: 'code_refund',
       switch_reference: reference,
       original_reference: found.switchReference,
+      kind,
       currency: found.currency,
       amount: amountMinor.toString(),
     });
@@ -259,7 +265,7 @@ export function createTills(ctx: TillContext) {
     if (refunded + amountMinor > found.amountMinor) return { status: 'failed', reason: 'refund_exceeds_charge' };
     // The same refund always carries the same reference: asking the issuer again never refunds twice.
     const reference = `${found.switchReference}-${refundId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64);
-    const back = await giveBack(found, reference, amountMinor);
+    const back = await giveBack(found, reference, amountMinor, 'refund');
     if (back === 'unknown') return { status: 'unknown' };
     const result =
       back === 'done'

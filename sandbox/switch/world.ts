@@ -349,9 +349,13 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     const lines = ['reference,date,role,counterparty,currency,amount'];
     const net = new Map<string, bigint>();
     for (const b of bookings.filter((x) => !x.voided && x.date === date && (x.payer === participantId || x.payee === participantId))) {
-      const payee = b.payee === participantId;
-      lines.push(`${b.reference},${b.date},${payee ? 'payee' : 'payer'},${payee ? b.payer : b.payee},${b.currency},${b.amountMinor}`);
-      net.set(b.currency, (net.get(b.currency) ?? 0n) + (payee ? b.amountMinor : -b.amountMinor));
+      // An on-us booking (payer and payee the same participant) is both of its lines: it nets to zero.
+      for (const role of ['payer', 'payee'] as const) {
+        if ((role === 'payee' ? b.payee : b.payer) !== participantId) continue;
+        const payee = role === 'payee';
+        lines.push(`${b.reference},${b.date},${role},${payee ? b.payer : b.payee},${b.currency},${b.amountMinor}`);
+        net.set(b.currency, (net.get(b.currency) ?? 0n) + (payee ? b.amountMinor : -b.amountMinor));
+      }
     }
     for (const [currency, amount] of net) lines.push(`NET,${date},${participantId},switch,${currency},${amount}`);
     return `${lines.join('\n')}\n`;
@@ -485,6 +489,10 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       const date = url.searchParams.get('date') ?? new Date(now()).toISOString().slice(0, 10);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) sendJson(response, 400, { code: 'date_invalid' });
       else sendText(response, 200, 'text/csv; charset=utf-8', clearingFile(clearing[1] as string, date));
+    } else if (request.method === 'GET' && /^\/apps\/[a-z_]+\/balance$/.test(url.pathname)) {
+      const participant = url.pathname.split('/')[2] as string;
+      const user = url.searchParams.get('user') ?? '';
+      sendJson(response, 200, { participant, user, balance: Number(balanceOf(`${participant}/${user}`)) });
     } else if (url.pathname === '/healthz') sendJson(response, 200, { status: 'ok' });
     else sendJson(response, 404, { code: 'not_found' });
   });

@@ -182,13 +182,16 @@ function positionsOf(lines: readonly Line[]): ClearingPosition[] {
   return [...byKey.values()].sort((a, b) => a.institution.localeCompare(b.institution));
 }
 
+/** Lines match by reference and direction: an on-us payment is one reference with a line each way. */
+const lineKey = (line: Line) => `${line.reference}/${line.signedMinor >= 0n ? 'in' : 'out'}`;
+
 function reconcile(own: readonly Line[], theirs: readonly Line[]): { matched: number; exceptions: ClearingException[] } {
-  const theirsByRef = new Map(theirs.map((line) => [line.reference, line]));
+  const theirsByRef = new Map(theirs.map((line) => [lineKey(line), line]));
   const exceptions: ClearingException[] = [];
   let matched = 0;
   for (const line of own) {
-    const other = theirsByRef.get(line.reference);
-    theirsByRef.delete(line.reference);
+    const other = theirsByRef.get(lineKey(line));
+    theirsByRef.delete(lineKey(line));
     if (other === undefined)
       exceptions.push({ reference: line.reference, kind: 'missing_at_switch', detail: `Hutong booked ${line.signedMinor}` });
     else if (other.signedMinor !== line.signedMinor || other.currency !== line.currency)

@@ -8,6 +8,7 @@ import type { FlowDeps } from './ports.js';
 import type { PaymentCodeRule } from './payment-codes.js';
 import type { InteropScansTable } from './schema.js';
 import { signSwitchBody, verifySwitchBody } from './switch-signing.js';
+import { checkBarcodeLimit } from './barcode-limits.js';
 
 /**
  * A Hutong wallet user scans any participant's collection code: Hutong decodes it, holds the amount
@@ -53,7 +54,8 @@ function terms(deps: ScanDeps, request: ScanRequest) {
     amountMinor = parsed.minor;
   }
   if (amountMinor === undefined) return fail(InteropError.AmountMismatch, 'a static code is paid with an amount');
-  return { institution: decoded.institution, merchantName: decoded.mpm.merchantName ?? '', currency, amountMinor };
+  const kind: 'static' | 'dynamic' = decoded.mpm.pointOfInitiation === 'dynamic' ? 'dynamic' : 'static';
+  return { institution: decoded.institution, merchantName: decoded.mpm.merchantName ?? '', currency, amountMinor, kind };
 }
 
 export async function scanAndPay(deps: ScanDeps, merchantId: string, request: ScanRequest): Promise<Scan | Failure<InteropError>> {
@@ -78,11 +80,19 @@ export async function scanAndPay(deps: ScanDeps, merchantId: string, request: Sc
     request_digest: digestOf({ payload: request.payload }),
     created_at: now,
     updated_at: now,
+    code_kind: t.kind,
   };
   const wallet = chart.customerWallet(request.customerId, t.currency);
   const payable = chart.channelReceivable('switch', t.currency);
   const held = await deps.writer.run(
     async (trx) => {
+      const limited = await checkBarcodeLimit(deps, trx, {
+        customerId: request.customerId,
+        kind: t.kind,
+        currency: t.currency,
+        amountMinor: t.amountMinor,
+      });
+      if (limited !== undefined) return limited;
       await trx.insertInto('interop_scans').values(row).execute();
       const entry = await deps.ledger.hold(trx, {
         id: row.id,

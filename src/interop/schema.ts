@@ -84,6 +84,8 @@ export interface InteropScansTable {
   request_digest: string;
   created_at: string;
   updated_at: string;
+  /** static or dynamic: what the PBOC bar-code limits count it as (migration 021; null before it). */
+  code_kind: string | null;
 }
 
 /** A payment code taken at a Hutong merchant's till, as the switch answered (migration 021). */

@@ -44,4 +44,6 @@ export async function up(db: Kysely<unknown>, _dialect: 'sqlite' | 'postgres'): 
     .addColumn('amount', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
+  // PBOC bar-code limits count static and dynamic codes apart (src/interop/barcode-limits.ts).
+  await db.schema.alterTable('interop_scans').addColumn('code_kind', 'text').execute();
 }

@@ -1,5 +1,4 @@
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import { newId } from '../core/ids.js';
+import { fail, isFailure, newId, type Failure } from '../core/index.js';
 import { accountIdFor } from '../ledger/index.js';
 import { PaymentError } from './errors.js';
 import { feeFor } from './fees.js';

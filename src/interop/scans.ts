@@ -86,13 +86,6 @@ export async function scanAndPay(deps: ScanDeps, merchantId: string, request: Sc
   const payable = chart.channelReceivable('switch', t.currency);
   const held = await deps.writer.run(
     async (trx) => {
-      const limited = await checkBarcodeLimit(deps, trx, {
-        customerId: request.customerId,
-        kind: t.kind,
-        currency: t.currency,
-        amountMinor: t.amountMinor,
-      });
-      if (limited !== undefined) return limited;
       await trx.insertInto('interop_scans').values(row).execute();
       const entry = await deps.ledger.hold(trx, {
         id: row.id,
@@ -103,7 +96,9 @@ export async function scanAndPay(deps: ScanDeps, merchantId: string, request: Sc
           { accountId: await deps.ledger.ensureAccount(trx, payable), currency: t.currency, amountMinor: -t.amountMinor },
         ],
       });
-      if (!isFailure(entry)) return undefined;
+      // Funds first, then PBOC limits (the scan row inserted above counts already; a failure rolls the unit back).
+      if (!isFailure(entry))
+        return checkBarcodeLimit(deps, trx, { customerId: request.customerId, kind: t.kind, currency: t.currency, amountMinor: 0n });
       return entry.failure === LedgerError.InsufficientFunds || entry.failure === LedgerError.AccountNotFound
         ? fail(InteropError.InsufficientFunds, 'the wallet balance is too low')
         : fail(InteropError.ScanDeclined, entry.detail);

@@ -41,7 +41,8 @@ import { loadCustomsKey } from './customs-key.js';
 import { isFailure } from './core/index.js';
 import { createInteropService, defaultInteropSettings, defaultParticipants, defaultPaymentCodeRules } from './interop/index.js';
 import { collectionCodeOrderView } from './api/presenters/interop.js';
-import type { CodeOrder } from './interop/index.js';
+import type { CodeOrder, InteropService } from './interop/index.js';
+import type { PaymentCodePort } from './payments/index.js';
 import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
 import { billPaymentView } from './api/presenters/billpay.js';
 import { createRiskService, type IdentityPort } from './risk/index.js';
@@ -196,6 +197,20 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     captured: (trx, payment) => (escrowSlot.port as EscrowPort).captured(trx, payment),
     refunded: (trx, payment, refund) => (escrowSlot.port as EscrowPort).refunded(trx, payment, refund),
   };
+  // Payment codes at tills go through the switch (src/interop), built below: bound late.
+  let interopLate: InteropService | undefined;
+  const interopOf = (): InteropService => {
+    if (interopLate === undefined) throw new Error('interop is not built yet');
+    return interopLate;
+  };
+  const paymentCodes: PaymentCodePort = {
+    institutionOf: (code) => interopOf().institutionOfPaymentCode(code),
+    charge: (input) => interopOf().tillCharge(input),
+    query: (reference) => interopOf().tillQuery(reference),
+    reverse: (reference) => interopOf().tillReverse(reference),
+    refund: (input) => interopOf().tillRefund(input),
+    confirmTimeoutMs: config.interop?.paymentCodeConfirmMs ?? 30_000,
+  };
   const payments = createPaymentServices(
     {
       store,
@@ -212,6 +227,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       fx: fx.port,
       escrow: lateEscrow,
       risk: risk.debits,
+      paymentCodes,
     },
     {
       sweep: config.recovery,
@@ -389,7 +405,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     bank: () => options.bank,
     idempotency: config.idempotency,
     customs,
-    interop: createInteropService({
+    interop: (interopLate = createInteropService({
       participants: defaultParticipants,
       paymentCodeRules: defaultPaymentCodeRules,
       db: store.db,
@@ -404,6 +420,23 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
           });
           if (!response.ok) throw new Error(`switch clearing file ${participant} ${date}: HTTP ${response.status}`);
           return response.text();
+        },
+        async post(url, path, body, signature) {
+          try {
+            const response = await fetch(`${url}${path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'switch-signature': signature },
+              body,
+              signal: AbortSignal.timeout(10_000),
+            });
+            return {
+              status: response.status,
+              body: await response.text(),
+              signature: response.headers.get('switch-signature') ?? undefined,
+            };
+          } catch {
+            return undefined;
+          }
         },
         async pay(url, body, signature) {
           try {
@@ -435,7 +468,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
         switchKey: config.interop?.switchKey ?? defaultInteropSettings.switchKey,
         switchUrl: options.interopSwitchUrl ?? config.interop?.switchUrl,
       },
-    }),
+    })),
     billpay,
     risk,
   };

@@ -195,6 +195,10 @@ export interface InteropConfig {
   readonly switchKey: string | undefined;
   /** The sandbox switch's port under `hutong start` (0 = any free port). */
   readonly sandboxSwitchPort: number;
+  /** How long a shopper may take to confirm a payment code in the wallet app before the till's charge is reversed. */
+  readonly paymentCodeConfirmMs?: number;
+  /** The sandbox switch's journal (its durable bookings) under `hutong start`; unset: `switch-journal.jsonl` in the data directory. */
+  readonly sandboxSwitchJournal?: string;
 }
 
 export function interopConfig(env: NodeJS.ProcessEnv = process.env): InteropConfig {
@@ -202,6 +206,8 @@ export function interopConfig(env: NodeJS.ProcessEnv = process.env): InteropConf
     switchUrl: env.HUTONG_SWITCH_URL === '' ? undefined : env.HUTONG_SWITCH_URL,
     switchKey: env.HUTONG_SWITCH_KEY === '' ? undefined : env.HUTONG_SWITCH_KEY,
     sandboxSwitchPort: intFrom(env, 'SANDBOX_SWITCH_PORT', 0, 0, 65535),
+    paymentCodeConfirmMs: intFrom(env, 'HUTONG_PAYMENT_CODE_CONFIRM_MS', 30_000, 1_000, 600_000),
+    sandboxSwitchJournal: env.SANDBOX_SWITCH_JOURNAL === '' ? undefined : env.SANDBOX_SWITCH_JOURNAL,
   };
 }
 

@@ -4,6 +4,9 @@ import { readBody, sendJson, sendText } from '../shared/http.js';
 import { readMerchantCode } from './emv.js';
 import { routeMerchantCode, sandboxParticipants, type SwitchParticipant } from './participants.js';
 import { sign, verify } from './signing.js';
+import { openJournal } from './journal.js';
+import { defaultWalletLimits, spentToday, type WalletLimits } from './limits.js';
+import { createTills, type TillCharge, type IssuedCode } from './tills.js';
 
 /**
  * The sandbox interconnection switch (docs/interop.md): UnionPay's QR network in miniature.
@@ -21,6 +24,10 @@ export interface SwitchOptions {
   readonly now?: () => number;
   /** Each app user starts with this many minor units (CNY). */
   readonly userBalanceMinor?: bigint;
+  /** The journal file that makes the switch durable (journal.ts); none: memory only. */
+  readonly journalPath?: string;
+  /** PBOC bar-code limits the sandbox wallets apply to their users (limits.ts). */
+  readonly limits?: Partial<WalletLimits>;
 }
 
 export interface SandboxSwitch {
@@ -28,6 +35,8 @@ export interface SandboxSwitch {
   readonly port: number;
   /** Notifications not yet acknowledged by their institution. */
   pendingNotifications(): number;
+  /** A sandbox wallet user's balance (minor units). */
+  balanceOf(participant: string, user: string): bigint;
   /** Points the switch at Hutong once Hutong listens (tests start the switch first). */
   setHutongUrl(url: string): void;
   close(): Promise<void>;
@@ -42,6 +51,11 @@ interface Booking {
   readonly amountMinor: bigint;
   readonly orderId: string;
   notified: boolean;
+  /** The payer's app user (sandbox wallets), and what was paid: a static code, a dynamic one, a payment code, a refund. */
+  readonly user?: string;
+  readonly kind?: 'static' | 'dynamic' | 'payment_code' | 'refund';
+  /** Reversed the same day: left out of the clearing files. */
+  voided?: boolean;
 }
 
 export const switchHutongKeyDefault = 'hutong-sandbox-switch-key-not-for-production';
@@ -51,9 +65,25 @@ const notifyRetryMs = 200;
 export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxSwitch> {
   const now = options.now ?? Date.now;
   let participants = sandboxParticipants(options.hutongUrl, options.hutongKey ?? switchHutongKeyDefault);
-  const balances = new Map<string, bigint>();
-  const bookings: Booking[] = [];
-  let sequence = 0;
+  const journal = openJournal(options.journalPath);
+  const stored = journal.replay();
+  const balances = (stored.get('balance') ?? new Map()) as Map<string, bigint>;
+  const bookingsByRef = (stored.get('booking') ?? new Map()) as Map<string, Booking>;
+  const bookings: Booking[] = [...bookingsByRef.values()];
+  const codes = (stored.get('code') ?? new Map()) as Map<string, IssuedCode>;
+  const charges = (stored.get('charge') ?? new Map()) as Map<string, TillCharge>;
+  let sequence = Number((stored.get('sequence')?.get('n') as number | undefined) ?? 0);
+  const limits: WalletLimits = { ...defaultWalletLimits, ...options.limits };
+  const setBalance = (key: string, value: bigint) => {
+    balances.set(key, value);
+    journal.write('balance', key, value);
+  };
+  const balanceOf = (key: string) => balances.get(key) ?? options.userBalanceMinor ?? 1_000_000n;
+  const saveBooking = (booking: Booking) => {
+    if (!bookingsByRef.has(booking.reference)) bookings.push(booking);
+    bookingsByRef.set(booking.reference, booking);
+    journal.write('booking', booking.reference, booking);
+  };
 
   async function call(
     participant: SwitchParticipant,
@@ -79,8 +109,10 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       try {
         const message = { message_type: 'qr_paid', switch_reference: booking.reference, order_id: booking.orderId };
         const answer = await call(payee, { ...message, currency: booking.currency, amount: booking.amountMinor.toString() });
-        if (answer.status === 200 && answer.body.status === 'paid') booking.notified = true;
-        else if (answer.status >= 400 && answer.status < 500) return; // refused for good: left for the clearing exception list
+        if (answer.status === 200 && answer.body.status === 'paid') {
+          booking.notified = true;
+          saveBooking(booking);
+        } else if (answer.status >= 400 && answer.status < 500) return; // refused for good: left for the clearing exception list
       } catch {
         await new Promise((resolve) => setTimeout(resolve, notifyRetryMs * attempt));
       }
@@ -112,10 +144,15 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
         code.amount === undefined ? (input.amount === undefined ? undefined : BigInt(input.amount)) : minorOf(code.amount);
       if (amountMinor === undefined) return sendJson(response, 422, { code: 'declined', reason: 'amount_required' });
       const key = `${payer.id}/${input.user}`;
-      const balance = balances.get(key) ?? options.userBalanceMinor ?? 1_000_000n;
+      const refused = overLimit(payer.id, input.user, code.dynamic ? 'dynamic' : 'static', currencyOf(code.currency), amountMinor);
+      if (refused !== undefined) return sendJson(response, 422, { code: 'declined', reason: refused });
+      const balance = balanceOf(key);
       if (balance < amountMinor) return sendJson(response, 422, { code: 'insufficient_balance' });
-      balances.set(key, balance - amountMinor);
-      const booking = book(payer.id, payee.id, currencyOf(code.currency), amountMinor);
+      setBalance(key, balance - amountMinor);
+      const booking = book(payer.id, payee.id, currencyOf(code.currency), amountMinor, {
+        user: input.user,
+        kind: code.dynamic ? 'dynamic' : 'static',
+      });
       return sendJson(response, 200, {
         status: 'paid',
         switch_reference: booking.reference,
@@ -139,10 +176,14 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       return sendJson(response, 422, { code: 'declined', institution: payee.id, reason: order.body.code ?? 'unknown' });
     const amountMinor = BigInt(order.body.amount as string);
     const key = `${payer.id}/${input.user}`;
-    const balance = balances.get(key) ?? options.userBalanceMinor ?? 1_000_000n;
+    const refused = overLimit(payer.id, input.user, code.dynamic ? 'dynamic' : 'static', order.body.currency as string, amountMinor);
+    if (refused !== undefined) return sendJson(response, 422, { code: 'declined', reason: refused });
+    const balance = balanceOf(key);
     if (balance < amountMinor) return sendJson(response, 422, { code: 'insufficient_balance' });
-    balances.set(key, balance - amountMinor);
+    setBalance(key, balance - amountMinor);
     const booking: Booking = {
+      user: input.user,
+      kind: code.dynamic ? 'dynamic' : 'static',
       reference,
       date: new Date(now()).toISOString().slice(0, 10),
       payer: payer.id,
@@ -152,7 +193,7 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       orderId: order.body.order_id as string,
       notified: false,
     };
-    bookings.push(booking);
+    saveBooking(booking);
     await notify(booking);
     sendJson(response, 200, {
       status: 'paid',
@@ -168,15 +209,16 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
 
   /**
    * A participant's merchant took a consumer payment code at its till: route it by the prefix table
-   * to the issuing institution and ask it to charge. A timeout is retried with the same switch
-   * reference (the issuer answers a replay with the first result), so the shopper is never charged twice.
+   * to the issuing institution and ask it to charge (tills.ts). A timeout is retried with the same
+   * switch reference (the issuer answers a replay with the first result), so the shopper is never
+   * charged twice.
    */
   async function charge(payeeId: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const payee = participants.find((p) => p.id === payeeId && p.id !== 'hutong');
     if (payee === undefined) return sendJson(response, 404, { code: 'participant_unknown' });
     const raw = await readBody(request);
     if (raw === 'too_large') return sendJson(response, 413, { code: 'too_large' });
-    let input: { payment_code?: unknown; amount?: unknown; currency?: unknown };
+    let input: { payment_code?: unknown; amount?: unknown; currency?: unknown; order_reference?: unknown };
     try {
       input = JSON.parse(raw.toString('utf8')) as typeof input;
     } catch {
@@ -190,41 +232,34 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     )
       return sendJson(response, 400, { code: 'payment_code_and_amount_required' });
     const currency = typeof input.currency === 'string' ? input.currency : 'CNY';
-    const payer = participants.find((p) => p.paymentCodePattern.test(input.payment_code as string));
-    if (payer === undefined) return sendJson(response, 422, { code: 'institution_unknown' });
-    if (payer.url === undefined) return sendJson(response, 422, { code: 'institution_offline', institution: payer.id });
-    const reference = nextReference();
-    const message = {
-      message_type: 'code_charge',
-      switch_reference: reference,
-      payee_institution: payee.id,
-      payment_code: input.payment_code,
-      currency,
-      amount: String(input.amount),
-    };
-    let answer: { status: number; body: Record<string, string> } | undefined;
-    for (let attempt = 1; attempt <= notifyAttemptsMax && (answer === undefined || answer.status >= 500); attempt++) {
-      answer = await call(payer, message).catch(() => undefined);
-    }
-    if (answer === undefined)
-      return sendJson(response, 504, { code: 'institution_timeout', institution: payer.id, switch_reference: reference });
-    if (answer.status !== 200)
-      return sendJson(response, 422, { code: 'declined', institution: payer.id, reason: answer.body.code ?? 'unknown' });
-    const amountMinor = BigInt(answer.body.amount as string);
-    const day = new Date(now()).toISOString().slice(0, 10);
-    bookings.push({ reference, date: day, payer: payer.id, payee: payee.id, currency, amountMinor, orderId: reference, notified: true });
-    sendJson(response, 200, {
-      status: 'paid',
-      switch_reference: reference,
-      payer_institution: payer.id,
-      currency,
-      amount: Number(amountMinor),
-    });
+    const orderReference = typeof input.order_reference === 'string' ? input.order_reference : `till${nextReference()}`;
+    const result = await tills.charge(payee.id, orderReference, input.payment_code, currency, BigInt(input.amount));
+    if (result.status === 'paid')
+      return sendJson(response, 200, {
+        status: 'paid',
+        switch_reference: result.switchReference,
+        payer_institution: result.payer,
+        currency,
+        amount: Number(result.amountMinor),
+      });
+    if (result.status === 'user_paying')
+      return sendJson(response, 202, { status: 'user_paying', switch_reference: result.switchReference, payer_institution: result.payer });
+    if (result.status === 'unknown')
+      return sendJson(response, 504, { code: 'institution_timeout', institution: result.payer, switch_reference: result.switchReference });
+    if (result.reason === 'institution_unknown') return sendJson(response, 422, { code: 'institution_unknown' });
+    return sendJson(response, 422, { code: 'declined', institution: result.payer, reason: result.reason ?? 'unknown' });
   }
 
-  function book(payer: string, payee: string, currency: string, amountMinor: bigint): Booking {
-    const reference = nextReference();
-    const booking = {
+  function book(
+    payer: string,
+    payee: string,
+    currency: string,
+    amountMinor: bigint,
+    extra: Pick<Booking, 'user' | 'kind'> = {},
+    reference: string = nextReference(),
+  ): Booking {
+    const booking: Booking = {
+      ...extra,
       reference,
       date: new Date(now()).toISOString().slice(0, 10),
       payer,
@@ -234,8 +269,19 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       orderId: reference,
       notified: true,
     };
-    bookings.push(booking);
+    saveBooking(booking);
     return booking;
+  }
+
+  /** PBOC bar-code limits (limits.ts): the refusal reason, or undefined when the payment fits. */
+  function overLimit(payer: string, user: string, kind: 'static' | 'dynamic' | 'payment_code', currency: string, amountMinor: bigint) {
+    if (currency !== 'CNY') return undefined;
+    const today = new Date(now()).toISOString().slice(0, 10);
+    const mine = bookings.filter((b) => !b.voided && b.payer === payer && b.user === user && b.date === today && b.currency === 'CNY');
+    if (kind === 'static' && spentToday(mine, ['static']) + amountMinor > limits.staticDailyMaxMinor) return 'static_code_daily_limit';
+    if (kind !== 'static' && spentToday(mine, ['dynamic', 'payment_code']) + amountMinor > limits.dynamicDailyMaxMinor)
+      return 'dynamic_code_daily_limit';
+    return undefined;
   }
 
   /**
@@ -288,34 +334,148 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       orderId: order.body.order_id as string,
       notified: false,
     };
-    bookings.push(booking);
+    saveBooking(booking);
     await notify(booking);
     answer(200, { status: 'paid', switch_reference: reference, merchant_name: code.merchantName });
   }
 
   function nextReference(): string {
-    return `SW${new Date(now()).toISOString().slice(0, 10).replace(/-/g, '')}${String(++sequence).padStart(8, '0')}${process.pid % 1000}`;
+    journal.write('sequence', 'n', ++sequence);
+    return `SW${new Date(now()).toISOString().slice(0, 10).replace(/-/g, '')}${String(sequence).padStart(8, '0')}${process.pid % 1000}`;
   }
 
   /** The clearing file: one line per booking the participant is in, then its net position. */
   function clearingFile(participantId: string, date: string): string {
     const lines = ['reference,date,role,counterparty,currency,amount'];
     const net = new Map<string, bigint>();
-    for (const b of bookings.filter((x) => x.date === date && (x.payer === participantId || x.payee === participantId))) {
-      const payee = b.payee === participantId;
-      lines.push(`${b.reference},${b.date},${payee ? 'payee' : 'payer'},${payee ? b.payer : b.payee},${b.currency},${b.amountMinor}`);
-      net.set(b.currency, (net.get(b.currency) ?? 0n) + (payee ? b.amountMinor : -b.amountMinor));
+    for (const b of bookings.filter((x) => !x.voided && x.date === date && (x.payer === participantId || x.payee === participantId))) {
+      // An on-us booking (payer and payee the same participant) is both of its lines: it nets to zero.
+      for (const role of ['payer', 'payee'] as const) {
+        if ((role === 'payee' ? b.payee : b.payer) !== participantId) continue;
+        const payee = role === 'payee';
+        lines.push(`${b.reference},${b.date},${role},${payee ? b.payer : b.payee},${b.currency},${b.amountMinor}`);
+        net.set(b.currency, (net.get(b.currency) ?? 0n) + (payee ? b.amountMinor : -b.amountMinor));
+      }
     }
     for (const [currency, amount] of net) lines.push(`NET,${date},${participantId},switch,${currency},${amount}`);
     return `${lines.join('\n')}\n`;
   }
+
+  const tills = createTills({
+    participants: () => participants,
+    codes,
+    charges,
+    journal,
+    limits,
+    now,
+    nextReference,
+    balanceOf,
+    setBalance,
+    book,
+    voidBooking: (reference) => {
+      const booking = bookingsByRef.get(reference);
+      if (booking === undefined) return;
+      booking.voided = true;
+      saveBooking(booking);
+    },
+    overLimit,
+    call: (participant, message) => call(participant, message).catch(() => undefined),
+  });
+
+  async function jsonOf(request: IncomingMessage): Promise<Record<string, unknown> | 'too_large' | undefined> {
+    const raw = await readBody(request);
+    if (raw === 'too_large') return raw;
+    try {
+      const parsed: unknown = JSON.parse(raw.toString('utf8'));
+      return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A sandbox wallet's phone app: show a payment code, or confirm (password) / cancel what waits for its user. */
+  async function appAction(participantId: string, action: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const input = await jsonOf(request);
+    if (input === 'too_large') return sendJson(response, 413, { code: 'too_large' });
+    if (input === undefined || typeof input.user !== 'string' || !/^[A-Za-z0-9_-]{1,40}$/.test(input.user))
+      return sendJson(response, 400, { code: 'user_required' });
+    if (action === 'payment_codes') {
+      const issued = tills.issueCode(participantId, input.user);
+      if (issued === undefined) return sendJson(response, 404, { code: 'participant_unknown' });
+      return sendJson(response, 201, { payment_code: issued.code, expires_at: new Date(issued.expiresAt).toISOString() });
+    }
+    const done = tills.confirm(participantId, input.user, input.approve !== false);
+    sendJson(response, 200, {
+      confirmed: done.map((c) => ({ switch_reference: c.switchReference, status: c.status, reason: c.reason ?? null })),
+    });
+  }
+
+  /**
+   * Hutong as the till's institution (signed both ways): `charge` a payment code for an order
+   * reference of Hutong's, `query` it, `reverse` it, `refund` part of it (tills.ts).
+   */
+  async function hutongTill(action: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const hutong = participants.find((p) => p.id === 'hutong') as SwitchParticipant;
+    const raw = await readBody(request);
+    if (raw === 'too_large') return sendJson(response, 413, { code: 'too_large' });
+    const text = raw.toString('utf8');
+    const header = request.headers['switch-signature'];
+    if (!verify(hutong.key, text, typeof header === 'string' ? header : null, now()))
+      return sendJson(response, 401, { code: 'signature_invalid' });
+    const answer = (status: number, body: Record<string, unknown>) => {
+      const json = JSON.stringify(body);
+      sendText(response, status, 'application/json', json, { 'switch-signature': sign(hutong.key, json, now()) });
+    };
+    let input: Record<string, string>;
+    try {
+      input = JSON.parse(text) as Record<string, string>;
+    } catch {
+      return answer(400, { code: 'json_invalid' });
+    }
+    const reference = input.order_reference;
+    if (typeof reference !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(reference)) return answer(400, { code: 'order_reference_required' });
+    const view = (c: TillCharge) => ({
+      status: c.status,
+      switch_reference: c.switchReference,
+      payer_institution: c.payer,
+      currency: c.currency,
+      amount: c.amountMinor.toString(),
+      reason: c.reason ?? null,
+    });
+    if (action === 'charge') {
+      if (typeof input.payment_code !== 'string' || typeof input.amount !== 'string' || !/^[1-9][0-9]{0,17}$/.test(input.amount))
+        return answer(400, { code: 'payment_code_and_amount_required' });
+      const c = await tills.charge('hutong', reference, input.payment_code, input.currency ?? 'CNY', BigInt(input.amount));
+      return answer(200, view(c));
+    }
+    if (action === 'query') {
+      const c = await tills.query('hutong', reference);
+      return c === undefined ? answer(404, { status: 'not_found' }) : answer(200, view(c));
+    }
+    if (action === 'reverse') {
+      const c = await tills.reverse('hutong', reference);
+      return c === 'unknown' ? answer(504, { code: 'institution_timeout' }) : answer(200, view(c));
+    }
+    if (typeof input.refund_id !== 'string' || typeof input.amount !== 'string' || !/^[1-9][0-9]{0,17}$/.test(input.amount))
+      return answer(400, { code: 'refund_id_and_amount_required' });
+    const r = await tills.refund('hutong', reference, input.refund_id, BigInt(input.amount));
+    return r.status === 'unknown' ? answer(504, { code: 'institution_timeout' }) : answer(200, { ...r, amountMinor: undefined });
+  }
+
+  const fault = (response: ServerResponse) => (error: unknown) => sendJson(response, 500, { code: 'internal', detail: String(error) });
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://switch');
     const app = /^\/apps\/([a-z_]+)\/scan$/.exec(url.pathname);
     const clearing = /^\/clearing\/([a-z_]+)$/.exec(url.pathname);
     const till = /^\/merchants\/([a-z_]+)\/charge$/.exec(url.pathname);
-    if (request.method === 'POST' && app !== null) {
+    const appAct = /^\/apps\/([a-z_]+)\/(payment_codes|confirmations)$/.exec(url.pathname);
+    const hutongAct = /^\/participants\/hutong\/(charge|query|reverse|refund)$/.exec(url.pathname);
+    if (request.method === 'POST' && appAct !== null) {
+      appAction(appAct[1] as string, appAct[2] as string, request, response).catch(fault(response));
+    } else if (request.method === 'POST' && hutongAct !== null) {
+      hutongTill(hutongAct[1] as string, request, response).catch(fault(response));
+    } else if (request.method === 'POST' && app !== null) {
       scan(app[1] as string, request, response).catch((error: unknown) =>
         sendJson(response, 500, { code: 'internal', detail: String(error) }),
       );
@@ -329,6 +489,10 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       const date = url.searchParams.get('date') ?? new Date(now()).toISOString().slice(0, 10);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) sendJson(response, 400, { code: 'date_invalid' });
       else sendText(response, 200, 'text/csv; charset=utf-8', clearingFile(clearing[1] as string, date));
+    } else if (request.method === 'GET' && /^\/apps\/[a-z_]+\/balance$/.test(url.pathname)) {
+      const participant = url.pathname.split('/')[2] as string;
+      const user = url.searchParams.get('user') ?? '';
+      sendJson(response, 200, { participant, user, balance: Number(balanceOf(`${participant}/${user}`)) });
     } else if (url.pathname === '/healthz') sendJson(response, 200, { status: 'ok' });
     else sendJson(response, 404, { code: 'not_found' });
   });
@@ -338,6 +502,7 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     url: `http://127.0.0.1:${port}`,
     port,
     pendingNotifications: () => bookings.filter((b) => !b.notified).length,
+    balanceOf: (participant, user) => balanceOf(`${participant}/${user}`),
     setHutongUrl: (url) => {
       participants = sandboxParticipants(url, options.hutongKey ?? switchHutongKeyDefault);
     },

@@ -44,6 +44,9 @@ const interopProblems = {
   insufficient_funds: { status: 422, title: 'Insufficient funds' },
   scan_declined: { status: 422, title: "The merchant's institution declined the payment; nothing was charged" },
   switch_unavailable: { status: 503, title: 'The switch did not answer; the payment is pending until it is resolved' },
+  payment_code_declined: { status: 402, title: "The shopper's institution declined the payment code; nothing was charged" },
+  payment_code_timeout: { status: 402, title: 'The shopper did not confirm in time; the charge was reversed' },
+  barcode_limit_exceeded: { status: 422, title: 'Over the PBOC bar-code payment limit for this payer today' },
 } as const satisfies Record<InteropError, { status: number; title: string }>;
 
 export const problemCatalog = {

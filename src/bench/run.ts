@@ -293,3 +293,6 @@ function machineInfo(): MachineInfo {
 
 // The bill payment benchmark (issue 15), reached by `hutong bench --billpay` through this file.
 export { runBillpayBench } from './billpay.js';
+
+// The interconnection benchmark (issue 14), reached by `hutong bench --interop` through this file.
+export { runInteropBench } from './interop.js';

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { HutongConfig } from '../config.js';
 import { startSwitch, switchHutongKeyDefault } from '../../sandbox/switch/index.js';
 
@@ -15,6 +16,9 @@ export async function startInteropSwitch(
     port: sandboxPort,
     hutongUrl: config.publicBaseUrl,
     hutongKey: config.interop?.switchKey ?? switchHutongKeyDefault,
+    // Durable across restarts: the journal in the data directory (or SANDBOX_SWITCH_JOURNAL).
+    journalPath:
+      config.interop?.sandboxSwitchJournal ?? (config.dataDir === undefined ? undefined : join(config.dataDir, 'switch-journal.jsonl')),
   });
   return { url: world.url, sandbox: true, close: () => world.close() };
 }

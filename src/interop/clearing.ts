@@ -12,6 +12,13 @@ import type { FlowDeps } from './ports.js';
 export interface SwitchFiles {
   /** The switch's clearing file (CSV) of one participant for one day. */
   clearingFile(url: string, participant: string, date: string): Promise<string>;
+  /** A signed call of Hutong's to the switch (`/participants/hutong/…`); undefined when the switch did not answer. */
+  post(
+    url: string,
+    path: string,
+    body: string,
+    signature: string,
+  ): Promise<{ status: number; body: string; signature: string | undefined } | undefined>;
   /** Hutong's own user pays a code at the switch (signed); undefined when the switch did not answer. */
   pay(url: string, body: string, signature: string): Promise<{ status: number; body: string; signature: string | undefined } | undefined>;
 }
@@ -69,7 +76,58 @@ async function ownLines(deps: FlowDeps, date: string): Promise<Line[]> {
     .where('updated_at', '>=', from)
     .where('updated_at', '<=', to)
     .execute();
+  const tills = await deps.db
+    .selectFrom('interop_till_charges')
+    .select(['switch_reference', 'payer_institution', 'currency', 'amount'])
+    .where('status', '=', 'paid')
+    .where('updated_at', '>=', from)
+    .where('updated_at', '<=', to)
+    .execute();
+  const tillRefunds = await deps.db
+    .selectFrom('interop_till_refunds')
+    .innerJoin('interop_till_charges', 'interop_till_charges.id', 'interop_till_refunds.charge_id')
+    .select([
+      'interop_till_refunds.switch_reference as switch_reference',
+      'interop_till_charges.payer_institution as payer_institution',
+      'interop_till_refunds.currency as currency',
+      'interop_till_refunds.amount as amount',
+    ])
+    .where('interop_till_refunds.status', '=', 'succeeded')
+    .where('interop_till_refunds.updated_at', '>=', from)
+    .where('interop_till_refunds.updated_at', '<=', to)
+    .execute();
+  const codeRefunds = await deps.db
+    .selectFrom('interop_code_refunds')
+    .innerJoin('interop_payment_codes', 'interop_payment_codes.id', 'interop_code_refunds.payment_code_id')
+    .select([
+      'interop_code_refunds.id as reference',
+      'interop_payment_codes.payee_institution as payee_institution',
+      'interop_code_refunds.currency as currency',
+      'interop_code_refunds.amount as amount',
+    ])
+    .where('interop_code_refunds.kind', '=', 'refund')
+    .where('interop_code_refunds.created_at', '>=', from)
+    .where('interop_code_refunds.created_at', '<=', to)
+    .execute();
   return [
+    ...tills.map((c) => ({
+      reference: c.switch_reference ?? '',
+      signedMinor: BigInt(c.amount),
+      counterparty: c.payer_institution,
+      currency: c.currency,
+    })),
+    ...tillRefunds.map((r) => ({
+      reference: r.switch_reference ?? '',
+      signedMinor: -BigInt(r.amount),
+      counterparty: r.payer_institution,
+      currency: r.currency,
+    })),
+    ...codeRefunds.map((r) => ({
+      reference: r.reference,
+      signedMinor: BigInt(r.amount),
+      counterparty: r.payee_institution ?? '',
+      currency: r.currency,
+    })),
     ...scans.map((s) => ({
       reference: s.switch_reference ?? '',
       signedMinor: -BigInt(s.amount),
@@ -124,13 +182,16 @@ function positionsOf(lines: readonly Line[]): ClearingPosition[] {
   return [...byKey.values()].sort((a, b) => a.institution.localeCompare(b.institution));
 }
 
+/** Lines match by reference and direction: an on-us payment is one reference with a line each way. */
+const lineKey = (line: Line) => `${line.reference}/${line.signedMinor >= 0n ? 'in' : 'out'}`;
+
 function reconcile(own: readonly Line[], theirs: readonly Line[]): { matched: number; exceptions: ClearingException[] } {
-  const theirsByRef = new Map(theirs.map((line) => [line.reference, line]));
+  const theirsByRef = new Map(theirs.map((line) => [lineKey(line), line]));
   const exceptions: ClearingException[] = [];
   let matched = 0;
   for (const line of own) {
-    const other = theirsByRef.get(line.reference);
-    theirsByRef.delete(line.reference);
+    const other = theirsByRef.get(lineKey(line));
+    theirsByRef.delete(lineKey(line));
     if (other === undefined)
       exceptions.push({ reference: line.reference, kind: 'missing_at_switch', detail: `Hutong booked ${line.signedMinor}` });
     else if (other.signedMinor !== line.signedMinor || other.currency !== line.currency)

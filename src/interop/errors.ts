@@ -28,4 +28,10 @@ export enum InteropError {
   ScanDeclined = 'scan_declined',
   /** The switch did not answer: the scan stays pending (the wallet amount held) until it is resolved. */
   SwitchUnavailable = 'switch_unavailable',
+  /** The shopper's institution declined the payment code taken at a Hutong till (insufficient funds, limits, canceled). */
+  PaymentCodeDeclined = 'payment_code_declined',
+  /** The shopper never confirmed in the wallet app: the charge was reversed at the switch, nothing was taken. */
+  PaymentCodeTimeout = 'payment_code_timeout',
+  /** PBOC bar-code limits: a static code over CNY 500 a day, or a dynamic code over the payer's daily limit. */
+  BarcodeLimitExceeded = 'barcode_limit_exceeded',
 }

@@ -11,6 +11,7 @@ export type { Scan, ScanRequest } from './scans.js';
 export type { ClearingReport, ClearingPosition, ClearingException, SwitchFiles } from './clearing.js';
 export type { IssuedPaymentCode, PaymentCodeCharge } from './payment-code-charges.js';
 export type { SwitchAnswer } from './switch-messages.js';
+export type { TillAnswer, TillChargeRequest, TillRefundAnswer } from './till-charges.js';
 export { switchSignatureHeader } from './switch-signing.js';
 export { defaultParticipants, hutongGuid, hutongInstitutionId, type Participant } from './participants.js';
 export { defaultPaymentCodeRules, type PaymentCodeRule } from './payment-codes.js';

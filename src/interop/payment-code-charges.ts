@@ -6,6 +6,7 @@ import { InteropError } from './errors.js';
 import { hutongPaymentCodeDigits, hutongPaymentCodePrefix } from './payment-codes.js';
 import type { FlowDeps } from './ports.js';
 import type { InteropPaymentCodesTable } from './schema.js';
+import { checkBarcodeLimit } from './barcode-limits.js';
 
 /** A one-time code as the wallet app shows it: the digits are returned once and stored as a digest. */
 export interface IssuedPaymentCode {
@@ -101,6 +102,7 @@ export async function chargePaymentCode(deps: FlowDeps, request: ChargeRequest):
         .where('status', '=', 'active')
         .executeTakeFirst();
       if (claimed.numUpdatedRows !== 1n) return fail(InteropError.PaymentCodeInvalid, 'the payment code was used already');
+
       const entry = await deps.ledger.post(trx, {
         id: `pcc_${found.id}`,
         reason: 'interop.payment_code_charge',
@@ -115,6 +117,14 @@ export async function chargePaymentCode(deps: FlowDeps, request: ChargeRequest):
           ? fail(InteropError.InsufficientFunds, 'the wallet balance is too low')
           : fail(InteropError.PaymentCodeInvalid, entry.detail);
       }
+      // Funds first, then PBOC limits; the claim above counts as spent already (a returned failure rolls the unit back, claim included).
+      const limited = await checkBarcodeLimit(deps, trx, {
+        customerId: found.customer_id,
+        kind: 'dynamic',
+        currency: found.currency,
+        amountMinor: 0n,
+      });
+      if (limited !== undefined) return limited;
       return toCharge({
         ...found,
         switch_reference: request.switchReference,

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/index.js';
 import type { Executor, Ledger } from '../ledger/index.js';
 import type { SwitchFiles } from './clearing.js';
+import type { BarcodeLimits } from './barcode-limits.js';
 
 /** The writer unit's transaction, as the ledger takes it. */
 export type Trx = Parameters<Ledger['post']>[0];
@@ -37,6 +38,8 @@ export interface InteropSettings {
   readonly switchKey: string;
   /** How far a switch message's time may be from Hutong's clock. */
   readonly switchMessageAgeMsMax: number;
+  /** PBOC bar-code limits on Hutong's own payers (barcode-limits.ts); unset: the defaults there. */
+  readonly barcodeLimits?: BarcodeLimits;
 }
 
 export const defaultInteropSettings: InteropSettings = {

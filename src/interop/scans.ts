@@ -8,6 +8,7 @@ import type { FlowDeps } from './ports.js';
 import type { PaymentCodeRule } from './payment-codes.js';
 import type { InteropScansTable } from './schema.js';
 import { signSwitchBody, verifySwitchBody } from './switch-signing.js';
+import { checkBarcodeLimit } from './barcode-limits.js';
 
 /**
  * A Hutong wallet user scans any participant's collection code: Hutong decodes it, holds the amount
@@ -53,7 +54,8 @@ function terms(deps: ScanDeps, request: ScanRequest) {
     amountMinor = parsed.minor;
   }
   if (amountMinor === undefined) return fail(InteropError.AmountMismatch, 'a static code is paid with an amount');
-  return { institution: decoded.institution, merchantName: decoded.mpm.merchantName ?? '', currency, amountMinor };
+  const kind: 'static' | 'dynamic' = decoded.mpm.pointOfInitiation === 'dynamic' ? 'dynamic' : 'static';
+  return { institution: decoded.institution, merchantName: decoded.mpm.merchantName ?? '', currency, amountMinor, kind };
 }
 
 export async function scanAndPay(deps: ScanDeps, merchantId: string, request: ScanRequest): Promise<Scan | Failure<InteropError>> {
@@ -78,6 +80,7 @@ export async function scanAndPay(deps: ScanDeps, merchantId: string, request: Sc
     request_digest: digestOf({ payload: request.payload }),
     created_at: now,
     updated_at: now,
+    code_kind: t.kind,
   };
   const wallet = chart.customerWallet(request.customerId, t.currency);
   const payable = chart.channelReceivable('switch', t.currency);
@@ -93,7 +96,9 @@ export async function scanAndPay(deps: ScanDeps, merchantId: string, request: Sc
           { accountId: await deps.ledger.ensureAccount(trx, payable), currency: t.currency, amountMinor: -t.amountMinor },
         ],
       });
-      if (!isFailure(entry)) return undefined;
+      // Funds first, then PBOC limits (the scan row inserted above counts already; a failure rolls the unit back).
+      if (!isFailure(entry))
+        return checkBarcodeLimit(deps, trx, { customerId: request.customerId, kind: t.kind, currency: t.currency, amountMinor: 0n });
       return entry.failure === LedgerError.InsufficientFunds || entry.failure === LedgerError.AccountNotFound
         ? fail(InteropError.InsufficientFunds, 'the wallet balance is too low')
         : fail(InteropError.ScanDeclined, entry.detail);

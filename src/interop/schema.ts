@@ -4,6 +4,9 @@ export interface InteropTables {
   interop_code_orders: InteropCodeOrdersTable;
   interop_payment_codes: InteropPaymentCodesTable;
   interop_scans: InteropScansTable;
+  interop_till_charges: InteropTillChargesTable;
+  interop_till_refunds: InteropTillRefundsTable;
+  interop_code_refunds: InteropCodeRefundsTable;
 }
 
 export interface InteropCollectionCodesTable {
@@ -81,4 +84,49 @@ export interface InteropScansTable {
   request_digest: string;
   created_at: string;
   updated_at: string;
+  /** static or dynamic: what the PBOC bar-code limits count it as (migration 021; null before it). */
+  code_kind: string | null;
+}
+
+/** A payment code taken at a Hutong merchant's till, as the switch answered (migration 021). */
+export interface InteropTillChargesTable {
+  /** The payment attempt's id: the order reference the switch keys the charge by. */
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  payer_institution: string;
+  currency: string;
+  amount: bigint;
+  /** sent, user_paying, paid, declined, reversed, unknown. */
+  status: string;
+  switch_reference: string | null;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A refund of a till charge back through the switch to the payer's institution. */
+export interface InteropTillRefundsTable {
+  /** Hutong's refund id (the switch's idempotency key for it). */
+  id: string;
+  charge_id: string;
+  currency: string;
+  amount: bigint;
+  /** pending, succeeded, failed. */
+  status: string;
+  switch_reference: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Money back to a Hutong wallet user whose payment code was refunded or reversed at another participant's till. */
+export interface InteropCodeRefundsTable {
+  /** The switch's reference of the refund (or `<charge reference>R` for a reversal). */
+  id: string;
+  payment_code_id: string;
+  /** refund or reversal. */
+  kind: string;
+  currency: string;
+  amount: bigint;
+  created_at: string;
 }

@@ -8,6 +8,16 @@ import { receiveSwitchMessage, type SwitchAnswer } from './switch-messages.js';
 import { issuePaymentCode, type IssuedPaymentCode } from './payment-code-charges.js';
 import { clearDay, type ClearingReport } from './clearing.js';
 import { scanAndPay, type Scan, type ScanRequest } from './scans.js';
+import { institutionOfPaymentCode } from './payment-codes.js';
+import {
+  tillCharge,
+  tillQuery,
+  tillRefund,
+  tillReverse,
+  type TillAnswer,
+  type TillChargeRequest,
+  type TillRefundAnswer,
+} from './till-charges.js';
 
 export type InteropDeps = DecodeDeps & FlowDeps;
 
@@ -26,6 +36,13 @@ export interface InteropService {
   scan(merchantId: string, request: ScanRequest): Promise<Scan | Failure<InteropError>>;
   /** A signed message of the switch (raw bytes and its signature header); the answer is signed too. */
   receiveSwitchMessage(rawBody: string, signature: string | undefined): Promise<SwitchAnswer | Failure<InteropError>>;
+  /** The participant whose payment code this is (by the prefix table), if any. */
+  institutionOfPaymentCode(code: string): string | undefined;
+  /** A Hutong merchant's till takes a payment code through the switch (the payments module's port). */
+  tillCharge(request: TillChargeRequest): Promise<TillAnswer>;
+  tillQuery(orderReference: string): Promise<TillAnswer | { readonly status: 'not_found' }>;
+  tillReverse(orderReference: string): Promise<'reversed' | 'unknown'>;
+  tillRefund(request: { orderReference: string; refundId: string; currency: string; amountMinor: bigint }): Promise<TillRefundAnswer>;
 }
 
 export function createInteropService(deps: InteropDeps): InteropService {
@@ -38,5 +55,10 @@ export function createInteropService(deps: InteropDeps): InteropService {
     clearDay: (date) => clearDay(deps, deps.switchFiles, date),
     switchInfo: () => ({ url: deps.settings.switchUrl, participants: deps.participants }),
     receiveSwitchMessage: (rawBody, signature) => receiveSwitchMessage(deps, rawBody, signature),
+    institutionOfPaymentCode: (code) => institutionOfPaymentCode(code, deps.paymentCodeRules),
+    tillCharge: (request) => tillCharge(deps, request),
+    tillQuery: (orderReference) => tillQuery(deps, orderReference),
+    tillReverse: (orderReference) => tillReverse(deps, orderReference),
+    tillRefund: (request) => tillRefund(deps, request),
   };
 }

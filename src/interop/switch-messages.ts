@@ -4,6 +4,7 @@ import type { FlowDeps } from './ports.js';
 import { acceptPaid, orderCode, type CodeOrder } from './switch-orders.js';
 import { chargePaymentCode, type PaymentCodeCharge } from './payment-code-charges.js';
 import { signSwitchBody, verifySwitchBody } from './switch-signing.js';
+import { refundPaymentCode } from './payment-code-refunds.js';
 
 /**
  * The switch's messages to Hutong as the merchant's institution, JSON with string fields:
@@ -113,5 +114,23 @@ export async function receiveSwitchMessage(
     });
     return isFailure(charge) ? charge : chargeAnswer(deps, charge);
   }
-  return fail(InteropError.SwitchMessageInvalid, 'message_type must be qr_order, qr_paid or code_charge');
+  if (message.message_type === 'code_refund') {
+    const original = field(message, 'original_reference', referencePattern);
+    const amount = field(message, 'amount', minorPattern);
+    const kind = field(message, 'kind', /^(refund|reversal)$/);
+    if (isFailure(original)) return original;
+    if (isFailure(amount)) return amount;
+    if (isFailure(kind)) return kind;
+    const refund = await refundPaymentCode(deps, {
+      switchReference: reference,
+      originalReference: original,
+      kind: kind as 'refund' | 'reversal',
+      currency,
+      amountMinor: BigInt(amount),
+    });
+    if (isFailure(refund)) return refund;
+    const body = JSON.stringify({ status: 'refunded', switch_reference: refund.id, amount: refund.amountMinor.toString(), currency });
+    return { body, signature: signSwitchBody(deps.settings.switchKey, body, deps.clock.now().getTime()) };
+  }
+  return fail(InteropError.SwitchMessageInvalid, 'message_type must be qr_order, qr_paid, code_charge or code_refund');
 }

@@ -339,6 +339,26 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       if (outcome.status === 'unknown') return pending;
       if (outcome.status === 'failed') return failRefund(payment, pending, outcome.reason);
     }
+    if (payment.method?.type === 'payment_code') {
+      const codes = deps.paymentCodes;
+      const charge = await store.reader
+        .selectFrom('payment_attempts')
+        .select('id')
+        .where('payment_id', '=', payment.id)
+        .where('status', '=', 'approved')
+        .executeTakeFirst();
+      if (codes === undefined || charge === undefined)
+        return fail(PaymentError.StateInvalid, `payment ${payment.id} has no paid payment-code charge`);
+      // Back through the switch to the shopper's institution; the refund id is its idempotency key.
+      const outcome = await codes.refund({
+        orderReference: charge.id,
+        refundId: pending.id,
+        currency: pending.amount.currency,
+        amountMinor: pending.amount.minor,
+      });
+      if (outcome.status === 'unknown') return pending;
+      if (outcome.status === 'failed') return failRefund(payment, pending, outcome.reason ?? 'refused by the switch');
+    }
     const conversionKeys = await core.fxKeys(payment);
     return writer.run(
       async (trx) => {

@@ -5,6 +5,7 @@ export * from './state.js';
 import { createFollowUps } from './follow-ups.js';
 import { createPayments, type PaymentHooks, type PaymentsDeps } from './service.js';
 import { createExternalWalletFlows } from './external-wallets.js';
+import { createPaymentCodeFlows } from './payment-codes.js';
 import { createPaymentSweeper, defaultSweepSettings, type RecoveryLog, type SweepSettings } from './sweeper.js';
 
 export type { RecoveryAction, RecoveryLog, StuckCounts, SweepSettings } from './sweeper.js';
@@ -16,12 +17,15 @@ export function createPaymentServices(deps: PaymentsDeps, recovery: { sweep?: Pa
   const core = createPayments(deps, hooks);
   const externals = createExternalWalletFlows(deps, core);
   hooks.confirmExternal = externals.confirm;
+  const codes = createPaymentCodeFlows(deps, core);
+  hooks.confirmPaymentCode = codes.confirm;
   const followUps = createFollowUps(deps, core);
   const sweeper = createPaymentSweeper(
     deps,
     core,
     followUps.resumePendingRefunds,
-    externals.queryLate,
+    // Late outside-wallet orders, and payment codes still open at the switch (polled, reversed on timeout).
+    async (olderThan, batchMax) => (await externals.queryLate(olderThan, batchMax)) + (await codes.poll(batchMax)),
     { ...defaultSweepSettings, ...recovery.sweep },
     recovery.log,
   );
@@ -37,6 +41,7 @@ export function createPaymentServices(deps: PaymentsDeps, recovery: { sweep?: Pa
     setFeePlan: core.setFeePlan,
     sweeper,
     acceptWalletNotification: externals.acceptNotification,
+    pollPaymentCodes: codes.poll,
     ...followUps,
   };
 }

@@ -16,7 +16,7 @@ import type { AttemptKind, AttemptStatus, PaymentStatus, RefundStatus } from './
 
 export type CaptureMethod = 'automatic' | 'manual';
 /** `wallet` is the Hutong wallet; `external_wallet` an outside wallet (Alipay-, WeChat-Pay-like). */
-export type MethodType = 'card' | 'wallet' | 'external_wallet';
+export type MethodType = 'card' | 'wallet' | 'external_wallet' | 'payment_code';
 
 export interface Payment {
   readonly id: string;
@@ -111,7 +111,8 @@ export type PaymentMethodInput =
   | { readonly type: 'card'; readonly card: CardInput }
   | { readonly type: 'card'; readonly cardId: string; readonly cvc?: string }
   | { readonly type: 'wallet'; readonly customerId: string }
-  | { readonly type: 'external_wallet'; readonly wallet: string };
+  | { readonly type: 'external_wallet'; readonly wallet: string }
+  | { readonly type: 'payment_code'; readonly code: string };
 
 /** What payments need from the card vault (src/cards). */
 export interface CardVaultPort {
@@ -247,4 +248,39 @@ export function toRefund(row: Database['refunds']): Refund {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** What the interconnection switch answered about a payment code taken at a till (src/interop, bound in app.ts). */
+export type PaymentCodeAnswer =
+  | { readonly status: 'paid'; readonly switchReference: string; readonly institution: string }
+  | { readonly status: 'user_paying'; readonly switchReference: string; readonly institution: string }
+  | { readonly status: 'declined'; readonly reason: string; readonly institution: string }
+  | { readonly status: 'unknown'; readonly reason: string };
+
+/**
+ * A merchant's till scans a shopper's payment code (docs/interop.md): the switch routes it to the
+ * shopper's institution. Every call is keyed by the payment attempt's id (the order reference).
+ */
+export interface PaymentCodePort {
+  /** The institution whose codes look like this one (the prefix table), if any. */
+  institutionOf(code: string): string | undefined;
+  charge(input: {
+    orderReference: string;
+    merchantId: string;
+    paymentId: string;
+    paymentCode: string;
+    institution: string;
+    currency: string;
+    amountMinor: bigint;
+  }): Promise<PaymentCodeAnswer>;
+  query(orderReference: string): Promise<PaymentCodeAnswer | { readonly status: 'not_found' }>;
+  reverse(orderReference: string): Promise<'reversed' | 'unknown'>;
+  refund(input: {
+    orderReference: string;
+    refundId: string;
+    currency: string;
+    amountMinor: bigint;
+  }): Promise<{ readonly status: 'succeeded' | 'failed' | 'unknown'; readonly reason?: string }>;
+  /** How long the shopper may take to confirm in the wallet app before the charge is reversed. */
+  readonly confirmTimeoutMs: number;
 }

@@ -33,6 +33,7 @@ import {
   type EscrowPort,
   type EventsPort,
   type Payment,
+  type PaymentCodePort,
   type PaymentMethodInput,
   type ThreeDSecurePort,
   type Transition,
@@ -87,6 +88,8 @@ export interface PaymentsDeps {
   readonly escrow?: EscrowPort;
   /** Real-name limits and sanctions status on wallet (balance) payments (src/risk). */
   readonly risk?: DebitGuard;
+  /** Payment codes taken at tills through the interconnection switch (src/interop). */
+  readonly paymentCodes?: PaymentCodePort;
 }
 
 export interface NewPayment {
@@ -113,6 +116,7 @@ interface Claim {
 /** Flows that live in their own files but start from `confirm` (late-bound by payments/index.ts). */
 export interface PaymentHooks {
   confirmExternal?: (payment: Payment, wallet: string) => Promise<Payment | Failure<string>>;
+  confirmPaymentCode?: (payment: Payment, code: string) => Promise<Payment | Failure<string>>;
 }
 
 export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
@@ -398,6 +402,10 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (method.type === 'external_wallet') {
       if (hooks.confirmExternal === undefined) return fail(PaymentError.MethodInvalid, 'external wallets are not configured');
       return hooks.confirmExternal(payment, method.wallet);
+    }
+    if (method.type === 'payment_code') {
+      if (hooks.confirmPaymentCode === undefined) return fail(PaymentError.MethodInvalid, 'payment codes are not configured');
+      return hooks.confirmPaymentCode(payment, method.code);
     }
     return confirmCard(payment, method);
   }

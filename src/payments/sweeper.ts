@@ -69,6 +69,7 @@ export function createPaymentSweeper(
       .selectAll('payment_attempts')
       .select(['payments.merchant_id as merchant_id'])
       .where('payment_attempts.kind', 'in', ['authorize', 'purchase'])
+      .where('payment_attempts.channel', '!=', 'switch') // payment codes: polled and reversed at the switch (payment-codes.ts)
       .where('payment_attempts.status', 'in', ['pending', 'unknown'])
       .where('payment_attempts.sent_at', '<', before)
       .where('payments.status', '=', 'processing')

@@ -290,6 +290,13 @@ const CreatePayment = Type.Object(
     fx_quote: Type.Optional(
       Type.String({ maxLength: 40, description: 'A quote from POST /v1/fx/quotes: locks its rate (amount and currencies must match)' }),
     ),
+    payment_code: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{14,24}$',
+        description:
+          "The shopper's payment code scanned at the till (any participant of the switch, Hutong's own included): the payment is confirmed with it at once (docs/interop.md)",
+      }),
+    ),
     import_order: Type.Optional(
       Type.Object(
         {
@@ -438,6 +445,12 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
         idempotencyKeyOf(request.headers),
       );
       if (isFailure(result)) throw problemFromFailure(result);
+      // A till's payment code: confirmed at once. A retry of the same request finds its payment past requires_payment_method and answers it as it is.
+      if (b.payment_code !== undefined && result.status === 'requires_payment_method') {
+        const paid = await payments.confirm(merchantIdOf(request), result.id, { type: 'payment_code', code: b.payment_code });
+        if (isFailure(paid)) throw problemFromFailure(paid);
+        return reply.code(201).send(paymentView(paid));
+      }
       return reply.code(201).send(paymentView(result));
     },
   );

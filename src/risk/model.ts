@@ -3,6 +3,7 @@ import type { Failure } from '../core/index.js';
 import type { Database } from '../store/index.js';
 import type { Amount } from '../money/index.js';
 import type { RiskError } from './errors.js';
+import type { OperatorRole } from './roles.js';
 
 /**
  * Customer verification levels, lowest first (issue 16): never verified; name and ID number
@@ -178,7 +179,40 @@ export interface AuditReport {
   readonly problem: string | null;
 }
 
+export interface Operator {
+  readonly id: string;
+  readonly login: string;
+  readonly name: string;
+  readonly role: OperatorRole;
+  readonly status: 'active' | 'disabled';
+  readonly createdAt: string;
+}
+
+export interface NewOperator {
+  readonly login: string;
+  readonly name: string;
+  readonly role: string;
+  readonly password: string;
+}
+
+export interface OperatorSession {
+  /** The bearer token (`os_…`), shown once; only its hash is stored. */
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly operator: Operator;
+}
+
 export interface RiskService {
+  /** Operator accounts: password + TOTP, sessions, roles (src/risk/roles.ts). */
+  readonly operators: {
+    create(input: NewOperator): Promise<{ operator: Operator; totpSecret: string; totpUri: string } | Failure<RiskError>>;
+    signIn(login: string, password: string, code: string): Promise<OperatorSession | Failure<RiskError>>;
+    /** The operator of a live session token, or undefined. */
+    authenticate(token: string): Promise<Operator | undefined>;
+    signOut(token: string): Promise<void>;
+    list(): Promise<Operator[]>;
+    change(id: string, set: { role?: string; status?: 'active' | 'disabled' }): Promise<{ before: Operator; after: Operator } | Failure<RiskError>>;
+  };
   /** The append-only, hash-chained audit log of operator actions and setting changes. */
   readonly audit: {
     append(entry: AuditEntry): Promise<AuditRecord>;

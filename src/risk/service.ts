@@ -6,6 +6,7 @@ import { RiskError } from './errors.js';
 import { readListFile } from './import-file.js';
 import type { IdentityPort, PartyLimits, RiskService, Screening, VerificationLevel } from './model.js';
 import { onboardMerchant } from './onboarding.js';
+import { createOperators } from './operators.js';
 import { createScreening } from './screening.js';
 import { createTierTable } from './tiers.js';
 import { verifyCustomer } from './verify.js';
@@ -58,6 +59,7 @@ export function createRiskService(deps: RiskDeps): RiskService {
 
   return {
     debits,
+    operators: createOperators({ store, writer, clock }),
     audit: createAuditLog({ store, writer, clock }),
     async verify(merchantId, customerId, request) {
       if (!(await deps.customerExists(merchantId, customerId))) return fail(RiskError.CustomerNotFound, `no customer ${customerId}`);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { LimitTier, PartyLimits, ScreeningHit, Verification } from '../../risk/index.js';
+import type { LimitTier, Operator, PartyLimits, ScreeningHit, Verification } from '../../risk/index.js';
 
 /** API views of risk objects (src/risk): snake_case, amounts as integers of minor units. */
 const Minor = Type.Union([Type.Integer(), Type.Null()]);
@@ -122,4 +122,18 @@ export function hitView(hit: ScreeningHit) {
     created_at: hit.createdAt,
     decided_at: hit.decidedAt,
   };
+}
+
+export const OperatorView = Type.Object({
+  object: Type.Literal('operator'),
+  id: Type.String(),
+  login: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  status: Type.String(),
+  created_at: Type.String(),
+});
+
+export function operatorView(o: Operator) {
+  return { object: 'operator' as const, id: o.id, login: o.login, name: o.name, role: o.role, status: o.status, created_at: o.createdAt };
 }

@@ -188,6 +188,11 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/billers/:id/property_roll': 'merchant',
   'POST /v1/customers/:id/verifications': 'merchant',
   'GET /v1/customers/:id/limits': 'merchant',
+  'POST /v1/operator_sessions': 'public',
+  'DELETE /v1/operator_sessions/current': 'operator',
+  'POST /v1/operators': 'operator',
+  'GET /v1/operators': 'operator',
+  'PATCH /v1/operators/:id': 'operator',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

@@ -211,7 +211,10 @@ export interface RiskService {
     authenticate(token: string): Promise<Operator | undefined>;
     signOut(token: string): Promise<void>;
     list(): Promise<Operator[]>;
-    change(id: string, set: { role?: string; status?: 'active' | 'disabled' }): Promise<{ before: Operator; after: Operator } | Failure<RiskError>>;
+    change(
+      id: string,
+      set: { role?: string; status?: 'active' | 'disabled' },
+    ): Promise<{ before: Operator; after: Operator } | Failure<RiskError>>;
   };
   /** The append-only, hash-chained audit log of operator actions and setting changes. */
   readonly audit: {

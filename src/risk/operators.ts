@@ -21,7 +21,9 @@ const scryptParams = { N: 16_384, r: 8, p: 1 };
 
 function derive(password: string, salt: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password, salt, 32, { ...scryptParams, maxmem: 64 * 1024 * 1024 }, (error, key) => (error === null ? resolve(key) : reject(error))),
+    scrypt(password, salt, 32, { ...scryptParams, maxmem: 64 * 1024 * 1024 }, (error, key) =>
+      error === null ? resolve(key) : reject(error),
+    ),
   );
 }
 
@@ -134,7 +136,13 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
         if (moved.numUpdatedRows !== 1n) return false;
         await trx
           .insertInto('risk_operator_sessions')
-          .values({ token_hash: tokenHash(token), operator_id: row.id, created_at: now.toISOString(), expires_at: expiresAt, revoked_at: null })
+          .values({
+            token_hash: tokenHash(token),
+            operator_id: row.id,
+            created_at: now.toISOString(),
+            expires_at: expiresAt,
+            revoked_at: null,
+          })
           .execute();
         return true;
       },
@@ -150,7 +158,8 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
       .select(['o.id', 'o.login', 'o.name', 'o.role', 'o.status', 'o.created_at', 's.expires_at', 's.revoked_at'])
       .where('s.token_hash', '=', tokenHash(token))
       .executeTakeFirst();
-    if (row === undefined || row.revoked_at !== null || row.status !== 'active' || row.expires_at <= clock.now().toISOString()) return undefined;
+    if (row === undefined || row.revoked_at !== null || row.status !== 'active' || row.expires_at <= clock.now().toISOString())
+      return undefined;
     return view(row);
   }
 
@@ -173,15 +182,25 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     id: string,
     set: { role?: string; status?: 'active' | 'disabled' },
   ): Promise<{ before: Operator; after: Operator } | Failure<RiskError>> {
-    if (set.role !== undefined && !isOperatorRole(set.role)) return fail(RiskError.OperatorInvalid, 'role must be one of admin, finance, risk, support');
+    if (set.role !== undefined && !isOperatorRole(set.role))
+      return fail(RiskError.OperatorInvalid, 'role must be one of admin, finance, risk, support');
     const before = await store.reader.selectFrom('risk_operators').select(columns).where('id', '=', id).executeTakeFirst();
     if (before === undefined) return fail(RiskError.OperatorNotFound, `no operator ${id}`);
     const at = clock.now().toISOString();
     await writer.run(
       async (trx) => {
-        await trx.updateTable('risk_operators').set({ ...set, updated_at: at }).where('id', '=', id).execute();
+        await trx
+          .updateTable('risk_operators')
+          .set({ ...set, updated_at: at })
+          .where('id', '=', id)
+          .execute();
         // A disabled operator's or a changed role's sessions end now.
-        await trx.updateTable('risk_operator_sessions').set({ revoked_at: at }).where('operator_id', '=', id).where('revoked_at', 'is', null).execute();
+        await trx
+          .updateTable('risk_operator_sessions')
+          .set({ revoked_at: at })
+          .where('operator_id', '=', id)
+          .where('revoked_at', 'is', null)
+          .execute();
       },
       { keys: [`risk/operators/${before.login}`] },
     );

@@ -49,13 +49,21 @@ export function registerOperatorRoutes(fastify: FastifyInstance, services: ApiSe
       if (isFailure(session)) throw problemOf(session);
       return reply
         .code(201)
-        .send({ object: 'operator_session', token: session.token, expires_at: session.expiresAt, operator: operatorView(session.operator) });
+        .send({
+          object: 'operator_session',
+          token: session.token,
+          expires_at: session.expiresAt,
+          operator: operatorView(session.operator),
+        });
     },
   );
 
   app.delete(
     '/v1/operator_sessions/current',
-    { config: { auth: 'operator' }, schema: { tags: ['operator'], summary: 'Sign the calling operator session out', response: { 204: Type.Null(), ...problemResponses } } },
+    {
+      config: { auth: 'operator' },
+      schema: { tags: ['operator'], summary: 'Sign the calling operator session out', response: { 204: Type.Null(), ...problemResponses } },
+    },
     async (request, reply) => {
       const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
       if (request.operatorAccount === undefined || token === undefined)
@@ -93,7 +101,13 @@ export function registerOperatorRoutes(fastify: FastifyInstance, services: ApiSe
 
   app.get(
     '/v1/operators',
-    { config: { auth: 'operator' }, schema: { tags: ['operator'], response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(OperatorView) }), ...problemResponses } } },
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['operator'],
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(OperatorView) }), ...problemResponses },
+      },
+    },
     async () => ({ object: 'list' as const, data: (await operators.list()).map(operatorView) }),
   );
 

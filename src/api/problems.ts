@@ -31,6 +31,7 @@ const riskProblems = {
   risk_payment_blocked: { status: 402, title: 'The payment was refused by a fraud rule; nothing was charged' },
   risk_review_not_found: { status: 404, title: 'No such payment under review' },
   risk_review_decided: { status: 409, title: 'The review was already decided' },
+  risk_review_pending: { status: 409, title: "The payment is held for an analyst's review" },
   risk_case_not_found: { status: 404, title: 'No such suspicious-activity case' },
   risk_case_decided: { status: 409, title: 'The case was already decided' },
 } as const satisfies Record<RiskError, { status: number; title: string }>;

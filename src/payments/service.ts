@@ -49,7 +49,7 @@ import {
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt, writeFxFacts } from './store.js';
-import type { DebitGuard } from '../risk/index.js';
+import { RiskError, type DebitGuard, type PaymentFraudPort } from '../risk/index.js';
 
 export interface PaymentSettings {
   /** An unpaid payment is canceled after this long. */
@@ -87,6 +87,8 @@ export interface PaymentsDeps {
   readonly escrow?: EscrowPort;
   /** Real-name limits and sanctions status on wallet (balance) payments (src/risk). */
   readonly risk?: DebitGuard;
+  /** Fraud rules on card payments: block, or hold for review (authorize only) (src/risk). */
+  readonly fraud?: PaymentFraudPort;
 }
 
 export interface NewPayment {
@@ -511,6 +513,23 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (connectors.length === 0)
       return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
     const merchant = await descriptorOf(payment.merchantId);
+    const verdict =
+      deps.fraud === undefined
+        ? undefined
+        : await deps.fraud.evaluate({
+            paymentId: payment.id,
+            merchantId: payment.merchantId,
+            amount: payment.amount,
+            customerId: payment.customerId,
+            card: { pan: cardholder.pan, brand: cardholder.brand },
+            ip: payment.metadata.ip ?? null,
+            deviceId: payment.metadata.device_id ?? null,
+            email: payment.metadata.email ?? null,
+          });
+    if (verdict?.action === 'block')
+      return fail(RiskError.PaymentBlocked, `refused by ${verdict.fired.map((f) => f.name).join(', ')}; nothing was charged`);
+    // Review: authorized only, held uncaptured for an analyst (src/risk/reviews.ts).
+    const held = verdict?.action === 'review';
     const claim: Claim = {
       reason: `confirmed with a ${cardholder.brand} card`,
       set: {
@@ -536,7 +555,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       // Frictionless: go on. Unavailable: go on without authentication (the issuer decides;
       // documented in docs/payments.md) rather than block every payment on the directory server.
     }
-    const first = cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
+    const first = { ...cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector), ...(held ? { capture: false } : {}) };
     const claimed = await writer.run(
       async (trx) => {
         const ok = await moveStatus(trx, {
@@ -548,6 +567,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           set: claim.set,
         });
         if (ok) await recordAttempt(trx, payment, connectors[0] as CardConnector, first);
+        if (ok && held && verdict !== undefined)
+          await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
         return ok;
       },
       { keys: [payment.id] },
@@ -601,7 +622,9 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   ): Promise<Payment | PaymentFailure> {
     const initial = first ?? cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
     const result = await authorizeWithFailover(connectors, initial, {
-      requestFor: (connector, index) => (index === 0 ? initial : cardRequest(payment, cardholder, merchant, connector)),
+      // A later acquirer gets the same capture choice (a payment held for review is authorized only).
+      requestFor: (connector, index) =>
+        index === 0 ? initial : { ...cardRequest(payment, cardholder, merchant, connector), capture: initial.capture },
       reversalIdFor: () => newId('att'),
       journal: attemptJournal(payment, first !== undefined),
     });

@@ -34,6 +34,8 @@ export enum RiskError {
   PaymentBlocked = 'risk_payment_blocked',
   ReviewNotFound = 'risk_review_not_found',
   ReviewDecided = 'risk_review_decided',
+  /** The payment is held for an analyst's review; it cannot be captured until released. */
+  ReviewPending = 'risk_review_pending',
   CaseNotFound = 'risk_case_not_found',
   CaseDecided = 'risk_case_decided',
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Failure } from '../core/index.js';
 import type { Database } from '../store/index.js';
 import type { Amount } from '../money/index.js';
@@ -202,6 +202,104 @@ export interface OperatorSession {
   readonly operator: Operator;
 }
 
+/** Fraud rule actions, in the order Radar applies them: request 3-D Secure, then allow, block, review. */
+export const ruleActions = ['request_3ds', 'allow', 'block', 'review'] as const;
+export type RuleAction = (typeof ruleActions)[number];
+
+/** A fraud rule: one version of it. `conditions` are json-rules-engine conditions over the facts of FraudFacts and `velocity`. */
+export interface FraudRule {
+  readonly id: string;
+  readonly version: number;
+  readonly name: string;
+  readonly action: RuleAction;
+  readonly conditions: unknown;
+  readonly status: 'draft' | 'enabled' | 'disabled';
+  /** What the rule does when it cannot be evaluated: open = as if it did not fire, closed = as if it fired. */
+  readonly failMode: 'open' | 'closed';
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface NewRule {
+  readonly name: string;
+  readonly action: string;
+  readonly conditions: unknown;
+  readonly status?: 'draft' | 'enabled' | 'disabled';
+  readonly failMode?: 'open' | 'closed';
+}
+
+/** What a card payment looks like to the rules (no card number: a keyed fingerprint and the BIN). */
+export interface FraudCheck {
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly amount: Amount;
+  readonly customerId: string | null;
+  readonly card: { readonly fingerprint: string; readonly bin: string; readonly brand: string; readonly last4: string };
+  /** From the payment's metadata: `ip`, `device_id`, `email` (the merchant passes what it knows of the shopper). */
+  readonly ip: string | null;
+  readonly deviceId: string | null;
+  readonly email: string | null;
+  /** When the payment was attempted (a backtest replays the past). */
+  readonly at: Date;
+}
+
+export interface FiredRule {
+  readonly id: string;
+  readonly version: number;
+  readonly name: string;
+  readonly action: RuleAction;
+}
+
+export interface FraudDecision {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly action: 'allow' | 'block' | 'review' | 'request_3ds';
+  readonly fired: readonly FiredRule[];
+  /** Rules that failed to evaluate, and what their fail mode made of it. */
+  readonly errors: readonly { readonly id: string; readonly error: string; readonly failMode: 'open' | 'closed' }[];
+  readonly micros: number;
+  readonly at: string;
+}
+
+/**
+ * How payments ask risk about a card payment (bound in src/app.ts, which turns the card number into
+ * its fingerprint and BIN before risk sees it).
+ */
+export interface PaymentFraudPort {
+  evaluate(
+    check: Omit<FraudCheck, 'card' | 'at'> & { readonly card: { readonly pan: string; readonly brand: string } },
+  ): Promise<FraudDecision>;
+  /** Inside the unit that claims the payment: the payment is held for an analyst (authorized, not captured). */
+  hold(trx: Transaction<Database>, hold: { paymentId: string; merchantId: string; decisionId: string }): Promise<void>;
+  /** Whether the payment may be captured: not while an analyst's review is open. */
+  captureAllowed(db: Kysely<Database>, paymentId: string): Promise<boolean>;
+}
+
+export interface Review {
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly decisionId: string;
+  readonly status: 'open' | 'releasing' | 'canceling' | 'released' | 'canceled';
+  readonly analyst: string | null;
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly decidedAt: string | null;
+}
+
+/** How risk releases or cancels a held payment (payments' capture and cancel; bound in src/app.ts). */
+export interface HeldPaymentPort {
+  capture(merchantId: string, paymentId: string): Promise<{ status: string } | Failure>;
+  cancel(merchantId: string, paymentId: string): Promise<{ status: string } | Failure>;
+}
+
+export interface BacktestResult {
+  readonly evaluated: number;
+  readonly matched: number;
+  readonly matchedByStatus: Record<string, number>;
+  readonly matchedAmounts: { readonly currency: string; readonly minor: bigint }[];
+  readonly sample: readonly string[];
+}
+
 export interface RiskService {
   /** Operator accounts: password + TOTP, sessions, roles (src/risk/roles.ts). */
   readonly operators: {
@@ -245,4 +343,26 @@ export interface RiskService {
   /** Imports OFAC's sdn.csv (+ alt.csv beside it) or the UN consolidated XML; rescreens everyone. */
   importListFile(path: string): Promise<{ list: string; entries: number; rescreened: number; hits: number } | Failure<RiskError>>;
   lists(): Promise<{ list: string; source: string; entries: number; importedAt: string }[]>;
+
+  /** Fraud rules on the card payment path (payments call it through PaymentFraudPort, bound in src/app.ts). */
+  readonly fraud: {
+    evaluate(check: Omit<FraudCheck, 'at'>): Promise<FraudDecision>;
+    hold: PaymentFraudPort['hold'];
+    captureAllowed: PaymentFraudPort['captureAllowed'];
+  };
+  rules(): Promise<FraudRule[]>;
+  createRule(rule: NewRule, actor: string): Promise<FraudRule | Failure<RiskError>>;
+  changeRule(id: string, set: Partial<NewRule>, actor: string): Promise<{ before: FraudRule; after: FraudRule } | Failure<RiskError>>;
+  backtest(rule: NewRule, range: { fromIso?: string; toIso?: string }): Promise<BacktestResult | Failure<RiskError>>;
+  decisions(paymentId: string): Promise<FraudDecision[]>;
+  reviews(filter: { status?: string }): Promise<Review[]>;
+  decideReview(
+    paymentId: string,
+    decision: 'release' | 'cancel',
+    reason: string,
+    analyst: string,
+  ): Promise<{ before: Review; after: Review } | Failure<string>>;
+  /** Block and allow lists: card fingerprint, email, IP. */
+  listItem(item: { kind: 'card' | 'email' | 'ip'; value: string; list: 'block' | 'allow'; reason: string }): Promise<void>;
+  listItems(): Promise<{ kind: string; value: string; list: string; reason: string; createdAt: string }[]>;
 }

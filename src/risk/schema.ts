@@ -151,6 +151,8 @@ export interface RiskDecisionsTable {
   fired: string;
   /** JSON: [{ id, version, error, failMode }] of the rules that failed to evaluate. */
   errors: string;
+  /** JSON: the check the rules saw (fingerprint and BIN, never the card number), replayed by backtests. */
+  facts: string;
   micros: bigint;
   at: string;
 }

@@ -62,6 +62,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('action', 'text', (c) => c.notNull())
     .addColumn('fired', 'text', (c) => c.notNull())
     .addColumn('errors', 'text', (c) => c.notNull())
+    .addColumn('facts', 'text', (c) => c.notNull())
     .addColumn('micros', 'bigint', (c) => c.notNull())
     .addColumn('at', 'text', (c) => c.notNull())
     .execute();

@@ -32,6 +32,7 @@ import { registerBillpayRoutes } from './routes/billpay.js';
 import { registerRiskRoutes } from './routes/risk.js';
 import { registerAudit } from './audit.js';
 import { registerOperatorRoutes } from './routes/operators.js';
+import { registerRiskFraudRoutes } from './routes/risk-fraud.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -141,6 +142,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerBillpayRoutes(app, services);
   registerRiskRoutes(app, services);
   registerOperatorRoutes(app, services);
+  registerRiskFraudRoutes(app, services);
   return app;
 }
 

@@ -386,6 +386,9 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
             ? await core.paymentLedger.refund(trx, { ...back, destination })
             : await core.convertedLedger.refund(trx, { ...back, conversion });
         if (isFailure(entry)) return entry;
+        // A balance payment's refund gives its real-name limits back (src/risk).
+        if (payment.method?.type === 'wallet' && payment.customerId !== null)
+          await deps.risk?.release(trx, { customerId: payment.customerId, ref: payment.id, amountMinor: pending.amount.minor });
         const done = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
         await events?.record(trx, {
           merchantId: payment.merchantId,
@@ -397,7 +400,12 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
         if (destination === 'escrow') await deps.escrow?.refunded(trx, await core.reload(trx, payment.id), done);
         return done;
       },
-      { keys: keysOf(payment, conversionKeys) },
+      {
+        keys: [
+          ...keysOf(payment, conversionKeys),
+          ...(payment.method?.type === 'wallet' && payment.customerId !== null ? (deps.risk?.keysOf(payment.customerId) ?? []) : []),
+        ],
+      },
     );
   }
 

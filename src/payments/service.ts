@@ -422,7 +422,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' },
         });
         if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
-        const refused = await deps.risk?.charge(trx, { customerId, amount: payment.amount, kind: 'payment' });
+        const refused = await deps.risk?.charge(trx, { customerId, amount: payment.amount, kind: 'payment', ref: payment.id });
         if (refused !== undefined) return refused;
         const entryId = `${payment.id}:wallet`;
         const destination = await destinationOf(trx, payment);

@@ -57,6 +57,8 @@ export interface Debit {
   readonly customerId: string;
   readonly amount: Amount;
   readonly kind: DebitKind;
+  /** The debit's business object (a payment id): a refund of it gives the limits back (`release`). */
+  readonly ref?: string;
 }
 
 /**
@@ -68,6 +70,12 @@ export interface DebitGuard {
   /** Writer keys the debit's unit must declare: the party's limit counters. */
   keysOf(customerId: string): string[];
   charge(trx: Transaction<Database>, debit: Debit): Promise<Failure<RiskError> | undefined>;
+  /**
+   * A refund of a charged debit (`ref`) gives its amount back to the counters that debit moved (the
+   * periods it was counted in, not today's), never more than was charged; inside the refund's unit,
+   * which declares `keysOf(customerId)`.
+   */
+  release(trx: Transaction<Database>, refund: { customerId: string; ref: string; amountMinor: bigint }): Promise<void>;
 }
 
 export type IdentityAnswer = 'match' | 'mismatch' | 'not_found';

@@ -293,3 +293,5 @@ function machineInfo(): MachineInfo {
 
 // The bill payment benchmark (issue 15), reached by `hutong bench --billpay` through this file.
 export { runBillpayBench } from './billpay.js';
+// The fraud rules benchmark (issue 16), reached by `hutong bench --risk` through this file.
+export { runRiskBench } from './risk.js';

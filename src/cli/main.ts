@@ -201,7 +201,13 @@ program
   .option('--settlement', 'only the settlement and reconciliation benchmark (1,000,000 payments and CSV lines, ~3 min)')
   .option('--all', 'the default benchmarks, then the settlement and reconciliation one')
   .option('--billpay', 'only the bill payment benchmark (fetch + pay from the wallet over HTTP, with the sandbox biller)')
-  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean; billpay?: boolean }) => {
+  .option('--risk', 'only the fraud rules benchmark (card payments with and without rules, the rule check p50/p99)')
+  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean; billpay?: boolean; risk?: boolean }) => {
+    if (options.risk === true) {
+      const { runRiskBench } = await import('../bench/run.js');
+      await runRiskBench({ stores: options.stores.split(','), quick: options.quick === true });
+      return;
+    }
     if (options.billpay === true) {
       const { runBillpayBench } = await import('../bench/run.js');
       await runBillpayBench({ stores: options.stores.split(','), quick: options.quick === true });

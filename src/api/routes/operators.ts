@@ -47,14 +47,12 @@ export function registerOperatorRoutes(fastify: FastifyInstance, services: ApiSe
         requestId: request.id,
       });
       if (isFailure(session)) throw problemOf(session);
-      return reply
-        .code(201)
-        .send({
-          object: 'operator_session',
-          token: session.token,
-          expires_at: session.expiresAt,
-          operator: operatorView(session.operator),
-        });
+      return reply.code(201).send({
+        object: 'operator_session',
+        token: session.token,
+        expires_at: session.expiresAt,
+        operator: operatorView(session.operator),
+      });
     },
   );
 

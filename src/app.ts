@@ -12,7 +12,8 @@ import { openStore } from './store/database.js';
 import { createWriter } from './store/writer.js';
 import { createCipher, loadVaultKey } from './vault/cipher.js';
 import { createWallets } from './wallets/service.js';
-import { createCardVault, deriveFingerprintKey } from './cards/index.js';
+import { cardFingerprint, createCardVault, deriveFingerprintKey } from './cards/index.js';
+import { paymentOutcomes } from './read-models/index.js';
 import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type WalletsPort } from './payments/index.js';
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
@@ -45,7 +46,7 @@ import type { CodeOrder, InteropService } from './interop/index.js';
 import type { PaymentCodePort } from './payments/index.js';
 import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
 import { billPaymentView } from './api/presenters/billpay.js';
-import { createRiskService, type IdentityPort } from './risk/index.js';
+import { createRiskService, type HeldPaymentPort, type IdentityPort, type PaymentFraudPort } from './risk/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -166,7 +167,27 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     merchantName: async (merchantId) => (await parties.getMerchant(merchantId))?.name,
     customerExists: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
     screeningThresholdPermille: config.risk?.screeningThresholdPermille,
+    heldPayments: () => heldSlot.port,
+    paymentOutcomes: (ids) => paymentOutcomes(store.reader, ids),
+    onRuleError: (errors) => warn(`fraud rule failed to evaluate; its fail mode applied: ${JSON.stringify(errors)}`),
   });
+  // Review decisions capture or cancel through payments, which are built further down.
+  const heldSlot: { port?: HeldPaymentPort } = {};
+  const fingerprintKey = deriveFingerprintKey(vaultKey);
+  const fraud: PaymentFraudPort = {
+    evaluate: ({ card, ...check }) =>
+      risk.fraud.evaluate({
+        ...check,
+        card: {
+          fingerprint: cardFingerprint(fingerprintKey, card.pan),
+          bin: card.pan.slice(0, 6),
+          brand: card.brand,
+          last4: card.pan.slice(-4),
+        },
+      }),
+    hold: risk.fraud.hold,
+    captureAllowed: risk.fraud.captureAllowed,
+  };
   const wallets = createWallets({ store, writer, ledger, parties, clock, risk: risk.debits });
   const vault = createCardVault({ store, cipher, clock, fingerprintKey: deriveFingerprintKey(vaultKey), writer });
   // Webhooks never reach private addresses unless the operator allow-lists the host (issue 12).
@@ -228,6 +249,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       escrow: lateEscrow,
       risk: risk.debits,
       paymentCodes,
+      fraud,
     },
     {
       sweep: config.recovery,
@@ -238,6 +260,10 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
           : logger.warn({ recovery: action, ...detail }, `payment recovery: ${action.replace(/_/g, ' ')}`),
     },
   );
+  heldSlot.port = {
+    capture: (merchantId, id) => payments.capture(merchantId, id),
+    cancel: (merchantId, id) => payments.cancel(merchantId, id),
+  };
   const timers = createTimers({ store, writer, clock, onError: (error) => warn(`timers: ${String(error)}`) });
   const escrow = createEscrow({
     store,

@@ -190,6 +190,20 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/customers/:id/limits': 'merchant',
   // The favicon (a redirect to its hashed asset): no data.
   'GET /favicon.ico': 'public',
+  'POST /v1/operator_sessions': 'public',
+  'DELETE /v1/operator_sessions/current': 'operator',
+  'POST /v1/operators': 'operator',
+  'GET /v1/operators': 'operator',
+  'PATCH /v1/operators/:id': 'operator',
+  'GET /v1/risk/rules': 'operator',
+  'POST /v1/risk/rules': 'operator',
+  'PATCH /v1/risk/rules/:id': 'operator',
+  'POST /v1/risk/rules/backtest': 'operator',
+  'GET /v1/risk/decisions': 'operator',
+  'GET /v1/risk/reviews': 'operator',
+  'POST /v1/risk/reviews/:payment/decision': 'operator',
+  'GET /v1/risk/list_items': 'operator',
+  'POST /v1/risk/list_items': 'operator',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

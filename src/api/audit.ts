@@ -28,9 +28,9 @@ export function registerAudit(app: FastifyInstance, services: ApiServices): void
       }
     }
     await services.risk.audit.append({
-      actor: 'operator',
+      actor: request.operatorAccount === undefined ? 'operator' : `operator:${request.operatorAccount.login}`,
       action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
-      target: params.id ?? params.level ?? undefined,
+      target: params.id ?? params.level ?? params.payment ?? undefined,
       before: request.auditBefore ?? undefined,
       after,
       requestId: request.id,

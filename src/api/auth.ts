@@ -4,10 +4,20 @@ import type { ApiServices, AuthRequirement } from './context.js';
 import { ProblemError } from './problems.js';
 import { checkoutTokenPrefix, sameToken } from '../web/service.js';
 import { isFailure } from '../core/failure.js';
+import { mayAct, operatorSessionPrefix, type Operator } from '../risk/index.js';
+import { operatorAreaOf } from './operator-access.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in operator account (an `os_` session); undefined for the `ok_` key (role automation). */
+    operatorAccount: Operator | undefined;
+  }
+}
 
 /** Bearer authentication: merchant secret keys (sk_…) and the operator key (ok_…). */
 export function registerAuth(app: FastifyInstance, services: ApiServices): void {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('operatorAccount', undefined);
   app.addHook('onRequest', async (request) => {
     const requirement: AuthRequirement = request.routeOptions.config.auth ?? 'none';
     if (requirement === 'none') return;
@@ -25,6 +35,12 @@ export function registerAuth(app: FastifyInstance, services: ApiServices): void 
         requirement === 'operator' ? 'this endpoint needs the operator key' : 'this endpoint needs a merchant secret key',
       );
     }
+    if (kind === 'operator') {
+      // Least privilege (issue 16): the route's area must be granted to the operator's role.
+      const role = request.operatorAccount?.role ?? 'automation';
+      const area = operatorAreaOf(request.method, request.routeOptions.url ?? '');
+      if (!mayAct(role, area)) throw new ProblemError('operator_forbidden', `the ${role} role may not do this (${area})`);
+    }
   });
 }
 
@@ -40,6 +56,12 @@ async function principalOf(request: FastifyRequest, services: ApiServices): Prom
     if (checkout === undefined)
       throw new ProblemError('checkout_session_not_found', 'the checkout session is unknown or expired; ask the shop for a new link');
     return checkout;
+  }
+  if ((match[1] as string).startsWith(operatorSessionPrefix)) {
+    const operator = await services.risk.operators.authenticate(match[1] as string);
+    if (operator === undefined) throw new ProblemError('authentication_required', 'the operator session is unknown, expired or signed out');
+    request.operatorAccount = operator;
+    return { type: 'operator' };
   }
   const principal = await services.parties.authenticate(match[1] as string);
   if (principal === undefined) throw new ProblemError('api_key_invalid', 'the API key is unknown, revoked, or its merchant is suspended');

@@ -19,6 +19,21 @@ const riskProblems = {
   risk_hit_decided: { status: 409, title: 'The screening hit was already decided' },
   merchant_not_found: { status: 404, title: 'No such merchant' },
   onboarding_invalid: { status: 400, title: 'The merchant onboarding data is not valid' },
+  operator_sign_in_failed: { status: 401, title: 'Wrong login, password or one-time code' },
+  operator_locked: { status: 429, title: 'Too many failed sign-ins; the operator account is locked for a while' },
+  operator_exists: { status: 409, title: 'An operator with this login exists' },
+  operator_not_found: { status: 404, title: 'No such operator' },
+  operator_invalid: { status: 400, title: 'The operator account data is not valid' },
+  operator_forbidden: { status: 403, title: "The operator's role does not allow this action" },
+  four_eyes_required: { status: 409, title: 'A second operator has to approve this change' },
+  risk_rule_invalid: { status: 400, title: 'The fraud rule is not valid' },
+  risk_rule_not_found: { status: 404, title: 'No such fraud rule' },
+  risk_payment_blocked: { status: 402, title: 'The payment was refused by a fraud rule; nothing was charged' },
+  risk_review_not_found: { status: 404, title: 'No such payment under review' },
+  risk_review_decided: { status: 409, title: 'The review was already decided' },
+  risk_review_pending: { status: 409, title: "The payment is held for an analyst's review" },
+  risk_case_not_found: { status: 404, title: 'No such suspicious-activity case' },
+  risk_case_decided: { status: 409, title: 'The case was already decided' },
 } as const satisfies Record<RiskError, { status: number; title: string }>;
 
 /**

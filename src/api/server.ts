@@ -31,6 +31,8 @@ import { registerInteropRoutes } from './routes/interop.js';
 import { registerBillpayRoutes } from './routes/billpay.js';
 import { registerRiskRoutes } from './routes/risk.js';
 import { registerAudit } from './audit.js';
+import { registerOperatorRoutes } from './routes/operators.js';
+import { registerRiskFraudRoutes } from './routes/risk-fraud.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -139,6 +141,8 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerInteropRoutes(app, services);
   registerBillpayRoutes(app, services);
   registerRiskRoutes(app, services);
+  registerOperatorRoutes(app, services);
+  registerRiskFraudRoutes(app, services);
   return app;
 }
 

@@ -296,3 +296,5 @@ export { runBillpayBench } from './billpay.js';
 
 // The interconnection benchmark (issue 14), reached by `hutong bench --interop` through this file.
 export { runInteropBench } from './interop.js';
+// The fraud rules benchmark (issue 16), reached by `hutong bench --risk` through this file.
+export { runRiskBench } from './risk.js';

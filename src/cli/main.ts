@@ -202,8 +202,22 @@ program
   .option('--all', 'the default benchmarks, then the settlement and reconciliation one')
   .option('--billpay', 'only the bill payment benchmark (fetch + pay from the wallet over HTTP, with the sandbox biller)')
   .option('--interop', 'only the code payment benchmark through the interconnection switch, beside a wallet-payment baseline')
+  .option('--risk', 'only the fraud rules benchmark (card payments with and without rules, the rule check p50/p99)')
   .action(
-    async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean; billpay?: boolean; interop?: boolean }) => {
+    async (options: {
+      stores: string;
+      quick?: boolean;
+      settlement?: boolean;
+      all?: boolean;
+      billpay?: boolean;
+      interop?: boolean;
+      risk?: boolean;
+    }) => {
+      if (options.risk === true) {
+        const { runRiskBench } = await import('../bench/run.js');
+        await runRiskBench({ stores: options.stores.split(','), quick: options.quick === true });
+        return;
+      }
       if (options.interop === true) {
         const { runInteropBench } = await import('../bench/run.js');
         await runInteropBench({ stores: options.stores.split(','), quick: options.quick === true });

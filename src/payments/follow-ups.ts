@@ -5,6 +5,7 @@ import { derivedId, digestOf, newId } from '../core/ids.js';
 import { accountIdFor } from '../ledger/index.js';
 import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
 import { PaymentError } from './errors.js';
+import { RiskError } from '../risk/index.js';
 import { feeFor, feeReturned } from './fees.js';
 import { toRefund, type Payment, type Refund } from './model.js';
 import { accountKeys, type Source } from './postings.js';
@@ -128,6 +129,8 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     const payment = await core.get(merchantId, id);
     if (isFailure(payment)) return payment;
     if (payment.status !== 'requires_capture') return fail(PaymentError.StateInvalid, `cannot capture a payment that is ${payment.status}`);
+    if (deps.fraud !== undefined && !(await deps.fraud.captureAllowed(store.reader, id)))
+      return fail(RiskError.ReviewPending, 'the payment is held for a risk analyst; it is captured when the analyst releases it');
     const captured = amountMinor ?? payment.amount.minor;
     if (captured > payment.amount.minor)
       return fail(PaymentError.CaptureExceedsAuthorized, `cannot capture ${captured} of an authorization of ${payment.amount.minor}`);
@@ -403,6 +406,9 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
             ? await core.paymentLedger.refund(trx, { ...back, destination })
             : await core.convertedLedger.refund(trx, { ...back, conversion });
         if (isFailure(entry)) return entry;
+        // A balance payment's refund gives its real-name limits back (src/risk).
+        if (payment.method?.type === 'wallet' && payment.customerId !== null)
+          await deps.risk?.release(trx, { customerId: payment.customerId, ref: payment.id, amountMinor: pending.amount.minor });
         const done = toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
         await events?.record(trx, {
           merchantId: payment.merchantId,
@@ -414,7 +420,12 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
         if (destination === 'escrow') await deps.escrow?.refunded(trx, await core.reload(trx, payment.id), done);
         return done;
       },
-      { keys: keysOf(payment, conversionKeys) },
+      {
+        keys: [
+          ...keysOf(payment, conversionKeys),
+          ...(payment.method?.type === 'wallet' && payment.customerId !== null ? (deps.risk?.keysOf(payment.customerId) ?? []) : []),
+        ],
+      },
     );
   }
 

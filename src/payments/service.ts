@@ -50,7 +50,7 @@ import {
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt, writeFxFacts } from './store.js';
-import type { DebitGuard } from '../risk/index.js';
+import { RiskError, type DebitGuard, type PaymentFraudPort } from '../risk/index.js';
 
 export interface PaymentSettings {
   /** An unpaid payment is canceled after this long. */
@@ -90,6 +90,8 @@ export interface PaymentsDeps {
   readonly risk?: DebitGuard;
   /** Payment codes taken at tills through the interconnection switch (src/interop). */
   readonly paymentCodes?: PaymentCodePort;
+  /** Fraud rules on card payments: block, or hold for review (authorize only) (src/risk). */
+  readonly fraud?: PaymentFraudPort;
 }
 
 export interface NewPayment {
@@ -428,7 +430,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           set: { method_type: 'wallet', customer_id: customerId, channel: 'hutong_wallet' },
         });
         if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
-        const refused = await deps.risk?.charge(trx, { customerId, amount: payment.amount, kind: 'payment' });
+        const refused = await deps.risk?.charge(trx, { customerId, amount: payment.amount, kind: 'payment', ref: payment.id });
         if (refused !== undefined) return refused;
         const entryId = `${payment.id}:wallet`;
         const destination = await destinationOf(trx, payment);
@@ -519,6 +521,23 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (connectors.length === 0)
       return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
     const merchant = await descriptorOf(payment.merchantId);
+    const verdict =
+      deps.fraud === undefined
+        ? undefined
+        : await deps.fraud.evaluate({
+            paymentId: payment.id,
+            merchantId: payment.merchantId,
+            amount: payment.amount,
+            customerId: payment.customerId,
+            card: { pan: cardholder.pan, brand: cardholder.brand },
+            ip: payment.metadata.ip ?? null,
+            deviceId: payment.metadata.device_id ?? null,
+            email: payment.metadata.email ?? null,
+          });
+    if (verdict?.action === 'block')
+      return fail(RiskError.PaymentBlocked, `refused by ${verdict.fired.map((f) => f.name).join(', ')}; nothing was charged`);
+    // Review: authorized only, held uncaptured for an analyst (src/risk/reviews.ts).
+    const held = verdict?.action === 'review';
     const claim: Claim = {
       reason: `confirmed with a ${cardholder.brand} card`,
       set: {
@@ -544,7 +563,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       // Frictionless: go on. Unavailable: go on without authentication (the issuer decides;
       // documented in docs/payments.md) rather than block every payment on the directory server.
     }
-    const first = cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
+    const first = { ...cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector), ...(held ? { capture: false } : {}) };
     const claimed = await writer.run(
       async (trx) => {
         const ok = await moveStatus(trx, {
@@ -556,6 +575,8 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           set: claim.set,
         });
         if (ok) await recordAttempt(trx, payment, connectors[0] as CardConnector, first);
+        if (ok && held && verdict !== undefined)
+          await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
         return ok;
       },
       { keys: [payment.id] },
@@ -609,7 +630,9 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   ): Promise<Payment | PaymentFailure> {
     const initial = first ?? cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
     const result = await authorizeWithFailover(connectors, initial, {
-      requestFor: (connector, index) => (index === 0 ? initial : cardRequest(payment, cardholder, merchant, connector)),
+      // A later acquirer gets the same capture choice (a payment held for review is authorized only).
+      requestFor: (connector, index) =>
+        index === 0 ? initial : { ...cardRequest(payment, cardholder, merchant, connector), capture: initial.capture },
       reversalIdFor: () => newId('att'),
       journal: attemptJournal(payment, first !== undefined),
     });

@@ -14,7 +14,7 @@ export const auditGenesisHash = '0'.repeat(64);
 /** The writer key every append declares: appends are serialized, so the chain never forks. */
 const chainKey = 'audit/chain';
 /** Keys never written to the log, whatever object carries them. */
-const secretFields = /^(secret_key|secret|password|password_hash|totp_secret|id_number|card_number|number|cvc|cvv|pan|token)$/;
+const secretFields = /^(secret_key|secret|totp_uri|password|password_hash|totp_secret|id_number|card_number|number|cvc|cvv|pan|token)$/;
 const auditPageMax = 500;
 // Any constant: serializes appends of several Hutong processes on one PostgreSQL.
 const auditLockKey = 4_801_916;

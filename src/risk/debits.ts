@@ -75,8 +75,39 @@ export function createDebitGuard(deps: { clock: Clock; tiers: TierTable }): Debi
         )
         .executeTakeFirst();
       if (moved.numInsertedOrUpdatedRows !== 1n) return refusal(trx, debit, tier, counter);
+      if (debit.ref !== undefined)
+        await trx
+          .insertInto('risk_limit_charges')
+          .values({ ref: debit.ref, party_id: debit.customerId, period: counter.period, amount_minor: minor, released_minor: 0n })
+          .execute();
     }
     return undefined;
+  }
+
+  async function release(trx: Transaction<Database>, refund: { customerId: string; ref: string; amountMinor: bigint }): Promise<void> {
+    const charges = await trx
+      .selectFrom('risk_limit_charges')
+      .selectAll()
+      .where('ref', '=', refund.ref)
+      .where('party_id', '=', refund.customerId)
+      .execute();
+    for (const charge of charges) {
+      const back =
+        refund.amountMinor < charge.amount_minor - charge.released_minor ? refund.amountMinor : charge.amount_minor - charge.released_minor;
+      if (back <= 0n) continue;
+      await trx
+        .updateTable('risk_limit_charges')
+        .set({ released_minor: charge.released_minor + back })
+        .where('ref', '=', charge.ref)
+        .where('period', '=', charge.period)
+        .execute();
+      await trx
+        .updateTable('risk_limit_usage')
+        .set({ used_minor: sql<bigint>`case when used_minor > ${back} then used_minor - ${back} else 0 end` })
+        .where('party_id', '=', refund.customerId)
+        .where('period', '=', charge.period)
+        .execute();
+    }
   }
 
   async function refusal(trx: Transaction<Database>, debit: Debit, tier: LimitTier, counter: Counter): Promise<Failure<RiskError>> {
@@ -96,7 +127,7 @@ export function createDebitGuard(deps: { clock: Clock; tiers: TierTable }): Debi
     );
   }
 
-  return { keysOf: (customerId) => [limitKeyOf(customerId)], charge };
+  return { keysOf: (customerId) => [limitKeyOf(customerId)], charge, release };
 }
 
 export async function usageOf(

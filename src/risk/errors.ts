@@ -18,4 +18,24 @@ export enum RiskError {
   HitDecided = 'risk_hit_decided',
   MerchantNotFound = 'merchant_not_found',
   OnboardingInvalid = 'onboarding_invalid',
+  /** Wrong login, password or second factor (one answer for all three), or the account is locked. */
+  OperatorSignInFailed = 'operator_sign_in_failed',
+  OperatorLocked = 'operator_locked',
+  OperatorExists = 'operator_exists',
+  OperatorNotFound = 'operator_not_found',
+  OperatorInvalid = 'operator_invalid',
+  /** The operator's role does not cover this action. */
+  OperatorForbidden = 'operator_forbidden',
+  /** Four-eyes: the operator who asked for a change may not approve it. */
+  FourEyesRequired = 'four_eyes_required',
+  RuleInvalid = 'risk_rule_invalid',
+  RuleNotFound = 'risk_rule_not_found',
+  /** A payment refused by a fraud rule or the block list. */
+  PaymentBlocked = 'risk_payment_blocked',
+  ReviewNotFound = 'risk_review_not_found',
+  ReviewDecided = 'risk_review_decided',
+  /** The payment is held for an analyst's review; it cannot be captured until released. */
+  ReviewPending = 'risk_review_pending',
+  CaseNotFound = 'risk_case_not_found',
+  CaseDecided = 'risk_case_decided',
 }

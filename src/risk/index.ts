@@ -16,3 +16,5 @@ export {
   type LargeValueLine,
 } from './large-value.js';
 export { verifyAuditLog } from './audit.js';
+export { mayAct, operatorRoles, isOperatorRole, type OperatorArea, type OperatorRole } from './roles.js';
+export { operatorSessionPrefix } from './operators.js';

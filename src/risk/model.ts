@@ -1,8 +1,9 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Failure } from '../core/index.js';
 import type { Database } from '../store/index.js';
 import type { Amount } from '../money/index.js';
 import type { RiskError } from './errors.js';
+import type { OperatorRole } from './roles.js';
 
 /**
  * Customer verification levels, lowest first (issue 16): never verified; name and ID number
@@ -56,6 +57,8 @@ export interface Debit {
   readonly customerId: string;
   readonly amount: Amount;
   readonly kind: DebitKind;
+  /** The debit's business object (a payment id): a refund of it gives the limits back (`release`). */
+  readonly ref?: string;
 }
 
 /**
@@ -67,6 +70,12 @@ export interface DebitGuard {
   /** Writer keys the debit's unit must declare: the party's limit counters. */
   keysOf(customerId: string): string[];
   charge(trx: Transaction<Database>, debit: Debit): Promise<Failure<RiskError> | undefined>;
+  /**
+   * A refund of a charged debit (`ref`) gives its amount back to the counters that debit moved (the
+   * periods it was counted in, not today's), never more than was charged; inside the refund's unit,
+   * which declares `keysOf(customerId)`.
+   */
+  release(trx: Transaction<Database>, refund: { customerId: string; ref: string; amountMinor: bigint }): Promise<void>;
 }
 
 export type IdentityAnswer = 'match' | 'mismatch' | 'not_found';
@@ -178,7 +187,141 @@ export interface AuditReport {
   readonly problem: string | null;
 }
 
+export interface Operator {
+  readonly id: string;
+  readonly login: string;
+  readonly name: string;
+  readonly role: OperatorRole;
+  readonly status: 'active' | 'disabled';
+  readonly createdAt: string;
+}
+
+export interface NewOperator {
+  readonly login: string;
+  readonly name: string;
+  readonly role: string;
+  readonly password: string;
+}
+
+export interface OperatorSession {
+  /** The bearer token (`os_…`), shown once; only its hash is stored. */
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly operator: Operator;
+}
+
+/** Fraud rule actions, in the order Radar applies them: request 3-D Secure, then allow, block, review. */
+export const ruleActions = ['request_3ds', 'allow', 'block', 'review'] as const;
+export type RuleAction = (typeof ruleActions)[number];
+
+/** A fraud rule: one version of it. `conditions` are json-rules-engine conditions over the facts of FraudFacts and `velocity`. */
+export interface FraudRule {
+  readonly id: string;
+  readonly version: number;
+  readonly name: string;
+  readonly action: RuleAction;
+  readonly conditions: unknown;
+  readonly status: 'draft' | 'enabled' | 'disabled';
+  /** What the rule does when it cannot be evaluated: open = as if it did not fire, closed = as if it fired. */
+  readonly failMode: 'open' | 'closed';
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface NewRule {
+  readonly name: string;
+  readonly action: string;
+  readonly conditions: unknown;
+  readonly status?: 'draft' | 'enabled' | 'disabled';
+  readonly failMode?: 'open' | 'closed';
+}
+
+/** What a card payment looks like to the rules (no card number: a keyed fingerprint and the BIN). */
+export interface FraudCheck {
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly amount: Amount;
+  readonly customerId: string | null;
+  readonly card: { readonly fingerprint: string; readonly bin: string; readonly brand: string; readonly last4: string };
+  /** From the payment's metadata: `ip`, `device_id`, `email` (the merchant passes what it knows of the shopper). */
+  readonly ip: string | null;
+  readonly deviceId: string | null;
+  readonly email: string | null;
+  /** When the payment was attempted (a backtest replays the past). */
+  readonly at: Date;
+}
+
+export interface FiredRule {
+  readonly id: string;
+  readonly version: number;
+  readonly name: string;
+  readonly action: RuleAction;
+}
+
+export interface FraudDecision {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly action: 'allow' | 'block' | 'review' | 'request_3ds';
+  readonly fired: readonly FiredRule[];
+  /** Rules that failed to evaluate, and what their fail mode made of it. */
+  readonly errors: readonly { readonly id: string; readonly error: string; readonly failMode: 'open' | 'closed' }[];
+  readonly micros: number;
+  readonly at: string;
+}
+
+/**
+ * How payments ask risk about a card payment (bound in src/app.ts, which turns the card number into
+ * its fingerprint and BIN before risk sees it).
+ */
+export interface PaymentFraudPort {
+  evaluate(
+    check: Omit<FraudCheck, 'card' | 'at'> & { readonly card: { readonly pan: string; readonly brand: string } },
+  ): Promise<FraudDecision>;
+  /** Inside the unit that claims the payment: the payment is held for an analyst (authorized, not captured). */
+  hold(trx: Transaction<Database>, hold: { paymentId: string; merchantId: string; decisionId: string }): Promise<void>;
+  /** Whether the payment may be captured: not while an analyst's review is open. */
+  captureAllowed(db: Kysely<Database>, paymentId: string): Promise<boolean>;
+}
+
+export interface Review {
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly decisionId: string;
+  readonly status: 'open' | 'releasing' | 'canceling' | 'released' | 'canceled';
+  readonly analyst: string | null;
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly decidedAt: string | null;
+}
+
+/** How risk releases or cancels a held payment (payments' capture and cancel; bound in src/app.ts). */
+export interface HeldPaymentPort {
+  capture(merchantId: string, paymentId: string): Promise<{ status: string } | Failure>;
+  cancel(merchantId: string, paymentId: string): Promise<{ status: string } | Failure>;
+}
+
+export interface BacktestResult {
+  readonly evaluated: number;
+  readonly matched: number;
+  readonly matchedByStatus: Record<string, number>;
+  readonly matchedAmounts: { readonly currency: string; readonly minor: bigint }[];
+  readonly sample: readonly string[];
+}
+
 export interface RiskService {
+  /** Operator accounts: password + TOTP, sessions, roles (src/risk/roles.ts). */
+  readonly operators: {
+    create(input: NewOperator): Promise<{ operator: Operator; totpSecret: string; totpUri: string } | Failure<RiskError>>;
+    signIn(login: string, password: string, code: string): Promise<OperatorSession | Failure<RiskError>>;
+    /** The operator of a live session token, or undefined. */
+    authenticate(token: string): Promise<Operator | undefined>;
+    signOut(token: string): Promise<void>;
+    list(): Promise<Operator[]>;
+    change(
+      id: string,
+      set: { role?: string; status?: 'active' | 'disabled' },
+    ): Promise<{ before: Operator; after: Operator } | Failure<RiskError>>;
+  };
   /** The append-only, hash-chained audit log of operator actions and setting changes. */
   readonly audit: {
     append(entry: AuditEntry): Promise<AuditRecord>;
@@ -208,4 +351,26 @@ export interface RiskService {
   /** Imports OFAC's sdn.csv (+ alt.csv beside it) or the UN consolidated XML; rescreens everyone. */
   importListFile(path: string): Promise<{ list: string; entries: number; rescreened: number; hits: number } | Failure<RiskError>>;
   lists(): Promise<{ list: string; source: string; entries: number; importedAt: string }[]>;
+
+  /** Fraud rules on the card payment path (payments call it through PaymentFraudPort, bound in src/app.ts). */
+  readonly fraud: {
+    evaluate(check: Omit<FraudCheck, 'at'>): Promise<FraudDecision>;
+    hold: PaymentFraudPort['hold'];
+    captureAllowed: PaymentFraudPort['captureAllowed'];
+  };
+  rules(): Promise<FraudRule[]>;
+  createRule(rule: NewRule, actor: string): Promise<FraudRule | Failure<RiskError>>;
+  changeRule(id: string, set: Partial<NewRule>, actor: string): Promise<{ before: FraudRule; after: FraudRule } | Failure<RiskError>>;
+  backtest(rule: NewRule, range: { fromIso?: string; toIso?: string }): Promise<BacktestResult | Failure<RiskError>>;
+  decisions(paymentId: string): Promise<FraudDecision[]>;
+  reviews(filter: { status?: string }): Promise<Review[]>;
+  decideReview(
+    paymentId: string,
+    decision: 'release' | 'cancel',
+    reason: string,
+    analyst: string,
+  ): Promise<{ before: Review; after: Review } | Failure<string>>;
+  /** Block and allow lists: card fingerprint, email, IP. */
+  listItem(item: { kind: 'card' | 'email' | 'ip'; value: string; list: 'block' | 'allow'; reason: string }): Promise<void>;
+  listItems(): Promise<{ kind: string; value: string; list: string; reason: string; createdAt: string }[]>;
 }

@@ -4,8 +4,13 @@ import { createAuditLog } from './audit.js';
 import { createDebitGuard, usageOf } from './debits.js';
 import { RiskError } from './errors.js';
 import { readListFile } from './import-file.js';
-import type { IdentityPort, PartyLimits, RiskService, Screening, VerificationLevel } from './model.js';
+import type { FraudDecision, HeldPaymentPort, IdentityPort, PartyLimits, RiskService, Screening, VerificationLevel } from './model.js';
+import { backtest } from './backtest.js';
+import { createFraudCheck } from './fraud.js';
+import { createReviews } from './reviews.js';
+import { createRuleBook } from './rules.js';
 import { onboardMerchant } from './onboarding.js';
+import { createOperators } from './operators.js';
 import { createScreening } from './screening.js';
 import { createTierTable } from './tiers.js';
 import { verifyCustomer } from './verify.js';
@@ -22,6 +27,12 @@ export interface RiskDeps {
   readonly customerExists: (merchantId: string, customerId: string) => Promise<boolean>;
   /** Jaro-Winkler threshold × 1000 at which a name is a hit (domain.md §10: 850–900 in practice). */
   readonly screeningThresholdPermille?: number;
+  /** Payments' capture and cancel, for review decisions (late-bound in src/app.ts: payments are built after risk). */
+  readonly heldPayments?: () => HeldPaymentPort | undefined;
+  /** Payment outcomes for backtests (a read model, bound in src/app.ts). */
+  readonly paymentOutcomes?: (ids: readonly string[]) => Promise<Map<string, { status: string; refundedMinor: bigint }>>;
+  /** Told when a fraud rule fails to evaluate (it then follows its fail mode): the alert. */
+  readonly onRuleError?: (errors: unknown) => void;
 }
 
 export const screeningThresholdPermilleDefault = 900;
@@ -36,6 +47,10 @@ export function createRiskService(deps: RiskDeps): RiskService {
     clock,
     thresholdPermille: deps.screeningThresholdPermille ?? screeningThresholdPermilleDefault,
   });
+
+  const ruleBook = createRuleBook({ store, writer, clock });
+  const fraudCheck = createFraudCheck({ store, writer, clock, rules: ruleBook, onRuleError: deps.onRuleError });
+  const reviews = createReviews({ store, writer, clock, payments: () => deps.heldPayments?.() });
 
   async function partyRow(partyId: string) {
     return store.reader.selectFrom('risk_parties').select(['level', 'screening']).where('party_id', '=', partyId).executeTakeFirst();
@@ -58,6 +73,7 @@ export function createRiskService(deps: RiskDeps): RiskService {
 
   return {
     debits,
+    operators: createOperators({ store, writer, clock }),
     audit: createAuditLog({ store, writer, clock }),
     async verify(merchantId, customerId, request) {
       if (!(await deps.customerExists(merchantId, customerId))) return fail(RiskError.CustomerNotFound, `no customer ${customerId}`);
@@ -117,5 +133,53 @@ export function createRiskService(deps: RiskDeps): RiskService {
       return screening.importList(parsed, path);
     },
     lists: () => screening.lists(),
+    fraud: { evaluate: fraudCheck.evaluate, hold: reviews.hold, captureAllowed: reviews.captureAllowed },
+    rules: () => ruleBook.latest(),
+    async createRule(rule, actor) {
+      const made = await ruleBook.create(rule, actor);
+      fraudCheck.invalidate();
+      return made;
+    },
+    async changeRule(id, set, actor) {
+      const changed = await ruleBook.change(id, set, actor);
+      fraudCheck.invalidate();
+      return changed;
+    },
+    async backtest(rule, range) {
+      const invalid = await ruleBook.validate(rule);
+      if (invalid !== undefined) return invalid;
+      return backtest({ store, outcomes: deps.paymentOutcomes ?? (async () => new Map()) }, rule, range);
+    },
+    async decisions(paymentId) {
+      const rows = await store.reader.selectFrom('risk_decisions').selectAll().where('payment_id', '=', paymentId).orderBy('at').execute();
+      return rows.map((r): FraudDecision => ({
+        id: r.id,
+        paymentId: r.payment_id,
+        action: r.action as FraudDecision['action'],
+        fired: JSON.parse(r.fired) as FraudDecision['fired'],
+        errors: JSON.parse(r.errors) as FraudDecision['errors'],
+        micros: Number(r.micros),
+        at: r.at,
+      }));
+    },
+    reviews: (filter) => reviews.list(filter),
+    decideReview: (paymentId, decision, reason, analyst) => reviews.decide(paymentId, decision, reason, analyst),
+    async listItem(item) {
+      const value = item.kind === 'email' ? item.value.toLowerCase() : item.value;
+      const row = { kind: item.kind, value, list: item.list, reason: item.reason, created_at: clock.now().toISOString() };
+      await writer.run((trx) =>
+        trx
+          .insertInto('risk_list_items')
+          .values(row)
+          .onConflict((oc) =>
+            oc.columns(['kind', 'value']).doUpdateSet({ list: item.list, reason: item.reason, created_at: row.created_at }),
+          )
+          .execute(),
+      );
+    },
+    async listItems() {
+      const rows = await store.reader.selectFrom('risk_list_items').selectAll().orderBy('created_at', 'desc').limit(1000).execute();
+      return rows.map((r) => ({ kind: r.kind, value: r.value, list: r.list, reason: r.reason, createdAt: r.created_at }));
+    },
   };
 }

@@ -17,6 +17,7 @@ import * as customs from './migrations/016-customs.js';
 import * as interop from './migrations/017-interop.js';
 import * as billpay from './migrations/018-billpay.js';
 import * as risk from './migrations/019-risk.js';
+import * as riskOperators from './migrations/020-risk-operators.js';
 import * as interopTills from './migrations/021-interop-tills.js';
 
 interface Migration {
@@ -43,6 +44,7 @@ const migrations: readonly Migration[] = [
   { name: '017-interop', up: interop.up },
   { name: '018-billpay', up: billpay.up },
   { name: '019-risk', up: risk.up },
+  { name: '020-risk-operators', up: riskOperators.up },
   { name: '021-interop-tills', up: interopTills.up },
 ];
 

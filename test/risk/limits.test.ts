@@ -100,6 +100,48 @@ describeEachStore('real-name tiers and limits', (dialect) => {
     expect(await balanceOf(m.key, a)).toBe(2_000_000 - 300_000 - 250_000);
   });
 
+  it('a refund of a balance payment gives its limits back, to the day it was counted in, never more than was charged', async () => {
+    const m = await t.makeMerchant();
+    const a = await customerWith(m.key, 2_000_000);
+    expect(
+      (await t.request('POST', `/v1/customers/${a}/verifications`, { key: m.key, body: { level: 'id_bank_card', ...liNa } })).status,
+    ).toBe(201);
+    t.clock.set(new Date('2026-05-02T02:00:00Z'));
+    const payFor = async (amount: number) => {
+      const p = await t.request('POST', '/v1/payments', {
+        key: m.key,
+        body: { amount, currency: 'CNY', merchant_order_id: `r-${Math.random()}` },
+      });
+      return t.request('POST', `/v1/payments/${p.body.id}/confirm`, {
+        key: m.key,
+        body: { payment_method: { type: 'wallet', customer: a } },
+      });
+    };
+    const paid = await payFor(500_000);
+    expect(paid.body.status).toBe('succeeded');
+    expect((await payFor(1)).body.code).toBe('risk_limit_exceeded');
+    const used = async () =>
+      ((await t.request('GET', `/v1/customers/${a}/limits`, { key: m.key })).body.limits as { period: string; used: number }[]).map((l) => [
+        l.period,
+        l.used,
+      ]);
+    const refund = (amount: number) => t.request('POST', '/v1/refunds', { key: m.key, body: { payment: paid.body.id, amount } });
+    expect((await refund(200_000)).status).toBe(201);
+    expect(await used()).toEqual([
+      ['year', 300_000],
+      ['day', 300_000],
+    ]);
+    expect((await payFor(200_000)).body.status).toBe('succeeded');
+    // The next day: the rest of the refund goes back to the year and to the day it was charged in, not to today.
+    t.clock.set(new Date('2026-05-03T02:00:00Z'));
+    expect((await refund(300_000)).status).toBe(201);
+    expect(await used()).toEqual([
+      ['year', 200_000],
+      ['day', 0],
+    ]);
+    expect((await refund(1)).status).toBe(422);
+  });
+
   it('refuses a mismatched identity and an unreachable identity service, changing nothing', async () => {
     const m = await t.makeMerchant();
     const a = await customerWith(m.key, 0);

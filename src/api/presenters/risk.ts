@@ -1,5 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import type { LimitTier, PartyLimits, ScreeningHit, Verification } from '../../risk/index.js';
+import type {
+  BacktestResult,
+  FraudDecision,
+  FraudRule,
+  LimitTier,
+  Operator,
+  PartyLimits,
+  Review,
+  ScreeningHit,
+  Verification,
+} from '../../risk/index.js';
 
 /** API views of risk objects (src/risk): snake_case, amounts as integers of minor units. */
 const Minor = Type.Union([Type.Integer(), Type.Null()]);
@@ -121,5 +131,72 @@ export function hitView(hit: ScreeningHit) {
     reason: hit.reason,
     created_at: hit.createdAt,
     decided_at: hit.decidedAt,
+  };
+}
+
+export const OperatorView = Type.Object({
+  object: Type.Literal('operator'),
+  id: Type.String(),
+  login: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  status: Type.String(),
+  created_at: Type.String(),
+});
+
+export function operatorView(o: Operator) {
+  return { object: 'operator' as const, id: o.id, login: o.login, name: o.name, role: o.role, status: o.status, created_at: o.createdAt };
+}
+
+export function ruleView(r: FraudRule) {
+  return {
+    object: 'risk_rule' as const,
+    id: r.id,
+    version: r.version,
+    name: r.name,
+    action: r.action,
+    conditions: r.conditions,
+    status: r.status,
+    fail_mode: r.failMode,
+    created_by: r.createdBy,
+    created_at: r.createdAt,
+  };
+}
+
+export function decisionView(d: FraudDecision) {
+  return {
+    object: 'risk_decision' as const,
+    id: d.id,
+    payment: d.paymentId,
+    action: d.action,
+    fired: d.fired,
+    errors: d.errors,
+    micros: d.micros,
+    at: d.at,
+  };
+}
+
+export function reviewView(r: Review) {
+  return {
+    object: 'risk_review' as const,
+    payment: r.paymentId,
+    merchant: r.merchantId,
+    decision: r.decisionId,
+    status: r.status,
+    analyst: r.analyst,
+    reason: r.reason,
+    created_at: r.createdAt,
+    decided_at: r.decidedAt,
+  };
+}
+
+export function backtestView(b: BacktestResult) {
+  return {
+    object: 'risk_backtest' as const,
+    evaluated: b.evaluated,
+    matched: b.matched,
+    matched_by_status: b.matchedByStatus,
+    matched_amounts: b.matchedAmounts.map((a) => ({ currency: a.currency, amount: Number(a.minor) })),
+    sample: b.sample,
   };
 }

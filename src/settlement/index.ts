@@ -4,6 +4,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { Store } from '../store/database.js';
 import type { Writer } from '../store/writer.js';
 import type { BankClient } from '../channels/bank/client.js';
+import type { BankFileSettings } from '../channels/bank/iso20022.js';
 import { createReconciliation } from '../reconciliation/service.js';
 import { createClearing } from './clearing.js';
 import { createPayouts } from './payouts.js';
@@ -30,10 +31,12 @@ export function createSettlementServices(deps: {
   log?: (message: string) => void;
   timers: Timers;
   beneficiaries?: BeneficiaryScreen;
+  /** ISO 20022 file settings (HUTONG_BANK_*): debtor agent BIC, charge bearer, the bank's account ids. */
+  bankFiles?: BankFileSettings;
 }) {
   const settlement = createSettlement(deps);
   const payouts = createPayouts(deps);
-  const reconciliation = createReconciliation(deps);
+  const reconciliation = createReconciliation({ ...deps, bankAccountIds: deps.bankFiles?.accountIds });
   return {
     settlement,
     payouts,

@@ -492,6 +492,13 @@ export interface MerchantBankAccountsTable {
   bank_code: string | null;
   status: string;
   created_at: string;
+  /** Migration 024 (cross-border pain.001): the bank's BIC, the bank code's clearing system, the holder's address. */
+  bic: string | null;
+  clearing_system: string | null;
+  country: string | null;
+  town: string | null;
+  postcode: string | null;
+  address_line: string | null;
 }
 
 export interface SettlementStatementsTable {

@@ -272,7 +272,7 @@ export interface CamtEntry {
   readonly currency: string;
   readonly bookingDate: string;
   readonly bankReference: string | null;
-  /** Entry status (`Sts/Cd`, or `Sts` itself in older versions): BOOK, PDNG or INFO. */
+  /** Entry status (`Sts/Cd`, or `Sts` itself in older versions): BOOK, PDNG or INFO; BOOK when absent. */
   readonly status: string;
 }
 
@@ -346,8 +346,8 @@ function camtEntryOf(ntry: unknown, n: number): CamtEntry | BankFileFailure {
   if ('failure' in amt) return amt;
   const indicator = text(at(ntry, 'CdtDbtInd'));
   if (indicator !== 'CRDT' && indicator !== 'DBIT') return fail('bank_file_invalid', `entry ${n}: CdtDbtInd must be CRDT or DBIT`);
-  const status = text(at(ntry, 'Sts', 'Cd')) ?? text(at(ntry, 'Sts')) ?? '';
-  if (status === '') return fail('bank_file_invalid', `entry ${n}: no status (Sts)`);
+  // Sts is mandatory; a statement (camt.053, unlike a camt.052 report) that leaves it out reports bookings.
+  const status = text(at(ntry, 'Sts', 'Cd')) ?? text(at(ntry, 'Sts')) ?? 'BOOK';
   const tx = list(at(list(at(ntry, 'NtryDtls'))[0], 'TxDtls'))[0];
   const endToEnd = given(text(at(tx, 'Refs', 'EndToEndId')));
   const bankReference = given(text(at(ntry, 'AcctSvcrRef'))) ?? given(text(at(tx, 'Refs', 'AcctSvcrRef'))) ?? null;

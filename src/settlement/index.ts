@@ -4,7 +4,6 @@ import type { Ledger } from '../ledger/index.js';
 import type { Store } from '../store/database.js';
 import type { Writer } from '../store/writer.js';
 import type { BankClient } from '../channels/bank/client.js';
-import type { BankFileSettings } from '../channels/bank/iso20022.js';
 import { createReconciliation } from '../reconciliation/service.js';
 import { createClearing } from './clearing.js';
 import { createPayouts } from './payouts.js';
@@ -32,7 +31,7 @@ export function createSettlementServices(deps: {
   timers: Timers;
   beneficiaries?: BeneficiaryScreen;
   /** ISO 20022 file settings (HUTONG_BANK_*): debtor agent BIC, charge bearer, the bank's account ids. */
-  bankFiles?: BankFileSettings;
+  bankFiles?: NonNullable<Parameters<typeof createPayouts>[0]['bankFiles']> & { readonly accountIds: ReadonlyMap<string, string> };
 }) {
   const settlement = createSettlement(deps);
   const payouts = createPayouts(deps);

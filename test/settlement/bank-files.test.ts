@@ -115,8 +115,12 @@ describe('ISO 20022 files against the official schemas', () => {
     expect(xml).toContain('<DbtrAgt>\n        <FinInstnId>\n          <BICFI>HUTGCNSHXXX</BICFI>');
     const cn = xml.slice(xml.indexOf('po_cn'), xml.indexOf('po_eu'));
     expect(cn).toContain('<ChrgBr>DEBT</ChrgBr>');
-    expect(cn).toMatch(/<BICFI>ICBKCNBJSHI<\/BICFI>\s*<ClrSysMmbId>\s*<ClrSysId>\s*<Cd>CNAPS<\/Cd>\s*<\/ClrSysId>\s*<MmbId>102100099996<\/MmbId>/);
-    expect(cn).toMatch(/<PstlAdr>\s*<PstCd>200001<\/PstCd>\s*<TwnNm>Shanghai<\/TwnNm>\s*<Ctry>CN<\/Ctry>\s*<AdrLine>88 Nanjing East Road<\/AdrLine>/);
+    expect(cn).toMatch(
+      /<BICFI>ICBKCNBJSHI<\/BICFI>\s*<ClrSysMmbId>\s*<ClrSysId>\s*<Cd>CNAPS<\/Cd>\s*<\/ClrSysId>\s*<MmbId>102100099996<\/MmbId>/,
+    );
+    expect(cn).toMatch(
+      /<PstlAdr>\s*<PstCd>200001<\/PstCd>\s*<TwnNm>Shanghai<\/TwnNm>\s*<Ctry>CN<\/Ctry>\s*<AdrLine>88 Nanjing East Road<\/AdrLine>/,
+    );
     // A euro transfer to an IBAN follows the scheme's rules.
     expect(xml.slice(xml.indexOf('po_eu'))).toContain('<ChrgBr>SLEV</ChrgBr>');
   });
@@ -131,7 +135,9 @@ describe('ISO 20022 files against the official schemas', () => {
         debtorName: 'Hutong Payments',
         debtorAccount: 'HUTONG-RESERVE-CNY',
         executionDate: '2026-03-02',
-        transfers: [{ endToEndId: 'po_1', amountMinor: 100n, currency: 'CNY', creditorName: 'A', accountNumber: '6222020200112233', bankCode: '102' }],
+        transfers: [
+          { endToEndId: 'po_1', amountMinor: 100n, currency: 'CNY', creditorName: 'A', accountNumber: '6222020200112233', bankCode: '102' },
+        ],
       });
       expect(isFailure(await client.sendPayoutFile(pain))).toBe(false);
       bank.credit({ account: 'HUTONG-RESERVE-CNY', amountMinor: 5_000n, currency: 'CNY', reference: 'net_1', from: 'Acquirer' });
@@ -167,7 +173,13 @@ describe('ISO 20022 files against the official schemas', () => {
     });
     const camt = parseCamt053(statement);
     if (isFailure(camt)) throw new Error(camt.detail);
-    expect(camt).toMatchObject({ account: 'DE89370400440532013000', accountScheme: 'iban', currency: 'EUR', openingMinor: 1_000n, closingMinor: 1_300n });
+    expect(camt).toMatchObject({
+      account: 'DE89370400440532013000',
+      accountScheme: 'iban',
+      currency: 'EUR',
+      openingMinor: 1_000n,
+      closingMinor: 1_300n,
+    });
     expect(camt.entries.map((e) => [e.reference, e.status])).toEqual([
       ['BR-1', 'BOOK'],
       ['BR-2', 'BOOK'],
@@ -180,7 +192,10 @@ describe('ISO 20022 files against the official schemas', () => {
   });
 
   it('reads the bank account map and refuses a bad one at start', () => {
-    const config = bankFilesConfig({ HUTONG_BANK_ACCOUNT_IDS: 'de89 3704 0044 0532 0130 00=HUTONG-RESERVE-EUR', HUTONG_BANK_BIC: 'hutgcnsh' });
+    const config = bankFilesConfig({
+      HUTONG_BANK_ACCOUNT_IDS: 'de89 3704 0044 0532 0130 00=HUTONG-RESERVE-EUR',
+      HUTONG_BANK_BIC: 'hutgcnsh',
+    });
     expect([...config.accountIds]).toEqual([['DE89370400440532013000', 'HUTONG-RESERVE-EUR']]);
     expect(config).toMatchObject({ debtorAgentBic: 'HUTGCNSH', chargeBearer: 'SHAR' });
     expect(() => bankFilesConfig({ HUTONG_BANK_ACCOUNT_IDS: 'DE89=savings' })).toThrow(/HUTONG-RESERVE/);
@@ -243,7 +258,13 @@ describeEachStore('payouts and statements with real-bank files', (dialect) => {
     const m = await t.makeMerchant('Tea House');
     const bad = await t.request('POST', '/v1/bank_accounts', {
       key: m.key,
-      body: { currency: 'CNY', holder_name: 'Tea House Ltd', account_number: '6222020200112233', bank_code: '102100099996', bic: 'ICBK-CN' },
+      body: {
+        currency: 'CNY',
+        holder_name: 'Tea House Ltd',
+        account_number: '6222020200112233',
+        bank_code: '102100099996',
+        bic: 'ICBK-CN',
+      },
     });
     expect(bad.status).toBe(400);
     const account = await t.request('POST', '/v1/bank_accounts', {

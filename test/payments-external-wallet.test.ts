@@ -121,6 +121,38 @@ describeEachStore('payments with outside wallets', (dialect) => {
     expect(fieldValue(parseEmvPayload(ok.body.next_action.qr_code)!, '54')).toBe('9999999999.99');
   });
 
+  it("the QR code names the paying merchant: tags 59/60/58 from its profile (romanised), not the wallet's constant", async () => {
+    const made = await hutong.services.parties.createMerchant({
+      name: '西湖龙井茶庄',
+      country: 'CN',
+      settlementCurrency: 'CNY',
+      city: '杭州',
+    });
+    if ('failure' in made) throw new Error(made.detail);
+    const other = await hutong.services.parties.createMerchant({
+      name: 'Kowloon Dim Sum & Tea Company Ltd',
+      country: 'HK',
+      settlementCurrency: 'CNY',
+      city: 'Kowloon City District',
+    });
+    if ('failure' in other) throw new Error(other.detail);
+    const qrOf = async (secret: string) => {
+      const call = (method: 'POST', url: string, payload: object) =>
+        hutong.server.inject({ method, url, headers: { authorization: `Bearer ${secret}` }, payload }).then((r) => r.json());
+      const created = await call('POST', '/v1/payments', { amount: 1_200, currency: 'CNY', merchant_order_id: `qr-${++order}` });
+      const confirmed = await call('POST', `/v1/payments/${created.id}/confirm`, {
+        payment_method: { type: 'external_wallet', wallet: 'alipay_sandbox' },
+      });
+      const fields = parseEmvPayload(confirmed.next_action.qr_code as string);
+      if (fields === undefined) throw new Error('not an EMV payload');
+      return ['58', '59', '60'].map((tag) => fieldValue(fields, tag));
+    };
+    expect(await qrOf(made.secretKey as string)).toEqual(['CN', 'XI HU LONG JING CHA ZHUAN', 'HANG ZHOU']);
+    expect(await qrOf(other.secretKey as string)).toEqual(['HK', 'KOWLOON DIM SUM & TEA COM', 'KOWLOON CITY DI']);
+    // A merchant without a city keeps the wallet's own; its name is still its own.
+    expect((await qrOf(key)).slice(0, 2)).toEqual(['CN', 'TEA HOUSE']);
+  });
+
   it('queries the wallet when its notification never comes', async () => {
     const { id, orderId } = await waiting('wechat_sandbox', 1_000);
     await world.pay('wechat_sandbox', orderId, { notify: false });

@@ -72,6 +72,17 @@ function checkOrderRequest(wallet: WalletName, fields: Fields): Answer | undefin
   if (fields.notifyUrl === undefined || !isHttpUrl(fields.notifyUrl)) return invalid('notifyUrl must be an http(s) URL');
   if (fields.returnUrl !== undefined && fields.returnUrl !== '' && !isHttpUrl(fields.returnUrl))
     return invalid('returnUrl must be an http(s) URL');
+  // The merchant's name and city as the QR code carries them (EMV tags 59, 60: Latin, ≤ 25 and ≤ 15).
+  for (const [name, max] of [
+    ['merchantName', 25],
+    ['merchantCity', 15],
+  ] as const) {
+    const value = fields[name];
+    if (value !== undefined && (!/^[\x20-\x7e]+$/.test(value) || value.trim() === '' || value.length > max))
+      return invalid(`${name} must be 1 to ${max} printable Latin characters`);
+  }
+  if (fields.merchantCountry !== undefined && !/^[A-Z]{2}$/.test(fields.merchantCountry))
+    return invalid('merchantCountry must be an ISO 3166 two-letter code');
   return undefined;
 }
 
@@ -140,9 +151,9 @@ export function createOrder(context: WalletWorldContext, wallet: WalletName, fie
       mcc: merchantCategoryCode,
       currencyNumeric: findCurrency(amount.currency)?.numeric ?? '',
       amountDecimal: formatDecimal(amount),
-      country: 'CN',
-      merchantName: context.merchantName,
-      city: context.merchantCity,
+      country: fields.merchantCountry ?? 'CN',
+      merchantName: fields.merchantName ?? context.merchantName,
+      city: fields.merchantCity ?? context.merchantCity,
     }),
     redirectUrl,
     createdAt: context.clock.now(),

@@ -76,6 +76,8 @@ export interface WalletConnector {
     subject: string;
     notifyUrl: string;
     returnUrl?: string;
+    /** The paying merchant (EMV QR tags 59 name, 60 city, 58 country); the wallet's own defaults when absent. */
+    merchant?: { name: string; city: string | null; country: string };
   }): Promise<WalletCreateOrderOutcome>;
   /** Verifies the raw notification (signature on the raw bytes, constant-time) and reads it. */
   verifyNotification(rawBody: string, headers: Record<string, string | undefined>): WalletNotification | Failure;

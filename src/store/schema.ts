@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { InteropTables } from '../interop/schema.js';
 import type { BillpayTables } from '../billpay/schema.js';
 
@@ -62,6 +63,8 @@ export interface MerchantsTable {
   settlement_currency: string;
   status: string;
   created_at: string;
+  /** Migration 024: the merchant's city (EMV QR tag 60); optional on insert. */
+  city: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ApiKeysTable {

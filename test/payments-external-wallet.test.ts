@@ -100,6 +100,27 @@ describeEachStore('payments with outside wallets', (dialect) => {
       const refund = await api('POST', '/v1/refunds', { payment: id, amount: 800 });
       expect(refund.body, JSON.stringify(refund.body)).toMatchObject({ status: 'succeeded', amount: 800 });
       expect(String(world.order(wallet, orderId)!.refundedMinor)).toBe('800');
+      // The refund carries the wallet's own refund number, and the refund message is one of the attempts.
+      expect(refund.body.channel_reference).toMatch(/^R\d{20}$/);
+      const attempts = (await api('GET', `/v1/payments/${id}`)).body.attempts as {
+        kind: string;
+        status: string;
+        reference: string;
+        channel: string;
+        amount: number;
+      }[];
+      expect(attempts.map((a) => [a.kind, a.status])).toEqual([
+        ['purchase', 'approved'],
+        ['refund', 'approved'],
+      ]);
+      expect(attempts[1]).toMatchObject({ channel: wallet, amount: 800, reference: refund.body.channel_reference });
+      // A second refund is sent for the paid order (not the first refund's attempt) and listed too.
+      const again = await api('POST', '/v1/refunds', { payment: id, amount: 100 });
+      expect(again.body).toMatchObject({ status: 'succeeded', amount: 100 });
+      expect(again.body.channel_reference).not.toBe(refund.body.channel_reference);
+      expect(String(world.order(wallet, orderId)!.refundedMinor)).toBe('900');
+      const detail = await api('GET', `/v1/payments/${id}`);
+      expect(detail.body.attempts.filter((a: { kind: string }) => a.kind === 'refund')).toHaveLength(2);
     });
   }
 

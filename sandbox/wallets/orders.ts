@@ -213,13 +213,15 @@ export function refundOrder(context: WalletWorldContext, wallet: WalletName, fie
     return errorAnswer(409, 'refund_conflict', 'this refundId was used with other content');
   }
   if (refund === undefined) {
+    const outcome = refundOutcome(context, wallet, fields);
     refund = {
       refundId: fields.refundId,
       orderId: fields.orderId,
       requestDigest,
       amountMinor: BigInt(fields.amountMinor as string),
       currency: fields.currency as string,
-      outcome: refundOutcome(context, wallet, fields),
+      outcome,
+      ...(outcome.status === 'succeeded' ? { walletRefundId: `R${walletOrderIdFor(context, wallet)}` } : {}),
     };
     store.addRefund(refund);
     context.log(`wallets: ${wallet} refund ${refund.refundId} of ${refund.orderId}: ${refund.outcome.status}`);
@@ -232,6 +234,7 @@ export function refundOrder(context: WalletWorldContext, wallet: WalletName, fie
     status: refund.outcome.status,
   };
   if (refund.outcome.status === 'failed') answer.reason = refund.outcome.reason;
+  if (refund.walletRefundId !== undefined) answer.walletRefundId = refund.walletRefundId;
   return { httpStatus: 200, fields: answer };
 }
 

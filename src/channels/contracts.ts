@@ -51,7 +51,7 @@ export type WalletQueryOutcome =
 
 /** `unknown` is resolved by asking again with the same refund id, never guessed. */
 export type WalletRefundOutcome =
-  | { readonly status: 'succeeded' }
+  | { readonly status: 'succeeded'; readonly walletRefundId?: string }
   | { readonly status: 'failed'; readonly reason: string }
   | { readonly status: 'unknown'; readonly reason: string };
 

@@ -10,8 +10,6 @@ import { toRefund, type Payment, type Refund } from './model.js';
 import { accountKeys, type Source } from './postings.js';
 import type { Payments, PaymentsDeps } from './service.js';
 import { claimPayment, insertAttempt, moveRefund, moveStatus, releaseClaim, settleAttempt } from './store.js';
-import type { Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
 
 type PaymentFailure = Failure<string>;
 
@@ -415,7 +413,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
    * nothing): what was sent, to which channel, what came back and the channel's reference.
    */
   async function recordRefundAttempt(
-    trx: Transaction<Database>,
+    trx: Parameters<typeof insertAttempt>[0],
     payment: Payment,
     refund: Refund,
     answer: { status: 'approved' | 'declined'; reference?: string | null; reason?: string | null; responseCode?: string | null },

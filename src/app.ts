@@ -311,6 +311,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
         return payee === 'clear' ? risk.merchantScreening(b.merchantId) : payee;
       },
     },
+    bankFiles: config.bankFiles,
   });
   const customsKey = loadCustomsKey(config, warn);
   const customsSlot: { publicKeyPem?: string } = { publicKeyPem: options.customs?.customsPublicKeyPem ?? customsKey.customsPublicKeyPem };

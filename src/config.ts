@@ -117,6 +117,8 @@ export interface HutongConfig {
    * COMMIT that lost its connection committed.
    */
   readonly failover?: { readonly reconnectTimeoutMs: number };
+  /** ISO 20022 bank files (docs/settlement.md, issue 12): see BankFilesConfig. */
+  readonly bankFiles?: BankFilesConfig;
 }
 
 /** One configured acquirer: the connector's name, its kind (a catalogue entry) and where it listens. */
@@ -297,9 +299,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       screeningThresholdPermille: intFrom(env, 'HUTONG_RISK_SCREENING_THRESHOLD', 900, 500, 1000),
     },
     failover: { reconnectTimeoutMs: intFrom(env, 'HUTONG_PG_RECONNECT_MS', 30_000, 100, 600_000) },
+    bankFiles: bankFilesConfig(env),
   };
 }
 
 export function vaultKeyFile(config: HutongConfig): string | undefined {
   return config.dataDir === undefined ? undefined : join(config.dataDir, 'vault.key');
+}
+
+/**
+ * ISO 20022 bank files (issue 12, docs/settlement.md):
+ * - `accountIds`: HUTONG_BANK_ACCOUNT_IDS=`<bank's id>=HUTONG-RESERVE-EUR,…` maps the account ids a
+ *   real bank writes in its camt.053 (an IBAN or its own `Othr/Id`) to Hutong's account names;
+ * - `debtorAgentBic`: HUTONG_BANK_BIC, the BIC of Hutong's bank (pain.001 `DbtrAgt`);
+ * - `chargeBearer`: HUTONG_BANK_CHARGE_BEARER, who pays the banks' charges of a cross-border
+ *   payout (`ChrgBr`: SHAR, DEBT or CRED; SLEV is written for SEPA-style IBAN payouts in EUR).
+ */
+export interface BankFilesConfig {
+  readonly accountIds: ReadonlyMap<string, string>;
+  readonly debtorAgentBic: string;
+  readonly chargeBearer: 'SHAR' | 'DEBT' | 'CRED';
+}
+
+const bicPattern = /^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/;
+
+export function bankFilesConfig(env: NodeJS.ProcessEnv = process.env): BankFilesConfig {
+  const accountIds = new Map<string, string>();
+  for (const [bankId, name] of Object.entries(pairsFrom(env, 'HUTONG_BANK_ACCOUNT_IDS') ?? {})) {
+    if (!/^HUTONG-(RESERVE|SETTLEMENT)-[A-Z]{3}$/.test(name))
+      throw new Error(`HUTONG_BANK_ACCOUNT_IDS maps ${bankId} to ${name}: name one of Hutong's accounts, e.g. HUTONG-RESERVE-EUR`);
+    accountIds.set(bankId.replace(/\s/g, '').toUpperCase(), name);
+  }
+  const debtorAgentBic = (env.HUTONG_BANK_BIC || 'SBOXCNSHXXX').toUpperCase();
+  if (!bicPattern.test(debtorAgentBic))
+    throw new Error(`HUTONG_BANK_BIC must be a BIC (8 or 11 letters and digits), got ${debtorAgentBic}`);
+  const chargeBearer = (env.HUTONG_BANK_CHARGE_BEARER || 'SHAR').toUpperCase();
+  if (chargeBearer !== 'SHAR' && chargeBearer !== 'DEBT' && chargeBearer !== 'CRED')
+    throw new Error(`HUTONG_BANK_CHARGE_BEARER is SHAR, DEBT or CRED, got ${chargeBearer}`);
+  return { accountIds, debtorAgentBic, chargeBearer };
 }

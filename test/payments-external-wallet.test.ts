@@ -100,6 +100,27 @@ describeEachStore('payments with outside wallets', (dialect) => {
       const refund = await api('POST', '/v1/refunds', { payment: id, amount: 800 });
       expect(refund.body, JSON.stringify(refund.body)).toMatchObject({ status: 'succeeded', amount: 800 });
       expect(String(world.order(wallet, orderId)!.refundedMinor)).toBe('800');
+      // The refund carries the wallet's own refund number, and the refund message is one of the attempts.
+      expect(refund.body.channel_reference).toMatch(/^R\d{20}$/);
+      const attempts = (await api('GET', `/v1/payments/${id}`)).body.attempts as {
+        kind: string;
+        status: string;
+        reference: string;
+        channel: string;
+        amount: number;
+      }[];
+      expect(attempts.map((a) => [a.kind, a.status])).toEqual([
+        ['purchase', 'approved'],
+        ['refund', 'approved'],
+      ]);
+      expect(attempts[1]).toMatchObject({ channel: wallet, amount: 800, reference: refund.body.channel_reference });
+      // A second refund is sent for the paid order (not the first refund's attempt) and listed too.
+      const again = await api('POST', '/v1/refunds', { payment: id, amount: 100 });
+      expect(again.body).toMatchObject({ status: 'succeeded', amount: 100 });
+      expect(again.body.channel_reference).not.toBe(refund.body.channel_reference);
+      expect(String(world.order(wallet, orderId)!.refundedMinor)).toBe('900');
+      const detail = await api('GET', `/v1/payments/${id}`);
+      expect(detail.body.attempts.filter((a: { kind: string }) => a.kind === 'refund')).toHaveLength(2);
     });
   }
 
@@ -119,6 +140,38 @@ describeEachStore('payments with outside wallets', (dialect) => {
     });
     expect(ok.body, JSON.stringify(ok.body)).toMatchObject({ status: 'requires_action' });
     expect(fieldValue(parseEmvPayload(ok.body.next_action.qr_code)!, '54')).toBe('9999999999.99');
+  });
+
+  it("the QR code names the paying merchant: tags 59/60/58 from its profile (romanised), not the wallet's constant", async () => {
+    const made = await hutong.services.parties.createMerchant({
+      name: '西湖龙井茶庄',
+      country: 'CN',
+      settlementCurrency: 'CNY',
+      city: '杭州',
+    });
+    if ('failure' in made) throw new Error(made.detail);
+    const other = await hutong.services.parties.createMerchant({
+      name: 'Kowloon Dim Sum & Tea Company Ltd',
+      country: 'HK',
+      settlementCurrency: 'CNY',
+      city: 'Kowloon City District',
+    });
+    if ('failure' in other) throw new Error(other.detail);
+    const qrOf = async (secret: string) => {
+      const call = (method: 'POST', url: string, payload: object) =>
+        hutong.server.inject({ method, url, headers: { authorization: `Bearer ${secret}` }, payload }).then((r) => r.json());
+      const created = await call('POST', '/v1/payments', { amount: 1_200, currency: 'CNY', merchant_order_id: `qr-${++order}` });
+      const confirmed = await call('POST', `/v1/payments/${created.id}/confirm`, {
+        payment_method: { type: 'external_wallet', wallet: 'alipay_sandbox' },
+      });
+      const fields = parseEmvPayload(confirmed.next_action.qr_code as string);
+      if (fields === undefined) throw new Error('not an EMV payload');
+      return ['58', '59', '60'].map((tag) => fieldValue(fields, tag));
+    };
+    expect(await qrOf(made.secretKey as string)).toEqual(['CN', 'XI HU LONG JING CHA ZHUAN', 'HANG ZHOU']);
+    expect(await qrOf(other.secretKey as string)).toEqual(['HK', 'KOWLOON DIM SUM & TEA COM', 'KOWLOON CITY DI']);
+    // A merchant without a city keeps the wallet's own; its name is still its own.
+    expect((await qrOf(key)).slice(0, 2)).toEqual(['CN', 'TEA HOUSE']);
   });
 
   it('queries the wallet when its notification never comes', async () => {

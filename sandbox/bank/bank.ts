@@ -237,37 +237,40 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
     balance('OPBD', opening);
     balance('CLBD', a.balanceMinor);
     for (const b of reported) {
+      const fee = b.reference.startsWith('SBOX-FEE');
       const n = s.ele('Ntry');
-      n.ele('NtryRef')
-        .txt(String(b.seq))
-        .up()
-        .ele('Amt', { Ccy: b.currency })
-        .txt(decimalOf(b.amountMinor < 0n ? -b.amountMinor : b.amountMinor, b.currency))
-        .up()
-        .ele('CdtDbtInd')
-        .txt(b.amountMinor < 0n ? 'DBIT' : 'CRDT')
-        .up()
-        .ele('Sts')
+      n.ele('NtryRef').txt(String(b.seq));
+      n.ele('Amt', { Ccy: b.currency }).txt(decimalOf(b.amountMinor < 0n ? -b.amountMinor : b.amountMinor, b.currency));
+      n.ele('CdtDbtInd').txt(b.amountMinor < 0n ? 'DBIT' : 'CRDT');
+      n.ele('Sts').ele('Cd').txt('BOOK');
+      n.ele('BookgDt').ele('Dt').txt(b.date);
+      n.ele('AcctSvcrRef').txt(b.bankReference);
+      // The bank transaction code (mandatory): domain, family, sub-family (ISO external code set).
+      const [domain, family, sub] = fee
+        ? ['ACMT', 'MDOP', 'CHRG']
+        : b.amountMinor < 0n
+          ? ['PMNT', 'ICDT', 'XBCT']
+          : ['PMNT', 'RCDT', 'XBCT'];
+      n.ele('BkTxCd')
+        .ele('Domn')
         .ele('Cd')
-        .txt('BOOK')
+        .txt(domain as string)
         .up()
+        .ele('Fmly')
+        .ele('Cd')
+        .txt(family as string)
         .up()
-        .ele('BookgDt')
-        .ele('Dt')
-        .txt(b.date)
-        .up()
-        .up()
+        .ele('SubFmlyCd')
+        .txt(sub as string);
+      const tx = n.ele('NtryDtls').ele('TxDtls');
+      // A booking nobody instructed (the bank's own fee) has no end-to-end id: the bank writes NOTPROVIDED.
+      tx.ele('Refs')
         .ele('AcctSvcrRef')
         .txt(b.bankReference)
         .up()
-        .ele('NtryDtls')
-        .ele('TxDtls')
-        .ele('Refs')
         .ele('EndToEndId')
-        .txt(b.reference)
-        .up()
-        .up()
-        .ele('RltdPties')
+        .txt(fee ? 'NOTPROVIDED' : b.reference);
+      tx.ele('RltdPties')
         .ele(b.amountMinor < 0n ? 'Cdtr' : 'Dbtr')
         .ele('Pty')
         .ele('Nm')

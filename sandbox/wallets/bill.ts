@@ -23,7 +23,7 @@ export function walletBill(
     if (refund.outcome.status !== 'succeeded') continue;
     const order = store.order(refund.orderId);
     lines.push({
-      tradeNo: refund.refundId,
+      tradeNo: refund.walletRefundId ?? refund.refundId,
       reference: refund.orderId,
       amountMinor: -refund.amountMinor,
       currency: refund.currency,

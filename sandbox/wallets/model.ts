@@ -44,6 +44,8 @@ export interface Refund {
   readonly currency: string;
   /** The answer given the first time, given again to every retry. */
   readonly outcome: { readonly status: 'succeeded' } | { readonly status: 'failed'; readonly reason: string };
+  /** The wallet's own number of a refund it made (its bill's trade_no): R and 20 digits. */
+  readonly walletRefundId?: string;
 }
 
 export interface OrderSnapshot {

@@ -72,6 +72,17 @@ function checkOrderRequest(wallet: WalletName, fields: Fields): Answer | undefin
   if (fields.notifyUrl === undefined || !isHttpUrl(fields.notifyUrl)) return invalid('notifyUrl must be an http(s) URL');
   if (fields.returnUrl !== undefined && fields.returnUrl !== '' && !isHttpUrl(fields.returnUrl))
     return invalid('returnUrl must be an http(s) URL');
+  // The merchant's name and city as the QR code carries them (EMV tags 59, 60: Latin, ≤ 25 and ≤ 15).
+  for (const [name, max] of [
+    ['merchantName', 25],
+    ['merchantCity', 15],
+  ] as const) {
+    const value = fields[name];
+    if (value !== undefined && (!/^[\x20-\x7e]+$/.test(value) || value.trim() === '' || value.length > max))
+      return invalid(`${name} must be 1 to ${max} printable Latin characters`);
+  }
+  if (fields.merchantCountry !== undefined && !/^[A-Z]{2}$/.test(fields.merchantCountry))
+    return invalid('merchantCountry must be an ISO 3166 two-letter code');
   return undefined;
 }
 
@@ -140,9 +151,9 @@ export function createOrder(context: WalletWorldContext, wallet: WalletName, fie
       mcc: merchantCategoryCode,
       currencyNumeric: findCurrency(amount.currency)?.numeric ?? '',
       amountDecimal: formatDecimal(amount),
-      country: 'CN',
-      merchantName: context.merchantName,
-      city: context.merchantCity,
+      country: fields.merchantCountry ?? 'CN',
+      merchantName: fields.merchantName ?? context.merchantName,
+      city: fields.merchantCity ?? context.merchantCity,
     }),
     redirectUrl,
     createdAt: context.clock.now(),
@@ -202,13 +213,15 @@ export function refundOrder(context: WalletWorldContext, wallet: WalletName, fie
     return errorAnswer(409, 'refund_conflict', 'this refundId was used with other content');
   }
   if (refund === undefined) {
+    const outcome = refundOutcome(context, wallet, fields);
     refund = {
       refundId: fields.refundId,
       orderId: fields.orderId,
       requestDigest,
       amountMinor: BigInt(fields.amountMinor as string),
       currency: fields.currency as string,
-      outcome: refundOutcome(context, wallet, fields),
+      outcome,
+      ...(outcome.status === 'succeeded' ? { walletRefundId: `R${walletOrderIdFor(context, wallet)}` } : {}),
     };
     store.addRefund(refund);
     context.log(`wallets: ${wallet} refund ${refund.refundId} of ${refund.orderId}: ${refund.outcome.status}`);
@@ -221,6 +234,7 @@ export function refundOrder(context: WalletWorldContext, wallet: WalletName, fie
     status: refund.outcome.status,
   };
   if (refund.outcome.status === 'failed') answer.reason = refund.outcome.reason;
+  if (refund.walletRefundId !== undefined) answer.walletRefundId = refund.walletRefundId;
   return { httpStatus: 200, fields: answer };
 }
 

@@ -15,6 +15,7 @@ export const MerchantView = Type.Object({
   settlement_currency: Type.String(),
   status: Type.String(),
   created_at: Timestamp,
+  city: Type.Union([Type.String(), Type.Null()]),
 });
 
 export function merchantView(m: Merchant) {
@@ -26,6 +27,7 @@ export function merchantView(m: Merchant) {
     settlement_currency: m.settlementCurrency,
     status: m.status,
     created_at: m.createdAt,
+    city: m.city,
   };
 }
 

@@ -51,7 +51,7 @@ export type WalletQueryOutcome =
 
 /** `unknown` is resolved by asking again with the same refund id, never guessed. */
 export type WalletRefundOutcome =
-  | { readonly status: 'succeeded' }
+  | { readonly status: 'succeeded'; readonly walletRefundId?: string }
   | { readonly status: 'failed'; readonly reason: string }
   | { readonly status: 'unknown'; readonly reason: string };
 
@@ -76,6 +76,8 @@ export interface WalletConnector {
     subject: string;
     notifyUrl: string;
     returnUrl?: string;
+    /** The paying merchant (EMV QR tags 59 name, 60 city, 58 country); the wallet's own defaults when absent. */
+    merchant?: { name: string; city: string | null; country: string };
   }): Promise<WalletCreateOrderOutcome>;
   /** Verifies the raw notification (signature on the raw bytes, constant-time) and reads it. */
   verifyNotification(rawBody: string, headers: Record<string, string | undefined>): WalletNotification | Failure;

@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { fail, type Failure } from '../core/failure.js';
 import { derivedId, digestOf, newId } from '../core/ids.js';
@@ -19,6 +20,8 @@ export interface Merchant {
   readonly settlementCurrency: string;
   readonly status: MerchantStatus;
   readonly createdAt: string;
+  /** Where the merchant trades (EMV QR tag 60 of its wallet payments); null when not given. */
+  readonly city: string | null;
 }
 
 export interface ApiKey {
@@ -77,7 +80,7 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
   const customerOwners = new Map<string, string>();
 
   async function createMerchant(
-    input: { name: string; country: string; settlementCurrency: string },
+    input: { name: string; country: string; settlementCurrency: string; city?: string },
     idempotency?: IdempotencyScope,
   ): Promise<{ merchant: Merchant; apiKey: ApiKey; secretKey: string | null } | Failure<PartyError>> {
     if (!isCountryCode(input.country)) return fail(PartyError.CountryInvalid, `${input.country} is not an ISO 3166-1 alpha-2 country code`);
@@ -104,6 +107,7 @@ export function createParties(deps: { store: Store; clock: Clock; cipher: Cipher
           settlement_currency: input.settlementCurrency,
           status: 'active',
           created_at: now.toISOString(),
+          city: input.city?.trim() || null,
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
@@ -365,7 +369,7 @@ function apiKeyRow(key: ApiKey, keyHash: string): Database['api_keys'] {
   };
 }
 
-function toMerchant(row: Database['merchants']): Merchant {
+function toMerchant(row: Selectable<Database['merchants']>): Merchant {
   return {
     id: row.id,
     name: row.name,
@@ -373,6 +377,7 @@ function toMerchant(row: Database['merchants']): Merchant {
     settlementCurrency: row.settlement_currency,
     status: row.status as MerchantStatus,
     createdAt: row.created_at,
+    city: row.city ?? null,
   };
 }
 

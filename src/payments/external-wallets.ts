@@ -71,12 +71,15 @@ export function createExternalWalletFlows(deps: PaymentsDeps, core: Payments) {
       { keys: [payment.id] },
     );
     if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+    // The QR code names the paying merchant (tags 59/60/58) from its profile, not a constant.
+    const merchant = await deps.parties.getMerchant(payment.merchantId);
     const order = await connector.createOrder({
       orderId: attemptId,
       amount: payment.amount,
       subject: payment.description ?? payment.merchantOrderId,
       notifyUrl: `${publicBaseUrl}/v1/channels/${walletName}/notifications`,
       returnUrl: payment.returnUrl ?? undefined,
+      merchant: merchant === undefined ? undefined : { name: merchant.name, city: merchant.city, country: merchant.country },
     });
     if (order.status === 'unavailable') {
       await writer.run((trx) => settleAttempt(trx, { id: attemptId, status: 'declined', reason: order.reason, at: now() }), {

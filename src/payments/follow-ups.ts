@@ -324,7 +324,12 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       const sentAt = new Date(Math.floor(new Date(pending.createdAt).getTime() / 1000) * 1000);
       const outcome = await connector.refund({ operationId: pending.id, original, amount: pending.amount, sentAt });
       if (outcome.status === 'unknown') return pending; // stays pending; the sweep asks again with the same id
-      if (outcome.status === 'declined') return failRefund(payment, pending, `${outcome.responseCode} ${outcome.reason}`);
+      if (outcome.status === 'declined')
+        return failRefund(payment, pending, `${outcome.responseCode} ${outcome.reason}`, {
+          channel: payment.channel as string,
+          reason: outcome.reason,
+          responseCode: outcome.responseCode,
+        });
       channelReference = outcome.reference;
     }
     if (payment.method?.type === 'external_wallet') {
@@ -333,6 +338,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
         .selectFrom('payment_attempts')
         .select('id')
         .where('payment_id', '=', payment.id)
+        .where('kind', '=', 'purchase')
         .where('status', '=', 'approved')
         .executeTakeFirst();
       if (wallet === undefined || order === undefined)
@@ -340,7 +346,9 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       // The refund id is the wallet's idempotency key: asking again never refunds twice.
       const outcome = await wallet.refund({ orderId: order.id, refundId: pending.id, amount: pending.amount });
       if (outcome.status === 'unknown') return pending;
-      if (outcome.status === 'failed') return failRefund(payment, pending, outcome.reason);
+      if (outcome.status === 'failed')
+        return failRefund(payment, pending, outcome.reason, { channel: payment.channel as string, reason: outcome.reason });
+      channelReference = outcome.walletRefundId ?? null;
     }
     if (payment.method?.type === 'payment_code') {
       const codes = deps.paymentCodes;
@@ -391,6 +399,7 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
           at: now(),
         });
         if (!moved) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+        await recordRefundAttempt(trx, payment, pending, { status: 'approved', reference: channelReference });
         const conversion = destination === 'escrow' ? undefined : await deps.fx?.onRefund(trx, payment, pending.amount.minor);
         const back = {
           entryId: pending.id,
@@ -429,13 +438,55 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     );
   }
 
-  async function failRefund(payment: Payment, pending: Refund, why: string): Promise<Refund> {
+  /**
+   * The refund message as one of the payment's attempts (kind `refund`), written once in the unit
+   * that settles the refund (its id is derived from the refund's: a retry that lost the move writes
+   * nothing): what was sent, to which channel, what came back and the channel's reference.
+   */
+  async function recordRefundAttempt(
+    trx: Parameters<typeof insertAttempt>[0],
+    payment: Payment,
+    refund: Refund,
+    answer: { status: 'approved' | 'declined'; reference?: string | null; reason?: string | null; responseCode?: string | null },
+  ): Promise<void> {
+    const id = `att_${refund.id}`;
+    await insertAttempt(trx, {
+      id,
+      paymentId: payment.id,
+      kind: 'refund',
+      channel: payment.channel ?? 'unknown',
+      amountMinor: refund.amount.minor,
+      currency: refund.amount.currency,
+      at: refund.createdAt,
+    });
+    await settleAttempt(trx, {
+      id,
+      status: answer.status,
+      reference: answer.reference ?? null,
+      reason: answer.reason ?? null,
+      responseCode: answer.responseCode ?? null,
+      at: now(),
+    });
+  }
+
+  async function failRefund(
+    payment: Payment,
+    pending: Refund,
+    why: string,
+    answer?: { channel: string; reason: string; responseCode?: string },
+  ): Promise<Refund> {
     return writer.run(
       async (trx) => {
         // Another completion of this refund (a retry, the sweep) settled it first: its reservation
         // was given back (or spent) then, and must not be given back a second time.
         if (!(await moveRefund(trx, { id: pending.id, from: 'pending', to: 'failed', set: { failure_code: why }, at: now() })))
           return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
+        if (answer !== undefined)
+          await recordRefundAttempt(trx, payment, pending, {
+            status: 'declined',
+            reason: answer.reason,
+            responseCode: answer.responseCode ?? null,
+          });
         await trx
           .updateTable('payments')
           .set((eb) => ({ amount_refunded: eb('amount_refunded', '-', pending.amount.minor), updated_at: now() }))

@@ -171,6 +171,17 @@ function lineReader(kind: 'acquirer_csv' | 'wallet_bill', meta: FileMeta, option
   };
 }
 
+export interface ParseOptions {
+  /** acquirer_csv: the channel the file is from. */
+  readonly channel?: string;
+  /**
+   * camt053: the bank's account ids (IBAN or other id, upper case, no spaces) → Hutong's account
+   * names (HUTONG-RESERVE-EUR…), from HUTONG_BANK_ACCOUNT_IDS. Statements naming Hutong's own
+   * names (the sandbox bank) need none.
+   */
+  readonly bankAccounts?: ReadonlyMap<string, string>;
+}
+
 const closers = '</Stmt></BkToCstmrStmt></Document>';
 const entryStart = /<Ntry[\s>]/g;
 
@@ -180,7 +191,7 @@ const entryStart = /<Ntry[\s>]/g;
  * soon as its end arrives, and at the end the header with the document's real ending must parse as
  * a whole statement (a file cut short fails there, or inside its last entry).
  */
-function camtReader(meta: FileMeta): Reader {
+function camtReader(meta: FileMeta, options: ParseOptions): Reader {
   let buffer = '';
   let head: string | undefined;
   let entries = 0;
@@ -188,8 +199,15 @@ function camtReader(meta: FileMeta): Reader {
   const header = (xml: string, partial: boolean) => {
     const camt = parseCamt053(partial ? xml + closers : xml);
     if ('failure' in camt) throw new ReconFileError(partial ? `the statement's header: ${camt.detail}` : camt.detail);
-    const m = /^HUTONG-(RESERVE|SETTLEMENT)-[A-Z]{3}$/.exec(camt.account);
-    if (m === null) throw new ReconFileError(`the statement is for account ${camt.account}, not one of Hutong's`);
+    // A real bank names the account by its IBAN or its own id: configuration maps that to Hutong's name.
+    const name = options.bankAccounts?.get(camt.account.toUpperCase()) ?? camt.account;
+    const m = /^HUTONG-(RESERVE|SETTLEMENT)-([A-Z]{3})$/.exec(name);
+    if (m === null)
+      throw new ReconFileError(
+        `the statement is for account ${camt.account}, not one of Hutong's (map the bank's account ids with HUTONG_BANK_ACCOUNT_IDS)`,
+      );
+    if (m[2] !== camt.currency)
+      throw new ReconFileError(`the statement for ${name} is in ${camt.currency}, the account holds ${m[2] as string}`);
     // The statement covers everything booked up to its making: ledger postings up to the import.
     const until = new Date(Date.parse(started) + 1).toISOString();
     Object.assign(meta, {
@@ -220,8 +238,10 @@ function camtReader(meta: FileMeta): Reader {
       const e = parseCamt053Entry(buffer.slice(from, end), n);
       if ('failure' in e) throw new ReconFileError(e.detail);
       if (!knownCurrency(e.currency)) throw new ReconFileError(`entry ${n}: unknown currency ${e.currency}`);
-      out.push({ lineNo: n, reference: e.reference, amountMinor: e.amountMinor, currency: e.currency, date: e.bookingDate });
       from = end;
+      // Pending and information-only entries are not bookings: nothing to reconcile yet.
+      if (e.status !== 'BOOK') continue;
+      out.push({ lineNo: n, reference: e.reference, amountMinor: e.amountMinor, currency: e.currency, date: e.bookingDate });
     }
     buffer = buffer.slice(from);
   };
@@ -238,6 +258,7 @@ function camtReader(meta: FileMeta): Reader {
         const camt = header(buffer, false);
         for (const [i, e] of camt.entries.entries()) {
           if (!knownCurrency(e.currency)) throw new ReconFileError(`entry ${i + 1}: unknown currency ${e.currency}`);
+          if (e.status !== 'BOOK') continue;
           out.push({ lineNo: i + 1, reference: e.reference, amountMinor: e.amountMinor, currency: e.currency, date: e.bookingDate });
         }
         entries = camt.entries.length;
@@ -260,9 +281,9 @@ export async function* parseBatches(
   kind: FileKind,
   batches: AsyncIterable<readonly string[]>,
   meta: FileMeta,
-  options: { channel?: string } = {},
+  options: ParseOptions = {},
 ): AsyncGenerator<FileLine[]> {
-  const reader = kind === 'camt053' ? camtReader(meta) : lineReader(kind, meta, options);
+  const reader = kind === 'camt053' ? camtReader(meta, options) : lineReader(kind, meta, options);
   for await (const batch of batches) {
     const out: FileLine[] = [];
     reader.push(batch, out);
@@ -278,7 +299,7 @@ export async function* parseFile(
   kind: FileKind,
   lines: AsyncIterable<string>,
   meta: FileMeta,
-  options: { channel?: string } = {},
+  options: ParseOptions = {},
 ): AsyncGenerator<FileLine> {
   for await (const batch of parseBatches(kind, batchesOf(lines), meta, options)) yield* batch;
 }

@@ -166,6 +166,8 @@ export function createReconciliation(deps: {
   ledger: Ledger;
   clock: Clock;
   log?: (message: string) => void;
+  /** The bank's account ids (IBAN or other id) → Hutong's account names, for camt.053 (HUTONG_BANK_ACCOUNT_IDS). */
+  bankAccountIds?: ReadonlyMap<string, string>;
 }) {
   const { store, writer, ledger, clock } = deps;
   const reader = store.reader;
@@ -262,7 +264,10 @@ export function createReconciliation(deps: {
       await previous;
     };
     try {
-      for await (const lines of parseBatches(input.kind, batches(), meta, { channel: input.channel })) {
+      for await (const lines of parseBatches(input.kind, batches(), meta, {
+        channel: input.channel,
+        bankAccounts: deps.bankAccountIds,
+      })) {
         let from = 0;
         if (seen < skip) from = Math.min(lines.length, skip - seen);
         seen += lines.length;

@@ -30,10 +30,12 @@ export function createSettlementServices(deps: {
   log?: (message: string) => void;
   timers: Timers;
   beneficiaries?: BeneficiaryScreen;
+  /** ISO 20022 file settings (HUTONG_BANK_*): debtor agent BIC, charge bearer, the bank's account ids. */
+  bankFiles?: NonNullable<Parameters<typeof createPayouts>[0]['bankFiles']> & { readonly accountIds: ReadonlyMap<string, string> };
 }) {
   const settlement = createSettlement(deps);
   const payouts = createPayouts(deps);
-  const reconciliation = createReconciliation(deps);
+  const reconciliation = createReconciliation({ ...deps, bankAccountIds: deps.bankFiles?.accountIds });
   return {
     settlement,
     payouts,

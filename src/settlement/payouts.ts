@@ -7,7 +7,7 @@ import type { Store } from '../store/database.js';
 import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
 import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
-import { buildPain001, parsePain002 } from '../channels/bank/iso20022.js';
+import { buildPain001, parsePain002, type BankFileSettings } from '../channels/bank/iso20022.js';
 import type { BankClient } from '../channels/bank/client.js';
 import { payoutMachine } from './state.js';
 import { SettlementError } from './errors.js';
@@ -58,6 +58,8 @@ export function createPayouts(deps: {
   bank: () => BankClient | undefined;
   /** Sanctions screening of each payee (src/risk); a payee that is not clear is not paid and its payout waits. */
   beneficiaries?: BeneficiaryScreen;
+  /** pain.001 settings from configuration: Hutong's bank's BIC (DbtrAgt) and the charge bearer. */
+  bankFiles?: Pick<BankFileSettings, 'debtorAgentBic' | 'chargeBearer'>;
 }) {
   const { store, writer, ledger, clock, events } = deps;
   const reader = store.reader;
@@ -83,6 +85,12 @@ export function createPayouts(deps: {
         'b.iban',
         'b.account_number',
         'b.bank_code',
+        'b.bic',
+        'b.clearing_system',
+        'b.country',
+        'b.town',
+        'b.postcode',
+        'b.address_line',
         'm.name',
       ])
       .where('p.status', '=', 'pending')
@@ -108,7 +116,15 @@ export function createPayouts(deps: {
           iban: r.iban,
           accountNumber: r.account_number,
           bankCode: r.bank_code,
+          bic: r.bic,
+          clearingSystem: r.clearing_system,
+          country: r.country,
+          town: r.town,
+          postcode: r.postcode,
+          addressLine: r.address_line,
         })),
+        debtorAgentBic: deps.bankFiles?.debtorAgentBic,
+        chargeBearer: deps.bankFiles?.chargeBearer,
       });
       // A payout another run (a concurrent click, a second timer worker) put in its file first
       // voids this file whole: every payout is in exactly one file.

@@ -9,7 +9,7 @@ import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest
 import type { Database } from '../store/schema.js';
 import type { Writer } from '../store/writer.js';
 import { settle } from './arithmetic.js';
-import { domesticProblem, ibanProblem, normalizeIban } from './bank-accounts.js';
+import { domesticProblem, ibanProblem, normalizeIban, routingProblem } from './bank-accounts.js';
 import { isTimeZone, windowEnd } from './calendar.js';
 import { SettlementError } from './errors.js';
 
@@ -41,6 +41,23 @@ export interface BankAccount {
   readonly accountNumber: string | null;
   readonly bankCode: string | null;
   readonly createdAt: string;
+  /** Cross-border routing and the holder's address (pain.001 CdtrAgt and Cdtr/PstlAdr); null when not given. */
+  readonly bic: string | null;
+  readonly clearingSystem: string | null;
+  readonly country: string | null;
+  readonly town: string | null;
+  readonly postcode: string | null;
+  readonly addressLine: string | null;
+}
+
+/** What a merchant may add to a bank account for cross-border payouts (all optional). */
+export interface BankAccountRouting {
+  bic?: string;
+  clearingSystem?: string;
+  country?: string;
+  town?: string;
+  postcode?: string;
+  addressLine?: string;
 }
 
 export interface Statement {
@@ -162,7 +179,14 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
 
   async function addBankAccount(
     merchantId: string,
-    input: { currency: string; holderName: string; iban?: string; accountNumber?: string; bankCode?: string; idempotencyKey?: string },
+    input: {
+      currency: string;
+      holderName: string;
+      iban?: string;
+      accountNumber?: string;
+      bankCode?: string;
+      idempotencyKey?: string;
+    } & BankAccountRouting,
   ): Promise<BankAccount | SettlementFailure> {
     if (findCurrency(input.currency) === undefined)
       return fail(SettlementError.BankAccountInvalid, `currency ${input.currency} is not supported`);
@@ -180,6 +204,10 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       const problem = domesticProblem(input.accountNumber, input.bankCode);
       if (problem !== undefined) return fail(SettlementError.BankAccountInvalid, problem);
     }
+    const routing = routingProblem(input);
+    if (routing !== undefined) return fail(SettlementError.BankAccountInvalid, routing);
+    if (input.clearingSystem !== undefined && input.bankCode === undefined)
+      return fail(SettlementError.BankAccountInvalid, 'clearing_system names the system of bank_code: give bank_code too');
     const now = clock.now().toISOString();
     const id =
       input.idempotencyKey === undefined
@@ -195,6 +223,12 @@ export function createSettlement(deps: { store: Store; writer: Writer; ledger: L
       bank_code: iban === null ? (input.bankCode ?? null) : null,
       status: 'active',
       created_at: now,
+      bic: input.bic?.toUpperCase() ?? null,
+      clearing_system: input.clearingSystem?.toUpperCase() ?? null,
+      country: input.country?.toUpperCase() ?? null,
+      town: input.town?.trim() ?? null,
+      postcode: input.postcode?.trim() ?? null,
+      address_line: input.addressLine?.trim() ?? null,
     };
     await writer.run(async (trx) => {
       await trx
@@ -586,6 +620,12 @@ function toBankAccount(r: Database['merchant_bank_accounts']): BankAccount {
     accountNumber: r.account_number,
     bankCode: r.bank_code,
     createdAt: r.created_at,
+    bic: r.bic,
+    clearingSystem: r.clearing_system,
+    country: r.country,
+    town: r.town,
+    postcode: r.postcode,
+    addressLine: r.address_line,
   };
 }
 

@@ -19,6 +19,7 @@ import * as billpay from './migrations/018-billpay.js';
 import * as risk from './migrations/019-risk.js';
 import * as riskOperators from './migrations/020-risk-operators.js';
 import * as interopTills from './migrations/021-interop-tills.js';
+import * as bankfiles from './migrations/024-bankfiles.js';
 
 interface Migration {
   readonly name: string;
@@ -46,6 +47,7 @@ const migrations: readonly Migration[] = [
   { name: '019-risk', up: risk.up },
   { name: '020-risk-operators', up: riskOperators.up },
   { name: '021-interop-tills', up: interopTills.up },
+  { name: '024-bankfiles', up: bankfiles.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { InteropTables } from '../interop/schema.js';
 import type { BillpayTables } from '../billpay/schema.js';
 
@@ -62,6 +63,8 @@ export interface MerchantsTable {
   settlement_currency: string;
   status: string;
   created_at: string;
+  /** Migration 024: the merchant's city (EMV QR tag 60); optional on insert. */
+  city: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ApiKeysTable {
@@ -492,6 +495,13 @@ export interface MerchantBankAccountsTable {
   bank_code: string | null;
   status: string;
   created_at: string;
+  /** Migration 024 (cross-border pain.001): the bank's BIC, the bank code's clearing system, the holder's address. */
+  bic: string | null;
+  clearing_system: string | null;
+  country: string | null;
+  town: string | null;
+  postcode: string | null;
+  address_line: string | null;
 }
 
 export interface SettlementStatementsTable {

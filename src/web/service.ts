@@ -441,6 +441,7 @@ export function createWeb(deps: { store: Store; clock: Clock; parties: Parties; 
       settlementCurrency: r.settlement_currency,
       status: r.status as 'active' | 'suspended',
       createdAt: r.created_at,
+      city: r.city,
     }));
   }
 

@@ -14,6 +14,7 @@ const CreateMerchant = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
     settlement_currency: Currency,
+    city: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'where the merchant trades (EMV QR tag 60)' })),
   },
   { additionalProperties: false },
 );
@@ -37,7 +38,12 @@ export function registerMerchantRoutes(fastify: FastifyInstance, services: ApiSe
     async (request, reply) => {
       const key = idempotencyKeyOf(request.headers);
       const result = await parties.createMerchant(
-        { name: request.body.name, country: request.body.country, settlementCurrency: request.body.settlement_currency },
+        {
+          name: request.body.name,
+          country: request.body.country,
+          settlementCurrency: request.body.settlement_currency,
+          city: request.body.city,
+        },
         key === undefined ? undefined : { scope: 'operator/merchants', key },
       );
       if (isFailure(result)) throw problemFromFailure(result);

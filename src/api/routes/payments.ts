@@ -251,7 +251,11 @@ export const RefundView = Type.Object({
   status: Type.String(),
   reason: Nullable(Type.String()),
   failure_reason: Nullable(Type.String()),
-  channel_reference: Nullable(Type.String({ description: "The channel's reference of the refund: the acquirer's RRN (ISO 8583 DE 37)" })),
+  channel_reference: Nullable(
+    Type.String({
+      description: "The channel's reference of the refund: the acquirer's RRN (ISO 8583 DE 37), or the wallet's own refund number",
+    }),
+  ),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

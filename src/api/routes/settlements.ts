@@ -85,6 +85,17 @@ const bankAccountView = (b: BankAccount) => ({
   account_number: b.accountNumber,
   bank_code: b.bankCode,
   created_at: b.createdAt,
+  bic: b.bic,
+  clearing_system: b.clearingSystem,
+  address:
+    b.country === null && b.town === null && b.addressLine === null
+      ? null
+      : {
+          line: b.addressLine,
+          postcode: b.postcode,
+          town: b.town,
+          country: b.country,
+        },
 });
 
 const importView = (r: ImportReport) => ({
@@ -321,6 +332,20 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
       iban: Type.Optional(Type.String({ maxLength: 42 })),
       account_number: Type.Optional(Type.String({ maxLength: 34 })),
       bank_code: Type.Optional(Type.String({ maxLength: 12 })),
+      // Cross-border payouts (pain.001 CdtrAgt and Cdtr/PstlAdr).
+      bic: Type.Optional(Type.String({ minLength: 8, maxLength: 11 })),
+      clearing_system: Type.Optional(Type.String({ minLength: 2, maxLength: 5 })),
+      address: Type.Optional(
+        Type.Object(
+          {
+            line: Type.Optional(Type.String({ minLength: 1, maxLength: 70 })),
+            postcode: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+            town: Type.Optional(Type.String({ minLength: 1, maxLength: 35 })),
+            country: Type.String({ minLength: 2, maxLength: 2 }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
     },
     { additionalProperties: false },
   );
@@ -344,6 +369,12 @@ export function registerSettlementRoutes(fastify: FastifyInstance, services: Api
         iban: b.iban,
         accountNumber: b.account_number,
         bankCode: b.bank_code,
+        bic: b.bic,
+        clearingSystem: b.clearing_system,
+        country: b.address?.country,
+        town: b.address?.town,
+        postcode: b.address?.postcode,
+        addressLine: b.address?.line,
         idempotencyKey: idempotencyKeyOf(request.headers),
       });
       if (isFailure(saved)) throw problemFromFailure(saved);

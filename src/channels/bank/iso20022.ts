@@ -20,6 +20,25 @@ export interface CreditTransfer {
   readonly iban?: string | null;
   readonly accountNumber?: string | null;
   readonly bankCode?: string | null;
+  /** The creditor's bank (CdtrAgt/FinInstnId/BICFI): what a cross-border transfer is routed by. */
+  readonly bic?: string | null;
+  /** The clearing system the bank code belongs to (ISO external code: CNAPS, USABA, GBDSC, …). */
+  readonly clearingSystem?: string | null;
+  /** The creditor's address: ISO 3166 country, town, post code, one free line (street and number). */
+  readonly country?: string | null;
+  readonly town?: string | null;
+  readonly postcode?: string | null;
+  readonly addressLine?: string | null;
+}
+
+export type ChargeBearer = 'SHAR' | 'DEBT' | 'CRED';
+
+/** What Hutong writes into and reads from bank files by configuration (src/config.ts, HUTONG_BANK_*). */
+export interface BankFileSettings {
+  /** The bank's account ids (IBAN or other id, upper case) → Hutong's account names. */
+  readonly accountIds: ReadonlyMap<string, string>;
+  readonly debtorAgentBic: string;
+  readonly chargeBearer: ChargeBearer;
 }
 
 export interface Pain001 {
@@ -29,7 +48,13 @@ export interface Pain001 {
   readonly debtorAccount: string;
   readonly executionDate: string;
   readonly transfers: readonly CreditTransfer[];
+  /** Hutong's bank (DbtrAgt); the sandbox bank's BIC by default. */
+  readonly debtorAgentBic?: string;
+  /** Who bears the charges of a transfer that is not a euro IBAN transfer (those are SLEV); SHAR by default. */
+  readonly chargeBearer?: ChargeBearer;
 }
+
+export const sandboxBankBic = 'SBOXCNSHXXX';
 
 export function decimalOf(minor: bigint, currency: string): string {
   return formatDecimal(amount(minor, currency));
@@ -52,77 +77,65 @@ export function controlSumOf(transfers: readonly Pick<CreditTransfer, 'amountMin
   return `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
+const present = (v: string | null | undefined): v is string => v !== undefined && v !== null && v !== '';
+
+/** ChrgBr of one transfer: SLEV (the scheme's rules) for a euro transfer to an IBAN, else the configured bearer. */
+export function chargeBearerOf(t: Pick<CreditTransfer, 'currency' | 'iban'>, configured: ChargeBearer = 'SHAR'): string {
+  return t.currency === 'EUR' && present(t.iban) ? 'SLEV' : configured;
+}
+
+/**
+ * pain.001.001.09, elements in the schema's order: group header, one PmtInf (Hutong's reserve
+ * account at its bank, DbtrAgt by BIC), and per transfer the amount, the charge bearer, the
+ * creditor's bank (BIC and/or clearing system member id), the creditor with its postal address and
+ * the creditor's account (IBAN or other id).
+ */
 export function buildPain001(p: Pain001): string {
   const total = controlSumOf(p.transfers);
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele(painNs, 'Document').ele('CstmrCdtTrfInitn');
-  root
-    .ele('GrpHdr')
-    .ele('MsgId')
-    .txt(p.messageId)
-    .up()
-    .ele('CreDtTm')
-    .txt(p.createdAt)
-    .up()
-    .ele('NbOfTxs')
-    .txt(String(p.transfers.length))
-    .up()
-    .ele('CtrlSum')
-    .txt(total)
-    .up()
-    .ele('InitgPty')
-    .ele('Nm')
-    .txt(p.debtorName);
+  const group = root.ele('GrpHdr');
+  group.ele('MsgId').txt(p.messageId);
+  group.ele('CreDtTm').txt(p.createdAt);
+  group.ele('NbOfTxs').txt(String(p.transfers.length));
+  group.ele('CtrlSum').txt(total);
+  group.ele('InitgPty').ele('Nm').txt(p.debtorName);
   const info = root.ele('PmtInf');
+  info.ele('PmtInfId').txt(p.messageId);
+  info.ele('PmtMtd').txt('TRF');
+  info.ele('NbOfTxs').txt(String(p.transfers.length));
+  info.ele('ReqdExctnDt').ele('Dt').txt(p.executionDate);
+  info.ele('Dbtr').ele('Nm').txt(p.debtorName);
+  info.ele('DbtrAcct').ele('Id').ele('Othr').ele('Id').txt(p.debtorAccount);
   info
-    .ele('PmtInfId')
-    .txt(p.messageId)
-    .up()
-    .ele('PmtMtd')
-    .txt('TRF')
-    .up()
-    .ele('NbOfTxs')
-    .txt(String(p.transfers.length))
-    .up()
-    .ele('ReqdExctnDt')
-    .ele('Dt')
-    .txt(p.executionDate)
-    .up()
-    .up()
-    .ele('Dbtr')
-    .ele('Nm')
-    .txt(p.debtorName)
-    .up()
-    .up()
-    .ele('DbtrAcct')
-    .ele('Id')
-    .ele('Othr')
-    .ele('Id')
-    .txt(p.debtorAccount)
-    .up()
-    .up()
-    .up()
-    .up()
     .ele('DbtrAgt')
     .ele('FinInstnId')
     .ele('BICFI')
-    .txt('SBOXCNSHXXX');
+    .txt(p.debtorAgentBic ?? sandboxBankBic);
   for (const t of p.transfers) {
     const tx = info.ele('CdtTrfTxInf');
-    tx.ele('PmtId')
-      .ele('EndToEndId')
-      .txt(t.endToEndId)
-      .up()
-      .up()
-      .ele('Amt')
-      .ele('InstdAmt', { Ccy: t.currency })
-      .txt(decimalOf(t.amountMinor, t.currency))
-      .up()
-      .up();
-    if (t.bankCode !== undefined && t.bankCode !== null)
-      tx.ele('CdtrAgt').ele('FinInstnId').ele('ClrSysMmbId').ele('MmbId').txt(t.bankCode);
-    tx.ele('Cdtr').ele('Nm').txt(t.creditorName);
+    tx.ele('PmtId').ele('EndToEndId').txt(t.endToEndId);
+    tx.ele('Amt').ele('InstdAmt', { Ccy: t.currency }).txt(decimalOf(t.amountMinor, t.currency));
+    tx.ele('ChrgBr').txt(chargeBearerOf(t, p.chargeBearer));
+    if (present(t.bic) || present(t.bankCode)) {
+      const bank = tx.ele('CdtrAgt').ele('FinInstnId');
+      if (present(t.bic)) bank.ele('BICFI').txt(t.bic);
+      if (present(t.bankCode)) {
+        const member = bank.ele('ClrSysMmbId');
+        if (present(t.clearingSystem)) member.ele('ClrSysId').ele('Cd').txt(t.clearingSystem);
+        member.ele('MmbId').txt(t.bankCode);
+      }
+    }
+    const creditor = tx.ele('Cdtr');
+    creditor.ele('Nm').txt(t.creditorName);
+    if (present(t.country) || present(t.town) || present(t.addressLine)) {
+      const address = creditor.ele('PstlAdr');
+      if (present(t.postcode)) address.ele('PstCd').txt(t.postcode);
+      if (present(t.town)) address.ele('TwnNm').txt(t.town);
+      if (present(t.country)) address.ele('Ctry').txt(t.country);
+      if (present(t.addressLine)) address.ele('AdrLine').txt(t.addressLine);
+    }
     const id = tx.ele('CdtrAcct').ele('Id');
-    if (t.iban !== undefined && t.iban !== null) id.ele('IBAN').txt(t.iban);
+    if (present(t.iban)) id.ele('IBAN').txt(t.iban);
     else
       id.ele('Othr')
         .ele('Id')
@@ -248,23 +261,38 @@ export function parsePain002(xml: string): Pain002 | BankFileFailure {
 }
 
 export interface CamtEntry {
-  /** Hutong's reference (EndToEndId) when the bank carries it, else the bank's own. */
+  /**
+   * Hutong's reference (EndToEndId) when the bank carries it, else the bank's own (AcctSvcrRef of
+   * the entry or its transaction, else NtryRef): `NOTPROVIDED` is no reference, and two entries
+   * without one are never taken for duplicates of each other.
+   */
   readonly reference: string;
   /** Signed from the account holder's view: + credit (money in), − debit (money out). */
   readonly amountMinor: bigint;
   readonly currency: string;
   readonly bookingDate: string;
   readonly bankReference: string | null;
+  /** Entry status (`Sts/Cd`, or `Sts` itself in older versions): BOOK, PDNG or INFO; BOOK when absent. */
+  readonly status: string;
 }
 
 export interface Camt053 {
   readonly statementId: string;
+  /** The account as the bank names it: its IBAN, or its other id (`Acct/Id/Othr/Id`). */
   readonly account: string;
+  readonly accountScheme: 'iban' | 'other';
+  /** `Acct/Ccy` when the bank gives it (optional in ISO 20022), else the balances' currency. */
   readonly currency: string;
   readonly openingMinor: bigint;
   readonly closingMinor: bigint;
   readonly entries: CamtEntry[];
 }
+
+/** The EndToEndId a bank writes when the payer gave none (ISO 20022 usage rule). */
+export const notProvided = 'NOTPROVIDED';
+
+/** Opening balance types: OPBD (opening booked), or PRCD (previously closed booked), which some banks send instead. */
+const openingCodes = new Set(['OPBD', 'PRCD']);
 
 export function parseCamt053(xml: string): Camt053 | BankFileFailure {
   const body = parse(xml, 'BkToCstmrStmt');
@@ -272,47 +300,67 @@ export function parseCamt053(xml: string): Camt053 | BankFileFailure {
   const stmt = list(at(body, 'Stmt'))[0];
   if (stmt === undefined) return fail('bank_file_invalid', 'no Stmt element');
   const statementId = text(at(stmt, 'Id'));
-  const account = text(at(stmt, 'Acct', 'Id', 'Othr', 'Id')) ?? text(at(stmt, 'Acct', 'Id', 'IBAN'));
-  const currency = text(at(stmt, 'Acct', 'Ccy'));
-  if (statementId === undefined || account === undefined || currency === undefined)
-    return fail('bank_file_invalid', 'Stmt/Id, Acct/Id and Acct/Ccy are required');
+  const iban = text(at(stmt, 'Acct', 'Id', 'IBAN'));
+  const other = text(at(stmt, 'Acct', 'Id', 'Othr', 'Id'));
+  const account = (iban ?? other)?.replace(/\s/g, '');
+  if (statementId === undefined || account === undefined || account === '')
+    return fail('bank_file_invalid', 'Stmt/Id and Acct/Id (IBAN or Othr/Id) are required');
+  let currency = text(at(stmt, 'Acct', 'Ccy'));
   let openingMinor: bigint | undefined;
   let closingMinor: bigint | undefined;
+  let opening = '';
   for (const bal of list(at(stmt, 'Bal'))) {
-    const code = text(at(bal, 'Tp', 'CdOrPrtry', 'Cd'));
+    const code = text(at(bal, 'Tp', 'CdOrPrtry', 'Cd')) ?? '';
+    if (!openingCodes.has(code) && code !== 'CLBD') continue;
     const amt = amountOf(at(bal, 'Amt'), `balance ${code}`);
     if ('failure' in amt) return amt;
+    if (currency === undefined) currency = amt.currency;
+    if (amt.currency !== currency) return fail('bank_file_invalid', `balance ${code} is in ${amt.currency}, the account in ${currency}`);
     const signed = text(at(bal, 'CdtDbtInd')) === 'DBIT' ? -amt.minor : amt.minor;
-    if (code === 'OPBD') openingMinor = signed;
+    // OPBD wins over PRCD when a bank sends both.
+    if (openingCodes.has(code) && opening !== 'OPBD') {
+      openingMinor = signed;
+      opening = code;
+    }
     if (code === 'CLBD') closingMinor = signed;
   }
-  if (openingMinor === undefined || closingMinor === undefined)
-    return fail('bank_file_invalid', 'the statement needs OPBD and CLBD balances (truncated?)');
+  if (openingMinor === undefined || closingMinor === undefined || currency === undefined)
+    return fail('bank_file_invalid', 'the statement needs an opening (OPBD or PRCD) and a closing (CLBD) balance (truncated?)');
   const entries: CamtEntry[] = [];
   for (const [i, ntry] of list(at(stmt, 'Ntry')).entries()) {
     const entry = camtEntryOf(ntry, i + 1);
     if ('failure' in entry) return entry;
     entries.push(entry);
   }
-  return { statementId, account, currency, openingMinor, closingMinor, entries };
+  return { statementId, account, accountScheme: iban !== undefined ? 'iban' : 'other', currency, openingMinor, closingMinor, entries };
 }
+
+/** A reference that names something: not absent, not blank, not NOTPROVIDED. */
+const given = (value: string | undefined): string | undefined => {
+  const v = value?.trim();
+  return v === undefined || v === '' || v.toUpperCase() === notProvided ? undefined : v;
+};
 
 function camtEntryOf(ntry: unknown, n: number): CamtEntry | BankFileFailure {
   const amt = amountOf(at(ntry, 'Amt'), `entry ${n}`);
   if ('failure' in amt) return amt;
   const indicator = text(at(ntry, 'CdtDbtInd'));
   if (indicator !== 'CRDT' && indicator !== 'DBIT') return fail('bank_file_invalid', `entry ${n}: CdtDbtInd must be CRDT or DBIT`);
+  // Sts is mandatory; a statement (camt.053, unlike a camt.052 report) that leaves it out reports bookings.
+  const status = text(at(ntry, 'Sts', 'Cd')) ?? text(at(ntry, 'Sts')) ?? 'BOOK';
   const tx = list(at(list(at(ntry, 'NtryDtls'))[0], 'TxDtls'))[0];
-  const endToEnd = text(at(tx, 'Refs', 'EndToEndId'));
-  const bankReference = text(at(ntry, 'AcctSvcrRef')) ?? null;
-  const reference = endToEnd ?? bankReference;
-  if (reference === undefined || reference === null) return fail('bank_file_invalid', `entry ${n}: no EndToEndId or AcctSvcrRef`);
+  const endToEnd = given(text(at(tx, 'Refs', 'EndToEndId')));
+  const bankReference = given(text(at(ntry, 'AcctSvcrRef'))) ?? given(text(at(tx, 'Refs', 'AcctSvcrRef'))) ?? null;
+  const reference = endToEnd ?? bankReference ?? given(text(at(ntry, 'NtryRef')));
+  if (reference === undefined)
+    return fail('bank_file_invalid', `entry ${n}: no reference (EndToEndId, AcctSvcrRef or NtryRef other than NOTPROVIDED)`);
   return {
     reference,
     amountMinor: indicator === 'CRDT' ? amt.minor : -amt.minor,
     currency: amt.currency,
-    bookingDate: text(at(ntry, 'BookgDt', 'Dt')) ?? '',
+    bookingDate: text(at(ntry, 'BookgDt', 'Dt')) ?? text(at(ntry, 'BookgDt', 'DtTm'))?.slice(0, 10) ?? '',
     bankReference,
+    status,
   };
 }
 

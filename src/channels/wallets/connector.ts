@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { pinyin } from 'pinyin-pro';
 import type { Clock } from '../../core/clock.js';
 import { fail, type Failure } from '../../core/failure.js';
 import type { Amount } from '../../money/index.js';
@@ -36,6 +37,8 @@ export interface WalletConnector extends WalletConnectorContract {
     subject: string;
     notifyUrl: string;
     returnUrl?: string;
+    /** The paying merchant (EMV QR tags 59 name, 60 city, 58 country); the wallet's own defaults when absent. */
+    merchant?: { name: string; city: string | null; country: string };
   }): Promise<CreateOrderOutcome>;
   /** Verifies the raw notification (signature on the raw bytes, constant-time) and parses it. */
   verifyNotification(
@@ -77,6 +80,18 @@ export const walletProfiles: Readonly<
 type Exchange =
   | { readonly kind: 'answer'; readonly httpStatus: number; readonly fields: Fields }
   | { readonly kind: 'unavailable'; readonly reason: UnknownReason; readonly detail: string };
+
+/** A name for an EMV QR tag: romanised (Chinese to pinyin without tones), upper case, printable ASCII, cut to `charsMax`. */
+export function qrLatin(text: string, charsMax: number): string {
+  const latin = /^[\x20-\x7e]*$/.test(text) ? text : pinyin(text, { toneType: 'none', type: 'array', nonZh: 'consecutive' }).join(' ');
+  return latin
+    .toUpperCase()
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, charsMax)
+    .trim();
+}
 
 export function createWalletConnector(name: WalletName, options: WalletConnectorOptions): WalletConnector {
   const timeoutMs = options.timeoutMs ?? timeoutMsDefault;
@@ -124,6 +139,12 @@ export function createWalletConnector(name: WalletName, options: WalletConnector
       notifyUrl: input.notifyUrl,
     };
     if (input.returnUrl !== undefined) fields.returnUrl = input.returnUrl;
+    if (input.merchant !== undefined) {
+      // EMV tags 59 and 60 are in the Latin alphabet, at most 25 and 15 characters (domain.md §5).
+      fields.merchantName = qrLatin(input.merchant.name, 25) || 'MERCHANT';
+      if (input.merchant.city !== null && qrLatin(input.merchant.city, 15) !== '') fields.merchantCity = qrLatin(input.merchant.city, 15);
+      fields.merchantCountry = input.merchant.country;
+    }
     const answer = await exchange('POST', '/orders', fields);
     if (answer.kind === 'unavailable') {
       report('createOrder', input.orderId, answer.reason, answer.detail);

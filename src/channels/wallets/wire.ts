@@ -99,7 +99,13 @@ export function refundOutcomeOf(fields: Fields, orderId: string, refundId: strin
   if (fields.orderId !== orderId || fields.refundId !== refundId) return { status: 'unknown', reason: UnknownReason.Integrity };
   const answered = amountOf(fields.amountMinor, fields.currency);
   if (answered === undefined || !sameAmount(answered, sent)) return { status: 'unknown', reason: UnknownReason.Integrity };
-  if (fields.status === 'succeeded') return { status: 'succeeded' };
+  if (fields.status === 'succeeded') {
+    // The wallet's own refund number, when it gives one (the reference of its bill's refund line).
+    const walletRefundId = fields.walletRefundId;
+    if (walletRefundId === undefined) return { status: 'succeeded' };
+    if (!idPattern.test(walletRefundId)) return { status: 'unknown', reason: UnknownReason.MalformedResponse };
+    return { status: 'succeeded', walletRefundId };
+  }
   if (fields.status === 'failed' && fields.reason !== undefined && reasonPattern.test(fields.reason)) {
     return { status: 'failed', reason: fields.reason };
   }

@@ -2,7 +2,9 @@
 export { complaintReasons, type ComplaintReason } from './complaints.js';
 export {
   billpaySettingsDefault,
+  type BillCardCharge,
   type BillerConnectors,
+  type BillpayCardsPort,
   type BillpayDeps,
   type BillpayEventsPort,
   type BillpayPartiesPort,

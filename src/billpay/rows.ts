@@ -88,6 +88,9 @@ export function toPayment(row: Database['billpay_payments']): BillPayment {
     billerReceipt: row.biller_receipt,
     reason: row.reason,
     attempts: Number(row.attempts),
+    funding: row.funding as BillPayment['funding'],
+    cardPaymentId: row.card_payment_id,
+    cardRefund: row.card_refund as BillPayment['cardRefund'],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

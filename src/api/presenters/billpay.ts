@@ -113,7 +113,7 @@ export function billView(b: Bill) {
 export const BillPaymentView = Type.Object({
   id: Type.String(),
   object: Type.Literal('bill_payment'),
-  status: Type.String({ description: 'posting, awaiting_biller, accepted or refunded' }),
+  status: Type.String({ description: 'charging (card), posting, awaiting_biller, accepted, refunded, or failed (the card was not charged)' }),
   biller: Type.String(),
   bill: Nullable(Type.String()),
   customer: Type.String(),
@@ -126,6 +126,9 @@ export const BillPaymentView = Type.Object({
   biller_receipt: Nullable(Type.String()),
   reason: Nullable(Type.String()),
   attempts: Type.Integer(),
+  funding: Type.String({ description: 'wallet or card' }),
+  card_payment: Nullable(Type.String({ description: 'The card payment (GET /v1/payments/{id}) that charged the card' })),
+  card_refund: Nullable(Type.String({ description: 'A refused card-funded payment: due, then done once the card is refunded' })),
   created_at: Type.String(),
   updated_at: Type.String(),
 });
@@ -147,6 +150,9 @@ export function billPaymentView(p: BillPayment) {
     biller_receipt: p.billerReceipt,
     reason: p.reason,
     attempts: p.attempts,
+    funding: p.funding,
+    card_payment: p.cardPaymentId,
+    card_refund: p.cardRefund,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
   };

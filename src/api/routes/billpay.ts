@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
@@ -9,6 +9,7 @@ import {
   checkDigits,
   complaintReasons,
   propertyCsv,
+  type BillCard,
   type BillpayError,
 } from '../../billpay/index.js';
 import { isFailure, type Failure } from '../../core/index.js';
@@ -88,9 +89,42 @@ const PayBody = Type.Object(
     amount: AmountMinor,
     currency: Currency,
     periods: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, description: 'Whole periods paid (property fees)' })),
+    payment_method: Type.Optional(
+      Type.Union(
+        [
+          Type.Object({ type: Type.Literal('wallet') }, { additionalProperties: false }),
+          Type.Object(
+            { type: Type.Literal('card'), card_id: Type.String({ maxLength: 40 }), cvc: Type.Optional(Type.String({ pattern: '^\\d{3,4}$' })) },
+            { additionalProperties: false },
+          ),
+          Type.Object(
+            {
+              type: Type.Literal('card'),
+              card: Type.Object(
+                {
+                  number: Type.String({ pattern: '^\\d{12,19}$' }),
+                  exp_month: Type.Integer({ minimum: 1, maximum: 12 }),
+                  exp_year: Type.Integer({ minimum: 2000, maximum: 2099 }),
+                  cvc: Type.Optional(Type.String({ pattern: '^\\d{3,4}$' })),
+                  holder_name: Type.Optional(Type.String({ maxLength: 100 })),
+                },
+                { additionalProperties: false },
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        { description: "How the payer pays: the customer's Hutong wallet (the default) or a card, charged through the payment gateway" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+
+function billCardOf(method: Static<typeof PayBody>['payment_method']): BillCard | undefined {
+  if (method === undefined || method.type === 'wallet') return undefined;
+  return 'card' in method ? { card: method.card } : { cardId: method.card_id, cvc: method.cvc };
+}
 
 function problemOf(failure: Failure<BillpayError>): ProblemError {
   return new ProblemError(isProblemCode(failure.failure) ? failure.failure : 'internal_error', failure.detail);
@@ -213,7 +247,7 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
       config: { auth: 'merchant' },
       schema: {
         tags,
-        summary: "Pay a bill from the customer's Hutong wallet; 202 while the biller has not answered",
+        summary: "Pay a bill from the customer's Hutong wallet or by card; 202 while the card or the biller has not answered",
         headers: IdempotencyHeaders,
         body: PayBody,
         response: { 201: BillPaymentView, 202: BillPaymentView, ...responses },
@@ -230,9 +264,10 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
           amount: amountFromBody(b.amount, b.currency),
           periods: b.periods,
           idempotencyKey: idempotencyKeyOf(request.headers),
+          card: billCardOf(b.payment_method),
         }),
       );
-      const done = payment.status === 'accepted' || payment.status === 'refunded';
+      const done = payment.status === 'accepted' || payment.status === 'refunded' || payment.status === 'failed';
       return reply.code(done ? 201 : 202).send(billPaymentView(payment));
     },
   );

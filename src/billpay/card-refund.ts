@@ -27,4 +27,3 @@ export async function refundCard(deps: BillpayDeps, payment: BillPayment): Promi
   );
   return { ...payment, cardRefund: 'done', updatedAt: at };
 }
-

@@ -159,7 +159,8 @@ export async function recordCharge(
         return { row: { ...row, ...changes }, moved: true };
       }
       const total = row.amount + row.payer_fee;
-      if (charge.capturedMinor !== total) throw new Error(`bill payment ${paymentId}: the card captured ${charge.capturedMinor}, not ${total}`);
+      if (charge.capturedMinor !== total)
+        throw new Error(`bill payment ${paymentId}: the card captured ${charge.capturedMinor}, not ${total}`);
       // The card payment's capture put the money on the merchant's pending balance (net of its card fee): it pays the bill.
       const entry = await deps.ledger.post(trx, {
         id: `${paymentId}:card`,
@@ -181,7 +182,11 @@ export async function recordCharge(
 }
 
 /** The sweeper's turn on a `charging` payment whose request went quiet: ask the gateway, record, post. */
-export async function resolveCharging(deps: BillpayDeps, connector: BillerConnector | undefined, payment: BillPayment): Promise<BillPayment> {
+export async function resolveCharging(
+  deps: BillpayDeps,
+  connector: BillerConnector | undefined,
+  payment: BillPayment,
+): Promise<BillPayment> {
   const waited = deps.clock.now().getTime() - Date.parse(payment.createdAt);
   const options = { closeAwaitingAction: waited >= deps.settings.cardActionWaitMs };
   const charge = (await cardsOf(deps).settle(payment.merchantId, cardKey(payment.id), options)) ?? {
@@ -193,6 +198,10 @@ export async function resolveCharging(deps: BillpayDeps, connector: BillerConnec
   };
   const { payment: after, moved } = await recordCharge(deps, payment.id, charge);
   if (after.status !== 'posting' || !moved || connector === undefined) return after;
-  const ref = await deps.store.reader.selectFrom('billpay_payments').select('biller_bill_ref').where('id', '=', payment.id).executeTakeFirstOrThrow();
+  const ref = await deps.store.reader
+    .selectFrom('billpay_payments')
+    .select('biller_bill_ref')
+    .where('id', '=', payment.id)
+    .executeTakeFirstOrThrow();
   return postAndRecord(deps, connector, after, ref.biller_bill_ref);
 }

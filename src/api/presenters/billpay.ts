@@ -113,7 +113,9 @@ export function billView(b: Bill) {
 export const BillPaymentView = Type.Object({
   id: Type.String(),
   object: Type.Literal('bill_payment'),
-  status: Type.String({ description: 'charging (card), posting, awaiting_biller, accepted, refunded, or failed (the card was not charged)' }),
+  status: Type.String({
+    description: 'charging (card), posting, awaiting_biller, accepted, refunded, or failed (the card was not charged)',
+  }),
   biller: Type.String(),
   bill: Nullable(Type.String()),
   customer: Type.String(),

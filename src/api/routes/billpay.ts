@@ -94,7 +94,11 @@ const PayBody = Type.Object(
         [
           Type.Object({ type: Type.Literal('wallet') }, { additionalProperties: false }),
           Type.Object(
-            { type: Type.Literal('card'), card_id: Type.String({ maxLength: 40 }), cvc: Type.Optional(Type.String({ pattern: '^\\d{3,4}$' })) },
+            {
+              type: Type.Literal('card'),
+              card_id: Type.String({ maxLength: 40 }),
+              cvc: Type.Optional(Type.String({ pattern: '^\\d{3,4}$' })),
+            },
             { additionalProperties: false },
           ),
           Type.Object(

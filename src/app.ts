@@ -43,7 +43,7 @@ import { createInteropService, defaultInteropSettings, defaultParticipants, defa
 import { collectionCodeOrderView } from './api/presenters/interop.js';
 import type { CodeOrder } from './interop/index.js';
 import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
-import { billPaymentView } from './api/presenters/billpay.js';
+import { autopayRunView, billPaymentView } from './api/presenters/billpay.js';
 import { createRiskService, type IdentityPort } from './risk/index.js';
 import type { BillCardCharge, BillpayCardsPort } from './billpay/index.js';
 import { derivedId } from './core/index.js';
@@ -355,7 +355,17 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
           data: billPaymentView(event.payment),
         });
       },
+      recordRun: async (trx, event) => {
+        await events.recordEvent(trx, {
+          merchantId: event.merchantId,
+          type: event.type,
+          objectType: 'bill_autopay_run',
+          objectId: event.run.id,
+          data: autopayRunView(event.run),
+        });
+      },
     },
+    timers: { register: (kind, handler) => timers.register(kind, handler), schedule: (trx, job) => timers.schedule(trx, job) },
     settings: {
       ...billpaySettingsDefault,
       ...(config.billpay === undefined

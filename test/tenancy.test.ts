@@ -188,6 +188,11 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/billers/:id/property_roll': 'merchant',
   'POST /v1/customers/:id/verifications': 'merchant',
   'GET /v1/customers/:id/limits': 'merchant',
+  'POST /v1/saved_billers': 'merchant',
+  'GET /v1/saved_billers': 'merchant',
+  'GET /v1/saved_billers/:id': 'merchant',
+  'DELETE /v1/saved_billers/:id': 'merchant',
+  'GET /v1/saved_billers/:id/autopay_runs': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -245,6 +250,8 @@ interface Tenant {
   bill: string;
   billPayment: string;
   complaint: string;
+  /** A saved biller of the tenant's customer (issue 15: saved billers and auto-pay). */
+  savedBiller: string;
 }
 
 describeEachStore('tenant isolation and card data across every route', (dialect) => {
@@ -435,6 +442,14 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     tn.complaint = (
       await ok(await t.request('POST', `/v1/bill_payments/${tn.billPayment}/complaints`, { key: tn.key, body: { reason: 'other' } }))
     ).id;
+    tn.savedBiller = (
+      await ok(
+        await t.request('POST', '/v1/saved_billers', {
+          key: tn.key,
+          body: { customer: tn.customer, biller: tn.biller, account_number: propertyUnits.threeMonths, nickname: 'Home' },
+        }),
+      )
+    ).id;
   }
 
   async function signIn(tn: Tenant) {
@@ -509,6 +524,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         exceptions: 'rex_none',
         channels: 'alipay_sandbox',
         assets: 'none.js',
+        saved_billers: of.savedBiller,
       };
       return `/${collection}/${ids[collection] ?? `unknown-${param}`}`;
     });
@@ -558,6 +574,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       'POST /v1/bill_payments/:id/complaints': { reason: 'other' },
       'POST /v1/bill_complaints/:id/resolve': { resolution: 'no' },
       'POST /v1/billers/:id/reconciliations': { date: '2026-03-01' },
+      'POST /v1/saved_billers': { customer: other.customer, biller: other.biller, account_number: propertyUnits.oneMonth },
     };
     return bodies[route] ?? (route.startsWith('POST') ? {} : undefined);
   }
@@ -594,6 +611,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       tn.bill,
       tn.billPayment,
       tn.complaint,
+      tn.savedBiller,
     ];
   }
 

@@ -4,7 +4,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { Database, Store, Writer } from '../store/index.js';
 import type { Transaction } from 'kysely';
 import type { Amount } from '../money/index.js';
-import type { BillCard, BillPayment } from './model.js';
+import type { AutopayRun, BillCard, BillPayment } from './model.js';
 
 /** The parties bill payment needs to know exist; bound to src/parties in app.ts. */
 export interface BillpayPartiesPort {
@@ -18,6 +18,17 @@ export interface BillpayPartiesPort {
  */
 export interface BillpayEventsPort {
   record(trx: Transaction<Database>, event: { merchantId: string; type: string; payment: BillPayment }): Promise<void>;
+  /** Auto-pay notices (`bill_autopay.failed`), in the unit that records the run. */
+  recordRun(trx: Transaction<Database>, event: { merchantId: string; type: string; run: AutopayRun }): Promise<void>;
+}
+
+/** Durable timers (src/events timers), bound in app.ts: auto-pay's daily check of each saved biller. */
+export interface BillpayTimersPort {
+  register(
+    kind: string,
+    handler: { readonly outside: (job: { readonly payload: Record<string, unknown> }) => Promise<undefined | { readonly retryAt: Date }> },
+  ): void;
+  schedule(trx: Transaction<Database>, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void>;
 }
 
 /**
@@ -92,6 +103,8 @@ export interface BillpayDeps {
   readonly events: BillpayEventsPort;
   /** Card payments of bills; absent: bills are paid from the wallet only. */
   readonly cards?: BillpayCardsPort;
+  /** Auto-pay's durable timer; absent: saved billers without auto-pay only. */
+  readonly timers?: BillpayTimersPort;
   readonly settings: BillpaySettings;
   readonly log: (message: string) => void;
 }

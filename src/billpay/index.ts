@@ -8,6 +8,7 @@ export {
   type BillpayDeps,
   type BillpayEventsPort,
   type BillpayPartiesPort,
+  type BillpayTimersPort,
   type BillpaySettings,
 } from './deps.js';
 export { BillpayError } from './errors.js';

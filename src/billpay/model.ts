@@ -193,3 +193,49 @@ export interface PropertyUnitView {
   readonly paidThroughHutongMinor: bigint;
   readonly lastReceipt: string | null;
 }
+
+/** A customer's saved biller account (issue 15: saved billers), with its auto-pay settings. */
+export interface SavedBiller {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly customerId: string;
+  readonly billerId: string;
+  readonly accountNumber: string;
+  readonly nickname: string | null;
+  /** Auto-pay: each new bill is paid on its due date if it is at most `limitMinor`; from the wallet, or the stored card. */
+  readonly autopay: { readonly limitMinor: bigint; readonly currency: string; readonly cardId: string | null } | null;
+  readonly status: 'active' | 'removed';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface SaveBillerInput {
+  readonly customerId: string;
+  readonly billerId: string;
+  readonly accountNumber: string;
+  readonly nickname?: string;
+  readonly autopay?: { readonly limit: Amount; readonly cardId?: string };
+}
+
+/**
+ * One auto-pay decision on one biller bill: paying (a payment under the run's key is on its way, or
+ * a crash left it: the next run pays under the same key), paid (the bill payment was made; its own
+ * status says whether the biller accepted it), failed (it could not be paid: a notice went out),
+ * over_limit (the bill was more than the customer's limit: a notice went out, nothing was paid).
+ */
+export type AutopayRunStatus = 'paying' | 'paid' | 'failed' | 'over_limit';
+
+export interface AutopayRun {
+  readonly id: string;
+  readonly savedBillerId: string;
+  readonly merchantId: string;
+  readonly billId: string | null;
+  readonly billerBillRef: string;
+  readonly dueDate: string | null;
+  readonly amountMinor: bigint | null;
+  readonly paymentId: string | null;
+  readonly status: AutopayRunStatus;
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

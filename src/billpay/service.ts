@@ -9,8 +9,11 @@ import type {
   Biller,
   BillerInput,
   BillPayment,
+  AutopayRun,
   Complaint,
   PayBillInput,
+  SaveBillerInput,
+  SavedBiller,
   PropertyUnitView,
   ReconException,
   ReconReport,
@@ -20,6 +23,8 @@ import { propertyRoll } from './property.js';
 import { listExceptions, reconcileBiller } from './recon.js';
 import { getBiller, listBillers, registerBiller } from './registry.js';
 import { createSweeper, sweepOnce } from './resolve.js';
+import { autopayTimerKind, runAutopay } from './autopay.js';
+import { getSavedBiller, listAutopayRuns, listSavedBillers, removeSavedBiller, saveBiller } from './saved-billers.js';
 
 type Result<T> = T | Failure<BillpayError>;
 
@@ -43,12 +48,20 @@ export interface BillpayService {
   reconcile(billerId: string, fileDate: string): Promise<Result<ReconReport>>;
   listReconExceptions(billerId: string): Promise<ReconException[]>;
   propertyRoll(merchantId: string, billerId: string): Promise<Result<PropertyUnitView[]>>;
+  saveBiller(merchantId: string, input: SaveBillerInput): Promise<Result<SavedBiller>>;
+  getSavedBiller(merchantId: string, id: string): Promise<Result<SavedBiller>>;
+  listSavedBillers(merchantId: string, customerId?: string): Promise<SavedBiller[]>;
+  removeSavedBiller(merchantId: string, id: string): Promise<Result<SavedBiller>>;
+  listAutopayRuns(merchantId: string, savedId: string): Promise<Result<AutopayRun[]>>;
+  /** One auto-pay check of a saved biller (what its timer runs); the next check's time, if any. */
+  runAutopay(savedId: string): Promise<undefined | { retryAt: Date }>;
   /** One pass over unanswered postings (tests and `hutong start` via the sweeper). */
   sweepOnce(): Promise<number>;
   readonly sweeper: Loop;
 }
 
 export function createBillpayService(deps: BillpayDeps): BillpayService {
+  deps.timers?.register(autopayTimerKind, { outside: (job) => runAutopay(deps, String(job.payload.savedId)) });
   return {
     registerBiller: (input) => registerBiller(deps, input),
     getBiller: (id) => getBiller(deps, id),
@@ -64,6 +77,12 @@ export function createBillpayService(deps: BillpayDeps): BillpayService {
     reconcile: (billerId, fileDate) => reconcileBiller(deps, billerId, fileDate),
     listReconExceptions: (billerId) => listExceptions(deps, billerId),
     propertyRoll: (merchantId, billerId) => propertyRoll(deps, merchantId, billerId),
+    saveBiller: (merchantId, input) => saveBiller(deps, merchantId, input),
+    getSavedBiller: (merchantId, id) => getSavedBiller(deps, merchantId, id),
+    listSavedBillers: (merchantId, customerId) => listSavedBillers(deps, merchantId, customerId),
+    removeSavedBiller: (merchantId, id) => removeSavedBiller(deps, merchantId, id),
+    listAutopayRuns: (merchantId, savedId) => listAutopayRuns(deps, merchantId, savedId),
+    runAutopay: (savedId) => runAutopay(deps, savedId),
     sweepOnce: () => sweepOnce(deps),
     sweeper: createSweeper(deps),
   };

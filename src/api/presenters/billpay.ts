@@ -1,5 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import type { Bill, Biller, BillPayment, Complaint, PropertyUnitView, ReconException, ReconReport } from '../../billpay/index.js';
+import type {
+  AutopayRun,
+  Bill,
+  Biller,
+  BillPayment,
+  Complaint,
+  PropertyUnitView,
+  ReconException,
+  ReconReport,
+  SavedBiller,
+} from '../../billpay/index.js';
 
 /** API views of bill payment's objects (amounts as integers of minor units, as everywhere). */
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -279,5 +289,71 @@ export function propertyUnitView(v: PropertyUnitView) {
     owed: minor(v.owedMinor),
     paid_through_hutong: minor(v.paidThroughHutongMinor),
     last_receipt: v.lastReceipt,
+  };
+}
+
+export const SavedBillerView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('saved_biller'),
+  customer: Type.String(),
+  biller: Type.String(),
+  account_number: Type.String(),
+  nickname: Nullable(Type.String()),
+  autopay: Nullable(
+    Type.Object({
+      limit: Type.Integer({ description: 'Each new bill is paid on its due date if it is at most this (minor units)' }),
+      currency: Type.String(),
+      card_id: Nullable(Type.String({ description: 'The stored card charged; null: the Hutong wallet' })),
+    }),
+  ),
+  status: Type.String({ description: 'active or removed' }),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export function savedBillerView(s: SavedBiller) {
+  return {
+    id: s.id,
+    object: 'saved_biller' as const,
+    customer: s.customerId,
+    biller: s.billerId,
+    account_number: s.accountNumber,
+    nickname: s.nickname,
+    autopay: s.autopay === null ? null : { limit: minor(s.autopay.limitMinor), currency: s.autopay.currency, card_id: s.autopay.cardId },
+    status: s.status,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+  };
+}
+
+export const AutopayRunView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('bill_autopay_run'),
+  saved_biller: Type.String(),
+  bill: Nullable(Type.String()),
+  biller_bill_ref: Type.String(),
+  due_date: Nullable(Type.String()),
+  amount: Nullable(Type.Integer()),
+  bill_payment: Nullable(Type.String()),
+  status: Type.String({ description: 'paying, paid, failed or over_limit' }),
+  reason: Nullable(Type.String()),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export function autopayRunView(r: AutopayRun) {
+  return {
+    id: r.id,
+    object: 'bill_autopay_run' as const,
+    saved_biller: r.savedBillerId,
+    bill: r.billId,
+    biller_bill_ref: r.billerBillRef,
+    due_date: r.dueDate,
+    amount: r.amountMinor === null ? null : minor(r.amountMinor),
+    bill_payment: r.paymentId,
+    status: r.status,
+    reason: r.reason,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
   };
 }

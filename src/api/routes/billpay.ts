@@ -34,6 +34,10 @@ import {
   reconExceptionView,
   ReconReportView,
   reconReportView,
+  AutopayRunView,
+  autopayRunView,
+  SavedBillerView,
+  savedBillerView,
 } from '../presenters/billpay.js';
 import { isProblemCode, ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
@@ -119,6 +123,26 @@ const PayBody = Type.Object(
           ),
         ],
         { description: "How the payer pays: the customer's Hutong wallet (the default) or a card, charged through the payment gateway" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const SaveBody = Type.Object(
+  {
+    customer: Type.String({ maxLength: 40 }),
+    biller: Type.String({ maxLength: 40 }),
+    account_number: Text(40),
+    nickname: Type.Optional(Text(60)),
+    autopay: Type.Optional(
+      Type.Object(
+        {
+          limit: AmountMinor,
+          currency: Currency,
+          card_id: Type.Optional(Type.String({ maxLength: 40, description: 'A stored card to charge; absent: the Hutong wallet' })),
+        },
+        { additionalProperties: false },
       ),
     ),
   },
@@ -429,5 +453,86 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
           .send(propertyCsv(roll));
       return { object: 'list' as const, data: roll.map(propertyUnitView) };
     },
+  );
+
+  app.post(
+    '/v1/saved_billers',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags,
+        summary: "Save a customer's biller account; with autopay, each new bill is paid on its due date up to the limit",
+        body: SaveBody,
+        response: { 201: SavedBillerView, ...responses },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const saved = unwrap(
+        await billpay.saveBiller(merchantIdOf(request), {
+          customerId: b.customer,
+          billerId: b.biller,
+          accountNumber: b.account_number,
+          nickname: b.nickname,
+          autopay:
+            b.autopay === undefined ? undefined : { limit: amountFromBody(b.autopay.limit, b.autopay.currency), cardId: b.autopay.card_id },
+        }),
+      );
+      return reply.code(201).send(savedBillerView(saved));
+    },
+  );
+
+  app.get(
+    '/v1/saved_billers',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags,
+        summary: "A merchant's saved billers, newest first, optionally one customer's",
+        querystring: Type.Object({ customer: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(SavedBillerView) }), ...responses },
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: (await billpay.listSavedBillers(merchantIdOf(request), request.query.customer)).map(savedBillerView),
+    }),
+  );
+
+  app.get(
+    '/v1/saved_billers/:id',
+    { config: { auth: 'merchant' }, schema: { tags, params: IdParams, response: { 200: SavedBillerView, ...responses } } },
+    async (request) => savedBillerView(unwrap(await billpay.getSavedBiller(merchantIdOf(request), request.params.id))),
+  );
+
+  app.delete(
+    '/v1/saved_billers/:id',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags,
+        summary: 'Remove a saved biller; its auto-pay stops',
+        params: IdParams,
+        response: { 200: SavedBillerView, ...responses },
+      },
+    },
+    async (request) => savedBillerView(unwrap(await billpay.removeSavedBiller(merchantIdOf(request), request.params.id))),
+  );
+
+  app.get(
+    '/v1/saved_billers/:id/autopay_runs',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags,
+        summary: 'What auto-pay did with each bill of this saved biller',
+        params: IdParams,
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(AutopayRunView) }), ...responses },
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: unwrap(await billpay.listAutopayRuns(merchantIdOf(request), request.params.id)).map(autopayRunView),
+    }),
   );
 }

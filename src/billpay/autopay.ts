@@ -15,6 +15,7 @@ import { toAutopayRun } from './rows.js';
  *  - a bill due today or overdue → one run row per biller bill (its id derives from the saved biller and
  *    the biller's bill reference), then a bill payment under a key derived from that run: a crash at
  *    any point and the next run pays under the same key, so a bill is auto-paid exactly once;
+ *  - a run a crash left `paying` is finished first, under its own key (its payment is found, not made again);
  *  - over the limit, or the payment refused (funds, card, biller) → the run fails with a notice
  *    (`bill_autopay.failed` webhook to the merchant), nothing charged twice; a biller that does not
  *    answer is tried again in an hour.
@@ -32,6 +33,17 @@ export async function runAutopay(deps: BillpayDeps, savedId: string): Promise<Ne
   if (saved === undefined || saved.status !== 'active' || saved.autopay_limit === null) return undefined;
   const now = deps.clock.now();
   const tomorrow = { retryAt: new Date(now.getTime() + dayMs) };
+  // A run a crash left `paying` is finished first, under its own key: its payment is found, never made twice.
+  const unfinished = await deps.store.reader
+    .selectFrom('billpay_autopay_runs')
+    .selectAll()
+    .where('saved_id', '=', savedId)
+    .where('status', '=', 'paying')
+    .execute();
+  for (const run of unfinished) {
+    const next = await payRun(deps, saved, run, tomorrow);
+    if (next !== tomorrow) return next;
+  }
   const fetched = await fetchBill(deps, saved.merchant_id, {
     billerId: saved.biller_id,
     accountNumber: saved.account_number,

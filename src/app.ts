@@ -43,7 +43,7 @@ import { createInteropService, defaultInteropSettings, defaultParticipants, defa
 import { collectionCodeOrderView } from './api/presenters/interop.js';
 import type { CodeOrder } from './interop/index.js';
 import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
-import { autopayRunView, billPaymentView } from './api/presenters/billpay.js';
+import { autopayRunView, billerPaymentView, billPaymentView } from './api/presenters/billpay.js';
 import { createRiskService, type IdentityPort } from './risk/index.js';
 import type { BillCardCharge, BillpayCardsPort } from './billpay/index.js';
 import { derivedId } from './core/index.js';
@@ -353,6 +353,15 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
           objectType: 'bill_payment',
           objectId: event.payment.id,
           data: billPaymentView(event.payment),
+        });
+      },
+      recordForBiller: async (trx, event) => {
+        await events.recordEvent(trx, {
+          merchantId: event.merchantId,
+          type: event.type,
+          objectType: 'biller_payment',
+          objectId: event.payment.id,
+          data: billerPaymentView(event.payment),
         });
       },
       recordRun: async (trx, event) => {

@@ -18,6 +18,8 @@ export interface BillpayPartiesPort {
  */
 export interface BillpayEventsPort {
   record(trx: Transaction<Database>, event: { merchantId: string; type: string; payment: BillPayment }): Promise<void>;
+  /** The biller's own notice (`biller_payment.accepted`), to the biller's merchant, with the biller's view of the payment. */
+  recordForBiller(trx: Transaction<Database>, event: { merchantId: string; type: string; payment: BillPayment }): Promise<void>;
   /** Auto-pay notices (`bill_autopay.failed`), in the unit that records the run. */
   recordRun(trx: Transaction<Database>, event: { merchantId: string; type: string; run: AutopayRun }): Promise<void>;
 }

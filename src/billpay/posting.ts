@@ -121,6 +121,9 @@ export async function recordOutcome(deps: BillpayDeps, paymentId: string, outcom
         if (isFailure(entry)) throw new Error(`bill payment ${paymentId} ${kind}: ${entry.detail}`);
         const settled = toPayment({ ...row, ...changes });
         await deps.events.record(trx, { merchantId: row.merchant_id, type: `bill_payment.${next}`, payment: settled });
+        // The biller hears of what it is paid (its merchant's webhooks), without the payer's merchant or customer.
+        if (next === 'accepted')
+          await deps.events.recordForBiller(trx, { merchantId: biller.merchant_id, type: 'biller_payment.accepted', payment: settled });
         if (row.bill_id !== null)
           await trx
             .updateTable('billpay_bills')

@@ -61,15 +61,25 @@ describeEachStore('bill payment by card', (dialect) => {
     const charge = await t.request('GET', `/v1/payments/${paid.body.card_payment}`, { key: t.app.key });
     expect(charge.body).toMatchObject({ status: 'succeeded', amount: 23_456, currency: 'CNY', metadata: { bill_payment: paid.body.id } });
     expect(await t.balance(customer)).toBe(0);
+    const once = cards.world.cardholder(approved);
+    const spentOnce = (once?.postedMinor ?? 0n) + (once?.pendingMinor ?? 0n);
     // A retry under the same key is the same payment: no second charge.
     const again = await pay(
       { customer, biller: t.billers.electricity, bill: bill.body.id, amount: 23_456, payment_method: card(approved) },
       'card-1',
     );
     expect(again.body).toMatchObject({ id: paid.body.id, card_payment: paid.body.card_payment });
+    // The issuer charged the card once (in the card's own currency), and the retry charged nothing more.
     const charged = cards.world.cardholder(approved);
-    expect((charged?.postedMinor ?? 0n) + (charged?.pendingMinor ?? 0n) - spentBefore).toBe(23_456n);
+    const spentAfter = (charged?.postedMinor ?? 0n) + (charged?.pendingMinor ?? 0n);
+    expect(spentAfter).toBeGreaterThan(spentBefore);
+    expect(spentAfter).toBe(spentOnce);
     expect(await balanceOf(payable(t.billers.electricity))).toBe(0n);
+    // The biller hears of it through its own webhooks: the reference, the account, the money, not who paid.
+    const told = await t.request('GET', `/v1/events?object_id=${paid.body.id}`, { key: t.billerMerchants.electricity.key });
+    expect(told.body.data.map((e: { type: string }) => e.type)).toEqual(['biller_payment.accepted']);
+    expect(told.body.data[0].data.object).toMatchObject({ object: 'biller_payment', amount: 23_456, commission: 46, net: 23_410 });
+    expect(JSON.stringify(told.body.data[0].data.object)).not.toContain(customer);
     // The biller's merchant holds the bill less its commission, as for a wallet payment.
     expect(await balanceOf(chart.merchantPending(t.billerMerchants.electricity.id, 'CNY'))).toBe(BigInt(23_456 - 46));
     await verified();

@@ -357,3 +357,20 @@ export function autopayRunView(r: AutopayRun) {
     updated_at: r.updatedAt,
   };
 }
+
+/** What a biller is told of a payment it booked (its webhooks): the reference, its account, the money; not who paid. */
+export function billerPaymentView(p: BillPayment) {
+  return {
+    id: p.id,
+    object: 'biller_payment' as const,
+    biller: p.billerId,
+    account_number: p.accountNumber,
+    amount: minor(p.amount.minor),
+    currency: p.amount.currency,
+    commission: minor(p.billerFeeMinor),
+    net: minor(p.amount.minor - p.billerFeeMinor),
+    periods: p.periods,
+    biller_receipt: p.billerReceipt,
+    accepted_at: p.updatedAt,
+  };
+}

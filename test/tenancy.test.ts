@@ -193,6 +193,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/saved_billers/:id': 'merchant',
   'DELETE /v1/saved_billers/:id': 'merchant',
   'GET /v1/saved_billers/:id/autopay_runs': 'merchant',
+  'GET /v1/billers/:id/report': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -579,7 +580,8 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     return bodies[route] ?? (route.startsWith('POST') ? {} : undefined);
   }
 
-  const queryFor = (route: string) => (route === 'GET /v1/payments/:id/presentment_options' ? '?bin=621234' : '');
+  const queryFor = (route: string) =>
+    route === 'GET /v1/payments/:id/presentment_options' ? '?bin=621234' : route === 'GET /v1/billers/:id/report' ? '?date=2026-03-01' : '';
 
   /** What must never reach another tenant: A's ids, names, account numbers and identity. */
   function markersOf(tn: Tenant): string[] {

@@ -239,3 +239,22 @@ export interface AutopayRun {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/** A biller's day of bill payments (created that UTC day), by status and funding. */
+export interface BillerDayReport {
+  readonly billerId: string;
+  readonly date: string;
+  readonly currency: string;
+  readonly lines: readonly {
+    readonly status: BillPaymentStatus;
+    readonly funding: BillFunding;
+    readonly count: number;
+    readonly amountMinor: bigint;
+    /** Of accepted payments only: what the biller's commission and the payers' fees came to. */
+    readonly commissionMinor: bigint;
+    readonly payerFeesMinor: bigint;
+  }[];
+  readonly acceptedCount: number;
+  readonly acceptedMinor: bigint;
+  readonly netToBillerMinor: bigint;
+}

@@ -10,6 +10,7 @@ import type {
   BillerInput,
   BillPayment,
   AutopayRun,
+  BillerDayReport,
   Complaint,
   PayBillInput,
   SaveBillerInput,
@@ -24,6 +25,7 @@ import { listExceptions, reconcileBiller } from './recon.js';
 import { getBiller, listBillers, registerBiller } from './registry.js';
 import { createSweeper, sweepOnce } from './resolve.js';
 import { autopayTimerKind, runAutopay } from './autopay.js';
+import { billerDayReport } from './report.js';
 import { getSavedBiller, listAutopayRuns, listSavedBillers, removeSavedBiller, saveBiller } from './saved-billers.js';
 
 type Result<T> = T | Failure<BillpayError>;
@@ -53,6 +55,8 @@ export interface BillpayService {
   listSavedBillers(merchantId: string, customerId?: string): Promise<SavedBiller[]>;
   removeSavedBiller(merchantId: string, id: string): Promise<Result<SavedBiller>>;
   listAutopayRuns(merchantId: string, savedId: string): Promise<Result<AutopayRun[]>>;
+  /** A biller's day; `undefined` viewer = the operator, else only the biller's own settlement merchant. */
+  billerDayReport(viewer: string | undefined, billerId: string, date: string): Promise<Result<BillerDayReport>>;
   /** One auto-pay check of a saved biller (what its timer runs); the next check's time, if any. */
   runAutopay(savedId: string): Promise<undefined | { retryAt: Date }>;
   /** One pass over unanswered postings (tests and `hutong start` via the sweeper). */
@@ -83,6 +87,7 @@ export function createBillpayService(deps: BillpayDeps): BillpayService {
     removeSavedBiller: (merchantId, id) => removeSavedBiller(deps, merchantId, id),
     listAutopayRuns: (merchantId, savedId) => listAutopayRuns(deps, merchantId, savedId),
     runAutopay: (savedId) => runAutopay(deps, savedId),
+    billerDayReport: (viewer, billerId, date) => billerDayReport(deps, viewer, billerId, date),
     sweepOnce: () => sweepOnce(deps),
     sweeper: createSweeper(deps),
   };

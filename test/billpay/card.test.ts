@@ -80,6 +80,16 @@ describeEachStore('bill payment by card', (dialect) => {
     expect(told.body.data.map((e: { type: string }) => e.type)).toEqual(['biller_payment.accepted']);
     expect(told.body.data[0].data.object).toMatchObject({ object: 'biller_payment', amount: 23_456, commission: 46, net: 23_410 });
     expect(JSON.stringify(told.body.data[0].data.object)).not.toContain(customer);
+    // The day's report: the operator's and the biller's own; another merchant finds no such biller.
+    const report = await t.request('GET', `/v1/billers/${t.billers.electricity}/report?date=2026-03-01`, { key: t.operatorKey });
+    expect(report.body).toMatchObject({ object: 'biller_day_report', accepted_count: 1, accepted_amount: 23_456, net_to_biller: 23_410 });
+    expect(report.body.lines).toEqual([{ status: 'accepted', funding: 'card', count: 1, amount: 23_456, commission: 46, payer_fees: 0 }]);
+    const own = await t.request('GET', `/v1/billers/${t.billers.electricity}/report?date=2026-03-01`, {
+      key: t.billerMerchants.electricity.key,
+    });
+    expect(own.body.accepted_amount).toBe(23_456);
+    const stranger = await t.request('GET', `/v1/billers/${t.billers.electricity}/report?date=2026-03-01`, { key: t.app.key });
+    expect(stranger.status).toBe(404);
     // The biller's merchant holds the bill less its commission, as for a wallet payment.
     expect(await balanceOf(chart.merchantPending(t.billerMerchants.electricity.id, 'CNY'))).toBe(BigInt(23_456 - 46));
     await verified();

@@ -3,6 +3,7 @@ import type {
   AutopayRun,
   Bill,
   Biller,
+  BillerDayReport,
   BillPayment,
   Complaint,
   PropertyUnitView,
@@ -372,5 +373,45 @@ export function billerPaymentView(p: BillPayment) {
     periods: p.periods,
     biller_receipt: p.billerReceipt,
     accepted_at: p.updatedAt,
+  };
+}
+
+export const BillerDayReportView = Type.Object({
+  object: Type.Literal('biller_day_report'),
+  biller: Type.String(),
+  date: Type.String(),
+  currency: Type.String(),
+  lines: Type.Array(
+    Type.Object({
+      status: Type.String(),
+      funding: Type.String(),
+      count: Type.Integer(),
+      amount: Type.Integer(),
+      commission: Type.Integer(),
+      payer_fees: Type.Integer(),
+    }),
+  ),
+  accepted_count: Type.Integer(),
+  accepted_amount: Type.Integer(),
+  net_to_biller: Type.Integer(),
+});
+
+export function billerDayReportView(r: BillerDayReport) {
+  return {
+    object: 'biller_day_report' as const,
+    biller: r.billerId,
+    date: r.date,
+    currency: r.currency,
+    lines: r.lines.map((l) => ({
+      status: l.status,
+      funding: l.funding,
+      count: l.count,
+      amount: minor(l.amountMinor),
+      commission: minor(l.commissionMinor),
+      payer_fees: minor(l.payerFeesMinor),
+    })),
+    accepted_count: r.acceptedCount,
+    accepted_amount: minor(r.acceptedMinor),
+    net_to_biller: minor(r.netToBillerMinor),
   };
 }

@@ -38,6 +38,8 @@ import {
   autopayRunView,
   SavedBillerView,
   savedBillerView,
+  BillerDayReportView,
+  billerDayReportView,
 } from '../presenters/billpay.js';
 import { isProblemCode, ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
@@ -534,5 +536,20 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
       object: 'list' as const,
       data: unwrap(await billpay.listAutopayRuns(merchantIdOf(request), request.params.id)).map(autopayRunView),
     }),
+  );
+
+  app.get(
+    '/v1/billers/:id/report',
+    {
+      config: { auth: 'any' },
+      schema: {
+        tags,
+        summary: "A biller's day of bill payments by status and funding (the operator, or the biller's own merchant)",
+        params: IdParams,
+        querystring: Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }, { additionalProperties: false }),
+        response: { 200: BillerDayReportView, ...responses },
+      },
+    },
+    async (request) => billerDayReportView(unwrap(await billpay.billerDayReport(scopeOf(request), request.params.id, request.query.date))),
   );
 }

@@ -156,6 +156,32 @@ describeEachStore('bill payment by card', (dialect) => {
     expect(history.body.data).toHaveLength(0);
   });
 
+  it('auto-pay with a stored card: the overdue bill is charged to the card once, the wallet untouched', async () => {
+    const customer = await t.customer(0);
+    const stored = await t.hutong.services.cards.tokenize(t.app.id, { number: approved, exp_month: 12, exp_year: 2030 });
+    if (isFailure(stored)) throw new Error(stored.detail);
+    const saved = await t.request('POST', '/v1/saved_billers', {
+      key: t.app.key,
+      body: {
+        customer,
+        biller: t.billers.electricity,
+        account_number: electricityAccounts.overdue,
+        autopay: { limit: 60_000, currency: 'CNY', card_id: stored.card.id },
+      },
+    });
+    expect(saved.body.autopay).toEqual({ limit: 60_000, currency: 'CNY', card_id: stored.card.id });
+    await Promise.all([t.hutong.services.billpay.runAutopay(saved.body.id), t.hutong.timers.runDue()]);
+    const runs = (await t.request('GET', `/v1/saved_billers/${saved.body.id}/autopay_runs`, { key: t.app.key })).body.data;
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'paid', amount: 50_500 });
+    const payment = await t.request('GET', `/v1/bill_payments/${runs[0].bill_payment}`, { key: t.app.key });
+    expect(payment.body).toMatchObject({ status: 'accepted', funding: 'card' });
+    const history = await t.request('GET', `/v1/bill_payments?customer=${customer}`, { key: t.app.key });
+    expect(history.body.data).toHaveLength(1);
+    expect(await t.balance(customer)).toBe(0);
+    await verified();
+  });
+
   /** What a process that died between its claim and the card's answer leaves behind. */
   async function claimLeftBehind(id: string, amount: bigint): Promise<void> {
     const at = t.clock.now().toISOString();

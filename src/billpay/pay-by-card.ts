@@ -1,5 +1,6 @@
 import type { BillerConnector } from '../channels/billers/index.js';
 import { fail, isFailure, type Failure } from '../core/index.js';
+import type { Transaction } from 'kysely';
 import { accountIdFor, chart } from '../ledger/index.js';
 import type { Database } from '../store/index.js';
 import { cardsOf, refundCard } from './card-refund.js';
@@ -116,24 +117,7 @@ export async function recordCharge(
       const now = deps.clock.now();
       const event = charge.status === 'succeeded' ? 'charged' : charge.status === 'failed' ? 'charge_failed' : undefined;
       const next = event === undefined ? undefined : transition(row.status as BillPayment['status'], event);
-      if (next === undefined) {
-        if (row.status === 'charging') {
-          // Still on its way (or 3-D Secure): look again later.
-          const changes = {
-            card_payment_id: charge.paymentId ?? row.card_payment_id,
-            reason: charge.detail,
-            next_check_at: new Date(now.getTime() + deps.settings.recheckDelayMs).toISOString(),
-          };
-          await trx.updateTable('billpay_payments').set(changes).where('id', '=', paymentId).where('status', '=', 'charging').execute();
-          return { row: { ...row, ...changes }, moved: false };
-        }
-        if (charge.status === 'succeeded' && row.status === 'failed' && row.card_refund === null && charge.paymentId !== null) {
-          const changes = { card_payment_id: charge.paymentId, card_refund: 'due', updated_at: now.toISOString() };
-          await trx.updateTable('billpay_payments').set(changes).where('id', '=', paymentId).where('card_refund', 'is', null).execute();
-          return { row: { ...row, ...changes }, moved: false };
-        }
-        return { row, moved: false };
-      }
+      if (next === undefined) return { row: await recordUnmoved(deps, trx, row, charge), moved: false };
       const changes: Partial<Row> = {
         status: next,
         card_payment_id: charge.paymentId,
@@ -179,6 +163,29 @@ export async function recordCharge(
   const payment = toPayment(recorded.row);
   if (payment.cardRefund === 'due') return { payment: await refundCard(deps, payment), moved: false };
   return { payment, moved: recorded.moved };
+}
+
+/**
+ * No status change: a charge still on its way (or in 3-D Secure) is looked at again later; a charge
+ * that succeeded after its payment was failed is owed back to the card (`card_refund = due`).
+ */
+async function recordUnmoved(deps: BillpayDeps, trx: Transaction<Database>, row: Row, charge: BillCardCharge): Promise<Row> {
+  const now = deps.clock.now();
+  if (row.status === 'charging') {
+    const changes = {
+      card_payment_id: charge.paymentId ?? row.card_payment_id,
+      reason: charge.detail,
+      next_check_at: new Date(now.getTime() + deps.settings.recheckDelayMs).toISOString(),
+    };
+    await trx.updateTable('billpay_payments').set(changes).where('id', '=', row.id).where('status', '=', 'charging').execute();
+    return { ...row, ...changes };
+  }
+  if (charge.status === 'succeeded' && row.status === 'failed' && row.card_refund === null && charge.paymentId !== null) {
+    const changes = { card_payment_id: charge.paymentId, card_refund: 'due', updated_at: now.toISOString() };
+    await trx.updateTable('billpay_payments').set(changes).where('id', '=', row.id).where('card_refund', 'is', null).execute();
+    return { ...row, ...changes };
+  }
+  return row;
 }
 
 /** The sweeper's turn on a `charging` payment whose request went quiet: ask the gateway, record, post. */

@@ -45,8 +45,11 @@ import { collectionCodeOrderView } from './api/presenters/interop.js';
 import type { CodeOrder, InteropService } from './interop/index.js';
 import type { PaymentCodePort } from './payments/index.js';
 import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
-import { billPaymentView } from './api/presenters/billpay.js';
+import { autopayRunView, billerPaymentView, billPaymentView } from './api/presenters/billpay.js';
 import { createRiskService, type HeldPaymentPort, type IdentityPort, type PaymentFraudPort } from './risk/index.js';
+import type { BillCardCharge, BillpayCardsPort } from './billpay/index.js';
+import { derivedId } from './core/index.js';
+import type { PaymentServices } from './payments/index.js';
 
 /**
  * Card and identity fields never reach the logs, whatever object they ride on (DESIGN.md §8).
@@ -388,6 +391,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       merchantExists: async (merchantId) => (await parties.getMerchant(merchantId)) !== undefined,
     },
     connectors: options.billers ?? (() => undefined),
+    cards: billpayCardsPort(payments),
     events: {
       record: async (trx, event) => {
         await events.recordEvent(trx, {
@@ -398,7 +402,26 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
           data: billPaymentView(event.payment),
         });
       },
+      recordForBiller: async (trx, event) => {
+        await events.recordEvent(trx, {
+          merchantId: event.merchantId,
+          type: event.type,
+          objectType: 'biller_payment',
+          objectId: event.payment.id,
+          data: billerPaymentView(event.payment),
+        });
+      },
+      recordRun: async (trx, event) => {
+        await events.recordEvent(trx, {
+          merchantId: event.merchantId,
+          type: event.type,
+          objectType: 'bill_autopay_run',
+          objectId: event.run.id,
+          data: autopayRunView(event.run),
+        });
+      },
     },
+    timers: { register: (kind, handler) => timers.register(kind, handler), schedule: (trx, job) => timers.schedule(trx, job) },
     settings: {
       ...billpaySettingsDefault,
       ...(config.billpay === undefined
@@ -525,6 +548,80 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       await timers.stop();
       await writer.close();
       await store.close();
+    },
+  };
+}
+
+/** Where a card payment stands, as bill payment sees it. */
+function billCardChargeOf(p: Payment): BillCardCharge {
+  const status = p.status === 'succeeded' ? 'succeeded' : p.status === 'failed' || p.status === 'canceled' ? 'failed' : 'pending';
+  return {
+    status,
+    paymentId: p.id,
+    capturedMinor: p.amountCapturedMinor,
+    detail: p.lastError === null ? (status === 'failed' ? `the card payment is ${p.status}` : null) : p.lastError.message,
+    nextActionUrl: p.nextAction?.url ?? null,
+  };
+}
+
+/**
+ * Bill payment's card port (src/billpay BillpayCardsPort) over the payment gateway: an automatic
+ * capture card payment of the payer's merchant, keyed by the bill payment, in the bill's own
+ * currency (never converted), with `metadata.bill_payment` naming the bill payment.
+ */
+function billpayCardsPort(payments: PaymentServices): BillpayCardsPort {
+  // The id src/payments derives from an Idempotency-Key (payments' create), to find a card payment by its key.
+  const paymentIdOf = (merchantId: string, key: string) => derivedId('pay', `${merchantId}/payments`, key);
+  const refundIdOf = (merchantId: string, key: string) => derivedId('re', `${merchantId}/refunds`, key);
+  async function close(merchantId: string, id: string, detail: string): Promise<BillCardCharge> {
+    const closed = await payments.cancel(merchantId, id);
+    if (!isFailure(closed)) return { ...billCardChargeOf(closed), status: 'failed', detail };
+    const now = await payments.get(merchantId, id);
+    if (isFailure(now)) throw new Error(`bill card payment ${id}: ${now.detail}`);
+    return billCardChargeOf(now);
+  }
+  return {
+    async charge(merchantId, input) {
+      const created = await payments.create(
+        merchantId,
+        {
+          amount: input.amount,
+          merchantOrderId: `bill:${input.billPaymentId}`,
+          description: input.description,
+          metadata: { bill_payment: input.billPaymentId },
+          captureMethod: 'automatic',
+          customerId: input.customerId,
+          fx: { settlementCurrency: input.amount.currency },
+        },
+        input.key,
+      );
+      if (isFailure(created)) return { status: 'failed', paymentId: null, capturedMinor: 0n, detail: created.detail, nextActionUrl: null };
+      if (created.status !== 'requires_payment_method') return billCardChargeOf(created);
+      const method = 'cardId' in input.card ? { type: 'card' as const, ...input.card } : { type: 'card' as const, card: input.card.card };
+      const confirmed = await payments.confirm(merchantId, created.id, method);
+      if (!isFailure(confirmed)) return billCardChargeOf(confirmed);
+      // Declined or refused: the card payment is closed, so nothing can charge it under this bill later.
+      return close(merchantId, created.id, confirmed.detail);
+    },
+    async settle(merchantId, key, options) {
+      const found = await payments.get(merchantId, paymentIdOf(merchantId, key));
+      if (isFailure(found)) return undefined;
+      if (found.status === 'requires_payment_method') return close(merchantId, found.id, 'the card was never charged');
+      if (found.status === 'requires_action' && options.closeAwaitingAction)
+        return close(merchantId, found.id, 'the cardholder did not finish 3-D Secure in time');
+      return billCardChargeOf(found);
+    },
+    async refund(merchantId, paymentId, key) {
+      const done = await payments.getRefund(merchantId, refundIdOf(merchantId, key));
+      if (!isFailure(done)) return true;
+      const payment = await payments.get(merchantId, paymentId);
+      if (isFailure(payment)) return false;
+      const made = await payments.refund(
+        merchantId,
+        { paymentId, amountMinor: payment.amountCapturedMinor, reason: 'the biller refused the bill payment' },
+        key,
+      );
+      return !isFailure(made);
     },
   };
 }

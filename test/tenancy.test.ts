@@ -204,6 +204,12 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/risk/reviews/:payment/decision': 'operator',
   'GET /v1/risk/list_items': 'operator',
   'POST /v1/risk/list_items': 'operator',
+  'POST /v1/saved_billers': 'merchant',
+  'GET /v1/saved_billers': 'merchant',
+  'GET /v1/saved_billers/:id': 'merchant',
+  'DELETE /v1/saved_billers/:id': 'merchant',
+  'GET /v1/saved_billers/:id/autopay_runs': 'merchant',
+  'GET /v1/billers/:id/report': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -261,6 +267,8 @@ interface Tenant {
   bill: string;
   billPayment: string;
   complaint: string;
+  /** A saved biller of the tenant's customer (issue 15: saved billers and auto-pay). */
+  savedBiller: string;
 }
 
 describeEachStore('tenant isolation and card data across every route', (dialect) => {
@@ -451,6 +459,14 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
     tn.complaint = (
       await ok(await t.request('POST', `/v1/bill_payments/${tn.billPayment}/complaints`, { key: tn.key, body: { reason: 'other' } }))
     ).id;
+    tn.savedBiller = (
+      await ok(
+        await t.request('POST', '/v1/saved_billers', {
+          key: tn.key,
+          body: { customer: tn.customer, biller: tn.biller, account_number: propertyUnits.threeMonths, nickname: 'Home' },
+        }),
+      )
+    ).id;
   }
 
   async function signIn(tn: Tenant) {
@@ -525,6 +541,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         exceptions: 'rex_none',
         channels: 'alipay_sandbox',
         assets: 'none.js',
+        saved_billers: of.savedBiller,
       };
       return `/${collection}/${ids[collection] ?? `unknown-${param}`}`;
     });
@@ -574,11 +591,13 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       'POST /v1/bill_payments/:id/complaints': { reason: 'other' },
       'POST /v1/bill_complaints/:id/resolve': { resolution: 'no' },
       'POST /v1/billers/:id/reconciliations': { date: '2026-03-01' },
+      'POST /v1/saved_billers': { customer: other.customer, biller: other.biller, account_number: propertyUnits.oneMonth },
     };
     return bodies[route] ?? (route.startsWith('POST') ? {} : undefined);
   }
 
-  const queryFor = (route: string) => (route === 'GET /v1/payments/:id/presentment_options' ? '?bin=621234' : '');
+  const queryFor = (route: string) =>
+    route === 'GET /v1/payments/:id/presentment_options' ? '?bin=621234' : route === 'GET /v1/billers/:id/report' ? '?date=2026-03-01' : '';
 
   /** What must never reach another tenant: A's ids, names, account numbers and identity. */
   function markersOf(tn: Tenant): string[] {
@@ -610,6 +629,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       tn.bill,
       tn.billPayment,
       tn.complaint,
+      tn.savedBiller,
     ];
   }
 

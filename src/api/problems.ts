@@ -199,6 +199,10 @@ export const problemCatalog = {
   bill_complaint_not_found: { status: 404, title: 'No such complaint' },
   bill_complaint_state_invalid: { status: 409, title: "The complaint's state does not allow this" },
   bill_recon_exception_not_found: { status: 404, title: 'No such bill reconciliation exception' },
+  bill_card_payments_unavailable: { status: 422, title: 'Bills cannot be paid by card on this Hutong' },
+  bill_card_not_charged: { status: 402, title: 'The card was not charged; nothing was paid' },
+  saved_biller_not_found: { status: 404, title: 'No such saved biller' },
+  bill_autopay_invalid: { status: 400, title: 'The auto-pay settings are not valid for this biller' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

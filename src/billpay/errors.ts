@@ -27,4 +27,11 @@ export enum BillpayError {
   ComplaintNotFound = 'bill_complaint_not_found',
   ComplaintStateInvalid = 'bill_complaint_state_invalid',
   ReconExceptionNotFound = 'bill_recon_exception_not_found',
+  /** No card payment gateway is wired to bill payment on this Hutong. */
+  CardsUnavailable = 'bill_card_payments_unavailable',
+  /** The card was not charged (declined, unknown or not accepted): nothing was paid. */
+  CardNotCharged = 'bill_card_not_charged',
+  SavedBillerNotFound = 'saved_biller_not_found',
+  /** Auto-pay asks for a fetch-model biller (a bill with a due date) and a limit within the biller's. */
+  AutopayInvalid = 'bill_autopay_invalid',
 }

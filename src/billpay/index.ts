@@ -2,10 +2,13 @@
 export { complaintReasons, type ComplaintReason } from './complaints.js';
 export {
   billpaySettingsDefault,
+  type BillCardCharge,
   type BillerConnectors,
+  type BillpayCardsPort,
   type BillpayDeps,
   type BillpayEventsPort,
   type BillpayPartiesPort,
+  type BillpayTimersPort,
   type BillpaySettings,
 } from './deps.js';
 export { BillpayError } from './errors.js';

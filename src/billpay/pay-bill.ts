@@ -8,11 +8,12 @@ import type { BillpayDeps } from './deps.js';
 import { BillpayError } from './errors.js';
 import { checkedBiller, fetchedColumns } from './fetch-bill.js';
 import type { Biller, BillPayment, PayBillInput } from './model.js';
+import { notChargedAsFailure, payByCard } from './pay-by-card.js';
 import { postAndRecord } from './posting.js';
 import { billerPayable, toPayment } from './rows.js';
 
 /**
- * Pay a bill from the customer's Hutong wallet. Before anyone is charged: the account number is
+ * Pay a bill from the customer's Hutong wallet (here), or by card (pay-by-card.ts). Before anyone is charged: the account number is
  * checked, the biller is asked again (fetch: the bill now, late fee included; validate: the
  * account and its limits; direct: is it up) and the amount is held to the biller's rule. Then one
  * writer unit records the payment, claims the bill and moves the money from the wallet into the
@@ -100,12 +101,21 @@ export async function payBill(deps: BillpayDeps, merchantId: string, input: PayB
     input.idempotencyKey === undefined
       ? newId('bpay', deps.clock.now().getTime())
       : derivedId('bpay', `${merchantId}/bill_payment`, input.idempotencyKey);
-  const requestDigest = digestOf({ ...input, idempotencyKey: undefined, amount: `${input.amount.minor} ${input.amount.currency}` });
+  // An entered card's number never reaches the digest (an unkeyed hash of a card number is no protection).
+  const cardOfDigest = input.card === undefined ? undefined : 'cardId' in input.card ? input.card.cardId : 'entered';
+  const requestDigest = digestOf({
+    ...input,
+    idempotencyKey: undefined,
+    card: cardOfDigest,
+    amount: `${input.amount.minor} ${input.amount.currency}`,
+  });
   const replay = await deps.store.reader.selectFrom('billpay_payments').selectAll().where('id', '=', id).executeTakeFirst();
   if (replay !== undefined)
     return replay.request_digest === requestDigest
-      ? toPayment(replay)
+      ? notChargedAsFailure(toPayment(replay))
       : fail(BillpayError.IdempotencyConflict, 'this Idempotency-Key was used for another request');
+  if (input.card !== undefined && deps.cards === undefined)
+    return fail(BillpayError.CardsUnavailable, 'no card payment gateway is configured for bill payment');
   if (!(await deps.parties.customerExists(merchantId, input.customerId)))
     return fail(BillpayError.CustomerNotFound, `no customer ${input.customerId}`);
   const found = await checkedBiller(deps, input.billerId);
@@ -141,7 +151,11 @@ export async function payBill(deps: BillpayDeps, merchantId: string, input: PayB
     request_digest: requestDigest,
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
+    funding: input.card === undefined ? 'wallet' : 'card',
+    card_payment_id: null,
+    card_refund: null,
   };
+  if (input.card !== undefined) return payByCard(deps, connector, { ...row, status: 'charging' }, prepared.freshBill, input.card);
   const debited = await debit(deps, row, prepared.freshBill);
   if (isFailure(debited) || debited.replayed) return isFailure(debited) ? debited : toPayment(debited.row);
   return postAndRecord(deps, connector, toPayment(row), row.biller_bill_ref);

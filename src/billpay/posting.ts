@@ -3,6 +3,7 @@ import type { BillerConnector, PostingOutcome } from '../channels/billers/index.
 import { isFailure } from '../core/index.js';
 import { accountIdFor, chart, type Posting } from '../ledger/index.js';
 import type { Database } from '../store/index.js';
+import { refundCard } from './card-refund.js';
 import type { BillpayDeps } from './deps.js';
 import type { BillPayment } from './model.js';
 import { billerPayable, toPayment } from './rows.js';
@@ -47,10 +48,12 @@ function moneyFor(row: Database['billpay_payments'], merchantId: string, accepte
   const { currency } = row;
   const payable = accountIdFor(billerPayable(row.biller_id, currency));
   const total = row.amount + row.payer_fee;
+  // A card-funded payment goes back where its card payment's capture put it (the payer's merchant), then to the card.
+  const payer = row.funding === 'card' ? chart.merchantPending(row.merchant_id, currency) : chart.customerWallet(row.customer_id, currency);
   if (!accepted)
     return [
       { accountId: payable, currency, amountMinor: total },
-      { accountId: accountIdFor(chart.customerWallet(row.customer_id, currency)), currency, amountMinor: -total },
+      { accountId: accountIdFor(payer), currency, amountMinor: -total },
     ];
   const fees = row.payer_fee + row.biller_fee;
   return [
@@ -63,7 +66,7 @@ function moneyFor(row: Database['billpay_payments'], merchantId: string, accepte
 export async function recordOutcome(deps: BillpayDeps, paymentId: string, outcome: Outcome): Promise<BillPayment> {
   const head = await deps.store.reader
     .selectFrom('billpay_payments')
-    .select(['biller_id', 'customer_id', 'currency'])
+    .select(['biller_id', 'customer_id', 'currency', 'merchant_id'])
     .where('id', '=', paymentId)
     .executeTakeFirstOrThrow();
   const biller = await deps.store.reader
@@ -76,8 +79,9 @@ export async function recordOutcome(deps: BillpayDeps, paymentId: string, outcom
     accountIdFor(chart.customerWallet(head.customer_id, head.currency)),
     accountIdFor(chart.merchantPending(biller.merchant_id, head.currency)),
     accountIdFor(chart.feeRevenue(head.currency)),
+    accountIdFor(chart.merchantPending(head.merchant_id, head.currency)),
   ];
-  return deps.writer.run(
+  const recorded = await deps.writer.run(
     async (trx) => {
       const row = await trx.selectFrom('billpay_payments').selectAll().where('id', '=', paymentId).executeTakeFirstOrThrow();
       const next = transition(row.status as BillPayment['status'], eventOf[outcome.kind]);
@@ -91,6 +95,7 @@ export async function recordOutcome(deps: BillpayDeps, paymentId: string, outcom
         ...(outcome.kind === 'accepted' ? { biller_receipt: outcome.receipt, reason: null } : {}),
         ...(outcome.kind === 'rejected' ? { reason: outcome.reason } : {}),
         ...(outcome.kind === 'not_booked' || outcome.kind === 'unknown' ? { reason: outcome.detail } : {}),
+        ...(next === 'refunded' && row.funding === 'card' ? { card_refund: 'due' } : {}),
       };
       const moved = await trx
         .updateTable('billpay_payments')
@@ -116,6 +121,9 @@ export async function recordOutcome(deps: BillpayDeps, paymentId: string, outcom
         if (isFailure(entry)) throw new Error(`bill payment ${paymentId} ${kind}: ${entry.detail}`);
         const settled = toPayment({ ...row, ...changes });
         await deps.events.record(trx, { merchantId: row.merchant_id, type: `bill_payment.${next}`, payment: settled });
+        // The biller hears of what it is paid (its merchant's webhooks), without the payer's merchant or customer.
+        if (next === 'accepted')
+          await deps.events.recordForBiller(trx, { merchantId: biller.merchant_id, type: 'biller_payment.accepted', payment: settled });
         if (row.bill_id !== null)
           await trx
             .updateTable('billpay_bills')
@@ -128,4 +136,5 @@ export async function recordOutcome(deps: BillpayDeps, paymentId: string, outcom
     },
     { keys },
   );
+  return recorded.cardRefund === 'due' ? refundCard(deps, recorded) : recorded;
 }

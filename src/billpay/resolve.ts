@@ -1,6 +1,8 @@
 import { repeatEvery, type Loop } from '../core/index.js';
 import type { BillpayDeps } from './deps.js';
 import type { BillPayment } from './model.js';
+import { refundCard } from './card-refund.js';
+import { resolveCharging } from './pay-by-card.js';
 import { postAndRecord, recordOutcome } from './posting.js';
 import { toPayment } from './rows.js';
 
@@ -58,7 +60,7 @@ export async function sweepOnce(deps: BillpayDeps): Promise<number> {
   const due = await deps.store.reader
     .selectFrom('billpay_payments')
     .selectAll()
-    .where('status', 'in', ['posting', 'awaiting_biller'])
+    .where('status', 'in', ['charging', 'posting', 'awaiting_biller'])
     .where('next_check_at', '<=', now.toISOString())
     .orderBy('next_check_at')
     .limit(deps.settings.sweepBatchMax)
@@ -78,10 +80,28 @@ export async function sweepOnce(deps: BillpayDeps): Promise<number> {
       { keys: [row.id] },
     );
     if (claimed.numUpdatedRows !== 1n) continue;
-    const after = await resolvePayment(deps, toPayment(row));
-    if (after.status === 'accepted' || after.status === 'refunded') resolved += 1;
+    const after = row.status === 'charging' ? await resolveChargingOf(deps, toPayment(row)) : await resolvePayment(deps, toPayment(row));
+    if (after.status === 'accepted' || after.status === 'refunded' || after.status === 'failed') resolved += 1;
   }
+  // Refused card-funded payments whose card refund did not go through yet (the gateway was down, or a crash).
+  const owed = await deps.store.reader
+    .selectFrom('billpay_payments')
+    .selectAll()
+    .where('card_refund', '=', 'due')
+    .orderBy('updated_at')
+    .limit(deps.settings.sweepBatchMax)
+    .execute();
+  for (const row of owed) await refundCard(deps, toPayment(row));
   return resolved;
+}
+
+async function resolveChargingOf(deps: BillpayDeps, payment: BillPayment): Promise<BillPayment> {
+  const biller = await deps.store.reader
+    .selectFrom('billpay_billers')
+    .select('connector')
+    .where('id', '=', payment.billerId)
+    .executeTakeFirstOrThrow();
+  return resolveCharging(deps, deps.connectors(biller.connector), payment);
 }
 
 export function createSweeper(deps: BillpayDeps): Loop {

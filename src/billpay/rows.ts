@@ -1,6 +1,17 @@
 import type { AccountSpec } from '../ledger/index.js';
 import type { Database } from '../store/index.js';
-import type { AccountRule, Bill, Biller, BillerModel, BillPayment, BillPaymentStatus, BillStatus, AmountRule } from './model.js';
+import type {
+  AccountRule,
+  AutopayRun,
+  Bill,
+  Biller,
+  BillerModel,
+  BillPayment,
+  BillPaymentStatus,
+  BillStatus,
+  AmountRule,
+  SavedBiller,
+} from './model.js';
 
 /** Row ↔ model mapping for the billpay tables, and the module's own ledger account. */
 
@@ -88,6 +99,41 @@ export function toPayment(row: Database['billpay_payments']): BillPayment {
     billerReceipt: row.biller_receipt,
     reason: row.reason,
     attempts: Number(row.attempts),
+    funding: row.funding as BillPayment['funding'],
+    cardPaymentId: row.card_payment_id,
+    cardRefund: row.card_refund as BillPayment['cardRefund'],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toSavedBiller(row: Database['billpay_saved_billers'], currency: string): SavedBiller {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    customerId: row.customer_id,
+    billerId: row.biller_id,
+    accountNumber: row.account_number,
+    nickname: row.nickname,
+    autopay: row.autopay_limit === null ? null : { limitMinor: row.autopay_limit, currency, cardId: row.autopay_card_id },
+    status: row.status as SavedBiller['status'],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toAutopayRun(row: Database['billpay_autopay_runs']): AutopayRun {
+  return {
+    id: row.id,
+    savedBillerId: row.saved_id,
+    merchantId: row.merchant_id,
+    billId: row.bill_id,
+    billerBillRef: row.biller_bill_ref,
+    dueDate: row.due_date,
+    amountMinor: row.amount,
+    paymentId: row.payment_id,
+    status: row.status as AutopayRun['status'],
+    reason: row.reason,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -120,3 +120,37 @@ describe('the bill payment state machine', () => {
     }
   });
 });
+
+describe('the card-funded bill payment state machine', () => {
+  const events: BillPaymentEvent[] = ['charged', 'charge_failed', 'accepted', 'rejected', 'no_answer', 'not_booked'];
+
+  it('the card funds the payable at most once, a failed charge moves nothing, and the payment settles at most once', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...events), { maxLength: 40 }), (sequence) => {
+        let status: BillPaymentStatus = 'charging';
+        let funded = 0;
+        let settled = 0;
+        for (const event of sequence) {
+          const next = transition(status, event);
+          if (next === undefined) continue;
+          if (status === 'charging' && next === 'posting') funded += 1;
+          if (next === 'accepted' || next === 'refunded') {
+            expect(funded).toBe(1);
+            settled += 1;
+          }
+          if (next === 'failed') expect(funded).toBe(0);
+          status = next;
+        }
+        expect(funded).toBeLessThanOrEqual(1);
+        expect(settled).toBeLessThanOrEqual(1);
+        if (terminalStatuses.includes(status)) for (const e of events) expect(transition(status, e)).toBeUndefined();
+      }),
+    );
+  });
+
+  it('only the gateway’s word leaves charging: charged to posting, not charged to failed', () => {
+    expect(billPaymentTransitions.charging).toEqual({ charged: 'posting', charge_failed: 'failed' });
+    for (const [from, moves] of Object.entries(billPaymentTransitions))
+      if (from !== 'charging') expect([moves.charged, moves.charge_failed], from).toEqual([undefined, undefined]);
+  });
+});

@@ -64,6 +64,12 @@ export interface BillpayPaymentsTable {
   request_digest: string;
   created_at: string;
   updated_at: string;
+  /** Migration 023: `wallet` or `card`. */
+  funding: string;
+  /** The card payment (src/payments) that charged the payer's card. */
+  card_payment_id: string | null;
+  /** A refused card-funded payment: `due` until the card payment is refunded, then `done`. */
+  card_refund: string | null;
 }
 
 export interface BillpayComplaintsTable {
@@ -91,10 +97,45 @@ export interface BillpayReconExceptionsTable {
   created_at: string;
 }
 
+/** A customer's saved biller account, with its auto-pay settings (migration 023). */
+export interface BillpaySavedBillersTable {
+  id: string;
+  merchant_id: string;
+  customer_id: string;
+  biller_id: string;
+  account_number: string;
+  nickname: string | null;
+  /** Auto-pay pays a new bill on its due date up to this amount; null: no auto-pay. */
+  autopay_limit: bigint | null;
+  /** The stored card auto-pay charges; null: the customer's wallet. */
+  autopay_card_id: string | null;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One auto-pay decision per saved biller and biller bill (migration 023). */
+export interface BillpayAutopayRunsTable {
+  id: string;
+  saved_id: string;
+  merchant_id: string;
+  bill_id: string | null;
+  biller_bill_ref: string;
+  due_date: string | null;
+  amount: bigint | null;
+  payment_id: string | null;
+  status: string;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface BillpayTables {
   billpay_billers: BillpayBillersTable;
   billpay_bills: BillpayBillsTable;
   billpay_payments: BillpayPaymentsTable;
   billpay_complaints: BillpayComplaintsTable;
   billpay_recon_exceptions: BillpayReconExceptionsTable;
+  billpay_saved_billers: BillpaySavedBillersTable;
+  billpay_autopay_runs: BillpayAutopayRunsTable;
 }

@@ -9,8 +9,12 @@ import type {
   Biller,
   BillerInput,
   BillPayment,
+  AutopayRun,
+  BillerDayReport,
   Complaint,
   PayBillInput,
+  SaveBillerInput,
+  SavedBiller,
   PropertyUnitView,
   ReconException,
   ReconReport,
@@ -20,6 +24,9 @@ import { propertyRoll } from './property.js';
 import { listExceptions, reconcileBiller } from './recon.js';
 import { getBiller, listBillers, registerBiller } from './registry.js';
 import { createSweeper, sweepOnce } from './resolve.js';
+import { autopayTimerKind, runAutopay } from './autopay.js';
+import { billerDayReport } from './report.js';
+import { getSavedBiller, listAutopayRuns, listSavedBillers, removeSavedBiller, saveBiller } from './saved-billers.js';
 
 type Result<T> = T | Failure<BillpayError>;
 
@@ -43,12 +50,22 @@ export interface BillpayService {
   reconcile(billerId: string, fileDate: string): Promise<Result<ReconReport>>;
   listReconExceptions(billerId: string): Promise<ReconException[]>;
   propertyRoll(merchantId: string, billerId: string): Promise<Result<PropertyUnitView[]>>;
+  saveBiller(merchantId: string, input: SaveBillerInput): Promise<Result<SavedBiller>>;
+  getSavedBiller(merchantId: string, id: string): Promise<Result<SavedBiller>>;
+  listSavedBillers(merchantId: string, customerId?: string): Promise<SavedBiller[]>;
+  removeSavedBiller(merchantId: string, id: string): Promise<Result<SavedBiller>>;
+  listAutopayRuns(merchantId: string, savedId: string): Promise<Result<AutopayRun[]>>;
+  /** A biller's day; `undefined` viewer = the operator, else only the biller's own settlement merchant. */
+  billerDayReport(viewer: string | undefined, billerId: string, date: string): Promise<Result<BillerDayReport>>;
+  /** One auto-pay check of a saved biller (what its timer runs); the next check's time, if any. */
+  runAutopay(savedId: string): Promise<undefined | { retryAt: Date }>;
   /** One pass over unanswered postings (tests and `hutong start` via the sweeper). */
   sweepOnce(): Promise<number>;
   readonly sweeper: Loop;
 }
 
 export function createBillpayService(deps: BillpayDeps): BillpayService {
+  deps.timers?.register(autopayTimerKind, { outside: (job) => runAutopay(deps, String(job.payload.savedId)) });
   return {
     registerBiller: (input) => registerBiller(deps, input),
     getBiller: (id) => getBiller(deps, id),
@@ -64,6 +81,13 @@ export function createBillpayService(deps: BillpayDeps): BillpayService {
     reconcile: (billerId, fileDate) => reconcileBiller(deps, billerId, fileDate),
     listReconExceptions: (billerId) => listExceptions(deps, billerId),
     propertyRoll: (merchantId, billerId) => propertyRoll(deps, merchantId, billerId),
+    saveBiller: (merchantId, input) => saveBiller(deps, merchantId, input),
+    getSavedBiller: (merchantId, id) => getSavedBiller(deps, merchantId, id),
+    listSavedBillers: (merchantId, customerId) => listSavedBillers(deps, merchantId, customerId),
+    removeSavedBiller: (merchantId, id) => removeSavedBiller(deps, merchantId, id),
+    listAutopayRuns: (merchantId, savedId) => listAutopayRuns(deps, merchantId, savedId),
+    runAutopay: (savedId) => runAutopay(deps, savedId),
+    billerDayReport: (viewer, billerId, date) => billerDayReport(deps, viewer, billerId, date),
     sweepOnce: () => sweepOnce(deps),
     sweeper: createSweeper(deps),
   };

@@ -20,6 +20,7 @@ import * as risk from './migrations/019-risk.js';
 import * as riskOperators from './migrations/020-risk-operators.js';
 import * as interopTills from './migrations/021-interop-tills.js';
 import * as bankfiles from './migrations/024-bankfiles.js';
+import * as billpayCards from './migrations/023-billpay-cards-autopay.js';
 
 interface Migration {
   readonly name: string;
@@ -47,6 +48,7 @@ const migrations: readonly Migration[] = [
   { name: '019-risk', up: risk.up },
   { name: '020-risk-operators', up: riskOperators.up },
   { name: '021-interop-tills', up: interopTills.up },
+  { name: '023-billpay-cards-autopay', up: billpayCards.up },
   { name: '024-bankfiles', up: bankfiles.up },
 ];
 

@@ -23,7 +23,7 @@ describeEachStore('bill payment: kill -9 between the debit and the posting', (di
   let customer = '';
 
   const start = async () => {
-    const server = await startServer(env);
+    const server = await startServer(env, { readyTimeoutMs: 120_000 });
     servers.push(server);
     return server;
   };
@@ -73,7 +73,7 @@ describeEachStore('bill payment: kill -9 between the debit and the posting', (di
     charity = registered.body.id;
     customer = (await http(server.url, 'POST', '/v1/customers', { key: appKey, body: { name: 'Han Meimei' } })).body.id;
     await http(server.url, 'POST', `/v1/customers/${customer}/top_ups`, { key: appKey, body: { amount: topUpMinor, currency: 'CNY' } });
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     for (const server of servers) await server.kill();
@@ -133,7 +133,7 @@ describeEachStore('bill payment: kill -9 between the debit and the posting', (di
     expect(retry.body.id).toBe(id);
     const balances = await http(server.url, 'GET', `/v1/customers/${customer}/balances`, { key: appKey });
     expect(balances.body.data[0].available).toBe(topUpMinor - 1_200);
-  }, 60_000);
+  }, 240_000);
 
   it('the posting never reached the biller: posted again under the same id after the restart, booked once', async () => {
     const { server, id } = await killDuringPosting('lose', 'crash-lose', 800);
@@ -147,5 +147,5 @@ describeEachStore('bill payment: kill -9 between the debit and the posting', (di
     await server.kill();
     const verify = await runCli(['ledger', 'verify'], env);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
-  }, 60_000);
+  }, 240_000);
 });

@@ -5,6 +5,7 @@ import type { BillpaySettings } from '../../src/billpay/index.js';
 import { createBillerConnector, type BillerConnector, type BillerKind } from '../../src/channels/billers/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { sandboxBillerNames, startBillerWorld, type BillerWorld, type SandboxBillerName } from '../../sandbox/billers/index.js';
+import { cardWorldChannels, type CardWorldFixture } from '../support/card-world.js';
 import { freshStore, testConfig, type Dialect } from '../support/stores.js';
 
 /** The registry entries of the five sandbox billers, as the operator registers them over the API. */
@@ -140,10 +141,19 @@ export interface BillpayTestApp {
   balance(customerId: string): Promise<number>;
 }
 
-export function useBillpayApp(dialect: Dialect, settings: Partial<BillpaySettings> = {}, billerTimeoutMs = 1_500): BillpayTestApp {
+/** `cards`: the sandbox card world behind Hutong's ISO 8583 connector, for bills paid by card. */
+export function useBillpayApp(
+  dialect: Dialect,
+  settings: Partial<BillpaySettings> = {},
+  billerTimeoutMs = 1_500,
+  cards?: CardWorldFixture,
+): BillpayTestApp {
   const t = {} as BillpayTestApp;
   let drop: () => Promise<void> = async () => undefined;
+  let closeCards: () => Promise<void> = async () => undefined;
   beforeAll(async () => {
+    const channels = cards === undefined ? undefined : await cardWorldChannels(cards, { timeoutMs: 3_000 })();
+    if (channels !== undefined) closeCards = channels.close;
     const fresh = await freshStore(dialect);
     drop = fresh.drop;
     t.clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
@@ -153,6 +163,7 @@ export function useBillpayApp(dialect: Dialect, settings: Partial<BillpaySetting
       logger: false,
       vaultKey: randomBytes(32),
       billers: sandboxConnectors(t.world, billerTimeoutMs),
+      ...(channels === undefined ? {} : { channels }),
       billpay: { fetchWaitMs: 500, recheckDelayMs: 1_000, postingGraceMs: 5_000, ...settings },
     });
     await t.hutong.server.ready();
@@ -213,6 +224,7 @@ export function useBillpayApp(dialect: Dialect, settings: Partial<BillpaySetting
   afterAll(async () => {
     await t.hutong?.close();
     await t.world?.close();
+    await closeCards();
     await drop();
   });
   return t;

@@ -1,5 +1,16 @@
 import { Type } from '@sinclair/typebox';
-import type { Bill, Biller, BillPayment, Complaint, PropertyUnitView, ReconException, ReconReport } from '../../billpay/index.js';
+import type {
+  AutopayRun,
+  Bill,
+  Biller,
+  BillerDayReport,
+  BillPayment,
+  Complaint,
+  PropertyUnitView,
+  ReconException,
+  ReconReport,
+  SavedBiller,
+} from '../../billpay/index.js';
 
 /** API views of bill payment's objects (amounts as integers of minor units, as everywhere). */
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -113,7 +124,9 @@ export function billView(b: Bill) {
 export const BillPaymentView = Type.Object({
   id: Type.String(),
   object: Type.Literal('bill_payment'),
-  status: Type.String({ description: 'posting, awaiting_biller, accepted or refunded' }),
+  status: Type.String({
+    description: 'charging (card), posting, awaiting_biller, accepted, refunded, or failed (the card was not charged)',
+  }),
   biller: Type.String(),
   bill: Nullable(Type.String()),
   customer: Type.String(),
@@ -126,6 +139,9 @@ export const BillPaymentView = Type.Object({
   biller_receipt: Nullable(Type.String()),
   reason: Nullable(Type.String()),
   attempts: Type.Integer(),
+  funding: Type.String({ description: 'wallet or card' }),
+  card_payment: Nullable(Type.String({ description: 'The card payment (GET /v1/payments/{id}) that charged the card' })),
+  card_refund: Nullable(Type.String({ description: 'A refused card-funded payment: due, then done once the card is refunded' })),
   created_at: Type.String(),
   updated_at: Type.String(),
 });
@@ -147,6 +163,9 @@ export function billPaymentView(p: BillPayment) {
     biller_receipt: p.billerReceipt,
     reason: p.reason,
     attempts: p.attempts,
+    funding: p.funding,
+    card_payment: p.cardPaymentId,
+    card_refund: p.cardRefund,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
   };
@@ -271,5 +290,128 @@ export function propertyUnitView(v: PropertyUnitView) {
     owed: minor(v.owedMinor),
     paid_through_hutong: minor(v.paidThroughHutongMinor),
     last_receipt: v.lastReceipt,
+  };
+}
+
+export const SavedBillerView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('saved_biller'),
+  customer: Type.String(),
+  biller: Type.String(),
+  account_number: Type.String(),
+  nickname: Nullable(Type.String()),
+  autopay: Nullable(
+    Type.Object({
+      limit: Type.Integer({ description: 'Each new bill is paid on its due date if it is at most this (minor units)' }),
+      currency: Type.String(),
+      card_id: Nullable(Type.String({ description: 'The stored card charged; null: the Hutong wallet' })),
+    }),
+  ),
+  status: Type.String({ description: 'active or removed' }),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export function savedBillerView(s: SavedBiller) {
+  return {
+    id: s.id,
+    object: 'saved_biller' as const,
+    customer: s.customerId,
+    biller: s.billerId,
+    account_number: s.accountNumber,
+    nickname: s.nickname,
+    autopay: s.autopay === null ? null : { limit: minor(s.autopay.limitMinor), currency: s.autopay.currency, card_id: s.autopay.cardId },
+    status: s.status,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+  };
+}
+
+export const AutopayRunView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('bill_autopay_run'),
+  saved_biller: Type.String(),
+  bill: Nullable(Type.String()),
+  biller_bill_ref: Type.String(),
+  due_date: Nullable(Type.String()),
+  amount: Nullable(Type.Integer()),
+  bill_payment: Nullable(Type.String()),
+  status: Type.String({ description: 'paying, paid, failed or over_limit' }),
+  reason: Nullable(Type.String()),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export function autopayRunView(r: AutopayRun) {
+  return {
+    id: r.id,
+    object: 'bill_autopay_run' as const,
+    saved_biller: r.savedBillerId,
+    bill: r.billId,
+    biller_bill_ref: r.billerBillRef,
+    due_date: r.dueDate,
+    amount: r.amountMinor === null ? null : minor(r.amountMinor),
+    bill_payment: r.paymentId,
+    status: r.status,
+    reason: r.reason,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+/** What a biller is told of a payment it booked (its webhooks): the reference, its account, the money; not who paid. */
+export function billerPaymentView(p: BillPayment) {
+  return {
+    id: p.id,
+    object: 'biller_payment' as const,
+    biller: p.billerId,
+    account_number: p.accountNumber,
+    amount: minor(p.amount.minor),
+    currency: p.amount.currency,
+    commission: minor(p.billerFeeMinor),
+    net: minor(p.amount.minor - p.billerFeeMinor),
+    periods: p.periods,
+    biller_receipt: p.billerReceipt,
+    accepted_at: p.updatedAt,
+  };
+}
+
+export const BillerDayReportView = Type.Object({
+  object: Type.Literal('biller_day_report'),
+  biller: Type.String(),
+  date: Type.String(),
+  currency: Type.String(),
+  lines: Type.Array(
+    Type.Object({
+      status: Type.String(),
+      funding: Type.String(),
+      count: Type.Integer(),
+      amount: Type.Integer(),
+      commission: Type.Integer(),
+      payer_fees: Type.Integer(),
+    }),
+  ),
+  accepted_count: Type.Integer(),
+  accepted_amount: Type.Integer(),
+  net_to_biller: Type.Integer(),
+});
+
+export function billerDayReportView(r: BillerDayReport) {
+  return {
+    object: 'biller_day_report' as const,
+    biller: r.billerId,
+    date: r.date,
+    currency: r.currency,
+    lines: r.lines.map((l) => ({
+      status: l.status,
+      funding: l.funding,
+      count: l.count,
+      amount: minor(l.amountMinor),
+      commission: minor(l.commissionMinor),
+      payer_fees: minor(l.payerFeesMinor),
+    })),
+    accepted_count: r.acceptedCount,
+    accepted_amount: minor(r.acceptedMinor),
+    net_to_biller: minor(r.netToBillerMinor),
   };
 }

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
@@ -9,6 +9,7 @@ import {
   checkDigits,
   complaintReasons,
   propertyCsv,
+  type BillCard,
   type BillpayError,
 } from '../../billpay/index.js';
 import { isFailure, type Failure } from '../../core/index.js';
@@ -33,6 +34,12 @@ import {
   reconExceptionView,
   ReconReportView,
   reconReportView,
+  AutopayRunView,
+  autopayRunView,
+  SavedBillerView,
+  savedBillerView,
+  BillerDayReportView,
+  billerDayReportView,
 } from '../presenters/billpay.js';
 import { isProblemCode, ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
@@ -88,9 +95,66 @@ const PayBody = Type.Object(
     amount: AmountMinor,
     currency: Currency,
     periods: Type.Optional(Type.Integer({ minimum: 1, maximum: 120, description: 'Whole periods paid (property fees)' })),
+    payment_method: Type.Optional(
+      Type.Union(
+        [
+          Type.Object({ type: Type.Literal('wallet') }, { additionalProperties: false }),
+          Type.Object(
+            {
+              type: Type.Literal('card'),
+              card_id: Type.String({ maxLength: 40 }),
+              cvc: Type.Optional(Type.String({ pattern: '^\\d{3,4}$' })),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Object(
+            {
+              type: Type.Literal('card'),
+              card: Type.Object(
+                {
+                  number: Type.String({ pattern: '^\\d{12,19}$' }),
+                  exp_month: Type.Integer({ minimum: 1, maximum: 12 }),
+                  exp_year: Type.Integer({ minimum: 2000, maximum: 2099 }),
+                  cvc: Type.Optional(Type.String({ pattern: '^\\d{3,4}$' })),
+                  holder_name: Type.Optional(Type.String({ maxLength: 100 })),
+                },
+                { additionalProperties: false },
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        { description: "How the payer pays: the customer's Hutong wallet (the default) or a card, charged through the payment gateway" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+
+const SaveBody = Type.Object(
+  {
+    customer: Type.String({ maxLength: 40 }),
+    biller: Type.String({ maxLength: 40 }),
+    account_number: Text(40),
+    nickname: Type.Optional(Text(60)),
+    autopay: Type.Optional(
+      Type.Object(
+        {
+          limit: AmountMinor,
+          currency: Currency,
+          card_id: Type.Optional(Type.String({ maxLength: 40, description: 'A stored card to charge; absent: the Hutong wallet' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+function billCardOf(method: Static<typeof PayBody>['payment_method']): BillCard | undefined {
+  if (method === undefined || method.type === 'wallet') return undefined;
+  return 'card' in method ? { card: method.card } : { cardId: method.card_id, cvc: method.cvc };
+}
 
 function problemOf(failure: Failure<BillpayError>): ProblemError {
   return new ProblemError(isProblemCode(failure.failure) ? failure.failure : 'internal_error', failure.detail);
@@ -213,7 +277,7 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
       config: { auth: 'merchant' },
       schema: {
         tags,
-        summary: "Pay a bill from the customer's Hutong wallet; 202 while the biller has not answered",
+        summary: "Pay a bill from the customer's Hutong wallet or by card; 202 while the card or the biller has not answered",
         headers: IdempotencyHeaders,
         body: PayBody,
         response: { 201: BillPaymentView, 202: BillPaymentView, ...responses },
@@ -230,9 +294,10 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
           amount: amountFromBody(b.amount, b.currency),
           periods: b.periods,
           idempotencyKey: idempotencyKeyOf(request.headers),
+          card: billCardOf(b.payment_method),
         }),
       );
-      const done = payment.status === 'accepted' || payment.status === 'refunded';
+      const done = payment.status === 'accepted' || payment.status === 'refunded' || payment.status === 'failed';
       return reply.code(done ? 201 : 202).send(billPaymentView(payment));
     },
   );
@@ -390,5 +455,101 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
           .send(propertyCsv(roll));
       return { object: 'list' as const, data: roll.map(propertyUnitView) };
     },
+  );
+
+  app.post(
+    '/v1/saved_billers',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags,
+        summary: "Save a customer's biller account; with autopay, each new bill is paid on its due date up to the limit",
+        body: SaveBody,
+        response: { 201: SavedBillerView, ...responses },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const saved = unwrap(
+        await billpay.saveBiller(merchantIdOf(request), {
+          customerId: b.customer,
+          billerId: b.biller,
+          accountNumber: b.account_number,
+          nickname: b.nickname,
+          autopay:
+            b.autopay === undefined ? undefined : { limit: amountFromBody(b.autopay.limit, b.autopay.currency), cardId: b.autopay.card_id },
+        }),
+      );
+      return reply.code(201).send(savedBillerView(saved));
+    },
+  );
+
+  app.get(
+    '/v1/saved_billers',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags,
+        summary: "A merchant's saved billers, newest first, optionally one customer's",
+        querystring: Type.Object({ customer: Type.Optional(Type.String({ maxLength: 40 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(SavedBillerView) }), ...responses },
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: (await billpay.listSavedBillers(merchantIdOf(request), request.query.customer)).map(savedBillerView),
+    }),
+  );
+
+  app.get(
+    '/v1/saved_billers/:id',
+    { config: { auth: 'merchant' }, schema: { tags, params: IdParams, response: { 200: SavedBillerView, ...responses } } },
+    async (request) => savedBillerView(unwrap(await billpay.getSavedBiller(merchantIdOf(request), request.params.id))),
+  );
+
+  app.delete(
+    '/v1/saved_billers/:id',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags,
+        summary: 'Remove a saved biller; its auto-pay stops',
+        params: IdParams,
+        response: { 200: SavedBillerView, ...responses },
+      },
+    },
+    async (request) => savedBillerView(unwrap(await billpay.removeSavedBiller(merchantIdOf(request), request.params.id))),
+  );
+
+  app.get(
+    '/v1/saved_billers/:id/autopay_runs',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags,
+        summary: 'What auto-pay did with each bill of this saved biller',
+        params: IdParams,
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(AutopayRunView) }), ...responses },
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: unwrap(await billpay.listAutopayRuns(merchantIdOf(request), request.params.id)).map(autopayRunView),
+    }),
+  );
+
+  app.get(
+    '/v1/billers/:id/report',
+    {
+      config: { auth: 'any' },
+      schema: {
+        tags,
+        summary: "A biller's day of bill payments by status and funding (the operator, or the biller's own merchant)",
+        params: IdParams,
+        querystring: Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }, { additionalProperties: false }),
+        response: { 200: BillerDayReportView, ...responses },
+      },
+    },
+    async (request) => billerDayReportView(unwrap(await billpay.billerDayReport(scopeOf(request), request.params.id, request.query.date))),
   );
 }

@@ -22,6 +22,7 @@ import { createFx, type FxSettings } from './fx/index.js';
 import { createTimers, type Timers } from './events/timers.js';
 import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
+import type { CustomsRefundPort } from './payments/index.js';
 import type { BankClient } from './channels/bank/client.js';
 import { createSettlementServices } from './settlement/index.js';
 import {
@@ -32,6 +33,7 @@ import {
   type CustomsSettings,
   type CustomsTables,
   type CustomsWriter,
+  type RefundPlan as CustomsRefundPlan,
 } from './customs/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './store/schema.js';
@@ -192,6 +194,14 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     captured: (trx, payment) => (escrowSlot.port as EscrowPort).captured(trx, payment),
     refunded: (trx, payment, refund) => (escrowSlot.port as EscrowPort).refunded(trx, payment, refund),
   };
+  // Customs is built after payments; a refund asks it through this late-bound port (src/customs/refund.ts).
+  const customsRefundSlot: { port?: CustomsRefundPort } = {};
+  const lateCustomsRefunds: CustomsRefundPort = {
+    prepare: (payment, refundMinor) =>
+      customsRefundSlot.port === undefined ? Promise.resolve({ plan: undefined, keys: [] }) : customsRefundSlot.port.prepare(payment, refundMinor),
+    reserved: (trx, plan, refundId) =>
+      customsRefundSlot.port === undefined || plan === undefined ? Promise.resolve(undefined) : customsRefundSlot.port.reserved(trx, plan, refundId),
+  };
   const payments = createPaymentServices(
     {
       store,
@@ -208,6 +218,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       fx: fx.port,
       escrow: lateEscrow,
       risk: risk.debits,
+      customs: lateCustomsRefunds,
     },
     {
       sweep: config.recovery,
@@ -331,6 +342,25 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       ...options.customs?.settings,
     },
   });
+  customsRefundSlot.port = {
+    async prepare(payment, refundMinor) {
+      const settled = payment.settlement;
+      const cnyTotalMinor =
+        payment.amount.currency === 'CNY'
+          ? payment.amountCapturedMinor
+          : settled?.currency === 'CNY' && settled.amountMinor !== null
+            ? settled.amountMinor
+            : undefined;
+      return customs.refunds.prepare(payment.merchantId, {
+        paymentId: payment.id,
+        refundMinor,
+        capturedMinor: payment.amountCapturedMinor,
+        cnyTotalMinor,
+      });
+    },
+    reserved: (trx, plan, refundId) =>
+      customs.refunds.reserved(trx as unknown as Transaction<CustomsTables>, plan as CustomsRefundPlan, refundId),
+  };
   const billpay = createBillpayService({
     store,
     writer,

@@ -181,6 +181,10 @@ export const problemCatalog = {
   bill_complaint_not_found: { status: 404, title: 'No such complaint' },
   bill_complaint_state_invalid: { status: 409, title: "The complaint's state does not allow this" },
   bill_recon_exception_not_found: { status: 404, title: 'No such bill reconciliation exception' },
+  customs_refund_held: { status: 409, title: "The refund waits for customs: retry once customs answered the payment's declaration" },
+  customs_export_trade_invalid: { status: 400, title: 'The export order or shipment is not valid' },
+  customs_export_trade_not_found: { status: 404, title: 'No such export trade' },
+  customs_export_not_eligible: { status: 422, title: 'The payment is not a succeeded cross-border receipt of this merchant' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -25,3 +25,4 @@ export type { DeclarationQuery } from './list.js';
 export type { ReceiptOutcome } from './receipts.js';
 export { answerSigningText, querySigningText, type RawDataQuery } from './raw-data.js';
 export { verifyText } from './signer.js';
+export type { RefundInput, RefundPlan } from './refund.js';

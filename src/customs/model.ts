@@ -97,6 +97,8 @@ export interface CustomsPaymentsPort {
 export interface CustomsGateway {
   send(xml: string): Promise<{ readonly receiptXml: string } | { readonly unavailable: string }>;
   poll(copCode: string, after: number): Promise<readonly { readonly seq: number; readonly xml: string }[]>;
+  /** Whether customs released the goods of an order (its inventory list, 800); unknown when customs does not say. */
+  releaseOf?(ebpCode: string, orderNo: string): Promise<'released' | 'not_released' | 'unknown'>;
 }
 
 export interface CustomsEventsPort {
@@ -128,6 +130,12 @@ export interface CustomsSettings {
   readonly pushAttemptsMax: number;
   /** How long a push holds its job: longer than the single window's timeout; a crashed worker's push is retried after it. */
   readonly pushLeaseMs: number;
+  /**
+   * A refund of a declared payment whose goods customs released: 'refuse' (409
+   * customs_refund_after_release) or 'withdraw' (refund, and ask customs to withdraw the slip; customs
+   * may return the withdrawal). Customs unable to say whether the goods are released holds the refund under 'refuse'.
+   */
+  readonly refundAfterRelease: 'refuse' | 'withdraw';
 }
 
 export const defaultCustomsSettings: CustomsSettings = {
@@ -141,6 +149,7 @@ export const defaultCustomsSettings: CustomsSettings = {
   pushRetryMaxMs: 5 * 60_000,
   pushAttemptsMax: 30,
   pushLeaseMs: 30_000,
+  refundAfterRelease: 'refuse',
 };
 
 export interface CustomsDeps {

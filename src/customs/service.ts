@@ -1,4 +1,4 @@
-import { fail, repeatEvery, type Failure } from '../core/index.js';
+import { fail, isFailure, repeatEvery, type Failure } from '../core/index.js';
 import { declare, pushTimerKind } from './declare.js';
 import { CustomsError } from './errors.js';
 import { listDeclarations, type DeclarationQuery, type Page } from './list.js';
@@ -8,11 +8,13 @@ import {
   type CustomsDeps,
   type CustomsRegistration,
   type CustomsSettings,
+  type CustomsTrx,
   type NewDeclaration,
 } from './model.js';
 import { modify } from './modify.js';
 import { answerRawDataQuery, type RawDataQuery } from './raw-data.js';
 import { pushOne } from './push.js';
+import { prepareRefund, refundKeysOf, reserveRefund, type RefundInput, type RefundPlan } from './refund.js';
 import { applyReceipt, pollReceipts, type ReceiptOutcome } from './receipts.js';
 import { listRegistrations, register } from './registrations.js';
 import { loadDeclaration } from './rows.js';
@@ -43,6 +45,11 @@ export interface CustomsService {
   answerRawDataQuery(query: RawDataQuery): Promise<Record<string, unknown> | Failure<CustomsError>>;
   startPolling(): void;
   stopPolling(): Promise<void>;
+  /** A refund of a payment (docs/customs.md "Refunds"): decided before the refund's unit, claimed inside it. */
+  readonly refunds: {
+    prepare(merchantId: string, input: RefundInput): Promise<{ plan: RefundPlan; keys: string[] } | Failure<CustomsError>>;
+    reserved(trx: CustomsTrx, plan: RefundPlan, refundId: string): Promise<Failure<CustomsError> | undefined>;
+  };
 }
 
 export const receiptPollIntervalMs = 2_000;
@@ -76,5 +83,12 @@ export function createCustomsService(deps: CustomsDeps): CustomsService {
     answerRawDataQuery: (query) => answerRawDataQuery({ ...deps, settings }, query),
     startPolling: poller.start,
     stopPolling: poller.stop,
+    refunds: {
+      async prepare(merchantId, input) {
+        const plan = await prepareRefund(deps, settings, merchantId, input);
+        return isFailure(plan) ? plan : { plan, keys: refundKeysOf(plan) };
+      },
+      reserved: (trx, plan, refundId) => reserveRefund(trx, deps, plan, refundId),
+    },
   };
 }

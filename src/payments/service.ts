@@ -31,6 +31,7 @@ import {
   type CardVaultPort,
   type ChannelsPort,
   type EscrowPort,
+  type CustomsRefundPort,
   type EventsPort,
   type Payment,
   type PaymentMethodInput,
@@ -87,6 +88,8 @@ export interface PaymentsDeps {
   readonly escrow?: EscrowPort;
   /** Real-name limits and sanctions status on wallet (balance) payments (src/risk). */
   readonly risk?: DebitGuard;
+  /** Customs declarations of the payment a refund must withdraw or change, or that hold it (src/customs). */
+  readonly customs?: CustomsRefundPort;
 }
 
 export interface NewPayment {

@@ -198,9 +198,13 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   const customsRefundSlot: { port?: CustomsRefundPort } = {};
   const lateCustomsRefunds: CustomsRefundPort = {
     prepare: (payment, refundMinor) =>
-      customsRefundSlot.port === undefined ? Promise.resolve({ plan: undefined, keys: [] }) : customsRefundSlot.port.prepare(payment, refundMinor),
+      customsRefundSlot.port === undefined
+        ? Promise.resolve({ plan: undefined, keys: [] })
+        : customsRefundSlot.port.prepare(payment, refundMinor),
     reserved: (trx, plan, refundId) =>
-      customsRefundSlot.port === undefined || plan === undefined ? Promise.resolve(undefined) : customsRefundSlot.port.reserved(trx, plan, refundId),
+      customsRefundSlot.port === undefined || plan === undefined
+        ? Promise.resolve(undefined)
+        : customsRefundSlot.port.reserved(trx, plan, refundId),
   };
   const payments = createPaymentServices(
     {

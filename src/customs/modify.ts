@@ -32,7 +32,10 @@ export async function modify(
   if (current.status === 'withdrawn') {
     const left = (payment.cny?.minor ?? 0n) - (await refundedCnyOf(deps.store.reader, current.paymentId));
     if (current.amount.minor > left)
-      return fail(CustomsError.SplitExceedsPayment, `the declaration was withdrawn for a refund; CNY ${left} fen is left of the payment, it declares ${current.amount.minor}`);
+      return fail(
+        CustomsError.SplitExceedsPayment,
+        `the declaration was withdrawn for a refund; CNY ${left} fen is left of the payment, it declares ${current.amount.minor}`,
+      );
   }
   const known = current.status !== 'withdrawn' && current.history.some((h) => h.status === 'accepted' || h.status === 'returned');
   const appType = known ? '2' : '1';

@@ -67,7 +67,6 @@ export function cnyShareOf(cnyTotalMinor: bigint, capturedMinor: bigint, refundM
   return (product + capturedMinor - 1n) / capturedMinor;
 }
 
-
 export async function prepareRefund(
   deps: CustomsDeps,
   settings: CustomsSettings,
@@ -87,7 +86,13 @@ export async function prepareRefund(
   const remaining = left < 0n ? 0n : left;
   const counting = rows.filter((r) => countingStatuses.includes(r.status as DeclarationStatus));
   const seen = Object.fromEntries(counting.map((r) => [r.id, BigInt(r.version)]));
-  const plan = { paymentId: input.paymentId, refundCnyMinor: refundCny, refundedCnyBefore: refundedBefore, remainingCnyMinor: remaining, seen };
+  const plan = {
+    paymentId: input.paymentId,
+    refundCnyMinor: refundCny,
+    refundedCnyBefore: refundedBefore,
+    remainingCnyMinor: remaining,
+    seen,
+  };
   const declared = counting.reduce((sum, r) => sum + BigInt(r.amount_cny), 0n);
   if (counting.length === 0 || declared <= remaining) return { ...plan, changes: [] };
 
@@ -110,14 +115,22 @@ export async function prepareRefund(
         `customs released the goods of order ${row.order_no} (800); a refund of a declared payment is refused once the goods are released`,
       );
     if (released === 'unknown' && settings.refundAfterRelease === 'refuse')
-      return fail(CustomsError.RefundHeld, `customs could not say whether the goods of order ${row.order_no} are released; retry the refund later`);
+      return fail(
+        CustomsError.RefundHeld,
+        `customs could not say whether the goods of order ${row.order_no} are released; retry the refund later`,
+      );
   }
   const changes: PlannedChange[] = [];
   for (const row of counting) {
     const withdraw = remaining === 0n;
     const to = transition(row.status as DeclarationStatus, withdraw ? 'withdraw' : 'modify');
     if (isFailure(to)) return to;
-    const change = await signedChange(deps, settings, row, withdraw ? { appType: '3', amount: BigInt(row.amount_cny) } : { appType: '2', amount: remaining });
+    const change = await signedChange(
+      deps,
+      settings,
+      row,
+      withdraw ? { appType: '3', amount: BigInt(row.amount_cny) } : { appType: '2', amount: remaining },
+    );
     if (isFailure(change)) return change;
     changes.push({ ...change, id: row.id, fromVersion: BigInt(row.version), fromStatus: row.status as DeclarationStatus, to });
   }
@@ -192,7 +205,8 @@ export async function reserveRefund(
   plan: RefundPlan,
   refundId: string,
 ): Promise<Failure<CustomsError> | undefined> {
-  const changed = () => fail(CustomsError.RefundHeld, "this payment's customs declarations changed while the refund was prepared; retry the refund");
+  const changed = () =>
+    fail(CustomsError.RefundHeld, "this payment's customs declarations changed while the refund was prepared; retry the refund");
   const now = deps.clock.now();
   const at = now.toISOString();
   const counting = await trx
@@ -207,7 +221,10 @@ export async function reserveRefund(
   // Another refund of a declared payment in between changes what is left: the plan no longer holds.
   if (counting.length > 0 && (await refundedCnyOf(trx, plan.paymentId)) !== plan.refundedCnyBefore) return changed();
   if (plan.refundCnyMinor > 0n)
-    await trx.insertInto('customs_refunds').values({ refund_id: refundId, payment_id: plan.paymentId, cny_minor: plan.refundCnyMinor, created_at: at }).execute();
+    await trx
+      .insertInto('customs_refunds')
+      .values({ refund_id: refundId, payment_id: plan.paymentId, cny_minor: plan.refundCnyMinor, created_at: at })
+      .execute();
   for (const change of plan.changes) {
     const version = change.fromVersion + 1n;
     const moved = await trx
@@ -241,4 +258,3 @@ export async function reserveRefund(
   }
   return undefined;
 }
-

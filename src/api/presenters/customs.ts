@@ -28,7 +28,10 @@ export function customsRegistrationView(r: CustomsRegistration) {
 export const CustomsDeclarationView = Type.Object({
   id: Type.String(),
   object: Type.Literal('customs_declaration'),
-  status: Type.String({ description: 'pending, submitted, accepted (120), returned (100), failed (negative returnStatus), withdrawing or withdrawn (a refund withdrew the slip)' }),
+  status: Type.String({
+    description:
+      'pending, submitted, accepted (120), returned (100), failed (negative returnStatus), withdrawing or withdrawn (a refund withdrew the slip)',
+  }),
   payment: Type.String(),
   customs_office: Type.String(),
   order_no: Type.String(),

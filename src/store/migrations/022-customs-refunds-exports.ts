@@ -33,7 +33,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('customs_export_trades_merchant').on('customs_export_trades').columns(['merchant_id', 'payment_id']).execute();
+  await db.schema
+    .createIndex('customs_export_trades_merchant')
+    .on('customs_export_trades')
+    .columns(['merchant_id', 'payment_id'])
+    .execute();
   await db.schema
     .createTable('customs_bop_records')
     .addColumn('id', 'text', (c) => c.primaryKey())

@@ -18,7 +18,7 @@ import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatc
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
 import { createWeb } from './web/service.js';
-import { createFx, type FxSettings } from './fx/index.js';
+import { createFx, lookupBin, type FxSettings } from './fx/index.js';
 import { createTimers, type Timers } from './events/timers.js';
 import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
@@ -312,6 +312,25 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
         cny,
         paidAt: p.updatedAt,
         payer,
+      };
+    },
+    // The export side: the card's issuing country by its BIN (the number is opened here, only its first six digits used).
+    async exportPaymentOf(merchantId, paymentId) {
+      const p = await payments.get(merchantId, paymentId);
+      const merchant = await parties.getMerchant(merchantId);
+      if (isFailure(p) || merchant === undefined) return undefined;
+      let cardCountry: string | null = null;
+      if (p.method?.type === 'card' && p.method.cardId !== null) {
+        const card = await vault.cardholderData(merchantId, p.method.cardId);
+        if (!isFailure(card)) cardCountry = lookupBin(card.pan.slice(0, 6))?.country ?? null;
+      }
+      return {
+        id: p.id,
+        status: p.status,
+        amount: { minor: p.amountCapturedMinor, currency: p.amount.currency },
+        cardCountry,
+        merchantCountry: merchant.country,
+        paidAt: p.updatedAt,
       };
     },
   };

@@ -293,3 +293,6 @@ function machineInfo(): MachineInfo {
 
 // The bill payment benchmark (issue 15), reached by `hutong bench --billpay` through this file.
 export { runBillpayBench } from './billpay.js';
+
+// The customs declarations benchmark (issue 13), reached by `hutong bench --customs` through this file.
+export { runCustomsBench } from './customs.js';

@@ -306,8 +306,9 @@ export const bopDayMax = 10_000;
 export async function bopRecords(
   deps: CustomsDeps,
   merchantId: string | undefined,
-  day: string,
+  date: string | undefined,
 ): Promise<BopRecord[] | Failure<CustomsError>> {
+  const day = date ?? chinaDay(deps.clock.now().toISOString());
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)))
     return fail(CustomsError.ExportTradeInvalid, 'date is a day, yyyy-mm-dd');
   let q = deps.store.reader.selectFrom('customs_bop_records').selectAll().where('recorded_on', '=', day);

@@ -65,7 +65,7 @@ export interface CustomsService {
   attachShipment(merchantId: string, paymentId: string, shipment: NewShipment): Promise<ExportTrade | Failure<CustomsError>>;
   getExport(merchantId: string | undefined, paymentId: string): Promise<ExportTrade | Failure<CustomsError>>;
   listExports(merchantId: string | undefined, query: { authenticity?: string; limit?: number }): Promise<ExportTrade[]>;
-  bopRecords(merchantId: string | undefined, day: string): Promise<BopRecord[] | Failure<CustomsError>>;
+  bopRecords(merchantId: string | undefined, day: string | undefined): Promise<BopRecord[] | Failure<CustomsError>>;
   bopCsv(records: readonly BopRecord[]): string;
   /** A refund of a payment (docs/customs.md "Refunds"): decided before the refund's unit, claimed inside it. */
   readonly refunds: {

@@ -407,7 +407,7 @@ export function registerCustomsRoutes(fastify: FastifyInstance, services: { cust
         summary: "One day's balance-of-payments records of cross-border receipts (?format=csv: the file)",
         querystring: Type.Object(
           {
-            date: Type.String({ minLength: 10, maxLength: 10, description: 'yyyy-mm-dd, China time' }),
+            date: Type.Optional(Type.String({ minLength: 10, maxLength: 10, description: 'yyyy-mm-dd, China time; default today' })),
             format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
           },
           { additionalProperties: false },
@@ -428,7 +428,7 @@ export function registerCustomsRoutes(fastify: FastifyInstance, services: { cust
       if (request.query.format === 'csv')
         return reply
           .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="bop-${request.query.date}.csv"`)
+          .header('content-disposition', `attachment; filename="bop-${records[0]?.recordedOn ?? request.query.date ?? 'today'}.csv"`)
           .send(customs.bopCsv(records));
       return { object: 'list', data: records.map((r) => (operator ? { ...bopRecordView(r), merchant: r.merchantId } : bopRecordView(r))) };
     },

@@ -55,12 +55,16 @@ describeEachStore('customs: refunds of declared payments (second process)', (dia
     const fresh = await freshStore(dialect);
     drop = fresh.drop;
     const config = serverEnv(fresh.store);
-    server = await startServer({
-      ...config.env,
-      HUTONG_CUSTOMS_URL: world.customs.baseUrl,
-      HUTONG_CUSTOMS_KEY_FILE: join(dir, 'hutong.key'),
-      HUTONG_CUSTOMS_PUBLIC_KEY_FILE: join(dir, 'customs.pub'),
-    });
+    server = await startServer(
+      {
+        ...config.env,
+        HUTONG_CUSTOMS_URL: world.customs.baseUrl,
+        HUTONG_CUSTOMS_KEY_FILE: join(dir, 'hutong.key'),
+        HUTONG_CUSTOMS_PUBLIC_KEY_FILE: join(dir, 'customs.pub'),
+      },
+      // The machine is shared and loaded: a start may take well over 30 s.
+      { readyTimeoutMs: 120_000 },
+    );
     const m = await http(server.url, 'POST', '/v1/merchants', {
       key: config.operatorKey,
       body: { name: 'Mall', country: 'CN', settlement_currency: 'CNY' },
@@ -69,7 +73,7 @@ describeEachStore('customs: refunds of declared payments (second process)', (dia
     expect(
       (await api('POST', '/v1/customs/registrations', { customs_office: '0101', ebp_code: platform.code, ebp_name: 'Mall' })).status,
     ).toBe(200);
-  }, 120_000);
+  }, 400_000);
 
   afterAll(async () => {
     await server?.kill();

@@ -19,10 +19,11 @@ import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatc
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
 import { createWeb } from './web/service.js';
-import { createFx, type FxSettings } from './fx/index.js';
+import { createFx, lookupBin, type FxSettings } from './fx/index.js';
 import { createTimers, type Timers } from './events/timers.js';
 import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
+import type { CustomsRefundPort } from './payments/index.js';
 import type { BankClient } from './channels/bank/client.js';
 import { createSettlementServices } from './settlement/index.js';
 import {
@@ -33,6 +34,7 @@ import {
   type CustomsSettings,
   type CustomsTables,
   type CustomsWriter,
+  type RefundPlan as CustomsRefundPlan,
 } from './customs/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './store/schema.js';
@@ -235,6 +237,18 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     refund: (input) => interopOf().tillRefund(input),
     confirmTimeoutMs: config.interop?.paymentCodeConfirmMs ?? 30_000,
   };
+  // Customs is built after payments; a refund asks it through this late-bound port (src/customs/refund.ts).
+  const customsRefundSlot: { port?: CustomsRefundPort } = {};
+  const lateCustomsRefunds: CustomsRefundPort = {
+    prepare: (payment, refundMinor) =>
+      customsRefundSlot.port === undefined
+        ? Promise.resolve({ plan: undefined, keys: [] })
+        : customsRefundSlot.port.prepare(payment, refundMinor),
+    reserved: (trx, plan, refundId) =>
+      customsRefundSlot.port === undefined || plan === undefined
+        ? Promise.resolve(undefined)
+        : customsRefundSlot.port.reserved(trx, plan, refundId),
+  };
   const payments = createPaymentServices(
     {
       store,
@@ -253,6 +267,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       risk: risk.debits,
       paymentCodes,
       fraud,
+      customs: lateCustomsRefunds,
     },
     {
       sweep: config.recovery,
@@ -349,6 +364,25 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
         payer,
       };
     },
+    // The export side: the card's issuing country by its BIN (the number is opened here, only its first six digits used).
+    async exportPaymentOf(merchantId, paymentId) {
+      const p = await payments.get(merchantId, paymentId);
+      const merchant = await parties.getMerchant(merchantId);
+      if (isFailure(p) || merchant === undefined) return undefined;
+      let cardCountry: string | null = null;
+      if (p.method?.type === 'card' && p.method.cardId !== null) {
+        const card = await vault.cardholderData(merchantId, p.method.cardId);
+        if (!isFailure(card)) cardCountry = lookupBin(card.pan.slice(0, 6))?.country ?? null;
+      }
+      return {
+        id: p.id,
+        status: p.status,
+        amount: { minor: p.amountCapturedMinor, currency: p.amount.currency },
+        cardCountry,
+        merchantCountry: merchant.country,
+        paidAt: p.updatedAt,
+      };
+    },
   };
   // Customs sees only its own tables: the same store and writer, typed as such.
   const asDatabase = (trx: Transaction<CustomsTables>) => trx as unknown as Transaction<Database>;
@@ -381,6 +415,25 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       ...options.customs?.settings,
     },
   });
+  customsRefundSlot.port = {
+    async prepare(payment, refundMinor) {
+      const settled = payment.settlement;
+      const cnyTotalMinor =
+        payment.amount.currency === 'CNY'
+          ? payment.amountCapturedMinor
+          : settled?.currency === 'CNY' && settled.amountMinor !== null
+            ? settled.amountMinor
+            : undefined;
+      return customs.refunds.prepare(payment.merchantId, {
+        paymentId: payment.id,
+        refundMinor,
+        capturedMinor: payment.amountCapturedMinor,
+        cnyTotalMinor,
+      });
+    },
+    reserved: (trx, plan, refundId) =>
+      customs.refunds.reserved(trx as unknown as Transaction<CustomsTables>, plan as CustomsRefundPlan, refundId),
+  };
   const billpay = createBillpayService({
     store,
     writer,

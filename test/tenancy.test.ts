@@ -210,6 +210,11 @@ const routeKinds: Record<string, Kind> = {
   'DELETE /v1/saved_billers/:id': 'merchant',
   'GET /v1/saved_billers/:id/autopay_runs': 'merchant',
   'GET /v1/billers/:id/report': 'merchant',
+  'POST /v1/customs/export_trades': 'merchant',
+  'POST /v1/customs/export_trades/:payment/shipment': 'merchant',
+  'GET /v1/customs/export_trades': 'merchant',
+  'GET /v1/customs/export_trades/:payment': 'merchant',
+  'GET /v1/customs/bop_records': 'merchant',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */
@@ -235,6 +240,8 @@ const pan = testCardFor('unionpay', 'approved').pan;
 const cvc = '123'; // every sandbox card's security code (docs/test-cards.md)
 
 interface Tenant {
+  /** A card payment from abroad, recorded as an export trade (src/customs). */
+  exportPayment: string;
   id: string;
   key: string;
   name: string;
@@ -342,6 +349,27 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       body: { payment_method: { type: 'card', card: { number: pan, exp_month: 12, exp_year: 2030, cvc } } },
     });
     expect(paid.body.status, JSON.stringify(paid.body)).toBe('succeeded');
+    // An export receipt (a foreign card) with its order and shipment (src/customs).
+    const exported = await ok(
+      await t.request('POST', '/v1/payments', { key, body: { amount: 20_000, currency: 'CNY', merchant_order_id: `${tag}-export` } }),
+    );
+    tn.exportPayment = exported.id;
+    const foreign = testCardFor('visa', 'approved').pan;
+    const paidAbroad = await t.request('POST', `/v1/payments/${exported.id}/confirm`, {
+      key,
+      body: { payment_method: { type: 'card', card: { number: foreign, exp_month: 12, exp_year: 2030, cvc } } },
+    });
+    expect(paidAbroad.body.status, JSON.stringify(paidAbroad.body)).toBe('succeeded');
+    await ok(
+      await t.request('POST', '/v1/customs/export_trades', {
+        key,
+        body: {
+          payment: exported.id,
+          order_no: `${tag}-export`,
+          shipment: { carrier: 'SF', waybill_no: `SF${tag}`, destination_country: 'US' },
+        },
+      }),
+    );
     tn.refund = (
       await ok(
         await t.request('POST', '/v1/refunds', { key, headers: headers('tenancy-refund'), body: { payment: card.id, amount: 1_000 } }),
@@ -533,6 +561,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         bill_payments: of.billPayment,
         bill_complaints: of.complaint,
         billers: of.biller,
+        export_trades: of.exportPayment,
         // The cashier token is the credential of its page; a made-up one must find nothing.
         checkout: 'cs_madeUpTokenThatNobodyWasGiven0000000000',
         api_keys: 'key_none',
@@ -592,6 +621,8 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       'POST /v1/bill_complaints/:id/resolve': { resolution: 'no' },
       'POST /v1/billers/:id/reconciliations': { date: '2026-03-01' },
       'POST /v1/saved_billers': { customer: other.customer, biller: other.biller, account_number: propertyUnits.oneMonth },
+      'POST /v1/customs/export_trades': { payment: other.cardPayment, order_no: `x-${++seq}` },
+      'POST /v1/customs/export_trades/:payment/shipment': { carrier: 'SF', waybill_no: 'SF-X', destination_country: 'GB' },
     };
     return bodies[route] ?? (route.startsWith('POST') ? {} : undefined);
   }

@@ -30,6 +30,7 @@ export const reasons = {
   duplicate: '重复申报 (duplicate declaration)',
   badSignature: '报文签名验证失败 (signature check failed)',
   unknownSender: '申报企业未备案 (declarant not registered)',
+  withdrawAfterRelease: '清单已放行，支付单不能撤销 (the goods are released; the payment slip cannot be withdrawn)',
 } as const;
 
 const guidPattern = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;

@@ -163,6 +163,8 @@ export function createSingleWindow(options: SingleWindowOptions) {
     } else if (kind === 'CEB411') {
       const key = `${head.payCode}|${head.payTransactionId}|${head.orderNo}`;
       const before = payments.get(key);
+      // A withdrawal (appType 3) changes nothing until customs concludes it (conclude below).
+      if (head.appType === '3') return false;
       if (isNew && before !== undefined && before.guid !== guid) return true;
       payments.set(key, { ...head, guid });
     } else if (kind === 'CEB511') {
@@ -174,6 +176,17 @@ export function createSingleWindow(options: SingleWindowOptions) {
   }
 
   function conclude(kind: string, copCode: string, guid: string, head: Fields): void {
+    if (kind === 'CEB411' && head.appType === '3') {
+      // A payment slip withdrawn (the payment refunded): refused once the goods of its order are released.
+      const inventory = inventories.get(`${head.ebpCode}|${head.orderNo}`);
+      if (inventory?.status === 'released') {
+        write(copCode, kind, head, guid, status.returned, reasons.withdrawAfterRelease);
+        return;
+      }
+      payments.delete(`${head.payCode}|${head.payTransactionId}|${head.orderNo}`);
+      write(copCode, kind, head, guid, status.stored, '撤销成功 (withdrawn by customs)');
+      return;
+    }
     if (kind !== 'CEB621') {
       write(copCode, kind, head, guid, status.stored, '海关入库成功 (stored by customs)');
       return;

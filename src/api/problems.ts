@@ -203,6 +203,10 @@ export const problemCatalog = {
   bill_card_not_charged: { status: 402, title: 'The card was not charged; nothing was paid' },
   saved_biller_not_found: { status: 404, title: 'No such saved biller' },
   bill_autopay_invalid: { status: 400, title: 'The auto-pay settings are not valid for this biller' },
+  customs_refund_held: { status: 409, title: "The refund waits for customs: retry once customs answered the payment's declaration" },
+  customs_export_trade_invalid: { status: 400, title: 'The export order or shipment is not valid' },
+  customs_export_trade_not_found: { status: 404, title: 'No such export trade' },
+  customs_export_not_eligible: { status: 422, title: 'The payment is not a succeeded cross-border receipt of this merchant' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -298,3 +298,5 @@ export { runBillpayBench } from './billpay.js';
 export { runInteropBench } from './interop.js';
 // The fraud rules benchmark (issue 16), reached by `hutong bench --risk` through this file.
 export { runRiskBench } from './risk.js';
+// The customs declarations benchmark (issue 13), reached by `hutong bench --customs` through this file.
+export { runCustomsBench } from './customs.js';

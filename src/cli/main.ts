@@ -203,6 +203,7 @@ program
   .option('--billpay', 'only the bill payment benchmark (fetch + pay from the wallet over HTTP, with the sandbox biller)')
   .option('--interop', 'only the code payment benchmark through the interconnection switch, beside a wallet-payment baseline')
   .option('--risk', 'only the fraud rules benchmark (card payments with and without rules, the rule check p50/p99)')
+  .option('--customs', 'only the customs benchmark (declarations pushed to the sandbox single window and receipted 120)')
   .action(
     async (options: {
       stores: string;
@@ -212,7 +213,13 @@ program
       billpay?: boolean;
       interop?: boolean;
       risk?: boolean;
+      customs?: boolean;
     }) => {
+      if (options.customs === true) {
+        const { runCustomsBench } = await import('../bench/run.js');
+        await runCustomsBench({ stores: options.stores.split(','), quick: options.quick === true });
+        return;
+      }
       if (options.risk === true) {
         const { runRiskBench } = await import('../bench/run.js');
         await runRiskBench({ stores: options.stores.split(','), quick: options.quick === true });

@@ -8,8 +8,8 @@ export const cebNamespace = 'http://www.chinaport.gov.cn/ceb';
 
 export interface PaymentSlip {
   readonly guid: string;
-  /** 1 new, 2 change. */
-  readonly appType: '1' | '2';
+  /** 1 new, 2 change, 3 delete (a refund withdraws the slip). */
+  readonly appType: '1' | '2' | '3';
   readonly appTime: Date;
   readonly payCode: string;
   readonly payName: string;
@@ -106,4 +106,20 @@ export function parseReceipt(xml: string): ParsedReceipt | undefined {
     returnInfo: text('returnInfo'),
     returnTime: text('returnTime'),
   };
+}
+
+/** The PaymentHead fields of a CEB411 we built (to build the next version of it). */
+export function slipHeadOf(xml: string): Record<string, string> | undefined {
+  let tree: Record<string, unknown>;
+  try {
+    tree = parser.parse(xml) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const root = tree.CEB411Message as Record<string, unknown> | undefined;
+  const head = (root?.Payment as Record<string, unknown> | undefined)?.PaymentHead as Record<string, unknown> | undefined;
+  if (head === undefined) return undefined;
+  const fields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(head)) if (typeof v === 'string') fields[k] = v;
+  return fields;
 }

@@ -4,7 +4,7 @@ import { buildCeb411, newGuid } from './ceb.js';
 import { CustomsError } from './errors.js';
 import type { CustomsDeclaration, CustomsDeps, CustomsSettings, CustomsTrx, DeclarablePayment, NewDeclaration } from './model.js';
 import { customsOfficePattern } from './registrations.js';
-import { loadDeclaration, recordStep } from './rows.js';
+import { loadDeclaration, recordStep, refundedCnyOf } from './rows.js';
 import { countingStatuses } from './state.js';
 
 export const pushTimerKind = 'customs.push';
@@ -67,7 +67,10 @@ export async function declare(deps: CustomsDeps, settings: CustomsSettings, merc
       CustomsError.CurrencyNotDeclarable,
       `customs sees CNY; payment ${payment.id} in ${payment.amount.currency} has no locked CNY amount`,
     );
-  const amount = input.amountMinor ?? payment.cny.minor;
+  // What customs sees is what is left of the payment after its refunds (their CNY shares, src/customs/refund.ts).
+  const refundedCny = await refundedCnyOf(deps.store.reader, payment.id);
+  const amount = input.amountMinor ?? payment.cny.minor - refundedCny;
+  if (amount <= 0n) return fail(CustomsError.PaymentNotDeclarable, `payment ${payment.id} is refunded in full; nothing is left to declare`);
   if (amount > settings.importSingleMaxCnyMinor)
     return fail(
       CustomsError.SingleLimitExceeded,
@@ -112,7 +115,8 @@ export async function declare(deps: CustomsDeps, settings: CustomsSettings, merc
     async (trx): Promise<Outcome> => {
       const raced = await trx.selectFrom('customs_declarations').select(['request_digest']).where('id', '=', id).executeTakeFirst();
       if (raced !== undefined) return (await replayOf(deps, id, digest, trx)) as Outcome;
-      const over = await overLimits(trx, settings, { paymentId: payment.id, totalCny: payment.cny?.minor ?? 0n, personKey, year, amount });
+      const left = (payment.cny?.minor ?? 0n) - (await refundedCnyOf(trx, payment.id));
+      const over = await overLimits(trx, settings, { paymentId: payment.id, totalCny: left, personKey, year, amount });
       if (over !== undefined) return over;
       await trx
         .insertInto('customs_declarations')

@@ -24,6 +24,12 @@ export enum CustomsError {
   AnnualLimitExceeded = 'import_annual_limit_exceeded',
   /** Refunding a payment whose goods customs released, while the setting refuses it. */
   RefundAfterRelease = 'customs_refund_after_release',
+  /** A refund that must wait: customs has not answered a declaration of the payment, or the declarations changed meanwhile. */
+  RefundHeld = 'customs_refund_held',
+  ExportTradeInvalid = 'customs_export_trade_invalid',
+  ExportTradeNotFound = 'customs_export_trade_not_found',
+  /** Only a succeeded payment of the merchant paid from abroad is an export receipt. */
+  ExportNotEligible = 'customs_export_not_eligible',
   CursorInvalid = 'cursor_invalid',
   /** A raw-payment-data query not signed by customs, or too old. */
   QueryInvalid = 'customs_query_invalid',

@@ -3,7 +3,10 @@ export { createCustomsService, receiptPollIntervalMs, type CustomsService } from
 export { CustomsError } from './errors.js';
 export {
   defaultCustomsSettings,
+  type BopRecord,
   type CustomsDeclaration,
+  type ExportPayment,
+  type ExportTrade,
   type CustomsDeps,
   type CustomsEventsPort,
   type CustomsGateway,
@@ -25,3 +28,6 @@ export type { DeclarationQuery } from './list.js';
 export type { ReceiptOutcome } from './receipts.js';
 export { answerSigningText, querySigningText, type RawDataQuery } from './raw-data.js';
 export { verifyText } from './signer.js';
+export type { RefundInput, RefundPlan } from './refund.js';
+export type { NewExportTrade, NewShipment } from './exports.js';
+export { exportFlags, type Authenticity, type ExportFlag } from './authenticity.js';

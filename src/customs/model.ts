@@ -91,12 +91,60 @@ export interface DeclarablePayment {
 
 export interface CustomsPaymentsPort {
   paymentOf(merchantId: string, paymentId: string): Promise<DeclarablePayment | undefined>;
+  /** What the export side needs of a payment: its captured amount, the card's issuing country (BIN), the merchant's country. */
+  exportPaymentOf(merchantId: string, paymentId: string): Promise<ExportPayment | undefined>;
+}
+
+export interface ExportPayment {
+  readonly id: string;
+  readonly status: string;
+  /** The captured amount. */
+  readonly amount: Amount;
+  /** The paying card's issuing country (ISO 3166 alpha-2), by BIN; null when not a card or unknown. */
+  readonly cardCountry: string | null;
+  readonly merchantCountry: string;
+  readonly paidAt: string;
+}
+
+/** An export receipt: a foreign shopper's payment to a Chinese exporter, with its order and shipment. */
+export interface ExportTrade {
+  readonly paymentId: string;
+  readonly merchantId: string;
+  readonly orderNo: string;
+  readonly amount: Amount;
+  readonly cardCountry: string | null;
+  readonly paidAt: string;
+  readonly shipment: {
+    readonly carrier: string;
+    readonly waybillNo: string;
+    readonly destinationCountry: string;
+    readonly shippedAt: string;
+  } | null;
+  readonly authenticity: 'matched' | 'awaiting_shipment' | 'flagged';
+  readonly flags: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A balance-of-payments declaration record of one cross-border receipt. */
+export interface BopRecord {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly paymentId: string;
+  readonly amount: Amount;
+  readonly counterpartyCountry: string;
+  readonly transactionCode: string;
+  readonly direction: 'receipt';
+  readonly recordedOn: string;
+  readonly createdAt: string;
 }
 
 /** The single window, as a connector: send one message, poll receipts after a sequence number. */
 export interface CustomsGateway {
   send(xml: string): Promise<{ readonly receiptXml: string } | { readonly unavailable: string }>;
   poll(copCode: string, after: number): Promise<readonly { readonly seq: number; readonly xml: string }[]>;
+  /** Whether customs released the goods of an order (its inventory list, 800); unknown when customs does not say. */
+  releaseOf?(ebpCode: string, orderNo: string): Promise<'released' | 'not_released' | 'unknown'>;
 }
 
 export interface CustomsEventsPort {
@@ -128,6 +176,18 @@ export interface CustomsSettings {
   readonly pushAttemptsMax: number;
   /** How long a push holds its job: longer than the single window's timeout; a crashed worker's push is retried after it. */
   readonly pushLeaseMs: number;
+  /**
+   * A refund of a declared payment whose goods customs released: 'refuse' (409
+   * customs_refund_after_release) or 'withdraw' (refund, and ask customs to withdraw the slip; customs
+   * may return the withdrawal). Customs unable to say whether the goods are released holds the refund under 'refuse'.
+   */
+  readonly refundAfterRelease: 'refuse' | 'withdraw';
+  /** Export: a receipt without a shipment this many days after payment is flagged for review. */
+  readonly exportShipmentDueDays: number;
+  /** Export: flag a shipment to another country than the paying card's ('off': no such flag). */
+  readonly exportDestinationRule: 'card_country' | 'off';
+  /** The balance-of-payments transaction code of a goods-trade receipt [unconfirmed: SAFE's code list]. */
+  readonly bopGoodsTradeCode: string;
 }
 
 export const defaultCustomsSettings: CustomsSettings = {
@@ -141,6 +201,10 @@ export const defaultCustomsSettings: CustomsSettings = {
   pushRetryMaxMs: 5 * 60_000,
   pushAttemptsMax: 30,
   pushLeaseMs: 30_000,
+  refundAfterRelease: 'refuse',
+  exportShipmentDueDays: 7,
+  exportDestinationRule: 'card_country',
+  bopGoodsTradeCode: '121010',
 };
 
 export interface CustomsDeps {

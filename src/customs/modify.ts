@@ -3,7 +3,7 @@ import { buildCeb411, newGuid } from './ceb.js';
 import { queuePush } from './declare.js';
 import { CustomsError } from './errors.js';
 import type { CustomsDeclaration, CustomsDeps, CustomsSettings } from './model.js';
-import { loadDeclaration, recordStep } from './rows.js';
+import { loadDeclaration, recordStep, refundedCnyOf } from './rows.js';
 import { transition, type DeclarationStatus } from './state.js';
 
 /**
@@ -28,7 +28,16 @@ export async function modify(
   const payment = await deps.payments.paymentOf(merchantId, current.paymentId);
   if (payment?.payer === null || payment === undefined)
     return fail(CustomsError.PayerIdentityRequired, 'the payment no longer has a verified payer');
-  const known = current.history.some((h) => h.status === 'accepted' || h.status === 'returned');
+  // A withdrawn slip (a refund) is gone at customs: declaring it again is new, and must fit what the refunds left.
+  if (current.status === 'withdrawn') {
+    const left = (payment.cny?.minor ?? 0n) - (await refundedCnyOf(deps.store.reader, current.paymentId));
+    if (current.amount.minor > left)
+      return fail(
+        CustomsError.SplitExceedsPayment,
+        `the declaration was withdrawn for a refund; CNY ${left} fen is left of the payment, it declares ${current.amount.minor}`,
+      );
+  }
+  const known = current.status !== 'withdrawn' && current.history.some((h) => h.status === 'accepted' || h.status === 'returned');
   const appType = known ? '2' : '1';
   const now = deps.clock.now();
   const guid = newGuid();

@@ -1,6 +1,7 @@
 import type { CustomsDeps, CustomsSettings } from './model.js';
 import { applyReceipt } from './receipts.js';
 import { recordStep } from './rows.js';
+import { pushedStatuses, type DeclarationStatus } from './state.js';
 
 /**
  * The push worker (a durable timer per declaration version): sends the version's one signed
@@ -16,7 +17,7 @@ export async function pushOne(
   const id = String(job.payload.id);
   const version = BigInt(Number(job.payload.version));
   const row = await deps.store.reader.selectFrom('customs_declarations').selectAll().where('id', '=', id).executeTakeFirst();
-  if (row === undefined || BigInt(row.version) !== version || row.status !== 'pending') return undefined;
+  if (row === undefined || BigInt(row.version) !== version || !pushedStatuses.includes(row.status as DeclarationStatus)) return undefined;
   const message = await deps.store.reader
     .selectFrom('customs_messages')
     .select('body_sealed')
@@ -51,7 +52,7 @@ export async function pushOne(
         })
         .where('id', '=', id)
         .where('version', '=', version)
-        .where('status', '=', 'pending')
+        .where('status', '=', row.status)
         .executeTakeFirst();
       if (spent && moved.numUpdatedRows === 1n)
         await recordStep(trx, deps.events, id, {

@@ -13,6 +13,8 @@ const eventTypes: Record<DeclarationStatus, string> = {
   accepted: 'customs_declaration.accepted',
   returned: 'customs_declaration.returned',
   failed: 'customs_declaration.failed',
+  withdrawing: 'customs_declaration.withdrawing',
+  withdrawn: 'customs_declaration.withdrawn',
 };
 
 /**
@@ -68,7 +70,7 @@ export async function applyReceipt(deps: CustomsDeps, xml: string): Promise<Rece
       const event = eventOfReturnStatus(receipt.returnStatus);
       const next = event === undefined ? undefined : transition(row.status as DeclarationStatus, event);
       // A receipt for an older version, or one that does not move the state (a late 2 after 120), is kept only.
-      if (BigInt(row.version) !== BigInt(sent.version) || next === undefined || isFailure(next)) return 'recorded';
+      if (BigInt(row.version) !== BigInt(sent.version) || next === undefined || isFailure(next) || next === row.status) return 'recorded';
       const moved = await trx
         .updateTable('customs_declarations')
         .set({ status: next, return_status: receipt.returnStatus, return_info: receipt.returnInfo, updated_at: at.toISOString() })

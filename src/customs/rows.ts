@@ -94,3 +94,9 @@ export async function recordStep(
     data: declaration,
   });
 }
+
+/** The CNY refunded of a payment, as customs counted it (customs_refunds, written in each refund's unit). */
+export async function refundedCnyOf(db: Db, paymentId: string): Promise<bigint> {
+  const rows = await db.selectFrom('customs_refunds').select('cny_minor').where('payment_id', '=', paymentId).execute();
+  return rows.reduce((sum, r) => sum + BigInt(r.cny_minor), 0n);
+}

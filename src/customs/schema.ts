@@ -4,6 +4,9 @@ export interface CustomsTables {
   customs_declarations: CustomsDeclarationsTable;
   customs_messages: CustomsMessagesTable;
   customs_history: CustomsHistoryTable;
+  customs_refunds: CustomsRefundsTable;
+  customs_export_trades: CustomsExportTradesTable;
+  customs_bop_records: CustomsBopRecordsTable;
 }
 
 /** A merchant's customs codes at one customs office (the platform it declares for). */
@@ -73,4 +76,49 @@ export interface CustomsHistoryTable {
   return_status: string | null;
   return_info: string | null;
   at: string;
+}
+
+/** A refund of a payment, as customs counts it (migration 022): its CNY share, written in the refund's unit. */
+export interface CustomsRefundsTable {
+  refund_id: string;
+  payment_id: string;
+  cny_minor: bigint;
+  created_at: string;
+}
+
+/** An export payment (a foreign shopper paying a Chinese exporter) with its order and shipment. */
+export interface CustomsExportTradesTable {
+  payment_id: string;
+  merchant_id: string;
+  order_no: string;
+  amount: bigint;
+  currency: string;
+  /** The card's issuing country (BIN), when the payment was by card. */
+  card_country: string | null;
+  paid_at: string;
+  carrier: string | null;
+  waybill_no: string | null;
+  destination_country: string | null;
+  shipped_at: string | null;
+  /** 'matched' (order, payment, logistics agree), 'awaiting_shipment' or 'flagged'. */
+  authenticity: string;
+  /** JSON array of flag codes. */
+  flags: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One balance-of-payments declaration record of a cross-border receipt. */
+export interface CustomsBopRecordsTable {
+  id: string;
+  merchant_id: string;
+  payment_id: string;
+  amount: bigint;
+  currency: string;
+  counterparty_country: string;
+  transaction_code: string;
+  direction: string;
+  /** The day (China time) the receipt is recorded in, yyyy-mm-dd. */
+  recorded_on: string;
+  created_at: string;
 }

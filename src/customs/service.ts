@@ -1,4 +1,5 @@
-import { fail, repeatEvery, type Failure } from '../core/index.js';
+import { fail, isFailure, repeatEvery, type Failure } from '../core/index.js';
+import { formatDecimal } from '../money/index.js';
 import { declare, pushTimerKind } from './declare.js';
 import { CustomsError } from './errors.js';
 import { listDeclarations, type DeclarationQuery, type Page } from './list.js';
@@ -8,11 +9,27 @@ import {
   type CustomsDeps,
   type CustomsRegistration,
   type CustomsSettings,
+  type BopRecord,
+  type CustomsTrx,
+  type ExportTrade,
   type NewDeclaration,
 } from './model.js';
 import { modify } from './modify.js';
 import { answerRawDataQuery, type RawDataQuery } from './raw-data.js';
 import { pushOne } from './push.js';
+import {
+  attachShipment,
+  bopCsv,
+  bopRecords,
+  exportDueTimerKind,
+  getExport,
+  listExports,
+  recordExport,
+  reviewDue,
+  type NewExportTrade,
+  type NewShipment,
+} from './exports.js';
+import { prepareRefund, refundKeysOf, reserveRefund, type RefundInput, type RefundPlan } from './refund.js';
 import { applyReceipt, pollReceipts, type ReceiptOutcome } from './receipts.js';
 import { listRegistrations, register } from './registrations.js';
 import { loadDeclaration } from './rows.js';
@@ -43,6 +60,18 @@ export interface CustomsService {
   answerRawDataQuery(query: RawDataQuery): Promise<Record<string, unknown> | Failure<CustomsError>>;
   startPolling(): void;
   stopPolling(): Promise<void>;
+  /** Export side: the order (and shipment) of a payment from abroad, its authenticity and its BoP record. */
+  recordExport(merchantId: string, input: NewExportTrade): Promise<{ trade: ExportTrade; created: boolean } | Failure<CustomsError>>;
+  attachShipment(merchantId: string, paymentId: string, shipment: NewShipment): Promise<ExportTrade | Failure<CustomsError>>;
+  getExport(merchantId: string | undefined, paymentId: string): Promise<ExportTrade | Failure<CustomsError>>;
+  listExports(merchantId: string | undefined, query: { authenticity?: string; limit?: number }): Promise<ExportTrade[]>;
+  bopRecords(merchantId: string | undefined, day: string | undefined): Promise<BopRecord[] | Failure<CustomsError>>;
+  bopCsv(records: readonly BopRecord[]): string;
+  /** A refund of a payment (docs/customs.md "Refunds"): decided before the refund's unit, claimed inside it. */
+  readonly refunds: {
+    prepare(merchantId: string, input: RefundInput): Promise<{ plan: RefundPlan; keys: string[] } | Failure<CustomsError>>;
+    reserved(trx: CustomsTrx, plan: RefundPlan, refundId: string): Promise<Failure<CustomsError> | undefined>;
+  };
 }
 
 export const receiptPollIntervalMs = 2_000;
@@ -51,6 +80,7 @@ export function createCustomsService(deps: CustomsDeps): CustomsService {
   const settings: CustomsSettings = { ...defaultCustomsSettings, ...deps.settings };
   let cursor = 0;
   deps.timers.register(pushTimerKind, { outside: (job) => pushOne(deps, settings, job), leaseMs: settings.pushLeaseMs });
+  deps.timers.register(exportDueTimerKind, { outside: (job) => reviewDue(deps, settings, String(job.payload.paymentId)) });
 
   async function poll(): Promise<number> {
     const next = await pollReceipts(deps, settings.payCode, cursor);
@@ -76,5 +106,18 @@ export function createCustomsService(deps: CustomsDeps): CustomsService {
     answerRawDataQuery: (query) => answerRawDataQuery({ ...deps, settings }, query),
     startPolling: poller.start,
     stopPolling: poller.stop,
+    recordExport: (merchantId, input) => recordExport(deps, settings, merchantId, input),
+    attachShipment: (merchantId, paymentId, shipment) => attachShipment(deps, settings, merchantId, paymentId, shipment),
+    getExport: (merchantId, paymentId) => getExport(deps, merchantId, paymentId),
+    listExports: (merchantId, query) => listExports(deps, merchantId, query),
+    bopRecords: (merchantId, day) => bopRecords(deps, merchantId, day),
+    bopCsv: (records) => bopCsv(records, (minor, currency) => formatDecimal({ minor, currency })),
+    refunds: {
+      async prepare(merchantId, input) {
+        const plan = await prepareRefund(deps, settings, merchantId, input);
+        return isFailure(plan) ? plan : { plan, keys: refundKeysOf(plan) };
+      },
+      reserved: (trx, plan, refundId) => reserveRefund(trx, deps, plan, refundId),
+    },
   };
 }

@@ -17,13 +17,20 @@ describe('the declaration state machine', () => {
           }
           expect(declarationStatuses).toContain(next);
           if (event === 'modify') {
-            expect(['accepted', 'returned', 'failed']).toContain(status);
+            expect(['accepted', 'returned', 'failed', 'withdrawn']).toContain(status);
             expect(next).toBe('pending');
             answers = 0;
+          } else if (event === 'withdraw') {
+            // Only a slip customs stored is withdrawn (a refund of the whole payment).
+            expect(status).toBe('accepted');
+            expect(next).toBe('withdrawing');
+            answers = 0;
           } else {
-            expect(['pending', 'submitted']).toContain(status);
-            if (next !== 'submitted') answers++;
+            expect(['pending', 'submitted', 'withdrawing']).toContain(status);
+            if (next !== 'submitted' && next !== 'withdrawing') answers++;
           }
+          // A withdrawal ends in withdrawn or failed, never back in accepted.
+          if (status === 'withdrawing') expect(['withdrawing', 'withdrawn', 'failed']).toContain(next);
           expect(answers).toBeLessThanOrEqual(1);
           status = next;
         }

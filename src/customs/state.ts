@@ -15,19 +15,27 @@ import { CustomsError } from './errors.js';
  * Receipts may overtake each other (a polled 120 before the pushed 2), so a pending declaration
  * may go straight to any answer. A modification (appType 2) or a re-push starts a new version,
  * pending again; it is allowed once customs has answered (WeChat: from SUCCESS or EXCEPT).
+ *
+ * A refund of the whole payment withdraws a stored slip (appType 3, a new version):
+ * - withdrawing: the withdrawal is queued or sent, customs has not answered it yet;
+ * - withdrawn: customs stored the withdrawal (120); re-declaring it is a modify (appType 1 again);
+ * - customs returning the withdrawal (100, e.g. the goods were released) or an error: failed, with
+ *   customs' reason, for a person to look at.
  */
-export const declarationStatuses = ['pending', 'submitted', 'accepted', 'returned', 'failed'] as const;
+export const declarationStatuses = ['pending', 'submitted', 'accepted', 'returned', 'failed', 'withdrawing', 'withdrawn'] as const;
 export type DeclarationStatus = (typeof declarationStatuses)[number];
 
-export const declarationEvents = ['declaring', 'stored', 'returned', 'error', 'modify'] as const;
+export const declarationEvents = ['declaring', 'stored', 'returned', 'error', 'modify', 'withdraw'] as const;
 export type DeclarationEvent = (typeof declarationEvents)[number];
 
 const table: Readonly<Record<DeclarationStatus, Partial<Record<DeclarationEvent, DeclarationStatus>>>> = {
   pending: { declaring: 'submitted', stored: 'accepted', returned: 'returned', error: 'failed' },
   submitted: { stored: 'accepted', returned: 'returned', error: 'failed' },
-  accepted: { modify: 'pending' },
+  accepted: { modify: 'pending', withdraw: 'withdrawing' },
   returned: { modify: 'pending' },
   failed: { modify: 'pending' },
+  withdrawing: { declaring: 'withdrawing', stored: 'withdrawn', returned: 'failed', error: 'failed' },
+  withdrawn: { modify: 'pending' },
 };
 
 export function transition(from: DeclarationStatus, event: DeclarationEvent): DeclarationStatus | Failure<CustomsError> {
@@ -47,4 +55,8 @@ export function eventOfReturnStatus(returnStatus: string): DeclarationEvent | un
 }
 
 /** Statuses whose amount counts against the payment and the payer's allowance. */
-export const countingStatuses: readonly DeclarationStatus[] = ['pending', 'submitted', 'accepted'];
+export const countingStatuses: readonly DeclarationStatus[] = ['pending', 'submitted', 'accepted', 'withdrawing'];
+/** Statuses in which customs has not concluded the current version: a refund waits for the answer. */
+export const inFlightStatuses: readonly DeclarationStatus[] = ['pending', 'submitted', 'withdrawing'];
+/** Statuses whose version the push worker sends. */
+export const pushedStatuses: readonly DeclarationStatus[] = ['pending', 'withdrawing'];

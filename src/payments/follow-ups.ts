@@ -275,6 +275,12 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
     const at = clock.now();
     const id = idempotencyKey === undefined ? newId('re', at.getTime()) : derivedId('re', `${merchantId}/refunds`, idempotencyKey);
     const digest = digestOf({ paymentId: input.paymentId, amountMinor: amountMinor.toString(), reason: input.reason ?? null });
+    // Customs: a declared payment's refund withdraws or changes the declaration in this same unit, or waits.
+    const customs = deps.customs === undefined ? undefined : await deps.customs.prepare(payment, amountMinor);
+    if (customs !== undefined && isFailure(customs)) {
+      const replay = await store.reader.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
+      if (replay === undefined || replay.request_digest !== digest) return customs;
+    }
     const reserved = await writer.run(
       async (trx) => {
         const existing = await trx.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
@@ -305,9 +311,13 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
           updated_at: at.toISOString(),
         };
         await trx.insertInto('refunds').values(row).execute();
+        if (customs !== undefined && !isFailure(customs)) {
+          const held = await deps.customs?.reserved(trx, customs.plan, id);
+          if (held !== undefined) return held;
+        }
         return toRefund(row);
       },
-      { keys: [payment.id] },
+      { keys: customs === undefined || isFailure(customs) ? [payment.id] : [payment.id, ...customs.keys] },
     );
     if (isFailure(reserved) || reserved.status !== 'pending') return reserved;
     return completeRefund(payment, reserved);

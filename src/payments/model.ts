@@ -161,6 +161,16 @@ export interface EscrowPort {
   refunded(trx: Transaction<Database>, payment: Payment, refund: Refund): Promise<void>;
 }
 
+/**
+ * What payments need from customs (src/customs, docs/customs.md "Refunds"), bound late in src/app.ts:
+ * before a refund's unit, whether customs allows it (and the declaration change it needs, signed);
+ * inside the unit that reserves the refund, that change claimed, or a failure that undoes the unit.
+ */
+export interface CustomsRefundPort {
+  prepare(payment: Payment, refundMinor: bigint): Promise<{ readonly plan: unknown; readonly keys: readonly string[] } | Failure<string>>;
+  reserved(trx: Transaction<Database>, plan: unknown, refundId: string): Promise<Failure<string> | undefined>;
+}
+
 export type { AuthorizeRequest, ChannelOutcome };
 
 export function toPayment(row: Database['payments']): Payment {

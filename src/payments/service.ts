@@ -31,6 +31,7 @@ import {
   type CardVaultPort,
   type ChannelsPort,
   type EscrowPort,
+  type CustomsRefundPort,
   type EventsPort,
   type Payment,
   type PaymentCodePort,
@@ -92,6 +93,8 @@ export interface PaymentsDeps {
   readonly paymentCodes?: PaymentCodePort;
   /** Fraud rules on card payments: block, or hold for review (authorize only) (src/risk). */
   readonly fraud?: PaymentFraudPort;
+  /** Customs declarations of the payment a refund must withdraw or change, or that hold it (src/customs). */
+  readonly customs?: CustomsRefundPort;
 }
 
 export interface NewPayment {

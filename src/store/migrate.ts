@@ -21,6 +21,7 @@ import * as riskOperators from './migrations/020-risk-operators.js';
 import * as interopTills from './migrations/021-interop-tills.js';
 import * as bankfiles from './migrations/024-bankfiles.js';
 import * as billpayCards from './migrations/023-billpay-cards-autopay.js';
+import * as customsRefundsExports from './migrations/022-customs-refunds-exports.js';
 
 interface Migration {
   readonly name: string;
@@ -48,6 +49,7 @@ const migrations: readonly Migration[] = [
   { name: '019-risk', up: risk.up },
   { name: '020-risk-operators', up: riskOperators.up },
   { name: '021-interop-tills', up: interopTills.up },
+  { name: '022-customs-refunds-exports', up: customsRefundsExports.up },
   { name: '023-billpay-cards-autopay', up: billpayCards.up },
   { name: '024-bankfiles', up: bankfiles.up },
 ];

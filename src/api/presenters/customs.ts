@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { CustomsDeclaration, CustomsRegistration } from '../../customs/index.js';
+import type { BopRecord, CustomsDeclaration, CustomsRegistration, ExportTrade } from '../../customs/index.js';
 import { Timestamp } from '../schemas.js';
 
 /** The API's view of customs declarations and registrations (also the webhook payloads). */
@@ -28,7 +28,10 @@ export function customsRegistrationView(r: CustomsRegistration) {
 export const CustomsDeclarationView = Type.Object({
   id: Type.String(),
   object: Type.Literal('customs_declaration'),
-  status: Type.String({ description: 'pending, submitted, accepted (120), returned (100) or failed (negative returnStatus)' }),
+  status: Type.String({
+    description:
+      'pending, submitted, accepted (120), returned (100), failed (negative returnStatus), withdrawing or withdrawn (a refund withdrew the slip)',
+  }),
   payment: Type.String(),
   customs_office: Type.String(),
   order_no: Type.String(),
@@ -95,5 +98,77 @@ export function customsDeclarationView(d: CustomsDeclaration) {
     })),
     created_at: d.createdAt,
     updated_at: d.updatedAt,
+  };
+}
+
+export const ExportTradeView = Type.Object({
+  object: Type.Literal('customs_export_trade'),
+  payment: Type.String(),
+  order_no: Type.String(),
+  amount: Type.Integer({ description: 'The captured amount, minor units' }),
+  currency: Type.String(),
+  card_country: Nullable(Type.String({ description: "The paying card's issuing country, by BIN" })),
+  paid_at: Timestamp,
+  shipment: Nullable(
+    Type.Object({ carrier: Type.String(), waybill_no: Type.String(), destination_country: Type.String(), shipped_at: Timestamp }),
+  ),
+  authenticity: Type.String({ description: 'matched (order, payment, logistics agree), awaiting_shipment or flagged (for review)' }),
+  flags: Type.Array(Type.String({ description: 'no_shipment, destination_not_card_country' })),
+  merchant: Type.Optional(Type.String({ description: "The trade's merchant (operator only)" })),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export function exportTradeView(t: ExportTrade) {
+  return {
+    object: 'customs_export_trade' as const,
+    payment: t.paymentId,
+    order_no: t.orderNo,
+    amount: Number(t.amount.minor),
+    currency: t.amount.currency,
+    card_country: t.cardCountry,
+    paid_at: t.paidAt,
+    shipment:
+      t.shipment === null
+        ? null
+        : {
+            carrier: t.shipment.carrier,
+            waybill_no: t.shipment.waybillNo,
+            destination_country: t.shipment.destinationCountry,
+            shipped_at: t.shipment.shippedAt,
+          },
+    authenticity: t.authenticity,
+    flags: [...t.flags],
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+  };
+}
+
+export const BopRecordView = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('bop_record'),
+  payment: Type.String(),
+  direction: Type.Literal('receipt'),
+  amount: Type.Integer({ description: 'Minor units of `currency`' }),
+  currency: Type.String(),
+  counterparty_country: Type.String({ description: "The payer's country (the paying card's)" }),
+  transaction_code: Type.String({ description: 'The balance-of-payments transaction code: goods trade' }),
+  recorded_on: Type.String({ description: 'The day (China time) of the receipt' }),
+  merchant: Type.Optional(Type.String()),
+  created_at: Timestamp,
+});
+
+export function bopRecordView(r: BopRecord) {
+  return {
+    id: r.id,
+    object: 'bop_record' as const,
+    payment: r.paymentId,
+    direction: r.direction,
+    amount: Number(r.amount.minor),
+    currency: r.amount.currency,
+    counterparty_country: r.counterpartyCountry,
+    transaction_code: r.transactionCode,
+    recorded_on: r.recordedOn,
+    created_at: r.createdAt,
   };
 }

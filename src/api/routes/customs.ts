@@ -4,7 +4,16 @@ import type { FastifyInstance } from 'fastify';
 import { isFailure } from '../../core/index.js';
 import type { CustomsDeclaration, CustomsService } from '../../customs/index.js';
 import { merchantIdOf } from '../auth.js';
-import { CustomsDeclarationView, customsDeclarationView, CustomsRegistrationView, customsRegistrationView } from '../presenters/customs.js';
+import {
+  BopRecordView,
+  bopRecordView,
+  CustomsDeclarationView,
+  customsDeclarationView,
+  CustomsRegistrationView,
+  customsRegistrationView,
+  ExportTradeView,
+  exportTradeView,
+} from '../presenters/customs.js';
 import { IdempotencyHeaders, ListOf, ListQuery, problemResponses } from '../schemas.js';
 import { isProblemCode, ProblemError } from '../problems.js';
 
@@ -271,5 +280,157 @@ export function registerCustomsRoutes(fastify: FastifyInstance, services: { cust
       },
     },
     async () => ({ applied: await customs.pollReceipts() }),
+  );
+
+  // The export side (docs/customs.md "Export"): order and shipment of a payment from abroad, its
+  // authenticity, the balance-of-payments records.
+  const Shipment = Type.Object(
+    {
+      carrier: Type.String({ minLength: 1, maxLength: 60, description: "The carrier's code" }),
+      waybill_no: Type.String({ minLength: 1, maxLength: 60 }),
+      destination_country: Type.String({ minLength: 2, maxLength: 2, description: 'ISO 3166 alpha-2' }),
+      shipped_at: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; default now' })),
+    },
+    { additionalProperties: false },
+  );
+  const shipmentOf = (s: { carrier: string; waybill_no: string; destination_country: string; shipped_at?: string }) => ({
+    carrier: s.carrier,
+    waybillNo: s.waybill_no,
+    destinationCountry: s.destination_country,
+    shippedAt: s.shipped_at,
+  });
+  const PaymentParams = Type.Object({ payment: Type.String({ maxLength: 40 }) });
+
+  app.post(
+    '/v1/customs/export_trades',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['customs'],
+        summary: 'The order (and, if shipped, the shipment) of an export payment; records its balance-of-payments record',
+        headers: IdempotencyHeaders,
+        body: Type.Object(
+          {
+            payment: Type.String({ maxLength: 40 }),
+            order_no: Type.String({ minLength: 1, maxLength: 60 }),
+            shipment: Type.Optional(Shipment),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ExportTradeView, 201: ExportTradeView, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const result = await customs.recordExport(merchantIdOf(request), {
+        paymentId: b.payment,
+        orderNo: b.order_no,
+        shipment: b.shipment === undefined ? undefined : shipmentOf(b.shipment),
+      });
+      if (isFailure(result)) throw problemFromFailure(result);
+      return reply.code(result.created ? 201 : 200).send(exportTradeView(result.trade));
+    },
+  );
+
+  app.post(
+    '/v1/customs/export_trades/:payment/shipment',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        tags: ['customs'],
+        summary: 'Attach (or replace) the shipment of an export payment: carrier, waybill, destination',
+        headers: IdempotencyHeaders,
+        params: PaymentParams,
+        body: Shipment,
+        response: { 200: ExportTradeView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const result = await customs.attachShipment(merchantIdOf(request), request.params.payment, shipmentOf(request.body));
+      if (isFailure(result)) throw problemFromFailure(result);
+      return exportTradeView(result);
+    },
+  );
+
+  app.get(
+    '/v1/customs/export_trades',
+    {
+      config: { auth: 'any' },
+      schema: {
+        tags: ['customs'],
+        summary: "Export trades, newest first (?authenticity=flagged: the review queue); the operator's key sees everyone's",
+        querystring: Type.Object(
+          {
+            authenticity: Type.Optional(Type.Union([Type.Literal('matched'), Type.Literal('awaiting_shipment'), Type.Literal('flagged')])),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(ExportTradeView) }), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const operator = request.principal?.type === 'operator';
+      const trades = await customs.listExports(operator ? undefined : merchantIdOf(request), request.query);
+      return {
+        object: 'list' as const,
+        data: trades.map((t) => (operator ? { ...exportTradeView(t), merchant: t.merchantId } : exportTradeView(t))),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/customs/export_trades/:payment',
+    {
+      config: { auth: 'any' },
+      schema: {
+        tags: ['customs'],
+        summary: 'One export trade',
+        params: PaymentParams,
+        response: { 200: ExportTradeView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const operator = request.principal?.type === 'operator';
+      const found = await customs.getExport(operator ? undefined : merchantIdOf(request), request.params.payment);
+      if (isFailure(found)) throw problemFromFailure(found);
+      return operator ? { ...exportTradeView(found), merchant: found.merchantId } : exportTradeView(found);
+    },
+  );
+
+  app.get(
+    '/v1/customs/bop_records',
+    {
+      config: { auth: 'any' },
+      schema: {
+        tags: ['customs'],
+        summary: "One day's balance-of-payments records of cross-border receipts (?format=csv: the file)",
+        querystring: Type.Object(
+          {
+            date: Type.Optional(Type.String({ minLength: 10, maxLength: 10, description: 'yyyy-mm-dd, China time; default today' })),
+            format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Union([
+            Type.Object({ object: Type.Literal('list'), data: Type.Array(BopRecordView) }),
+            Type.String({ description: 'CSV' }),
+          ]),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const operator = request.principal?.type === 'operator';
+      const records = await customs.bopRecords(operator ? undefined : merchantIdOf(request), request.query.date);
+      if (isFailure(records)) throw problemFromFailure(records);
+      if (request.query.format === 'csv')
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="bop-${records[0]?.recordedOn ?? request.query.date ?? 'today'}.csv"`)
+          .send(customs.bopCsv(records));
+      return { object: 'list', data: records.map((r) => (operator ? { ...bopRecordView(r), merchant: r.merchantId } : bopRecordView(r))) };
+    },
   );
 }

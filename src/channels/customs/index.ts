@@ -12,6 +12,8 @@ const pollBytesMax = 8 * 1024 * 1024;
 export interface SingleWindowClient {
   send(xml: string): Promise<{ readonly receiptXml: string } | { readonly unavailable: string }>;
   poll(copCode: string, after: number): Promise<readonly { readonly seq: number; readonly xml: string }[]>;
+  /** The inventory list of an order: released (800) or not; unknown when customs does not answer. */
+  releaseOf(ebpCode: string, orderNo: string): Promise<'released' | 'not_released' | 'unknown'>;
 }
 
 export function createSingleWindowClient(baseUrl: string, timeoutMs: number = customsTimeoutMs): SingleWindowClient {
@@ -41,6 +43,21 @@ export function createSingleWindowClient(baseUrl: string, timeoutMs: number = cu
       if (response.status !== 200 || text === undefined) throw new Error(`customs receipts answered HTTP ${response.status}`);
       const body = JSON.parse(text) as { receipts?: { seq: number; xml: string }[] };
       return (body.receipts ?? []).filter((r) => Number.isInteger(r.seq) && typeof r.xml === 'string');
+    },
+    async releaseOf(ebpCode, orderNo) {
+      try {
+        const response = await fetch(`${base}/ceb/inventories/${encodeURIComponent(ebpCode)}/${encodeURIComponent(orderNo)}`, {
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        // No inventory list for the order: nothing was released.
+        if (response.status === 404) return 'not_released';
+        const text = await readBounded(response, receiptBytesMax);
+        if (response.status !== 200 || text === undefined) return 'unknown';
+        const view = JSON.parse(text) as { status?: string; returnStatus?: string };
+        return view.returnStatus === '800' || view.status === 'released' ? 'released' : 'not_released';
+      } catch {
+        return 'unknown';
+      }
     },
   };
 }

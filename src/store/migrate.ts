@@ -17,6 +17,7 @@ import * as customs from './migrations/016-customs.js';
 import * as interop from './migrations/017-interop.js';
 import * as billpay from './migrations/018-billpay.js';
 import * as risk from './migrations/019-risk.js';
+import * as reports from './migrations/015-reports.js';
 
 interface Migration {
   readonly name: string;
@@ -42,6 +43,7 @@ const migrations: readonly Migration[] = [
   { name: '017-interop', up: interop.up },
   { name: '018-billpay', up: billpay.up },
   { name: '019-risk', up: risk.up },
+  { name: '015-reports', up: reports.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

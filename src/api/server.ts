@@ -30,6 +30,7 @@ import { registerCustomsRoutes } from './routes/customs.js';
 import { registerInteropRoutes } from './routes/interop.js';
 import { registerBillpayRoutes } from './routes/billpay.js';
 import { registerRiskRoutes } from './routes/risk.js';
+import { registerReportRoutes } from './routes/reports.js';
 import { registerAudit } from './audit.js';
 
 export interface ServerOptions {
@@ -139,6 +140,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerInteropRoutes(app, services);
   registerBillpayRoutes(app, services);
   registerRiskRoutes(app, services);
+  registerReportRoutes(app, services);
   return app;
 }
 

@@ -186,9 +186,10 @@ export interface OutcomeRow {
 
 /** Authorisation outcomes per value of a dimension (or '' for all), outcome and code. */
 export async function outcomes(db: Kysely<Database>, f: ReportFilter, by?: Dimension): Promise<OutcomeRow[]> {
-  const col = by === undefined ? sql.raw(`''`) : sql.raw(dimensionColumn[by]);
-  const { rows } = await sql<Record<string, unknown>>`select ${col} as k, outcome, code, sum(count) as n, sum(latency_ms) as ms
-    from report_attempts where ${where(f)} group by ${col}, outcome, code order by ${col}, outcome, code`.execute(db);
+  const col = by === undefined ? undefined : sql.raw(dimensionColumn[by]);
+  const groups = col === undefined ? sql`outcome, code` : sql`${col}, outcome, code`;
+  const { rows } = await sql<Record<string, unknown>>`select ${col ?? sql`''`} as k, outcome, code, sum(count) as n, sum(latency_ms) as ms
+    from report_attempts where ${where(f)} group by ${groups} order by ${groups}`.execute(db);
   return rows.map((r) => ({
     key: r.k as string,
     outcome: r.outcome as string,

@@ -13,6 +13,9 @@ import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely
  *   `pending` (approved, declined with its code, or `unknown` = a timeout), with the latency sum.
  * - `report_latency`: per channel × hour, a histogram of attempt latencies (fixed bucket bounds in
  *   milliseconds, `latencyBucketsMs`) for p50/p99.
+ *
+ * Indexes for global search (src/read-models/search.ts): a card's last four with the amount, a
+ * waybill, a customer's email; payment ids, order ids and RRNs were indexed already.
  */
 export const latencyBucketsMs = [
   10, 20, 30, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 30000, 60000,
@@ -79,6 +82,10 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     .addColumn('count', 'bigint', zero)
     .addPrimaryKeyConstraint('report_latency_pk', ['channel', 'hour', 'bucket_ms'] as never)
     .execute();
+
+  await db.schema.createIndex('payments_card_last4_amount').on('payments').columns(['card_last4', 'amount']).execute();
+  await db.schema.createIndex('escrows_waybill').on('escrows').columns(['waybill_number']).execute();
+  await db.schema.createIndex('customers_email').on('customers').columns(['email']).execute();
 
   // The attempt trigger: one row per outcome into report_attempts, one into report_latency.
   const outcome = `case new.status when 'unknown' then 'timeout' else new.status end`;

@@ -473,10 +473,11 @@ export function registerReportRoutes(fastify: FastifyInstance, services: ApiServ
     {
       q: Type.Optional(
         Type.String({
-        minLength: 1,
-        maxLength: 200,
-        description: 'A payment id, order id, RRN, waybill, customer email, or a card’s last four (with amount)',
-      }),
+          minLength: 1,
+          maxLength: 200,
+          description: 'A payment id, order id, RRN, waybill, customer email, or a card’s last four (with amount); none finds nothing',
+        }),
+      ),
       amount: Type.Optional(
         Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Minor units, with a last four in q' }),
       ),

@@ -148,7 +148,7 @@ export function registerReportRoutes(fastify: FastifyInstance, services: ApiServ
   report(
     'breakdown',
     'Counts and money per method, brand, channel or currency',
-    { by: MerchantDimension },
+    { by: Type.Optional(Type.Union(MerchantDimension.anyOf, { default: 'currency' })) },
     async (f, q) => {
       const by = q.by as reports.Dimension;
       const rows = await reports.moneyBreakdown(db, f, by);
@@ -162,7 +162,7 @@ export function registerReportRoutes(fastify: FastifyInstance, services: ApiServ
   report(
     'breakdown',
     'Counts and money per merchant, channel, method, brand or currency, platform-wide',
-    { by: Type.Union([...MerchantDimension.anyOf, Type.Literal('merchant')]) },
+    { by: Type.Optional(Type.Union([...MerchantDimension.anyOf, Type.Literal('merchant')], { default: 'merchant' })) },
     async (f, q) => {
       const by = q.by as reports.Dimension;
       const rows = await reports.moneyBreakdown(db, f, by);

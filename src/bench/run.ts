@@ -293,3 +293,5 @@ function machineInfo(): MachineInfo {
 
 // The bill payment benchmark (issue 15), reached by `hutong bench --billpay` through this file.
 export { runBillpayBench } from './billpay.js';
+// The reports benchmark (issue 17), reached by `hutong bench --reports` through this file.
+export { runReportsBench } from './reports.js';

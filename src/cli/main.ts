@@ -201,19 +201,27 @@ program
   .option('--settlement', 'only the settlement and reconciliation benchmark (1,000,000 payments and CSV lines, ~3 min)')
   .option('--all', 'the default benchmarks, then the settlement and reconciliation one')
   .option('--billpay', 'only the bill payment benchmark (fetch + pay from the wallet over HTTP, with the sandbox biller)')
-  .action(async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean; billpay?: boolean }) => {
-    if (options.billpay === true) {
-      const { runBillpayBench } = await import('../bench/run.js');
-      await runBillpayBench({ stores: options.stores.split(','), quick: options.quick === true });
-      return;
-    }
-    const { runBenchmarks } = await import('../bench/run.js');
-    if (options.settlement !== true) await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
-    if (options.settlement === true || options.all === true) {
-      const { runSettlementBench } = await import('../bench/settlement.js');
-      await runSettlementBench({ stores: options.stores.split(','), quick: options.quick === true });
-    }
-  });
+  .option('--reports', 'only the reports benchmark (report latency at 1,000,000 payments, the rollups on the payment path)')
+  .action(
+    async (options: { stores: string; quick?: boolean; settlement?: boolean; all?: boolean; billpay?: boolean; reports?: boolean }) => {
+      if (options.reports === true) {
+        const { runReportsBench } = await import('../bench/run.js');
+        await runReportsBench({ stores: options.stores.split(','), quick: options.quick === true });
+        return;
+      }
+      if (options.billpay === true) {
+        const { runBillpayBench } = await import('../bench/run.js');
+        await runBillpayBench({ stores: options.stores.split(','), quick: options.quick === true });
+        return;
+      }
+      const { runBenchmarks } = await import('../bench/run.js');
+      if (options.settlement !== true) await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
+      if (options.settlement === true || options.all === true) {
+        const { runSettlementBench } = await import('../bench/settlement.js');
+        await runSettlementBench({ stores: options.stores.split(','), quick: options.quick === true });
+      }
+    },
+  );
 
 registerSettlementCommands(program);
 registerQrCommands(program);

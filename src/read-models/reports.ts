@@ -148,13 +148,46 @@ const add = (a: MoneyFigures, b: MoneyFigures) => {
   for (const m of moneyMeasures) a[m] += b[m];
 };
 
+/**
+ * The periods of a range in its zone, each with the UTC hour it starts at (sorted): an hour's period
+ * is then found by a binary search over a few hundred strings instead of a time-zone conversion per row.
+ */
+function periodStarts(f: ReportRange, interval: Exclude<Interval, 'hour'>): { key: string; fromHour: string }[] {
+  const out: { key: string; fromHour: string }[] = [];
+  let day = f.from;
+  const end = nextDay(f.to);
+  while (day < end) {
+    const key = interval === 'day' ? day : interval === 'month' ? day.slice(0, 7) : periodOf(`${day}T12`, 'week', 'UTC');
+    if (out.length === 0 || (out[out.length - 1] as { key: string }).key !== key)
+      out.push({ key, fromHour: hourKey(utcStartOf(day, f.timeZone)) });
+    day = nextDay(day);
+  }
+  return out;
+}
+
+function periodFinder(f: ReportRange, interval: Interval): (hour: string) => string {
+  if (interval === 'hour') return (hour) => periodOf(hour, 'hour', f.timeZone);
+  const starts = periodStarts(f, interval);
+  return (hour) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as { fromHour: string }).fromHour <= hour) lo = mid;
+      else hi = mid - 1;
+    }
+    return (starts[lo] as { key: string }).key;
+  };
+}
+
 /** Money per period and currency, in the filter's zone. */
 export async function moneySeries(db: Kysely<Database>, f: ReportFilter, interval: Interval): Promise<MoneyRow[]> {
   const { rows } = await sql<Record<string, unknown>>`select hour, currency, ${sums} from report_money where ${where(f)}
     group by hour, currency order by hour, currency`.execute(db);
+  const periodAt = periodFinder(f, interval);
   const out = new Map<string, MoneyRow>();
   for (const r of rows) {
-    const key = periodOf(r.hour as string, interval, f.timeZone);
+    const key = periodAt(r.hour as string);
     const id = `${key}/${r.currency as string}`;
     const row = out.get(id) ?? { key, currency: r.currency as string, figures: zeroFigures() };
     add(row.figures, figuresOfRow(r));

@@ -84,6 +84,8 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     .execute();
 
   await db.schema.createIndex('payments_card_last4_amount').on('payments').columns(['card_last4', 'amount']).execute();
+  // The operator searches order ids across merchants (the unique key leads with the merchant).
+  await db.schema.createIndex('payments_order_id').on('payments').columns(['merchant_order_id']).execute();
   await db.schema.createIndex('escrows_waybill').on('escrows').columns(['waybill_number']).execute();
   await db.schema.createIndex('customers_email').on('customers').columns(['email']).execute();
 

@@ -429,6 +429,8 @@ export interface ReserveLine {
   readonly currency: string;
   /** The reserve (备付金) bank account: the asset. */
   readonly bank: bigint;
+  /** What acquirers and outside wallets owe for captured payments not yet received at the bank. */
+  readonly channelReceivables: bigint;
   /** What the platform owes: customer wallets, merchant balances in every state. */
   readonly customerWallets: bigint;
   readonly merchantBalances: bigint;
@@ -447,14 +449,18 @@ export async function reservePosition(db: Kysely<Database>): Promise<ReserveLine
       eb.fn.sum<string>('debits_posted').as('d'),
       eb.fn.sum<string>('credits_posted').as('c'),
     ])
-    .where('owner_type', 'in', ['bank', 'customer', 'merchant'])
+    .where('owner_type', 'in', ['bank', 'channel', 'customer', 'merchant'])
     .groupBy(['owner_type', 'code', 'currency'])
     .execute();
-  const out = new Map<string, { bank: bigint; customerWallets: bigint; merchantBalances: bigint; rollingReserve: bigint }>();
+  const out = new Map<
+    string,
+    { bank: bigint; channelReceivables: bigint; customerWallets: bigint; merchantBalances: bigint; rollingReserve: bigint }
+  >();
   for (const r of rows) {
-    const line = out.get(r.currency) ?? { bank: 0n, customerWallets: 0n, merchantBalances: 0n, rollingReserve: 0n };
+    const line = out.get(r.currency) ?? { bank: 0n, channelReceivables: 0n, customerWallets: 0n, merchantBalances: 0n, rollingReserve: 0n };
     const debit = BigInt(r.d ?? 0) - BigInt(r.c ?? 0);
     if (r.owner_type === 'bank' && r.code === 'reserve') line.bank += debit;
+    else if (r.owner_type === 'channel' && r.code === 'receivable') line.channelReceivables += debit;
     else if (r.owner_type === 'customer') line.customerWallets -= debit;
     else if (r.owner_type === 'merchant') {
       line.merchantBalances -= debit;

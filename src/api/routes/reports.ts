@@ -300,19 +300,20 @@ export function registerReportRoutes(fastify: FastifyInstance, services: ApiServ
 
   report(
     'reserve_position',
-    'The reserve (备付金) bank balance against what is owed to customers and merchants, per currency, now',
+    'The reserve (备付金) bank balance and channel receivables against what is owed to customers and merchants, per currency, now',
     {},
     async () => {
       const rows = await reports.reservePosition(db);
       return {
-        columns: ['currency', 'reserve_bank', 'customer_wallets', 'merchant_balances', 'rolling_reserve', 'surplus'],
+        columns: ['currency', 'reserve_bank', 'channel_receivables', 'customer_wallets', 'merchant_balances', 'rolling_reserve', 'surplus'],
         rows: rows.map((r) => ({
           currency: r.currency,
           reserve_bank: num(r.bank),
+          channel_receivables: num(r.channelReceivables),
           customer_wallets: num(r.customerWallets),
           merchant_balances: num(r.merchantBalances),
           rolling_reserve: num(r.rollingReserve),
-          surplus: num(r.bank - r.customerWallets - r.merchantBalances),
+          surplus: num(r.bank + r.channelReceivables - r.customerWallets - r.merchantBalances),
         })),
       };
     },

@@ -3,8 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import { createHutong } from '../app.js';
 import { loadConfig } from '../config.js';
-import { accountIdFor, createLedger, type Ledger } from '../ledger/index.js';
-import { createPaymentLedger } from '../payments/postings.js';
+import { chart, createLedger, type Ledger } from '../ledger/index.js';
 import { createRollups, observeLedger } from '../read-models/index.js';
 import type { Database, Dialect } from '../store/index.js';
 import { adminUrl, openPostgresDatabase, openSqliteDatabase, type BenchDatabase } from './databases.js';
@@ -160,7 +159,6 @@ async function paymentPath(db: BenchDatabase, withRollups: boolean, runs: number
     const ledger = withRollups ? observeLedger(plain, createRollups({ exec: store.exec })) : plain;
     if (!withRollups)
       await sql`drop trigger report_attempts_outcome${sql.raw(db.dialect === 'postgres' ? ' on payment_attempts' : '')}`.execute(store.db);
-    const pl = createPaymentLedger(ledger, accountIdFor);
     const merchantId = `mch_path_${withRollups ? 'on' : 'off'}`;
     await store.db
       .insertInto('merchants')
@@ -187,14 +185,20 @@ async function paymentPath(db: BenchDatabase, withRollups: boolean, runs: number
         await sql`update payment_attempts set status = 'approved', response_code = '00', updated_at = ${at} where id = ${`att_${tag}_${i}`}`.execute(
           trx,
         );
-        await pl.captureNow(trx, {
-          entryId: `${id}:cap`,
-          paymentId: id,
-          merchantId,
-          source: { kind: 'channel', channel: 'sandbox_acquirer' },
-          currency: 'CNY',
-          grossMinor: 4200n,
-          feeMinor: 25n,
+        // What an automatic capture posts (src/payments/postings.ts): gross from the channel to the merchant, the fee to revenue.
+        const source = await ledger.ensureAccount(trx, chart.channelReceivable('sandbox_acquirer', 'CNY'));
+        const merchant = await ledger.ensureAccount(trx, chart.merchantPending(merchantId, 'CNY'));
+        const revenue = await ledger.ensureAccount(trx, chart.feeRevenue('CNY'));
+        await ledger.post(trx, {
+          id: `${id}:cap`,
+          reason: 'payment.capture',
+          link: { type: 'payment', id },
+          postings: [
+            { accountId: source, currency: 'CNY', amountMinor: 4200n },
+            { accountId: merchant, currency: 'CNY', amountMinor: -4200n },
+            { accountId: merchant, currency: 'CNY', amountMinor: 25n },
+            { accountId: revenue, currency: 'CNY', amountMinor: -25n },
+          ],
         });
       });
     };

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { isFailure } from '../core/failure.js';
+import { isFailure } from '../core/index.js';
 import { accountIdFor, chart, type Entry, type Ledger, type LedgerResult } from '../ledger/index.js';
 import { statement, type Database, type Exec, type Statement } from '../store/index.js';
 

@@ -80,6 +80,10 @@ describeEachStore('reports over payments in the sandbox card world', (dialect) =
     expect(health.body.data).toContainEqual(expect.objectContaining({ channel: 'sandbox_acquirer', approved: 2, declined: 1 }));
     expect(health.body.data[0].latency_p50_ms).not.toBeNull();
     expect((await t.request('GET', `/v1/operator/reports/channel_health`, { key: a.key })).status).toBe(403);
+    // The reserve position: what channels owe plus the bank, less what is owed, is Hutong's own fee revenue.
+    const reserve = await t.request('GET', '/v1/operator/reports/reserve_position', { key: t.operatorKey });
+    const usdReserve = reserve.body.data.find((r: { currency: string }) => r.currency === 'USD');
+    expect(usdReserve.surplus).toBe(usd.fees);
 
     // Search: payment id, order id, last four + amount, RRN.
     const byId = await t.request('GET', `/v1/search?q=${p1.id}`, { key: a.key });

@@ -49,7 +49,7 @@ async function seed(db: Kysely<Database>, dialect: Dialect, count: number): Prom
   const series =
     dialect === 'sqlite'
       ? sql.raw(`with recursive n(i) as (select 0 union all select i + 1 from n where i < ${count - 1}) select i from n`)
-      : sql.raw(`select generate_series(0, ${count - 1}) as i`);
+      : sql.raw(`select generate_series(0::bigint, ${count - 1}::bigint) as i`);
   const at =
     dialect === 'sqlite'
       ? sql.raw(`strftime('%Y-%m-%dT%H:%M:%fZ', (${startMs} + i * ${stepMs}) / 1000.0, 'unixepoch')`)
@@ -234,11 +234,17 @@ export async function runReportsBench(options: { stores: string[]; quick: boolea
         if (phase === 'reports') {
           const r = await askReports(db, count);
           reportFigures.push(...r.figures);
+          for (const x of r.figures)
+            console.log(`${dialect} ${x.report}: p50 ${formatMs(x.p50Ms)} ms, p99 ${formatMs(x.p99Ms)} ms (${x.rows} rows)`);
           notes.push(
             `${dialect}: seeded ${formatCount(count)} payments and ${formatCount(r.rollupRows)} money rollup rows in ${formatMs(r.seedMs)}`,
           );
         } else {
-          pathFigures.push(await paymentPath(db, phase === 'path-on', options.quick ? 4_000 : pathRuns));
+          const p = await paymentPath(db, phase === 'path-on', options.quick ? 4_000 : pathRuns);
+          pathFigures.push(p);
+          console.log(
+            `${dialect} payment path, rollups ${p.withRollups ? 'on' : 'off'}: ${Math.round(p.perSec)}/s, ${p.usPerPayment.toFixed(0)} µs`,
+          );
         }
       } finally {
         await db.drop();

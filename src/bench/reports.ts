@@ -64,7 +64,7 @@ async function seed(db: Kysely<Database>, dialect: Dialect, count: number): Prom
       case when i % 100 < 7 then 0 else 100 + (i * 7919) % 100000 end, 0, case when i % 100 < 7 then 0 else (100 + (i * 7919) % 100000) * 6 / 1000 end,
       case when i % 100 < 7 then 'failed' else 'succeeded' end, 'automatic', null, '{}', null, null, 'card', null,
       case i % 4 when 0 then 'visa' when 1 then 'mastercard' when 2 then 'unionpay' else 'jcb' end,
-      substr('000' || ${text}, -4, 4), null,
+      ${sql.raw(dialect === 'sqlite' ? `substr('000' || cast(i as text), -4, 4)` : `right('000' || i::text, 4)`)}, null,
       case i % 3 when 0 then 'sandbox_acquirer' when 1 then 'http_acquirer' else 'acq_backup' end,
       null, null, null, null, null, null, 'x', ${at}, ${at}, ${at}
     from (${series}) s`.execute(db);

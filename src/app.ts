@@ -7,6 +7,7 @@ import { buildServer } from './api/server.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { vaultKeyFile, type HutongConfig } from './config.js';
 import { createLedger } from './ledger/index.js';
+import { createRollups, observeLedger } from './read-models/index.js';
 import { createParties } from './parties/service.js';
 import { openStore } from './store/database.js';
 import { createWriter } from './store/writer.js';
@@ -161,7 +162,8 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     log: warn,
   });
   const writer = createWriter(store.db, store.exec, { ...config.writer, commitProbe: store.commitProbe });
-  const ledger = createLedger({ clock, exec: store.exec, dialect: store.dialect });
+  // Every recorded payment entry also moves the report rollups, in its own unit (src/read-models, issue 17).
+  const ledger = observeLedger(createLedger({ clock, exec: store.exec, dialect: store.dialect }), createRollups({ exec: store.exec }));
   const cipher = createCipher(vaultKey);
   const parties = createParties({ store, clock, cipher });
   const risk = createRiskService({

@@ -215,6 +215,26 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/customs/export_trades': 'merchant',
   'GET /v1/customs/export_trades/:payment': 'merchant',
   'GET /v1/customs/bop_records': 'merchant',
+  // Reports and search (issue 17 §3): merchant reports are the caller's own, operator reports everyone's.
+  'GET /v1/reports/volume': 'merchant',
+  'GET /v1/reports/breakdown': 'merchant',
+  'GET /v1/reports/summary': 'merchant',
+  'GET /v1/reports/declines': 'merchant',
+  'GET /v1/reports/balance_statement': 'merchant',
+  'GET /v1/reports/payouts': 'merchant',
+  'GET /v1/reports/payouts/:id': 'merchant',
+  'GET /v1/reports/payments': 'merchant',
+  'GET /v1/search': 'merchant',
+  'GET /v1/operator/reports/volume': 'operator',
+  'GET /v1/operator/reports/breakdown': 'operator',
+  'GET /v1/operator/reports/summary': 'operator',
+  'GET /v1/operator/reports/declines': 'operator',
+  'GET /v1/operator/reports/channel_health': 'operator',
+  'GET /v1/operator/reports/revenue': 'operator',
+  'GET /v1/operator/reports/reserve_position': 'operator',
+  'GET /v1/operator/reports/exceptions': 'operator',
+  'GET /v1/operator/reports/reconciliation_failures': 'operator',
+  'GET /v1/operator/search': 'operator',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

@@ -30,6 +30,7 @@ import { registerCustomsRoutes } from './routes/customs.js';
 import { registerInteropRoutes } from './routes/interop.js';
 import { registerBillpayRoutes } from './routes/billpay.js';
 import { registerRiskRoutes } from './routes/risk.js';
+import { registerReportRoutes } from './routes/reports.js';
 import { registerAudit } from './audit.js';
 import { registerOperatorRoutes } from './routes/operators.js';
 import { registerRiskFraudRoutes } from './routes/risk-fraud.js';
@@ -143,6 +144,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerRiskRoutes(app, services);
   registerOperatorRoutes(app, services);
   registerRiskFraudRoutes(app, services);
+  registerReportRoutes(app, services);
   return app;
 }
 

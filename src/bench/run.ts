@@ -300,3 +300,5 @@ export { runInteropBench } from './interop.js';
 export { runRiskBench } from './risk.js';
 // The customs declarations benchmark (issue 13), reached by `hutong bench --customs` through this file.
 export { runCustomsBench } from './customs.js';
+// The reports benchmark (issue 17), reached by `hutong bench --reports` through this file.
+export { runReportsBench } from './reports.js';

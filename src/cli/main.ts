@@ -204,6 +204,7 @@ program
   .option('--interop', 'only the code payment benchmark through the interconnection switch, beside a wallet-payment baseline')
   .option('--risk', 'only the fraud rules benchmark (card payments with and without rules, the rule check p50/p99)')
   .option('--customs', 'only the customs benchmark (declarations pushed to the sandbox single window and receipted 120)')
+  .option('--reports', 'only the reports benchmark (report latency at 1,000,000 payments, the rollups on the payment path)')
   .action(
     async (options: {
       stores: string;
@@ -214,7 +215,13 @@ program
       interop?: boolean;
       risk?: boolean;
       customs?: boolean;
+      reports?: boolean;
     }) => {
+      if (options.reports === true) {
+        const { runReportsBench } = await import('../bench/run.js');
+        await runReportsBench({ stores: options.stores.split(','), quick: options.quick === true });
+        return;
+      }
       if (options.customs === true) {
         const { runCustomsBench } = await import('../bench/run.js');
         await runCustomsBench({ stores: options.stores.split(','), quick: options.quick === true });

@@ -2,3 +2,6 @@
 // says at its top which tables it reads and why.
 export { walletDayTotals, type PartyDayTotal } from './wallet-day-totals.js';
 export { paymentOutcomes } from './payment-outcomes.js';
+export { createRollups, figuresOf, observeLedger, type MoneyFigures, type PaymentDims, type Rollups } from './rollups.js';
+export * as reports from './reports.js';
+export { paymentsForExport, search, type SearchHit, type SearchQuery } from './search.js';

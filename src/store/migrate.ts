@@ -22,6 +22,7 @@ import * as interopTills from './migrations/021-interop-tills.js';
 import * as bankfiles from './migrations/024-bankfiles.js';
 import * as billpayCards from './migrations/023-billpay-cards-autopay.js';
 import * as customsRefundsExports from './migrations/022-customs-refunds-exports.js';
+import * as reports from './migrations/015-reports.js';
 
 interface Migration {
   readonly name: string;
@@ -52,6 +53,7 @@ const migrations: readonly Migration[] = [
   { name: '022-customs-refunds-exports', up: customsRefundsExports.up },
   { name: '023-billpay-cards-autopay', up: billpayCards.up },
   { name: '024-bankfiles', up: bankfiles.up },
+  { name: '015-reports', up: reports.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -620,3 +620,7 @@ export interface Database extends BillpayTables {}
 import type { RiskTables } from '../risk/schema.js';
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Database extends RiskTables {}
+// The reports read model's rollups (src/read-models/schema.ts, issue 17).
+import type { ReportTables } from '../read-models/schema.js';
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Database extends ReportTables {}

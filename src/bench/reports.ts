@@ -81,11 +81,10 @@ async function seed(db: Kysely<Database>, dialect: Dialect, count: number): Prom
       count(*), count(*) * 85
     from payments where id like 'pay_bench_%'
     group by merchant_id, substr(created_at, 1, 13), currency, method_type, card_brand, channel, status`.execute(db);
-  await sql`insert into report_latency (channel, hour, bucket_ms, count)
-    select channel, substr(created_at, 1, 13), case when amount % 100 = 0 then 300 else 100 end, count(*)
-    from payments where id like 'pay_bench_%' group by channel, substr(created_at, 1, 13), case when amount % 100 = 0 then 300 else 100 end`.execute(
-    db,
-  );
+  await sql`insert into report_latency (merchant_id, channel, hour, bucket_ms, count)
+    select merchant_id, channel, substr(created_at, 1, 13), case when amount % 100 = 0 then 300 else 100 end, count(*)
+    from payments where id like 'pay_bench_%'
+    group by merchant_id, channel, substr(created_at, 1, 13), case when amount % 100 = 0 then 300 else 100 end`.execute(db);
   if (dialect === 'postgres') await sql`analyze`.execute(db);
   return performance.now() - t0;
 }

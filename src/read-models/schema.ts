@@ -34,6 +34,7 @@ export interface ReportAttemptsTable extends ReportDims {
 }
 
 export interface ReportLatencyTable {
+  merchant_id: string;
   channel: string;
   hour: string;
   /** The bucket's upper bound in ms; -1 past the last bound. */

@@ -11,8 +11,10 @@ import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely
  * - `report_attempts`: authorisation outcomes per merchant × hour × dimensions × outcome × code,
  *   moved by a trigger on `payment_attempts` when an authorisation or purchase attempt leaves
  *   `pending` (approved, declined with its code, or `unknown` = a timeout), with the latency sum.
- * - `report_latency`: per channel × hour, a histogram of attempt latencies (fixed bucket bounds in
- *   milliseconds, `latencyBucketsMs`) for p50/p99.
+ * - `report_latency`: per merchant × channel × hour, a histogram of attempt latencies (fixed bucket
+ *   bounds in milliseconds, `latencyBucketsMs`) for p50/p99. Keyed by merchant too, so that it is locked
+ *   only with rows the writer already orders by merchant (one row per channel and hour was locked by
+ *   every payment of every merchant, and concurrent PostgreSQL batches queued on it).
  *
  * Indexes for global search (src/read-models/search.ts): a card's last four with the amount, a
  * waybill, a customer's email; payment ids, order ids and RRNs were indexed already.
@@ -76,11 +78,12 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('report_latency')
+    .addColumn('merchant_id', 'text', (c) => c.notNull())
     .addColumn('channel', 'text', (c) => c.notNull())
     .addColumn('hour', 'text', (c) => c.notNull())
     .addColumn('bucket_ms', 'bigint', (c) => c.notNull())
     .addColumn('count', 'bigint', zero)
-    .addPrimaryKeyConstraint('report_latency_pk', ['channel', 'hour', 'bucket_ms'] as never)
+    .addPrimaryKeyConstraint('report_latency_pk', ['merchant_id', 'channel', 'hour', 'bucket_ms'] as never)
     .execute();
 
   await db.schema.createIndex('payments_card_last4_amount').on('payments').columns(['card_last4', 'amount']).execute();
@@ -104,9 +107,10 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
           from payments p where p.id = new.payment_id
           on conflict (merchant_id, hour, currency, method, brand, channel, outcome, code)
           do update set count = report_attempts.count + 1, latency_ms = report_attempts.latency_ms + excluded.latency_ms;
-        insert into report_latency (channel, hour, bucket_ms, count)
-          select new.channel, substr(new.sent_at, 1, 13), ${bucketCase(latency)}, 1 where old.status = 'pending'
-          on conflict (channel, hour, bucket_ms) do update set count = report_latency.count + 1;
+        insert into report_latency (merchant_id, channel, hour, bucket_ms, count)
+          select p.merchant_id, new.channel, substr(new.sent_at, 1, 13), ${bucketCase(latency)}, 1
+          from payments p where p.id = new.payment_id and old.status = 'pending'
+          on conflict (merchant_id, channel, hour, bucket_ms) do update set count = report_latency.count + 1;
       end`,
       )
       .execute(db);
@@ -124,9 +128,10 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
               on conflict (merchant_id, hour, currency, method, brand, channel, outcome, code)
               do update set count = report_attempts.count + 1, latency_ms = report_attempts.latency_ms + excluded.latency_ms;
             if old.status = 'pending' then
-              insert into report_latency (channel, hour, bucket_ms, count)
-                values (new.channel, substr(new.sent_at, 1, 13), ${bucketCase(latency)}, 1)
-                on conflict (channel, hour, bucket_ms) do update set count = report_latency.count + 1;
+              insert into report_latency (merchant_id, channel, hour, bucket_ms, count)
+                select p.merchant_id, new.channel, substr(new.sent_at, 1, 13), ${bucketCase(latency)}, 1
+                from payments p where p.id = new.payment_id
+                on conflict (merchant_id, channel, hour, bucket_ms) do update set count = report_latency.count + 1;
             end if;
           end if;
           return null;

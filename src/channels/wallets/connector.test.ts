@@ -207,15 +207,17 @@ describe.each(walletNames)('%s', (wallet) => {
     });
     await world.pay(wallet, input.orderId, { notify: false });
     const first = { orderId: input.orderId, refundId: `rf_${input.orderId}_1`, amount: amount(6_000n, 'CNY') };
-    expect(await connector.refund(first)).toEqual({ status: 'succeeded' });
-    expect(await connector.refund(first)).toEqual({ status: 'succeeded' });
+    // The wallet names its refund (issue 12); a repeated refund id gets the same refund back.
+    const refunded = await connector.refund(first);
+    expect(refunded).toEqual({ status: 'succeeded', walletRefundId: expect.stringMatching(/^R\d{20}$/) });
+    expect(await connector.refund(first)).toEqual(refunded);
     expect(world.order(wallet, input.orderId)?.refundedMinor).toBe('6000');
     const over = { orderId: input.orderId, refundId: `rf_${input.orderId}_2`, amount: amount(4_001n, 'CNY') };
     expect(await connector.refund(over)).toEqual({ status: 'failed', reason: 'refund_exceeds_paid_amount' });
     expect(await connector.refund({ ...first, amount: amount(1n, 'CNY') })).toEqual({ status: 'failed', reason: 'refund_conflict' });
-    expect(await connector.refund({ ...over, refundId: `rf_${input.orderId}_3`, amount: amount(4_000n, 'CNY') })).toEqual({
-      status: 'succeeded',
-    });
+    const rest = await connector.refund({ ...over, refundId: `rf_${input.orderId}_3`, amount: amount(4_000n, 'CNY') });
+    expect(rest).toEqual({ status: 'succeeded', walletRefundId: expect.stringMatching(/^R\d{20}$/) });
+    expect(rest).not.toEqual(refunded);
     expect(world.order(wallet, input.orderId)?.refundedMinor).toBe('10000');
   });
 

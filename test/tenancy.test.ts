@@ -215,6 +215,10 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/customs/export_trades': 'merchant',
   'GET /v1/customs/export_trades/:payment': 'merchant',
   'GET /v1/customs/bop_records': 'merchant',
+  'POST /v1/risk/cases/scan': 'operator',
+  'GET /v1/risk/cases': 'operator',
+  'POST /v1/risk/cases/:id/assign': 'operator',
+  'POST /v1/risk/cases/:id/decision': 'operator',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

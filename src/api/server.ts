@@ -33,6 +33,7 @@ import { registerRiskRoutes } from './routes/risk.js';
 import { registerAudit } from './audit.js';
 import { registerOperatorRoutes } from './routes/operators.js';
 import { registerRiskFraudRoutes } from './routes/risk-fraud.js';
+import { registerRiskCaseRoutes } from './routes/risk-cases.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -143,6 +144,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerRiskRoutes(app, services);
   registerOperatorRoutes(app, services);
   registerRiskFraudRoutes(app, services);
+  registerRiskCaseRoutes(app, services);
   return app;
 }
 

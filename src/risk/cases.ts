@@ -220,7 +220,12 @@ export function createCases(deps: CaseDeps) {
       const made: string[] = [];
       for (const c of candidates) {
         const id = newId('case', clock.now().getTime());
-        const detail: CaseDetail = { currency: c.currency, total_minor: c.totalMinor.toString(), evidence: [...c.evidence], summary: c.summary };
+        const detail: CaseDetail = {
+          currency: c.currency,
+          total_minor: c.totalMinor.toString(),
+          evidence: [...c.evidence],
+          summary: c.summary,
+        };
         const key = c.currency === 'CNY' ? c.period : `${c.period}:${c.currency}`;
         const inserted = await trx
           .insertInto('risk_cases')

@@ -46,7 +46,18 @@ export function largeValueLines(day: string, totals: readonly DayTotal[]): Large
 export function largeValueCsv(lines: readonly LargeValueLine[]): string {
   const header = 'day,party,party_kind,merchant,direction,currency,total_minor,count,threshold_minor,scope';
   const body = lines.map((l) =>
-    [l.day, l.partyId, l.partyKind, l.merchantId, l.direction, l.currency, l.totalMinor, l.count, l.thresholdMinor, l.scope ?? 'domestic'].join(','),
+    [
+      l.day,
+      l.partyId,
+      l.partyKind,
+      l.merchantId,
+      l.direction,
+      l.currency,
+      l.totalMinor,
+      l.count,
+      l.thresholdMinor,
+      l.scope ?? 'domestic',
+    ].join(','),
   );
   return [header, ...body].join('\n') + '\n';
 }
@@ -54,6 +65,8 @@ export function largeValueCsv(lines: readonly LargeValueLine[]): string {
 /** The UTC range of a Beijing calendar day (UTC+8). */
 export function beijingDayRange(day: string): { fromIso: string; toIso: string } {
   const start = new Date(`${day}T00:00:00+08:00`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(start.getTime())) throw new Error(`day must be YYYY-MM-DD, got ${day}`);
+  // Date rolls 2026-02-30 over to 2 March: the day must come back as itself.
+  const real = !Number.isNaN(start.getTime()) && new Date(start.getTime() + 8 * 3_600_000).toISOString().slice(0, 10) === day;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !real) throw new Error(`day must be a calendar day YYYY-MM-DD, got ${day}`);
   return { fromIso: start.toISOString(), toIso: new Date(start.getTime() + 86_400_000).toISOString() };
 }

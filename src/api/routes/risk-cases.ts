@@ -29,7 +29,8 @@ export function registerRiskCaseRoutes(fastify: FastifyInstance, services: ApiSe
       ...operator,
       schema: {
         tags: ['risk'],
-        summary: "Scans one Beijing day's wallet movements and opens the cases they call for (a case is opened once per party, typology and day)",
+        summary:
+          "Scans one Beijing day's wallet movements and opens the cases they call for (a case is opened once per party, typology and day)",
         body: Type.Object({ day: Day }, { additionalProperties: false }),
         response: Open('the cases newly opened'),
       },

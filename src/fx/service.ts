@@ -415,7 +415,10 @@ export function createFx(deps: FxDeps) {
         if (deps.screenPayer !== undefined) {
           const screened = await deps.screenPayer({ partyId: customer.id, merchantId: payment.merchantId, name: customer.name });
           if (screened !== 'clear')
-            return fail(FxError.PayerScreeningHit, `the payer's name matches a sanctions list entry (${screened}); an analyst must clear it first`);
+            return fail(
+              FxError.PayerScreeningHit,
+              `the payer's name matches a sanctions list entry (${screened}); an analyst must clear it first`,
+            );
         }
         payer = { name: customer.name, idType: order.idType, hint: customer.identity.numberMasked, key: personKey(order.idType, number) };
       }

@@ -15,6 +15,7 @@ import { createCipher, loadVaultKey } from './vault/cipher.js';
 import { createWallets } from './wallets/service.js';
 import { cardFingerprint, createCardVault, deriveFingerprintKey } from './cards/index.js';
 import { paymentOutcomes } from './read-models/index.js';
+import { walletDayMovements } from './read-models/index.js';
 import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type WalletsPort } from './payments/index.js';
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
@@ -177,6 +178,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     heldPayments: () => heldSlot.port,
     paymentOutcomes: (ids) => paymentOutcomes(store.reader, ids),
     onRuleError: (errors) => warn(`fraud rule failed to evaluate; its fail mode applied: ${JSON.stringify(errors)}`),
+    dayMovements: (range) => walletDayMovements(store.reader, range),
   });
   // Review decisions capture or cancel through payments, which are built further down.
   const heldSlot: { port?: HeldPaymentPort } = {};
@@ -217,6 +219,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
           }),
       ...options.fx,
     },
+    screenPayer: (payer) => risk.screen({ ...payer, partyType: 'customer', context: 'cross_border' }),
   });
   // Escrow is built on payments, and payments call escrow back in their capture/refund units.
   const escrowSlot: { port?: EscrowPort } = {};

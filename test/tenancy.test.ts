@@ -235,6 +235,10 @@ const routeKinds: Record<string, Kind> = {
   'GET /v1/operator/reports/exceptions': 'operator',
   'GET /v1/operator/reports/reconciliation_failures': 'operator',
   'GET /v1/operator/search': 'operator',
+  'POST /v1/risk/cases/scan': 'operator',
+  'GET /v1/risk/cases': 'operator',
+  'POST /v1/risk/cases/:id/assign': 'operator',
+  'POST /v1/risk/cases/:id/decision': 'operator',
 };
 
 /** Routes from Fastify's own table (printRoutes without common prefixes: one path segment per node). */

@@ -34,6 +34,7 @@ const riskProblems = {
   risk_review_pending: { status: 409, title: "The payment is held for an analyst's review" },
   risk_case_not_found: { status: 404, title: 'No such suspicious-activity case' },
   risk_case_decided: { status: 409, title: 'The case was already decided' },
+  risk_case_invalid: { status: 400, title: 'The day to scan must be a calendar day (YYYY-MM-DD)' },
 } as const satisfies Record<RiskError, { status: number; title: string }>;
 
 /**
@@ -207,6 +208,7 @@ export const problemCatalog = {
   customs_export_trade_invalid: { status: 400, title: 'The export order or shipment is not valid' },
   customs_export_trade_not_found: { status: 404, title: 'No such export trade' },
   customs_export_not_eligible: { status: 422, title: 'The payment is not a succeeded cross-border receipt of this merchant' },
+  payer_screening_hit: { status: 422, title: "The cross-border payer's name matches a sanctions list entry" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCatalog;

@@ -34,6 +34,7 @@ import { registerReportRoutes } from './routes/reports.js';
 import { registerAudit } from './audit.js';
 import { registerOperatorRoutes } from './routes/operators.js';
 import { registerRiskFraudRoutes } from './routes/risk-fraud.js';
+import { registerRiskCaseRoutes } from './routes/risk-cases.js';
 
 export interface ServerOptions {
   readonly logger: FastifyBaseLogger | false;
@@ -145,6 +146,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerOperatorRoutes(app, services);
   registerRiskFraudRoutes(app, services);
   registerReportRoutes(app, services);
+  registerRiskCaseRoutes(app, services);
   return app;
 }
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../config.js';
 import { isFailure } from '../core/index.js';
 import { beijingDayRange, largeValueCsv, largeValueLines, verifyAuditLog, type IdentityPort, type RiskService } from '../risk/index.js';
 import { openStore } from '../store/index.js';
-import { walletDayTotals } from '../read-models/index.js';
+import { crossBorderDayTotals, walletDayTotals } from '../read-models/index.js';
 import { writeFileSync } from 'node:fs';
 import { identityKeyDefault, startIdentityService } from '../../sandbox/identity/index.js';
 
@@ -110,7 +110,9 @@ export function registerRiskCommands(program: Command): void {
     .action(async (options: { day: string; out?: string }) => {
       const hutong = await createHutong(loadConfig(), { logger: false });
       try {
-        const totals = await walletDayTotals(hutong.services.store.reader, beijingDayRange(options.day));
+        const range = beijingDayRange(options.day);
+        const reader = hutong.services.store.reader;
+        const totals = [...(await walletDayTotals(reader, range)), ...(await crossBorderDayTotals(reader, range))];
         const lines = largeValueLines(options.day, totals);
         const csv = largeValueCsv(lines);
         if (options.out === undefined) process.stdout.write(csv);
@@ -118,6 +120,21 @@ export function registerRiskCommands(program: Command): void {
           writeFileSync(options.out, csv);
           console.log(`${lines.length} large-value lines for ${options.day} written to ${options.out}`);
         }
+      } finally {
+        await hutong.close();
+      }
+    });
+  risk
+    .command('cases-scan')
+    .description("open suspicious-activity cases from one Beijing day's wallet movements (structuring, rapid in-and-out, many payers)")
+    .requiredOption('--day <YYYY-MM-DD>', 'the day, in Beijing time')
+    .action(async (options: { day: string }) => {
+      const hutong = await createHutong(loadConfig(), { logger: false });
+      try {
+        const opened = await hutong.services.risk.scanCases(options.day);
+        if (isFailure(opened)) throw new Error(opened.detail);
+        for (const c of opened) console.log(`${c.id}  ${c.typology}  ${c.partyId}  ${c.summary}`);
+        console.log(`${opened.length} cases opened for ${options.day}`);
       } finally {
         await hutong.close();
       }

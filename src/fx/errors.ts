@@ -21,4 +21,6 @@ export enum FxError {
   PayerIdentityMismatch = 'payer_identity_mismatch',
   ImportSingleLimitExceeded = 'import_single_limit_exceeded',
   ImportAnnualLimitExceeded = 'import_annual_limit_exceeded',
+  /** The payer's name matches a sanctions list entry (open or confirmed hit): no cross-border order. */
+  PayerScreeningHit = 'payer_screening_hit',
 }

@@ -58,6 +58,12 @@ export interface FxDeps {
   /** Keys the per-person import allowance (an HMAC of the ID document, never the number itself). */
   readonly personKeySecret: Buffer;
   readonly settings?: Partial<FxSettings>;
+  /**
+   * Screens a cross-border payer's name against the sanctions lists (risk, bound in src/app.ts):
+   * `clear`, or `review` / `confirmed` when it matches a listed name. Throws when it cannot screen,
+   * and then no order is taken.
+   */
+  readonly screenPayer?: (payer: { partyId: string; merchantId: string; name: string }) => Promise<'clear' | 'review' | 'confirmed'>;
 }
 
 export interface Quote {
@@ -406,6 +412,14 @@ export function createFx(deps: FxDeps) {
         if (isFailure(cny)) return cny;
         const over = overSingle(cny);
         if (over !== undefined) return over;
+        if (deps.screenPayer !== undefined) {
+          const screened = await deps.screenPayer({ partyId: customer.id, merchantId: payment.merchantId, name: customer.name });
+          if (screened !== 'clear')
+            return fail(
+              FxError.PayerScreeningHit,
+              `the payer's name matches a sanctions list entry (${screened}); an analyst must clear it first`,
+            );
+        }
         payer = { name: customer.name, idType: order.idType, hint: customer.identity.numberMasked, key: personKey(order.idType, number) };
       }
       if (!converts && payer === undefined) return undefined;

@@ -1,6 +1,6 @@
 // Read models: the one place where a query joins tables that different modules own. Each file
 // says at its top which tables it reads and why.
-export { walletDayTotals, type PartyDayTotal } from './wallet-day-totals.js';
+export { crossBorderDayTotals, walletDayMovements, walletDayTotals, type DayMovementRow, type PartyDayTotal } from './wallet-day-totals.js';
 export { paymentOutcomes } from './payment-outcomes.js';
 export { createRollups, figuresOf, observeLedger, type MoneyFigures, type PaymentDims, type Rollups } from './rollups.js';
 export * as reports from './reports.js';

@@ -38,4 +38,6 @@ export enum RiskError {
   ReviewPending = 'risk_review_pending',
   CaseNotFound = 'risk_case_not_found',
   CaseDecided = 'risk_case_decided',
+  /** A case scan's day is not a calendar day (YYYY-MM-DD). */
+  CaseInvalid = 'risk_case_invalid',
 }

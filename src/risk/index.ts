@@ -18,3 +18,15 @@ export {
 export { verifyAuditLog } from './audit.js';
 export { mayAct, operatorRoles, isOperatorRole, type OperatorArea, type OperatorRole } from './roles.js';
 export { operatorSessionPrefix } from './operators.js';
+export {
+  caseSettingsDefault,
+  caseTypologies,
+  casesCsv,
+  detectCases,
+  type CaseCandidate,
+  type CaseSettings,
+  type CaseTypology,
+  type DayMovement,
+  type RiskCase,
+} from './cases.js';
+export { crossBorderThresholdsMinor } from './large-value.js';

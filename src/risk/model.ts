@@ -1,3 +1,4 @@
+import type { RiskCase } from './cases.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Failure } from '../core/index.js';
 import type { Database } from '../store/index.js';
@@ -373,4 +374,14 @@ export interface RiskService {
   /** Block and allow lists: card fingerprint, email, IP. */
   listItem(item: { kind: 'card' | 'email' | 'ip'; value: string; list: 'block' | 'allow'; reason: string }): Promise<void>;
   listItems(): Promise<{ kind: string; value: string; list: string; reason: string; createdAt: string }[]>;
+  /** Opens the suspicious-activity cases of one Beijing day (YYYY-MM-DD); answers the cases newly opened. */
+  scanCases(day: string): Promise<RiskCase[] | Failure<RiskError>>;
+  cases(filter: { status?: string; party?: string; typology?: string }): Promise<RiskCase[]>;
+  assignCase(id: string, analyst: string): Promise<{ before: RiskCase; after: RiskCase } | Failure<RiskError>>;
+  decideCase(
+    id: string,
+    decision: 'reported' | 'closed',
+    reason: string,
+    analyst: string,
+  ): Promise<{ before: RiskCase; after: RiskCase } | Failure<RiskError>>;
 }

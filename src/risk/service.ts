@@ -8,6 +8,8 @@ import type { FraudDecision, HeldPaymentPort, IdentityPort, PartyLimits, RiskSer
 import { backtest } from './backtest.js';
 import { createFraudCheck } from './fraud.js';
 import { createReviews } from './reviews.js';
+import { createCases, type DayMovement } from './cases.js';
+import { beijingDayRange } from './large-value.js';
 import { createRuleBook } from './rules.js';
 import { onboardMerchant } from './onboarding.js';
 import { createOperators } from './operators.js';
@@ -31,6 +33,8 @@ export interface RiskDeps {
   readonly heldPayments?: () => HeldPaymentPort | undefined;
   /** Payment outcomes for backtests (a read model, bound in src/app.ts). */
   readonly paymentOutcomes?: (ids: readonly string[]) => Promise<Map<string, { status: string; refundedMinor: bigint }>>;
+  /** A Beijing day's succeeded wallet movements, for the suspicious-activity scan (a read model, bound in src/app.ts). */
+  readonly dayMovements?: (range: { fromIso: string; toIso: string }) => Promise<readonly DayMovement[]>;
   /** Told when a fraud rule fails to evaluate (it then follows its fail mode): the alert. */
   readonly onRuleError?: (errors: unknown) => void;
 }
@@ -51,6 +55,7 @@ export function createRiskService(deps: RiskDeps): RiskService {
   const ruleBook = createRuleBook({ store, writer, clock });
   const fraudCheck = createFraudCheck({ store, writer, clock, rules: ruleBook, onRuleError: deps.onRuleError });
   const reviews = createReviews({ store, writer, clock, payments: () => deps.heldPayments?.() });
+  const cases = createCases({ store, writer, clock });
 
   async function partyRow(partyId: string) {
     return store.reader.selectFrom('risk_parties').select(['level', 'screening']).where('party_id', '=', partyId).executeTakeFirst();
@@ -181,5 +186,18 @@ export function createRiskService(deps: RiskDeps): RiskService {
       const rows = await store.reader.selectFrom('risk_list_items').selectAll().orderBy('created_at', 'desc').limit(1000).execute();
       return rows.map((r) => ({ kind: r.kind, value: r.value, list: r.list, reason: r.reason, createdAt: r.created_at }));
     },
+    async scanCases(day) {
+      let range: { fromIso: string; toIso: string };
+      try {
+        range = beijingDayRange(day);
+      } catch (error) {
+        return fail(RiskError.CaseInvalid, (error as Error).message);
+      }
+      if (deps.dayMovements === undefined) return [];
+      return cases.open(day, await deps.dayMovements(range));
+    },
+    cases: (filter) => cases.list(filter),
+    assignCase: (id, analyst) => cases.assign(id, analyst),
+    decideCase: (id, decision, reason, analyst) => cases.decide(id, decision, reason, analyst),
   };
 }

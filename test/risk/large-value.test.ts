@@ -35,7 +35,9 @@ describeEachStore('large-value transaction report', (dialect) => {
         `${l.partyId === big ? 'big' : l.partyId === payee ? 'payee' : l.partyId === m.id ? 'merchant' : l.partyId}:${l.direction}:${l.totalMinor}`,
     );
     expect(summary.sort()).toEqual(['big:paid:265000000', 'merchant:received:210000000', 'payee:received:104999999'].sort());
-    expect(largeValueCsv(lines).split('\n')[0]).toBe('day,party,party_kind,merchant,direction,currency,total_minor,count,threshold_minor');
+    expect(largeValueCsv(lines).split('\n')[0]).toBe(
+      'day,party,party_kind,merchant,direction,currency,total_minor,count,threshold_minor,scope',
+    );
     expect(largeValueLines('2026-03-06', await walletDayTotals(t.hutong.services.store.reader, beijingDayRange('2026-03-06')))).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ describeEachStore('payouts racing on one merchant balance over HTTP', (dialect) 
 
   const operator = (idempotencyKey?: string) => ({
     key: world.operatorKey,
-    headers: idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey },
+    headers: (idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) as Record<string, string>,
     timeoutMs: 60_000,
   });
 

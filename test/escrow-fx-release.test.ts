@@ -1,0 +1,76 @@
+import { expect, it } from 'vitest';
+import { escrowKit } from './support/escrow.js';
+import { useTestApp } from './support/app.js';
+import { cardWorldChannels, type CardWorldFixture } from './support/card-world.js';
+import { describeEachStore } from './support/stores.js';
+import { freshVisa } from './safety/world.js';
+
+/**
+ * Escrow trades in a currency other than the merchant's settlement currency convert at release
+ * (issue 12). Before, a USD trade of a CNY merchant released USD to the merchant's USD pending
+ * balance, which it has no payout account for. Now the release converts at the rate of that moment
+ * (mid less the merchant's markup): the merchant is credited CNY, the FX margin goes to FX revenue,
+ * the fee is taken on the converted amount; without a rate, it releases the trade's own currency.
+ */
+describeEachStore('escrow: conversion at release', (dialect) => {
+  const fixture = {} as CardWorldFixture;
+  const t = useTestApp(dialect, { channels: cardWorldChannels(fixture) });
+  const kit = escrowKit(t);
+
+  async function paidUsdTrade(key: string) {
+    const e = await kit.create(key, { amount: 10_000, currency: 'USD' });
+    const paid = await t.request('POST', `/v1/payments/${e.payment}/confirm`, {
+      key,
+      body: { payment_method: { type: 'card', card: { number: freshVisa(), exp_month: 12, exp_year: 2030, cvc: '123' } } },
+    });
+    expect(paid.body.status, JSON.stringify(paid.body)).toBe('succeeded');
+    expect((await kit.seller(key, e.id, 'ship', { carrier: 'SF', waybill_number: 'SF1' })).status).toBe(200);
+    return e;
+  }
+
+  it('credits the merchant in its settlement currency at the rate of the release', async () => {
+    const m = await t.makeMerchant('CNY Seller');
+    const e = await paidUsdTrade(m.key);
+    // The rate moves between payment and release: the release's rate counts.
+    expect(t.hutong.services.fx.loadCsv(`base,currency,rate,as_of\nUSD,CNY,7.10000,${t.clock.now().toISOString()}\n`)).toMatchObject({
+      loaded: expect.any(Number),
+    });
+    const confirmed = await kit.buyer(e.buyer_token, e.id, 'confirm_receipt');
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    expect(confirmed.body.status).toBe('completed');
+
+    // 100.00 USD at 7.1 less 50 bps markup = 706.45 CNY; the mid 710.00; margin 3.55.
+    const payment = (await t.request('GET', `/v1/payments/${e.payment}`, { key: m.key })).body;
+    const fee = BigInt(payment.fee ?? 0);
+    expect(await pendingIn(m.id, 'CNY')).toBe(70_645n - fee);
+    expect(await pendingIn(m.id, 'USD')).toBe(0n);
+    const entries = await t.request('GET', `/v1/payments/${e.payment}/ledger_entries`, { key: m.key });
+    expect(JSON.stringify(entries.body)).toContain('escrow.release');
+    await kit.ledgerOk();
+  });
+
+  it('releases the trade currency when there is no rate', async () => {
+    const m = await t.makeMerchant('No-rate Seller');
+    const e = await kit.create(m.key, { amount: 5_000, currency: 'SGD' });
+    const paid = await t.request('POST', `/v1/payments/${e.payment}/confirm`, {
+      key: m.key,
+      body: { payment_method: { type: 'card', card: { number: freshVisa(), exp_month: 12, exp_year: 2030, cvc: '123' } } },
+    });
+    expect(paid.body.status, JSON.stringify(paid.body)).toBe('succeeded');
+    expect((await kit.seller(m.key, e.id, 'ship', { carrier: 'SF', waybill_number: 'SF2' })).status).toBe(200);
+    const confirmed = await kit.buyer(e.buyer_token, e.id, 'confirm_receipt');
+    expect(confirmed.body.status, JSON.stringify(confirmed.body)).toBe('completed');
+    const fee = BigInt((await t.request('GET', `/v1/payments/${e.payment}`, { key: m.key })).body.fee ?? 0);
+    expect(await pendingIn(m.id, 'SGD')).toBe(5_000n - fee);
+    expect(await pendingIn(m.id, 'CNY')).toBe(0n);
+    await kit.ledgerOk();
+  });
+
+  async function pendingIn(merchantId: string, currency: string): Promise<bigint> {
+    const { ledger, store } = t.hutong.services;
+    const account = (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: merchantId })).find(
+      (a) => a.code === 'pending' && a.currency === currency,
+    );
+    return account === undefined ? 0n : account.creditsPosted - account.debitsPosted;
+  }
+});

@@ -66,6 +66,36 @@ describeEachStore('escrow: conversion at release', (dialect) => {
     await kit.ledgerOk();
   });
 
+  it('converts what a split releases, and what the auto-confirm timer releases', async () => {
+    const m = await t.makeMerchant('Split Seller');
+    const rate = () => t.hutong.services.fx.loadCsv(`base,currency,rate,as_of\nUSD,CNY,7.00000,${t.clock.now().toISOString()}\n`);
+    rate();
+    const split = await paidUsdTrade(m.key);
+    await kit.buyer(split.buyer_token, split.id, 'refund_request', { reason: 'not_received' });
+    await kit.seller(m.key, split.id, 'refuse_refund', { reason: 'delivered' });
+    const decided = await kit.operator(split.id, { decision: 'split', refund_amount: 4_000 });
+    expect(decided.body, JSON.stringify(decided.body)).toMatchObject({
+      status: 'completed',
+      amount_refunded: 4_000,
+      amount_released: 6_000,
+    });
+    // 60.00 USD at 7 less 50 bps = 417.90 CNY.
+    const splitFee = BigInt((await t.request('GET', `/v1/payments/${split.payment}`, { key: m.key })).body.fee);
+    expect(await pendingIn(m.id, 'CNY')).toBe(41_790n - splitFee);
+    expect(await pendingIn(m.id, 'USD')).toBe(0n);
+
+    const timed = await paidUsdTrade(m.key);
+    t.clock.advance(40 * 86_400_000);
+    rate(); // a fresh rate at the time the timer fires
+    await t.hutong.timers.runDue();
+    expect((await kit.get(m.key, timed.id)).body.status).toBe('completed');
+    const timedFee = BigInt((await t.request('GET', `/v1/payments/${timed.payment}`, { key: m.key })).body.fee);
+    // 100.00 USD at 7 less 50 bps = 696.50 CNY.
+    expect(await pendingIn(m.id, 'CNY')).toBe(41_790n - splitFee + 69_650n - timedFee);
+    expect(await pendingIn(m.id, 'USD')).toBe(0n);
+    await kit.ledgerOk();
+  });
+
   async function pendingIn(merchantId: string, currency: string): Promise<bigint> {
     const { ledger, store } = t.hutong.services;
     const account = (await ledger.listAccounts(store.reader, { ownerType: 'merchant', ownerId: merchantId })).find(

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import { isFailure } from '../src/core/failure.js';
 import { escrowKit } from './support/escrow.js';
 import { useTestApp } from './support/app.js';
 import { cardWorldChannels, type CardWorldFixture } from './support/card-world.js';
@@ -94,6 +96,34 @@ describeEachStore('escrow: conversion at release', (dialect) => {
     expect(await pendingIn(m.id, 'CNY')).toBe(41_790n - splitFee + 69_650n - timedFee);
     expect(await pendingIn(m.id, 'USD')).toBe(0n);
     await kit.ledgerOk();
+  });
+
+  it('converts any amount at any rate into whole minor units: the merchant at most the mid, the margin what is between', async () => {
+    const m = await t.makeMerchant('Property Seller');
+    const { fx } = t.hutong.services;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.bigInt({ min: 1n, max: 10_000_000_000n }),
+        fc.integer({ min: 1, max: 99_999_999 }),
+        fc.constantFrom('CNY', 'JPY', 'KWD'),
+        async (minor, rateMillionths, to) => {
+          const rate = (rateMillionths / 1_000_000).toFixed(6);
+          expect(fx.loadCsv(`base,currency,rate,as_of\nUSD,${to},${rate},${t.clock.now().toISOString()}\n`)).not.toHaveProperty('failure');
+          const c = await fx.convertNow(m.id, { minor, currency: 'USD' }, to);
+          if (isFailure(c)) {
+            // Only an amount too small to convert (or too large for the target) is refused.
+            expect(['fx_amount_too_small', 'amount_too_large']).toContain(c.failure);
+            return;
+          }
+          expect(c.currency).toBe(to);
+          expect(c.merchantMinor).toBeGreaterThan(0n);
+          expect(c.merchantMinor).toBeLessThanOrEqual(c.midMinor);
+          // 50 bps markup: the margin is at most half a percent of the mid, plus rounding.
+          expect((c.midMinor - c.merchantMinor) * 10_000n).toBeLessThanOrEqual(c.midMinor * 50n + 10_000n);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   async function pendingIn(merchantId: string, currency: string): Promise<bigint> {

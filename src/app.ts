@@ -299,6 +299,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     timers,
     buyerTokens: createBuyerTokens(vaultKey),
     publicBaseUrl: config.publicBaseUrl,
+    fx: { convertNow: (merchantId, amount, to) => fx.convertNow(merchantId, amount, to) },
   });
   escrowSlot.port = escrow.port;
   const dispatcher = createWebhookDispatcher({

@@ -41,6 +41,18 @@ export interface EscrowDeps {
   readonly buyerTokens: BuyerTokens;
   readonly publicBaseUrl: string;
   readonly settings?: EscrowSettings;
+  /**
+   * Conversion at release (src/fx, `Fx.convertNow`): a trade in another currency than its merchant's
+   * settlement currency is credited in the settlement currency, at the rate of the release moment.
+   * None: releases credit the trade's own currency.
+   */
+  readonly fx?: {
+    convertNow(
+      merchantId: string,
+      amount: Amount,
+      to: string,
+    ): Promise<{ currency: string; midMinor: bigint; merchantMinor: bigint; rate: string } | Failure<string>>;
+  };
 }
 
 export interface NewEscrow {
@@ -89,18 +101,42 @@ export function createEscrow(deps: EscrowDeps) {
   const settleKey = (id: string) => `${timerKinds.settle}:${id}`;
   const answerKey = (id: string) => `${timerKinds.refundAutoAgree}:${id}`;
 
+  /** Merchants' settlement currencies (fixed at onboarding), for conversion at release and its writer keys. */
+  const settlementCurrencies = new Map<string, string>();
+  async function settlementCurrencyOf(merchantId: string): Promise<string | undefined> {
+    const known = settlementCurrencies.get(merchantId);
+    if (known !== undefined || deps.fx === undefined) return known;
+    const merchant = await parties.getMerchant(merchantId);
+    if (merchant !== undefined) settlementCurrencies.set(merchantId, merchant.settlementCurrency);
+    return merchant?.settlementCurrency;
+  }
+
   /** Writer keys: the payment (the trade row follows it) and the accounts a step may move. */
-  function keysOf(e: { paymentId: string; merchantId: string; amount: Amount }): string[] {
+  function keysOf(e: { paymentId: string; merchantId: string; amount: Amount }, settlementCurrency?: string): string[] {
     const c = e.amount.currency;
+    const s = deps.fx === undefined ? undefined : (settlementCurrency ?? settlementCurrencies.get(e.merchantId));
+    const converting =
+      s === undefined || s === c
+        ? []
+        : [chart.fxPosition(c), chart.fxPosition(s), chart.fxRevenue(s), chart.merchantPending(e.merchantId, s), chart.feeRevenue(s)];
     return [
       e.paymentId,
-      ...[chart.escrowHeld(e.merchantId, c), chart.merchantPending(e.merchantId, c), chart.feeRevenue(c)].map((s) => accountIdFor(s)),
+      ...[chart.escrowHeld(e.merchantId, c), chart.merchantPending(e.merchantId, c), chart.feeRevenue(c), ...converting].map((x) =>
+        accountIdFor(x),
+      ),
     ];
   }
 
   /** What a timer job needs to find the trade and declare the same writer keys as every other step. */
   function timerPayload(e: Escrow): Record<string, unknown> {
-    return { tradeId: e.id, paymentId: e.paymentId, merchantId: e.merchantId, currency: e.amount.currency };
+    const settlementCurrency = settlementCurrencies.get(e.merchantId);
+    return {
+      tradeId: e.id,
+      paymentId: e.paymentId,
+      merchantId: e.merchantId,
+      currency: e.amount.currency,
+      ...(settlementCurrency === undefined ? {} : { settlementCurrency }),
+    };
   }
 
   async function lockTrade(trx: Trx, where: { id: string } | { paymentId: string }): Promise<Escrow | undefined> {
@@ -221,7 +257,7 @@ export function createEscrow(deps: EscrowDeps) {
         metadata: { ...input.metadata, escrow: id },
         captureMethod: 'automatic',
         customerId: input.customerId,
-        // Escrow holds the shopper's own currency; the payment never converts (docs/escrow.md).
+        // Escrow holds the shopper's own currency; the payment never converts; the release does (docs/escrow.md).
         fx: { settlementCurrency: input.amount.currency },
       },
       paymentKey,
@@ -245,6 +281,7 @@ export function createEscrow(deps: EscrowDeps) {
 
   async function get(actor: Actor, id: string): Promise<Escrow | EscrowFailure> {
     const e = await find(id);
+    if (e !== undefined) await settlementCurrencyOf(e.merchantId);
     if (e === undefined || (actor.kind === 'merchant' && !allowed(e, actor)))
       return fail(EscrowError.EscrowNotFound, `no escrow trade ${id}`);
     if (!allowed(e, actor)) return fail(EscrowError.BuyerTokenInvalid, 'the buyer link is not valid for this trade, or has expired');
@@ -306,6 +343,12 @@ export function createEscrow(deps: EscrowDeps) {
     const method = payment.method?.type === 'card' ? 'card' : 'wallet';
     const brand =
       payment.method?.type === 'card' ? payment.method.brand : payment.method?.type === 'external_wallet' ? payment.channel : null;
+    const settlementCurrency = await settlementCurrencyOf(e.merchantId);
+    if (deps.fx !== undefined && settlementCurrency !== undefined && settlementCurrency !== currency) {
+      const converted = await deps.fx.convertNow(e.merchantId, { minor: releaseMinor, currency }, settlementCurrency);
+      // No rate now (a stale feed): the release credits the trade's own currency rather than wait.
+      if (!isFailure(converted)) return releaseConverted(trx, e, releaseMinor, { method, brand }, converted);
+    }
     const feeMinor = feeFor(await payments.feePlanOf(trx, e.merchantId), { method, brand, amountMinor: releaseMinor, currency });
     const held = await ledger.ensureAccount(trx, chart.escrowHeld(e.merchantId, currency));
     const pending = await ledger.ensureAccount(trx, chart.merchantPending(e.merchantId, currency));
@@ -327,6 +370,43 @@ export function createEscrow(deps: EscrowDeps) {
     });
     assert.ok(!isFailure(entry), `release of escrow ${e.id}: ${isFailure(entry) ? entry.detail : ''}`);
     // The payment shows the fee that was finally taken (refunds after release return its share).
+    await trx.updateTable('payments').set({ fee: feeMinor, updated_at: now() }).where('id', '=', e.paymentId).execute();
+    return feeMinor;
+  }
+
+  /**
+   * The release of a trade in a currency P other than the merchant's settlement currency S: escrowHeld
+   * (P) → FX position (P); FX position (S) at the mid rate → the merchant (S) at its rate, the
+   * difference to FX revenue; the fee on the converted amount, in S. One entry.
+   */
+  async function releaseConverted(
+    trx: Trx,
+    e: Escrow,
+    releaseMinor: bigint,
+    how: { method: 'card' | 'wallet'; brand: string | null },
+    converted: { currency: string; midMinor: bigint; merchantMinor: bigint; rate: string },
+  ): Promise<bigint> {
+    const p = e.amount.currency;
+    const s = converted.currency;
+    const feeMinor = feeFor(await payments.feePlanOf(trx, e.merchantId), { ...how, amountMinor: converted.merchantMinor, currency: s });
+    const account = (spec: Parameters<Ledger['ensureAccount']>[1]) => ledger.ensureAccount(trx, spec);
+    const merchant = await account(chart.merchantPending(e.merchantId, s));
+    const postings = [
+      { accountId: await account(chart.escrowHeld(e.merchantId, p)), currency: p, amountMinor: releaseMinor },
+      { accountId: await account(chart.fxPosition(p)), currency: p, amountMinor: -releaseMinor },
+      { accountId: await account(chart.fxPosition(s)), currency: s, amountMinor: converted.midMinor },
+      { accountId: merchant, currency: s, amountMinor: -converted.merchantMinor },
+      { accountId: await account(chart.fxRevenue(s)), currency: s, amountMinor: -(converted.midMinor - converted.merchantMinor) },
+      { accountId: merchant, currency: s, amountMinor: feeMinor },
+      { accountId: await account(chart.feeRevenue(s)), currency: s, amountMinor: -feeMinor },
+    ].filter((x) => x.amountMinor !== 0n);
+    const entry = await ledger.post(trx, {
+      id: `${e.id}:release`,
+      reason: 'escrow.release',
+      link: { type: 'escrow', id: e.id },
+      postings,
+    });
+    assert.ok(!isFailure(entry), `converted release of escrow ${e.id}: ${isFailure(entry) ? entry.detail : ''}`);
     await trx.updateTable('payments').set({ fee: feeMinor, updated_at: now() }).where('id', '=', e.paymentId).execute();
     return feeMinor;
   }
@@ -792,11 +872,14 @@ export function createEscrow(deps: EscrowDeps) {
 
   timers.register(timerKinds.autoConfirm, {
     keys: (job) =>
-      keysOf({
-        paymentId: String(job.payload.paymentId),
-        merchantId: String(job.payload.merchantId),
-        amount: { minor: 0n, currency: String(job.payload.currency) },
-      }),
+      keysOf(
+        {
+          paymentId: String(job.payload.paymentId),
+          merchantId: String(job.payload.merchantId),
+          amount: { minor: 0n, currency: String(job.payload.currency) },
+        },
+        typeof job.payload.settlementCurrency === 'string' ? job.payload.settlementCurrency : undefined,
+      ),
     async inUnit(trx, job) {
       const e = await lockTrade(trx, { id: String(job.payload.tradeId) });
       if (e === undefined || e.status !== 'shipped' || e.settlement !== null || e.confirmDueAt === null) return undefined;

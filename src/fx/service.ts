@@ -744,10 +744,30 @@ export function createFx(deps: FxDeps) {
     };
   };
 
+  /**
+   * An amount held in one currency, converted now into another at the merchant's rate (mid less its
+   * markup): what an escrow release credits (docs/escrow.md "Conversion at release"). Values only:
+   * the caller posts them (position, margin) in its own unit.
+   */
+  async function convertNow(
+    merchantId: string,
+    amount: Amount,
+    to: string,
+  ): Promise<{ currency: string; midMinor: bigint; merchantMinor: bigint; rate: string } | FxFailure> {
+    const r = await ratesFor(store.reader, merchantId, amount.currency, to);
+    if (isFailure(r)) return r;
+    const converted = convertWithMargin(amount, to, r.mid, r.client);
+    if (converted.merchantMinor <= 0n)
+      return fail(FxError.AmountTooSmall, `${amount.currency} ${amount.minor} minor units convert to less than one minor unit of ${to}`);
+    if (converted.midMinor > amountMinorMax) return fail('amount_too_large', `the amount converts to more than ${amountMinorMax} of ${to}`);
+    return { currency: to, midMinor: converted.midMinor, merchantMinor: converted.merchantMinor, rate: formatScaled(r.client) };
+  }
+
   return {
     settings,
     rates,
     loadEcbXml,
+    convertNow,
     presentmentOptions,
     loadCsv,
     fetchFeed,

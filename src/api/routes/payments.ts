@@ -581,6 +581,12 @@ export function registerPaymentRoutes(fastify: FastifyInstance, services: { paym
     async (request, reply) => {
       const result = await payments.completeChallenge(request.params.id, request.query.result);
       if (isFailure(result)) throw problemFromFailure(result);
+      // An escrow trade paid after the challenge: the browser that passed it is the buyer's (the
+      // cashier's confirm answer, which carries the link, was left for the issuer's page), so it goes
+      // to the trade's buyer page — not to the shop, which must never see the buyer's credential.
+      const buyerUrl = await buyerUrlOf(services.escrow, result);
+      if (buyerUrl !== undefined)
+        return reply.code(303).headers({ location: buyerUrl, 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' }).send();
       // A shopper's browser with no shop to go back to gets a page rather than JSON (src/web).
       if (result.returnUrl === null && (request.headers.accept ?? '').includes('text/html'))
         return reply.headers(pageHeaders).send(challengeResultPage(result, request.headers['accept-language']));

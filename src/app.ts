@@ -26,7 +26,7 @@ import { createTimers, type Timers } from './events/timers.js';
 import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
 import type { CustomsRefundPort } from './payments/index.js';
-import type { BankClient } from './channels/bank/client.js';
+import type { BankClient } from './channels/bank/index.js';
 import { createSettlementServices } from './settlement/index.js';
 import {
   createCustomsService,

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../parties/service.js';
+import type { Principal } from '../parties/index.js';
 import type { ApiServices, AuthRequirement } from './context.js';
 import { ProblemError } from './problems.js';
 import { checkoutTokenPrefix, sameToken } from '../web/service.js';
-import { isFailure } from '../core/failure.js';
+import { isFailure } from '../core/index.js';
 import { mayAct, operatorSessionPrefix, type Operator } from '../risk/index.js';
 import { operatorAreaOf } from './operator-access.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { digestOf } from '../core/ids.js';
+import { digestOf } from '../core/index.js';
 import { scopeOf } from './auth.js';
 import type { ApiServices, IdempotencySettings } from './context.js';
 import { ProblemError } from './problems.js';

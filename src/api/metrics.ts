@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RecoveryAction, StuckCounts } from '../payments/index.js';
-import type { Writer } from '../store/writer.js';
+import type { Writer } from '../store/index.js';
 
 /** Prometheus metrics at /metrics: HTTP latency, problems by code, the writer's batching. */
 export function createMetrics() {

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { Balance } from '../ledger/index.js';
 import { toJSONMinor, amount as amountOf } from '../money/index.js';
-import type { ApiKey, Customer, Merchant } from '../parties/service.js';
-import type { Page } from '../store/paging.js';
-import type { Movement } from '../wallets/service.js';
+import type { ApiKey, Customer, Merchant } from '../parties/index.js';
+import type { Page } from '../store/index.js';
+import type { Movement } from '../wallets/index.js';
 import { Currency, Timestamp } from './schemas.js';
 
 /** The API's JSON shapes (snake_case, amounts as integers of minor units) and their schemas. */

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { StoreConfig } from '../store/config.js';
-import type { Dialect } from '../store/database.js';
+import type { StoreConfig } from '../store/index.js';
+import type { Dialect } from '../store/index.js';
 
 /**
  * Where one store's benchmark runs: a fresh SQLite file under the OS temp directory, or a fresh

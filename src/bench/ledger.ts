@@ -1,5 +1,5 @@
 import type { Hutong } from '../app.js';
-import { isFailure } from '../core/failure.js';
+import { isFailure } from '../core/index.js';
 import { amount, type Amount } from '../money/index.js';
 import { LedgerError } from '../ledger/index.js';
 import { closedLoop, randomMinor, randomPair, ratePerSec } from './load.js';

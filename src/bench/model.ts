@@ -1,4 +1,4 @@
-import type { Dialect } from '../store/database.js';
+import type { Dialect } from '../store/index.js';
 import type { CardClientFigures } from './card-job.js';
 
 /** The figures of one run, as printed and as written to bench/results/*.json. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Hutong } from '../app.js';
-import { isFailure } from '../core/failure.js';
+import { isFailure } from '../core/index.js';
 import { amount } from '../money/index.js';
 import { mapBounded } from './load.js';
 import type { BenchSettings } from './settings.js';

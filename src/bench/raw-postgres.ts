@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { newId } from '../core/ids.js';
+import { newId } from '../core/index.js';
 import { closedLoop, randomMinor, randomPair, ratePerSec } from './load.js';
 import type { BaselineFigures } from './model.js';
 import type { BenchSettings } from './settings.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import SqliteDatabase from 'better-sqlite3';
-import { newId } from '../core/ids.js';
+import { newId } from '../core/index.js';
 import { randomMinor, randomPair, ratePerSec } from './load.js';
 import type { BaselineFigures } from './model.js';
 import type { BenchSettings } from './settings.js';

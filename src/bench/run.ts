@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { createHutong, type Hutong } from '../app.js';
 import { loadConfig, type HutongConfig } from '../config.js';
-import type { Dialect } from '../store/database.js';
+import type { Dialect } from '../store/index.js';
 import { baselineFor, type Baseline } from './baselines.js';
 import { startChannels } from '../cli/channels.js';
 import { benchCardPayments, checkCardPayments, issuerPosted } from './cards.js';

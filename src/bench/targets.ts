@@ -1,4 +1,4 @@
-import type { Dialect } from '../store/database.js';
+import type { Dialect } from '../store/index.js';
 import type { Target } from './model.js';
 
 /** The targets: printed beside the figures, never failing the run (only a broken ledger does). */

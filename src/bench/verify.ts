@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { verifyLedger } from '../ledger/index.js';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../store/index.js';
 import type { VerifyFigures } from './model.js';
 
 /** `hutong ledger verify` on the benchmark's own database: the speed must not cost correctness. */

@@ -1,4 +1,4 @@
-import type { WriterStats } from '../store/writer.js';
+import type { WriterStats } from '../store/index.js';
 import type { WriterFigures } from './model.js';
 
 /** The writer's counters only grow; a phase's figures are the difference of two snapshots. */

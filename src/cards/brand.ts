@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import creditCardType from 'credit-card-type';
-import type { CardBrand } from '../channels/connector.js';
+import type { CardBrand } from '../channels/index.js';
 import { normalizePan, panLengthMax } from './pan.js';
 
 /**

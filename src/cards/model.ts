@@ -1,4 +1,4 @@
-import type { CardBrand } from '../channels/connector.js';
+import type { CardBrand } from '../channels/index.js';
 
 /**
  * The `cards` table (migration 002-cards) lives in src/store/schema.ts with the others. No column
@@ -6,8 +6,8 @@ import type { CardBrand } from '../channels/connector.js';
  * authorization): `pan_sealed` is AES-256-GCM with associated data `card.pan:<id>`, `fingerprint`
  * an HMAC-SHA256 of the PAN under the fingerprint key.
  */
-export type { CardsTable } from '../store/schema.js';
-import type { CardsTable } from '../store/schema.js';
+export type { CardsTable } from '../store/index.js';
+import type { CardsTable } from '../store/index.js';
 
 export interface CardsDb {
   cards: CardsTable;

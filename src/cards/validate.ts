@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import cardValidator from 'card-validator';
-import type { CardBrand } from '../channels/connector.js';
-import type { Clock } from '../core/clock.js';
-import { fail, isFailure, type Failure } from '../core/failure.js';
+import type { CardBrand } from '../channels/index.js';
+import type { Clock } from '../core/index.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
 import { brandRules, matchBrand } from './brand.js';
 import { CardError } from './errors.js';
 import { luhnValid } from './luhn.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hutong } from '../app.js';
-import { isFailure } from '../core/failure.js';
+import { isFailure } from '../core/index.js';
 import { amount } from '../money/index.js';
 
 /**

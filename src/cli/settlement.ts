@@ -4,12 +4,12 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { createHutong, type Hutong } from '../app.js';
 import { findCurrency, formatDecimal } from '../money/index.js';
-import { createBankClient, type BankClient } from '../channels/bank/client.js';
+import { createBankClient, type BankClient } from '../channels/bank/index.js';
 import { checkBankConnector } from '../channels/index.js';
 import { loadConfig } from '../config.js';
-import { isFailure } from '../core/failure.js';
-import { fileKinds, type FileKind } from '../reconciliation/parsers.js';
-import { fileLineBatches } from '../reconciliation/files.js';
+import { isFailure } from '../core/index.js';
+import { fileKinds, type FileKind } from '../reconciliation/index.js';
+import { fileLineBatches } from '../reconciliation/index.js';
 import { startSandboxBank } from '../../sandbox/bank/bank.js';
 import { readSandboxEndpoints } from './sandbox-endpoints.js';
 

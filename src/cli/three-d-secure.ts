@@ -1,6 +1,6 @@
 import { checkThreeDSecureConnector } from '../channels/index.js';
 import { createThreeDSecureClient } from '../channels/three-d-secure/index.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import type { HutongConfig } from '../config.js';
 import type { ThreeDSecurePort } from '../payments/index.js';
 import { sandboxSecretDefault, startThreeDSecureWorld } from '../../sandbox/three-d-secure/index.js';

@@ -1,6 +1,6 @@
 import { checkWalletConnector } from '../channels/index.js';
 import { createWalletConnector, walletNames, type WalletName } from '../channels/wallets/index.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import type { WalletConnectorPort, WalletsPort } from '../payments/index.js';
 import { startWalletWorld, walletProfiles as sandboxProfiles } from '../../sandbox/wallets/index.js';
 

@@ -1,5 +1,5 @@
 import { toJSONMinor, type Amount } from '../money/index.js';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../store/index.js';
 import type { EscrowStatus, GoodsType, RefundReason } from './state.js';
 
 export interface RefundRequest {

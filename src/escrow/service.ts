@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import { derivedId, digestOf, newId } from '../core/ids.js';
-import type { Outbox } from '../events/outbox.js';
-import type { Timers } from '../events/timers.js';
+import type { Clock } from '../core/index.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
+import { derivedId, digestOf, newId } from '../core/index.js';
+import type { Outbox } from '../events/index.js';
+import type { Timers } from '../events/index.js';
 import { accountIdFor, chart, type Ledger } from '../ledger/index.js';
 import type { Amount } from '../money/index.js';
-import type { Parties } from '../parties/service.js';
+import type { Parties } from '../parties/index.js';
 import { feeFor, toPayment, type EscrowPort, type Payment, type PaymentServices, type Refund } from '../payments/index.js';
-import type { Store } from '../store/database.js';
-import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
-import type { Database } from '../store/schema.js';
-import type { Writer } from '../store/writer.js';
+import type { Store } from '../store/index.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/index.js';
+import type { Database } from '../store/index.js';
+import type { Writer } from '../store/index.js';
 import { EscrowError } from './errors.js';
 import { escrowView, storeJson, toEscrow, type Escrow, type RefundRequest, type Resolution, type Settlement } from './model.js';
 import {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../store/database.js';
+import type { Dialect } from '../store/index.js';
 import type { EventsDb } from './model.js';
 
 export interface ClaimRequest {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../core/clock.js';
-import type { Store } from '../store/database.js';
-import type { Cipher } from '../vault/cipher.js';
+import type { Clock } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { Cipher } from '../vault/index.js';
 import { retryDelayMs, webhookAttemptsMaxBound, webhookAttemptsMaxDefault } from './backoff.js';
 import { claimDue, type Claimed } from './claim.js';
 import { eventsDb } from './model.js';

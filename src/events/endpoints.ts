@@ -1,10 +1,10 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import { anyDestination, destinationProblem, type DestinationPolicy } from './destinations.js';
-import { fail, type Failure } from '../core/failure.js';
-import { derivedId, digestOf, newId } from '../core/ids.js';
-import type { Store } from '../store/database.js';
-import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
-import type { Cipher } from '../vault/cipher.js';
+import { fail, type Failure } from '../core/index.js';
+import { derivedId, digestOf, newId } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/index.js';
+import type { Cipher } from '../vault/index.js';
 import { EventError } from './errors.js';
 import { anyEventType, eventsDb, toEndpoint, type EndpointStatus, type WebhookEndpoint } from './model.js';
 import { eventTypeLengthMax, eventTypePattern } from './outbox.js';

@@ -8,3 +8,13 @@ export * from './secrets.js';
 export * from './service.js';
 export * from './signing.js';
 export { isForbiddenAddress, strictDestinations, type DestinationPolicy } from './destinations.js';
+export type { TimerJob, Timers } from './timers.js';
+export {
+  DeletedView,
+  EventView,
+  WebhookDeliveryView,
+  WebhookEndpointView,
+  eventView,
+  webhookDeliveryView,
+  webhookEndpointView,
+} from './views.js';

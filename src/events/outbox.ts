@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { newId } from '../core/ids.js';
-import type { Database } from '../store/schema.js';
+import type { Clock } from '../core/index.js';
+import { newId } from '../core/index.js';
+import type { Database } from '../store/index.js';
 import { eventsTrx, subscribes, toEvent, type EventsTable, type HutongEvent } from './model.js';
 
 export interface NewEvent {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Cipher } from '../vault/cipher.js';
+import type { Cipher } from '../vault/index.js';
 
 /**
  * Standard Webhooks secrets are `whsec_` + base64 of the HMAC key. 32 random bytes match the

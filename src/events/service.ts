@@ -1,8 +1,8 @@
-import type { Clock } from '../core/clock.js';
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import type { Store } from '../store/database.js';
-import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
-import type { Cipher } from '../vault/cipher.js';
+import type { Clock } from '../core/index.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/index.js';
+import type { Cipher } from '../vault/index.js';
 import { createEndpoints } from './endpoints.js';
 import type { DestinationPolicy } from './destinations.js';
 import { EventError } from './errors.js';

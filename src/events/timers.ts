@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import type { Store } from '../store/database.js';
-import type { Database } from '../store/schema.js';
-import type { Writer } from '../store/writer.js';
+import type { Clock } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { Database } from '../store/index.js';
+import type { Writer } from '../store/index.js';
 import { retryDelayMs, webhookAttemptsMaxBound } from './backoff.js';
-import { repeatEvery } from '../core/loop.js';
+import { repeatEvery } from '../core/index.js';
 
 /**
  * Durable timers: due work (auto-confirm, auto-close, a settlement to resume) kept in the `timers`

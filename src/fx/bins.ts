@@ -1,5 +1,5 @@
-import { possibleBrands } from '../cards/brand.js';
-import type { CardBrand } from '../channels/connector.js';
+import { possibleBrands } from '../cards/index.js';
+import type { CardBrand } from '../channels/index.js';
 
 /** Who issued a card, as far as its BIN (first 6–8 digits) tells: what a cashier needs. */
 export interface CardIssuer {

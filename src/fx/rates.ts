@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { fail, type Failure } from '../core/failure.js';
+import { fail, type Failure } from '../core/index.js';
 import { divideRounded, findCurrency, isMoneyFailure, parseRate } from '../money/index.js';
 import { FxError } from './errors.js';
 

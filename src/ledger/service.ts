@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Kysely, Transaction } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { fail, type Failure } from '../core/failure.js';
-import { derivedId, digestOf } from '../core/ids.js';
-import type { Database } from '../store/schema.js';
-import { statement, type Exec, type Statement } from '../store/statements.js';
+import type { Clock } from '../core/index.js';
+import { fail, type Failure } from '../core/index.js';
+import { derivedId, digestOf } from '../core/index.js';
+import type { Database } from '../store/index.js';
+import { statement, type Exec, type Statement } from '../store/index.js';
 import { amountMinorMax } from '../money/index.js';
 import { LedgerError } from './errors.js';
 import {

@@ -1,5 +1,5 @@
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import { newId } from '../core/ids.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
+import { newId } from '../core/index.js';
 import { accountIdFor } from '../ledger/index.js';
 import { formatDecimal } from '../money/index.js';
 import { PaymentError } from './errors.js';

@@ -1,4 +1,4 @@
-import { fail, type Failure } from '../core/failure.js';
+import { fail, type Failure } from '../core/index.js';
 import { divideRounded } from '../money/index.js';
 import { PaymentError } from './errors.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import type { OriginalReference } from '../channels/connector.js';
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import { derivedId, digestOf, newId } from '../core/ids.js';
+import type { OriginalReference } from '../channels/index.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
+import { derivedId, digestOf, newId } from '../core/index.js';
 import { accountIdFor } from '../ledger/index.js';
-import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/index.js';
 import { PaymentError } from './errors.js';
 import { RiskError } from '../risk/index.js';
 import { feeFor, feeReturned } from './fees.js';

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
-import type { Failure } from '../core/failure.js';
+import type { Failure } from '../core/index.js';
 import type { Amount } from '../money/index.js';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../store/index.js';
 import type { Payment, PaymentMethodInput } from './model.js';
 import type { Conversion } from './postings.js';
 

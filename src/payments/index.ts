@@ -47,3 +47,6 @@ export function createPaymentServices(deps: PaymentsDeps, recovery: { sweep?: Pa
 }
 
 export type PaymentServices = ReturnType<typeof createPaymentServices>;
+export type { FxPort, PaymentFxInput } from './fx-port.js';
+export { conversionKeys } from './postings.js';
+export type { Conversion } from './postings.js';

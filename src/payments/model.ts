@@ -1,4 +1,4 @@
-import type { Failure } from '../core/failure.js';
+import type { Failure } from '../core/index.js';
 import type {
   AuthorizeRequest,
   CardBrand,
@@ -10,7 +10,7 @@ import type {
   WalletNotification,
 } from '../channels/index.js';
 import type { Amount } from '../money/index.js';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../store/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { AttemptKind, AttemptStatus, PaymentStatus, RefundStatus } from './state.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import { isFailure } from '../core/failure.js';
+import { isFailure } from '../core/index.js';
 import { chart, type AccountSpec, type Ledger, type Posting } from '../ledger/index.js';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../store/index.js';
 
 /**
  * The ledger side of payments (DESIGN.md §5, issue "Ledger postings for every step"):

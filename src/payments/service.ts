@@ -10,16 +10,16 @@ import {
   type FailoverJournal,
   type MerchantDescriptor,
 } from '../channels/index.js';
-import type { Clock } from '../core/clock.js';
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import { derivedId, digestOf, newId } from '../core/ids.js';
+import type { Clock } from '../core/index.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
+import { derivedId, digestOf, newId } from '../core/index.js';
 import { accountIdFor, LedgerError, type Executor, type Ledger } from '../ledger/index.js';
 import type { Amount } from '../money/index.js';
-import type { Parties } from '../parties/service.js';
-import type { Store } from '../store/database.js';
-import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
-import type { Database } from '../store/schema.js';
-import type { Writer } from '../store/writer.js';
+import type { Parties } from '../parties/index.js';
+import type { Store } from '../store/index.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/index.js';
+import type { Database } from '../store/index.js';
+import type { Writer } from '../store/index.js';
 import { PaymentError } from './errors.js';
 import { declinedFailure, declineFor } from './declines.js';
 import { defaultFeePlan, feeFor, validateFeePlan, type FeePlan } from './fees.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { PaymentFxFacts } from './fx-port.js';
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../store/index.js';
 import { paymentMachine, refundMachine, type AttemptKind, type AttemptStatus, type PaymentStatus, type RefundStatus } from './state.js';
 
 /** Row-level helpers every payment unit uses: conditional moves, transitions, attempts. */

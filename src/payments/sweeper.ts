@@ -1,10 +1,10 @@
-import { isFailure } from '../core/failure.js';
-import { newId } from '../core/ids.js';
+import { isFailure } from '../core/index.js';
+import { newId } from '../core/index.js';
 import type { Payment } from './model.js';
 import { toPayment } from './model.js';
 import type { Payments, PaymentsDeps } from './service.js';
 import { insertAttempt, moveStatus, releaseClaim, settleAttempt } from './store.js';
-import { repeatEvery } from '../core/loop.js';
+import { repeatEvery } from '../core/index.js';
 
 /**
  * The recovery sweep, run at start and then periodically: it resolves what a crash or a silent

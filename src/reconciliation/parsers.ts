@@ -1,4 +1,4 @@
-import { parseCamt053, parseCamt053Entry } from '../channels/bank/iso20022.js';
+import { parseCamt053, parseCamt053Entry } from '../channels/bank/index.js';
 import { findCurrency, isMoneyFailure, parseDecimal } from '../money/index.js';
 
 /**

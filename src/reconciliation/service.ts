@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import { derivedId, newId } from '../core/ids.js';
+import type { Clock } from '../core/index.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
+import { derivedId, newId } from '../core/index.js';
 import { accountIdFor, chart, type AccountSpec, type Ledger } from '../ledger/index.js';
-import type { Store } from '../store/database.js';
-import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
-import type { Database } from '../store/schema.js';
-import type { Writer } from '../store/writer.js';
-import { statement, type Statement } from '../store/statements.js';
+import type { Store } from '../store/index.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/index.js';
+import type { Database } from '../store/index.js';
+import type { Writer } from '../store/index.js';
+import { statement, type Statement } from '../store/index.js';
 import { SettlementError } from '../settlement/errors.js';
 import { batchesOf, parseBatches, ReconFileError, type FileKind, type FileLine, type FileMeta } from './parsers.js';
 

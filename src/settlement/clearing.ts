@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import { derivedId } from '../core/ids.js';
+import type { Clock } from '../core/index.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
+import { derivedId } from '../core/index.js';
 import { accountIdFor, chart, type Ledger } from '../ledger/index.js';
-import type { Store } from '../store/database.js';
-import type { Writer } from '../store/writer.js';
-import type { BankClient } from '../channels/bank/client.js';
+import type { Store } from '../store/index.js';
+import type { Writer } from '../store/index.js';
+import type { BankClient } from '../channels/bank/index.js';
 import { SettlementError } from './errors.js';
 import { bankAccountNames } from './payouts.js';
 

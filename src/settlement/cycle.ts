@@ -1,11 +1,11 @@
 import type { Transaction } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { isFailure } from '../core/failure.js';
-import type { Timers, TimerJob } from '../events/timers.js';
-import type { Reconciliation } from '../reconciliation/service.js';
-import type { Store } from '../store/database.js';
-import type { Database } from '../store/schema.js';
-import type { Writer } from '../store/writer.js';
+import type { Clock } from '../core/index.js';
+import { isFailure } from '../core/index.js';
+import type { Timers, TimerJob } from '../events/index.js';
+import type { Reconciliation } from '../reconciliation/index.js';
+import type { Store } from '../store/index.js';
+import type { Database } from '../store/index.js';
+import type { Writer } from '../store/index.js';
 import { localDate, zonedInstant } from './calendar.js';
 import type { Payouts } from './payouts.js';
 import { defaultSchedule, type Settlement } from './service.js';

@@ -1,15 +1,15 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import type { Events } from '../events/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { Store } from '../store/database.js';
-import type { Writer } from '../store/writer.js';
-import type { BankClient } from '../channels/bank/client.js';
-import { createReconciliation } from '../reconciliation/service.js';
+import type { Store } from '../store/index.js';
+import type { Writer } from '../store/index.js';
+import type { BankClient } from '../channels/bank/index.js';
+import { createReconciliation } from '../reconciliation/index.js';
 import { createClearing } from './clearing.js';
 import { createPayouts } from './payouts.js';
 import { createSettlement } from './service.js';
 import { createSettlementCycle } from './cycle.js';
-import type { Timers } from '../events/timers.js';
+import type { Timers } from '../events/index.js';
 import type { BeneficiaryScreen } from '../risk/index.js';
 
 export * from './arithmetic.js';

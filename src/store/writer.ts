@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Kysely, Transaction } from 'kysely';
-import { isFailure } from '../core/failure.js';
+import { isFailure } from '../core/index.js';
 import type { CommitMark, CommitProbe } from './commit-outcome.js';
 import type { Database } from './schema.js';
 import { statement, steps, type Exec } from './statements.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { fail, isFailure, type Failure } from '../core/failure.js';
-import { derivedId, digestOf, newId } from '../core/ids.js';
+import type { Clock } from '../core/index.js';
+import { fail, isFailure, type Failure } from '../core/index.js';
+import { derivedId, digestOf, newId } from '../core/index.js';
 import {
   accountIdFor as accountId,
   balanceOf,
@@ -14,12 +14,12 @@ import {
   type Posting,
 } from '../ledger/index.js';
 import { formatDecimal, type Amount } from '../money/index.js';
-import type { Parties } from '../parties/service.js';
-import type { Store } from '../store/database.js';
-import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/paging.js';
-import type { Database } from '../store/schema.js';
-import { statement } from '../store/statements.js';
-import type { Writer } from '../store/writer.js';
+import type { Parties } from '../parties/index.js';
+import type { Store } from '../store/index.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest } from '../store/index.js';
+import type { Database } from '../store/index.js';
+import { statement } from '../store/index.js';
+import type { Writer } from '../store/index.js';
 import { WalletError } from './errors.js';
 import type { DebitGuard, DebitKind, RiskError } from '../risk/index.js';
 

@@ -5,7 +5,7 @@ import type { ApiServices } from '../api/context.js';
 import { ProblemError } from '../api/problems.js';
 import { problemResponses, Timestamp } from '../api/schemas.js';
 import { problemFromFailure } from '../api/server.js';
-import { isFailure } from '../core/failure.js';
+import { isFailure } from '../core/index.js';
 import type { Escrow } from '../escrow/index.js';
 import { findCurrency, formatDecimal } from '../money/index.js';
 import { assets } from './assets.js';

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { cookieOf, sessionCookie } from '../api/auth.js';
 import type { ApiServices } from '../api/context.js';
-import type { Payment } from '../payments/model.js';
+import type { Payment } from '../payments/index.js';
 import { assets, assetsByPath } from './assets.js';
 import { contentSecurityPolicy, html, page, pageHeaders, type Raw } from './html.js';
 import { cashierText, consoleText, moneyText, pickLang, walletLabels, type Lang } from './i18n.js';

@@ -1,13 +1,13 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Clock } from '../core/clock.js';
-import { fail, type Failure } from '../core/failure.js';
-import { newId } from '../core/ids.js';
-import type { Parties, Principal } from '../parties/service.js';
-import type { Payment } from '../payments/model.js';
-import { toPayment } from '../payments/model.js';
-import type { Store } from '../store/database.js';
-import { decodeCursor, pageLimit, pageQuery, toPage, type PageRequest } from '../store/paging.js';
+import type { Clock } from '../core/index.js';
+import { fail, type Failure } from '../core/index.js';
+import { newId } from '../core/index.js';
+import type { Parties, Principal } from '../parties/index.js';
+import type { Payment } from '../payments/index.js';
+import { toPayment } from '../payments/index.js';
+import type { Store } from '../store/index.js';
+import { decodeCursor, pageLimit, pageQuery, toPage, type PageRequest } from '../store/index.js';
 
 /**
  * The web surfaces' state: hosted checkout sessions (a bearer token scoped to one payment, with an

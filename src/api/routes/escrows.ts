@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { isFailure } from '../../core/failure.js';
+import { isFailure } from '../../core/index.js';
 import { escrowView, goodsTypes, refundReasons, type Escrow, type EscrowPeriods, type EscrowService } from '../../escrow/index.js';
 import { paymentView, PaymentView } from './payments.js';
 import { amountFromBody } from '../amounts.js';

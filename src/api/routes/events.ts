@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { isFailure } from '../../core/failure.js';
-import { enabledEventsMax, webhookUrlLengthMax } from '../../events/endpoints.js';
-import { eventTypeLengthMax } from '../../events/outbox.js';
-import type { Events } from '../../events/service.js';
+import { isFailure } from '../../core/index.js';
+import { enabledEventsMax, webhookUrlLengthMax } from '../../events/index.js';
+import { eventTypeLengthMax } from '../../events/index.js';
+import type { Events } from '../../events/index.js';
 import {
   DeletedView,
   eventView,
@@ -13,7 +13,7 @@ import {
   WebhookDeliveryView,
   webhookEndpointView,
   WebhookEndpointView,
-} from '../../events/views.js';
+} from '../../events/index.js';
 import { merchantIdOf } from '../auth.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { listView } from '../presenters.js';

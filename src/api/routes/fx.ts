@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { isFailure } from '../../core/failure.js';
+import { isFailure } from '../../core/index.js';
 import { fixedRateText, markupBpsMax, recordsCsv, type CrossBorderRecord, type Quote } from '../../fx/index.js';
 import { isCurrencyCode, toJSONMinor } from '../../money/index.js';
 import { merchantIdOf } from '../auth.js';

@@ -1,12 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { isFailure } from '../../core/failure.js';
+import { isFailure } from '../../core/index.js';
 import { toJSONMinor } from '../../money/index.js';
-import type { Attempt, Payment, PaymentMethodInput, Refund, Transition } from '../../payments/model.js';
+import type { Attempt, Payment, PaymentMethodInput, Refund, Transition } from '../../payments/index.js';
 import { percentBpsMax, type PaymentServices } from '../../payments/index.js';
-import type { PaymentFxInput } from '../../payments/fx-port.js';
-import type { Principal } from '../../parties/service.js';
+import type { PaymentFxInput } from '../../payments/index.js';
+import type { Principal } from '../../parties/index.js';
 import { amountFromBody } from '../amounts.js';
 import { merchantIdOf } from '../auth.js';
 import { idempotencyKeyOf, recoveredRetryOf } from '../idempotency.js';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { isFailure } from '../../core/failure.js';
+import { isFailure } from '../../core/index.js';
 import { merchantIdOf } from '../auth.js';
 import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
@@ -18,9 +18,9 @@ import {
   type StatementLine,
   type StatementSummary,
 } from '../../settlement/index.js';
-import type { ImportReport, ReconException, ReserveReport } from '../../reconciliation/service.js';
-import { fileKinds, type FileKind } from '../../reconciliation/parsers.js';
-import { bankAccountNames } from '../../settlement/payouts.js';
+import type { ImportReport, ReconException, ReserveReport } from '../../reconciliation/index.js';
+import { fileKinds, type FileKind } from '../../reconciliation/index.js';
+import { bankAccountNames } from '../../settlement/index.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 60 }) });
 /** Statement files ride in JSON bodies; bigger ones go through `hutong reconcile FILE`. */

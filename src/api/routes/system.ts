@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ping } from '../../store/database.js';
+import { ping } from '../../store/index.js';
 import type { ApiServices } from '../context.js';
 
 export function registerSystemRoutes(app: FastifyInstance, services: ApiServices): void {

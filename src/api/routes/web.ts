@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { isFailure } from '../../core/failure.js';
+import { isFailure } from '../../core/index.js';
 import { balanceOf, verifyLedger } from '../../ledger/index.js';
 import { toJSONMinor } from '../../money/index.js';
 import { webSessionTtlMs, type DashboardLogin } from '../../web/service.js';

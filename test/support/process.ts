@@ -120,7 +120,7 @@ export interface StartOptions {
  * Fails with the child's output if it exits or does not come up in time.
  */
 export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
-  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const portAttempts = options.portAttempts ?? 3;
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= portAttempts; attempt++) {

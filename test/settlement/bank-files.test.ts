@@ -14,16 +14,16 @@ import { describeEachStore } from '../support/stores.js';
 
 /**
  * Files from real banks (issue 12): every pain.001 Hutong writes and every camt.053 its sandbox bank
- * writes is valid against the official ISO 20022 schemas (../shared/reference/iso20022, sources in
- * its SOURCES.md), validated by libxml2 (xmllint-wasm); camt.053 statements as real banks write them
+ * writes is valid against the official ISO 20022 schemas (test/fixtures/iso20022, copied unchanged from
+ * the team's shared reference; sources in its SOURCES.md), validated by libxml2 (xmllint-wasm); camt.053 statements as real banks write them
  * (IBAN or other id, no Acct/Ccy, PRCD, NOTPROVIDED, pending entries) reconcile.
  */
-const schemas = fileURLToPath(new URL('../../../shared/reference/iso20022/', import.meta.url));
+const schemas = fileURLToPath(new URL('../fixtures/iso20022/', import.meta.url));
 const day = 86_400_000;
 
 async function schemaErrors(xml: string, xsd: 'pain.001.001.09.xsd' | 'camt.053.001.08.xsd'): Promise<string[]> {
   const file = `${schemas}${xsd}`;
-  if (!existsSync(file)) throw new Error(`the ISO 20022 schema ${file} is missing (shared/reference/iso20022 beside the checkout)`);
+  if (!existsSync(file)) throw new Error(`the ISO 20022 schema ${file} is missing (test/fixtures/iso20022)`);
   const result = await validateXML({
     xml: [{ fileName: 'message.xml', contents: xml }],
     schema: [{ fileName: xsd, contents: readFileSync(file, 'utf8') }],

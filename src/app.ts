@@ -227,6 +227,8 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     fundsOf: (db, paymentId) => (escrowSlot.port === undefined ? Promise.resolve('merchant') : escrowSlot.port.fundsOf(db, paymentId)),
     captured: (trx, payment) => (escrowSlot.port as EscrowPort).captured(trx, payment),
     refunded: (trx, payment, refund) => (escrowSlot.port as EscrowPort).refunded(trx, payment, refund),
+    releasedConversion: (trx, payment, refund) => (escrowSlot.port as EscrowPort).releasedConversion(trx, payment, refund),
+    refundKeys: (payment) => (escrowSlot.port === undefined ? Promise.resolve([]) : escrowSlot.port.refundKeys(payment)),
   };
   // Payment codes at tills go through the switch (src/interop), built below: bound late.
   let interopLate: InteropService | undefined;

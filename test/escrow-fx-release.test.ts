@@ -51,6 +51,31 @@ describeEachStore('escrow: conversion at release', (dialect) => {
     await kit.ledgerOk();
   });
 
+  it('takes a refund after a converted release back from the merchant in its settlement currency, at the release rates', async () => {
+    const m = await t.makeMerchant('Refunding CNY Seller');
+    t.hutong.services.fx.loadCsv(`base,currency,rate,as_of\nUSD,CNY,7.00000,${t.clock.now().toISOString()}\n`);
+    const e = await paidUsdTrade(m.key);
+    expect((await kit.buyer(e.buyer_token, e.id, 'confirm_receipt')).body.status).toBe('completed');
+    // 100.00 USD at 7 less 50 bps = 696.50 CNY to the merchant (mid 700.00).
+    const fee = BigInt((await t.request('GET', `/v1/payments/${e.payment}`, { key: m.key })).body.fee);
+    expect(await pendingIn(m.id, 'CNY')).toBe(69_650n - fee);
+    // The rate moves; the refund still takes back the share at the release's rates (FX position carries the move).
+    t.hutong.services.fx.loadCsv(`base,currency,rate,as_of\nUSD,CNY,7.30000,${t.clock.now().toISOString()}\n`);
+    const parts = [3_333, 3_333, 3_334];
+    let returnedFee = 0n;
+    for (const amount of parts) {
+      const r = await t.request('POST', '/v1/refunds', { key: m.key, body: { payment: e.payment, amount } });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      expect(r.body.status, JSON.stringify(r.body)).toBe('succeeded');
+      returnedFee += BigInt(r.body.fee_returned ?? 0);
+    }
+    // Nothing is ever taken from a USD balance the merchant never had.
+    expect(await pendingIn(m.id, 'USD')).toBe(0n);
+    // The three shares add up to exactly what the release credited: the merchant is back to nothing but the fee it keeps.
+    expect(await pendingIn(m.id, 'CNY')).toBe(-(fee - returnedFee));
+    await kit.ledgerOk();
+  });
+
   it('releases the trade currency when there is no rate', async () => {
     const m = await t.makeMerchant('No-rate Seller');
     const e = await kit.create(m.key, { amount: 5_000, currency: 'SGD' });

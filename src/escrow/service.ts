@@ -6,7 +6,7 @@ import { derivedId, digestOf, newId } from '../core/index.js';
 import type { Outbox } from '../events/index.js';
 import type { Timers } from '../events/index.js';
 import { accountIdFor, chart, type Ledger } from '../ledger/index.js';
-import type { Amount } from '../money/index.js';
+import { divideRounded, type Amount } from '../money/index.js';
 import type { Parties } from '../parties/index.js';
 import { feeFor, toPayment, type EscrowPort, type Payment, type PaymentServices, type Refund } from '../payments/index.js';
 import type { Store } from '../store/index.js';
@@ -802,6 +802,39 @@ export function createEscrow(deps: EscrowDeps) {
         customer_id: e.customerId ?? payment.customerId,
       });
       await emit(trx, held, 'escrow.held');
+    },
+    async releasedConversion(trx, payment, refund) {
+      const row = await trx.selectFrom('escrows').selectAll().where('payment_id', '=', payment.id).executeTakeFirst();
+      if (row === undefined || row.status !== 'completed') return undefined;
+      const e = toEscrow(row);
+      const released = await ledger.getEntry(trx, `${e.id}:release`);
+      const p = e.amount.currency;
+      const converted = released?.postings.filter((x) => x.currency !== p) ?? [];
+      if (converted.length === 0 || e.releasedMinor === 0n) return undefined;
+      const s = (converted[0] as { currency: string }).currency;
+      const positionS = accountIdFor(chart.fxPosition(s));
+      const merchantS = accountIdFor(chart.merchantPending(e.merchantId, s));
+      const midTotal = converted.find((x) => x.accountId === positionS)?.amountMinor ?? 0n;
+      const merchantTotal = -(converted.find((x) => x.accountId === merchantS && x.amountMinor < 0n)?.amountMinor ?? 0n);
+      // What went back while the trade held the money came out of escrow, not out of the release.
+      const before = refund.refundedBeforeMinor - e.refundedMinor;
+      const after = before + refund.refundMinor;
+      assert.ok(
+        before >= 0n && after <= e.releasedMinor,
+        `refund of ${refund.refundMinor} after a release of ${e.releasedMinor} (${before} before)`,
+      );
+      const share = (total: bigint, part: bigint) => divideRounded(total * part, e.releasedMinor, 'half_up');
+      return {
+        currency: s,
+        midMinor: share(midTotal, after) - share(midTotal, before),
+        merchantMinor: share(merchantTotal, after) - share(merchantTotal, before),
+      };
+    },
+    async refundKeys(payment) {
+      const row = await store.reader.selectFrom('escrows').selectAll().where('payment_id', '=', payment.id).executeTakeFirst();
+      if (row === undefined) return [];
+      const e = toEscrow(row);
+      return keysOf(e, await settlementCurrencyOf(e.merchantId));
     },
     async refunded(trx, payment, refund: Refund) {
       const e = await lockTrade(trx, { paymentId: payment.id });

@@ -380,14 +380,20 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
       if (outcome.status === 'unknown') return pending;
       if (outcome.status === 'failed') return failRefund(payment, pending, outcome.reason ?? 'refused by the switch');
     }
-    const conversionKeys = await core.fxKeys(payment);
+    const conversionKeys = [
+      ...(await core.fxKeys(payment)),
+      ...(payment.metadata.escrow === undefined ? [] : ((await deps.escrow?.refundKeys(payment)) ?? [])),
+    ];
     return writer.run(
       async (trx) => {
         const destination = await core.destinationOf(trx, payment);
         const plan = await core.feePlanOf(trx, payment.merchantId);
         const returned = await trx
           .selectFrom('refunds')
-          .select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum'))
+          .select((eb) => [
+            eb.fn.coalesce(eb.fn.sum<bigint>('fee_returned'), eb.val(0n)).as('sum'),
+            eb.fn.coalesce(eb.fn.sum<bigint>('amount'), eb.val(0n)).as('amount'),
+          ])
           .where('payment_id', '=', payment.id)
           .where('status', '=', 'succeeded')
           .executeTakeFirstOrThrow();
@@ -410,7 +416,17 @@ export function createFollowUps(deps: PaymentsDeps, core: Payments) {
         });
         if (!moved) return toRefund(await trx.selectFrom('refunds').selectAll().where('id', '=', pending.id).executeTakeFirstOrThrow());
         await recordRefundAttempt(trx, payment, pending, { status: 'approved', reference: channelReference });
-        const conversion = destination === 'escrow' ? undefined : await deps.fx?.onRefund(trx, payment, pending.amount.minor);
+        // A trade escrow released converted takes its refunds back in the merchant's settlement currency.
+        const conversion =
+          destination === 'escrow'
+            ? undefined
+            : ((await deps.fx?.onRefund(trx, payment, pending.amount.minor)) ??
+              (payment.metadata.escrow === undefined
+                ? undefined
+                : await deps.escrow?.releasedConversion(trx, payment, {
+                    refundMinor: pending.amount.minor,
+                    refundedBeforeMinor: BigInt(returned.amount),
+                  })));
         const back = {
           entryId: pending.id,
           paymentId: payment.id,

@@ -159,6 +159,19 @@ export interface EscrowPort {
   fundsOf(db: Kysely<Database> | Transaction<Database>, paymentId: string): Promise<'merchant' | 'escrow'>;
   captured(trx: Transaction<Database>, payment: Payment): Promise<void>;
   refunded(trx: Transaction<Database>, payment: Payment, refund: Refund): Promise<void>;
+  /**
+   * A refund of a trade that escrow released converted (into the merchant's settlement currency S):
+   * the refunded share in S at the release's rates, cumulative so that partial refunds add up to
+   * exactly what the release credited; none when the release did not convert. `refundedBeforeMinor`
+   * is what succeeded refunds of the payment returned before this one (in the trade's currency).
+   */
+  releasedConversion(
+    trx: Transaction<Database>,
+    payment: Payment,
+    refund: { readonly refundMinor: bigint; readonly refundedBeforeMinor: bigint },
+  ): Promise<{ readonly currency: string; readonly midMinor: bigint; readonly merchantMinor: bigint } | undefined>;
+  /** The writer keys such a refund locks beyond the payment's own (the S accounts). */
+  refundKeys(payment: Payment): Promise<readonly string[]>;
 }
 
 /**

@@ -256,3 +256,15 @@ export class ProblemError extends Error {
     this.name = 'ProblemError';
   }
 }
+
+/** Turns a service failure value into a thrown problem for the error handler. */
+export function problemFromFailure(failure: { failure: string; detail: string }): ProblemError {
+  const code = isProblemCode(failure.failure) ? failure.failure : 'internal_error';
+  const decline = failure as { declineCode?: unknown; declineMessage?: unknown };
+  if (typeof decline.declineCode === 'string' && typeof decline.declineMessage === 'string')
+    return new ProblemError(code, failure.detail, undefined, {
+      decline_code: decline.declineCode,
+      decline_message: decline.declineMessage,
+    });
+  return new ProblemError(code, failure.detail);
+}

@@ -8,7 +8,7 @@ import { WriterOverloadedError } from '../store/index.js';
 import { registerAuth } from './auth.js';
 import type { ApiServices } from './context.js';
 import { registerIdempotency } from './idempotency.js';
-import { isProblemCode, problem, ProblemError, problemCatalog, type Problem, type ProblemCode } from './problems.js';
+import { problem, ProblemError, problemCatalog, type Problem, type ProblemCode } from './problems.js';
 import { registerBalanceRoutes } from './routes/balance.js';
 import { registerCustomerRoutes } from './routes/customers.js';
 import { registerMerchantRoutes } from './routes/merchants.js';
@@ -201,18 +201,6 @@ function validationCode(field: string, missing: string | undefined, keyword: str
   if (missing === undefined && /\/(\w+_)?currency$/.test(field)) return 'currency_unsupported';
   if (missing === undefined && /\/country$/.test(field)) return 'country_invalid';
   return 'request_invalid';
-}
-
-/** Turns a service failure value into a thrown problem for the error handler. */
-export function problemFromFailure(failure: { failure: string; detail: string }): ProblemError {
-  const code = isProblemCode(failure.failure) ? failure.failure : 'internal_error';
-  const decline = failure as { declineCode?: unknown; declineMessage?: unknown };
-  if (typeof decline.declineCode === 'string' && typeof decline.declineMessage === 'string')
-    return new ProblemError(code, failure.detail, undefined, {
-      decline_code: decline.declineCode,
-      decline_message: decline.declineMessage,
-    });
-  return new ProblemError(code, failure.detail);
 }
 
 export { problemCatalog };

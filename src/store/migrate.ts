@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Store } from './database.js';
+import type { Store } from './model.js';
 import * as foundation from './migrations/001-foundation.js';
 import * as cards from './migrations/002-cards.js';
 import * as events from './migrations/003-events.js';

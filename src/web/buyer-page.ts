@@ -4,7 +4,7 @@ import { cookieOf } from '../api/auth.js';
 import type { ApiServices } from '../api/context.js';
 import { ProblemError } from '../api/problems.js';
 import { problemResponses, Timestamp } from '../api/schemas.js';
-import { problemFromFailure } from '../api/server.js';
+import { problemFromFailure } from '../api/problems.js';
 import { isFailure } from '../core/index.js';
 import type { Escrow } from '../escrow/index.js';
 import { findCurrency, formatDecimal } from '../money/index.js';

@@ -9,7 +9,7 @@ import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { balanceView, BalanceView, customerView, CustomerView, listView, movementView, MovementView } from '../presenters.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses } from '../schemas.js';
-import { problemFromFailure } from '../server.js';
+import { problemFromFailure } from '../problems.js';
 
 const CreateCustomer = Type.Object(
   {

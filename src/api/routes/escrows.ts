@@ -10,7 +10,7 @@ import { idempotencyKeyOf } from '../idempotency.js';
 import { listView } from '../presenters.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
-import { problemFromFailure } from '../server.js';
+import { problemFromFailure } from '../problems.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 

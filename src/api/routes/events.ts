@@ -18,7 +18,7 @@ import { merchantIdOf } from '../auth.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { listView } from '../presenters.js';
 import { IdempotencyHeaders, ListOf, ListQuery, problemResponses } from '../schemas.js';
-import { problemFromFailure } from '../server.js';
+import { problemFromFailure } from '../problems.js';
 
 const CreateEndpoint = Type.Object(
   {

@@ -9,7 +9,7 @@ import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, problemResponses, Timestamp } from '../schemas.js';
-import { problemFromFailure } from '../server.js';
+import { problemFromFailure } from '../problems.js';
 import { PaymentView, paymentViewFor, ShopperPaymentView } from './payments.js';
 
 const QuoteView = Type.Object({

@@ -7,7 +7,7 @@ import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { apiKeyView, ApiKeyView, merchantView, MerchantView } from '../presenters.js';
 import { Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
-import { problemFromFailure } from '../server.js';
+import { problemFromFailure } from '../problems.js';
 
 const CreateMerchant = Type.Object(
   {

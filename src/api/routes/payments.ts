@@ -13,7 +13,7 @@ import { idempotencyKeyOf, recoveredRetryOf } from '../idempotency.js';
 import { listView } from '../presenters.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
-import { problemFromFailure } from '../server.js';
+import { problemFromFailure } from '../problems.js';
 import { challengeResultPage } from '../../web/pages.js';
 import type { EscrowService } from '../../escrow/index.js';
 import { pageHeaders } from '../../web/html.js';

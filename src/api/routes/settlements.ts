@@ -8,7 +8,7 @@ import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListQuery, problemResponses } from '../schemas.js';
 import { amountMinorMax } from '../../money/index.js';
-import { problemFromFailure } from '../server.js';
+import { problemFromFailure } from '../problems.js';
 import { ProblemError } from '../problems.js';
 import {
   payoutJson,

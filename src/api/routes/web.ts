@@ -12,7 +12,7 @@ import { idempotencyKeyOf } from '../idempotency.js';
 import { apiKeyView, ApiKeyView, listView, merchantView, MerchantView } from '../presenters.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
-import { problemFromFailure } from '../server.js';
+import { problemFromFailure } from '../problems.js';
 import { paymentView, PaymentView } from './payments.js';
 
 /**

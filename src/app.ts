@@ -20,7 +20,7 @@ import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type W
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
 import type { EventsPort, Payment, Refund } from './payments/index.js';
-import { createWeb } from './web/service.js';
+import { createWeb } from './web/index.js';
 import { createFx, lookupBin, type FxSettings } from './fx/index.js';
 import { createTimers, type Timers } from './events/timers.js';
 import { createBuyerTokens, createEscrow } from './escrow/index.js';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { create } from 'xmlbuilder2';
-import { parsePain001, camtNs, pain002Ns, decimalOf } from '../../src/channels/bank/iso20022.js';
+import { camtNs, decimalText, pain002Ns, readPain001 } from './iso20022.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
-import { ibanProblem } from '../../src/settlement/bank-accounts.js';
+import { ibanRefusal } from './iban.js';
 import { closeServer, listen, mediaTypeOf, readBody, sendJson, sendText } from '../shared/http.js';
 
 /**
@@ -132,7 +132,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
   }
 
   function takePain001(xml: string): { status: number; body: string; type: string } {
-    const parsed = parsePain001(xml);
+    const parsed = readPain001(xml);
     if ('failure' in parsed) return { status: 400, body: parsed.detail, type: 'text/plain' };
     const previous = answered.get(parsed.messageId);
     if (previous !== undefined) return { status: 200, body: previous, type: 'application/xml' };
@@ -142,7 +142,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
       if (debtor === undefined)
         return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC02', info: `no debtor account ${parsed.debtorAccount}` };
       if (executed.has(t.endToEndId)) return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'DUPL', info: 'executed before' };
-      if (t.iban !== null && ibanProblem(t.iban) !== undefined)
+      if (t.iban !== null && ibanRefusal(t.iban) !== undefined)
         return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC01', info: 'incorrect account number' };
       if (closed.has(creditor) || creditor.startsWith('999'))
         return { endToEndId: t.endToEndId, status: 'RJCT' as const, reason: 'AC04', info: 'closed account number' };
@@ -226,7 +226,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
         .up()
         .up()
         .ele('Amt', { Ccy: a.currency })
-        .txt(decimalOf(minor < 0n ? -minor : minor, a.currency))
+        .txt(decimalText(minor < 0n ? -minor : minor, a.currency))
         .up()
         .ele('CdtDbtInd')
         .txt(minor < 0n ? 'DBIT' : 'CRDT')
@@ -240,7 +240,7 @@ export async function startSandboxBank(options: SandboxBankOptions = {}): Promis
       const fee = b.reference.startsWith('SBOX-FEE');
       const n = s.ele('Ntry');
       n.ele('NtryRef').txt(String(b.seq));
-      n.ele('Amt', { Ccy: b.currency }).txt(decimalOf(b.amountMinor < 0n ? -b.amountMinor : b.amountMinor, b.currency));
+      n.ele('Amt', { Ccy: b.currency }).txt(decimalText(b.amountMinor < 0n ? -b.amountMinor : b.amountMinor, b.currency));
       n.ele('CdtDbtInd').txt(b.amountMinor < 0n ? 'DBIT' : 'CRDT');
       n.ele('Sts').ele('Cd').txt('BOOK');
       n.ele('BookgDt').ele('Dt').txt(b.date);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { digestOf } from '../../src/core/ids.js';
-import { buildMerchantPresentedQr } from '../../src/channels/wallets/emv-qr.js';
+import { dynamicMerchantCode } from './emv.js';
 import { findCurrency, formatDecimal } from '../../src/money/index.js';
 import type { WalletWorldContext } from './context.js';
 import type { Order } from './model.js';
@@ -143,9 +143,8 @@ export function createOrder(context: WalletWorldContext, wallet: WalletName, fie
     subject: request.subject as string,
     notifyUrl: request.notifyUrl as string,
     ...(returnUrl === undefined ? {} : { returnUrl }),
-    qrCode: buildMerchantPresentedQr({
-      pointOfInitiation: '12',
-      accountTemplateId: '26',
+    qrCode: dynamicMerchantCode({
+      template: '26',
       globallyUniqueId: walletProfiles[wallet].globallyUniqueId,
       url: redirectUrl,
       mcc: merchantCategoryCode,

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldValue, parseEmvPayload } from '../../src/channels/wallets/emv-qr.js';
+import { fieldValue, parseEmvPayload } from '../../src/protocols/emv-qr/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { startWalletWorld, walletProfiles, type WalletName, type WalletWorld } from './index.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { tlvValueCharsMax } from '../../src/channels/wallets/emv-qr.js';
+import { fieldCharsMax } from './emv.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { WalletWorldContext } from './context.js';
 import { closeServer, listen, urlHost } from '../shared/http.js';
@@ -154,8 +154,8 @@ function assertPayUrlsFitQr(publicBaseUrl: string): void {
     const templateChars =
       8 + walletProfiles[wallet].globallyUniqueId.length + `${publicBaseUrl}/${wallet}/pay/`.length + walletOrderIdChars;
     assert.ok(
-      templateChars <= tlvValueCharsMax,
-      `the base URL ${publicBaseUrl} is too long for ${wallet}'s QR codes (template 26 holds ${tlvValueCharsMax} characters)`,
+      templateChars <= fieldCharsMax,
+      `the base URL ${publicBaseUrl} is too long for ${wallet}'s QR codes (template 26 holds ${fieldCharsMax} characters)`,
     );
   }
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../parties/index.js';
 import type { ApiServices, AuthRequirement } from './context.js';
 import { ProblemError } from './problems.js';
-import { checkoutTokenPrefix, sameToken } from '../web/service.js';
+import { checkoutTokenPrefix, sameToken } from '../web/index.js';
 import { isFailure } from '../core/index.js';
 import { mayAct, operatorSessionPrefix, type Operator } from '../risk/index.js';
 import { operatorAreaOf } from './operator-access.js';

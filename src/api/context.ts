@@ -8,7 +8,7 @@ import type { Wallets } from '../wallets/index.js';
 import type { PaymentServices } from '../payments/index.js';
 import type { CardVault } from '../cards/index.js';
 import type { Metrics } from './metrics.js';
-import type { Web } from '../web/service.js';
+import type { Web } from '../web/index.js';
 import type { Fx } from '../fx/index.js';
 import type { EscrowService } from '../escrow/index.js';
 import type { Timers } from '../events/index.js';

@@ -4,7 +4,7 @@ import { createHutong, type Hutong } from '../app.js';
 import { loadConfig, type HutongConfig } from '../config.js';
 import type { Dialect } from '../store/index.js';
 import { baselineFor, type Baseline } from './baselines.js';
-import { startChannels } from '../cli/channels.js';
+import { startChannels } from '../start-channels.js';
 import { benchCardPayments, checkCardPayments, issuerPosted } from './cards.js';
 import { startCardWorldProcess, type CardWorldProcess } from './card-world.js';
 import { adminUrl, openPostgresDatabase, openSqliteDatabase, type BenchDatabase } from './databases.js';

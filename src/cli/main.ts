@@ -5,7 +5,7 @@ import { loadConfig } from '../config.js';
 import { verifyLedger } from '../ledger/index.js';
 import { openStore } from '../store/index.js';
 import { migrate } from '../store/index.js';
-import { startChannels } from './channels.js';
+import { startChannels } from '../start-channels.js';
 import { startThreeDSecure } from './three-d-secure.js';
 import { startWallets } from './wallets.js';
 import { startFx } from './fx.js';
@@ -218,34 +218,34 @@ program
       reports?: boolean;
     }) => {
       if (options.reports === true) {
-        const { runReportsBench } = await import('../bench/run.js');
+        const { runReportsBench } = await import('../bench/index.js');
         await runReportsBench({ stores: options.stores.split(','), quick: options.quick === true });
         return;
       }
       if (options.customs === true) {
-        const { runCustomsBench } = await import('../bench/run.js');
+        const { runCustomsBench } = await import('../bench/index.js');
         await runCustomsBench({ stores: options.stores.split(','), quick: options.quick === true });
         return;
       }
       if (options.risk === true) {
-        const { runRiskBench } = await import('../bench/run.js');
+        const { runRiskBench } = await import('../bench/index.js');
         await runRiskBench({ stores: options.stores.split(','), quick: options.quick === true });
         return;
       }
       if (options.interop === true) {
-        const { runInteropBench } = await import('../bench/run.js');
+        const { runInteropBench } = await import('../bench/index.js');
         await runInteropBench({ stores: options.stores.split(','), quick: options.quick === true });
         return;
       }
       if (options.billpay === true) {
-        const { runBillpayBench } = await import('../bench/run.js');
+        const { runBillpayBench } = await import('../bench/index.js');
         await runBillpayBench({ stores: options.stores.split(','), quick: options.quick === true });
         return;
       }
-      const { runBenchmarks } = await import('../bench/run.js');
+      const { runBenchmarks } = await import('../bench/index.js');
       if (options.settlement !== true) await runBenchmarks({ stores: options.stores.split(','), quick: options.quick === true });
       if (options.settlement === true || options.all === true) {
-        const { runSettlementBench } = await import('../bench/settlement.js');
+        const { runSettlementBench } = await import('../bench/index.js');
         await runSettlementBench({ stores: options.stores.split(','), quick: options.quick === true });
       }
     },

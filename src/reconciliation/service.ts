@@ -9,7 +9,7 @@ import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest
 import type { Database } from '../store/index.js';
 import type { Writer } from '../store/index.js';
 import { statement, type Statement } from '../store/index.js';
-import { SettlementError } from '../settlement/errors.js';
+import { ReconciliationError } from './errors.js';
 import { batchesOf, parseBatches, ReconFileError, type FileKind, type FileLine, type FileMeta } from './parsers.js';
 
 export type DiscrepancyKind = 'missing_in_hutong' | 'missing_at_channel' | 'amount_mismatch' | 'currency_mismatch' | 'duplicate';
@@ -60,7 +60,7 @@ export interface ReserveReport {
   readonly alerts: string[];
 }
 
-type ReconFailure = Failure<SettlementError>;
+type ReconFailure = Failure<ReconciliationError>;
 /** Lines matched per writer unit: one lookup, one claim insert and one progress update each. */
 export const chunkLines = 10_000;
 
@@ -207,7 +207,7 @@ export function createReconciliation(deps: {
     const resumed = before !== undefined && (JSON.parse(before.summary) as { status?: string }).status === 'running';
     if (before !== undefined && !resumed)
       return fail(
-        SettlementError.ReconFileDuplicate,
+        ReconciliationError.FileDuplicate,
         `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`,
       );
     const id = resumed ? before.id : newId('rimp', clock.now().getTime());
@@ -232,7 +232,7 @@ export function createReconciliation(deps: {
           .executeTakeFirst();
         return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
       });
-      if (!claimed) return fail(SettlementError.ReconFileDuplicate, `${input.name} is being imported or was imported before`);
+      if (!claimed) return fail(ReconciliationError.FileDuplicate, `${input.name} is being imported or was imported before`);
     }
 
     // Pass 2: parse and match in chunks.
@@ -292,7 +292,7 @@ export function createReconciliation(deps: {
         await trx.deleteFrom('recon_matched').where('import_id', '=', id).execute();
         await trx.deleteFrom('recon_imports').where('id', '=', id).execute();
       });
-      return fail(SettlementError.ReconFileInvalid, `${input.name}: ${error.message}`);
+      return fail(ReconciliationError.FileInvalid, `${input.name}: ${error.message}`);
     }
     const target = targetOf(meta);
     await sweepMissing(id, meta, target, accounts ?? (await targetAccounts(meta)), counts);
@@ -683,7 +683,7 @@ export function createReconciliation(deps: {
 
   async function listExceptions(query: PageRequest & { status?: string; importId?: string }): Promise<Page<ReconException> | ReconFailure> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && after === undefined) return fail(SettlementError.ReconExceptionNotFound, 'the cursor is not valid');
+    if (query.cursor !== undefined && after === undefined) return fail(ReconciliationError.ExceptionNotFound, 'the cursor is not valid');
     const limit = pageLimit(query);
     let q = reader.selectFrom('recon_exceptions').selectAll();
     if (query.status !== undefined) q = q.where('status', '=', query.status);
@@ -697,11 +697,11 @@ export function createReconciliation(deps: {
    */
   async function resolve(id: string, input: { action: 'adjust' | 'explain'; note: string }): Promise<ReconException | ReconFailure> {
     const row = await reader.selectFrom('recon_exceptions').selectAll().where('id', '=', id).executeTakeFirst();
-    if (row === undefined) return fail(SettlementError.ReconExceptionNotFound, `no reconciliation exception ${id}`);
-    if (row.status !== 'open') return fail(SettlementError.ReconExceptionClosed, `exception ${id} is already ${row.status}`);
+    if (row === undefined) return fail(ReconciliationError.ExceptionNotFound, `no reconciliation exception ${id}`);
+    if (row.status !== 'open') return fail(ReconciliationError.ExceptionClosed, `exception ${id} is already ${row.status}`);
     const adjustable = row.kind === 'missing_in_hutong' || row.kind === 'amount_mismatch' || row.kind === 'missing_at_channel';
     if (input.action === 'adjust' && (!adjustable || row.currency === null || row.account_id === null)) {
-      return fail(SettlementError.ReconExceptionClosed, `a ${row.kind} exception cannot be adjusted in the ledger; explain it`);
+      return fail(ReconciliationError.ExceptionClosed, `a ${row.kind} exception cannot be adjusted in the ledger; explain it`);
     }
     const done = await writer.run(async (trx: Transaction<Database>) => {
       let entryId: string | null = null;
@@ -732,10 +732,10 @@ export function createReconciliation(deps: {
         .where('id', '=', id)
         .where('status', '=', 'open')
         .executeTakeFirst();
-      if (moved.numUpdatedRows === 0n) return fail(SettlementError.ReconExceptionClosed, `exception ${id} was resolved meanwhile`);
+      if (moved.numUpdatedRows === 0n) return fail(ReconciliationError.ExceptionClosed, `exception ${id} was resolved meanwhile`);
       return undefined;
     });
-    if (isFailure(done)) return fail(SettlementError.ReconExceptionClosed, done.detail);
+    if (isFailure(done)) return fail(ReconciliationError.ExceptionClosed, done.detail);
     return toException(await reader.selectFrom('recon_exceptions').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
   }
 

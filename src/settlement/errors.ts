@@ -1,4 +1,4 @@
-/** Settlement, payout, clearing and reconciliation failures; each is an API problem code. */
+/** Settlement, payout and clearing failures; each is an API problem code (reconciliation's: src/reconciliation/errors.ts). */
 export enum SettlementError {
   ScheduleInvalid = 'settlement_schedule_invalid',
   BankAccountInvalid = 'bank_account_invalid',
@@ -6,8 +6,4 @@ export enum SettlementError {
   PayoutNotFound = 'payout_not_found',
   ChargebackInvalid = 'chargeback_invalid',
   BankUnavailable = 'bank_unavailable',
-  ReconFileInvalid = 'recon_file_invalid',
-  ReconFileDuplicate = 'recon_file_duplicate',
-  ReconExceptionNotFound = 'recon_exception_not_found',
-  ReconExceptionClosed = 'recon_exception_closed',
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { startSandboxBank, type SandboxBank } from '../../sandbox/bank/bank.js';
 import { createBankClient } from '../../src/channels/bank/client.js';
-import { buildPain001, parseCamt053 } from '../../src/channels/bank/iso20022.js';
+import { buildPain001, parseCamt053 } from '../../src/protocols/iso20022/index.js';
 import { bankFilesConfig } from '../../src/config.js';
 import { isFailure, newId } from '../../src/core/index.js';
 import { accountIdFor } from '../../src/ledger/index.js';

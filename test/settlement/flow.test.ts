@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createBankClient } from '../../src/channels/bank/client.js';
-import { buildPain001, parseCamt053, parsePain002 } from '../../src/channels/bank/iso20022.js';
+import { buildPain001, parseCamt053, parsePain002 } from '../../src/protocols/iso20022/index.js';
 import { isFailure } from '../../src/core/failure.js';
 import { newId } from '../../src/core/ids.js';
 import { accountIdFor, chart, verifyLedger } from '../../src/ledger/index.js';
@@ -9,7 +9,7 @@ import { createPaymentLedger } from '../../src/payments/postings.js';
 import { settle } from '../../src/settlement/arithmetic.js';
 import { SettlementError } from '../../src/settlement/errors.js';
 import { problemCatalog } from '../../src/api/problems.js';
-import { ibanProblem } from '../../src/settlement/bank-accounts.js';
+import { ibanProblem } from '../../src/protocols/iban/index.js';
 import { windowEnd } from '../../src/settlement/calendar.js';
 import { startSandboxBank, type SandboxBank } from '../../sandbox/bank/bank.js';
 import { useTestApp, type TestApp } from '../support/app.js';

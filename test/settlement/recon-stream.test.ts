@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseCamt053 } from '../../src/channels/bank/iso20022.js';
+import { parseCamt053 } from '../../src/protocols/iso20022/index.js';
 import { isFailure } from '../../src/core/failure.js';
 import { newId } from '../../src/core/ids.js';
 import { accountIdFor } from '../../src/ledger/index.js';

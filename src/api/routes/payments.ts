@@ -14,9 +14,9 @@ import { listView } from '../presenters.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
 import { problemFromFailure } from '../problems.js';
-import { challengeResultPage } from '../../web/pages.js';
+import { challengeResultPage } from '../pages.js';
 import type { EscrowService } from '../../escrow/index.js';
-import { pageHeaders } from '../../web/html.js';
+import { pageHeaders } from '../../web/index.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isFailure } from '../../core/index.js';
 import { balanceOf, verifyLedger } from '../../ledger/index.js';
 import { toJSONMinor } from '../../money/index.js';
-import { webSessionTtlMs, type DashboardLogin } from '../../web/service.js';
+import { webSessionTtlMs, type DashboardLogin } from '../../web/index.js';
 import { amountFromBody } from '../amounts.js';
 import { cookieOf, csrfCookie, merchantIdOf, sessionCookie } from '../auth.js';
 import type { ApiServices } from '../context.js';

@@ -5,7 +5,7 @@ import { startWalletWorld, type WalletWorld } from '../../../sandbox/wallets/ind
 import { ManualClock } from '../../core/clock.js';
 import { isFailure } from '../../core/failure.js';
 import { amount } from '../../money/index.js';
-import { fieldValue, parseEmvPayload, parseTlv } from './emv-qr.js';
+import { fieldValue, parseEmvPayload, parseTlv } from '../../protocols/emv-qr/index.js';
 import { createWalletConnector, WalletConnectorError, UnknownReason, walletNames, type WalletConnector, type WalletName } from './index.js';
 
 /** Hutong's wallet connectors against the sandbox wallets, over real HTTP both ways. */

@@ -1,5 +1,5 @@
 // Hutong's connectors for the external wallets: the flows (connector.ts), the signing conventions
-// (signing.ts), the wire format and status mapping (wire.ts), EMV QR payloads (emv-qr.ts).
+// (signing.ts), the wire format and status mapping (wire.ts), EMV QR payloads (src/protocols/emv-qr).
 export {
   createWalletConnector,
   keyCharsMin,
@@ -21,7 +21,7 @@ export {
   withCrc,
   type MerchantPresentedQr,
   type TlvField,
-} from './emv-qr.js';
+} from '../../protocols/emv-qr/index.js';
 export { WalletConnectorError } from './errors.js';
 export { signatureAgeMsMax, walletNames, type WalletName } from './signing.js';
 export { type CreateOrderOutcome, type QueryOutcome, type RefundOutcome, type WalletNotification } from './wire.js';

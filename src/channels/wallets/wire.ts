@@ -1,6 +1,6 @@
 import { fail, type Failure } from '../../core/failure.js';
 import { amountFromMinor, findCurrency, formatDecimal, isMoneyFailure, type Amount } from '../../money/index.js';
-import { fieldValue, parseEmvPayload } from './emv-qr.js';
+import { fieldValue, parseEmvPayload } from '../../protocols/emv-qr/index.js';
 import { WalletConnectorError } from './errors.js';
 import { UnknownReason } from '../unknown-reason.js';
 import type { Fields } from './signing.js';

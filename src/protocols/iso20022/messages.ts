@@ -1,6 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { create } from 'xmlbuilder2';
-import { fail, type Failure } from '../../core/failure.js';
+import { fail, type Failure } from '../../core/index.js';
 import { amount, findCurrency, formatDecimal, isMoneyFailure, parseDecimal } from '../../money/index.js';
 
 /**

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import { cookieOf, sessionCookie } from '../api/auth.js';
-import type { ApiServices } from '../api/context.js';
+import { cookieOf, sessionCookie } from './auth.js';
+import type { ApiServices } from './context.js';
 import type { Payment } from '../payments/index.js';
-import { assets, assetsByPath } from './assets.js';
-import { contentSecurityPolicy, html, page, pageHeaders, type Raw } from './html.js';
-import { cashierText, consoleText, moneyText, pickLang, walletLabels, type Lang } from './i18n.js';
+import { assets, assetsByPath } from '../web/index.js';
+import { contentSecurityPolicy, html, page, pageHeaders, type Raw } from '../web/index.js';
+import { cashierText, consoleText, moneyText, pickLang, walletLabels, type Lang } from '../web/index.js';
 
 /**
  * The server-rendered pages: the hosted cashier (/checkout/{token}), the merchant dashboard

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPain001, controlSumOf } from './iso20022.js';
+import { buildPain001, controlSumOf } from './messages.js';
 
 describe('pain.001 control sum', () => {
   it('adds the amounts exactly across 0-, 2- and 3-decimal currencies', () => {

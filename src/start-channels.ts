@@ -1,8 +1,8 @@
-import { createAcquirer, createConnectorRegistry, type RouteQuery } from '../channels/index.js';
-import { createIso8583Acquirer } from '../channels/iso8583-acquirer/index.js';
-import type { HutongConfig } from '../config.js';
-import type { ChannelsPort } from '../payments/index.js';
-import { startCardWorld, type CardWorld } from '../../sandbox/card-world/index.js';
+import { createAcquirer, createConnectorRegistry, type RouteQuery } from './channels/index.js';
+import { createIso8583Acquirer } from './channels/iso8583-acquirer/index.js';
+import type { HutongConfig } from './config.js';
+import type { ChannelsPort } from './payments/index.js';
+import { startCardWorld, type CardWorld } from '../sandbox/card-world/index.js';
 
 /**
  * The card channels `hutong start` runs with: the acquirers of HUTONG_ACQUIRERS, tried in that

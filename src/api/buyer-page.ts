@@ -1,16 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieOf } from '../api/auth.js';
-import type { ApiServices } from '../api/context.js';
-import { ProblemError } from '../api/problems.js';
-import { problemResponses, Timestamp } from '../api/schemas.js';
-import { problemFromFailure } from '../api/problems.js';
+import { cookieOf } from './auth.js';
+import type { ApiServices } from './context.js';
+import { ProblemError } from './problems.js';
+import { problemResponses, Timestamp } from './schemas.js';
+import { problemFromFailure } from './problems.js';
 import { isFailure } from '../core/index.js';
 import type { Escrow } from '../escrow/index.js';
 import { findCurrency, formatDecimal } from '../money/index.js';
-import { assets } from './assets.js';
-import { html, page, pageHeaders, type Raw } from './html.js';
-import { pickLang, type Lang } from './i18n.js';
+import { assets } from '../web/index.js';
+import { html, page, pageHeaders, type Raw } from '../web/index.js';
+import { pickLang, type Lang } from '../web/index.js';
 import { money } from './pages.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMerchantPresentedQr, crc16CcittFalse, crcHex, fieldValue, parseEmvPayload, parseTlv, tlv, withCrc } from './emv-qr.js';
+import { buildMerchantPresentedQr, crc16CcittFalse, crcHex, fieldValue, parseEmvPayload, parseTlv, tlv, withCrc } from './codec.js';
 
 /** EMV merchant-presented QR payloads: the CRC, TLV parsing, and the vectors of domain.md §5. */
 const emvcoSample =

@@ -1,0 +1,2 @@
+/** EMV QR codes (EMVCo merchant- and consumer-presented): TLV, CRC and the merchant-presented payload. */
+export * from './codec.js';

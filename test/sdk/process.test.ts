@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type IncomingHttpHeaders, type Server
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
 import { createHutongClient, HutongProblemError, verifyWebhook, WebhookVerificationError, type RetryInfo } from '@hutong/sdk';
-import { childEnv, repoRoot, serverEnv, sleep, startServer, type ServerProcess } from '../support/process.js';
+import { childEnv, freePort, repoRoot, serverEnv, sleep, startServer, type ServerProcess } from '../support/process.js';
 import { describeEachStore, freshStore } from '../support/stores.js';
 
 /**
@@ -75,16 +75,28 @@ async function receiver() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, deliveries };
 }
 
-async function runExample(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/sdk-tour.ts'], { cwd: repoRoot, env: childEnv(env) });
+/** `npx tsx examples/<file>` as a child; its output so far, and its exit. */
+function startExample(file: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', `examples/${file}`], { cwd: repoRoot, env: childEnv(env) });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve)).finally(() => clearTimeout(timer));
+  closers.push(async () => {
+    child.kill('SIGKILL');
+    await exited;
+  });
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }
 
 describeEachStore('@hutong/sdk against a started service', (dialect) => {
@@ -179,17 +191,38 @@ describeEachStore('@hutong/sdk against a started service', (dialect) => {
       expect(tampered).not.toBe(delivery.body);
       expect(() => verifyWebhook(webhookSecret as string, tampered, delivery.headers)).toThrow(WebhookVerificationError);
 
-      // The README's TypeScript example, as written.
-      const example = await runExample({ HUTONG_URL: server.url, HUTONG_KEY: secretKey });
-      expect(example.code, example.stderr).toBe(0);
-      const lines = example.stdout.trim().split('\n');
-      expect(lines[0]).toMatch(/^payment pay_\S+ requires_payment_method 12800 CNY$/);
+      // The README's examples, as written: a webhook receiver (examples/sdk-webhooks.ts) on its own
+      // endpoint, then the tour (examples/sdk-tour.ts), whose payment the receiver hears of.
+      const receiverPort = await freePort();
+      const second = await direct.post('/v1/webhook_endpoints', {
+        body: { url: `http://127.0.0.1:${receiverPort}/hooks`, enabled_events: ['payment.succeeded'] },
+      });
+      const listener = startExample('sdk-webhooks.ts', { HUTONG_WEBHOOK_SECRET: second.secret as string, PORT: String(receiverPort) });
+      await waitFor('the webhook example listening', () => listener.stdout().includes('listening'));
+      const forged = await fetch(`http://127.0.0.1:${receiverPort}/hooks`, {
+        method: 'POST',
+        headers: Object.fromEntries(
+          ['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, String(delivery.headers[h])]),
+        ),
+        body: tampered,
+      });
+      expect(forged.status).toBe(400);
+
+      const tour = startExample('sdk-tour.ts', { HUTONG_URL: server.url, HUTONG_KEY: secretKey });
+      expect(await tour.exited, tour.stderr()).toBe(0);
+      const lines = tour.stdout().trim().split('\n');
+      const tourPayment = /^payment (pay_\S+) requires_payment_method 12800 CNY$/.exec(lines[0] ?? '')?.[1];
+      expect(tourPayment, tour.stdout()).toBeDefined();
       expect(lines.slice(1).map((l) => l.replace(/re_\S+/, 're_…'))).toEqual([
         'confirmed succeeded, captured 12800',
         'refund re_… succeeded 2800',
         'payments for the order: 1, refunded 2800',
         'refused: 400 amount_invalid (body/amount must be integer)',
       ]);
+      await waitFor("the webhook example hearing of the tour's payment", () =>
+        listener.stdout().includes(`payment.succeeded ${tourPayment} succeeded`),
+      );
+      expect(listener.stdout().split('\n')[1]).toBe('refused: signature_mismatch');
     },
   );
 });

@@ -23,14 +23,14 @@ const confirmed = await hutong.post('/v1/payments/{id}/confirm', {
   params: { path: { id: payment.id } },
   body: { payment_method: { type: 'card', card: { number: '4111111111111004', exp_month: 12, exp_year: 2030, cvc: '123' } } },
 });
-const paid = await hutong.get('/v1/payments/{id}', { params: { path: { id: payment.id } } });
-console.log(`confirmed ${confirmed.status}, captured ${paid.amount_captured}`);
+console.log(`confirmed ${confirmed.status}`);
 
 const refund = await hutong.post('/v1/refunds', { body: { payment: payment.id, amount: 2_800, reason: 'one item returned' } });
 console.log(`refund ${refund.id} ${refund.status} ${refund.amount}`);
 
 const list = await hutong.get('/v1/payments', { params: { query: { merchant_order_id: order } } });
-console.log(`payments for the order: ${list.data.length}, refunded ${list.data[0]?.amount_refunded}`);
+const [listed] = list.data;
+console.log(`payments for the order: ${list.data.length}, captured ${listed?.amount_captured}, refunded ${listed?.amount_refunded}`);
 
 try {
   await hutong.post('/v1/payments', { body: { amount: 12.5, currency: 'CNY', merchant_order_id: `${order}-2` } });

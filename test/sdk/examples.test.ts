@@ -22,3 +22,20 @@ it('every ```ts block of the README is a run of lines of a file in examples/ (in
     expect(found, `README line ${block.line}: the ts block is not a verbatim excerpt of a file in examples/`).toBe(true);
   }
 });
+
+it('the SDK imports only its own files, node: built-ins and its declared dependencies (never the service in src/)', () => {
+  const dir = join(repoRoot, 'packages', 'sdk');
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const files = readdirSync(join(dir, 'src')).filter((name) => name.endsWith('.ts'));
+  expect(files).toContain('client.ts');
+  for (const name of files) {
+    const text = readFileSync(join(dir, 'src', name), 'utf8');
+    for (const [, specifier] of text.matchAll(/\bfrom '([^']+)'/g)) {
+      const allowed =
+        /^\.\/[a-z-]+\.js$/.test(specifier ?? '') ||
+        specifier?.startsWith('node:') ||
+        Object.hasOwn(manifest.dependencies, specifier ?? '');
+      expect(allowed, `packages/sdk/src/${name} imports ${specifier}`).toBe(true);
+    }
+  }
+});

@@ -102,12 +102,12 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 60_00
 describeEachStore('@hutong/sdk against a started service', (dialect) => {
   it(
     'pays, refunds and lists; a dropped answer is retried under the same key and applied once; webhooks verify',
-    { timeout: 300_000 },
+    { timeout: 420_000 },
     async () => {
       const fresh = await freshStore(dialect);
       closers.push(fresh.drop);
       const { env, operatorKey } = serverEnv(fresh.store);
-      const server = await startServer({ ...env, HUTONG_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, { readyTimeoutMs: 120_000 });
+      const server = await startServer({ ...env, HUTONG_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }, { readyTimeoutMs: 180_000 });
       servers.push(server);
 
       const operator = createHutongClient({ baseUrl: server.url, apiKey: operatorKey });

@@ -1,3 +1,4 @@
+import type { paths } from '@hutong/sdk/schema';
 import { h, say, t, type Attrs, type Child, type Problem } from './ui.js';
 
 /**
@@ -6,8 +7,8 @@ import { h, say, t, type Attrs, type Child, type Problem } from './ui.js';
  */
 /**
  * The API's JSON as the pages read it. The pages read a few fields of many views; the views'
- * schemas live in /openapi.json (the SDK of issue 17 §4 types them; until the pages use it, this
- * alias marks the one untyped seam).
+ * schemas live in /openapi.json and the SDK (packages/sdk) types them: `api()` answers that type for a
+ * path written out; this alias marks the seam that is left, paths built at run time.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export type Json = any;
@@ -34,7 +35,27 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T = Json>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+type Method = 'GET' | 'POST' | 'DELETE';
+type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? (unknown extends J ? Json : J) : Json;
+/**
+ * A GET's answer typed from the SDK's generated schema (@hutong/sdk/schema, types only: nothing of
+ * it is bundled) when the path is written out (`'/reports/balances'`); Json when it is built at run
+ * time, and for the other methods (their pages read what they post back loosely; typing them waits
+ * for the pages' owners).
+ */
+type Answer<M extends Method, P extends string> = M extends 'GET'
+  ? `/v1${P}` extends keyof paths
+    ? paths[`/v1${P}`]['get'] extends { responses: { 200: infer Ok } }
+      ? JsonOf<Ok>
+      : Json
+    : Json
+  : Json;
+
+export async function api<T = never, M extends Method = Method, P extends string = string>(
+  method: M,
+  path: P,
+  body?: unknown,
+): Promise<[T] extends [never] ? Answer<M, P> : T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = cookie('hutong_csrf');
   if (body !== undefined) {
@@ -50,7 +71,7 @@ export async function api<T = Json>(method: 'GET' | 'POST' | 'DELETE', path: str
     credentials: 'same-origin',
   });
   const text = await res.text();
-  const json = (text ? JSON.parse(text) : {}) as T & Problem;
+  const json = (text ? JSON.parse(text) : {}) as Json;
   if (res.status === 401 && !location.pathname.includes('/login')) location.assign(`${location.pathname.replace(/\/$/, '')}/login`);
   if (!res.ok) throw new ApiError(json.detail ?? json.title ?? `HTTP ${res.status}`, json);
   return json;

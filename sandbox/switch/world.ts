@@ -39,7 +39,17 @@ export interface SandboxSwitch {
   balanceOf(participant: string, user: string): bigint;
   /** Points the switch at Hutong once Hutong listens (tests start the switch first). */
   setHutongUrl(url: string): void;
+  /** Makes the switch slow: it acts, then waits this long before it answers Hutong's `order_refund` (tests; 0 = at once). */
+  setAnswerDelay(action: 'order_refund', ms: number): void;
   close(): Promise<void>;
+}
+
+/** A refund of a payment of a participant's merchant code, given back to the payer's user (keyed `<booking>/<refund id>`). */
+interface OrderRefundRecord {
+  readonly status: 'succeeded' | 'failed';
+  readonly reference?: string;
+  readonly reason?: string;
+  readonly amountMinor: bigint;
 }
 
 interface Booking {
@@ -74,6 +84,8 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
   const charges = (stored.get('charge') ?? new Map()) as Map<string, TillCharge>;
   let sequence = Number((stored.get('sequence')?.get('n') as number | undefined) ?? 0);
   const limits: WalletLimits = { ...defaultWalletLimits, ...options.limits };
+  const orderRefunds = (stored.get('order_refund') ?? new Map()) as Map<string, OrderRefundRecord>;
+  const answerDelayMs = new Map<string, number>();
   const setBalance = (key: string, value: bigint) => {
     balances.set(key, value);
     journal.write('balance', key, value);
@@ -462,6 +474,73 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     return r.status === 'unknown' ? answer(504, { code: 'institution_timeout' }) : answer(200, { ...r, amountMinor: undefined });
   }
 
+  /**
+   * Hutong, as the merchant's institution, refunds a payment of one of its codes (signed both ways):
+   * `{switch_reference, refund_id, currency, amount}`. The switch gives the amount back to the
+   * payer's user and books it for clearing (Hutong pays the payer's institution). The refund id is
+   * the idempotency key: asked again, the switch answers the first answer and moves nothing.
+   */
+  async function hutongOrderRefund(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const hutong = participants.find((p) => p.id === 'hutong') as SwitchParticipant;
+    const raw = await readBody(request);
+    if (raw === 'too_large') return sendJson(response, 413, { code: 'too_large' });
+    const text = raw.toString('utf8');
+    const header = request.headers['switch-signature'];
+    if (!verify(hutong.key, text, typeof header === 'string' ? header : null, now()))
+      return sendJson(response, 401, { code: 'signature_invalid' });
+    const answer = (status: number, body: Record<string, unknown>) => {
+      const json = JSON.stringify(body);
+      sendText(response, status, 'application/json', json, { 'switch-signature': sign(hutong.key, json, now()) });
+    };
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return answer(400, { code: 'json_invalid' });
+    }
+    const { switch_reference: reference, refund_id: refundId, amount, currency } = input;
+    if (
+      typeof reference !== 'string' ||
+      typeof refundId !== 'string' ||
+      !/^[A-Za-z0-9_-]{1,40}$/.test(refundId) ||
+      typeof amount !== 'string' ||
+      !/^[1-9][0-9]{0,17}$/.test(amount) ||
+      typeof currency !== 'string'
+    )
+      return answer(400, { code: 'switch_reference_refund_id_amount_currency_required' });
+    const key = `${reference}/${refundId}`;
+    const view = (r: OrderRefundRecord) => ({ status: r.status, reference: r.reference ?? null, reason: r.reason ?? null, amount });
+    const seen = orderRefunds.get(key);
+    if (seen === undefined) {
+      const record = giveBackOrder(reference, refundId, currency, BigInt(amount));
+      orderRefunds.set(key, record);
+      journal.write('order_refund', key, record);
+    }
+    const delay = answerDelayMs.get('order_refund') ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    answer(200, view(orderRefunds.get(key) as OrderRefundRecord));
+  }
+
+  function giveBackOrder(reference: string, refundId: string, currency: string, amountMinor: bigint): OrderRefundRecord {
+    const booking = bookingsByRef.get(reference);
+    const refused = (reason: string): OrderRefundRecord => ({ status: 'failed', reason, amountMinor });
+    if (booking === undefined || booking.payee !== 'hutong' || booking.kind === 'refund' || booking.voided === true)
+      return refused('payment_unknown');
+    if (booking.currency !== currency) return refused('currency_mismatch');
+    const refunded = [...orderRefunds.entries()]
+      .filter(([k, r]) => k.startsWith(`${reference}/`) && r.status === 'succeeded')
+      .reduce((sum, [, r]) => sum + r.amountMinor, 0n);
+    if (refunded + amountMinor > booking.amountMinor) return refused('refund_exceeds_payment');
+    const payer = participants.find((p) => p.id === booking.payer);
+    // Hutong's own users paying Hutong's codes (on-us) are not refunded through here yet.
+    if (payer === undefined || payer.url !== undefined || booking.user === undefined) return refused('payer_refunds_unsupported');
+    const userKey = `${payer.id}/${booking.user}`;
+    setBalance(userKey, balanceOf(userKey) + amountMinor);
+    const refundReference = `${reference}-${refundId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64);
+    book('hutong', payer.id, currency, amountMinor, { user: booking.user, kind: 'refund' }, refundReference);
+    return { status: 'succeeded', reference: refundReference, amountMinor };
+  }
+
   const fault = (response: ServerResponse) => (error: unknown) => sendJson(response, 500, { code: 'internal', detail: String(error) });
 
   const server = createServer((request, response) => {
@@ -471,7 +550,9 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     const till = /^\/merchants\/([a-z_]+)\/charge$/.exec(url.pathname);
     const appAct = /^\/apps\/([a-z_]+)\/(payment_codes|confirmations)$/.exec(url.pathname);
     const hutongAct = /^\/participants\/hutong\/(charge|query|reverse|refund)$/.exec(url.pathname);
-    if (request.method === 'POST' && appAct !== null) {
+    if (request.method === 'POST' && url.pathname === '/participants/hutong/order_refund') {
+      hutongOrderRefund(request, response).catch(fault(response));
+    } else if (request.method === 'POST' && appAct !== null) {
       appAction(appAct[1] as string, appAct[2] as string, request, response).catch(fault(response));
     } else if (request.method === 'POST' && hutongAct !== null) {
       hutongTill(hutongAct[1] as string, request, response).catch(fault(response));
@@ -503,6 +584,9 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     port,
     pendingNotifications: () => bookings.filter((b) => !b.notified).length,
     balanceOf: (participant, user) => balanceOf(`${participant}/${user}`),
+    setAnswerDelay: (action, ms) => {
+      answerDelayMs.set(action, ms);
+    },
     setHutongUrl: (url) => {
       participants = sandboxParticipants(url, options.hutongKey ?? switchHutongKeyDefault);
     },

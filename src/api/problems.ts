@@ -66,6 +66,7 @@ const interopProblems = {
   collection_code_order_not_found: { status: 404, title: 'No such collection-code payment' },
   collection_code_order_not_paid: { status: 409, title: 'The collection-code payment is not paid; there is nothing to refund' },
   collection_code_refund_exceeds_paid: { status: 422, title: 'Refunds may not exceed what the collection code was paid' },
+  scan_not_found: { status: 404, title: 'No such scan' },
 } as const satisfies Record<InteropError, { status: number; title: string }>;
 
 export const problemCatalog = {

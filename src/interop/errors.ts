@@ -40,4 +40,6 @@ export enum InteropError {
   CodeOrderNotPaid = 'collection_code_order_not_paid',
   /** Refunds of an order together may not exceed what was paid. */
   CodeOrderRefundExceedsPaid = 'collection_code_refund_exceeds_paid',
+  /** No scan with this id among this merchant's customers'. */
+  ScanNotFound = 'scan_not_found',
 }

@@ -42,6 +42,10 @@ export interface InteropSettings {
   readonly barcodeLimits?: BarcodeLimits;
   /** A refund of a collection-code order whose answer is unknown is asked again this long after (order-refunds.ts). */
   readonly orderRefundRetryMs?: number;
+  /** A Hutong user's scan whose outcome is unknown is asked about this often (scan-resolution.ts). */
+  readonly scanRetryMs?: number;
+  /** A scan still unknown this long after it was made is closed at the switch and its hold released. */
+  readonly scanCloseAfterMs?: number;
 }
 
 /** Durable timers (src/events timers), bound in app.ts: the sweep of refunds whose answer is unknown. */

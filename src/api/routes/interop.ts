@@ -343,6 +343,35 @@ export function registerInteropRoutes(fastify: FastifyInstance, services: { inte
     },
   );
 
+  app.get(
+    '/v1/scans/:id',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        summary: "A Hutong wallet user's scan; a pending one is asked about at the switch first (paid or closed, never both)",
+        tags: ['interop'],
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const result = await interop.getScan(merchantIdOf(request), request.params.id);
+      if (isFailure(result)) throw fail(result);
+      return {
+        id: result.id,
+        object: 'scan' as const,
+        customer: result.customerId,
+        status: result.status,
+        payee_institution: result.payeeInstitution,
+        merchant_name: result.merchantName,
+        currency: result.currency,
+        amount: Number(result.amountMinor),
+        switch_reference: result.switchReference,
+        failure_reason: result.failureReason,
+        created_at: result.createdAt,
+      };
+    },
+  );
+
   // The switch calls here. No API key: its signature over the raw bytes is the credential, so this
   // scope keeps bodies as the exact text that arrived.
   void fastify.register(async (scope) => {

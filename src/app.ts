@@ -570,6 +570,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       customers: {
         belongsTo: async (merchantId, customerId) => (await parties.firstMissingCustomer(merchantId, [customerId])) === undefined,
       },
+      timers: { register: (kind, handler) => timers.register(kind, handler), schedule: (trx, job) => timers.schedule(trx, job) },
       events: {
         record: (trx, event) =>
           events.recordEvent(trx, { ...event, data: collectionCodeOrderView(event.data as CodeOrder) }).then(() => undefined),

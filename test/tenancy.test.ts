@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { beforeAll, expect, it } from 'vitest';
@@ -177,6 +177,9 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/customers/:id/payment_codes': 'merchant',
   'GET /v1/interop/switch': 'merchant',
   'POST /v1/scans': 'merchant',
+  'GET /v1/scans/:id': 'merchant',
+  'GET /v1/collection_code_payments/:id': 'merchant',
+  'POST /v1/collection_code_payments/:id/refunds': 'merchant',
   'POST /v1/bills': 'merchant',
   'GET /v1/bills/:id': 'merchant',
   'POST /v1/bill_payments': 'merchant',
@@ -300,11 +303,16 @@ interface Tenant {
   complaint: string;
   /** A saved biller of the tenant's customer (issue 15: saved billers and auto-pay). */
   savedBiller: string;
+  /** A payment of the tenant's collection code through the switch, and a scan of its customer (issue 14). */
+  codePayment: string;
+  scan: string;
 }
 
 describeEachStore('tenant isolation and card data across every route', (dialect) => {
   const fixture = {} as CardWorldFixture;
   const t = useTestApp(dialect, {
+    // No switch listens here: a scan stays pending (the object probes below need one), nothing is paid.
+    interopSwitchUrl: () => 'http://127.0.0.1:9',
     channels: cardWorldChannels(fixture),
     billers: async () => {
       const world = await startBillerWorld({});
@@ -480,9 +488,43 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       )
     ).id;
     tn.event = (await ok(await t.request('GET', '/v1/events?limit=1', { key }), 200)).data[0].id;
-    tn.collectionCode = (
-      await ok(await t.request('POST', '/v1/collection_codes', { key, body: { kind: 'static', currency: 'CNY', city: 'Shanghai' } }))
-    ).id;
+    const code = await ok(
+      await t.request('POST', '/v1/collection_codes', { key, body: { kind: 'static', currency: 'CNY', city: 'Shanghai' } }),
+    );
+    tn.collectionCode = code.id;
+    // The switch's signed messages: a sandbox wallet's user pays the code (interop, issue 14).
+    const fromSwitch = async (message: Record<string, string>) => {
+      const body = JSON.stringify(message);
+      const ts = Math.floor(t.clock.now().getTime() / 1000);
+      const signature = `t=${ts},v1=${createHmac('sha256', 'hutong-sandbox-switch-key-not-for-production').update(`${ts}.${body}`).digest('hex')}`;
+      const res = await t.hutong.server.inject({
+        method: 'POST',
+        url: '/v1/interop/switch/messages',
+        headers: { 'content-type': 'application/json', 'switch-signature': signature },
+        payload: body,
+      });
+      return ok({ status: res.statusCode, body: JSON.parse(res.body) }, 200);
+    };
+    const reference = `SWTEN${tag}${randomBytes(4).toString('hex')}`.replace(/[^A-Za-z0-9]/g, '');
+    const codeOrder = await fromSwitch({
+      message_type: 'qr_order',
+      switch_reference: reference,
+      payer_institution: 'wechat_sandbox',
+      payload: code.payload,
+      currency: 'CNY',
+      amount: '300',
+    });
+    await fromSwitch({
+      message_type: 'qr_paid',
+      switch_reference: reference,
+      order_id: codeOrder.order_id,
+      currency: 'CNY',
+      amount: '300',
+    });
+    tn.codePayment = codeOrder.order_id;
+    const scan = await t.request('POST', '/v1/scans', { key, body: { customer: tn.customer, payload: code.payload, amount: 100 } });
+    expect(scan.status, JSON.stringify(scan.body)).toBe(503);
+    tn.scan = /scan (\S+) is pending/.exec(scan.body.detail as string)?.[1] as string;
     await billpayObjects(tn, tag);
   }
 
@@ -576,6 +618,8 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         settlements: of.statement,
         payouts: of.payout,
         collection_codes: of.collectionCode,
+        collection_code_payments: of.codePayment,
+        scans: of.scan,
         webhook_endpoints: of.webhook,
         events: of.event,
         transfers: of.transfer,
@@ -677,6 +721,8 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       tn.statement,
       tn.payout,
       tn.collectionCode,
+      tn.codePayment,
+      tn.scan,
       tn.idNumber,
       tn.checkoutToken,
       tn.session,

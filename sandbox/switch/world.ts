@@ -39,7 +39,28 @@ export interface SandboxSwitch {
   balanceOf(participant: string, user: string): bigint;
   /** Points the switch at Hutong once Hutong listens (tests start the switch first). */
   setHutongUrl(url: string): void;
+  /**
+   * Makes the switch slow (tests; 0 = at once): `order_refund` and `pay` act, then wait this long
+   * before answering Hutong; `pay_act` waits before acting on a Hutong user's payment.
+   */
+  setAnswerDelay(action: 'order_refund' | 'pay' | 'pay_act', ms: number): void;
   close(): Promise<void>;
+}
+
+/** A refund of a payment of a participant's merchant code, given back to the payer's user (keyed `<booking>/<refund id>`). */
+interface OrderRefundRecord {
+  readonly status: 'succeeded' | 'failed';
+  readonly reference?: string;
+  readonly reason?: string;
+  readonly amountMinor: bigint;
+}
+
+/** A Hutong user's payment at the switch, by Hutong's scan id. */
+interface HutongPayRecord {
+  readonly status: 'processing' | 'paid' | 'declined' | 'closed';
+  readonly reference?: string;
+  readonly merchantName?: string;
+  readonly reason?: string;
 }
 
 interface Booking {
@@ -74,6 +95,9 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
   const charges = (stored.get('charge') ?? new Map()) as Map<string, TillCharge>;
   let sequence = Number((stored.get('sequence')?.get('n') as number | undefined) ?? 0);
   const limits: WalletLimits = { ...defaultWalletLimits, ...options.limits };
+  const orderRefunds = (stored.get('order_refund') ?? new Map()) as Map<string, OrderRefundRecord>;
+  const hutongPayments = (stored.get('hutong_pay') ?? new Map()) as Map<string, HutongPayRecord>;
+  const answerDelayMs = new Map<string, number>();
   const setBalance = (key: string, value: bigint) => {
     balances.set(key, value);
     journal.write('balance', key, value);
@@ -286,7 +310,11 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
 
   /**
    * Hutong's own app pays a code (POST /participants/hutong/pay, signed by Hutong): the switch routes
-   * it like any app's scan; Hutong has already held the amount on its user's wallet.
+   * it like any app's scan; Hutong has already held the amount on its user's wallet. Each payment is
+   * kept by Hutong's scan id (`hutong_pay` in the journal): asked again, the switch answers what it
+   * did (or `processing` while it is still at it); `pay_query` reads it; `pay_close` closes it for
+   * good — a scan never seen leaves a tombstone, one still in progress is stopped before anything
+   * is booked, and a paid one stays paid (whichever comes first wins, never both).
    */
   async function hutongPays(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const hutong = participants.find((p) => p.id === 'hutong') as SwitchParticipant;
@@ -296,21 +324,54 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     const header = request.headers['switch-signature'];
     if (!verify(hutong.key, text, typeof header === 'string' ? header : null, now()))
       return sendJson(response, 401, { code: 'signature_invalid' });
-    const input = JSON.parse(text) as { scan_id: string; payload: string; currency: string; amount: string };
-    const code = readMerchantCode(input.payload);
-    if (typeof code === 'string') return sendJson(response, 422, { code: 'code_invalid', reason: code });
-    const payee = routeMerchantCode(code, participants);
-    if (payee === undefined) return sendJson(response, 422, { code: 'institution_unknown' });
-    const amountMinor = BigInt(input.amount);
     const answer = (status: number, body: Record<string, unknown>) => {
       const json = JSON.stringify(body);
       sendText(response, status, 'application/json', json, { 'switch-signature': sign(hutong.key, json, now()) });
     };
+    const input = JSON.parse(text) as { scan_id?: string; payload: string; currency: string; amount: string };
+    const scanId = typeof input.scan_id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(input.scan_id) ? input.scan_id : undefined;
+    if (scanId === undefined) return answer(400, { code: 'scan_id_required' });
+    const seen = hutongPayments.get(scanId);
+    if (seen !== undefined) return answer(...payView(seen));
+    const record: HutongPayRecord = { status: 'processing' };
+    savePay(scanId, record);
+    const actDelay = answerDelayMs.get('pay_act') ?? 0;
+    if (actDelay > 0) await new Promise((resolve) => setTimeout(resolve, actDelay));
+    const done = await payForHutong(input, () => hutongPayments.get(scanId)?.status === 'closed');
+    // Closed while the switch was at it: nothing was booked, the tombstone stands.
+    if (hutongPayments.get(scanId)?.status !== 'closed') savePay(scanId, done);
+    const answerDelay = answerDelayMs.get('pay') ?? 0;
+    if (answerDelay > 0) await new Promise((resolve) => setTimeout(resolve, answerDelay));
+    answer(...payView(hutongPayments.get(scanId) as HutongPayRecord));
+  }
+
+  function savePay(scanId: string, record: HutongPayRecord): void {
+    hutongPayments.set(scanId, record);
+    journal.write('hutong_pay', scanId, record);
+  }
+
+  function payView(record: HutongPayRecord): [number, Record<string, unknown>] {
+    if (record.status === 'paid') return [200, { status: 'paid', switch_reference: record.reference, merchant_name: record.merchantName }];
+    if (record.status === 'processing') return [202, { status: 'processing' }];
+    if (record.status === 'closed') return [422, { status: 'closed', code: 'declined', reason: 'closed' }];
+    return [422, { status: 'declined', code: 'declined', reason: record.reason ?? 'declined' }];
+  }
+
+  async function payForHutong(
+    input: { payload: string; currency: string; amount: string },
+    closed: () => boolean,
+  ): Promise<HutongPayRecord> {
+    const code = readMerchantCode(input.payload);
+    if (typeof code === 'string') return { status: 'declined', reason: `code_invalid: ${code}` };
+    const payee = routeMerchantCode(code, participants);
+    if (payee === undefined) return { status: 'declined', reason: 'institution_unknown' };
+    if (!/^[1-9][0-9]{0,17}$/.test(input.amount)) return { status: 'declined', reason: 'amount_invalid' };
+    const amountMinor = BigInt(input.amount);
     if (payee.url === undefined) {
-      if (code.amount !== undefined && minorOf(code.amount) !== amountMinor)
-        return answer(422, { code: 'declined', reason: 'amount_mismatch' });
+      if (code.amount !== undefined && minorOf(code.amount) !== amountMinor) return { status: 'declined', reason: 'amount_mismatch' };
+      if (closed()) return { status: 'closed' };
       const booking = book('hutong', payee.id, input.currency, amountMinor);
-      return answer(200, { status: 'paid', switch_reference: booking.reference, merchant_name: code.merchantName });
+      return { status: 'paid', reference: booking.reference, merchantName: code.merchantName };
     }
     // On-us: a Hutong user paying a Hutong merchant's code still goes through the switch, as any participant's would.
     const reference = nextReference();
@@ -322,8 +383,9 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
       currency: input.currency,
       ...(code.dynamic ? {} : { amount: input.amount }),
     }).catch(() => undefined);
-    if (order === undefined) return answer(504, { code: 'institution_timeout' });
-    if (order.status !== 200) return answer(422, { code: 'declined', reason: order.body.code ?? 'unknown' });
+    if (order === undefined) return { status: 'declined', reason: 'institution_timeout' };
+    if (order.status !== 200) return { status: 'declined', reason: order.body.code ?? 'unknown' };
+    if (closed()) return { status: 'closed' };
     const booking: Booking = {
       reference,
       date: new Date(now()).toISOString().slice(0, 10),
@@ -336,7 +398,33 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     };
     saveBooking(booking);
     await notify(booking);
-    answer(200, { status: 'paid', switch_reference: reference, merchant_name: code.merchantName });
+    return { status: 'paid', reference, merchantName: code.merchantName };
+  }
+
+  /** Hutong asks about (`pay_query`) or closes (`pay_close`) one of its users' payments, by scan id (signed both ways). */
+  async function hutongPayAction(action: 'pay_query' | 'pay_close', request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const hutong = participants.find((p) => p.id === 'hutong') as SwitchParticipant;
+    const raw = await readBody(request);
+    if (raw === 'too_large') return sendJson(response, 413, { code: 'too_large' });
+    const text = raw.toString('utf8');
+    const header = request.headers['switch-signature'];
+    if (!verify(hutong.key, text, typeof header === 'string' ? header : null, now()))
+      return sendJson(response, 401, { code: 'signature_invalid' });
+    const answer = (status: number, body: Record<string, unknown>) => {
+      const json = JSON.stringify(body);
+      sendText(response, status, 'application/json', json, { 'switch-signature': sign(hutong.key, json, now()) });
+    };
+    let scanId: unknown;
+    try {
+      scanId = (JSON.parse(text) as { scan_id?: unknown }).scan_id;
+    } catch {
+      return answer(400, { code: 'json_invalid' });
+    }
+    if (typeof scanId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(scanId)) return answer(400, { code: 'scan_id_required' });
+    const seen = hutongPayments.get(scanId);
+    if (action === 'pay_query') return seen === undefined ? answer(404, { status: 'not_found' }) : answer(...payView(seen));
+    if (seen === undefined || seen.status === 'processing') savePay(scanId, { status: 'closed' });
+    return answer(...payView(hutongPayments.get(scanId) as HutongPayRecord));
   }
 
   function nextReference(): string {
@@ -462,6 +550,73 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     return r.status === 'unknown' ? answer(504, { code: 'institution_timeout' }) : answer(200, { ...r, amountMinor: undefined });
   }
 
+  /**
+   * Hutong, as the merchant's institution, refunds a payment of one of its codes (signed both ways):
+   * `{switch_reference, refund_id, currency, amount}`. The switch gives the amount back to the
+   * payer's user and books it for clearing (Hutong pays the payer's institution). The refund id is
+   * the idempotency key: asked again, the switch answers the first answer and moves nothing.
+   */
+  async function hutongOrderRefund(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const hutong = participants.find((p) => p.id === 'hutong') as SwitchParticipant;
+    const raw = await readBody(request);
+    if (raw === 'too_large') return sendJson(response, 413, { code: 'too_large' });
+    const text = raw.toString('utf8');
+    const header = request.headers['switch-signature'];
+    if (!verify(hutong.key, text, typeof header === 'string' ? header : null, now()))
+      return sendJson(response, 401, { code: 'signature_invalid' });
+    const answer = (status: number, body: Record<string, unknown>) => {
+      const json = JSON.stringify(body);
+      sendText(response, status, 'application/json', json, { 'switch-signature': sign(hutong.key, json, now()) });
+    };
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return answer(400, { code: 'json_invalid' });
+    }
+    const { switch_reference: reference, refund_id: refundId, amount, currency } = input;
+    if (
+      typeof reference !== 'string' ||
+      typeof refundId !== 'string' ||
+      !/^[A-Za-z0-9_-]{1,40}$/.test(refundId) ||
+      typeof amount !== 'string' ||
+      !/^[1-9][0-9]{0,17}$/.test(amount) ||
+      typeof currency !== 'string'
+    )
+      return answer(400, { code: 'switch_reference_refund_id_amount_currency_required' });
+    const key = `${reference}/${refundId}`;
+    const view = (r: OrderRefundRecord) => ({ status: r.status, reference: r.reference ?? null, reason: r.reason ?? null, amount });
+    const seen = orderRefunds.get(key);
+    if (seen === undefined) {
+      const record = giveBackOrder(reference, refundId, currency, BigInt(amount));
+      orderRefunds.set(key, record);
+      journal.write('order_refund', key, record);
+    }
+    const delay = answerDelayMs.get('order_refund') ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    answer(200, view(orderRefunds.get(key) as OrderRefundRecord));
+  }
+
+  function giveBackOrder(reference: string, refundId: string, currency: string, amountMinor: bigint): OrderRefundRecord {
+    const booking = bookingsByRef.get(reference);
+    const refused = (reason: string): OrderRefundRecord => ({ status: 'failed', reason, amountMinor });
+    if (booking === undefined || booking.payee !== 'hutong' || booking.kind === 'refund' || booking.voided === true)
+      return refused('payment_unknown');
+    if (booking.currency !== currency) return refused('currency_mismatch');
+    const refunded = [...orderRefunds.entries()]
+      .filter(([k, r]) => k.startsWith(`${reference}/`) && r.status === 'succeeded')
+      .reduce((sum, [, r]) => sum + r.amountMinor, 0n);
+    if (refunded + amountMinor > booking.amountMinor) return refused('refund_exceeds_payment');
+    const payer = participants.find((p) => p.id === booking.payer);
+    // Hutong's own users paying Hutong's codes (on-us) are not refunded through here yet.
+    if (payer === undefined || payer.url !== undefined || booking.user === undefined) return refused('payer_refunds_unsupported');
+    const userKey = `${payer.id}/${booking.user}`;
+    setBalance(userKey, balanceOf(userKey) + amountMinor);
+    const refundReference = `${reference}-${refundId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64);
+    book('hutong', payer.id, currency, amountMinor, { user: booking.user, kind: 'refund' }, refundReference);
+    return { status: 'succeeded', reference: refundReference, amountMinor };
+  }
+
   const fault = (response: ServerResponse) => (error: unknown) => sendJson(response, 500, { code: 'internal', detail: String(error) });
 
   const server = createServer((request, response) => {
@@ -471,7 +626,14 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     const till = /^\/merchants\/([a-z_]+)\/charge$/.exec(url.pathname);
     const appAct = /^\/apps\/([a-z_]+)\/(payment_codes|confirmations)$/.exec(url.pathname);
     const hutongAct = /^\/participants\/hutong\/(charge|query|reverse|refund)$/.exec(url.pathname);
-    if (request.method === 'POST' && appAct !== null) {
+    if (
+      request.method === 'POST' &&
+      (url.pathname === '/participants/hutong/pay_query' || url.pathname === '/participants/hutong/pay_close')
+    ) {
+      hutongPayAction(url.pathname.endsWith('query') ? 'pay_query' : 'pay_close', request, response).catch(fault(response));
+    } else if (request.method === 'POST' && url.pathname === '/participants/hutong/order_refund') {
+      hutongOrderRefund(request, response).catch(fault(response));
+    } else if (request.method === 'POST' && appAct !== null) {
       appAction(appAct[1] as string, appAct[2] as string, request, response).catch(fault(response));
     } else if (request.method === 'POST' && hutongAct !== null) {
       hutongTill(hutongAct[1] as string, request, response).catch(fault(response));
@@ -503,6 +665,9 @@ export async function startSwitch(options: SwitchOptions = {}): Promise<SandboxS
     port,
     pendingNotifications: () => bookings.filter((b) => !b.notified).length,
     balanceOf: (participant, user) => balanceOf(`${participant}/${user}`),
+    setAnswerDelay: (action, ms) => {
+      answerDelayMs.set(action, ms);
+    },
     setHutongUrl: (url) => {
       participants = sandboxParticipants(url, options.hutongKey ?? switchHutongKeyDefault);
     },

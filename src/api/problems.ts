@@ -63,6 +63,10 @@ const interopProblems = {
   payment_code_declined: { status: 402, title: "The shopper's institution declined the payment code; nothing was charged" },
   payment_code_timeout: { status: 402, title: 'The shopper did not confirm in time; the charge was reversed' },
   barcode_limit_exceeded: { status: 422, title: 'Over the PBOC bar-code payment limit for this payer today' },
+  collection_code_order_not_found: { status: 404, title: 'No such collection-code payment' },
+  collection_code_order_not_paid: { status: 409, title: 'The collection-code payment is not paid; there is nothing to refund' },
+  collection_code_refund_exceeds_paid: { status: 422, title: 'Refunds may not exceed what the collection code was paid' },
+  scan_not_found: { status: 404, title: 'No such scan' },
 } as const satisfies Record<InteropError, { status: number; title: string }>;
 
 export const problemCatalog = {

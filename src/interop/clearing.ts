@@ -58,7 +58,7 @@ async function ownLines(deps: FlowDeps, date: string): Promise<Line[]> {
   const orders = await deps.db
     .selectFrom('interop_code_orders')
     .select(['switch_reference', 'payer_institution', 'currency', 'amount'])
-    .where('status', '=', 'paid')
+    .where('status', 'in', ['paid', 'refunded'])
     .where('paid_at', '>=', from)
     .where('paid_at', '<=', to)
     .execute();
@@ -109,7 +109,26 @@ async function ownLines(deps: FlowDeps, date: string): Promise<Line[]> {
     .where('interop_code_refunds.created_at', '>=', from)
     .where('interop_code_refunds.created_at', '<=', to)
     .execute();
+  const orderRefunds = await deps.db
+    .selectFrom('interop_order_refunds')
+    .innerJoin('interop_code_orders', 'interop_code_orders.id', 'interop_order_refunds.order_id')
+    .select([
+      'interop_order_refunds.switch_reference as switch_reference',
+      'interop_code_orders.payer_institution as payer_institution',
+      'interop_order_refunds.currency as currency',
+      'interop_order_refunds.amount as amount',
+    ])
+    .where('interop_order_refunds.status', '=', 'succeeded')
+    .where('interop_order_refunds.updated_at', '>=', from)
+    .where('interop_order_refunds.updated_at', '<=', to)
+    .execute();
   return [
+    ...orderRefunds.map((r) => ({
+      reference: r.switch_reference ?? '',
+      signedMinor: -BigInt(r.amount),
+      counterparty: r.payer_institution,
+      currency: r.currency,
+    })),
     ...tills.map((c) => ({
       reference: c.switch_reference ?? '',
       signedMinor: BigInt(c.amount),

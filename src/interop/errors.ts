@@ -34,4 +34,12 @@ export enum InteropError {
   PaymentCodeTimeout = 'payment_code_timeout',
   /** PBOC bar-code limits: a static code over CNY 500 a day, or a dynamic code over the payer's daily limit. */
   BarcodeLimitExceeded = 'barcode_limit_exceeded',
+  /** No order of a collection code with this id for this merchant. */
+  CodeOrderNotFound = 'collection_code_order_not_found',
+  /** The order was never paid (the switch did not confirm it): nothing to refund. */
+  CodeOrderNotPaid = 'collection_code_order_not_paid',
+  /** Refunds of an order together may not exceed what was paid. */
+  CodeOrderRefundExceedsPaid = 'collection_code_refund_exceeds_paid',
+  /** No scan with this id among this merchant's customers'. */
+  ScanNotFound = 'scan_not_found',
 }

@@ -7,6 +7,7 @@ export type { MpmCode, MerchantAccount, AdditionalData, MerchantLanguage } from 
 export type { CpmCode, CpmApplication } from './emv-cpm.js';
 export type { CollectionCode, CodeKind, NewCollectionCode } from './collection-codes.js';
 export type { CodeOrder } from './switch-orders.js';
+export type { CodeOrderDetail, OrderRefund, OrderRefundRequest } from './order-refunds.js';
 export type { Scan, ScanRequest } from './scans.js';
 export type { ClearingReport, ClearingPosition, ClearingException, SwitchFiles } from './clearing.js';
 export type { IssuedPaymentCode, PaymentCodeCharge } from './payment-code-charges.js';
@@ -21,6 +22,7 @@ export {
   type EventsPort,
   type InteropSettings,
   type MerchantsPort,
+  type TimersPort,
   type WriterPort,
 } from './ports.js';
 export { createInteropService, type InteropDeps, type InteropService } from './service.js';

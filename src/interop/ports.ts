@@ -40,6 +40,21 @@ export interface InteropSettings {
   readonly switchMessageAgeMsMax: number;
   /** PBOC bar-code limits on Hutong's own payers (barcode-limits.ts); unset: the defaults there. */
   readonly barcodeLimits?: BarcodeLimits;
+  /** A refund of a collection-code order whose answer is unknown is asked again this long after (order-refunds.ts). */
+  readonly orderRefundRetryMs?: number;
+  /** A Hutong user's scan whose outcome is unknown is asked about this often (scan-resolution.ts). */
+  readonly scanRetryMs?: number;
+  /** A scan still unknown this long after it was made is closed at the switch and its hold released. */
+  readonly scanCloseAfterMs?: number;
+}
+
+/** Durable timers (src/events timers), bound in app.ts: the sweep of refunds whose answer is unknown. */
+export interface TimersPort {
+  register(
+    kind: string,
+    handler: { readonly outside: (job: { readonly payload: Record<string, unknown> }) => Promise<undefined | { readonly retryAt: Date }> },
+  ): void;
+  schedule(trx: Trx, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void>;
 }
 
 export const defaultInteropSettings: InteropSettings = {
@@ -61,4 +76,6 @@ export interface FlowDeps {
   readonly settings: InteropSettings;
   /** Reads the switch's clearing files (bound to HTTP in app.ts). */
   readonly switchFiles: SwitchFiles;
+  /** Durable timers; without them a refund left pending is resolved only when asked again (tests). */
+  readonly timers?: TimersPort;
 }

@@ -10,6 +10,9 @@ import type { InteropScansTable } from './schema.js';
 import { signSwitchBody, verifySwitchBody } from './switch-signing.js';
 import { checkBarcodeLimit } from './barcode-limits.js';
 
+export const scanTimerKind = 'interop.scan';
+export const scanRetryMsOf = (deps: FlowDeps) => deps.settings.scanRetryMs ?? 5_000;
+
 /**
  * A Hutong wallet user scans any participant's collection code: Hutong decodes it, holds the amount
  * on the wallet (claim first), asks the switch to pay, then posts or voids the hold by the answer.
@@ -97,8 +100,23 @@ export async function scanAndPay(deps: ScanDeps, merchantId: string, request: Sc
         ],
       });
       // Funds first, then PBOC limits (the scan row inserted above counts already; a failure rolls the unit back).
-      if (!isFailure(entry))
-        return checkBarcodeLimit(deps, trx, { customerId: request.customerId, kind: t.kind, currency: t.currency, amountMinor: 0n });
+      if (!isFailure(entry)) {
+        const limited = await checkBarcodeLimit(deps, trx, {
+          customerId: request.customerId,
+          kind: t.kind,
+          currency: t.currency,
+          amountMinor: 0n,
+        });
+        if (limited !== undefined) return limited;
+        // The sweep of this scan if no answer is recorded (scan-resolution.ts): written with the claim, so it survives a crash.
+        await deps.timers?.schedule(trx, {
+          kind: scanTimerKind,
+          key: `${scanTimerKind}:${row.id}`,
+          dueAt: new Date(deps.clock.now().getTime() + scanRetryMsOf(deps)),
+          payload: { scanId: row.id },
+        });
+        return undefined;
+      }
       return entry.failure === LedgerError.InsufficientFunds || entry.failure === LedgerError.AccountNotFound
         ? fail(InteropError.InsufficientFunds, 'the wallet balance is too low')
         : fail(InteropError.ScanDeclined, entry.detail);
@@ -110,37 +128,70 @@ export async function scanAndPay(deps: ScanDeps, merchantId: string, request: Sc
   const answer = await deps.switchFiles.pay(url, body, signSwitchBody(deps.settings.switchKey, body, deps.clock.now().getTime()));
   if (answer === undefined || answer.status >= 500)
     return fail(InteropError.SwitchUnavailable, `scan ${row.id} is pending: the switch did not answer`);
-  const signed =
-    answer.status !== 200 ||
-    verifySwitchBody(deps.settings.switchKey, answer.body, answer.signature, deps.clock, deps.settings.switchMessageAgeMsMax) === undefined;
-  const parsed = JSON.parse(answer.body) as { status?: string; switch_reference?: string; reason?: string; code?: string };
-  const paid = answer.status === 200 && signed && parsed.status === 'paid' && typeof parsed.switch_reference === 'string';
-  return settle(
-    deps,
-    row,
-    paid ? { reference: parsed.switch_reference as string } : { reason: parsed.reason ?? parsed.code ?? 'declined' },
-  );
+  const outcome = payOutcome(deps, answer);
+  if (outcome === 'unknown') return fail(InteropError.SwitchUnavailable, `scan ${row.id} is pending: the switch has not settled it yet`);
+  const settled = await settle(deps, row, outcome);
+  return settled.status === 'failed'
+    ? fail(InteropError.ScanDeclined, `the payment was declined: ${settled.failureReason ?? ''}`)
+    : settled.status === 'pending'
+      ? fail(InteropError.SwitchUnavailable, `scan ${row.id} is pending`)
+      : settled;
 }
 
-async function settle(
+export type PayOutcome = { reference: string } | { reason: string } | 'unknown';
+
+/**
+ * What a switch answer about a Hutong user's payment says: paid (signed, with a reference), declined
+ * or closed (a 4xx naming it), or unknown (no answer, 5xx, `processing`, `not_found`, unsigned).
+ */
+export function payOutcome(
   deps: FlowDeps,
-  row: InteropScansTable,
-  outcome: { reference: string } | { reason: string },
-): Promise<Scan | Failure<InteropError>> {
+  answer: { status: number; body: string; signature: string | undefined } | undefined,
+): PayOutcome {
+  if (answer === undefined || answer.status >= 500) return 'unknown';
+  const unsigned = verifySwitchBody(
+    deps.settings.switchKey,
+    answer.body,
+    answer.signature,
+    deps.clock,
+    deps.settings.switchMessageAgeMsMax,
+  );
+  let parsed: { status?: string; switch_reference?: string; reason?: string; code?: string };
+  try {
+    parsed = JSON.parse(answer.body) as typeof parsed;
+  } catch {
+    return 'unknown';
+  }
+  if (answer.status === 200 && unsigned === undefined && parsed.status === 'paid' && typeof parsed.switch_reference === 'string')
+    return { reference: parsed.switch_reference };
+  // A refusal is believed only when signed, or before anything was signed at all (a plain 4xx of the switch's front door).
+  if (answer.status === 422 && (unsigned === undefined || answer.signature === undefined))
+    return { reason: parsed.reason ?? parsed.code ?? 'declined' };
+  return 'unknown';
+}
+
+/** Posts or voids the hold once: the row moves out of `pending` first, so a racing second answer changes nothing. */
+export async function settle(deps: FlowDeps, row: InteropScansTable, outcome: { reference: string } | { reason: string }): Promise<Scan> {
   const now = deps.clock.now().toISOString();
   const paid = 'reference' in outcome;
   const done = await deps.writer.run(async (trx) => {
-    const moved = paid
-      ? await deps.ledger.postPending(trx, { id: `${row.id}.post`, pendingId: row.id })
-      : await deps.ledger.voidPending(trx, { id: `${row.id}.void`, pendingId: row.id });
-    if (isFailure(moved)) throw new Error(`scan ${row.id}: ${moved.detail}`);
     const update = paid
       ? { status: 'succeeded', switch_reference: outcome.reference, updated_at: now }
       : { status: 'failed', failure_reason: outcome.reason, updated_at: now };
-    await trx.updateTable('interop_scans').set(update).where('id', '=', row.id).where('status', '=', 'pending').execute();
+    const moved = await trx
+      .updateTable('interop_scans')
+      .set(update)
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (moved.numUpdatedRows !== 1n) return trx.selectFrom('interop_scans').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const ledgerMoved = paid
+      ? await deps.ledger.postPending(trx, { id: `${row.id}.post`, pendingId: row.id })
+      : await deps.ledger.voidPending(trx, { id: `${row.id}.void`, pendingId: row.id });
+    if (isFailure(ledgerMoved)) throw new Error(`scan ${row.id}: ${ledgerMoved.detail}`);
     return { ...row, ...update } as InteropScansTable;
   });
-  return paid ? toScan(done) : fail(InteropError.ScanDeclined, `the payment was declined: ${done.failure_reason ?? ''}`);
+  return toScan(done);
 }
 
 export function toScan(row: InteropScansTable): Scan {

@@ -7,6 +7,7 @@ export interface InteropTables {
   interop_till_charges: InteropTillChargesTable;
   interop_till_refunds: InteropTillRefundsTable;
   interop_code_refunds: InteropCodeRefundsTable;
+  interop_order_refunds: InteropOrderRefundsTable;
 }
 
 export interface InteropCollectionCodesTable {
@@ -129,4 +130,25 @@ export interface InteropCodeRefundsTable {
   currency: string;
   amount: bigint;
   created_at: string;
+}
+
+/** A merchant's refund of a collection-code order, back through the switch to the payer's institution (migration 028). */
+export interface InteropOrderRefundsTable {
+  /** Hutong's refund id: the switch's idempotency key for it. */
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  /** The merchant's Idempotency-Key, unique per merchant (null: none given). */
+  idempotency_key: string | null;
+  request_digest: string;
+  currency: string;
+  amount: bigint;
+  reason: string | null;
+  /** pending (held on the merchant, the switch asked or to be asked), succeeded, failed. */
+  status: string;
+  /** The switch's reference of the refund booking (its clearing-file line). */
+  switch_reference: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
 }

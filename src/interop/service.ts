@@ -7,8 +7,18 @@ import type { FlowDeps } from './ports.js';
 import { receiveSwitchMessage, type SwitchAnswer } from './switch-messages.js';
 import { issuePaymentCode, type IssuedPaymentCode } from './payment-code-charges.js';
 import { clearDay, type ClearingReport } from './clearing.js';
-import { scanAndPay, type Scan, type ScanRequest } from './scans.js';
+import { scanAndPay, scanTimerKind, type Scan, type ScanRequest } from './scans.js';
+import { getScan, sweepScan } from './scan-resolution.js';
 import { institutionOfPaymentCode } from './payment-codes.js';
+import {
+  getCodeOrder,
+  orderRefundTimerKind,
+  refundCodeOrder,
+  resolveOrderRefund,
+  type CodeOrderDetail,
+  type OrderRefund,
+  type OrderRefundRequest,
+} from './order-refunds.js';
 import {
   tillCharge,
   tillQuery,
@@ -43,9 +53,21 @@ export interface InteropService {
   tillQuery(orderReference: string): Promise<TillAnswer | { readonly status: 'not_found' }>;
   tillReverse(orderReference: string): Promise<'reversed' | 'unknown'>;
   tillRefund(request: { orderReference: string; refundId: string; currency: string; amountMinor: bigint }): Promise<TillRefundAnswer>;
+  /** A payment of one of the merchant's collection codes, with its refunds. */
+  getCodeOrder(merchantId: string, orderId: string): Promise<CodeOrderDetail | Failure<InteropError>>;
+  /** The merchant refunds a collection-code payment back through the switch to the payer's wallet (order-refunds.ts). */
+  refundCodeOrder(merchantId: string, orderId: string, request: OrderRefundRequest): Promise<OrderRefund | Failure<InteropError>>;
+  /** Asks the switch again about a refund left pending (the durable timer does this by itself). */
+  resolveOrderRefund(refundId: string): Promise<undefined | { readonly retryAt: Date }>;
+  /** A scan of one of the merchant's customers; a pending one is asked about at the switch first. */
+  getScan(merchantId: string, scanId: string): Promise<Scan | Failure<InteropError>>;
+  /** The sweep of one pending scan (the durable timer does this by itself): query, and close it past the deadline. */
+  sweepScan(scanId: string): Promise<undefined | { readonly retryAt: Date }>;
 }
 
 export function createInteropService(deps: InteropDeps): InteropService {
+  deps.timers?.register(scanTimerKind, { outside: (job) => sweepScan(deps, String(job.payload.scanId)) });
+  deps.timers?.register(orderRefundTimerKind, { outside: (job) => resolveOrderRefund(deps, String(job.payload.refundId)) });
   return {
     decode: (payload, mode) => decodeQr(deps, payload, mode),
     createCollectionCode: (merchantId, input) => createCollectionCode(deps, merchantId, input),
@@ -60,5 +82,10 @@ export function createInteropService(deps: InteropDeps): InteropService {
     tillQuery: (orderReference) => tillQuery(deps, orderReference),
     tillReverse: (orderReference) => tillReverse(deps, orderReference),
     tillRefund: (request) => tillRefund(deps, request),
+    getCodeOrder: (merchantId, orderId) => getCodeOrder(deps, merchantId, orderId),
+    refundCodeOrder: (merchantId, orderId, request) => refundCodeOrder(deps, merchantId, orderId, request),
+    resolveOrderRefund: (refundId) => resolveOrderRefund(deps, refundId),
+    getScan: (merchantId, scanId) => getScan(deps, merchantId, scanId),
+    sweepScan: (scanId) => sweepScan(deps, scanId),
   };
 }

@@ -31,6 +31,8 @@ export interface CodeOrder {
   readonly merchantName: string;
   readonly createdAt: string;
   readonly paidAt: string | null;
+  /** What its refunds gave back so far (order-refunds.ts); unset where not counted. */
+  readonly amountRefundedMinor?: bigint;
 }
 
 type OrderFailure = Failure<InteropError>;

@@ -29,7 +29,7 @@ export interface TillChargeRequest {
 
 export type TillRefundAnswer = { readonly status: 'succeeded' | 'failed' | 'unknown'; readonly reason?: string };
 
-async function ask(
+export async function ask(
   deps: FlowDeps,
   action: string,
   message: Record<string, string>,

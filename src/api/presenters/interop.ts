@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { CodeOrder, CollectionCode, DecodedQr } from '../../interop/index.js';
+import type { CodeOrder, CodeOrderDetail, CollectionCode, DecodedQr, OrderRefund } from '../../interop/index.js';
 
 /** The API's view of a decoded code (POST /v1/qr_codes/decode). A PAN is shown masked, a payment code not at all. */
 const Open = (description: string) => Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description });
@@ -131,5 +131,32 @@ export function collectionCodeOrderView(order: CodeOrder) {
     switch_reference: order.switchReference,
     created_at: order.createdAt,
     paid_at: order.paidAt,
+    ...(order.amountRefundedMinor === undefined ? {} : { amount_refunded: Number(order.amountRefundedMinor) }),
+  };
+}
+
+/** A refund of a collection-code payment back through the switch. */
+export function collectionCodeRefundView(refund: OrderRefund) {
+  return {
+    id: refund.id,
+    object: 'collection_code_refund' as const,
+    collection_code_payment: refund.orderId,
+    status: refund.status,
+    currency: refund.currency,
+    amount: Number(refund.amountMinor),
+    reason: refund.reason,
+    switch_reference: refund.switchReference,
+    failure_reason: refund.failureReason,
+    created_at: refund.createdAt,
+    updated_at: refund.updatedAt,
+  };
+}
+
+/** A collection-code payment with its refunds (GET /v1/collection_code_payments/{id}). */
+export function collectionCodeOrderDetailView(order: CodeOrderDetail) {
+  return {
+    ...collectionCodeOrderView(order),
+    amount_refunded: Number(order.amountRefundedMinor),
+    refunds: order.refunds.map(collectionCodeRefundView),
   };
 }

@@ -6,7 +6,14 @@ import QRCode from 'qrcode';
 import { switchSignatureHeader, type InteropService } from '../../interop/index.js';
 import { merchantIdOf } from '../auth.js';
 import { idempotencyKeyOf } from '../idempotency.js';
-import { collectionCodeView, CollectionCodeView, decodedQrView, DecodedQrView } from '../presenters/interop.js';
+import {
+  collectionCodeOrderDetailView,
+  collectionCodeRefundView,
+  collectionCodeView,
+  CollectionCodeView,
+  decodedQrView,
+  DecodedQrView,
+} from '../presenters/interop.js';
 import { isProblemCode, ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
 
@@ -287,6 +294,81 @@ export function registerInteropRoutes(fastify: FastifyInstance, services: { inte
         switch_reference: result.switchReference,
         created_at: result.createdAt,
       });
+    },
+  );
+
+  app.get(
+    '/v1/collection_code_payments/:id',
+    {
+      config: { auth: 'merchant' },
+      schema: { summary: 'A payment of a collection code through the switch, with its refunds', tags: ['interop'], params: IdParams },
+    },
+    async (request) => {
+      const result = await interop.getCodeOrder(merchantIdOf(request), request.params.id);
+      if (isFailure(result)) throw fail(result);
+      return collectionCodeOrderDetailView(result);
+    },
+  );
+
+  app.post(
+    '/v1/collection_code_payments/:id/refunds',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        summary: "Refund a collection-code payment, in full or in part, back through the switch to the payer's wallet",
+        tags: ['interop'],
+        headers: IdempotencyHeaders,
+        params: IdParams,
+        body: Type.Object(
+          {
+            amount: Type.Optional(AmountMinor),
+            reason: Type.Optional(Type.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { amount, reason } = request.body;
+      if (amount !== undefined && !Number.isSafeInteger(amount))
+        throw new ProblemError('amount_invalid', 'amount must be an integer of minor units');
+      const result = await interop.refundCodeOrder(merchantIdOf(request), request.params.id, {
+        amountMinor: amount === undefined ? undefined : BigInt(amount),
+        reason,
+        idempotencyKey: idempotencyKeyOf(request.headers),
+      });
+      if (isFailure(result)) throw fail(result);
+      // 201 once the switch answered; 202 while the answer is unknown (the sweep resolves it).
+      return reply.code(result.status === 'pending' ? 202 : 201).send(collectionCodeRefundView(result));
+    },
+  );
+
+  app.get(
+    '/v1/scans/:id',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        summary: "A Hutong wallet user's scan; a pending one is asked about at the switch first (paid or closed, never both)",
+        tags: ['interop'],
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const result = await interop.getScan(merchantIdOf(request), request.params.id);
+      if (isFailure(result)) throw fail(result);
+      return {
+        id: result.id,
+        object: 'scan' as const,
+        customer: result.customerId,
+        status: result.status,
+        payee_institution: result.payeeInstitution,
+        merchant_name: result.merchantName,
+        currency: result.currency,
+        amount: Number(result.amountMinor),
+        switch_reference: result.switchReference,
+        failure_reason: result.failureReason,
+        created_at: result.createdAt,
+      };
     },
   );
 

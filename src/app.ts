@@ -30,6 +30,7 @@ import type { BankClient } from './channels/bank/index.js';
 import { createSettlementServices } from './settlement/index.js';
 import {
   createCustomsService,
+  createImportLimits,
   createKeyFileSigner,
   type CustomsGateway,
   type CustomsPaymentsPort,
@@ -202,12 +203,21 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   // Webhooks never reach private addresses unless the operator allow-lists the host (issue 12).
   const destinations = { allowedHosts: config.webhooks?.allowedHosts ?? [] };
   const events = createEvents({ store, cipher, clock, destinations });
+  // The import limits are customs' (src/customs/limits.ts): payments (through fx) and declarations apply one rule.
+  const importLimits = createImportLimits(options.customs?.settings, clock);
   const fx = createFx({
     store,
     writer,
     parties,
     clock,
     personKeySecret: createHmac('sha256', vaultKey).update('hutong/fx/person-key').digest(),
+    importLimits: {
+      settings: importLimits.settings,
+      yearOf: (at) => importLimits.yearOf(at),
+      checkOrder: (cny) => importLimits.checkOrder(cny),
+      checkAnnual: (trx, check) => importLimits.checkAnnual(trx as unknown as Transaction<CustomsTables>, check),
+      remaining: (used) => importLimits.remaining(used),
+    },
     settings: {
       ...(config.fx === undefined
         ? { convertToSettlement: false }

@@ -15,7 +15,8 @@ import { ProblemError } from './problems.js';
  * others wait for its answer and replay it, or — past `waitMs` — get 409 `idempotency_in_progress`
  * (retry). The answer is saved (awaited) before it is sent, with its content type, so a replayed
  * problem stays `application/problem+json`. A 5xx is not kept: the reservation is given back and a
- * retry runs again. A running request renews its lease; a reservation past its lease belongs to a
+ * retry runs again; nor is a "try again later" refusal (`retryLaterProblems` in problems.ts, e.g. a
+ * refund held while customs has not answered), which the error handler marks with `forgetOutcome`. A running request renews its lease; a reservation past its lease belongs to a
  * request whose process died, and the retry takes it over (logged at warn); routes may ask
  * `recoveredRetryOf` to answer the outcome that request committed instead of refusing a second
  * try (see the confirm route).
@@ -40,6 +41,14 @@ interface Reservation {
 }
 
 const reservations = new WeakMap<FastifyRequest, Reservation>();
+
+/**
+ * The answer about to be sent is not the request's outcome ("try again later"): it is not saved
+ * under the key, the reservation is given back (as for a 5xx), and a retry with the key runs again.
+ */
+export function forgetOutcome(request: FastifyRequest): void {
+  request.idempotency = undefined;
+}
 
 /** For a retry that took over a dead request's key: when that first try started. */
 export function recoveredRetryOf(request: FastifyRequest): { reservedAt: string } | undefined {

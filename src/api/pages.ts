@@ -245,8 +245,8 @@ function consolePage(kind: 'dashboard' | 'ops', lang: Lang): string {
   const t = consoleText[lang];
   const ids =
     kind === 'ops'
-      ? (['merchants', 'ledger', 'disputes', 'settlement', 'reconciliation'] as const)
-      : (['overview', 'payments', 'webhooks', 'keys', 'escrow', 'settlements'] as const);
+      ? (['merchants', 'ledger', 'disputes', 'settlement', 'reconciliation', 'customs'] as const)
+      : (['overview', 'payments', 'webhooks', 'keys', 'escrow', 'settlements', 'customs'] as const);
   const nav = [...ids.map((id) => ({ id, label: t[id] })), ...((kind === 'ops' ? webHooks.opsNav : webHooks.dashboardNav) ?? [])];
   return page({
     lang,

@@ -217,6 +217,13 @@ export const problemCatalog = {
 
 export type ProblemCode = keyof typeof problemCatalog;
 
+/**
+ * Answers that say "not yet, try again later" rather than what the request did: the idempotency
+ * record does not keep them (src/api/idempotency.ts), so a retry with the same Idempotency-Key runs
+ * again instead of replaying the refusal for ever. They carry Retry-After.
+ */
+export const retryLaterProblems: ReadonlySet<ProblemCode> = new Set<ProblemCode>(['customs_refund_held']);
+
 // Every customs error is catalogued (the module convention): a new code without an entry fails the type check.
 export const customsProblems: Record<CustomsError, { status: number; title: string }> = problemCatalog;
 /** Bill payment's codes are all catalogued (a new BillpayError value fails the type check here). */

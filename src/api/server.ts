@@ -7,8 +7,8 @@ import { newId } from '../core/index.js';
 import { WriterOverloadedError } from '../store/index.js';
 import { registerAuth } from './auth.js';
 import type { ApiServices } from './context.js';
-import { registerIdempotency } from './idempotency.js';
-import { problem, ProblemError, problemCatalog, type Problem, type ProblemCode } from './problems.js';
+import { forgetOutcome, registerIdempotency } from './idempotency.js';
+import { problem, ProblemError, problemCatalog, retryLaterProblems, type Problem, type ProblemCode } from './problems.js';
 import { registerBalanceRoutes } from './routes/balance.js';
 import { registerCustomerRoutes } from './routes/customers.js';
 import { registerMerchantRoutes } from './routes/merchants.js';
@@ -118,6 +118,11 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
     const rendered = toProblem(error as Error, instanceOf(request.url), request.id);
     if (rendered.status >= 500) request.log.error({ err: error }, 'request failed');
     services.metrics.problems.inc({ code: rendered.code });
+    if (retryLaterProblems.has(rendered.code)) {
+      // Not an outcome: the Idempotency-Key is given back, and a retry with it runs again.
+      forgetOutcome(request);
+      reply.header('retry-after', '1');
+    }
     return reply.code(rendered.status).type('application/problem+json').send(rendered);
   });
   app.setNotFoundHandler((request, reply) => {

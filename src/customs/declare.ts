@@ -3,6 +3,7 @@ import { formatDecimal } from '../money/index.js';
 import { buildCeb411, newGuid } from './ceb.js';
 import { CustomsError } from './errors.js';
 import type { CustomsDeclaration, CustomsDeps, CustomsSettings, CustomsTrx, DeclarablePayment, NewDeclaration } from './model.js';
+import { createImportLimits, type ImportLimits } from './limits.js';
 import { customsOfficePattern } from './registrations.js';
 import { loadDeclaration, recordStep, refundedCnyOf } from './rows.js';
 import { countingStatuses } from './state.js';
@@ -38,10 +39,6 @@ function checkPayer(payment: DeclarablePayment, input: NewDeclaration): Failure<
   return same ? undefined : fail(CustomsError.PayerMismatch, "the payer's name and ID number are not those of the payment's payer");
 }
 
-function limitYear(settings: CustomsSettings, at: Date): number {
-  return new Date(at.getTime() + settings.limitUtcOffsetMinutes * 60_000).getUTCFullYear();
-}
-
 const yuan = (fen: bigint) => `CNY ${formatDecimal({ minor: fen, currency: 'CNY' })}`;
 
 /** Declares a succeeded payment (or a sub-order of it) at one customs office. */
@@ -71,11 +68,9 @@ export async function declare(deps: CustomsDeps, settings: CustomsSettings, merc
   const refundedCny = await refundedCnyOf(deps.store.reader, payment.id);
   const amount = input.amountMinor ?? payment.cny.minor - refundedCny;
   if (amount <= 0n) return fail(CustomsError.PaymentNotDeclarable, `payment ${payment.id} is refunded in full; nothing is left to declare`);
-  if (amount > settings.importSingleMaxCnyMinor)
-    return fail(
-      CustomsError.SingleLimitExceeded,
-      `a cross-border import order may be at most ${yuan(settings.importSingleMaxCnyMinor)}; this one is ${yuan(amount)}`,
-    );
+  const limits = createImportLimits(settings, deps.clock);
+  const overOrder = limits.checkOrder(amount);
+  if (overOrder !== undefined) return overOrder;
   const payer = payment.payer as NonNullable<DeclarablePayment['payer']>;
   const personKey = deps.personKey(payer.idType, payer.idNumber.toUpperCase());
   const subOrderNo = input.subOrderNo ?? '';
@@ -110,13 +105,13 @@ export async function declare(deps: CustomsDeps, settings: CustomsSettings, merc
     }),
   );
   const at = now.toISOString();
-  const year = limitYear(settings, now);
+  const year = limits.yearOf(now);
   return deps.writer.run(
     async (trx): Promise<Outcome> => {
       const raced = await trx.selectFrom('customs_declarations').select(['request_digest']).where('id', '=', id).executeTakeFirst();
       if (raced !== undefined) return (await replayOf(deps, id, digest, trx)) as Outcome;
       const left = (payment.cny?.minor ?? 0n) - (await refundedCnyOf(trx, payment.id));
-      const over = await overLimits(trx, settings, { paymentId: payment.id, totalCny: left, personKey, year, amount });
+      const over = await overLimits(trx, limits, { paymentId: payment.id, totalCny: left, personKey, year, amount });
       if (over !== undefined) return over;
       await trx
         .insertInto('customs_declarations')
@@ -185,7 +180,7 @@ async function replayOf(
 /** Sub-orders may not add up to more than the payment, nor a person's declarations to more than the year's allowance. */
 async function overLimits(
   trx: CustomsTrx,
-  settings: CustomsSettings,
+  limits: ImportLimits,
   q: { paymentId: string; totalCny: bigint; personKey: string; year: number; amount: bigint },
 ): Promise<Failure<CustomsError> | undefined> {
   const sum = (rows: { amount_cny: bigint }[]) => rows.reduce((s, r) => s + BigInt(r.amount_cny), 0n);
@@ -201,22 +196,22 @@ async function overLimits(
       CustomsError.SplitExceedsPayment,
       `the payment is ${yuan(q.totalCny)}; ${yuan(declared)} is declared already, ${yuan(q.amount)} more does not fit`,
     );
-  const ofPerson = await trx
-    .selectFrom('customs_declarations')
-    .select('amount_cny')
-    .where('person_key', '=', q.personKey)
-    .where('limit_year', '=', BigInt(q.year))
-    .where('status', 'in', countingStatuses)
-    .execute();
-  const used = sum(ofPerson);
-  if (used + q.amount > settings.importAnnualMaxCnyMinor) {
-    const left = settings.importAnnualMaxCnyMinor - used;
-    return fail(
-      CustomsError.AnnualLimitExceeded,
-      `the payer's cross-border import allowance for ${q.year} is ${yuan(settings.importAnnualMaxCnyMinor)}; ${yuan(left < 0n ? 0n : left)} is left, this order is ${yuan(q.amount)}`,
-    );
-  }
-  return undefined;
+  // The person's declarations of the year, at every merchant (src/customs/limits.ts holds the person's year first).
+  return limits.checkAnnual(trx, {
+    personKey: q.personKey,
+    year: q.year,
+    cnyMinor: q.amount,
+    used: async () =>
+      sum(
+        await trx
+          .selectFrom('customs_declarations')
+          .select('amount_cny')
+          .where('person_key', '=', q.personKey)
+          .where('limit_year', '=', BigInt(q.year))
+          .where('status', 'in', countingStatuses)
+          .execute(),
+      ),
+  });
 }
 
 /** Keeps the signed message (sealed) and queues its push: one CEB411 per version, one guid. */

@@ -31,3 +31,4 @@ export { verifyText } from './signer.js';
 export type { RefundInput, RefundPlan } from './refund.js';
 export type { NewExportTrade, NewShipment } from './exports.js';
 export { exportFlags, type Authenticity, type ExportFlag } from './authenticity.js';
+export { createImportLimits, defaultImportLimitSettings, type AnnualCheck, type ImportLimits, type ImportLimitSettings } from './limits.js';

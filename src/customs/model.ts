@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../core/index.js';
 import type { Amount } from '../money/index.js';
+import { defaultImportLimitSettings, type ImportLimitSettings } from './limits.js';
 import type { CustomsTables } from './schema.js';
 import type { CustomsSigner } from './signer.js';
 import type { DeclarationStatus } from './state.js';
@@ -162,14 +163,11 @@ export interface CustomsTimersPort {
   schedule(trx: CustomsTrx, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void>;
 }
 
-export interface CustomsSettings {
+export interface CustomsSettings extends ImportLimitSettings {
   /** Hutong's own codes with customs, as a payment institution. */
   readonly payCode: string;
   readonly payName: string;
   readonly dxpId: string;
-  readonly importSingleMaxCnyMinor: bigint;
-  readonly importAnnualMaxCnyMinor: bigint;
-  readonly limitUtcOffsetMinutes: number;
   /** Push retries: delay doubles from `pushRetryBaseMs` up to `pushRetryMaxMs`; after `pushAttemptsMax` the declaration fails. */
   readonly pushRetryBaseMs: number;
   readonly pushRetryMaxMs: number;
@@ -194,9 +192,7 @@ export const defaultCustomsSettings: CustomsSettings = {
   payCode: '110196000T',
   payName: 'Hutong Payment (互通支付)',
   dxpId: 'DXPENT0000000001',
-  importSingleMaxCnyMinor: 500_000n,
-  importAnnualMaxCnyMinor: 2_600_000n,
-  limitUtcOffsetMinutes: 8 * 60,
+  ...defaultImportLimitSettings,
   pushRetryBaseMs: 1_000,
   pushRetryMaxMs: 5 * 60_000,
   pushAttemptsMax: 30,

@@ -7,6 +7,7 @@ export interface CustomsTables {
   customs_refunds: CustomsRefundsTable;
   customs_export_trades: CustomsExportTradesTable;
   customs_bop_records: CustomsBopRecordsTable;
+  customs_limit_holds: CustomsLimitHoldsTable;
 }
 
 /** A merchant's customs codes at one customs office (the platform it declares for). */
@@ -121,4 +122,11 @@ export interface CustomsBopRecordsTable {
   /** The day (China time) the receipt is recorded in, yyyy-mm-dd. */
   recorded_on: string;
   created_at: string;
+}
+
+/** A person's calendar year, taken by every annual import-allowance check (src/customs/limits.ts, migration 026). */
+export interface CustomsLimitHoldsTable {
+  person_key: string;
+  limit_year: bigint;
+  checked_at: string;
 }

@@ -19,8 +19,7 @@ export enum FxError {
   PayerIdentityRequired = 'payer_identity_required',
   /** The payer's name or ID number is not the customer's verified identity. */
   PayerIdentityMismatch = 'payer_identity_mismatch',
-  ImportSingleLimitExceeded = 'import_single_limit_exceeded',
-  ImportAnnualLimitExceeded = 'import_annual_limit_exceeded',
+  // The import limits (import_single_limit_exceeded, import_annual_limit_exceeded) are customs' (src/customs/limits.ts).
   /** The payer's name matches a sanctions list entry (open or confirmed hit): no cross-border order. */
   PayerScreeningHit = 'payer_screening_hit',
 }

@@ -23,11 +23,6 @@ export interface FxSettings {
   readonly quoteTtlMs: number;
   /** Markup over the mid rate for merchants without their own setting, in basis points. */
   readonly markupBpsDefault: number;
-  /** Cross-border retail import: per transaction and per person per calendar year, CNY minor units. */
-  readonly importSingleMaxCnyMinor: bigint;
-  readonly importAnnualMaxCnyMinor: bigint;
-  /** The calendar year of the annual limit is China's (UTC+8, no daylight saving). */
-  readonly limitUtcOffsetMinutes: number;
   /**
    * Whether a payment settles in the merchant's settlement currency by default (converting when
    * the shopper pays in another). Off: a payment settles in its own currency unless it names
@@ -41,14 +36,28 @@ export const defaultFxSettings: FxSettings = {
   staleAfterMs: 4 * 24 * 60 * 60 * 1000,
   quoteTtlMs: 15 * 60 * 1000,
   markupBpsDefault: 50,
-  importSingleMaxCnyMinor: 500_000n,
-  importAnnualMaxCnyMinor: 2_600_000n,
-  limitUtcOffsetMinutes: 8 * 60,
   convertToSettlement: true,
 };
 
 /** The highest markup an operator may set: 10%. */
 export const markupBpsMax = 1_000;
+
+/**
+ * The cross-border import limits (CNY 5,000 an order, 26,000 a person a year): customs owns them
+ * (src/customs/limits.ts) and src/app.ts wires them here. FX gives them the CNY amount of an import
+ * order and, for the annual one, what the person's import payments of the year use (its own rows).
+ */
+export interface ImportLimitsPort {
+  readonly settings: { readonly importSingleMaxCnyMinor: bigint; readonly importAnnualMaxCnyMinor: bigint };
+  yearOf(at: Date): number;
+  checkOrder(cnyMinor: bigint): Failure<string> | undefined;
+  /** In the confirm's writer unit: holds the person's year (across merchants and processes), then checks. */
+  checkAnnual(
+    trx: Executor,
+    check: { personKey: string; year: number; cnyMinor: bigint; used: () => Promise<bigint> },
+  ): Promise<Failure<string> | undefined>;
+  remaining(used: bigint): bigint;
+}
 
 export interface FxDeps {
   readonly store: Store;
@@ -57,6 +66,7 @@ export interface FxDeps {
   readonly clock: Clock;
   /** Keys the per-person import allowance (an HMAC of the ID document, never the number itself). */
   readonly personKeySecret: Buffer;
+  readonly importLimits: ImportLimitsPort;
   readonly settings?: Partial<FxSettings>;
   /**
    * Screens a cross-border payer's name against the sanctions lists (risk, bound in src/app.ts):
@@ -287,25 +297,13 @@ export function createFx(deps: FxDeps) {
     return createHmac('sha256', deps.personKeySecret).update(`fx.person:${idType}:${idNumber}`).digest('hex');
   }
 
-  /** The calendar year (in China) an import payment counts in. */
-  function limitYear(at: Date): number {
-    return new Date(at.getTime() + settings.limitUtcOffsetMinutes * 60_000).getUTCFullYear();
-  }
-
+  const limits = deps.importLimits;
   /** An amount in CNY for the import limits: itself, or converted at the mid rate (half-up). */
   function inCny(amount: Amount): bigint | FxFailure {
     if (amount.currency === 'CNY') return amount.minor;
     const pair = rates.pair(amount.currency, 'CNY', now());
     if (isFailure(pair)) return pair;
     return convertMinor(amount, midScaled(pair.rate), 'CNY');
-  }
-
-  function overSingle(cny: bigint): FxFailure | undefined {
-    if (cny <= settings.importSingleMaxCnyMinor) return undefined;
-    return fail(
-      FxError.ImportSingleLimitExceeded,
-      `a cross-border import order may be at most CNY ${formatDecimal({ minor: settings.importSingleMaxCnyMinor, currency: 'CNY' })}; this one is CNY ${formatDecimal({ minor: cny, currency: 'CNY' })}`,
-    );
   }
 
   async function annualUsed(db: Executor, key: string, year: number, exceptPaymentId: string): Promise<bigint> {
@@ -335,15 +333,14 @@ export function createFx(deps: FxDeps) {
     const number = await parties.revealIdNumber(merchantId, customerId);
     if (customer.identity === null || number === null)
       return fail(FxError.PayerIdentityRequired, `customer ${customerId} has no verified identity`);
-    const year = limitYear(now());
+    const year = limits.yearOf(now());
     const used = await annualUsed(store.reader, personKey(customer.identity.type, number), year, '');
-    const remaining = settings.importAnnualMaxCnyMinor - used;
     return {
       year,
       usedCnyMinor: used,
-      remainingCnyMinor: remaining < 0n ? 0n : remaining,
-      singleMaxCnyMinor: settings.importSingleMaxCnyMinor,
-      annualMaxCnyMinor: settings.importAnnualMaxCnyMinor,
+      remainingCnyMinor: limits.remaining(used),
+      singleMaxCnyMinor: limits.settings.importSingleMaxCnyMinor,
+      annualMaxCnyMinor: limits.settings.importAnnualMaxCnyMinor,
     };
   }
 
@@ -410,7 +407,7 @@ export function createFx(deps: FxDeps) {
         }
         const cny = inCny(payment.amount);
         if (isFailure(cny)) return cny;
-        const over = overSingle(cny);
+        const over = limits.checkOrder(cny);
         if (over !== undefined) return over;
         if (deps.screenPayer !== undefined) {
           const screened = await deps.screenPayer({ partyId: customer.id, merchantId: payment.merchantId, name: customer.name });
@@ -487,11 +484,11 @@ export function createFx(deps: FxDeps) {
         lock = { mid: formatScaled(r.mid), rate: formatScaled(r.client), markupBps: BigInt(r.markupBps), asOf: r.asOf };
       }
       let cny: bigint | undefined;
-      const year = limitYear(at);
+      const year = limits.yearOf(at);
       if (row.import_order === 1n) {
         const counted = inCny(payment.amount);
         if (isFailure(counted)) return counted;
-        const over = overSingle(counted);
+        const over = limits.checkOrder(counted);
         if (over !== undefined) return over;
         cny = counted;
       }
@@ -503,14 +500,14 @@ export function createFx(deps: FxDeps) {
           if (current?.status !== 'requires_payment_method')
             return fail('payment_state_invalid', 'the payment is no longer waiting for a payment method');
           if (cny !== undefined && key !== null) {
-            const used = await annualUsed(trx, key, year, payment.id);
-            if (used + cny > settings.importAnnualMaxCnyMinor) {
-              const left = settings.importAnnualMaxCnyMinor - used;
-              return fail(
-                FxError.ImportAnnualLimitExceeded,
-                `the payer's cross-border import allowance for ${year} is CNY ${formatDecimal({ minor: settings.importAnnualMaxCnyMinor, currency: 'CNY' })}; CNY ${formatDecimal({ minor: left < 0n ? 0n : left, currency: 'CNY' })} is left, this order is CNY ${formatDecimal({ minor: cny, currency: 'CNY' })}`,
-              );
-            }
+            // The person's import payments of the year at every merchant (the key is per person, not per merchant).
+            const over = await limits.checkAnnual(trx, {
+              personKey: key,
+              year,
+              cnyMinor: cny,
+              used: () => annualUsed(trx, key, year, payment.id),
+            });
+            if (over !== undefined) return over;
           }
           await trx
             .updateTable('payment_fx')

@@ -23,6 +23,7 @@ import * as bankfiles from './migrations/024-bankfiles.js';
 import * as billpayCards from './migrations/023-billpay-cards-autopay.js';
 import * as customsRefundsExports from './migrations/022-customs-refunds-exports.js';
 import * as reports from './migrations/015-reports.js';
+import * as customsLimits from './migrations/026-customs-limits.js';
 import * as interopOrderRefunds from './migrations/028-interop-order-refunds.js';
 
 interface Migration {
@@ -55,6 +56,7 @@ const migrations: readonly Migration[] = [
   { name: '023-billpay-cards-autopay', up: billpayCards.up },
   { name: '024-bankfiles', up: bankfiles.up },
   { name: '015-reports', up: reports.up },
+  { name: '026-customs-limits', up: customsLimits.up },
   { name: '028-interop-order-refunds', up: interopOrderRefunds.up },
 ];
 

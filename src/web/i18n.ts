@@ -121,6 +121,7 @@ export const consoleText = {
     keys: 'API keys',
     escrow: 'Escrow',
     settlements: 'Settlements',
+    customs: 'Customs',
   },
   zh: {
     dashboard: '商户后台',
@@ -149,5 +150,6 @@ export const consoleText = {
     keys: 'API 密钥',
     escrow: '担保交易',
     settlements: '结算',
+    customs: '海关申报',
   },
 } as const satisfies Record<Lang, Record<string, string>>;

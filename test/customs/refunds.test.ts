@@ -185,15 +185,26 @@ describeEachStore('customs: refunds of declared payments (second process)', (dia
   it('customs has not answered yet: the refund is held (409), and goes through once customs answers', async () => {
     world.customs.setDown(true);
     const o = await declared(10_000, { accept: false });
-    const held = await api('POST', '/v1/refunds', { payment: o.paymentId }, { 'idempotency-key': `held-${dialect}` });
+    const key = { 'idempotency-key': `held-${dialect}` };
+    const held = await api('POST', '/v1/refunds', { payment: o.paymentId }, key);
     expect(held.status).toBe(409);
     expect(held.body.code).toBe('customs_refund_held');
+    expect(held.headers.get('retry-after')).not.toBeNull();
+    // "Try again later" is not the outcome: the same key asks again (no replay) while customs is silent…
+    const again = await api('POST', '/v1/refunds', { payment: o.paymentId }, key);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('customs_refund_held');
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
     expect((await api('GET', `/v1/payments/${o.paymentId}`)).body.amount_refunded).toBe(0);
     world.customs.setDown(false);
     expect((await until(o.declarationId, ['accepted'])).status).toBe('accepted');
-    // The API keeps the answer of an idempotency key (the 409 too): the retry is a new request.
-    const later = await api('POST', '/v1/refunds', { payment: o.paymentId }, { 'idempotency-key': `held-${dialect}-retry` });
+    // …and once customs answered, the retry with the same key refunds; a further retry replays that refund.
+    const later = await api('POST', '/v1/refunds', { payment: o.paymentId }, key);
     expect(later.status, JSON.stringify(later.body)).toBe(201);
+    const replayed = await api('POST', '/v1/refunds', { payment: o.paymentId }, key);
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body.id).toBe(later.body.id);
     expect((await until(o.declarationId, ['withdrawn'])).status).toBe('withdrawn');
   }, 120_000);
 

@@ -9,7 +9,12 @@ import { describeEachStore } from '../support/stores.js';
 const samples = fileURLToPath(new URL('../../samples/sanctions/', import.meta.url));
 
 describeEachStore('suspicious-activity cases and cross-border AML', (dialect) => {
-  const t = useTestApp(dialect, { fx: { importSingleMaxCnyMinor: 50_000_000n, importAnnualMaxCnyMinor: 1_000_000_000n } });
+  const t = useTestApp(dialect, {
+    customs: async () => ({
+      options: { settings: { importSingleMaxCnyMinor: 50_000_000n, importAnnualMaxCnyMinor: 1_000_000_000n } },
+      close: async () => undefined,
+    }),
+  });
   let orderNo = 0;
 
   async function customer(key: string, name: string, topUp: number, idNumber?: string): Promise<string> {

@@ -18,6 +18,8 @@ import { ecbRates } from './fx-rates.js';
 import { startSandboxBank, type SandboxBank } from '../../sandbox/bank/bank.js';
 import { createBankClient } from '../../src/channels/bank/client.js';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { startCustomsWorld, type CustomsWorld } from '../../sandbox/customs/index.js';
+import { createSingleWindowClient } from '../../src/channels/customs/index.js';
 
 /**
  * The whole platform on real ports, as a browser meets it: Hutong with the sandbox card world,
@@ -66,6 +68,8 @@ export interface WebWorld {
   cards: CardWorld;
   /** The sandbox settlement bank, when the world was started with `bank: true`. */
   bank?: SandboxBank;
+  /** The sandbox customs single window, platform and carrier, when started with `customs: true`. */
+  customs?: CustomsWorld;
   close(): Promise<void>;
   /** JSON API call with a key. */
   api(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -78,7 +82,7 @@ export interface WebWorld {
  */
 export async function startWebWorld(
   dialect: Dialect = 'sqlite',
-  options: { fx?: Partial<FxSettings>; bank?: boolean } = {},
+  options: { fx?: Partial<FxSettings>; bank?: boolean; customs?: boolean } = {},
 ): Promise<WebWorld> {
   const fresh = await freshStore(dialect);
   const cards = await startCardWorld({ port: 0 });
@@ -96,6 +100,7 @@ export async function startWebWorld(
     );
 
   const bank = options.bank === true ? await startSandboxBank({ port: 0 }) : undefined;
+  const customs = options.customs === true ? await startCustomsWorld() : undefined;
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const hutong = await createHutong(
@@ -108,6 +113,10 @@ export async function startWebWorld(
       wallets: { wallet: (name) => connectors.get(name) },
       fx: options.fx,
       bank: bank === undefined ? undefined : createBankClient(bank.baseUrl),
+      customs:
+        customs === undefined
+          ? undefined
+          : { gateway: createSingleWindowClient(customs.customs.baseUrl), customsPublicKeyPem: customs.customs.certificate.publicKeyPem },
     },
   );
   if (options.fx !== undefined) hutong.services.fx.loadEcbXml(ecbRates(new Date()));
@@ -142,6 +151,7 @@ export async function startWebWorld(
     operatorKey,
     cards,
     bank,
+    customs,
     api,
     async merchant(name) {
       const res = await api('POST', '/v1/merchants', operatorKey, { name, country: 'CN', settlement_currency: 'CNY' });
@@ -156,6 +166,7 @@ export async function startWebWorld(
       await threeDS.close();
       await wallets.close();
       await bank?.close();
+      await customs?.close();
       await fresh.drop();
     },
   };

@@ -1,4 +1,5 @@
 import { escrowDetail, escrows, keys, overview, paymentDetail, payments, settlementDetail, settlements, webhooks } from './dashboard.js';
+import { customsDeclarationDetail, customsDeclarations, customsOps } from './customs-views.js';
 import { api, fail } from './kit.js';
 import { disputes, ledger, merchants, reconciliation, settlementOps } from './ops.js';
 import { input, maybe, say, t } from './ui.js';
@@ -42,8 +43,16 @@ if (app !== null) {
   });
   const routes: Record<string, () => void> =
     kind === 'ops'
-      ? { merchants, ledger, disputes, settlement: settlementOps, reconciliation }
-      : { overview, payments: () => payments(), webhooks, keys, escrow: () => escrows(), settlements };
+      ? { merchants, ledger, disputes, settlement: settlementOps, reconciliation, customs: () => customsOps() }
+      : {
+          overview,
+          payments: () => payments(),
+          webhooks,
+          keys,
+          escrow: () => escrows(),
+          settlements,
+          customs: () => customsDeclarations(),
+        };
   const route = () => {
     say('');
     const [head = '', arg] = location.hash.replace(/^#/, '').split('/');
@@ -56,6 +65,7 @@ if (app !== null) {
     if (head === 'payment' && arg) return paymentDetail(decodeURIComponent(arg));
     if (head === 'escrow' && arg) return escrowDetail(decodeURIComponent(arg));
     if (head === 'settlement' && arg && kind !== 'ops') return settlementDetail(decodeURIComponent(arg));
+    if (head === 'customs' && arg && kind !== 'ops') return customsDeclarationDetail(decodeURIComponent(arg));
     (routes[head] ?? routes[kind === 'ops' ? 'merchants' : 'overview'] ?? overview)();
   };
   window.addEventListener('hashchange', route);

@@ -1,8 +1,11 @@
+import { customsZh } from './customs-words.js';
+
 /**
  * The Chinese words of the dashboard and the console, keyed by their English: `t(word)` in ui.ts
  * takes a key of this table, so a word without its translation does not type-check.
  */
 export const zh = {
+  ...customsZh,
   "Buyer's confirm period: until {at} (extended {n}×)": '买家确认收货期限：至 {at}（已延长 {n} 次）',
   "Buyer's note": '买家备注',
   "Buyer's part (split)": '退给买家的部分（部分退款）',

@@ -98,7 +98,7 @@ describeEachStore('test clocks for escrow trades', (dialect) => {
     const refunding = await k.paidTrade(m.key, c, { test_clock: clock.id, goods_type: 'virtual' });
     const shipped = await k.paidTrade(m.key, c, { test_clock: clock.id, goods_type: 'auto_delivery' });
     const off = await k.create(m.key);
-    expect(off.test_clock).toBeNull();
+    expect((off as Record<string, unknown>).test_clock).toBeNull();
     await k.seller(m.key, refunding.id, 'ship', { carrier: 'EMS', waybill_number: 'E1' });
     const asked = await k.buyer(refunding.buyer_token, refunding.id, 'refund_request', { reason: 'not_as_described', amount: 4_000 });
     expect(asked.body).toMatchObject({ status: 'refunding', refund_request: { requested_at: frozen } });

@@ -36,6 +36,19 @@ describeEachStore('test clocks for escrow trades', (dialect) => {
       await t.hutong.services.store.reader.selectFrom('events').select('type').where('object_id', '=', id).orderBy('sequence').execute()
     ).map((r) => r.type);
 
+  it("the OpenAPI description has the test clock routes and the trade's test_clock", async () => {
+    const spec = (await t.request('GET', '/openapi.json')).body;
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/test_helpers/test_clocks',
+        '/v1/test_helpers/test_clocks/{id}',
+        '/v1/test_helpers/test_clocks/{id}/advance',
+      ]),
+    );
+    expect(Object.keys(spec.paths['/v1/test_helpers/test_clocks/{id}'])).toEqual(expect.arrayContaining(['get', 'delete']));
+    expect(spec.paths['/v1/escrows'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('test_clock');
+  });
+
   it('a trade on a clock keeps its time; advancing past auto-confirm releases it once, at the due time', async () => {
     const { m, c } = await k.setup();
     const clock = await makeClock(m.key);

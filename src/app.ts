@@ -23,6 +23,7 @@ import type { EventsPort, Payment, Refund } from './payments/index.js';
 import { createWeb } from './web/index.js';
 import { createFx, lookupBin, type FxSettings } from './fx/index.js';
 import { createTimers, type Timers } from './events/timers.js';
+import { createTestClocks } from './events/index.js';
 import { createBuyerTokens, createEscrow } from './escrow/index.js';
 import type { EscrowPort } from './payments/index.js';
 import type { CustomsRefundPort } from './payments/index.js';
@@ -300,6 +301,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     cancel: (merchantId, id) => payments.cancel(merchantId, id),
   };
   const timers = createTimers({ store, writer, clock, onError: (error) => warn(`timers: ${String(error)}`) });
+  const testClocks = createTestClocks({ store, writer, clock, timers, events, onError: (error) => warn(`test clocks: ${String(error)}`) });
   const escrow = createEscrow({
     store,
     writer,
@@ -309,6 +311,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     payments,
     events,
     timers,
+    testClocks,
     buyerTokens: createBuyerTokens(vaultKey),
     publicBaseUrl: config.publicBaseUrl,
     fx: { convertNow: (merchantId, amount, to) => fx.convertNow(merchantId, amount, to) },
@@ -522,6 +525,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     fx,
     escrow,
     timers,
+    testClocks,
     ...settlementServices,
     bank: () => options.bank,
     idempotency: config.idempotency,
@@ -601,7 +605,18 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     services,
     server,
     dispatcher,
-    timers,
+    // The timers' loop also resumes test clock advances whose process stopped.
+    timers: {
+      ...timers,
+      start() {
+        timers.start();
+        testClocks.start();
+      },
+      async stop() {
+        await testClocks.stop();
+        await timers.stop();
+      },
+    },
     customsDeclarant: {
       copCode: customsKey.payCode,
       copName: customsKey.payName,
@@ -617,6 +632,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
       await billpay.sweeper.stop();
       await server.close();
       await dispatcher.stop();
+      await testClocks.stop();
       await timers.stop();
       await writer.close();
       await store.close();

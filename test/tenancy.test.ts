@@ -137,6 +137,11 @@ const routeKinds: Record<string, Kind> = {
   'POST /v1/escrows': 'merchant',
   'GET /v1/escrows': 'merchant',
   'GET /v1/escrows/:id': 'merchant',
+  'POST /v1/test_helpers/test_clocks': 'merchant',
+  'GET /v1/test_helpers/test_clocks': 'merchant',
+  'GET /v1/test_helpers/test_clocks/:id': 'merchant',
+  'POST /v1/test_helpers/test_clocks/:id/advance': 'merchant',
+  'DELETE /v1/test_helpers/test_clocks/:id': 'merchant',
   'POST /v1/escrows/:id/ship': 'merchant',
   'POST /v1/escrows/:id/extend': 'merchant',
   'POST /v1/escrows/:id/agree_refund': 'merchant',
@@ -306,6 +311,8 @@ interface Tenant {
   /** A payment of the tenant's collection code through the switch, and a scan of its customer (issue 14). */
   codePayment: string;
   scan: string;
+  /** A test clock of the tenant's (issue 12). */
+  testClock: string;
 }
 
 describeEachStore('tenant isolation and card data across every route', (dialect) => {
@@ -468,6 +475,9 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       }),
     );
     Object.assign(tn, { unpaidTrade: unpaid.id, unpaidTradeToken: await buyerTokenOf(unpaid.id) });
+    tn.testClock = (
+      await ok(await t.request('POST', '/v1/test_helpers/test_clocks', { key, body: { frozen_time: '2026-01-01T00:00:00Z' } }))
+    ).id;
 
     tn.webhook = (
       await ok(
@@ -639,6 +649,7 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
         channels: 'alipay_sandbox',
         assets: 'none.js',
         saved_billers: of.savedBiller,
+        test_clocks: of.testClock,
       };
       return `/${collection}/${ids[collection] ?? `unknown-${param}`}`;
     });
@@ -653,6 +664,8 @@ describeEachStore('tenant isolation and card data across every route', (dialect)
       'POST /v1/customers/:id/withdrawals': { amount: 100, currency: 'CNY' },
       'POST /v1/customers/:id/verifications': { level: 'id', name: '张伟', id_number: '110101199003074514' },
       'POST /v1/escrows/:id/ship': { carrier: 'SF Express', waybill_number: 'SF1' },
+      'POST /v1/test_helpers/test_clocks': { frozen_time: '2026-01-01T00:00:00Z' },
+      'POST /v1/test_helpers/test_clocks/:id/advance': { frozen_time: '2026-02-01T00:00:00Z' },
       'POST /v1/escrows/:id/extend': { days: 1 },
       'POST /v1/escrows/:id/refuse_refund': { reason: 'no' },
       'POST /v1/escrows/:id/arbitrate': { decision: 'refund' },

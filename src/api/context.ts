@@ -11,7 +11,7 @@ import type { Metrics } from './metrics.js';
 import type { Web } from '../web/index.js';
 import type { Fx } from '../fx/index.js';
 import type { EscrowService } from '../escrow/index.js';
-import type { Timers } from '../events/index.js';
+import type { TestClocks, Timers } from '../events/index.js';
 import type { SettlementServices } from '../settlement/index.js';
 import type { BankClient } from '../channels/bank/index.js';
 import type { CustomsService } from '../customs/index.js';
@@ -35,6 +35,8 @@ export interface ApiServices {
   readonly fx: Fx;
   readonly escrow: EscrowService;
   readonly timers: Timers;
+  /** Test clocks: simulated time for test-mode objects (src/events/test-clocks.ts). */
+  readonly testClocks: TestClocks;
   readonly settlement: SettlementServices['settlement'];
   readonly payouts: SettlementServices['payouts'];
   readonly clearing: SettlementServices['clearing'];

@@ -22,6 +22,7 @@ import { registerFxRoutes } from './routes/fx.js';
 import { registerSettlementRoutes } from './routes/settlements.js';
 import { ProblemSchema } from './schemas.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
+import { registerTestClockRoutes } from './routes/test-clocks.js';
 import { registerBuyerPages } from './buyer-page.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { frameworkProblem, registerInputGuards } from './input-guards.js';
@@ -141,6 +142,7 @@ export async function buildServer(services: ApiServices, options: ServerOptions)
   registerWebPages(app, services);
   registerFxRoutes(app, services);
   registerEscrowRoutes(app, services);
+  registerTestClockRoutes(app, services);
   registerSettlementRoutes(app, services);
   registerBuyerPages(app, services);
   registerOpsRoutes(app, services);

@@ -18,4 +18,9 @@ export enum EscrowError {
   MerchantSuspended = 'merchant_suspended',
   /** An escrow timer period outside what the operator may set. */
   PeriodInvalid = 'escrow_period_invalid',
+  /** The named test clock is not the merchant's (or does not exist). */
+  TestClockNotFound = 'test_clock_not_found',
+  /** The trade's test clock is advancing: only its timers act until it is ready. */
+  TestClockAdvancing = 'test_clock_advancing',
+  TestClockLimitReached = 'test_clock_limit_reached',
 }

@@ -59,6 +59,8 @@ export interface Escrow {
   readonly settlement: Settlement | null;
   readonly settleSeq: number;
   readonly closeDueAt: string;
+  /** The test clock the trade runs on (test mode), or null. */
+  readonly testClockId: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -118,6 +120,7 @@ export function toEscrow(row: Database['escrows']): Escrow {
           },
     settleSeq: Number(row.settle_seq),
     closeDueAt: row.close_due_at,
+    testClockId: row.test_clock_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -170,6 +173,7 @@ export function escrowView(e: Escrow, audience: 'merchant' | 'buyer' = 'merchant
           },
     settling: e.settlement !== null,
     close_due_at: e.status === 'awaiting_payment' ? e.closeDueAt : null,
+    test_clock: e.testClockId,
     created_at: e.createdAt,
     updated_at: e.updatedAt,
   };

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import type { Clock } from '../core/index.js';
+import { atTime, scopedClock, simulatedNow, type Clock } from '../core/index.js';
 import { fail, isFailure, type Failure } from '../core/index.js';
 import { derivedId, digestOf, newId } from '../core/index.js';
 import type { Outbox } from '../events/index.js';
-import type { Timers } from '../events/index.js';
+import type { TestClocks, Timers } from '../events/index.js';
 import { accountIdFor, chart, type Ledger } from '../ledger/index.js';
 import { divideRounded, type Amount } from '../money/index.js';
 import type { Parties } from '../parties/index.js';
@@ -38,6 +38,11 @@ export interface EscrowDeps {
   readonly payments: PaymentServices;
   readonly events: Pick<Outbox, 'recordEvent'>;
   readonly timers: Timers;
+  /**
+   * Test clocks (src/events/test-clocks.ts): a trade created on one keeps its time — its timestamps
+   * are the clock's, its timers are due on the clock's time and only an advance of the clock runs them.
+   */
+  readonly testClocks?: Pick<TestClocks, 'timeOf'>;
   readonly buyerTokens: BuyerTokens;
   readonly publicBaseUrl: string;
   readonly settings?: EscrowSettings;
@@ -62,7 +67,12 @@ export interface NewEscrow {
   readonly description?: string;
   readonly customerId?: string;
   readonly metadata?: Record<string, string>;
+  /** A test clock of the merchant's (test mode only; the API checks the key's mode). */
+  readonly testClockId?: string;
 }
+
+/** Test-mode trades on one test clock, at most (Stripe allows a handful of objects per clock). */
+export const testClockTradesMax = 100;
 
 /** Who acts: the seller (merchant key), the buyer (signed link), the operator, or a timer. */
 export type Actor =
@@ -92,9 +102,38 @@ export const timerKinds = {
  * the payment's own refund machinery (channel or wallet) out of escrowHeld.
  */
 export function createEscrow(deps: EscrowDeps) {
-  const { store, writer, ledger, clock, parties, payments, events, timers, buyerTokens } = deps;
+  const { store, writer, ledger, parties, payments, events, timers, buyerTokens } = deps;
+  // Inside `atTime` (a trade on a test clock) this answers the clock's time; else the wall clock's.
+  const clock = scopedClock(deps.clock);
   const settings = deps.settings ?? defaultEscrowSettings;
   const now = () => clock.now().toISOString();
+  /** For other modules' rows (the payment's fee): always the wall clock. */
+  const wallNow = () => deps.clock.now().toISOString();
+
+  /**
+   * Runs a step on a trade in its time: a trade on a test clock runs at the clock's time, and is
+   * left alone by everyone but its timers while the clock advances. Inside a clock's advance (the
+   * timers run each job `atTime` its due time) the time is already set.
+   */
+  async function inTradeTime<T>(
+    db: Store['reader'] | Trx,
+    testClockId: string | null,
+    actor: Actor['kind'],
+    work: () => Promise<T>,
+  ): Promise<T | EscrowFailure> {
+    if (testClockId === null || deps.testClocks === undefined || simulatedNow() !== undefined) return work();
+    const time = await deps.testClocks.timeOf(db, testClockId);
+    // A deleted clock hands its trades back to the wall clock.
+    if (time === undefined) return work();
+    if (time.status === 'advancing' && actor !== 'timer')
+      return fail(EscrowError.TestClockAdvancing, `the trade's test clock ${testClockId} is advancing; try again when it is ready`);
+    return atTime(time.frozenTime, work);
+  }
+
+  async function onTrade<T>(actor: Actor, id: string, work: () => Promise<T>): Promise<T | EscrowFailure> {
+    const row = await store.reader.selectFrom('escrows').select('test_clock_id').where('id', '=', id).executeTakeFirst();
+    return inTradeTime(store.reader, row?.test_clock_id ?? null, actor.kind, work);
+  }
 
   const confirmKey = (id: string) => `${timerKinds.autoConfirm}:${id}`;
   const closeKey = (id: string) => `${timerKinds.autoClose}:${id}`;
@@ -181,7 +220,15 @@ export function createEscrow(deps: EscrowDeps) {
       const missing = await parties.firstMissingCustomer(merchantId, [input.customerId]);
       if (missing !== undefined) return fail('customer_not_found', `no customer ${missing}`);
     }
-    const at = clock.now();
+    let at = clock.now();
+    const testClockId = input.testClockId ?? null;
+    if (testClockId !== null) {
+      const time = await deps.testClocks?.timeOf(store.reader, testClockId);
+      if (time === undefined || time.merchantId !== merchantId) return fail(EscrowError.TestClockNotFound, `no test clock ${testClockId}`);
+      if (time.status === 'advancing')
+        return fail(EscrowError.TestClockAdvancing, `test clock ${testClockId} is advancing; create the trade when it is ready`);
+      at = time.frozenTime;
+    }
     const id = idempotencyKey === undefined ? newId('esc', at.getTime()) : derivedId('esc', `${merchantId}/escrows`, idempotencyKey);
     // The payment's id follows from the trade's, so a retry after a crash finds (or makes) the same one.
     const paymentKey = `escrow:${id}`;
@@ -217,6 +264,7 @@ export function createEscrow(deps: EscrowDeps) {
       request_digest: digest,
       created_at: at.toISOString(),
       updated_at: at.toISOString(),
+      test_clock_id: testClockId,
     };
     const made = await writer.run(
       async (trx) => {
@@ -234,18 +282,28 @@ export function createEscrow(deps: EscrowDeps) {
           .executeTakeFirst();
         if (taken !== undefined)
           return fail(EscrowError.OrderIdTaken, `merchant_order_id ${input.merchantOrderId} is already payment ${taken.id}`);
+        if (testClockId !== null) {
+          const on = await trx
+            .selectFrom('escrows')
+            .select((eb) => eb.fn.countAll<string | number | bigint>().as('n'))
+            .where('test_clock_id', '=', testClockId)
+            .executeTakeFirstOrThrow();
+          if (Number(on.n) >= testClockTradesMax)
+            return fail(EscrowError.TestClockLimitReached, `a test clock carries at most ${testClockTradesMax} escrow trades`);
+        }
         await trx.insertInto('escrows').values(row).execute();
         await timers.schedule(trx, {
           kind: timerKinds.autoClose,
           key: closeKey(id),
           dueAt: new Date(row.close_due_at),
           payload: { tradeId: id },
+          testClockId,
         });
         const trade = toEscrow(row);
         await emit(trx, trade, 'escrow.created');
         return trade;
       },
-      { keys: [paymentId] },
+      { keys: testClockId === null ? [paymentId] : [paymentId, `test_clock:${testClockId}:escrows`] },
     );
     if (isFailure(made)) return made;
     const payment = await payments.create(
@@ -280,6 +338,10 @@ export function createEscrow(deps: EscrowDeps) {
   }
 
   async function get(actor: Actor, id: string): Promise<Escrow | EscrowFailure> {
+    return onTrade(actor, id, () => getNow(actor, id));
+  }
+
+  async function getNow(actor: Actor, id: string): Promise<Escrow | EscrowFailure> {
     const e = await find(id);
     if (e !== undefined) await settlementCurrencyOf(e.merchantId);
     if (e === undefined || (actor.kind === 'merchant' && !allowed(e, actor)))
@@ -315,7 +377,15 @@ export function createEscrow(deps: EscrowDeps) {
     id: string,
     work: (trx: Trx, e: Escrow) => Promise<Escrow | EscrowFailure>,
   ): Promise<Escrow | EscrowFailure> {
-    const seen = await get(actor, id);
+    return onTrade(actor, id, () => stepNow(actor, id, work));
+  }
+
+  async function stepNow(
+    actor: Actor,
+    id: string,
+    work: (trx: Trx, e: Escrow) => Promise<Escrow | EscrowFailure>,
+  ): Promise<Escrow | EscrowFailure> {
+    const seen = await getNow(actor, id);
     if (isFailure(seen)) return seen;
     return writer.run(
       async (trx) => {
@@ -370,7 +440,7 @@ export function createEscrow(deps: EscrowDeps) {
     });
     assert.ok(!isFailure(entry), `release of escrow ${e.id}: ${isFailure(entry) ? entry.detail : ''}`);
     // The payment shows the fee that was finally taken (refunds after release return its share).
-    await trx.updateTable('payments').set({ fee: feeMinor, updated_at: now() }).where('id', '=', e.paymentId).execute();
+    await trx.updateTable('payments').set({ fee: feeMinor, updated_at: wallNow() }).where('id', '=', e.paymentId).execute();
     return feeMinor;
   }
 
@@ -407,7 +477,7 @@ export function createEscrow(deps: EscrowDeps) {
       postings,
     });
     assert.ok(!isFailure(entry), `converted release of escrow ${e.id}: ${isFailure(entry) ? entry.detail : ''}`);
-    await trx.updateTable('payments').set({ fee: feeMinor, updated_at: now() }).where('id', '=', e.paymentId).execute();
+    await trx.updateTable('payments').set({ fee: feeMinor, updated_at: wallNow() }).where('id', '=', e.paymentId).execute();
     return feeMinor;
   }
 
@@ -442,6 +512,7 @@ export function createEscrow(deps: EscrowDeps) {
       key: settleKey(e.id),
       dueAt: new Date(clock.now().getTime() + settings.settleRetryAfterMs),
       payload: { tradeId: e.id },
+      testClockId: e.testClockId,
     });
     return write(trx, e.id, { settlement: storeJson({ ...plan, seq }), settle_seq: BigInt(seq) });
   }
@@ -576,7 +647,13 @@ export function createEscrow(deps: EscrowDeps) {
 
   async function startConfirmTimer(trx: Trx, e: Escrow, remainingMs: number): Promise<Partial<Database['escrows']>> {
     const dueAt = new Date(clock.now().getTime() + remainingMs);
-    await timers.schedule(trx, { kind: timerKinds.autoConfirm, key: confirmKey(e.id), dueAt, payload: timerPayload(e) });
+    await timers.schedule(trx, {
+      kind: timerKinds.autoConfirm,
+      key: confirmKey(e.id),
+      dueAt,
+      payload: timerPayload(e),
+      testClockId: e.testClockId,
+    });
     return { confirm_due_at: dueAt.toISOString(), confirm_remaining_ms: null };
   }
 
@@ -629,7 +706,13 @@ export function createEscrow(deps: EscrowDeps) {
       if (e.extensions >= settings.extensionsMax)
         return fail(EscrowError.ExtensionInvalid, `the confirm period was already extended ${settings.extensionsMax} times`);
       const dueAt = new Date(new Date(e.confirmDueAt).getTime() + days * 24 * 60 * 60 * 1000);
-      await timers.schedule(trx, { kind: timerKinds.autoConfirm, key: confirmKey(e.id), dueAt, payload: timerPayload(e) });
+      await timers.schedule(trx, {
+        kind: timerKinds.autoConfirm,
+        key: confirmKey(e.id),
+        dueAt,
+        payload: timerPayload(e),
+        testClockId: e.testClockId,
+      });
       const extended = await write(trx, e.id, { confirm_due_at: dueAt.toISOString(), extensions: BigInt(e.extensions + 1) });
       await emit(trx, extended, 'escrow.extended');
       return extended;
@@ -684,7 +767,11 @@ export function createEscrow(deps: EscrowDeps) {
 
   /** The seller cancels a trade nobody paid yet (the timer does the same when it is due). */
   async function cancel(merchantId: string, id: string): Promise<Escrow | EscrowFailure> {
-    const e = await get({ kind: 'merchant', merchantId }, id);
+    return onTrade({ kind: 'merchant', merchantId }, id, () => cancelNow(merchantId, id));
+  }
+
+  async function cancelNow(merchantId: string, id: string): Promise<Escrow | EscrowFailure> {
+    const e = await getNow({ kind: 'merchant', merchantId }, id);
     if (isFailure(e)) return e;
     if (e.status !== 'awaiting_payment') return fail(EscrowError.StateInvalid, `cannot cancel a trade that is ${e.status}`);
     const closed = await closeUnpaid(e, 'canceled by the seller');
@@ -734,6 +821,7 @@ export function createEscrow(deps: EscrowDeps) {
         key: answerKey(e.id),
         dueAt: new Date(clock.now().getTime() + (await periodsOf(trx, e.goodsType)).sellerAnswerAfterMs),
         payload: { tradeId: e.id, requestedAt: request.requestedAt },
+        testClockId: e.testClockId,
       });
       const requested = await write(trx, e.id, { status: 'refunding', refund_request: storeJson(request), ...paused });
       await emit(trx, requested, 'escrow.refund_requested');
@@ -794,14 +882,9 @@ export function createEscrow(deps: EscrowDeps) {
     async captured(trx, payment) {
       const e = await lockTrade(trx, { paymentId: payment.id });
       assert.ok(e !== undefined && e.status === 'awaiting_payment', `escrow of payment ${payment.id} awaits its payment (is ${e?.status})`);
-      assert.equal(payment.amountCapturedMinor, e.amount.minor, 'an escrow payment is captured in full');
-      await timers.cancel(trx, closeKey(e.id));
-      const held = await write(trx, e.id, {
-        status: 'held',
-        amount_held: payment.amountCapturedMinor,
-        customer_id: e.customerId ?? payment.customerId,
-      });
-      await emit(trx, held, 'escrow.held');
+      // The payment is the buyer's, on the wall clock; the trade takes it at its clock's time.
+      const done = await inTradeTime(trx, e.testClockId, 'timer', () => heldNow(trx, e, payment));
+      assert.ok(!isFailure(done));
     },
     async releasedConversion(trx, payment, refund) {
       const row = await trx.selectFrom('escrows').selectAll().where('payment_id', '=', payment.id).executeTakeFirst();
@@ -838,43 +921,59 @@ export function createEscrow(deps: EscrowDeps) {
     },
     async refunded(trx, payment, refund: Refund) {
       const e = await lockTrade(trx, { paymentId: payment.id });
-      const s = e?.settlement;
-      assert.ok(
-        e !== undefined && s !== null && s !== undefined && s.refundMinor === refund.amount.minor,
-        `refund ${refund.id} is the settlement of escrow of payment ${payment.id}`,
-      );
-      const after: Escrow = {
-        ...e,
-        heldMinor: e.heldMinor - refund.amount.minor,
-        refundedMinor: e.refundedMinor + refund.amount.minor,
-        settlement: null,
-      };
-      await timers.cancel(trx, settleKey(e.id));
-      await write(trx, e.id, { amount_held: after.heldMinor, amount_refunded: after.refundedMinor, settlement: null });
-      if (s.next === 'completed') {
-        await complete(
-          trx,
-          after,
-          s.resolution ?? {
-            by: 'operator',
-            decision: 'split',
-            refundMinor: s.refundMinor,
-            releaseMinor: s.releaseMinor,
-            note: null,
-            at: now(),
-          },
-        );
-        return;
-      }
-      const set =
-        s.next === 'refunded'
-          ? { status: 'refunded', refund_request: null, confirm_due_at: null, confirm_remaining_ms: null }
-          : await reopen(trx, after, s.next as 'held' | 'shipped', {});
-      const done = await write(trx, e.id, { ...set, resolution: storeJson(s.resolution) });
-      if (s.next === 'refunded') await timers.cancel(trx, confirmKey(e.id));
-      await emit(trx, done, 'escrow.refunded');
+      const done = await inTradeTime(trx, e?.testClockId ?? null, 'timer', () => refundedNow(trx, e, payment, refund));
+      assert.ok(!isFailure(done));
     },
   };
+
+  async function heldNow(trx: Trx, e: Escrow, payment: Payment): Promise<void> {
+    assert.equal(payment.amountCapturedMinor, e.amount.minor, 'an escrow payment is captured in full');
+    await timers.cancel(trx, closeKey(e.id));
+    const held = await write(trx, e.id, {
+      status: 'held',
+      amount_held: payment.amountCapturedMinor,
+      customer_id: e.customerId ?? payment.customerId,
+    });
+    await emit(trx, held, 'escrow.held');
+  }
+
+  async function refundedNow(trx: Trx, e: Escrow | undefined, payment: Payment, refund: Refund): Promise<void> {
+    const s = e?.settlement;
+    assert.ok(
+      e !== undefined && s !== null && s !== undefined && s.refundMinor === refund.amount.minor,
+      `refund ${refund.id} is the settlement of escrow of payment ${payment.id}`,
+    );
+    const after: Escrow = {
+      ...e,
+      heldMinor: e.heldMinor - refund.amount.minor,
+      refundedMinor: e.refundedMinor + refund.amount.minor,
+      settlement: null,
+    };
+    await timers.cancel(trx, settleKey(e.id));
+    await write(trx, e.id, { amount_held: after.heldMinor, amount_refunded: after.refundedMinor, settlement: null });
+    if (s.next === 'completed') {
+      await complete(
+        trx,
+        after,
+        s.resolution ?? {
+          by: 'operator',
+          decision: 'split',
+          refundMinor: s.refundMinor,
+          releaseMinor: s.releaseMinor,
+          note: null,
+          at: now(),
+        },
+      );
+      return;
+    }
+    const set =
+      s.next === 'refunded'
+        ? { status: 'refunded', refund_request: null, confirm_due_at: null, confirm_remaining_ms: null }
+        : await reopen(trx, after, s.next as 'held' | 'shipped', {});
+    const done = await write(trx, e.id, { ...set, resolution: storeJson(s.resolution) });
+    if (s.next === 'refunded') await timers.cancel(trx, confirmKey(e.id));
+    await emit(trx, done, 'escrow.refunded');
+  }
 
   // ---------------------------------------------------------------- timers
 

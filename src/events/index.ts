@@ -8,7 +8,7 @@ export * from './secrets.js';
 export * from './service.js';
 export * from './signing.js';
 export { isForbiddenAddress, strictDestinations, type DestinationPolicy } from './destinations.js';
-export type { TimerJob, Timers } from './timers.js';
+export type { NewTimerJob, TimerJob, Timers } from './timers.js';
 export {
   DeletedView,
   EventView,
@@ -18,3 +18,14 @@ export {
   webhookDeliveryView,
   webhookEndpointView,
 } from './views.js';
+export {
+  createTestClocks,
+  defaultTestClockSettings,
+  testClockLimits,
+  testClockView,
+  TestClockError,
+  type TestClock,
+  type TestClocks,
+  type TestClockSettings,
+  type TestClockStatus,
+} from './test-clocks.js';

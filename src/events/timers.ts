@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { Clock } from '../core/index.js';
+import { atTime, type Clock } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { Database } from '../store/index.js';
 import type { Writer } from '../store/index.js';
@@ -25,6 +25,11 @@ import { repeatEvery } from '../core/index.js';
  *   left for an operator to see.
  *
  * Time comes from the injected clock; tests call `runDue()` after moving a ManualClock.
+ *
+ * A job with a `testClockId` belongs to an object on a test clock (src/events/test-clocks.ts): its
+ * `due_at` is on that clock's time, the real-time loop never takes it, and only an advance of the
+ * clock runs it (`runNextOfClock`), one at a time in due order, inside `atTime(due)` so that the
+ * object's module stamps it with the clock's time. Leases stay on the wall clock.
  */
 export interface TimerJob {
   readonly key: string;
@@ -32,6 +37,17 @@ export interface TimerJob {
   readonly dueAt: string;
   readonly payload: Record<string, unknown>;
   readonly attempts: number;
+  /** The test clock whose time the job is due on; null: the wall clock. */
+  readonly testClockId: string | null;
+}
+
+/** What to schedule: `testClockId` puts the job on a test clock's time (the caller's object is on it). */
+export interface NewTimerJob {
+  readonly kind: string;
+  readonly key: string;
+  readonly dueAt: Date;
+  readonly payload?: Record<string, unknown>;
+  readonly testClockId?: string | null;
 }
 
 /** What a handler may answer: nothing (done), or a later time to run again (e.g. not ready yet). */
@@ -73,7 +89,7 @@ export function createTimers(deps: {
   }
 
   /** Schedules (or moves) the job with this key, inside the caller's unit. */
-  async function schedule(trx: Trx, job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void> {
+  async function schedule(trx: Trx, job: NewTimerJob): Promise<void> {
     const at = clock.now().toISOString();
     const row = {
       key: job.key,
@@ -87,6 +103,7 @@ export function createTimers(deps: {
       last_error: null,
       created_at: at,
       updated_at: at,
+      test_clock_id: job.testClockId ?? null,
     };
     await trx
       .insertInto('timers')
@@ -102,16 +119,14 @@ export function createTimers(deps: {
           claimed_by: null,
           last_error: null,
           updated_at: at,
+          test_clock_id: row.test_clock_id,
         }),
       )
       .execute();
   }
 
   /** Schedules the job only if no job has this key yet (a recurring job that must not be moved). */
-  async function scheduleIfAbsent(
-    trx: Trx,
-    job: { kind: string; key: string; dueAt: Date; payload?: Record<string, unknown> },
-  ): Promise<void> {
+  async function scheduleIfAbsent(trx: Trx, job: NewTimerJob): Promise<void> {
     const at = clock.now().toISOString();
     await trx
       .insertInto('timers')
@@ -127,6 +142,7 @@ export function createTimers(deps: {
         last_error: null,
         created_at: at,
         updated_at: at,
+        test_clock_id: job.testClockId ?? null,
       })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
@@ -150,6 +166,7 @@ export function createTimers(deps: {
         .selectFrom('timers')
         .selectAll()
         .where('status', '=', 'pending')
+        .where('test_clock_id', 'is', null)
         .where('due_at', '<=', nowIso)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
         .orderBy('due_at')
@@ -168,17 +185,72 @@ export function createTimers(deps: {
           rows.map((r) => r.key),
         )
         .execute();
-      return rows.map((r) => ({
-        token,
-        job: {
-          key: r.key,
-          kind: r.kind,
-          dueAt: r.due_at,
-          payload: JSON.parse(r.payload) as Record<string, unknown>,
-          attempts: Number(r.attempts) + 1,
-        },
-      }));
+      return rows.map((r) => ({ token, job: jobOf(r) }));
     });
+  }
+
+  function jobOf(r: Database['timers']): TimerJob {
+    return {
+      key: r.key,
+      kind: r.kind,
+      dueAt: r.due_at,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      attempts: Number(r.attempts) + 1,
+      testClockId: r.test_clock_id,
+    };
+  }
+
+  /**
+   * A test clock's next job due by `upTo` (its time), claimed; `waiting`: the next one is held by
+   * another worker's lease (one that died, say), and runs after it; `idle`: none is due by `upTo`.
+   */
+  async function claimNextOfClock(clockId: string, upTo: Date): Promise<{ job: TimerJob; token: string } | 'idle' | 'waiting'> {
+    const nowIso = clock.now().toISOString();
+    const token = randomBytes(9).toString('base64url');
+    return store.db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom('timers')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('test_clock_id', '=', clockId)
+        .where('due_at', '<=', upTo.toISOString())
+        .orderBy('due_at')
+        .orderBy('key')
+        .limit(1);
+      if (store.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (row === undefined) return 'idle';
+      if (row.locked_until !== null && row.locked_until > nowIso) return 'waiting';
+      const leaseUntil = new Date(clock.now().getTime() + settings.leaseMs).toISOString();
+      await trx
+        .updateTable('timers')
+        .set({ attempts: row.attempts + 1n, locked_until: leaseUntil, claimed_by: token, updated_at: nowIso })
+        .where('key', '=', row.key)
+        .execute();
+      return { token, job: jobOf(row) };
+    });
+  }
+
+  /**
+   * Runs a test clock's next job due by `upTo`, at its due time (never before `floor`, the clock's
+   * time so far): what the clock's advance calls until it answers `idle`.
+   */
+  async function runNextOfClock(clockId: string, upTo: Date, floor: Date): Promise<{ ran: string; at: Date } | 'idle' | 'waiting'> {
+    const claimed = await claimNextOfClock(clockId, upTo);
+    if (typeof claimed === 'string') return claimed;
+    const due = new Date(claimed.job.dueAt);
+    const at = due.getTime() < floor.getTime() ? floor : due;
+    await atTime(at, () => runOne(claimed.job, claimed.token));
+    return { ran: claimed.job.key, at };
+  }
+
+  /** A deleted test clock: its jobs go back to the wall clock (their due times unchanged). */
+  async function releaseClock(trx: Trx, clockId: string): Promise<void> {
+    await trx
+      .updateTable('timers')
+      .set({ test_clock_id: null, updated_at: clock.now().toISOString() })
+      .where('test_clock_id', '=', clockId)
+      .execute();
   }
 
   /** Inside a unit: the claim still holds (locks the row on PostgreSQL until commit). */
@@ -255,7 +327,9 @@ export function createTimers(deps: {
 
   async function failJob(job: TimerJob, token: string, why: string): Promise<false> {
     const spent = job.attempts >= settings.attemptsMax;
-    const retryAt = new Date(clock.now().getTime() + retryDelayMs(Math.min(job.attempts, webhookAttemptsMaxBound))).toISOString();
+    // A test clock's job is retried on the clock's time (its due time, not the wall clock's).
+    const base = job.testClockId === null ? clock.now() : new Date(job.dueAt);
+    const retryAt = new Date(base.getTime() + retryDelayMs(Math.min(job.attempts, webhookAttemptsMaxBound))).toISOString();
     await writer.run(
       async (trx) => {
         await trx
@@ -297,6 +371,8 @@ export function createTimers(deps: {
     cancel,
     get,
     runDue,
+    runNextOfClock,
+    releaseClock,
     start: loop.start,
     stop: loop.stop,
   };

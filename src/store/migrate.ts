@@ -20,6 +20,7 @@ import * as risk from './migrations/019-risk.js';
 import * as riskOperators from './migrations/020-risk-operators.js';
 import * as interopTills from './migrations/021-interop-tills.js';
 import * as bankfiles from './migrations/024-bankfiles.js';
+import * as testClocks from './migrations/025-test-clocks.js';
 import * as billpayCards from './migrations/023-billpay-cards-autopay.js';
 import * as customsRefundsExports from './migrations/022-customs-refunds-exports.js';
 import * as reports from './migrations/015-reports.js';
@@ -56,6 +57,7 @@ const migrations: readonly Migration[] = [
   { name: '023-billpay-cards-autopay', up: billpayCards.up },
   { name: '024-bankfiles', up: bankfiles.up },
   { name: '015-reports', up: reports.up },
+  { name: '025-test-clocks', up: testClocks.up },
   { name: '026-customs-limits', up: customsLimits.up },
   { name: '028-interop-order-refunds', up: interopOrderRefunds.up },
 ];

@@ -37,6 +37,7 @@ export interface Database extends InteropTables {
   escrows: EscrowsTable;
   escrow_periods: EscrowPeriodsTable;
   timers: TimersTable;
+  test_clocks: TestClocksTable;
   settlement_schedules: SettlementSchedulesTable;
   merchant_bank_accounts: MerchantBankAccountsTable;
   settlement_statements: SettlementStatementsTable;
@@ -457,6 +458,8 @@ export interface EscrowsTable {
   request_digest: string;
   created_at: string;
   updated_at: string;
+  /** Migration 025: the test clock the trade runs on (test mode). */
+  test_clock_id: string | null;
 }
 
 /** A durable timer (src/events/timers.ts): one due job per key. */
@@ -470,6 +473,22 @@ export interface TimersTable {
   locked_until: string | null;
   claimed_by: string | null;
   last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Migration 025: the test clock whose time this job is due on (null: the wall clock). */
+  test_clock_id: string | null;
+}
+
+/** A test clock (migration 025, src/events/test-clocks.ts): a merchant's simulated time for test-mode objects. */
+export interface TestClocksTable {
+  id: string;
+  merchant_id: string;
+  name: string | null;
+  status: string;
+  frozen_time: string;
+  advance_to: string | null;
+  locked_until: string | null;
+  claimed_by: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -11,6 +11,7 @@ import { listView } from '../presenters.js';
 import { ProblemError } from '../problems.js';
 import { AmountMinor, Currency, IdempotencyHeaders, ListOf, ListQuery, problemResponses, Timestamp } from '../schemas.js';
 import { problemFromFailure } from '../problems.js';
+import { requireTestMode } from './test-clocks.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -51,6 +52,7 @@ export const EscrowView = Type.Object({
   ),
   settling: Type.Boolean({ description: 'A decided refund is being paid out; other steps wait' }),
   close_due_at: Nullable(Timestamp),
+  test_clock: Nullable(Type.String({ description: 'The test clock the trade runs on (test mode), or null' })),
   merchant: Type.Optional(Type.String({ description: "The trade's merchant (operator only)" })),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -75,6 +77,12 @@ const CreateEscrow = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 500 })),
     customer: Type.Optional(Type.String({ maxLength: 40 })),
     metadata: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), { maxProperties: 20 })),
+    test_clock: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description: "A test clock of yours (test keys only): the trade runs on its time, and advancing it fires the trade's timers",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -158,6 +166,7 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
     },
     async (request, reply) => {
       const b = request.body;
+      if (b.test_clock !== undefined) requireTestMode(request);
       const result = await escrow.create(
         merchantIdOf(request),
         {
@@ -167,6 +176,7 @@ export function registerEscrowRoutes(fastify: FastifyInstance, services: { escro
           description: b.description,
           customerId: b.customer,
           metadata: b.metadata,
+          testClockId: b.test_clock,
         },
         idempotencyKeyOf(request.headers),
       );

@@ -84,14 +84,17 @@ export function registerMerchantRoutes(fastify: FastifyInstance, services: ApiSe
       config: { auth: 'operator' },
       schema: {
         tags: ['merchants'],
-        summary: 'Issue another secret key (shown once)',
+        summary: 'Issue another secret key (shown once); mode live for a live key (test clocks refuse it)',
         headers: IdempotencyHeaders,
         params: Type.Object({ id: Type.String() }),
+        body: Type.Optional(
+          Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('test'), Type.Literal('live')])) }, { additionalProperties: false }),
+        ),
         response: { 201: ApiKeyView, ...problemResponses },
       },
     },
     async (request, reply) => {
-      const result = await parties.createApiKey(request.params.id);
+      const result = await parties.createApiKey(request.params.id, request.body?.mode ?? 'test');
       if (isFailure(result)) throw problemFromFailure(result);
       return reply.code(201).send(apiKeyView(result.apiKey, result.secretKey));
     },

@@ -51,7 +51,7 @@ import {
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
 import { insertAttempt, moveStatus, recordTransition, settleAttempt, writeFxFacts } from './store.js';
-import { RiskError, type DebitGuard, type PaymentFraudPort } from '../risk/index.js';
+import { type FraudDecision, RiskError, type DebitGuard, type PaymentFraudPort, type PreparedFraudCheck } from '../risk/index.js';
 
 export interface PaymentSettings {
   /** An unpaid payment is canceled after this long. */
@@ -524,10 +524,12 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (connectors.length === 0)
       return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
     const merchant = await descriptorOf(payment.merchantId);
-    const verdict =
+    // The fraud check runs inside the claiming unit (its velocity rows, list lookup and decision
+    // commit with the claim: one unit per confirm, not two); a block commits the decision only.
+    const fraudCheck =
       deps.fraud === undefined
         ? undefined
-        : await deps.fraud.evaluate({
+        : await deps.fraud.prepare({
             paymentId: payment.id,
             merchantId: payment.merchantId,
             amount: payment.amount,
@@ -537,10 +539,6 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
             deviceId: payment.metadata.device_id ?? null,
             email: payment.metadata.email ?? null,
           });
-    if (verdict?.action === 'block')
-      return fail(RiskError.PaymentBlocked, `refused by ${verdict.fired.map((f) => f.name).join(', ')}; nothing was charged`);
-    // Review: authorized only, held uncaptured for an analyst (src/risk/reviews.ts).
-    const held = verdict?.action === 'review';
     const claim: Claim = {
       reason: `confirmed with a ${cardholder.brand} card`,
       set: {
@@ -562,13 +560,19 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         notificationUrl: `${publicBaseUrl}/v1/payments/${payment.id}/3ds_return`,
       });
       if (authentication.status === 'challenge')
-        return requireChallenge(payment, claim, authentication.acsTransactionId, authentication.challengeUrl);
+        return requireChallenge(payment, claim, fraudCheck, authentication.acsTransactionId, authentication.challengeUrl);
       // Frictionless: go on. Unavailable: go on without authentication (the issuer decides;
       // documented in docs/payments.md) rather than block every payment on the directory server.
     }
-    const first = { ...cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector), ...(held ? { capture: false } : {}) };
+    const connector = connectors[0] as CardConnector;
+    const request = cardRequest(payment, cardholder, merchant, connector);
     const claimed = await writer.run(
-      async (trx) => {
+      async (trx): Promise<{ blocked: FraudDecision } | { first: AuthorizeRequest } | PaymentFailure> => {
+        const verdict = await fraudCheck?.run(trx);
+        if (verdict?.action === 'block') return { blocked: verdict };
+        // Review: authorized only, held uncaptured for an analyst (src/risk/reviews.ts).
+        const held = verdict?.action === 'review';
+        const first = held ? { ...request, capture: false } : request;
         const ok = await moveStatus(trx, {
           id: payment.id,
           from: 'requires_payment_method',
@@ -577,15 +581,21 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           at: now(),
           set: claim.set,
         });
-        if (ok) await recordAttempt(trx, payment, connectors[0] as CardConnector, first);
-        if (ok && held && verdict !== undefined)
-          await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
-        return ok;
+        // Lost to another confirm: nothing of this one is kept (its fraud check included).
+        if (!ok) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+        await recordAttempt(trx, payment, connector, first);
+        if (held) await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
+        return { first };
       },
-      { keys: [payment.id] },
+      { keys: [payment.id, ...(fraudCheck?.keys ?? [])] },
     );
-    if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
-    return authorizeCard(payment, cardholder, merchant, connectors, first);
+    if (isFailure(claimed)) return claimed;
+    if ('blocked' in claimed) return blockedFailure(claimed.blocked);
+    return authorizeCard(payment, cardholder, merchant, connectors, claimed.first);
+  }
+
+  function blockedFailure(verdict: FraudDecision): PaymentFailure {
+    return fail(RiskError.PaymentBlocked, `refused by ${verdict.fired.map((f) => f.name).join(', ')}; nothing was charged`);
   }
 
   /**
@@ -630,6 +640,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     merchant: MerchantDescriptor,
     connectors: readonly CardConnector[],
     first?: AuthorizeRequest,
+    firstRecorded = first !== undefined,
   ): Promise<Payment | PaymentFailure> {
     const initial = first ?? cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
     const result = await authorizeWithFailover(connectors, initial, {
@@ -637,7 +648,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       requestFor: (connector, index) =>
         index === 0 ? initial : { ...cardRequest(payment, cardholder, merchant, connector), capture: initial.capture },
       reversalIdFor: () => newId('att'),
-      journal: attemptJournal(payment, first !== undefined),
+      journal: attemptJournal(payment, firstRecorded),
     });
     const { outcome, request } = result;
     if (outcome.status === 'approved') return settleApproved(payment, result.connector, request, outcome);
@@ -700,11 +711,14 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   async function requireChallenge(
     payment: Payment,
     claim: Claim,
+    fraudCheck: PreparedFraudCheck | undefined,
     acsTransactionId: string,
     challengeUrl: string,
   ): Promise<Payment | PaymentFailure> {
-    return writer.run(
-      async (trx) => {
+    const challenged = await writer.run(
+      async (trx): Promise<Payment | { blocked: FraudDecision } | PaymentFailure> => {
+        const verdict = await fraudCheck?.run(trx);
+        if (verdict?.action === 'block') return { blocked: verdict };
         if (
           !(await moveStatus(trx, {
             id: payment.id,
@@ -725,12 +739,16 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           at: now(),
           set: { three_ds_transaction_id: acsTransactionId, next_action_url: challengeUrl },
         });
+        // A review verdict outlives the challenge: the authorization after it is not captured.
+        if (verdict?.action === 'review')
+          await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
         const waiting = await reload(trx, payment.id);
         await emit(trx, waiting, 'payment.requires_action');
         return waiting;
       },
-      { keys: [payment.id] },
+      { keys: [payment.id, ...(fraudCheck?.keys ?? [])] },
     );
+    return !isFailure(challenged) && 'blocked' in challenged ? blockedFailure(challenged.blocked) : challenged;
   }
 
   /**
@@ -770,7 +788,11 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const cardholder = await vault.cardholderData(payment.merchantId, payment.method?.cardId ?? '');
     if (isFailure(cardholder)) return giveBack(payment, PaymentError.MethodInvalid, cardholder.detail);
     const connectors = channels.route({ brand: cardholder.brand, currency: payment.amount.currency, merchantId: payment.merchantId });
-    const outcome = await authorizeCard(payment, cardholder, await descriptorOf(payment.merchantId), connectors);
+    const merchant = await descriptorOf(payment.merchantId);
+    // Held for review when the challenge began: authorized only, like a frictionless held payment.
+    const held = deps.fraud !== undefined && !(await deps.fraud.captureAllowed(store.reader, paymentId));
+    const request = cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
+    const outcome = await authorizeCard(payment, cardholder, merchant, connectors, held ? { ...request, capture: false } : request, false);
     return isFailure(outcome) ? ((await get(payment.merchantId, paymentId)) as Payment) : outcome;
   }
 

@@ -50,7 +50,7 @@ import {
 } from './postings.js';
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
-import { insertAttempt, moveStatus, recordTransition, settleAttempt, writeFxFacts } from './store.js';
+import { insertAttempt, moveStatus, moveStatusReturning, recordTransition, settleAttempt, writeFxFacts } from './store.js';
 import { type FraudDecision, RiskError, type DebitGuard, type PaymentFraudPort, type PreparedFraudCheck } from '../risk/index.js';
 
 export interface PaymentSettings {
@@ -198,6 +198,11 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       },
       { keys: [id] },
     );
+  }
+
+  /** The payment as a move left it: the row the move answered, or (the move found it elsewhere) as it is. */
+  async function afterMove(trx: Trx, row: Database['payments'] | undefined, id: string): Promise<Payment> {
+    return row === undefined ? reload(trx, id) : toPayment(row);
   }
 
   async function reload(trx: Trx, id: string): Promise<Payment> {
@@ -437,6 +442,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         if (refused !== undefined) return refused;
         const entryId = `${payment.id}:wallet`;
         const destination = await destinationOf(trx, payment);
+        let moved: Database['payments'] | undefined;
         if (payment.captureMethod === 'automatic') {
           // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
           const conversion = destination === 'escrow' ? undefined : await captureConversion(trx, payment, payment.amount.minor);
@@ -467,7 +473,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
               entry.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : entry.failure,
               'the wallet has too little to pay this',
             );
-          await moveStatus(trx, {
+          moved = await moveStatusReturning(trx, {
             id: payment.id,
             from: 'processing',
             to: 'succeeded',
@@ -489,7 +495,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
               hold.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : hold.failure,
               'the wallet has too little to pay this',
             );
-          await moveStatus(trx, {
+          moved = await moveStatusReturning(trx, {
             id: payment.id,
             from: 'processing',
             to: 'requires_capture',
@@ -498,7 +504,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
             set: { hold_entry_id: entryId },
           });
         }
-        const settled = await reload(trx, payment.id);
+        const settled = await afterMove(trx, moved, payment.id);
         await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
         await afterCapture(trx, settled, destination);
         return settled;
@@ -731,7 +737,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         ) {
           return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
         }
-        await moveStatus(trx, {
+        const moved = await moveStatusReturning(trx, {
           id: payment.id,
           from: 'processing',
           to: 'requires_action',
@@ -742,7 +748,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         // A review verdict outlives the challenge: the authorization after it is not captured.
         if (verdict?.action === 'review')
           await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
-        const waiting = await reload(trx, payment.id);
+        const waiting = await afterMove(trx, moved, payment.id);
         await emit(trx, waiting, 'payment.requires_action');
         return waiting;
       },
@@ -846,6 +852,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           grossMinor: payment.amount.minor,
         };
         const destination = await destinationOf(trx, payment);
+        let moved: Database['payments'] | undefined;
         if (request.capture) {
           const conversion = destination === 'escrow' ? undefined : await captureConversion(trx, payment, payment.amount.minor);
           const fee =
@@ -862,7 +869,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
               ? await paymentLedger.captureNow(trx, { ...common, feeMinor: fee, destination })
               : await convertedLedger.captureNow(trx, { ...common, feeMinor: fee, conversion });
           assert.ok(!isFailure(entry), `capture entry for ${payment.id}: ${isFailure(entry) ? entry.detail : ''}`);
-          await moveStatus(trx, {
+          moved = await moveStatusReturning(trx, {
             id: payment.id,
             from: 'processing',
             to: 'succeeded',
@@ -873,7 +880,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         } else {
           const hold = await paymentLedger.hold(trx, common);
           assert.ok(!isFailure(hold), `authorization hold for ${payment.id}: ${isFailure(hold) ? hold.detail : ''}`);
-          await moveStatus(trx, {
+          moved = await moveStatusReturning(trx, {
             id: payment.id,
             from: 'processing',
             to: 'requires_capture',
@@ -882,7 +889,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
             set: { hold_entry_id: request.attemptId, channel, last_error_code: null, last_error_message: null },
           });
         }
-        const settled = await reload(trx, payment.id);
+        const settled = await afterMove(trx, moved, payment.id);
         await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
         await afterCapture(trx, settled, destination);
         return settled;
@@ -913,7 +920,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           .where('status', '=', 'declined')
           .executeTakeFirstOrThrow();
         const to: PaymentStatus = Number(declined.n) >= settings.declinedAttemptsMax ? 'failed' : 'requires_payment_method';
-        await moveStatus(trx, {
+        const moved = await moveStatusReturning(trx, {
           id: payment.id,
           from: 'processing',
           to,
@@ -925,7 +932,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
             last_decline_code: declineFor(outcome.responseCode).code,
           },
         });
-        await emit(trx, await reload(trx, payment.id), 'payment.failed');
+        await emit(trx, await afterMove(trx, moved, payment.id), 'payment.failed');
       },
       { keys: [payment.id] },
     );

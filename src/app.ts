@@ -185,17 +185,15 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   // Review decisions capture or cancel through payments, which are built further down.
   const heldSlot: { port?: HeldPaymentPort } = {};
   const fingerprintKey = deriveFingerprintKey(vaultKey);
+  const fraudCard = (card: { pan: string; brand: string }) => ({
+    fingerprint: cardFingerprint(fingerprintKey, card.pan),
+    bin: card.pan.slice(0, 6),
+    brand: card.brand,
+    last4: card.pan.slice(-4),
+  });
   const fraud: PaymentFraudPort = {
-    evaluate: ({ card, ...check }) =>
-      risk.fraud.evaluate({
-        ...check,
-        card: {
-          fingerprint: cardFingerprint(fingerprintKey, card.pan),
-          bin: card.pan.slice(0, 6),
-          brand: card.brand,
-          last4: card.pan.slice(-4),
-        },
-      }),
+    evaluate: ({ card, ...check }) => risk.fraud.evaluate({ ...check, card: fraudCard(card) }),
+    prepare: ({ card, ...check }) => risk.fraud.prepare({ ...check, card: fraudCard(card) }),
     hold: risk.fraud.hold,
     captureAllowed: risk.fraud.captureAllowed,
   };

@@ -102,6 +102,32 @@ describeEachStore('card payments with a 3-D Secure challenge', (dialect) => {
     expect((await t.request('GET', `/v1/payments/${second.id}`, { key: m.key })).body.status).toBe('requires_action');
   });
 
+  it('keeps a review hold through the challenge: authorized, not captured, the merchant cannot capture', async () => {
+    const m = await t.makeMerchant();
+    const rule = await t.hutong.services.risk.createRule(
+      {
+        name: 'review this merchant',
+        action: 'review',
+        status: 'enabled',
+        conditions: { all: [{ fact: 'merchant_id', operator: 'equal', value: m.id }] },
+      },
+      'test',
+    );
+    expect(rule).toHaveProperty('id');
+    const { id, url } = await challenged(m.key);
+    const back = await answer(url, { otp: '123456' });
+    const done = await t.hutong.server.inject({ method: 'GET', url: back });
+    expect(done.headers.location).toContain('status=requires_capture');
+    const detail = await t.request('GET', `/v1/payments/${id}`, { key: m.key });
+    expect(detail.body).toMatchObject({ status: 'requires_capture', amount_captured: 0 });
+    expect(detail.body.attempts).toMatchObject([{ kind: 'authorize', status: 'approved' }]);
+    const reviews = await t.hutong.services.risk.reviews({ status: 'open' });
+    expect(reviews.map((r) => r.paymentId)).toContain(id);
+    const capture = await t.request('POST', `/v1/payments/${id}/capture`, { key: m.key, body: {} });
+    expect(capture.status).toBe(409);
+    expect(capture.body.code).toBe('risk_review_pending');
+  });
+
   it('does not challenge other cards (frictionless)', async () => {
     const m = await t.makeMerchant();
     const created = await t.request('POST', '/v1/payments', {

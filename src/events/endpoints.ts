@@ -7,7 +7,9 @@ import { decodeCursor, pageLimit, pageQuery, toPage, type Page, type PageRequest
 import type { Cipher } from '../vault/index.js';
 import { EventError } from './errors.js';
 import { anyEventType, eventsDb, toEndpoint, type EndpointStatus, type WebhookEndpoint } from './model.js';
-import { eventTypeLengthMax, eventTypePattern } from './outbox.js';
+import { endpointsPerMerchantMax, eventTypeLengthMax, eventTypePattern } from './outbox.js';
+
+export { endpointsPerMerchantMax };
 import { newWebhookSecret, sealSecret } from './secrets.js';
 
 export interface NewEndpoint {
@@ -31,8 +33,6 @@ type EndpointFailure = Failure<EventError>;
 
 export const webhookUrlLengthMax = 2048;
 export const enabledEventsMax = 64;
-/** Every endpoint gets a copy of every event it subscribes to; the bound keeps fan-out small. */
-export const endpointsPerMerchantMax = 16;
 
 /** Only http(s), and no credentials in the URL: the URL is shown back in lists and logs. */
 export function checkWebhookUrl(text: string): EndpointFailure | undefined {

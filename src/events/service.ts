@@ -41,7 +41,7 @@ export function createEvents(deps: { store: Store; cipher: Cipher; clock: Clock;
   const { store, clock } = deps;
   const db = eventsDb(store.db);
   const reader = eventsDb(store.reader);
-  const outbox = createOutbox({ clock });
+  const outbox = createOutbox({ clock, exec: store.exec, dialect: store.dialect });
   const endpoints = createEndpoints(deps);
 
   async function getEvent(merchantId: string, id: string): Promise<HutongEvent | EventFailure> {

@@ -4,7 +4,7 @@ import type { Clock } from '../core/index.js';
 import { fail, type Failure } from '../core/index.js';
 import { derivedId, digestOf } from '../core/index.js';
 import type { Database } from '../store/index.js';
-import { statement, type Exec, type Statement } from '../store/index.js';
+import { afterCommit, statement, type Exec, type Statement } from '../store/index.js';
 import { amountMinorMax } from '../money/index.js';
 import { LedgerError } from './errors.js';
 import {
@@ -82,6 +82,7 @@ const moveBalanceSql = statement(`update ledger_accounts set
     then credits_posted + ? - debits_posted - ? - debits_pending - ?
     else debits_posted + ? - credits_posted - ? - credits_pending - ? end) >= 0)`);
 const insertPostingsSql = new Map<number, Statement>();
+const knownAccountsMax = 200_000;
 
 function insertPostingsFor(count: number): Statement {
   let st = insertPostingsSql.get(count);
@@ -139,8 +140,16 @@ function recordSqlFor(postingsCount: number, accountsCount: number): Statement {
 export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite' | 'postgres' }): Ledger {
   const { clock, exec, dialect } = deps;
 
+  /**
+   * Accounts this process has seen committed. An account is never deleted, so a known one needs no
+   * insert: a payment's capture sends no account statements once its merchant has been paid before.
+   * Filled only after the inserting unit committed (afterCommit); bounded, emptied when full.
+   */
+  const known = new Set<string>();
+
   async function ensureAccount(trx: Transaction<Database>, spec: AccountSpec): Promise<string> {
     const id = accountIdFor(spec);
+    if (known.has(id)) return id;
     const params = [
       id,
       spec.ownerType,
@@ -153,6 +162,10 @@ export function createLedger(deps: { clock: Clock; exec: Exec; dialect: 'sqlite'
       clock.now().toISOString(),
     ];
     await exec(trx, insertAccountSql, params);
+    afterCommit(trx, () => {
+      if (known.size >= knownAccountsMax) known.clear();
+      known.add(id);
+    });
     return id;
   }
 

@@ -50,8 +50,8 @@ import {
 } from './postings.js';
 import type { FxPort, PaymentFxInput } from './fx-port.js';
 import type { PaymentStatus } from './state.js';
-import { insertAttempt, moveStatus, recordTransition, settleAttempt, writeFxFacts } from './store.js';
-import { RiskError, type DebitGuard, type PaymentFraudPort } from '../risk/index.js';
+import { insertAttempt, moveStatus, moveStatusReturning, recordTransition, settleAttempt, writeFxFacts } from './store.js';
+import { type FraudDecision, RiskError, type DebitGuard, type PaymentFraudPort, type PreparedFraudCheck } from '../risk/index.js';
 
 export interface PaymentSettings {
   /** An unpaid payment is canceled after this long. */
@@ -198,6 +198,11 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       },
       { keys: [id] },
     );
+  }
+
+  /** The payment as a move left it: the row the move answered, or (the move found it elsewhere) as it is. */
+  async function afterMove(trx: Trx, row: Database['payments'] | undefined, id: string): Promise<Payment> {
+    return row === undefined ? reload(trx, id) : toPayment(row);
   }
 
   async function reload(trx: Trx, id: string): Promise<Payment> {
@@ -437,6 +442,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         if (refused !== undefined) return refused;
         const entryId = `${payment.id}:wallet`;
         const destination = await destinationOf(trx, payment);
+        let moved: Database['payments'] | undefined;
         if (payment.captureMethod === 'automatic') {
           // Escrow holds the shopper's own currency: an escrow payment never converts (docs/escrow.md).
           const conversion = destination === 'escrow' ? undefined : await captureConversion(trx, payment, payment.amount.minor);
@@ -467,7 +473,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
               entry.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : entry.failure,
               'the wallet has too little to pay this',
             );
-          await moveStatus(trx, {
+          moved = await moveStatusReturning(trx, {
             id: payment.id,
             from: 'processing',
             to: 'succeeded',
@@ -489,7 +495,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
               hold.failure === LedgerError.AccountNotFound ? LedgerError.InsufficientFunds : hold.failure,
               'the wallet has too little to pay this',
             );
-          await moveStatus(trx, {
+          moved = await moveStatusReturning(trx, {
             id: payment.id,
             from: 'processing',
             to: 'requires_capture',
@@ -498,7 +504,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
             set: { hold_entry_id: entryId },
           });
         }
-        const settled = await reload(trx, payment.id);
+        const settled = await afterMove(trx, moved, payment.id);
         await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
         await afterCapture(trx, settled, destination);
         return settled;
@@ -524,10 +530,12 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     if (connectors.length === 0)
       return fail(PaymentError.CurrencyNotSupported, `no channel accepts ${cardholder.brand} cards in ${payment.amount.currency}`);
     const merchant = await descriptorOf(payment.merchantId);
-    const verdict =
+    // The fraud check runs inside the claiming unit (its velocity rows, list lookup and decision
+    // commit with the claim: one unit per confirm, not two); a block commits the decision only.
+    const fraudCheck =
       deps.fraud === undefined
         ? undefined
-        : await deps.fraud.evaluate({
+        : await deps.fraud.prepare({
             paymentId: payment.id,
             merchantId: payment.merchantId,
             amount: payment.amount,
@@ -537,10 +545,6 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
             deviceId: payment.metadata.device_id ?? null,
             email: payment.metadata.email ?? null,
           });
-    if (verdict?.action === 'block')
-      return fail(RiskError.PaymentBlocked, `refused by ${verdict.fired.map((f) => f.name).join(', ')}; nothing was charged`);
-    // Review: authorized only, held uncaptured for an analyst (src/risk/reviews.ts).
-    const held = verdict?.action === 'review';
     const claim: Claim = {
       reason: `confirmed with a ${cardholder.brand} card`,
       set: {
@@ -562,13 +566,19 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         notificationUrl: `${publicBaseUrl}/v1/payments/${payment.id}/3ds_return`,
       });
       if (authentication.status === 'challenge')
-        return requireChallenge(payment, claim, authentication.acsTransactionId, authentication.challengeUrl);
+        return requireChallenge(payment, claim, fraudCheck, authentication.acsTransactionId, authentication.challengeUrl);
       // Frictionless: go on. Unavailable: go on without authentication (the issuer decides;
       // documented in docs/payments.md) rather than block every payment on the directory server.
     }
-    const first = { ...cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector), ...(held ? { capture: false } : {}) };
+    const connector = connectors[0] as CardConnector;
+    const request = cardRequest(payment, cardholder, merchant, connector);
     const claimed = await writer.run(
-      async (trx) => {
+      async (trx): Promise<{ blocked: FraudDecision } | { first: AuthorizeRequest } | PaymentFailure> => {
+        const verdict = await fraudCheck?.run(trx);
+        if (verdict?.action === 'block') return { blocked: verdict };
+        // Review: authorized only, held uncaptured for an analyst (src/risk/reviews.ts).
+        const held = verdict?.action === 'review';
+        const first = held ? { ...request, capture: false } : request;
         const ok = await moveStatus(trx, {
           id: payment.id,
           from: 'requires_payment_method',
@@ -577,15 +587,21 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           at: now(),
           set: claim.set,
         });
-        if (ok) await recordAttempt(trx, payment, connectors[0] as CardConnector, first);
-        if (ok && held && verdict !== undefined)
-          await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
-        return ok;
+        // Lost to another confirm: nothing of this one is kept (its fraud check included).
+        if (!ok) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
+        await recordAttempt(trx, payment, connector, first);
+        if (held) await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
+        return { first };
       },
-      { keys: [payment.id] },
+      { keys: [payment.id, ...(fraudCheck?.keys ?? [])] },
     );
-    if (!claimed) return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
-    return authorizeCard(payment, cardholder, merchant, connectors, first);
+    if (isFailure(claimed)) return claimed;
+    if ('blocked' in claimed) return blockedFailure(claimed.blocked);
+    return authorizeCard(payment, cardholder, merchant, connectors, claimed.first);
+  }
+
+  function blockedFailure(verdict: FraudDecision): PaymentFailure {
+    return fail(RiskError.PaymentBlocked, `refused by ${verdict.fired.map((f) => f.name).join(', ')}; nothing was charged`);
   }
 
   /**
@@ -630,6 +646,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     merchant: MerchantDescriptor,
     connectors: readonly CardConnector[],
     first?: AuthorizeRequest,
+    firstRecorded = first !== undefined,
   ): Promise<Payment | PaymentFailure> {
     const initial = first ?? cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
     const result = await authorizeWithFailover(connectors, initial, {
@@ -637,7 +654,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
       requestFor: (connector, index) =>
         index === 0 ? initial : { ...cardRequest(payment, cardholder, merchant, connector), capture: initial.capture },
       reversalIdFor: () => newId('att'),
-      journal: attemptJournal(payment, first !== undefined),
+      journal: attemptJournal(payment, firstRecorded),
     });
     const { outcome, request } = result;
     if (outcome.status === 'approved') return settleApproved(payment, result.connector, request, outcome);
@@ -700,11 +717,14 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
   async function requireChallenge(
     payment: Payment,
     claim: Claim,
+    fraudCheck: PreparedFraudCheck | undefined,
     acsTransactionId: string,
     challengeUrl: string,
   ): Promise<Payment | PaymentFailure> {
-    return writer.run(
-      async (trx) => {
+    const challenged = await writer.run(
+      async (trx): Promise<Payment | { blocked: FraudDecision } | PaymentFailure> => {
+        const verdict = await fraudCheck?.run(trx);
+        if (verdict?.action === 'block') return { blocked: verdict };
         if (
           !(await moveStatus(trx, {
             id: payment.id,
@@ -717,7 +737,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         ) {
           return fail(PaymentError.StateInvalid, 'the payment is no longer waiting for a payment method');
         }
-        await moveStatus(trx, {
+        const moved = await moveStatusReturning(trx, {
           id: payment.id,
           from: 'processing',
           to: 'requires_action',
@@ -725,12 +745,16 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           at: now(),
           set: { three_ds_transaction_id: acsTransactionId, next_action_url: challengeUrl },
         });
-        const waiting = await reload(trx, payment.id);
+        // A review verdict outlives the challenge: the authorization after it is not captured.
+        if (verdict?.action === 'review')
+          await deps.fraud?.hold(trx, { paymentId: payment.id, merchantId: payment.merchantId, decisionId: verdict.id });
+        const waiting = await afterMove(trx, moved, payment.id);
         await emit(trx, waiting, 'payment.requires_action');
         return waiting;
       },
-      { keys: [payment.id] },
+      { keys: [payment.id, ...(fraudCheck?.keys ?? [])] },
     );
+    return !isFailure(challenged) && 'blocked' in challenged ? blockedFailure(challenged.blocked) : challenged;
   }
 
   /**
@@ -770,7 +794,11 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
     const cardholder = await vault.cardholderData(payment.merchantId, payment.method?.cardId ?? '');
     if (isFailure(cardholder)) return giveBack(payment, PaymentError.MethodInvalid, cardholder.detail);
     const connectors = channels.route({ brand: cardholder.brand, currency: payment.amount.currency, merchantId: payment.merchantId });
-    const outcome = await authorizeCard(payment, cardholder, await descriptorOf(payment.merchantId), connectors);
+    const merchant = await descriptorOf(payment.merchantId);
+    // Held for review when the challenge began: authorized only, like a frictionless held payment.
+    const held = deps.fraud !== undefined && !(await deps.fraud.captureAllowed(store.reader, paymentId));
+    const request = cardRequest(payment, cardholder, merchant, connectors[0] as CardConnector);
+    const outcome = await authorizeCard(payment, cardholder, merchant, connectors, held ? { ...request, capture: false } : request, false);
     return isFailure(outcome) ? ((await get(payment.merchantId, paymentId)) as Payment) : outcome;
   }
 
@@ -824,6 +852,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           grossMinor: payment.amount.minor,
         };
         const destination = await destinationOf(trx, payment);
+        let moved: Database['payments'] | undefined;
         if (request.capture) {
           const conversion = destination === 'escrow' ? undefined : await captureConversion(trx, payment, payment.amount.minor);
           const fee =
@@ -840,7 +869,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
               ? await paymentLedger.captureNow(trx, { ...common, feeMinor: fee, destination })
               : await convertedLedger.captureNow(trx, { ...common, feeMinor: fee, conversion });
           assert.ok(!isFailure(entry), `capture entry for ${payment.id}: ${isFailure(entry) ? entry.detail : ''}`);
-          await moveStatus(trx, {
+          moved = await moveStatusReturning(trx, {
             id: payment.id,
             from: 'processing',
             to: 'succeeded',
@@ -851,7 +880,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
         } else {
           const hold = await paymentLedger.hold(trx, common);
           assert.ok(!isFailure(hold), `authorization hold for ${payment.id}: ${isFailure(hold) ? hold.detail : ''}`);
-          await moveStatus(trx, {
+          moved = await moveStatusReturning(trx, {
             id: payment.id,
             from: 'processing',
             to: 'requires_capture',
@@ -860,7 +889,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
             set: { hold_entry_id: request.attemptId, channel, last_error_code: null, last_error_message: null },
           });
         }
-        const settled = await reload(trx, payment.id);
+        const settled = await afterMove(trx, moved, payment.id);
         await emit(trx, settled, settled.status === 'succeeded' ? 'payment.succeeded' : 'payment.requires_capture');
         await afterCapture(trx, settled, destination);
         return settled;
@@ -891,7 +920,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
           .where('status', '=', 'declined')
           .executeTakeFirstOrThrow();
         const to: PaymentStatus = Number(declined.n) >= settings.declinedAttemptsMax ? 'failed' : 'requires_payment_method';
-        await moveStatus(trx, {
+        const moved = await moveStatusReturning(trx, {
           id: payment.id,
           from: 'processing',
           to,
@@ -903,7 +932,7 @@ export function createPayments(deps: PaymentsDeps, hooks: PaymentHooks = {}) {
             last_decline_code: declineFor(outcome.responseCode).code,
           },
         });
-        await emit(trx, await reload(trx, payment.id), 'payment.failed');
+        await emit(trx, await afterMove(trx, moved, payment.id), 'payment.failed');
       },
       { keys: [payment.id] },
     );

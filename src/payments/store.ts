@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PaymentFxFacts } from './fx-port.js';
-import { sql, type Transaction } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Database } from '../store/index.js';
 import { paymentMachine, refundMachine, type AttemptKind, type AttemptStatus, type PaymentStatus, type RefundStatus } from './state.js';
 
@@ -15,16 +15,41 @@ export async function moveStatus(
   trx: Trx,
   p: { id: string; from: PaymentStatus; to: PaymentStatus; reason: string; at: string; set?: Partial<Database['payments']> },
 ): Promise<boolean> {
+  return (await moveStatusReturning(trx, p)) !== undefined;
+}
+
+/**
+ * `moveStatus` that answers the moved row (no re-read after it), or undefined if the payment was
+ * no longer in `from`. On PostgreSQL the move and its timeline entry are one round trip (a
+ * data-modifying CTE); on SQLite two statements.
+ */
+export async function moveStatusReturning(
+  trx: Trx,
+  p: { id: string; from: PaymentStatus; to: PaymentStatus; reason: string; at: string; set?: Partial<Database['payments']> },
+): Promise<Database['payments'] | undefined> {
   paymentMachine.assertMove(p.from, p.to);
-  const result = await trx
+  const update = trx
     .updateTable('payments')
     .set({ ...p.set, status: p.to, updated_at: p.at })
     .where('id', '=', p.id)
     .where('status', '=', p.from)
-    .executeTakeFirst();
-  if (result.numUpdatedRows !== 1n) return false;
+    .returningAll();
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    const compiled = update.compile();
+    const n = compiled.parameters.length;
+    const text = `with u as (${compiled.sql}), t as (
+      insert into payment_transitions (payment_id, seq, from_status, to_status, reason, at)
+      select u.id, coalesce((select max(seq) from payment_transitions where payment_id = u.id), -1) + 1, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}
+      from u) select * from u`;
+    const result = await trx.executeQuery<Database['payments']>(
+      CompiledQuery.raw(text, [...compiled.parameters, p.from, p.to, p.reason, p.at]),
+    );
+    return result.rows[0];
+  }
+  const row = await update.executeTakeFirst();
+  if (row === undefined) return undefined;
   await recordTransition(trx, { paymentId: p.id, from: p.from, to: p.to, reason: p.reason, at: p.at });
-  return true;
+  return row as Database['payments'];
 }
 
 /** Appends to the payment's timeline; the next sequence number is computed in the same statement. */

@@ -3,7 +3,7 @@ import { Almanac, type Engine } from 'json-rules-engine';
 import type { Kysely, Transaction } from 'kysely';
 import { type Clock, newId } from '../core/index.js';
 import type { Database, Store, Writer } from '../store/index.js';
-import type { FiredRule, FraudCheck, FraudDecision, FraudRule } from './model.js';
+import type { FiredRule, FraudCheck, FraudDecision, FraudRule, PreparedFraudCheck } from './model.js';
 import { engineOf, type RuleBook, velocityParamsOf, type VelocityDimension } from './rules.js';
 
 /**
@@ -125,89 +125,98 @@ export function createFraudCheck(deps: {
     return cache.enabled;
   }
 
-  async function evaluate(check: Omit<FraudCheck, 'at'>): Promise<FraudDecision> {
+  /**
+   * Prepares a check outside any unit (the rules are read, or taken from the cache): the caller runs
+   * it inside its own writer unit, with `keys` among the unit's keys, so the check commits with what
+   * the caller claims (the payment's claim unit: one unit and one commit fewer per card payment).
+   */
+  async function prepare(check: Omit<FraudCheck, 'at'>): Promise<PreparedFraudCheck> {
     const started = performance.now();
     const at = clock.now();
     const full: FraudCheck = { ...check, at };
     const active = await enabled();
     const dims = dimensionsOf(full);
-    return writer.run(
-      async (trx) => {
-        await trx
-          .insertInto('risk_velocity')
-          .values(
-            dims.map(([dimension, value]) => ({
-              dimension,
-              value,
-              payment_id: check.paymentId,
-              amount_minor: check.amount.minor,
-              currency: check.amount.currency,
-              at: at.toISOString(),
-            })),
-          )
-          .execute();
-        const listed = await trx
-          .selectFrom('risk_list_items')
-          .select(['kind', 'value', 'list'])
-          .where((eb) =>
-            eb.or(
-              [
-                ['card', full.card.fingerprint],
-                ['ip', full.ip],
-                ['email', full.email?.toLowerCase() ?? null],
-              ]
-                .filter(([, v]) => v !== null)
-                .map(([k, v]) => eb.and([eb('kind', '=', k as string), eb('value', '=', v as string)])),
-            ),
-          )
-          .execute();
-        let fired: FiredRule[];
-        let errors: FraudDecision['errors'] = [];
-        const listRule = (list: string) =>
-          listed
-            .filter((l) => l.list === list)
-            .map((l) => ({
-              id: `${list}_list:${l.kind}`,
-              version: 0,
-              name: `${list} list (${l.kind})`,
-              action: list as FiredRule['action'],
-            }));
-        if (listed.some((l) => l.list === 'allow')) fired = listRule('allow');
-        else if (listed.some((l) => l.list === 'block')) fired = listRule('block');
-        else ({ fired, errors } = await runRules(trx, active, full));
-        if (errors.length > 0) deps.onRuleError?.(errors);
-        const decision: FraudDecision = {
-          id: newId('dec'),
-          paymentId: check.paymentId,
-          action: actionOf(fired),
-          fired,
-          errors,
-          micros: Math.round((performance.now() - started) * 1000),
-          at: at.toISOString(),
-        };
-        await trx
-          .insertInto('risk_decisions')
-          .values({
-            id: decision.id,
-            payment_id: decision.paymentId,
-            merchant_id: check.merchantId,
-            action: decision.action,
-            fired: JSON.stringify(fired),
-            errors: JSON.stringify(errors),
-            facts: JSON.stringify({
-              ...full,
-              amount: { minor: full.amount.minor.toString(), currency: full.amount.currency },
-              at: undefined,
-            }),
-            micros: BigInt(decision.micros),
-            at: decision.at,
-          })
-          .execute();
-        return decision;
-      },
-      { keys: dims.map(([d, v]) => `risk/velocity/${d}/${v}`) },
-    );
+    const run = async (trx: Transaction<Database>): Promise<FraudDecision> => {
+      await trx
+        .insertInto('risk_velocity')
+        .values(
+          dims.map(([dimension, value]) => ({
+            dimension,
+            value,
+            payment_id: check.paymentId,
+            amount_minor: check.amount.minor,
+            currency: check.amount.currency,
+            at: at.toISOString(),
+          })),
+        )
+        .execute();
+      const listed = await trx
+        .selectFrom('risk_list_items')
+        .select(['kind', 'value', 'list'])
+        .where((eb) =>
+          eb.or(
+            [
+              ['card', full.card.fingerprint],
+              ['ip', full.ip],
+              ['email', full.email?.toLowerCase() ?? null],
+            ]
+              .filter(([, v]) => v !== null)
+              .map(([k, v]) => eb.and([eb('kind', '=', k as string), eb('value', '=', v as string)])),
+          ),
+        )
+        .execute();
+      let fired: FiredRule[];
+      let errors: FraudDecision['errors'] = [];
+      const listRule = (list: string) =>
+        listed
+          .filter((l) => l.list === list)
+          .map((l) => ({
+            id: `${list}_list:${l.kind}`,
+            version: 0,
+            name: `${list} list (${l.kind})`,
+            action: list as FiredRule['action'],
+          }));
+      if (listed.some((l) => l.list === 'allow')) fired = listRule('allow');
+      else if (listed.some((l) => l.list === 'block')) fired = listRule('block');
+      else ({ fired, errors } = await runRules(trx, active, full));
+      if (errors.length > 0) deps.onRuleError?.(errors);
+      const decision: FraudDecision = {
+        id: newId('dec'),
+        paymentId: check.paymentId,
+        action: actionOf(fired),
+        fired,
+        errors,
+        micros: Math.round((performance.now() - started) * 1000),
+        at: at.toISOString(),
+      };
+      await trx
+        .insertInto('risk_decisions')
+        .values({
+          id: decision.id,
+          payment_id: decision.paymentId,
+          merchant_id: check.merchantId,
+          action: decision.action,
+          fired: JSON.stringify(fired),
+          errors: JSON.stringify(errors),
+          facts: JSON.stringify({
+            ...full,
+            amount: { minor: full.amount.minor.toString(), currency: full.amount.currency },
+            at: undefined,
+          }),
+          micros: BigInt(decision.micros),
+          at: decision.at,
+        })
+        .execute();
+      return decision;
+    };
+    return { keys: dims.map(([d, v]) => `risk/velocity/${d}/${v}`), run };
   }
 
-  return { evaluate, invalidate: () => (cache = undefined) };
+  /** The check in a writer unit of its own. */
+  async function evaluate(check: Omit<FraudCheck, 'at'>): Promise<FraudDecision> {
+    const prepared = await prepare(check);
+    return writer.run(prepared.run, { keys: prepared.keys });
+  }
+
+  return { prepare, evaluate, invalidate: () => (cache = undefined) };
 }

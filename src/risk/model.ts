@@ -274,10 +274,20 @@ export interface FraudDecision {
  * How payments ask risk about a card payment (bound in src/app.ts, which turns the card number into
  * its fingerprint and BIN before risk sees it).
  */
+/** A fraud check ready to run inside the caller's writer unit (`keys` among the unit's keys). */
+export interface PreparedFraudCheck {
+  readonly keys: readonly string[];
+  run(trx: Transaction<Database>): Promise<FraudDecision>;
+}
+
 export interface PaymentFraudPort {
   evaluate(
     check: Omit<FraudCheck, 'card' | 'at'> & { readonly card: { readonly pan: string; readonly brand: string } },
   ): Promise<FraudDecision>;
+  /** The same check, to run inside the unit that claims the payment (it commits with the claim). */
+  prepare(
+    check: Omit<FraudCheck, 'card' | 'at'> & { readonly card: { readonly pan: string; readonly brand: string } },
+  ): Promise<PreparedFraudCheck>;
   /** Inside the unit that claims the payment: the payment is held for an analyst (authorized, not captured). */
   hold(trx: Transaction<Database>, hold: { paymentId: string; merchantId: string; decisionId: string }): Promise<void>;
   /** Whether the payment may be captured: not while an analyst's review is open. */
@@ -356,6 +366,7 @@ export interface RiskService {
   /** Fraud rules on the card payment path (payments call it through PaymentFraudPort, bound in src/app.ts). */
   readonly fraud: {
     evaluate(check: Omit<FraudCheck, 'at'>): Promise<FraudDecision>;
+    prepare(check: Omit<FraudCheck, 'at'>): Promise<PreparedFraudCheck>;
     hold: PaymentFraudPort['hold'];
     captureAllowed: PaymentFraudPort['captureAllowed'];
   };

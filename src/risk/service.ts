@@ -138,7 +138,7 @@ export function createRiskService(deps: RiskDeps): RiskService {
       return screening.importList(parsed, path);
     },
     lists: () => screening.lists(),
-    fraud: { evaluate: fraudCheck.evaluate, hold: reviews.hold, captureAllowed: reviews.captureAllowed },
+    fraud: { evaluate: fraudCheck.evaluate, prepare: fraudCheck.prepare, hold: reviews.hold, captureAllowed: reviews.captureAllowed },
     rules: () => ruleBook.latest(),
     async createRule(rule, actor) {
       const made = await ruleBook.create(rule, actor);

@@ -20,6 +20,7 @@ export {
 export type * from './schema.js';
 export { postgresExec, preparedNameOf, sqliteExec, statement, steps, type Exec, type ExecResult, type Statement } from './statements.js';
 export {
+  afterCommit,
   createWriter,
   WriterOutcomeUnknownError,
   WriterOverloadedError,

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { useLedger } from '../../test/support/ledger.js';
 import { describeEachStore } from '../../test/support/stores.js';
 import { fail, isFailure } from '../core/failure.js';
-import { createWriter, WriterOverloadedError } from './writer.js';
+import { afterCommit, createWriter, WriterOverloadedError } from './writer.js';
 
 describeEachStore('group-commit writer', (dialect) => {
   const f = useLedger(dialect);
@@ -37,6 +37,27 @@ describeEachStore('group-commit writer', (dialect) => {
     expect(f.writer.stats.largestBatch).toBeGreaterThan(1);
     // Read through the other connection: resolved means committed.
     expect(await ids('w_many')).toHaveLength(200);
+  });
+
+  it('runs after-commit callbacks only for units that committed, after their commit', async () => {
+    await table('w_after');
+    const seen: string[] = [];
+    const committedWhenCalled: number[] = [];
+    const unit = (id: number, end: 'ok' | 'throw' | 'failure') =>
+      f.writer.run(async (trx) => {
+        await sql`insert into w_after (id) values (${id})`.execute(trx);
+        afterCommit(trx, () => {
+          seen.push(`${id}`);
+          committedWhenCalled.push(id);
+        });
+        if (end === 'throw') throw new Error('boom');
+        return end === 'failure' ? fail('nope', 'refused') : id;
+      });
+    const outcomes = await Promise.allSettled([unit(1, 'ok'), unit(2, 'throw'), unit(3, 'failure'), unit(4, 'ok')]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(seen.sort()).toEqual(['1', '4']);
+    // What the callbacks saw as done is durable: visible through the other connection.
+    expect(await ids('w_after')).toEqual(committedWhenCalled.sort());
   });
 
   it('rolls back only the unit that throws or returns a failure; its batch-mates commit', async () => {

@@ -97,7 +97,20 @@ export class WriterOutcomeUnknownError extends Error {
   }
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Outcome = { ok: true; value: unknown; committed?: (() => void)[] } | { ok: false; error: unknown };
+
+/** The running unit's after-commit callbacks, by its batch's transaction (units of a batch run one at a time). */
+const unitCallbacks = new WeakMap<Transaction<Database>, (() => void)[]>();
+
+/**
+ * Runs `callback` once the calling unit's writes are durable (after its batch's COMMIT, or after the
+ * commit probe found it committed); never if the unit fails, returns a Failure or its batch does
+ * not commit. For process-local caches of rows that, once committed, never go away (ledger accounts).
+ * Outside a writer unit it does nothing.
+ */
+export function afterCommit(trx: Transaction<Database>, callback: () => void): void {
+  unitCallbacks.get(trx)?.push(callback);
+}
 
 /** COMMIT was sent and failed on a lost connection; `outcomes` are what the units returned. */
 class CommitLost extends Error {
@@ -263,7 +276,10 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
   function settle(batch: Unit[], outcomes: Outcome[]): void {
     batch.forEach((unit, i) => {
       const outcome = outcomes[i] as Outcome;
-      if (outcome.ok) return unit.resolve(outcome.value);
+      if (outcome.ok) {
+        for (const callback of outcome.committed ?? []) callback();
+        return unit.resolve(outcome.value);
+      }
       if (isRetryable(outcome.error) && unit.attempts < conflictAttemptsMax) {
         unit.attempts++;
         queue.push(unit);
@@ -304,14 +320,21 @@ export function createWriter(db: Kysely<Database>, exec: Exec, options: WriterOp
 
   /** Runs one unit after its savepoint; a failure rolls back to that savepoint, undoing only it. */
   async function runUnit(trx: Transaction<Database>, unit: Unit): Promise<Outcome> {
+    const committed: (() => void)[] = [];
+    unitCallbacks.set(trx, committed);
     try {
       const value = await unit.work(trx);
-      if (isFailure(value)) await exec(trx, rollbackSql, []);
-      return { ok: true, value };
+      if (isFailure(value)) {
+        await exec(trx, rollbackSql, []);
+        return { ok: true, value };
+      }
+      return { ok: true, value, committed };
     } catch (error) {
       // If the savepoint rollback itself fails the transaction is unusable: propagate.
       await exec(trx, rollbackSql, []);
       return { ok: false, error };
+    } finally {
+      unitCallbacks.delete(trx);
     }
   }
 

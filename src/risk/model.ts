@@ -322,6 +322,8 @@ export interface RiskService {
       id: string,
       set: { role?: string; status?: 'active' | 'disabled' },
     ): Promise<{ before: Operator; after: Operator } | Failure<RiskError>>;
+    /** Seals every TOTP secret still stored in the clear (migration 029's data step, run at start); how many. */
+    sealPlainSecrets(): Promise<number>;
   };
   /** The append-only, hash-chained audit log of operator actions and setting changes. */
   readonly audit: {

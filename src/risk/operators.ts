@@ -52,8 +52,18 @@ export function totpStep(secret: string, code: string, nowMs: number): number | 
   return undefined;
 }
 
-export function createOperators(deps: { store: Store; writer: Writer; clock: Clock }) {
-  const { store, writer, clock } = deps;
+/** The vault's cipher (src/vault, bound in src/app.ts): TOTP secrets are stored sealed, as card numbers are. */
+export interface SecretSealer {
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): string;
+}
+
+/** The additional authenticated data of an operator's sealed secret: it opens only in its own row. */
+const totpContext = (operatorId: string) => `risk_operators.totp_secret:${operatorId}`;
+const isSealed = (value: string) => value.startsWith('v1.');
+
+export function createOperators(deps: { store: Store; writer: Writer; clock: Clock; sealer: SecretSealer }) {
+  const { store, writer, clock, sealer } = deps;
   const decoy = hashPassword(randomBytes(12).toString('hex'));
   const view = (r: { id: string; login: string; name: string; role: string; status: string; created_at: string }): Operator => ({
     id: r.id,
@@ -70,13 +80,14 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     if (input.password.length < 12) return fail(RiskError.OperatorInvalid, 'the password needs at least 12 characters');
     const totpSecret = authenticator.generateSecret(20);
     const at = clock.now().toISOString();
+    const id = newId('op');
     const row = {
-      id: newId('op'),
+      id,
       login: input.login,
       name: input.name,
       role: input.role,
       password_hash: await hashPassword(input.password),
-      totp_secret: totpSecret,
+      totp_secret: sealer.seal(totpSecret, totpContext(id)),
       totp_last_step: 0n,
       failed_attempts: 0n,
       locked_until: null,
@@ -108,7 +119,7 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     if (row.status !== 'active') return refused;
     if (row.locked_until !== null && row.locked_until > now.toISOString())
       return fail(RiskError.OperatorLocked, `too many failed sign-ins; try again after ${row.locked_until}`);
-    const step = (await passwordMatches(password, row.password_hash)) ? totpStep(row.totp_secret, code, now.getTime()) : undefined;
+    const step = (await passwordMatches(password, row.password_hash)) ? totpStep(secretOf(row), code, now.getTime()) : undefined;
     const token = `${operatorSessionPrefix}${randomBytes(24).toString('base64url')}`;
     const expiresAt = new Date(now.getTime() + sessionTtlMs).toISOString();
     const ok = await writer.run(
@@ -149,6 +160,36 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
       { keys: [`risk/operators/${row.login}`] },
     );
     return ok ? { token, expiresAt, operator: view(row) } : refused;
+  }
+
+  function secretOf(row: { id: string; totp_secret: string }): string {
+    return isSealed(row.totp_secret) ? sealer.open(row.totp_secret, totpContext(row.id)) : row.totp_secret;
+  }
+
+  /**
+   * The data half of migration 029 (it needs the vault key, which migrations do not have): every
+   * TOTP secret still stored in the clear is sealed, each under its own row's context. Run by every
+   * start; two nodes at once seal a row once (the update matches the plain value only).
+   */
+  async function sealPlainSecrets(): Promise<number> {
+    const rows = await store.reader
+      .selectFrom('risk_operators')
+      .select(['id', 'totp_secret'])
+      .where('totp_secret', 'not like', 'v1.%')
+      .execute();
+    let sealed = 0;
+    for (const r of rows) {
+      const done = await writer.run((trx) =>
+        trx
+          .updateTable('risk_operators')
+          .set({ totp_secret: sealer.seal(r.totp_secret, totpContext(r.id)) })
+          .where('id', '=', r.id)
+          .where('totp_secret', '=', r.totp_secret)
+          .executeTakeFirst(),
+      );
+      if (done.numUpdatedRows === 1n) sealed++;
+    }
+    return sealed;
   }
 
   async function authenticate(token: string): Promise<Operator | undefined> {
@@ -208,7 +249,7 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     return { before: view(before), after: view(after) };
   }
 
-  return { create, signIn, authenticate, signOut, list, change };
+  return { create, signIn, authenticate, signOut, list, change, sealPlainSecrets };
 }
 
 export type Operators = ReturnType<typeof createOperators>;

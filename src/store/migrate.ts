@@ -23,6 +23,7 @@ import * as bankfiles from './migrations/024-bankfiles.js';
 import * as billpayCards from './migrations/023-billpay-cards-autopay.js';
 import * as customsRefundsExports from './migrations/022-customs-refunds-exports.js';
 import * as reports from './migrations/015-reports.js';
+import * as riskDaily from './migrations/029-risk-daily.js';
 
 interface Migration {
   readonly name: string;
@@ -54,6 +55,7 @@ const migrations: readonly Migration[] = [
   { name: '023-billpay-cards-autopay', up: billpayCards.up },
   { name: '024-bankfiles', up: bankfiles.up },
   { name: '015-reports', up: reports.up },
+  { name: '029-risk-daily', up: riskDaily.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import { authenticator } from 'otplib';
 import { type Clock, fail, type Failure, newId } from '../core/index.js';
 import type { Store, Writer } from '../store/index.js';
@@ -122,6 +123,7 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     const step = (await passwordMatches(password, row.password_hash)) ? totpStep(secretOf(row), code, now.getTime()) : undefined;
     const token = `${operatorSessionPrefix}${randomBytes(24).toString('base64url')}`;
     const expiresAt = new Date(now.getTime() + sessionTtlMs).toISOString();
+    const csrfToken = randomBytes(24).toString('base64url');
     const ok = await writer.run(
       async (trx) => {
         if (step === undefined || BigInt(step) <= row.totp_last_step) {
@@ -153,13 +155,14 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
             created_at: now.toISOString(),
             expires_at: expiresAt,
             revoked_at: null,
+            csrf_token: csrfToken,
           })
           .execute();
         return true;
       },
       { keys: [`risk/operators/${row.login}`] },
     );
-    return ok ? { token, expiresAt, operator: view(row) } : refused;
+    return ok ? { token, expiresAt, operator: view(row), csrfToken } : refused;
   }
 
   function secretOf(row: { id: string; totp_secret: string }): string {
@@ -189,19 +192,29 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
       );
       if (done.numUpdatedRows === 1n) sealed++;
     }
+    // SQLite keeps a deleted value in free pages of the file (and in its write-ahead log) until they
+    // are reused: the file is rebuilt and the log emptied, so no plain secret stays on disk.
+    if (sealed > 0 && store.dialect === 'sqlite') {
+      await sql`vacuum`.execute(store.db);
+      await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
+    }
     return sealed;
   }
 
-  async function authenticate(token: string): Promise<Operator | undefined> {
+  async function session(token: string): Promise<{ operator: Operator; csrfToken: string; expiresAt: string } | undefined> {
     const row = await store.reader
       .selectFrom('risk_operator_sessions as s')
       .innerJoin('risk_operators as o', 'o.id', 's.operator_id')
-      .select(['o.id', 'o.login', 'o.name', 'o.role', 'o.status', 'o.created_at', 's.expires_at', 's.revoked_at'])
+      .select(['o.id', 'o.login', 'o.name', 'o.role', 'o.status', 'o.created_at', 's.expires_at', 's.revoked_at', 's.csrf_token'])
       .where('s.token_hash', '=', tokenHash(token))
       .executeTakeFirst();
     if (row === undefined || row.revoked_at !== null || row.status !== 'active' || row.expires_at <= clock.now().toISOString())
       return undefined;
-    return view(row);
+    return { operator: view(row), csrfToken: row.csrf_token ?? '', expiresAt: row.expires_at };
+  }
+
+  async function authenticate(token: string): Promise<Operator | undefined> {
+    return (await session(token))?.operator;
   }
 
   async function signOut(token: string): Promise<void> {
@@ -249,7 +262,7 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     return { before: view(before), after: view(after) };
   }
 
-  return { create, signIn, authenticate, signOut, list, change, sealPlainSecrets };
+  return { create, signIn, authenticate, session, signOut, list, change, sealPlainSecrets };
 }
 
 export type Operators = ReturnType<typeof createOperators>;

@@ -125,6 +125,8 @@ export interface RiskOperatorSessionsTable {
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** Migration 029: the CSRF token for the console's cookie (null for sessions made before it). */
+  csrf_token: string | null;
 }
 
 export interface RiskRulesTable {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -16,6 +17,7 @@ import { createWallets } from './wallets/service.js';
 import { cardFingerprint, createCardVault, deriveFingerprintKey } from './cards/index.js';
 import { paymentOutcomes } from './read-models/index.js';
 import { walletDayMovements } from './read-models/index.js';
+import { crossBorderDayTotals, walletDayTotals } from './read-models/index.js';
 import { createPaymentServices, type ChannelsPort, type ThreeDSecurePort, type WalletsPort } from './payments/index.js';
 import { createEvents, createWebhookDispatcher, type Events, type WebhookDispatcher } from './events/index.js';
 import { paymentView, refundView } from './api/routes/payments.js';
@@ -53,6 +55,7 @@ import type { PaymentCodePort } from './payments/index.js';
 import { billpaySettingsDefault, createBillpayService, type BillerConnectors } from './billpay/index.js';
 import { autopayRunView, billerPaymentView, billPaymentView } from './api/presenters/billpay.js';
 import { createRiskService, type HeldPaymentPort, type IdentityPort, type PaymentFraudPort } from './risk/index.js';
+import { createDailyScan, type DailyScan } from './risk/index.js';
 import type { BillCardCharge, BillpayCardsPort } from './billpay/index.js';
 import { derivedId } from './core/index.js';
 import type { PaymentServices } from './payments/index.js';
@@ -86,6 +89,8 @@ export interface Hutong {
   readonly server: FastifyInstance;
   /** Durable timers (escrow auto-confirm/close); `hutong start` runs their worker loop. */
   readonly timers: Timers;
+  /** The daily AML scan and large-value report (src/risk/daily.ts); `hutong start` schedules it. */
+  readonly riskDaily: DailyScan;
   /** Hutong as a customs declarant: register this certificate with the single window. */
   readonly customsDeclarant: { readonly copCode: string; readonly copName: string; readonly certNo: string; readonly publicKeyPem: string };
   /** Sets customs' public key (receipts are checked with it), e.g. once the sandbox hands it over. */
@@ -181,7 +186,10 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     paymentOutcomes: (ids) => paymentOutcomes(store.reader, ids),
     onRuleError: (errors) => warn(`fraud rule failed to evaluate; its fail mode applied: ${JSON.stringify(errors)}`),
     dayMovements: (range) => walletDayMovements(store.reader, range),
+    sealer: cipher,
   });
+  // Migration 029's data step: TOTP secrets stored in the clear are sealed with the vault key.
+  await risk.operators.sealPlainSecrets();
   // Review decisions capture or cancel through payments, which are built further down.
   const heldSlot: { port?: HeldPaymentPort } = {};
   const fingerprintKey = deriveFingerprintKey(vaultKey);
@@ -300,6 +308,21 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
   };
   const timers = createTimers({ store, writer, clock, onError: (error) => warn(`timers: ${String(error)}`) });
   const testClocks = createTestClocks({ store, writer, clock, timers, events, onError: (error) => warn(`test clocks: ${String(error)}`) });
+  const riskDaily = createDailyScan({
+    store,
+    writer,
+    clock,
+    timers: {
+      register: (kind, handler) => timers.register(kind, handler),
+      schedule: (trx, job) => timers.schedule(trx, job),
+      scheduleIfAbsent: (trx, job) => timers.scheduleIfAbsent(trx, job),
+      get: (key) => timers.get(key),
+    },
+    hour: config.risk?.dailyScanHour ?? 1,
+    scanCases: (day) => risk.scanCases(day),
+    dayTotals: async (range) => [...(await walletDayTotals(store.reader, range)), ...(await crossBorderDayTotals(store.reader, range))],
+    reportDir: config.risk?.reportDir ?? (config.dataDir === undefined ? undefined : join(config.dataDir, 'risk-reports')),
+  });
   const escrow = createEscrow({
     store,
     writer,
@@ -615,6 +638,7 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
         await timers.stop();
       },
     },
+    riskDaily,
     customsDeclarant: {
       copCode: customsKey.payCode,
       copName: customsKey.payName,

@@ -110,6 +110,10 @@ export interface HutongConfig {
     readonly identityUrl: string | undefined;
     readonly identityKey: string | undefined;
     readonly screeningThresholdPermille: number;
+    /** The hour (0–23, China time) of the daily AML scan of the day before (src/risk/daily.ts). */
+    readonly dailyScanHour?: number;
+    /** Where the daily large-value report files go (default: `risk-reports` in the data directory). */
+    readonly reportDir?: string;
   };
   /**
    * PostgreSQL failover (docs/failover.md): with a multi-host DATABASE_URL, how long a connection
@@ -297,6 +301,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HutongConfig {
       identityUrl: env.HUTONG_IDENTITY_URL === '' ? undefined : env.HUTONG_IDENTITY_URL,
       identityKey: env.HUTONG_IDENTITY_KEY === '' ? undefined : env.HUTONG_IDENTITY_KEY,
       screeningThresholdPermille: intFrom(env, 'HUTONG_RISK_SCREENING_THRESHOLD', 900, 500, 1000),
+      dailyScanHour: intFrom(env, 'HUTONG_RISK_SCAN_HOUR', 1, 0, 23),
+      reportDir: env.HUTONG_RISK_REPORT_DIR === '' ? undefined : env.HUTONG_RISK_REPORT_DIR,
     },
     failover: { reconnectTimeoutMs: intFrom(env, 'HUTONG_PG_RECONNECT_MS', 30_000, 100, 600_000) },
     bankFiles: bankFilesConfig(env),

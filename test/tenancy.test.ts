@@ -200,6 +200,7 @@ const routeKinds: Record<string, Kind> = {
   'GET /favicon.ico': 'public',
   'POST /v1/operator_sessions': 'public',
   'DELETE /v1/operator_sessions/current': 'operator',
+  'GET /v1/operator_sessions/current': 'operator',
   'POST /v1/operators': 'operator',
   'GET /v1/operators': 'operator',
   'PATCH /v1/operators/:id': 'operator',

@@ -87,14 +87,28 @@ export function cookieOf(request: FastifyRequest, name: string): string | undefi
 }
 
 async function sessionPrincipal(request: FastifyRequest, services: ApiServices): Promise<Principal> {
-  const session = await services.web.webSession(cookieOf(request, sessionCookie) as string);
+  const cookie = cookieOf(request, sessionCookie) as string;
+  if (cookie.startsWith(operatorSessionPrefix)) {
+    // The console signed in with an operator account (issue 16): the cookie is the os_ session.
+    const operatorSession = await services.risk.operators.session(cookie);
+    if (operatorSession === undefined || operatorSession.csrfToken === '')
+      throw new ProblemError('authentication_required', 'the session expired or was signed out; sign in again');
+    checkCsrf(request, operatorSession.csrfToken);
+    request.operatorAccount = operatorSession.operator;
+    return { type: 'operator' };
+  }
+  const session = await services.web.webSession(cookie);
   if (session === undefined) throw new ProblemError('authentication_required', 'the session expired; sign in again');
+  checkCsrf(request, session.csrfToken);
+  return session.principal;
+}
+
+function checkCsrf(request: FastifyRequest, expected: string): void {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     const given = request.headers['x-csrf-token'];
-    if (typeof given !== 'string' || !sameToken(given, session.csrfToken))
+    if (typeof given !== 'string' || !sameToken(given, expected))
       throw new ProblemError('csrf_token_invalid', 'send the X-CSRF-Token header with the token from the hutong_csrf cookie');
   }
-  return session.principal;
 }
 
 /** The calling merchant's id; routes with auth 'merchant' always have one. */

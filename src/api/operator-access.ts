@@ -8,6 +8,7 @@ import type { OperatorArea } from '../risk/index.js';
  */
 const changes: readonly (readonly [RegExp, OperatorArea])[] = [
   [/^\/v1\/operator_sessions\/current$/, 'read'],
+  [/^\/v1\/dashboard_sessions\/current$/, 'read'],
   [/^\/v1\/risk\//, 'risk'],
   [/^\/v1\/escrows\/:id\/arbitrate$/, 'risk'],
   [/^\/v1\/bill_complaints\//, 'risk'],

@@ -6,6 +6,8 @@ import type { Payment } from '../payments/index.js';
 import { assets, assetsByPath } from '../web/index.js';
 import { contentSecurityPolicy, html, page, pageHeaders, type Raw } from '../web/index.js';
 import { cashierText, consoleText, moneyText, pickLang, walletLabels, type Lang } from '../web/index.js';
+import { operatorSessionPrefix } from '../risk/index.js';
+import { riskNavIds, riskText } from '../web/index.js';
 
 /**
  * The server-rendered pages: the hosted cashier (/checkout/{token}), the merchant dashboard
@@ -219,11 +221,15 @@ function signInPage(kind: 'dashboard' | 'ops', lang: Lang): string {
     body: html`<header class="bar"><span class="logo">Hutong 互通 ${name}</span>${langSwitch(lang)}</header>
       <main class="panel" id="sign-in-page" data-kind="${kind}">
         <h1>${t.signIn}</h1>
-        <form id="sign-in-form">
-          <label for="secret-key">${kind === 'ops' ? t.operatorKey : t.secretKey}</label
-          ><input id="secret-key" type="password" autocomplete="current-password" required />
-          <button type="submit" class="primary" id="sign-in">${t.signIn}</button>
-        </form>
+        ${
+          kind === 'ops'
+            ? opsSignInForm(lang)
+            : html`<form id="sign-in-form">
+                <label for="secret-key">${t.secretKey}</label
+                ><input id="secret-key" type="password" autocomplete="current-password" required />
+                <button type="submit" class="primary" id="sign-in">${t.signIn}</button>
+              </form>`
+        }
         ${
           kind === 'dashboard'
             ? html`<h2>${t.orLogin}</h2>
@@ -236,9 +242,21 @@ function signInPage(kind: 'dashboard' | 'ops', lang: Lang): string {
             : ''
         }
         <div id="message" class="msg" role="alert" hidden></div>
-        <p class="small">${t.keyNote}</p>
+        <p class="small">${kind === 'ops' ? riskText[lang].signInNote : t.keyNote}</p>
       </main>`,
   });
+}
+
+/** The console signs in with an operator account (issue 16); the ok_ key is for automation only. */
+function opsSignInForm(lang: Lang): Raw {
+  const r = riskText[lang];
+  return html`<form id="operator-form">
+    <label for="email">${r.email}</label><input id="email" type="email" autocomplete="username" required />
+    <label for="password">${r.password}</label><input id="password" type="password" autocomplete="current-password" required />
+    <label for="code">${r.code}</label
+    ><input id="code" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required />
+    <button type="submit" class="primary" id="sign-in">${consoleText[lang].signIn}</button>
+  </form>`;
 }
 
 function consolePage(kind: 'dashboard' | 'ops', lang: Lang): string {
@@ -247,7 +265,11 @@ function consolePage(kind: 'dashboard' | 'ops', lang: Lang): string {
     kind === 'ops'
       ? (['merchants', 'ledger', 'disputes', 'settlement', 'reconciliation', 'customs'] as const)
       : (['overview', 'payments', 'webhooks', 'keys', 'escrow', 'settlements', 'customs'] as const);
-  const nav = [...ids.map((id) => ({ id, label: t[id] })), ...((kind === 'ops' ? webHooks.opsNav : webHooks.dashboardNav) ?? [])];
+  const nav = [
+    ...ids.map((id) => ({ id, label: t[id] })),
+    ...(kind === 'ops' ? riskNavIds.map((id) => ({ id, label: riskText[lang][id] })) : []),
+    ...((kind === 'ops' ? webHooks.opsNav : webHooks.dashboardNav) ?? []),
+  ];
   return page({
     lang,
     title: kind === 'ops' ? t.consoleTitle : t.dashboardTitle,
@@ -342,6 +364,8 @@ export function registerWebPages(fastify: FastifyInstance, services: ApiServices
   async function signedIn(request: FastifyRequest, kind: 'merchant' | 'operator'): Promise<boolean> {
     const token = cookieOf(request, sessionCookie);
     if (token === undefined) return false;
+    // The console's cookie is an operator account's os_ session (issue 16, src/risk/operators.ts).
+    if (token.startsWith(operatorSessionPrefix)) return kind === 'operator' && (await services.risk.operators.session(token)) !== undefined;
     const session = await web.webSession(token);
     return session?.principal.type === kind;
   }

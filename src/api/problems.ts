@@ -25,6 +25,7 @@ const riskProblems = {
   operator_not_found: { status: 404, title: 'No such operator' },
   operator_invalid: { status: 400, title: 'The operator account data is not valid' },
   operator_forbidden: { status: 403, title: "The operator's role does not allow this action" },
+  operator_key_not_for_browser: { status: 403, title: 'The operator key is for automation, not the console' },
   four_eyes_required: { status: 409, title: 'A second operator has to approve this change' },
   risk_rule_invalid: { status: 400, title: 'The fraud rule is not valid' },
   risk_rule_not_found: { status: 404, title: 'No such fraud rule' },

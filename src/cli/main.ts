@@ -52,6 +52,7 @@ program
     const sanctionsLists = await loadSampleListsIfNone(hutong.services.risk);
     const fxFeed = await startFx(config, hutong.services.fx, (message) => hutong.server.log.warn(message));
     await hutong.services.cycle.start();
+    await hutong.riskDaily.start();
     hutong.timers.start();
     hutong.services.customs.startPolling();
     const operator = await hutong.services.parties.ensureOperatorKey(config.adminKey);

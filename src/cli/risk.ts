@@ -125,6 +125,24 @@ export function registerRiskCommands(program: Command): void {
       }
     });
   risk
+    .command('scan')
+    .description(
+      "the daily AML job by hand: one Beijing day's suspicious-activity scan and its large-value report (the scheduler runs it daily)",
+    )
+    .requiredOption('--day <YYYY-MM-DD>', 'the day, in Beijing time')
+    .action(async (options: { day: string }) => {
+      const hutong = await createHutong(loadConfig(), { logger: false });
+      try {
+        const run = await hutong.riskDaily.runDay(options.day, 'hand');
+        if (isFailure(run)) throw new Error(run.detail);
+        console.log(
+          `${run.day}: ${run.casesOpened} cases opened, ${run.largeValueLines} large-value lines (scan run ${run.runs} time${run.runs === 1 ? '' : 's'})`,
+        );
+      } finally {
+        await hutong.close();
+      }
+    });
+  risk
     .command('cases-scan')
     .description("open suspicious-activity cases from one Beijing day's wallet movements (structuring, rapid in-and-out, many payers)")
     .requiredOption('--day <YYYY-MM-DD>', 'the day, in Beijing time')

@@ -26,6 +26,7 @@ export enum RiskError {
   OperatorInvalid = 'operator_invalid',
   /** The operator's role does not cover this action. */
   OperatorForbidden = 'operator_forbidden',
+  OperatorKeyNotForBrowser = 'operator_key_not_for_browser',
   /** Four-eyes: the operator who asked for a change may not approve it. */
   FourEyesRequired = 'four_eyes_required',
   RuleInvalid = 'risk_rule_invalid',

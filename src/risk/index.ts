@@ -30,3 +30,4 @@ export {
   type RiskCase,
 } from './cases.js';
 export { crossBorderThresholdsMinor } from './large-value.js';
+export { createDailyScan, dailyScanAt, dailyScanKey, dailyScanKind, nextDailyScan, type DailyRun, type DailyScan } from './daily.js';

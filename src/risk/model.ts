@@ -209,6 +209,8 @@ export interface OperatorSession {
   readonly token: string;
   readonly expiresAt: string;
   readonly operator: Operator;
+  /** The CSRF token of the session when the console's page uses it as a browser cookie (double submit). */
+  readonly csrfToken: string;
 }
 
 /** Fraud rule actions, in the order Radar applies them: request 3-D Secure, then allow, block, review. */
@@ -326,12 +328,16 @@ export interface RiskService {
     signIn(login: string, password: string, code: string): Promise<OperatorSession | Failure<RiskError>>;
     /** The operator of a live session token, or undefined. */
     authenticate(token: string): Promise<Operator | undefined>;
+    /** The operator and the CSRF token of a live session token (the console's cookie), or undefined. */
+    session(token: string): Promise<{ operator: Operator; csrfToken: string; expiresAt: string } | undefined>;
     signOut(token: string): Promise<void>;
     list(): Promise<Operator[]>;
     change(
       id: string,
       set: { role?: string; status?: 'active' | 'disabled' },
     ): Promise<{ before: Operator; after: Operator } | Failure<RiskError>>;
+    /** Seals every TOTP secret still stored in the clear (migration 029's data step, run at start); how many. */
+    sealPlainSecrets(): Promise<number>;
   };
   /** The append-only, hash-chained audit log of operator actions and setting changes. */
   readonly audit: {

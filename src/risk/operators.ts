@@ -1,4 +1,5 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import { authenticator } from 'otplib';
 import { type Clock, fail, type Failure, newId } from '../core/index.js';
 import type { Store, Writer } from '../store/index.js';
@@ -52,8 +53,18 @@ export function totpStep(secret: string, code: string, nowMs: number): number | 
   return undefined;
 }
 
-export function createOperators(deps: { store: Store; writer: Writer; clock: Clock }) {
-  const { store, writer, clock } = deps;
+/** The vault's cipher (src/vault, bound in src/app.ts): TOTP secrets are stored sealed, as card numbers are. */
+export interface SecretSealer {
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): string;
+}
+
+/** The additional authenticated data of an operator's sealed secret: it opens only in its own row. */
+const totpContext = (operatorId: string) => `risk_operators.totp_secret:${operatorId}`;
+const isSealed = (value: string) => value.startsWith('v1.');
+
+export function createOperators(deps: { store: Store; writer: Writer; clock: Clock; sealer: SecretSealer }) {
+  const { store, writer, clock, sealer } = deps;
   const decoy = hashPassword(randomBytes(12).toString('hex'));
   const view = (r: { id: string; login: string; name: string; role: string; status: string; created_at: string }): Operator => ({
     id: r.id,
@@ -70,13 +81,14 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     if (input.password.length < 12) return fail(RiskError.OperatorInvalid, 'the password needs at least 12 characters');
     const totpSecret = authenticator.generateSecret(20);
     const at = clock.now().toISOString();
+    const id = newId('op');
     const row = {
-      id: newId('op'),
+      id,
       login: input.login,
       name: input.name,
       role: input.role,
       password_hash: await hashPassword(input.password),
-      totp_secret: totpSecret,
+      totp_secret: sealer.seal(totpSecret, totpContext(id)),
       totp_last_step: 0n,
       failed_attempts: 0n,
       locked_until: null,
@@ -108,9 +120,10 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     if (row.status !== 'active') return refused;
     if (row.locked_until !== null && row.locked_until > now.toISOString())
       return fail(RiskError.OperatorLocked, `too many failed sign-ins; try again after ${row.locked_until}`);
-    const step = (await passwordMatches(password, row.password_hash)) ? totpStep(row.totp_secret, code, now.getTime()) : undefined;
+    const step = (await passwordMatches(password, row.password_hash)) ? totpStep(secretOf(row), code, now.getTime()) : undefined;
     const token = `${operatorSessionPrefix}${randomBytes(24).toString('base64url')}`;
     const expiresAt = new Date(now.getTime() + sessionTtlMs).toISOString();
+    const csrfToken = randomBytes(24).toString('base64url');
     const ok = await writer.run(
       async (trx) => {
         if (step === undefined || BigInt(step) <= row.totp_last_step) {
@@ -142,25 +155,66 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
             created_at: now.toISOString(),
             expires_at: expiresAt,
             revoked_at: null,
+            csrf_token: csrfToken,
           })
           .execute();
         return true;
       },
       { keys: [`risk/operators/${row.login}`] },
     );
-    return ok ? { token, expiresAt, operator: view(row) } : refused;
+    return ok ? { token, expiresAt, operator: view(row), csrfToken } : refused;
   }
 
-  async function authenticate(token: string): Promise<Operator | undefined> {
+  function secretOf(row: { id: string; totp_secret: string }): string {
+    return isSealed(row.totp_secret) ? sealer.open(row.totp_secret, totpContext(row.id)) : row.totp_secret;
+  }
+
+  /**
+   * The data half of migration 029 (it needs the vault key, which migrations do not have): every
+   * TOTP secret still stored in the clear is sealed, each under its own row's context. Run by every
+   * start; two nodes at once seal a row once (the update matches the plain value only).
+   */
+  async function sealPlainSecrets(): Promise<number> {
+    const rows = await store.reader
+      .selectFrom('risk_operators')
+      .select(['id', 'totp_secret'])
+      .where('totp_secret', 'not like', 'v1.%')
+      .execute();
+    let sealed = 0;
+    for (const r of rows) {
+      const done = await writer.run((trx) =>
+        trx
+          .updateTable('risk_operators')
+          .set({ totp_secret: sealer.seal(r.totp_secret, totpContext(r.id)) })
+          .where('id', '=', r.id)
+          .where('totp_secret', '=', r.totp_secret)
+          .executeTakeFirst(),
+      );
+      if (done.numUpdatedRows === 1n) sealed++;
+    }
+    // SQLite keeps a deleted value in free pages of the file (and in its write-ahead log) until they
+    // are reused: the file is rebuilt and the log emptied, so no plain secret stays on disk.
+    if (sealed > 0 && store.dialect === 'sqlite') {
+      await sql`vacuum`.execute(store.db);
+      await sql`pragma wal_checkpoint(truncate)`.execute(store.db);
+    }
+    return sealed;
+  }
+
+  async function session(token: string): Promise<{ operator: Operator; csrfToken: string; expiresAt: string } | undefined> {
     const row = await store.reader
       .selectFrom('risk_operator_sessions as s')
       .innerJoin('risk_operators as o', 'o.id', 's.operator_id')
-      .select(['o.id', 'o.login', 'o.name', 'o.role', 'o.status', 'o.created_at', 's.expires_at', 's.revoked_at'])
+      .select(['o.id', 'o.login', 'o.name', 'o.role', 'o.status', 'o.created_at', 's.expires_at', 's.revoked_at', 's.csrf_token'])
       .where('s.token_hash', '=', tokenHash(token))
       .executeTakeFirst();
     if (row === undefined || row.revoked_at !== null || row.status !== 'active' || row.expires_at <= clock.now().toISOString())
       return undefined;
-    return view(row);
+    return { operator: view(row), csrfToken: row.csrf_token ?? '', expiresAt: row.expires_at };
+  }
+
+  async function authenticate(token: string): Promise<Operator | undefined> {
+    return (await session(token))?.operator;
   }
 
   async function signOut(token: string): Promise<void> {
@@ -208,7 +262,7 @@ export function createOperators(deps: { store: Store; writer: Writer; clock: Clo
     return { before: view(before), after: view(after) };
   }
 
-  return { create, signIn, authenticate, signOut, list, change };
+  return { create, signIn, authenticate, session, signOut, list, change, sealPlainSecrets };
 }
 
 export type Operators = ReturnType<typeof createOperators>;

@@ -16,6 +16,7 @@ export interface RiskTables {
   risk_reviews: RiskReviewsTable;
   risk_cases: RiskCasesTable;
   risk_limit_charges: RiskLimitChargesTable;
+  risk_daily_runs: RiskDailyRunsTable;
 }
 
 export interface RiskLimitTiersTable {
@@ -124,6 +125,8 @@ export interface RiskOperatorSessionsTable {
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** Migration 029: the CSRF token for the console's cookie (null for sessions made before it). */
+  csrf_token: string | null;
 }
 
 export interface RiskRulesTable {
@@ -212,4 +215,19 @@ export interface RiskLimitChargesTable {
   period: string;
   amount_minor: bigint;
   released_minor: bigint;
+}
+
+/** Migration 029: one row per Beijing day the daily AML job scanned. */
+export interface RiskDailyRunsTable {
+  day: string;
+  /** running | done */
+  status: string;
+  runs: bigint;
+  /** timer | hand */
+  trigger: string;
+  cases_opened: bigint;
+  large_value_lines: bigint;
+  large_value_csv: string;
+  started_at: string;
+  finished_at: string | null;
 }

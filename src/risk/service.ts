@@ -12,7 +12,7 @@ import { createCases, type DayMovement } from './cases.js';
 import { beijingDayRange } from './large-value.js';
 import { createRuleBook } from './rules.js';
 import { onboardMerchant } from './onboarding.js';
-import { createOperators } from './operators.js';
+import { createOperators, type SecretSealer } from './operators.js';
 import { createScreening } from './screening.js';
 import { createTierTable } from './tiers.js';
 import { verifyCustomer } from './verify.js';
@@ -37,6 +37,8 @@ export interface RiskDeps {
   readonly dayMovements?: (range: { fromIso: string; toIso: string }) => Promise<readonly DayMovement[]>;
   /** Told when a fraud rule fails to evaluate (it then follows its fail mode): the alert. */
   readonly onRuleError?: (errors: unknown) => void;
+  /** The vault's cipher: operators' TOTP secrets are stored sealed (src/vault, bound in src/app.ts). */
+  readonly sealer: SecretSealer;
 }
 
 export const screeningThresholdPermilleDefault = 900;
@@ -78,7 +80,7 @@ export function createRiskService(deps: RiskDeps): RiskService {
 
   return {
     debits,
-    operators: createOperators({ store, writer, clock }),
+    operators: createOperators({ store, writer, clock, sealer: deps.sealer }),
     audit: createAuditLog({ store, writer, clock }),
     async verify(merchantId, customerId, request) {
       if (!(await deps.customerExists(merchantId, customerId))) return fail(RiskError.CustomerNotFound, `no customer ${customerId}`);

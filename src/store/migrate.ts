@@ -26,6 +26,7 @@ import * as customsRefundsExports from './migrations/022-customs-refunds-exports
 import * as reports from './migrations/015-reports.js';
 import * as customsLimits from './migrations/026-customs-limits.js';
 import * as interopOrderRefunds from './migrations/028-interop-order-refunds.js';
+import * as riskDaily from './migrations/029-risk-daily.js';
 
 interface Migration {
   readonly name: string;
@@ -60,6 +61,7 @@ const migrations: readonly Migration[] = [
   { name: '025-test-clocks', up: testClocks.up },
   { name: '026-customs-limits', up: customsLimits.up },
   { name: '028-interop-order-refunds', up: interopOrderRefunds.up },
+  { name: '029-risk-daily', up: riskDaily.up },
 ];
 
 // Any constant works; it keeps two processes starting at once from migrating twice on PostgreSQL.

@@ -8,3 +8,4 @@ export * from './assets.js';
 export * from './html.js';
 export * from './i18n.js';
 export * from './service.js';
+export * from './risk-text.js';

@@ -4,7 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCardFor, type SandboxBrand } from '../../sandbox/card-world/index.js';
 import { verifyLedger } from '../../src/ledger/index.js';
-import { chromiumArgs, chromiumAvailable, chromiumPath, startWebWorld, type WebWorld } from './world.js';
+import { chromiumArgs, chromiumAvailable, chromiumPath, signInOperator, startWebWorld, type WebWorld } from './world.js';
 
 /**
  * The cashier, the dashboard and the console in a real browser (Debian's chromium driven by
@@ -285,12 +285,12 @@ describe.skipIf(!chromiumAvailable)('web pages in a real browser', () => {
   });
 
   it('the operator creates and suspends a merchant and verifies the ledger', async () => {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 720 }, deviceScaleFactor: 1 });
-    const page = await context.newPage();
-    await page.goto(`${world.baseUrl}/ops/login`);
-    await page.fill('#secret-key', world.operatorKey);
-    await page.click('#sign-in');
-    await page.waitForURL(`${world.baseUrl}/ops`);
+    // The console signs in with an operator account (issue 16); the ok_ key only enrols it.
+    const page = await signInOperator(browser, world.baseUrl, world.operatorKey, 'admin', {
+      viewport: { width: 1024, height: 720 },
+      deviceScaleFactor: 1,
+    });
+    const context = page.context();
     await page.waitForSelector(`#merchants tr[data-id="${merchant.id}"]`);
     await page.fill('#merchant-name', 'Silk Road Books');
     await page.click('#create-merchant');

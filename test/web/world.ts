@@ -20,6 +20,7 @@ import { createBankClient } from '../../src/channels/bank/client.js';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { startCustomsWorld, type CustomsWorld } from '../../sandbox/customs/index.js';
 import { createSingleWindowClient } from '../../src/channels/customs/index.js';
+import { authenticator } from 'otplib';
 
 /**
  * The whole platform on real ports, as a browser meets it: Hutong with the sandbox card world,
@@ -52,11 +53,43 @@ export async function signInWithKey(
   key: string,
   context: BrowserContextOptions,
 ): Promise<Page> {
+  if (path === 'ops') return signInOperator(browser, baseUrl, key, 'admin', context);
   const page = await (await browser.newContext(context)).newPage();
   await page.goto(`${baseUrl}/${path}/login`);
   await page.fill('#secret-key', key);
   await page.click('#sign-in');
   await page.waitForURL(`${baseUrl}/${path}`);
+  return page;
+}
+
+let operatorSeq = 0;
+/**
+ * The console signs in with an operator account (issue 16), not the ok_ key: the key (automation)
+ * enrols a fresh account with this role, and the page signs in with its email, password and TOTP code.
+ */
+export async function signInOperator(
+  browser: Browser,
+  baseUrl: string,
+  operatorKey: string,
+  role: 'admin' | 'finance' | 'risk' | 'support',
+  context: BrowserContextOptions,
+): Promise<Page> {
+  const login = `${role}${++operatorSeq}.${randomBytes(3).toString('hex')}@ops.example`;
+  const password = 'operator password 12+';
+  const made = await fetch(`${baseUrl}/v1/operators`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ login, name: `Operator ${operatorSeq}`, role, password }),
+  });
+  const body = (await made.json()) as { totp_secret?: string };
+  if (made.status !== 201 || body.totp_secret === undefined) throw new Error(`enrol operator: ${made.status} ${JSON.stringify(body)}`);
+  const page = await (await browser.newContext(context)).newPage();
+  await page.goto(`${baseUrl}/ops/login`);
+  await page.fill('#email', login);
+  await page.fill('#password', password);
+  await page.fill('#code', authenticator.generate(body.totp_secret));
+  await page.click('#sign-in');
+  await page.waitForURL(`${baseUrl}/ops`);
   return page;
 }
 

@@ -7,6 +7,8 @@ import type { ApiServices } from '../context.js';
 import { operatorView, OperatorView } from '../presenters/risk.js';
 import { problemResponses } from '../schemas.js';
 import { isProblemCode, ProblemError } from '../problems.js';
+import { cookieOf, csrfCookie, sessionCookie } from '../auth.js';
+import { operatorSessionPrefix } from '../../risk/index.js';
 
 /** Operator accounts and their sessions (issue 16, docs/risk.md "Operators"). */
 const Role = Type.Union(operatorRoles.map((r) => Type.Literal(r)));
@@ -30,6 +32,8 @@ export function registerOperatorRoutes(fastify: FastifyInstance, services: ApiSe
             login: Type.String({ minLength: 1, maxLength: 100 }),
             password: Type.String({ minLength: 1, maxLength: 200 }),
             code: Type.String({ pattern: '^[0-9]{6}$' }),
+            /** The console's sign-in page: the session becomes an httpOnly cookie (with a CSRF cookie), not a token in the answer. */
+            browser: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
         ),
@@ -47,6 +51,21 @@ export function registerOperatorRoutes(fastify: FastifyInstance, services: ApiSe
         requestId: request.id,
       });
       if (isFailure(session)) throw problemOf(session);
+      if (request.body.browser === true) {
+        const maxAge = Math.max(0, Math.floor((Date.parse(session.expiresAt) - Date.now()) / 1000));
+        const base = request.headers.origin ?? `${request.protocol}://${request.host}`;
+        const secure = base.startsWith('https://') ? '; Secure' : '';
+        reply.header('set-cookie', [
+          `${sessionCookie}=${session.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`,
+          `${csrfCookie}=${session.csrfToken}; Path=/; SameSite=Strict; Max-Age=${maxAge}${secure}`,
+        ]);
+        return reply.code(201).send({
+          object: 'operator_session',
+          expires_at: session.expiresAt,
+          csrf_token: session.csrfToken,
+          operator: operatorView(session.operator),
+        });
+      }
       return reply.code(201).send({
         object: 'operator_session',
         token: session.token,
@@ -63,12 +82,36 @@ export function registerOperatorRoutes(fastify: FastifyInstance, services: ApiSe
       schema: { tags: ['operator'], summary: 'Sign the calling operator session out', response: { 204: Type.Null(), ...problemResponses } },
     },
     async (request, reply) => {
-      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      const cookie = cookieOf(request, sessionCookie);
+      const token =
+        /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? (cookie?.startsWith(operatorSessionPrefix) ? cookie : undefined);
       if (request.operatorAccount === undefined || token === undefined)
         throw new ProblemError('operator_invalid', 'only an operator session (os_ token) can sign out');
       await operators.signOut(token);
+      if (cookie !== undefined)
+        reply.header('set-cookie', [
+          `${sessionCookie}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`,
+          `${csrfCookie}=; Path=/; SameSite=Strict; Max-Age=0`,
+        ]);
       return reply.code(204).send(null);
     },
+  );
+
+  app.get(
+    '/v1/operator_sessions/current',
+    {
+      config: { auth: 'operator' },
+      schema: {
+        tags: ['operator'],
+        summary: 'Who is calling: the signed-in operator and role, or the operator key (role automation)',
+        response: { 200: Type.Object({}, { additionalProperties: true }), ...problemResponses },
+      },
+    },
+    async (request) => ({
+      object: 'operator_session',
+      role: request.operatorAccount?.role ?? 'automation',
+      operator: request.operatorAccount === undefined ? null : operatorView(request.operatorAccount),
+    }),
   );
 
   app.post(
@@ -80,7 +123,8 @@ export function registerOperatorRoutes(fastify: FastifyInstance, services: ApiSe
         summary: 'Create an operator account; the TOTP secret is shown once (enrol it in an authenticator app)',
         body: Type.Object(
           {
-            login: Type.String({ pattern: '^[a-z0-9._-]{3,40}$' }),
+            // A short login or an email address (the console signs in with email, issue 16).
+            login: Type.String({ pattern: '^[a-z0-9._+-]+(@[a-z0-9-]+(\\.[a-z0-9-]+)+)?$', minLength: 3, maxLength: 100 }),
             name: Type.String({ minLength: 1, maxLength: 100 }),
             role: Role,
             password: Type.String({ minLength: 12, maxLength: 200 }),

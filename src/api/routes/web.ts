@@ -7,6 +7,7 @@ import { toJSONMinor } from '../../money/index.js';
 import { webSessionTtlMs, type DashboardLogin } from '../../web/index.js';
 import { amountFromBody } from '../amounts.js';
 import { cookieOf, csrfCookie, merchantIdOf, sessionCookie } from '../auth.js';
+import { operatorSessionPrefix } from '../../risk/index.js';
 import type { ApiServices } from '../context.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { apiKeyView, ApiKeyView, listView, merchantView, MerchantView } from '../presenters.js';
@@ -158,6 +159,12 @@ export function registerWebApiRoutes(fastify: FastifyInstance, services: ApiServ
       const b = request.body;
       if (web.signInBlocked(request.ip))
         throw new ProblemError('rate_limited', 'too many failed sign-ins from this address; wait 15 minutes');
+      // The operator key is for automation; the console signs in with an operator account (issue 16).
+      if ('secret_key' in b && b.secret_key.startsWith('ok_'))
+        throw new ProblemError(
+          'operator_key_not_for_browser',
+          'the operator key is for automation; sign in to the console with an operator account (email, password and one-time code)',
+        );
       const signedIn = 'secret_key' in b ? await web.signIn(b.secret_key) : await web.signInWithPassword(b.email, b.password);
       if (signedIn === undefined) web.signInFailed(request.ip);
       if (signedIn === undefined && 'secret_key' in b)
@@ -193,7 +200,8 @@ export function registerWebApiRoutes(fastify: FastifyInstance, services: ApiServ
     },
     async (request, reply) => {
       const token = cookieOf(request, sessionCookie);
-      if (token !== undefined) await web.signOut(token);
+      if (token?.startsWith(operatorSessionPrefix) === true) await services.risk.operators.signOut(token);
+      else if (token !== undefined) await web.signOut(token);
       reply.header('set-cookie', [
         `${sessionCookie}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`,
         `${csrfCookie}=; Path=/; SameSite=Strict; Max-Age=0`,

@@ -3,12 +3,14 @@ import { customsDeclarationDetail, customsDeclarations, customsOps } from './cus
 import { api, fail } from './kit.js';
 import { disputes, ledger, merchants, reconciliation, settlementOps } from './ops.js';
 import { input, maybe, say, t } from './ui.js';
+import { audit, cases, operatorSignIn, operators, reviews, rules, sanctions, whoAmI } from './risk-views.js';
 
 /**
  * The dashboard, the operator console and their sign-in pages (/dashboard, /ops and their /login).
  * The views call the public /v1 API with the session cookie; a hash route picks the view.
  */
 const signIn = maybe('sign-in-page');
+operatorSignIn();
 if (signIn !== null) {
   const kind = signIn.dataset.kind;
   maybe('sign-in-form')?.addEventListener('submit', (e) => {
@@ -43,7 +45,20 @@ if (app !== null) {
   });
   const routes: Record<string, () => void> =
     kind === 'ops'
-      ? { merchants, ledger, disputes, settlement: settlementOps, reconciliation, customs: () => customsOps() }
+      ? {
+          merchants,
+          ledger,
+          disputes,
+          settlement: settlementOps,
+          reconciliation,
+          customs: () => customsOps(),
+          cases,
+          reviews,
+          sanctions,
+          rules,
+          operators,
+          audit,
+        }
       : {
           overview,
           payments: () => payments(),
@@ -69,5 +84,6 @@ if (app !== null) {
     (routes[head] ?? routes[kind === 'ops' ? 'merchants' : 'overview'] ?? overview)();
   };
   window.addEventListener('hashchange', route);
-  route();
+  // The console first learns the operator's role (its views offer what the role may do).
+  void (kind === 'ops' ? whoAmI() : Promise.resolve()).then(route);
 }

@@ -2,3 +2,4 @@
 export * from './files.js';
 export * from './parsers.js';
 export * from './service.js';
+export * from './billers.js';

@@ -98,7 +98,7 @@ const bankAccountView = (b: BankAccount) => ({
         },
 });
 
-const importView = (r: ImportReport) => ({
+export const importView = (r: ImportReport) => ({
   id: r.id,
   object: 'reconciliation_import' as const,
   kind: r.kind,
@@ -112,7 +112,7 @@ const importView = (r: ImportReport) => ({
   created_at: r.createdAt,
 });
 
-const exceptionView = (e: ReconException) => ({
+export const exceptionView = (e: ReconException) => ({
   id: e.id,
   object: 'reconciliation_exception' as const,
   import: e.importId,

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fail, newId, type Clock, type Failure } from '../core/index.js';
-import { SettlementError } from '../settlement/errors.js';
+import { newId, type Clock } from '../core/index.js';
 import type { Database, Store, Writer } from '../store/index.js';
 import { ReconFileError } from './parsers.js';
 
@@ -115,26 +114,33 @@ export interface BillerImportResult {
   createdAt: string;
 }
 
+/** A file refused (service.ts makes it the settlement module's recon_file_invalid / recon_file_duplicate). */
+export interface BillerImportRefusal {
+  readonly refused: 'invalid' | 'duplicate';
+  readonly detail: string;
+}
+const fail = (refused: BillerImportRefusal['refused'], detail: string): BillerImportRefusal => ({ refused, detail });
+
 export const billerAccount = (billerId: string) => `biller/${billerId}/payable`;
 
 export async function importBillerFile(
   deps: { store: Store; writer: Writer; clock: Clock; books: BillerBooksPort | undefined },
   input: BillerImportInput,
-): Promise<BillerImportResult | Failure<SettlementError>> {
+): Promise<BillerImportResult | BillerImportRefusal> {
   const { store, writer, clock, books } = deps;
-  if (books === undefined) return fail(SettlementError.ReconFileInvalid, 'bill payment is not available on this Hutong');
+  if (books === undefined) return fail('invalid', 'bill payment is not available on this Hutong');
   const billerId = input.billerId;
   if (billerId === undefined || billerId === '')
-    return fail(SettlementError.ReconFileInvalid, `${input.name}: a biller file needs its biller (channel / --biller)`);
+    return fail('invalid', `${input.name}: a biller file needs its biller (channel / --biller)`);
   const currency = await books.billerCurrency(billerId);
-  if (currency === undefined) return fail(SettlementError.ReconFileInvalid, `${input.name}: no biller ${billerId}`);
+  if (currency === undefined) return fail('invalid', `${input.name}: no biller ${billerId}`);
   if (input.date !== undefined && !datePattern.test(input.date))
-    return fail(SettlementError.ReconFileInvalid, `${input.name}: the date ${input.date} is not YYYY-MM-DD`);
+    return fail('invalid', `${input.name}: the date ${input.date} is not YYYY-MM-DD`);
   const raw: string[] = [];
   const hash = createHash('sha256').update(`biller_eod ${billerId}\n`);
   for await (const batch of input.batches()) {
     if (raw.length + batch.length > billerFileLinesMax + 1)
-      return fail(SettlementError.ReconFileInvalid, `${input.name}: more than ${billerFileLinesMax} bookings in one file`);
+      return fail('invalid', `${input.name}: more than ${billerFileLinesMax} bookings in one file`);
     raw.push(...batch);
     hash.update(batch.join('\n'));
     hash.update('\n');
@@ -143,11 +149,11 @@ export async function importBillerFile(
   try {
     parsed = parseBillerFile(raw, input.date);
   } catch (error) {
-    if (error instanceof ReconFileError) return fail(SettlementError.ReconFileInvalid, `${input.name}: ${error.message}`);
+    if (error instanceof ReconFileError) return fail('invalid', `${input.name}: ${error.message}`);
     throw error;
   }
   const date = parsed.date ?? /\d{4}-\d{2}-\d{2}/.exec(input.name)?.[0];
-  if (date === undefined) return fail(SettlementError.ReconFileInvalid, `${input.name}: an empty biller file needs its date`);
+  if (date === undefined) return fail('invalid', `${input.name}: an empty biller file needs its date`);
   hash.update(`date ${date}\n`);
   const fileHash = hash.digest('hex');
   const account = billerAccount(billerId);
@@ -160,10 +166,7 @@ export async function importBillerFile(
     .executeTakeFirst();
   const resumed = before !== undefined && (JSON.parse(before.summary) as { status?: string }).status === 'running';
   if (before !== undefined && !resumed)
-    return fail(
-      SettlementError.ReconFileDuplicate,
-      `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`,
-    );
+    return fail('duplicate', `${input.name} was imported before as ${before.id} (${before.created_at}); nothing was matched twice`);
   const id = resumed ? before.id : newId('rimp', clock.now().getTime());
   const createdAt = resumed ? before.created_at : clock.now().toISOString();
   const claimed = await writer.run(async (trx) => {
@@ -189,7 +192,7 @@ export async function importBillerFile(
       .executeTakeFirst();
     return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
   });
-  if (!claimed) return fail(SettlementError.ReconFileDuplicate, `${input.name} is being imported or was imported before`);
+  if (!claimed) return fail('duplicate', `${input.name} is being imported or was imported before`);
 
   const now = clock.now().toISOString();
   const nowMs = Date.parse(now);

@@ -198,7 +198,8 @@ export function createReconciliation(deps: {
         { store, writer, clock, books: deps.billerBooks?.() },
         { name: input.name, billerId: input.channel, batches, ...(input.date === undefined ? {} : { date: input.date }) },
       );
-      if (isFailure(done)) return done;
+      if ('refused' in done)
+        return fail(done.refused === 'duplicate' ? SettlementError.ReconFileDuplicate : SettlementError.ReconFileInvalid, done.detail);
       input.onProgress?.(done.lines);
       return { ...done, kind: 'biller_eod', name: input.name, closing: null };
     }

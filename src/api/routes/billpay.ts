@@ -39,8 +39,14 @@ import {
 } from '../presenters/billpay.js';
 import { isProblemCode, ProblemError } from '../problems.js';
 import { billerAccount } from '../../reconciliation/index.js';
-import { problemFromFailure } from '../server.js';
-import { exceptionView, importView, linesOf as linesOfText } from './settlements.js';
+import { exceptionView, importView } from '../presenters/reconciliation.js';
+
+const problemFromFailure = (f: { failure: string; detail: string }) =>
+  new ProblemError(isProblemCode(f.failure) ? f.failure : 'internal_error', f.detail);
+
+async function* linesOfText(text: string): AsyncGenerator<string> {
+  yield* text.split('\n');
+}
 import { AmountMinor, Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
 
 /** Bill payment over HTTP (issue 15; docs/billpay.md): thin routes over src/billpay. */

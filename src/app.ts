@@ -356,6 +356,8 @@ export async function createHutong(config: HutongConfig, options: CreateOptions 
     clock,
     events,
     bank: () => options.bank,
+    // Billers' end-of-day files are matched against bill payments (created below; issue 15).
+    billerBooks: () => billpay.books,
     log: warn,
     timers,
     beneficiaries: {

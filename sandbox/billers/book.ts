@@ -19,6 +19,8 @@ export class Book {
   readonly #bookings = new Map<string, Booking>();
   /** References left out of the end-of-day file (a planted discrepancy). */
   readonly #hiddenFromFile = new Set<string>();
+  /** Amounts the end-of-day file misstates (a planted discrepancy). */
+  readonly #misstated = new Map<string, bigint>();
   #sequence = 0;
 
   constructor(
@@ -48,6 +50,20 @@ export class Book {
     return { booking, duplicate: false };
   }
 
+  /** A planted discrepancy: the booking's amount in the end-of-day file is another one. */
+  misstateInFile(reference: string, amountMinor: bigint): boolean {
+    if (!this.#bookings.has(reference)) return false;
+    this.#misstated.set(reference, amountMinor);
+    return true;
+  }
+
+  /** A planted discrepancy: the biller loses a booking (a query no longer finds it; a new posting books it again). */
+  forget(reference: string): boolean {
+    this.#hiddenFromFile.delete(reference);
+    this.#misstated.delete(reference);
+    return this.#bookings.delete(reference);
+  }
+
   hideFromFile(reference: string): boolean {
     if (!this.#bookings.has(reference)) return false;
     this.#hiddenFromFile.add(reference);
@@ -59,7 +75,8 @@ export class Book {
     const lines = ['reference,receipt_no,account,amount_minor,booked_at'];
     for (const b of this.#bookings.values()) {
       if (!b.bookedAt.startsWith(date) || this.#hiddenFromFile.has(b.reference)) continue;
-      lines.push([b.reference, b.receipt, b.account, b.amountMinor.toString(), b.bookedAt].join(','));
+      const amount = this.#misstated.get(b.reference) ?? b.amountMinor;
+      lines.push([b.reference, b.receipt, b.account, amount.toString(), b.bookedAt].join(','));
     }
     return `${lines.join('\n')}\n`;
   }

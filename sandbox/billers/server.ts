@@ -112,6 +112,15 @@ export async function startBillerServer(options: {
       const hidden = shape.book.hideFromFile(String(json.reference));
       return sendJson(response, hidden ? 200 : 404, { planted: hidden ? 'missing_from_file' : null, reference: json.reference });
     }
+    if (path === '/_sandbox/plant' && json.kind === 'amount_in_file') {
+      const done =
+        /^\d+$/.test(String(json.amount_minor)) && shape.book.misstateInFile(String(json.reference), BigInt(String(json.amount_minor)));
+      return sendJson(response, done ? 200 : 404, { planted: done ? 'amount_in_file' : null, reference: json.reference });
+    }
+    if (path === '/_sandbox/plant' && json.kind === 'lost') {
+      const done = shape.book.forget(String(json.reference));
+      return sendJson(response, done ? 200 : 404, { planted: done ? 'lost' : null, reference: json.reference });
+    }
     return sendJson(response, 404, { error: 'no such control' });
   }
 

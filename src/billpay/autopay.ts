@@ -1,6 +1,7 @@
 import { derivedId, isFailure } from '../core/index.js';
 import type { Database } from '../store/index.js';
 import type { BillpayDeps } from './deps.js';
+import { chinaDate, chinaMidnight, nextChinaMidnight } from './china-day.js';
 import { BillpayError } from './errors.js';
 import { fetchBill } from './fetch-bill.js';
 import type { Bill } from './model.js';
@@ -10,8 +11,10 @@ import { toAutopayRun } from './rows.js';
 /**
  * Auto-pay: a durable timer per saved biller (src/events timers, one row per key, run by every
  * Hutong process, survives restarts). Each run fetches the account's bill:
- *  - nothing due → looks again tomorrow;
- *  - a bill due later → sleeps until its due date (00:00 UTC);
+ *  - nothing due → looks again at the start of the next day;
+ *  - a bill due later → sleeps until its due date begins.
+ *  Days are China's (Asia/Shanghai, UTC+8, src/billpay/china-day.ts): a bill due on the 1st is paid
+ *  from 00:00+08:00 of the 1st (16:00 UTC of the day before), "tomorrow" starts at 00:00+08:00;
  *  - a bill due today or overdue → one run row per biller bill (its id derives from the saved biller and
  *    the biller's bill reference), then a bill payment under a key derived from that run: a crash at
  *    any point and the next run pays under the same key, so a bill is auto-paid exactly once;
@@ -22,7 +25,6 @@ import { toAutopayRun } from './rows.js';
  */
 export const autopayTimerKind = 'billpay.autopay';
 export const autopayTimerKey = (savedId: string) => `billpay.autopay:${savedId}`;
-const dayMs = 86_400_000;
 const billerRetryMs = 3_600_000;
 
 type Run = Database['billpay_autopay_runs'];
@@ -32,7 +34,7 @@ export async function runAutopay(deps: BillpayDeps, savedId: string): Promise<Ne
   const saved = await deps.store.reader.selectFrom('billpay_saved_billers').selectAll().where('id', '=', savedId).executeTakeFirst();
   if (saved === undefined || saved.status !== 'active' || saved.autopay_limit === null) return undefined;
   const now = deps.clock.now();
-  const tomorrow = { retryAt: new Date(now.getTime() + dayMs) };
+  const tomorrow = { retryAt: nextChinaMidnight(now) };
   // A run a crash left `paying` is finished first, under its own key: its payment is found, never made twice.
   const unfinished = await deps.store.reader
     .selectFrom('billpay_autopay_runs')
@@ -60,8 +62,8 @@ export async function runAutopay(deps: BillpayDeps, savedId: string): Promise<Ne
   const runId = derivedId('apr', savedId, bill.billerBillRef ?? `${bill.dueDate ?? ''}/${bill.amountDueMinor}`);
   let run = await deps.store.reader.selectFrom('billpay_autopay_runs').selectAll().where('id', '=', runId).executeTakeFirst();
   if (run !== undefined && run.status !== 'paying') return tomorrow;
-  const today = now.toISOString().slice(0, 10);
-  if (run === undefined && bill.dueDate !== null && bill.dueDate > today) return { retryAt: new Date(`${bill.dueDate}T00:00:00Z`) };
+  const today = chinaDate(now);
+  if (run === undefined && bill.dueDate !== null && bill.dueDate > today) return { retryAt: chinaMidnight(bill.dueDate) };
   run ??= await startRun(deps, saved, bill, runId);
   if (run.status !== 'paying') return tomorrow;
   return payRun(deps, saved, run, tomorrow);

@@ -156,35 +156,6 @@ export interface Complaint {
   readonly updatedAt: string;
 }
 
-/**
- * missing_at_biller: Hutong holds it accepted, the biller's file lacks it and the biller does not know it;
- * missing_from_file: the biller knows it (a query says booked) but its file left it out;
- * biller_only: in the file, unknown to Hutong; amount_mismatch: both have it, with other amounts.
- */
-export type ReconExceptionKind = 'missing_at_biller' | 'missing_from_file' | 'biller_only' | 'amount_mismatch';
-
-export interface ReconException {
-  readonly id: string;
-  readonly billerId: string;
-  readonly fileDate: string;
-  readonly reference: string;
-  readonly kind: ReconExceptionKind;
-  readonly expectedMinor: bigint | null;
-  readonly actualMinor: bigint | null;
-  readonly status: 'open' | 'resolved';
-  readonly resolution: string | null;
-  readonly createdAt: string;
-}
-
-export interface ReconReport {
-  readonly billerId: string;
-  readonly fileDate: string;
-  readonly matched: number;
-  /** Booked at Hutong, absent from the file, and confirmed missing at the biller: posted again. */
-  readonly reposted: number;
-  readonly exceptions: readonly ReconException[];
-}
-
 /** A unit's property fees as the property company sees them (its roll joined with Hutong's payments). */
 export interface PropertyUnitView {
   readonly unit: string;

@@ -16,12 +16,10 @@ import type {
   SaveBillerInput,
   SavedBiller,
   PropertyUnitView,
-  ReconException,
-  ReconReport,
 } from './model.js';
 import { payBill } from './pay-bill.js';
 import { propertyRoll } from './property.js';
-import { listExceptions, reconcileBiller } from './recon.js';
+import { billerFile, createBillerBooks, type BillerBooks } from './recon.js';
 import { getBiller, listBillers, registerBiller } from './registry.js';
 import { createSweeper, sweepOnce } from './resolve.js';
 import { autopayTimerKind, runAutopay } from './autopay.js';
@@ -47,8 +45,10 @@ export interface BillpayService {
   ): Promise<Result<Complaint>>;
   getComplaint(merchantId: string | undefined, id: string): Promise<Result<Complaint>>;
   resolveComplaint(id: string, resolution: string): Promise<Result<Complaint>>;
-  reconcile(billerId: string, fileDate: string): Promise<Result<ReconReport>>;
-  listReconExceptions(billerId: string): Promise<ReconException[]>;
+  /** The biller's end-of-day file (CSV), for src/reconciliation to import. */
+  billerFile(billerId: string, date: string): Promise<Result<string>>;
+  /** What reconciliation asks of bill payment about a biller's file (its BillerBooksPort). */
+  readonly books: BillerBooks;
   propertyRoll(merchantId: string, billerId: string): Promise<Result<PropertyUnitView[]>>;
   saveBiller(merchantId: string, input: SaveBillerInput): Promise<Result<SavedBiller>>;
   getSavedBiller(merchantId: string, id: string): Promise<Result<SavedBiller>>;
@@ -78,8 +78,8 @@ export function createBillpayService(deps: BillpayDeps): BillpayService {
     raiseComplaint: (merchantId, input) => raiseComplaint(deps, merchantId, input),
     getComplaint: (merchantId, id) => getComplaint(deps, merchantId, id),
     resolveComplaint: (id, resolution) => resolveComplaint(deps, id, resolution),
-    reconcile: (billerId, fileDate) => reconcileBiller(deps, billerId, fileDate),
-    listReconExceptions: (billerId) => listExceptions(deps, billerId),
+    billerFile: (billerId, date) => billerFile(deps, billerId, date),
+    books: createBillerBooks(deps),
     propertyRoll: (merchantId, billerId) => propertyRoll(deps, merchantId, billerId),
     saveBiller: (merchantId, input) => saveBiller(deps, merchantId, input),
     getSavedBiller: (merchantId, id) => getSavedBiller(deps, merchantId, id),

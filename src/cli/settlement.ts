@@ -38,6 +38,7 @@ export async function guessKind(path: string): Promise<FileKind> {
     const head = buffer.subarray(0, bytesRead).toString('utf8').trimStart();
     if (head.startsWith('<')) return 'camt053';
     if (head.startsWith('#')) return 'wallet_bill';
+    if (head.startsWith('reference,receipt_no,')) return 'biller_eod';
     return 'acquirer_csv';
   } finally {
     await handle.close();
@@ -83,12 +84,16 @@ export function registerSettlementCommands(program: Command): void {
 
   program
     .command('reconcile')
-    .description('import a statement file (acquirer CSV, wallet bill or camt.053) and match it against the ledger, streaming it')
+    .description(
+      "import a statement file (acquirer CSV, wallet bill, camt.053, or a biller's end-of-day file) and match it against the ledger (a biller's against its bill payments)",
+    )
     .argument('<file>', 'the file')
     .option('--kind <kind>', `one of ${fileKinds.join(', ')} (default: from the file's first bytes)`)
     .option('--channel <name>', 'the acquirer channel the CSV comes from', 'sandbox_acquirer')
+    .option('--biller <id>', "a biller's end-of-day file (biller_eod): the biller's id")
+    .option('--date <YYYY-MM-DD>', "a biller's end-of-day file: its day (default: its bookings')")
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, options: { kind?: string; channel: string; json?: boolean }) => {
+    .action(async (file: string, options: { kind?: string; channel: string; biller?: string; date?: string; json?: boolean }) => {
       const kind = (options.kind ?? (await guessKind(file))) as FileKind;
       if (!fileKinds.includes(kind)) throw new Error(`--kind is one of ${fileKinds.join(', ')}`);
       const hutong = await createHutong(loadConfig(), { logger: false });
@@ -98,7 +103,8 @@ export function registerSettlementCommands(program: Command): void {
         const report = await hutong.services.reconciliation.importFile({
           kind,
           name: file,
-          channel: options.channel,
+          channel: kind === 'biller_eod' ? options.biller : options.channel,
+          ...(options.date === undefined ? {} : { date: options.date }),
           openBatches: () => fileLineBatches(file),
           onProgress: (lines) => {
             if (lines < nextReport) return;

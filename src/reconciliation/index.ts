@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './files.js';
 export * from './parsers.js';
 export * from './service.js';
+export * from './billers.js';

@@ -12,10 +12,11 @@ import { findCurrency, isMoneyFailure, parseDecimal } from '../money/index.js';
  * - `wallet_bill`, an outside wallet's bill: `# <wallet> bill <date>` first, then
  *   `trade_no|out_trade_no|kind|amount_minor|currency|finished_at` (kind PAY | REFUND), ending in
  *   `# end <record count> records`;
- * - `camt053`, the bank's ISO 20022 statement for one of Hutong's accounts.
+ * - `camt053`, the bank's ISO 20022 statement for one of Hutong's accounts;
+ * - `biller_eod`, a biller's end-of-day file (billers.ts: matched against bill payments, not the ledger).
  */
-export type FileKind = 'acquirer_csv' | 'wallet_bill' | 'camt053';
-export const fileKinds: readonly FileKind[] = ['acquirer_csv', 'wallet_bill', 'camt053'];
+export type FileKind = 'acquirer_csv' | 'wallet_bill' | 'camt053' | 'biller_eod';
+export const fileKinds: readonly FileKind[] = ['acquirer_csv', 'wallet_bill', 'camt053', 'biller_eod'];
 
 export interface FileLine {
   readonly lineNo: number;
@@ -283,6 +284,7 @@ export async function* parseBatches(
   meta: FileMeta,
   options: ParseOptions = {},
 ): AsyncGenerator<FileLine[]> {
+  if (kind === 'biller_eod') throw new ReconFileError('a biller file is read by importBillerFile (billers.ts)');
   const reader = kind === 'camt053' ? camtReader(meta, options) : lineReader(kind, meta, options);
   for await (const batch of batches) {
     const out: FileLine[] = [];

@@ -10,6 +10,7 @@ import type { Database } from '../store/index.js';
 import type { Writer } from '../store/index.js';
 import { statement, type Statement } from '../store/index.js';
 import { ReconciliationError } from './errors.js';
+import { importBillerFile, type BillerBooksPort } from './billers.js';
 import { batchesOf, parseBatches, ReconFileError, type FileKind, type FileLine, type FileMeta } from './parsers.js';
 
 export type DiscrepancyKind = 'missing_in_hutong' | 'missing_at_channel' | 'amount_mismatch' | 'currency_mismatch' | 'duplicate';
@@ -168,6 +169,8 @@ export function createReconciliation(deps: {
   log?: (message: string) => void;
   /** The bank's account ids (IBAN or other id) → Hutong's account names, for camt.053 (HUTONG_BANK_ACCOUNT_IDS). */
   bankAccountIds?: ReadonlyMap<string, string>;
+  /** Bill payments as Hutong holds them, for billers' end-of-day files (bound in app.ts; none: no biller files). */
+  billerBooks?: () => BillerBooksPort | undefined;
 }) {
   const { store, writer, ledger, clock } = deps;
   const reader = store.reader;
@@ -186,8 +189,20 @@ export function createReconciliation(deps: {
     onProgress?: (lines: number) => void;
     /** Lines per writer unit (tests use small chunks to cross chunk boundaries). */
     chunkLines?: number;
+    /** biller_eod: the file's day (else its bookings'). The biller is `channel`. */
+    date?: string;
   }): Promise<ImportReport | ReconFailure> {
     const batches = input.openBatches ?? (() => batchesOf((input.open as () => AsyncIterable<string>)()));
+    if (input.kind === 'biller_eod') {
+      const done = await importBillerFile(
+        { store, writer, clock, books: deps.billerBooks?.() },
+        { name: input.name, billerId: input.channel, batches, ...(input.date === undefined ? {} : { date: input.date }) },
+      );
+      if ('refused' in done)
+        return fail(done.refused === 'duplicate' ? ReconciliationError.FileDuplicate : ReconciliationError.FileInvalid, done.detail);
+      input.onProgress?.(done.lines);
+      return { ...done, kind: 'biller_eod', name: input.name, closing: null };
+    }
     const size = input.chunkLines ?? chunkLines;
     // Pass 1: the hash (of the lines, each ended by \n), nothing parsed.
     const hash = createHash('sha256');
@@ -681,13 +696,16 @@ export function createReconciliation(deps: {
     }
   }
 
-  async function listExceptions(query: PageRequest & { status?: string; importId?: string }): Promise<Page<ReconException> | ReconFailure> {
+  async function listExceptions(
+    query: PageRequest & { status?: string; importId?: string; account?: string },
+  ): Promise<Page<ReconException> | ReconFailure> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && after === undefined) return fail(ReconciliationError.ExceptionNotFound, 'the cursor is not valid');
     const limit = pageLimit(query);
     let q = reader.selectFrom('recon_exceptions').selectAll();
     if (query.status !== undefined) q = q.where('status', '=', query.status);
     if (query.importId !== undefined) q = q.where('import_id', '=', query.importId);
+    if (query.account !== undefined) q = q.where('account_id', '=', query.account);
     return toPage(await pageQuery(q, after, limit).execute(), limit, toException);
   }
 
@@ -700,6 +718,9 @@ export function createReconciliation(deps: {
     if (row === undefined) return fail(ReconciliationError.ExceptionNotFound, `no reconciliation exception ${id}`);
     if (row.status !== 'open') return fail(ReconciliationError.ExceptionClosed, `exception ${id} is already ${row.status}`);
     const adjustable = row.kind === 'missing_in_hutong' || row.kind === 'amount_mismatch' || row.kind === 'missing_at_channel';
+    // A biller's break is settled with the biller (posted again, or paid back), not booked as a difference.
+    if (input.action === 'adjust' && row.account_id?.startsWith('biller/') === true)
+      return fail(ReconciliationError.ExceptionClosed, `a biller's ${row.kind} is settled with the biller, not in the ledger; explain it`);
     if (input.action === 'adjust' && (!adjustable || row.currency === null || row.account_id === null)) {
       return fail(ReconciliationError.ExceptionClosed, `a ${row.kind} exception cannot be adjusted in the ledger; explain it`);
     }

@@ -4,7 +4,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { Store } from '../store/index.js';
 import type { Writer } from '../store/index.js';
 import type { BankClient } from '../channels/bank/index.js';
-import { createReconciliation } from '../reconciliation/index.js';
+import { createReconciliation, type BillerBooksPort } from '../reconciliation/index.js';
 import { createClearing } from './clearing.js';
 import { createPayouts } from './payouts.js';
 import { createSettlement } from './service.js';
@@ -32,6 +32,8 @@ export function createSettlementServices(deps: {
   beneficiaries?: BeneficiaryScreen;
   /** ISO 20022 file settings (HUTONG_BANK_*): debtor agent BIC, charge bearer, the bank's account ids. */
   bankFiles?: NonNullable<Parameters<typeof createPayouts>[0]['bankFiles']> & { readonly accountIds: ReadonlyMap<string, string> };
+  /** Bill payments, for billers' end-of-day files (src/billpay's books, bound in app.ts). */
+  billerBooks?: () => BillerBooksPort | undefined;
 }) {
   const settlement = createSettlement(deps);
   const payouts = createPayouts(deps);

@@ -324,35 +324,6 @@ describeEachStore('bill payment', (dialect) => {
     expect(twice.status).toBe(409);
   });
 
-  it("reconciles a biller's end-of-day file: a planted biller-only booking and a line missing from the file", async () => {
-    const customer = await t.customer(10_000);
-    const kept = await pay({ customer, biller: t.billers.charity, account_number: charityProjects.open, amount: 300 });
-    await fetch(`${t.world.urls.charity}/_sandbox/plant`, {
-      method: 'POST',
-      body: JSON.stringify({ kind: 'biller_only', reference: 'outsider-1', account: 'P01', amount_minor: 999 }),
-    }).then((r) => r.text());
-    await fetch(`${t.world.urls.charity}/_sandbox/plant`, {
-      method: 'POST',
-      body: JSON.stringify({ kind: 'missing_from_file', reference: kept.body.id }),
-    }).then((r) => r.text());
-    const report = await t.request('POST', `/v1/billers/${t.billers.charity}/reconciliations`, {
-      key: t.operatorKey,
-      body: { date: '2026-03-01' },
-    });
-    expect(report.status).toBe(200);
-    const kinds = report.body.exceptions.map((e: { kind: string; reference: string }) => `${e.kind}:${e.reference}`).sort();
-    expect(kinds).toEqual([`biller_only:outsider-1`, `missing_from_file:${kept.body.id}`]);
-    // In the file and at Hutong: the gift, the dropped answer and the reposted one (refused and lost ones were never booked).
-    expect(report.body.matched).toBe(3);
-    const rerun = await t.request('POST', `/v1/billers/${t.billers.charity}/reconciliations`, {
-      key: t.operatorKey,
-      body: { date: '2026-03-01' },
-    });
-    expect(rerun.body.exceptions).toHaveLength(2);
-    const listed = await t.request('GET', `/v1/billers/${t.billers.charity}/reconciliation_exceptions`, { key: t.operatorKey });
-    expect(listed.body.data).toHaveLength(2);
-  });
-
   it('the ledger balances and every biller payable is empty once every posting is answered', async () => {
     const verified = await verifyLedger(t.hutong.services.store.reader);
     expect(verified).toMatchObject({ ok: true });

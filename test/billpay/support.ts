@@ -147,6 +147,8 @@ export function useBillpayApp(
   settings: Partial<BillpaySettings> = {},
   billerTimeoutMs = 1_500,
   cards?: CardWorldFixture,
+  /** The clock's (and the sandbox billers') first instant. */
+  start = new Date('2026-03-01T08:00:00Z'),
 ): BillpayTestApp {
   const t = {} as BillpayTestApp;
   let drop: () => Promise<void> = async () => undefined;
@@ -156,7 +158,7 @@ export function useBillpayApp(
     if (channels !== undefined) closeCards = channels.close;
     const fresh = await freshStore(dialect);
     drop = fresh.drop;
-    t.clock = new ManualClock(new Date('2026-03-01T08:00:00Z'));
+    t.clock = new ManualClock(start);
     t.world = await startBillerWorld({ clock: t.clock });
     t.hutong = await createHutong(testConfig(fresh.store), {
       clock: t.clock,

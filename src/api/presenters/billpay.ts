@@ -7,8 +7,6 @@ import type {
   BillPayment,
   Complaint,
   PropertyUnitView,
-  ReconException,
-  ReconReport,
   SavedBiller,
 } from '../../billpay/index.js';
 
@@ -224,54 +222,6 @@ export function complaintView(c: Complaint) {
     resolution: c.resolution,
     created_at: c.createdAt,
     updated_at: c.updatedAt,
-  };
-}
-
-export const ReconExceptionView = Type.Object({
-  id: Type.String(),
-  object: Type.Literal('bill_recon_exception'),
-  biller: Type.String(),
-  file_date: Type.String(),
-  reference: Type.String(),
-  kind: Type.String({ description: 'missing_at_biller, missing_from_file, biller_only or amount_mismatch' }),
-  expected_amount: Nullable(Type.Integer()),
-  actual_amount: Nullable(Type.Integer()),
-  status: Type.String(),
-  created_at: Type.String(),
-});
-
-export function reconExceptionView(e: ReconException) {
-  return {
-    id: e.id,
-    object: 'bill_recon_exception' as const,
-    biller: e.billerId,
-    file_date: e.fileDate,
-    reference: e.reference,
-    kind: e.kind,
-    expected_amount: e.expectedMinor === null ? null : minor(e.expectedMinor),
-    actual_amount: e.actualMinor === null ? null : minor(e.actualMinor),
-    status: e.status,
-    created_at: e.createdAt,
-  };
-}
-
-export const ReconReportView = Type.Object({
-  object: Type.Literal('bill_reconciliation'),
-  biller: Type.String(),
-  file_date: Type.String(),
-  matched: Type.Integer(),
-  reposted: Type.Integer(),
-  exceptions: Type.Array(ReconExceptionView),
-});
-
-export function reconReportView(r: ReconReport) {
-  return {
-    object: 'bill_reconciliation' as const,
-    biller: r.billerId,
-    file_date: r.fileDate,
-    matched: r.matched,
-    reposted: r.reposted,
-    exceptions: r.exceptions.map(reconExceptionView),
   };
 }
 

@@ -30,10 +30,6 @@ import {
   propertyUnitView,
   ReceiptView,
   receiptView,
-  ReconExceptionView,
-  reconExceptionView,
-  ReconReportView,
-  reconReportView,
   AutopayRunView,
   autopayRunView,
   SavedBillerView,
@@ -42,6 +38,15 @@ import {
   billerDayReportView,
 } from '../presenters/billpay.js';
 import { isProblemCode, ProblemError } from '../problems.js';
+import { billerAccount } from '../../reconciliation/index.js';
+import { exceptionView, importView } from '../presenters/reconciliation.js';
+
+const problemFromFailure = (f: { failure: string; detail: string }) =>
+  new ProblemError(isProblemCode(f.failure) ? f.failure : 'internal_error', f.detail);
+
+async function* linesOfText(text: string): AsyncGenerator<string> {
+  yield* text.split('\n');
+}
 import { AmountMinor, Currency, IdempotencyHeaders, problemResponses } from '../schemas.js';
 
 /** Bill payment over HTTP (issue 15; docs/billpay.md): thin routes over src/billpay. */
@@ -403,19 +408,35 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
     async (request) => complaintView(unwrap(await billpay.resolveComplaint(request.params.id, request.body.resolution))),
   );
 
+  // A biller's end-of-day file, fetched from the biller and imported by reconciliation (kind
+  // biller_eod): its breaks join the operators' one exception queue.
   app.post(
     '/v1/billers/:id/reconciliations',
     {
       config: { auth: 'operator' },
       schema: {
         tags,
-        summary: "Reconcile the biller's end-of-day file (operator)",
+        summary: "Fetch the biller's end-of-day file and reconcile it (operator): a reconciliation import, its exceptions",
         params: IdParams,
         body: Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }, { additionalProperties: false }),
-        response: { 200: ReconReportView, ...responses },
+        response: { 201: Type.Unknown(), ...responses },
       },
     },
-    async (request) => reconReportView(unwrap(await billpay.reconcile(request.params.id, request.body.date))),
+    async (request, reply) => {
+      const { reconciliation } = services;
+      const file = unwrap(await billpay.billerFile(request.params.id, request.body.date));
+      const report = await reconciliation.importFile({
+        kind: 'biller_eod',
+        name: `biller ${request.params.id} end-of-day ${request.body.date}`,
+        channel: request.params.id,
+        date: request.body.date,
+        open: () => linesOfText(file),
+      });
+      if (isFailure(report)) throw problemFromFailure(report);
+      const found = await reconciliation.listExceptions({ importId: report.id, limit: 100 });
+      const exceptions = isFailure(found) ? [] : found.data.map(exceptionView);
+      return reply.code(201).send({ ...importView(report), exceptions_list: exceptions });
+    },
   );
 
   app.get(
@@ -424,11 +445,24 @@ export function registerBillpayRoutes(fastify: FastifyInstance, services: ApiSer
       config: { auth: 'operator' },
       schema: {
         tags,
+        summary: "The biller's reconciliation exceptions (the reconciliation queue, this biller's account)",
         params: IdParams,
-        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(ReconExceptionView) }), ...responses },
+        querystring: Type.Object(
+          { status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('explained')])) },
+          { additionalProperties: false },
+        ),
+        response: responses,
       },
     },
-    async (request) => ({ object: 'list' as const, data: (await billpay.listReconExceptions(request.params.id)).map(reconExceptionView) }),
+    async (request) => {
+      const page = await services.reconciliation.listExceptions({
+        account: billerAccount(request.params.id),
+        limit: 100,
+        ...(request.query.status === undefined ? {} : { status: request.query.status }),
+      });
+      if (isFailure(page)) throw problemFromFailure(page);
+      return { object: 'list' as const, data: page.data.map(exceptionView), has_more: page.hasMore };
+    },
   );
 
   app.get(

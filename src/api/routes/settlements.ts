@@ -18,7 +18,8 @@ import {
   type StatementLine,
   type StatementSummary,
 } from '../../settlement/index.js';
-import type { ImportReport, ReconException, ReserveReport } from '../../reconciliation/index.js';
+import type { ReserveReport } from '../../reconciliation/index.js';
+import { exceptionView, importView } from '../presenters/reconciliation.js';
 import { fileKinds, type FileKind } from '../../reconciliation/index.js';
 import { bankAccountNames } from '../../settlement/index.js';
 
@@ -96,38 +97,6 @@ const bankAccountView = (b: BankAccount) => ({
           town: b.town,
           country: b.country,
         },
-});
-
-const importView = (r: ImportReport) => ({
-  id: r.id,
-  object: 'reconciliation_import' as const,
-  kind: r.kind,
-  name: r.name,
-  account: r.account,
-  lines: r.lines,
-  matched: r.matched,
-  exceptions: r.exceptions,
-  by_kind: r.byKind,
-  closing_balance: r.closing === null ? null : { currency: r.closing.currency, amount: Number(r.closing.minor) },
-  created_at: r.createdAt,
-});
-
-const exceptionView = (e: ReconException) => ({
-  id: e.id,
-  object: 'reconciliation_exception' as const,
-  import: e.importId,
-  kind: e.kind,
-  reference: e.reference,
-  account: e.account,
-  currency: e.currency,
-  expected_amount: e.expectedMinor === null ? null : Number(e.expectedMinor),
-  actual_amount: e.actualMinor === null ? null : Number(e.actualMinor),
-  detail: e.detail,
-  status: e.status,
-  resolution: e.resolution,
-  resolution_entry: e.resolutionEntryId,
-  created_at: e.createdAt,
-  resolved_at: e.resolvedAt,
 });
 
 export const clearingView = (w: ClearingWindow) => ({

@@ -369,7 +369,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Issue another secret key (shown once) */
+    /** Issue another secret key (shown once); mode live for a live key (test clocks refuse it) */
     post: {
       parameters: {
         query?: never;
@@ -382,7 +382,13 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'application/json': {
+            mode?: 'test' | 'live';
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         201: {
@@ -6277,6 +6283,7 @@ export interface paths {
                 /** @description A decided refund is being paid out; other steps wait */
                 settling: boolean;
                 close_due_at: string | null;
+                test_clock: string | null;
                 /** @description The trade's merchant (operator only) */
                 merchant?: string;
                 /** @description ISO 8601, UTC */
@@ -6360,6 +6367,8 @@ export interface paths {
             metadata?: {
               [key: string]: string;
             };
+            /** @description A test clock of yours (test keys only): the trade runs on its time, and advancing it fires the trade's timers */
+            test_clock?: string;
           };
         };
       };
@@ -6428,6 +6437,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -6632,6 +6642,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -6782,6 +6793,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -6947,6 +6959,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -7110,6 +7123,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -7275,6 +7289,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -7438,6 +7453,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -7610,6 +7626,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -7951,6 +7968,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -8109,6 +8127,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -8282,6 +8301,7 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
               /** @description ISO 8601, UTC */
@@ -8447,8 +8467,511 @@ export interface paths {
               /** @description A decided refund is being paid out; other steps wait */
               settling: boolean;
               close_due_at: string | null;
+              test_clock: string | null;
               /** @description The trade's merchant (operator only) */
               merchant?: string;
+              /** @description ISO 8601, UTC */
+              created_at: string;
+              /** @description ISO 8601, UTC */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/test_helpers/test_clocks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The merchant's test clocks */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              object: 'list';
+              data: {
+                id: string;
+                /** @enum {string} */
+                object: 'test_clock';
+                name: string | null;
+                /** @description ready, or advancing while an advance runs its timers */
+                status: string;
+                /** @description ISO 8601, UTC */
+                frozen_time: string;
+                /** @description While advancing: the time the clock is moving to */
+                advancing_to: string | null;
+                /** @description ISO 8601, UTC */
+                created_at: string;
+                /** @description ISO 8601, UTC */
+                updated_at: string;
+              }[];
+              has_more: boolean;
+              next_cursor: string | null;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a test clock frozen at a time (test mode) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description Replays the first response for the same key and body */
+          'idempotency-key'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description ISO 8601 with a zone, e.g. 2026-03-01T08:00:00Z (from 2000 to before 2100) */
+            frozen_time: string;
+            name?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              object: 'test_clock';
+              name: string | null;
+              /** @description ready, or advancing while an advance runs its timers */
+              status: string;
+              /** @description ISO 8601, UTC */
+              frozen_time: string;
+              /** @description While advancing: the time the clock is moving to */
+              advancing_to: string | null;
+              /** @description ISO 8601, UTC */
+              created_at: string;
+              /** @description ISO 8601, UTC */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/test_helpers/test_clocks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A test clock */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              object: 'test_clock';
+              name: string | null;
+              /** @description ready, or advancing while an advance runs its timers */
+              status: string;
+              /** @description ISO 8601, UTC */
+              frozen_time: string;
+              /** @description While advancing: the time the clock is moving to */
+              advancing_to: string | null;
+              /** @description ISO 8601, UTC */
+              created_at: string;
+              /** @description ISO 8601, UTC */
+              updated_at: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a ready test clock; its objects' timers go back to the wall clock */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              object: 'test_clock';
+              /** @enum {boolean} */
+              deleted: true;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/test_helpers/test_clocks/{id}/advance': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Move the clock forward to frozen_time: it answers `advancing` at once, then runs every timer of the clock's objects due by then, in due order, and is `ready` */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description Replays the first response for the same key and body */
+          'idempotency-key'?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description ISO 8601 with a zone, e.g. 2026-03-01T08:00:00Z (from 2000 to before 2100) */
+            frozen_time: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              object: 'test_clock';
+              name: string | null;
+              /** @description ready, or advancing while an advance runs its timers */
+              status: string;
+              /** @description ISO 8601, UTC */
+              frozen_time: string;
+              /** @description While advancing: the time the clock is moving to */
+              advancing_to: string | null;
               /** @description ISO 8601, UTC */
               created_at: string;
               /** @description ISO 8601, UTC */
@@ -9658,7 +10181,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            kind: 'acquirer_csv' | 'wallet_bill' | 'camt053';
+            kind: 'acquirer_csv' | 'wallet_bill' | 'camt053' | 'biller_eod';
             name: string;
             content: string;
             channel?: string;
@@ -12335,6 +12858,128 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/collection_code_payments/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A payment of a collection code through the switch, with its refunds */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/collection_code_payments/{id}/refunds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Refund a collection-code payment, in full or in part, back through the switch to the payer's wallet */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description Replays the first response for the same key and body */
+          'idempotency-key'?: string;
+        };
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description Positive integer in the currency's minor units (1999 = 19.99 USD; 1000 = ¥1000 JPY)
+             * @example 1999
+             */
+            amount?: number;
+            reason?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/scans/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A Hutong wallet user's scan; a pending one is asked about at the switch first (paid or closed, never both) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/billers': {
     parameters: {
       query?: never;
@@ -13979,7 +14624,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reconcile the biller's end-of-day file (operator) */
+    /** Fetch the biller's end-of-day file and reconcile it (operator): a reconciliation import, its exceptions */
     post: {
       parameters: {
         query?: never;
@@ -13998,33 +14643,12 @@ export interface paths {
       };
       responses: {
         /** @description Default Response */
-        200: {
+        201: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              /** @enum {string} */
-              object: 'bill_reconciliation';
-              biller: string;
-              file_date: string;
-              matched: number;
-              reposted: number;
-              exceptions: {
-                id: string;
-                /** @enum {string} */
-                object: 'bill_recon_exception';
-                biller: string;
-                file_date: string;
-                reference: string;
-                /** @description missing_at_biller, missing_from_file, biller_only or amount_mismatch */
-                kind: string;
-                expected_amount: number | null;
-                actual_amount: number | null;
-                status: string;
-                created_at: string;
-              }[];
-            };
+            'application/json': unknown;
           };
         };
         /** @description RFC 9457 problem details with a stable code */
@@ -14105,9 +14729,12 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
+    /** The biller's reconciliation exceptions (the reconciliation queue, this biller's account) */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          status?: 'open' | 'resolved' | 'explained';
+        };
         header?: never;
         path: {
           id: string;
@@ -14116,32 +14743,6 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {string} */
-              object: 'list';
-              data: {
-                id: string;
-                /** @enum {string} */
-                object: 'bill_recon_exception';
-                biller: string;
-                file_date: string;
-                reference: string;
-                /** @description missing_at_biller, missing_from_file, biller_only or amount_mismatch */
-                kind: string;
-                expected_amount: number | null;
-                actual_amount: number | null;
-                status: string;
-                created_at: string;
-              }[];
-            };
-          };
-        };
         /** @description RFC 9457 problem details with a stable code */
         400: {
           headers: {
@@ -15790,6 +16391,7 @@ export interface paths {
             login: string;
             password: string;
             code: string;
+            browser?: boolean;
           };
         };
       };
@@ -15856,7 +16458,65 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** Who is calling: the signed-in operator and role, or the operator key (role automation) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description RFC 9457 problem details with a stable code */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
     put?: never;
     post?: never;
     /** Sign the calling operator session out */

@@ -8,6 +8,7 @@ import type { Dialect } from '../store/index.js';
 import { startCardWorld } from '../../sandbox/card-world/index.js';
 import { adminUrl, openPostgresDatabase, openSqliteDatabase, type BenchDatabase } from './databases.js';
 import { closedLoop, ratePerSec } from './load.js';
+import { runScreeningBench } from './screening.js';
 import { formatCount, renderTable } from './table.js';
 
 /**
@@ -152,6 +153,7 @@ async function measure(db: BenchDatabase, durationMs: number): Promise<Phase[]> 
 }
 
 export async function runRiskBench(options: { stores: string[]; quick: boolean }): Promise<void> {
+  runScreeningBench(options);
   const durationMs = options.quick ? 5_000 : 20_000;
   for (const store of options.stores as Dialect[]) {
     const db = store === 'sqlite' ? openSqliteDatabase() : await openPostgresDatabase(adminUrl());

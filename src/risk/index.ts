@@ -16,6 +16,7 @@ export {
   type LargeValueLine,
 } from './large-value.js';
 export { verifyAuditLog } from './audit.js';
+export { listedName, screenName, type ListedName, type Match } from './matching.js';
 export { mayAct, operatorRoles, isOperatorRole, type OperatorArea, type OperatorRole } from './roles.js';
 export { operatorSessionPrefix } from './operators.js';
 export {

@@ -70,7 +70,7 @@ program
       `  Health      ${base}/healthz`,
       `  Metrics     ${base}/metrics`,
       `  Dashboard   ${base}/dashboard   (sign in with a merchant secret key)`,
-      `  Console     ${base}/ops         (sign in with the operator key)`,
+      `  Console     ${base}/ops         (an operator account: login, password, TOTP; POST /v1/operators makes one)`,
       `Card acquirer (ISO 8583 over TCP)  ${cards.acquirer}${cards.world === undefined ? '' : '  — the sandbox card world; test cards in docs/test-cards.md'}`,
       `3-D Secure directory server        ${threeDS.url}${threeDS.sandbox ? '  — sandbox; challenge code 123456' : ''}`,
       `Outside wallets (sandbox)          ${wallets.url}  — alipay_sandbox, wechat_sandbox, quickpass_sandbox`,

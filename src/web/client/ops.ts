@@ -29,7 +29,14 @@ export function merchants(): void {
       country: country.value.trim().toUpperCase(),
       settlement_currency: currency.value,
     }).then(
-      (m) => after(merchants, t('Created {name}. Its secret key, shown once: {key}', { name: m.name, key: m.api_key.secret_key })),
+      (m) =>
+        after(
+          merchants,
+          // A replayed creation carries no secret (it was shown the first time only).
+          m.api_key.secret_key === null || m.api_key.secret_key === undefined
+            ? t('{name} was created before; its secret key was shown then. Issue a new key if it is lost.', { name: m.name })
+            : t('Created {name}. Its secret key, shown once: {key}', { name: m.name, key: m.api_key.secret_key }),
+        ),
       fail,
     );
   });

@@ -50,6 +50,8 @@ export const zh = {
   'Create dashboard login': '创建商户后台账号',
   'Create merchant': '创建商户',
   'Created {name}. Its secret key, shown once: {key}': '已创建 {name}。其密钥（仅显示一次）：{key}',
+  '{name} was created before; its secret key was shown then. Issue a new key if it is lost.':
+    '{name} 此前已创建，其密钥已在当时显示。如已遗失，请签发新密钥。',
   Created: '创建时间',
   Credit: '贷方',
   Currency: '币种',

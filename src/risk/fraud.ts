@@ -132,11 +132,14 @@ export function createFraudCheck(deps: {
    */
   async function prepare(check: Omit<FraudCheck, 'at'>): Promise<PreparedFraudCheck> {
     const started = performance.now();
-    const at = clock.now();
-    const full: FraudCheck = { ...check, at };
     const active = await enabled();
-    const dims = dimensionsOf(full);
+    const dims = dimensionsOf({ ...check, at: clock.now() });
     const run = async (trx: Transaction<Database>): Promise<FraudDecision> => {
+      // Stamped inside the unit: the units that share a velocity key run one after another, so each
+      // counts every earlier one (a time taken before queueing could be older than a row already
+      // written, and `at <= check.at` would miss it: two payments counted alike).
+      const at = clock.now();
+      const full: FraudCheck = { ...check, at };
       await trx
         .insertInto('risk_velocity')
         .values(
